@@ -1,0 +1,52 @@
+# The single entry point. `make demo` sets up and runs the desk; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
+PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
+
+.PHONY: help setup test lint format demo bench inspect clean
+
+help:
+	@echo "make demo    set up and run the inbound path end to end on moto"
+	@echo "make test    run the whole test suite (sets up first when needed)"
+	@echo "make lint    ruff format --check, ruff check, mypy"
+	@echo "make bench   run the benchmarks, numbers into bench/results/"
+	@echo "make setup   create .venv (Python 3.13) and install pinned dependencies"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@if [ -z "$(PYTHON313)" ]; then \
+	  echo "Python 3.13 was not found. Install it (for example 'pyenv install 3.13.0' or your"; \
+	  echo "distribution's python3.13 package) and run make again."; exit 1; fi
+	@test -x $(PY) || PYENV_VERSION=3.13.0 $(PYTHON313) -m venv $(VENV)
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version' || \
+	  { echo ".venv is not Python 3.13: remove it (make clean) and run make again."; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+demo: setup
+	$(VENV)/bin/postdesk demo
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

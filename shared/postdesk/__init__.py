@@ -1,0 +1,1 @@
+"""Postdesk: an email support desk on AWS serverless services."""

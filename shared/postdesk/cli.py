@@ -1,0 +1,38 @@
+"""The `postdesk` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="postdesk", description="An email support desk on AWS serverless.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    inspect = commands.add_parser(
+        "inspect", help="show how the desk reads mail files (one JSON object per file)"
+    )
+    inspect.add_argument("paths", nargs="+", help="mail files or folders (walked recursively)")
+    inspect.add_argument("--jsonl", action="store_true", help="one compact JSON object per line")
+
+    commands.add_parser("demo", help="run the inbound path end to end on in-process moto and tell the story")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    if arguments.command == "inspect":
+        from postdesk.devtools.inspect import inspect_paths
+
+        return inspect_paths(arguments.paths, jsonl=arguments.jsonl, out=sys.stdout)
+    if arguments.command == "demo":
+        from postdesk.devtools.demo import run_demo
+
+        return run_demo(out=sys.stdout)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Create the desk's resources on moto (tests, the local stack) from the same infra/template.json
+that the deploy uses, so the tables under test are the tables in production."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from postdesk.aws.clients import client
+from postdesk.settings import Settings, TableNames
+
+TEMPLATE = Path(__file__).resolve().parents[3] / "infra" / "template.json"
+
+# Logical id in the template to the TableNames field it fills.
+TABLE_RESOURCES = {
+    "TicketsTable": "tickets",
+    "TicketLogTable": "ticket_log",
+    "MessageIndexTable": "message_index",
+    "CountersTable": "counters",
+    "GuardsTable": "guards",
+}
+
+
+@cache
+def template() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def table_definitions() -> dict[str, dict[str, Any]]:
+    """CloudFormation properties of every DynamoDB table, by logical id."""
+    resources = template()["Resources"]
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    }
+
+
+def create_tables(region: str, prefix: str) -> TableNames:
+    """Create every table of the template as ``<prefix>-<LogicalId>`` and enable TTL where declared."""
+    dynamodb = client("dynamodb", region)
+    names: dict[str, str] = {}
+    for logical_id, properties in table_definitions().items():
+        name = f"{prefix}-{logical_id}"
+        arguments: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": properties["AttributeDefinitions"],
+            "KeySchema": properties["KeySchema"],
+            "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if "GlobalSecondaryIndexes" in properties:
+            arguments["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+        dynamodb.create_table(**arguments)
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+        if logical_id in TABLE_RESOURCES:
+            names[TABLE_RESOURCES[logical_id]] = name
+    return TableNames(**names)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionedDesk:
+    settings: Settings
+    environment: dict[str, str]
+
+
+def provision(
+    region: str, prefix: str, support_address: str, support_name: str = "Support"
+) -> ProvisionedDesk:
+    """Tables, the mail bucket, the signing secret and a verified SES domain: what the stack makes."""
+    tables = create_tables(region, prefix)
+    bucket = f"{prefix}-mail".lower()
+    s3 = client("s3", region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    secret = client("secretsmanager", region).create_secret(
+        Name=f"{prefix}-signing-key", SecretString=secrets.token_urlsafe(48)
+    )
+    client("ses", region).verify_domain_identity(Domain=support_address.rpartition("@")[2])
+    environment = {
+        "AWS_REGION": region,
+        "POSTDESK_TICKETS_TABLE": tables.tickets,
+        "POSTDESK_TICKET_LOG_TABLE": tables.ticket_log,
+        "POSTDESK_MESSAGE_INDEX_TABLE": tables.message_index,
+        "POSTDESK_COUNTERS_TABLE": tables.counters,
+        "POSTDESK_GUARDS_TABLE": tables.guards,
+        "POSTDESK_MAIL_BUCKET": bucket,
+        "POSTDESK_SUPPORT_ADDRESS": support_address,
+        "POSTDESK_SUPPORT_NAME": support_name,
+        "POSTDESK_SIGNING_SECRET_ID": str(secret["ARN"]),
+    }
+    return ProvisionedDesk(Settings.from_environment(environment), environment)

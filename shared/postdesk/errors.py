@@ -1,0 +1,19 @@
+"""Errors with meaning; the HTTP layer maps them to status codes in one place."""
+
+from __future__ import annotations
+
+
+class PostdeskError(Exception):
+    """Base of every error the desk raises on purpose."""
+
+
+class ConfigurationError(PostdeskError):
+    """The deployment is missing a setting or a resource."""
+
+
+class RawMailMissing(PostdeskError):
+    """SES said it stored a mail in S3, but the object is not there (retry, then the dead-letter queue)."""
+
+
+class TicketNotFound(PostdeskError):
+    """No ticket has that reference."""

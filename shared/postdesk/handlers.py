@@ -1,0 +1,86 @@
+"""Lambda entry points: event in, typed input, one workflow call, typed output. functions/app.py
+registers these; settings and adapters are built at the first invocation, never at import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import SESEvent
+
+from postdesk.aws.s3 import S3BlobStore
+from postdesk.aws.secrets import SecretsManagerKey
+from postdesk.aws.ses import SesMailer
+from postdesk.observability import PowertoolsMetrics, logger, metrics
+from postdesk.settings import Settings
+from postdesk.tickets.store import TicketStore
+from postdesk.triage.screening import ReceiptVerdicts
+from postdesk.workflows.ingest import InboundDelivery, ingest
+from postdesk.workflows.ports import Ports
+
+
+@cache
+def _runtime() -> tuple[Settings, Ports]:
+    settings = Settings.from_environment()
+    ports = Ports(
+        store=TicketStore(settings.tables, settings.region),
+        blobs=S3BlobStore(settings.mail_bucket, settings.region),
+        mailer=SesMailer(settings.region),
+        signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
+        metrics=PowertoolsMetrics(),
+    )
+    return settings, ports
+
+
+def reset_runtime() -> None:
+    """Forget settings and adapters (tests change the environment between cases)."""
+    _runtime.cache_clear()
+
+
+def deliveries_from_ses_event(event: dict[str, Any]) -> list[InboundDelivery]:
+    """The SES receipt event of a Lambda action (one record per mail), typed."""
+    deliveries = []
+    for record in SESEvent(event).records:
+        mail = record.ses.mail
+        receipt = record.ses.receipt
+        raw_receipt = record.raw_event["ses"]["receipt"]
+        deliveries.append(
+            InboundDelivery(
+                ses_id=mail.message_id,
+                received_at=datetime.fromisoformat(mail.timestamp.replace("Z", "+00:00")),
+                envelope_sender=mail.source,
+                recipients=tuple(receipt.recipients),
+                verdicts=ReceiptVerdicts(
+                    spam=receipt.spam_verdict.status,
+                    virus=receipt.virus_verdict.status,
+                    spf=receipt.spf_verdict.status,
+                    dkim=receipt.dkim_verdict.status,
+                    dmarc=receipt.dmarc_verdict.status,
+                    dmarc_policy=raw_receipt.get("dmarcPolicy"),
+                ),
+                headers_truncated=bool(record.raw_event["ses"]["mail"].get("headersTruncated", False)),
+            )
+        )
+    return deliveries
+
+
+@metrics.log_metrics
+def ingest_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    settings, ports = _runtime()
+    results = []
+    for delivery in deliveries_from_ses_event(event):
+        logger.set_correlation_id(delivery.ses_id)
+        result = ingest(delivery, settings, ports)
+        results.append(
+            {
+                "ref": result.ref,
+                "created": result.created,
+                "new_ticket": result.new_ticket,
+                "verdict": result.screening.verdict.value,
+                "matched_by": result.matched_by.value if result.matched_by else None,
+                "ack": result.ack.value,
+                "ack_reason": result.ack_reason,
+            }
+        )
+    return {"results": results}

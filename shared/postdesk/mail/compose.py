@@ -1,0 +1,109 @@
+"""Typed outbound message in, MIME bytes out. Every header value is cleaned here, once, so text that
+came from a customer (a subject, a name) can never add a header to what we send."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from postdesk.mail.model import Address
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+# Long References headers get trimmed by some servers; RFC 5322 §3.6.4 lets us keep the first and
+# the most recent ones.
+MAX_REFERENCES = 20
+MAX_SUBJECT = 250
+# At the standard 78 columns the email package turns any longer token into an RFC 2047 encoded
+# word, and Message-IDs from SES (``<0102018c...-000000@eu-west-1.amazonses.com>``) are longer:
+# encoded, they would no longer match when a client copies them back. Lines fold at spaces below
+# 256 columns, well inside RFC 5322's hard limit of 998.
+_POLICY = SMTP.clone(max_line_length=256)
+
+
+def clean_header_text(value: str, limit: int = 998) -> str:
+    """One line of printable text: control characters (CR, LF, NUL, Unicode line separators) become
+    spaces, runs of spaces fold to one, and the result is cut at ``limit`` characters."""
+    return " ".join(_CONTROL.sub(" ", value).split())[:limit]
+
+
+def derived_message_id(kind: str, seed: str, domain: str) -> str:
+    """A Message-ID of ours, the same for the same ``seed`` (so a retry names the same mail) and
+    recognisable when it comes back (screening treats it as a loop)."""
+    digest = hashlib.sha256(f"{kind}:{seed}".encode()).hexdigest()[:24]
+    return f"<{kind}.{digest}.postdesk@{domain}>"
+
+
+def ticket_thread_id(ref: str, domain: str) -> str:
+    """The stable id every mail of a ticket carries in References: SES replaces our Message-ID, but
+    clients copy References into their answers, so this id still finds the ticket."""
+    return f"<ticket.{ref.replace('-', '').lower()}.postdesk@{domain}>"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMail:
+    sender: Address
+    to: tuple[Address, ...]
+    subject: str
+    text: str
+    html: str | None
+    message_id: str
+    date: datetime
+    reply_to: str | None = None
+    cc: tuple[Address, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    # RFC 3834: "auto-replied" for answers to a message, "auto-generated" for the rest; None for
+    # mail a person wrote.
+    auto_submitted: str | None = None
+    extra_headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def recipients(self) -> list[str]:
+        return list(dict.fromkeys(address.email for address in (*self.to, *self.cc)))
+
+
+def _header_address(address: Address) -> HeaderAddress:
+    local, _, domain = address.email.rpartition("@")
+    return HeaderAddress(display_name=clean_header_text(address.name, 200), username=local, domain=domain)
+
+
+def trimmed_references(references: tuple[str, ...]) -> list[str]:
+    ids = [clean_header_text(ref, 250) for ref in dict.fromkeys(references) if ref]
+    if len(ids) <= MAX_REFERENCES:
+        return ids
+    return [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+
+
+def compose(mail: OutboundMail) -> bytes:
+    """The mail as MIME bytes (multipart/alternative when there is HTML), CRLF line ends."""
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = _header_address(mail.sender)
+    message["To"] = [_header_address(address) for address in mail.to]
+    if mail.cc:
+        message["Cc"] = [_header_address(address) for address in mail.cc]
+    if mail.reply_to:
+        message["Reply-To"] = clean_header_text(mail.reply_to, 320)
+    message["Subject"] = clean_header_text(mail.subject, MAX_SUBJECT)
+    message["Date"] = format_datetime(mail.date)
+    message["Message-ID"] = clean_header_text(mail.message_id, 250)
+    if mail.in_reply_to:
+        message["In-Reply-To"] = clean_header_text(mail.in_reply_to, 250)
+    references = trimmed_references(mail.references)
+    if references:
+        message["References"] = " ".join(references)
+    if mail.auto_submitted:
+        message["Auto-Submitted"] = mail.auto_submitted
+        # Exchange and Outlook honour this and send no out-of-office back to automatic mail.
+        message["X-Auto-Response-Suppress"] = "All"
+    for name, value in mail.extra_headers:
+        message[clean_header_text(name, 76)] = clean_header_text(value)
+    message.set_content(mail.text, subtype="plain", charset="utf-8")
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html", charset="utf-8")
+    return message.as_bytes()

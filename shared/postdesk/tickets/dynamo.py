@@ -1,0 +1,159 @@
+"""PynamoDB models of the tables defined in infra/template.json. Only tickets/store.py uses them.
+
+Access patterns (docs/data-model.md has the whole list):
+- ticket by reference: ``TicketItem`` get by ``ref``;
+- its thread in order: ``LogItem`` query ``ref`` with ``sk`` beginning ``M#`` (``M#<time>#<id>``);
+- its event log in order: the same with ``E#``;
+- tickets of a requester: GSI ``by-requester`` (``requester_email``, ``created_at``);
+- open tickets of a queue by age: sparse GSI ``open-by-queue`` (``open_queue``, ``waiting_since``);
+- ticket by Message-ID: ``MessageIndexItem`` get by ``message_id``;
+- counters with TTL: ``CounterItem`` (``expires_at``), side-effect guards: ``GuardItem``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from postdesk.settings import TableNames
+
+
+class ByRequesterIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "by-requester"
+        projection = AllProjection()
+
+    requester_email = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class OpenByQueueIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "open-by-queue"
+        projection = AllProjection()
+
+    open_queue = UnicodeAttribute(hash_key=True)
+    waiting_since = UnicodeAttribute(range_key=True)
+
+
+class TicketItem(Model):
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ref = UnicodeAttribute(hash_key=True)
+    subject = UnicodeAttribute()
+    requester_email = UnicodeAttribute()
+    requester_name = UnicodeAttribute(default="")
+    cc = ListAttribute[str](default=list)
+    status = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    language = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    cycle = NumberAttribute(default=1)
+    quarantine = UnicodeAttribute(null=True)
+    first_response_at = UnicodeAttribute(null=True)
+    # Set only while the ticket is open and not quarantined, so the queue index holds open work only.
+    open_queue = UnicodeAttribute(null=True)
+    waiting_since = UnicodeAttribute(null=True)
+
+    by_requester = ByRequesterIndex()
+    open_by_queue = OpenByQueueIndex()
+
+
+class AttachmentMap(MapAttribute[str, Any]):
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    key = UnicodeAttribute()
+
+
+class LogItem(Model):
+    """Messages (``M#``) and events (``E#``) of a ticket share one table so a ticket reads in one query."""
+
+    class Meta:
+        table_name = "unbound-ticket-log"
+
+    ref = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    # Message fields.
+    direction = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    from_email = UnicodeAttribute(null=True)
+    from_name = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    ses_id = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    text_key = UnicodeAttribute(null=True)
+    raw_key = UnicodeAttribute(null=True)
+    to = ListAttribute[str](null=True)
+    cc = ListAttribute[str](null=True)
+    attachments = ListAttribute[AttachmentMap](of=AttachmentMap, null=True)
+    screening = UnicodeAttribute(null=True)
+    # Event fields.
+    actor = UnicodeAttribute(null=True)
+    detail = MapAttribute[str, Any](null=True)
+
+
+class MessageIndexItem(Model):
+    class Meta:
+        table_name = "unbound-message-index"
+
+    message_id = UnicodeAttribute(hash_key=True)
+    ref = UnicodeAttribute()
+    direction = UnicodeAttribute()
+
+
+class CounterItem(Model):
+    class Meta:
+        table_name = "unbound-counters"
+
+    key = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+
+class GuardItem(Model):
+    """One item per side effect that must happen once (keyed by its cause), with what it produced."""
+
+    class Meta:
+        table_name = "unbound-guards"
+
+    key = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    ref = UnicodeAttribute(null=True)
+    detail = MapAttribute[str, Any](null=True)
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)
+
+
+_MODELS: tuple[tuple[type[Model], str], ...] = (
+    (TicketItem, "tickets"),
+    (LogItem, "ticket_log"),
+    (MessageIndexItem, "message_index"),
+    (CounterItem, "counters"),
+    (GuardItem, "guards"),
+)
+
+
+def bind_tables(tables: TableNames, region: str) -> None:
+    """Point the models at this deployment's tables. PynamoDB caches a connection per model, so it
+    is dropped whenever the table or region changes (a new moto context in tests, another stage)."""
+    for model, field_name in _MODELS:
+        name = getattr(tables, field_name)
+        if model.Meta.table_name != name or getattr(model.Meta, "region", None) != region:
+            model.Meta.table_name = name
+            model.Meta.region = region
+            model._connection = None

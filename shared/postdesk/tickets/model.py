@@ -1,0 +1,105 @@
+"""The ticket, the messages of its thread and the events of its log, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
+DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageKind(StrEnum):
+    CUSTOMER = "customer"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    QUARANTINED = "quarantined"
+    ACKNOWLEDGEMENT = "acknowledgement"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """An attachment kept in S3; the ticket holds only this."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    ref: str
+    subject: str
+    requester_email: str
+    requester_name: str
+    status: Status
+    queue: str
+    priority: str
+    language: str
+    created_at: datetime
+    updated_at: datetime
+    cc: tuple[str, ...] = ()
+    # Counts resolutions: each reopen starts a new cycle (surveys and timers are per cycle).
+    cycle: int = 1
+    # Why the ticket is kept out of the default queues (spam, virus, automatic mail), or None.
+    quarantine: str | None = None
+    first_response_at: datetime | None = None
+    waiting_since: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One message of a ticket's thread, inbound or outbound."""
+
+    ref: str
+    key: str
+    direction: Direction
+    kind: MessageKind
+    at: datetime
+    subject: str
+    from_email: str
+    from_name: str
+    message_id: str | None
+    # The SES id: of the receipt for inbound mail, of the send for outbound mail.
+    ses_id: str | None
+    text: str | None
+    text_key: str | None
+    raw_key: str | None
+    attachments: tuple[AttachmentRef, ...] = ()
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    screening: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """An entry of the append-only log. ``event_id`` is derived from what caused it, so a retried
+    delivery writes the same entry again instead of a second one."""
+
+    ref: str
+    at: datetime
+    kind: str
+    event_id: str
+    actor: str = "system"
+    detail: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,33 @@
+"""Ticket references: random, short, unambiguous when read aloud or typed, and never sequential."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+# No 0/O and no 1/I: a customer reading a reference over the phone cannot confuse them.
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+REF_LENGTH = 8
+_REF_PATTERN = re.compile(rf"^[{ALPHABET}]{{4}}-?[{ALPHABET}]{{4}}$")
+SUBJECT_TOKEN = re.compile(rf"\[#([{ALPHABET}]{{4}}-[{ALPHABET}]{{4}})\]", re.IGNORECASE)
+
+
+def new_ref() -> str:
+    """A fresh reference such as ``K7Q2-M9XD`` (40 random bits from the OS generator)."""
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(REF_LENGTH))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalize_ref(candidate: str) -> str | None:
+    """The canonical ``XXXX-XXXX`` form of a reference typed in any case, or None if it is not one."""
+    upper = candidate.strip().upper()
+    if not _REF_PATTERN.match(upper):
+        return None
+    compact = upper.replace("-", "")
+    return f"{compact[:4]}-{compact[4:]}"
+
+
+def refs_in_subject(subject: str) -> list[str]:
+    """Every ``[#XXXX-XXXX]`` token in a subject, canonical, in order of appearance."""
+    found = [normalize_ref(match) for match in SUBJECT_TOKEN.findall(subject)]
+    return [ref for ref in found if ref]

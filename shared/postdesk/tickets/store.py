@@ -1,0 +1,440 @@
+"""The one repository that reads and writes tickets, their log, the Message-ID index, counters and
+guards. Nothing above this module touches DynamoDB; DynamoDB errors become domain answers here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from postdesk.clock import from_iso, to_iso
+from postdesk.errors import TicketNotFound
+from postdesk.settings import TableNames
+from postdesk.tickets.dynamo import (
+    AttachmentMap,
+    CounterItem,
+    GuardItem,
+    LogItem,
+    MessageIndexItem,
+    TicketItem,
+    bind_tables,
+)
+from postdesk.tickets.model import (
+    OPEN_STATUSES,
+    AttachmentRef,
+    Direction,
+    MessageKind,
+    Status,
+    ThreadMessage,
+    Ticket,
+    TicketEvent,
+)
+
+_CONDITION_FAILED = "ConditionalCheckFailed"
+# Guards outlive every retry SES and Lambda can make (hours) by a wide margin.
+GUARD_TTL_SECONDS = 30 * 24 * 3600
+
+
+class ClaimResult(StrEnum):
+    CLAIMED = "claimed"
+    ALREADY_CLAIMED = "already_claimed"
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    key: str
+    state: str
+    ref: str | None
+    detail: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``limit`` claims per window; ``window_key`` names the window (for example the hour)."""
+
+    window_key: str
+    limit: int
+    expires_at: int
+
+
+class TicketStore:
+    def __init__(self, tables: TableNames, region: str) -> None:
+        bind_tables(tables, region)
+        self._region = region
+
+    def _transaction(self, token: str | None = None) -> TransactWrite:
+        # A client request token makes DynamoDB itself treat a retried transaction as done (10 min).
+        return TransactWrite(connection=Connection(region=self._region), client_request_token=token)
+
+    # Tickets -------------------------------------------------------------------------------------
+
+    def get_ticket(self, ref: str) -> Ticket | None:
+        try:
+            return _ticket_from_item(TicketItem.get(ref, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def create_ticket(
+        self,
+        ticket: Ticket,
+        first_message: ThreadMessage,
+        events: Sequence[TicketEvent],
+    ) -> bool:
+        """Store a new ticket with its first message and events, all or nothing. False when the ticket
+        already exists (a retried delivery that got this far before)."""
+        try:
+            with self._transaction() as transaction:
+                transaction.save(_item_from_ticket(ticket), condition=TicketItem.ref.does_not_exist())
+                transaction.save(_item_from_message(first_message), condition=LogItem.sk.does_not_exist())
+                for event in events:
+                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+        except TransactWriteError as error:
+            if _failed_conditions(error):
+                return False
+            raise
+        return True
+
+    def append_message(
+        self,
+        message: ThreadMessage,
+        events: Sequence[TicketEvent],
+        ticket_changes: dict[str, Any] | None = None,
+    ) -> bool:
+        """Add a message to a thread, apply ``ticket_changes`` (attribute name to value, None removes)
+        and write the events, all or nothing. False when the message is already there."""
+        try:
+            with self._transaction() as transaction:
+                transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
+                for event in events:
+                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                if ticket_changes:
+                    transaction.update(
+                        TicketItem(ref=message.ref),
+                        actions=_update_actions(ticket_changes),
+                        condition=TicketItem.ref.exists(),
+                    )
+        except TransactWriteError as error:
+            if _failed_conditions(error):
+                return False
+            raise
+        return True
+
+    def change_ticket(self, ref: str, changes: dict[str, Any], events: Sequence[TicketEvent]) -> bool:
+        """Apply ``changes`` (see :func:`ticket_storage_changes`) and write their events together.
+        False when these events are already in the log (the change was made by an earlier attempt)."""
+        try:
+            with self._transaction() as transaction:
+                transaction.update(
+                    TicketItem(ref=ref), actions=_update_actions(changes), condition=TicketItem.ref.exists()
+                )
+                for event in events:
+                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons
+            if reasons and reasons[0] is not None and reasons[0].code == _CONDITION_FAILED:
+                raise TicketNotFound(ref) from error
+            if _failed_conditions(error):
+                return False
+            raise
+        return True
+
+    def tickets_of_requester(self, email: str, limit: int = 50) -> list[Ticket]:
+        items = TicketItem.by_requester.query(email.lower(), scan_index_forward=False, limit=limit)
+        return [_ticket_from_item(item) for item in items]
+
+    # Thread and log ------------------------------------------------------------------------------
+
+    def thread(self, ref: str) -> list[ThreadMessage]:
+        items = LogItem.query(ref, LogItem.sk.startswith("M#"), consistent_read=True)
+        return [_message_from_item(item) for item in items]
+
+    def events(self, ref: str) -> list[TicketEvent]:
+        items = LogItem.query(ref, LogItem.sk.startswith("E#"), consistent_read=True)
+        return [_event_from_item(item) for item in items]
+
+    def record_event(self, event: TicketEvent) -> bool:
+        """Append one event; False when that very event (same cause) is already in the log."""
+        try:
+            _item_from_event(event).save(condition=LogItem.sk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # Message-ID index ----------------------------------------------------------------------------
+
+    def index_message_ids(self, ref: str, message_ids: Iterable[str], direction: Direction) -> None:
+        """Map Message-IDs to the ticket. The first ticket to claim an id keeps it: a client that
+        reuses a Message-ID must not move a thread to another ticket."""
+        for message_id in dict.fromkeys(message_ids):
+            try:
+                MessageIndexItem(message_id=message_id, ref=ref, direction=direction.value).save(
+                    condition=MessageIndexItem.message_id.does_not_exist()
+                )
+            except PutError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+
+    def lookup_message_ids(self, message_ids: Sequence[str]) -> dict[str, tuple[str, Direction]]:
+        """Which of these Message-IDs we know: id to (ref, direction)."""
+        found: dict[str, tuple[str, Direction]] = {}
+        wanted = list(dict.fromkeys(message_ids))[:100]
+        if wanted:
+            for item in MessageIndexItem.batch_get(wanted):
+                found[item.message_id] = (item.ref, Direction(item.direction))
+        return found
+
+    # Guards and counters -------------------------------------------------------------------------
+
+    def get_guard(self, key: str) -> Guard | None:
+        try:
+            item = GuardItem.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return Guard(item.key, item.state, item.ref, dict(item.detail.as_dict()) if item.detail else {})
+
+    def claim(
+        self,
+        key: str,
+        *,
+        state: str,
+        now: datetime,
+        ref: str | None = None,
+        detail: dict[str, str] | None = None,
+        rate_limits: Sequence[RateLimit] = (),
+    ) -> ClaimResult:
+        """Create the guard ``key`` unless it exists, counting the claim against every rate limit in
+        the same transaction: either the guard is created and every counter moves, or nothing does."""
+        guard = GuardItem(
+            key=key,
+            state=state,
+            ref=ref,
+            detail=detail or None,
+            created_at=to_iso(now),
+            expires_at=int(now.timestamp()) + GUARD_TTL_SECONDS,
+        )
+        try:
+            with self._transaction() as transaction:
+                transaction.save(guard, condition=GuardItem.key.does_not_exist())
+                for limit in rate_limits:
+                    transaction.update(
+                        CounterItem(key=limit.window_key),
+                        actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(limit.expires_at)],
+                        condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < limit.limit),
+                    )
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons
+            if reasons and reasons[0] is not None and reasons[0].code == _CONDITION_FAILED:
+                return ClaimResult.ALREADY_CLAIMED
+            if any(reason is not None and reason.code == _CONDITION_FAILED for reason in reasons[1:]):
+                return ClaimResult.RATE_LIMITED
+            raise
+        return ClaimResult.CLAIMED
+
+    def claim_or_get(self, key: str, *, state: str, now: datetime, ref: str) -> Guard:
+        """Create the guard ``key`` holding ``ref``, or return the one a previous attempt created."""
+        if self.claim(key, state=state, now=now, ref=ref) is ClaimResult.CLAIMED:
+            return Guard(key, state, ref, {})
+        existing = self.get_guard(key)
+        if existing is None:  # Only possible if the guard expired between the two calls.
+            return self.claim_or_get(key, state=state, now=now, ref=ref)
+        return existing
+
+    def finish_guard(
+        self,
+        key: str,
+        *,
+        from_state: str,
+        to_state: str,
+        detail: dict[str, str],
+        events: Sequence[TicketEvent] = (),
+        messages: Sequence[ThreadMessage] = (),
+    ) -> bool:
+        """Move a guard on (for example claimed to sent) with what the side effect produced, and
+        write the events and messages that record it, all or nothing. False if already moved on."""
+        try:
+            with self._transaction() as transaction:
+                transaction.update(
+                    GuardItem(key=key),
+                    actions=[GuardItem.state.set(to_state), GuardItem.detail.set(detail)],
+                    condition=GuardItem.state == from_state,
+                )
+                for message in messages:
+                    transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
+                for event in events:
+                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+        except TransactWriteError as error:
+            if _failed_conditions(error):
+                return False
+            raise
+        return True
+
+    def counter_value(self, key: str) -> int:
+        try:
+            return int(CounterItem.get(key, consistent_read=True).hits)
+        except DoesNotExist:
+            return 0
+
+
+def _failed_conditions(error: TransactWriteError) -> bool:
+    return any(
+        reason is not None and reason.code == _CONDITION_FAILED for reason in error.cancellation_reasons
+    )
+
+
+def _update_actions(changes: dict[str, Any]) -> list[Action]:
+    actions: list[Action] = []
+    for name, value in changes.items():
+        attribute = getattr(TicketItem, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return actions
+
+
+def ticket_storage_changes(**changes: Any) -> dict[str, Any]:
+    """Turn domain values (datetimes, statuses) into what the ticket item stores."""
+    stored: dict[str, Any] = {}
+    for name, value in changes.items():
+        if isinstance(value, datetime):
+            stored[name] = to_iso(value)
+        elif isinstance(value, Status):
+            stored[name] = value.value
+        else:
+            stored[name] = value
+    return stored
+
+
+def open_queue_for(ticket: Ticket) -> str | None:
+    return ticket.queue if ticket.status in OPEN_STATUSES and ticket.quarantine is None else None
+
+
+def _item_from_ticket(ticket: Ticket) -> TicketItem:
+    return TicketItem(
+        ref=ticket.ref,
+        subject=ticket.subject,
+        requester_email=ticket.requester_email.lower(),
+        requester_name=ticket.requester_name,
+        cc=list(ticket.cc),
+        status=ticket.status.value,
+        queue=ticket.queue,
+        priority=ticket.priority,
+        language=ticket.language,
+        created_at=to_iso(ticket.created_at),
+        updated_at=to_iso(ticket.updated_at),
+        cycle=ticket.cycle,
+        quarantine=ticket.quarantine,
+        first_response_at=to_iso(ticket.first_response_at) if ticket.first_response_at else None,
+        open_queue=open_queue_for(ticket),
+        waiting_since=to_iso(ticket.waiting_since or ticket.created_at),
+    )
+
+
+def _ticket_from_item(item: TicketItem) -> Ticket:
+    return Ticket(
+        ref=item.ref,
+        subject=item.subject,
+        requester_email=item.requester_email,
+        requester_name=item.requester_name or "",
+        cc=tuple(item.cc or ()),
+        status=Status(item.status),
+        queue=item.queue,
+        priority=item.priority,
+        language=item.language,
+        created_at=from_iso(item.created_at),
+        updated_at=from_iso(item.updated_at),
+        cycle=int(item.cycle),
+        quarantine=item.quarantine,
+        first_response_at=from_iso(item.first_response_at) if item.first_response_at else None,
+        waiting_since=from_iso(item.waiting_since) if item.waiting_since else None,
+    )
+
+
+def message_key(at: datetime, unique: str) -> str:
+    return f"M#{to_iso(at)}#{unique}"
+
+
+def event_key(at: datetime, event_id: str) -> str:
+    return f"E#{to_iso(at)}#{event_id}"
+
+
+def _item_from_message(message: ThreadMessage) -> LogItem:
+    return LogItem(
+        ref=message.ref,
+        sk=message.key,
+        kind=message.kind.value,
+        at=to_iso(message.at),
+        direction=message.direction.value,
+        subject=message.subject,
+        from_email=message.from_email,
+        from_name=message.from_name,
+        message_id=message.message_id,
+        ses_id=message.ses_id,
+        text=message.text,
+        text_key=message.text_key,
+        raw_key=message.raw_key,
+        to=list(message.to) or None,
+        cc=list(message.cc) or None,
+        attachments=[
+            AttachmentMap(
+                filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256, key=a.key
+            )
+            for a in message.attachments
+        ]
+        or None,
+        screening=message.screening,
+    )
+
+
+def _message_from_item(item: LogItem) -> ThreadMessage:
+    return ThreadMessage(
+        ref=item.ref,
+        key=item.sk,
+        direction=Direction(item.direction or Direction.INBOUND.value),
+        kind=MessageKind(item.kind),
+        at=from_iso(item.at),
+        subject=item.subject or "",
+        from_email=item.from_email or "",
+        from_name=item.from_name or "",
+        message_id=item.message_id,
+        ses_id=item.ses_id,
+        text=item.text,
+        text_key=item.text_key,
+        raw_key=item.raw_key,
+        attachments=tuple(
+            AttachmentRef(a.filename, a.content_type, int(a.size), a.sha256, a.key)
+            for a in (item.attachments or ())
+        ),
+        to=tuple(item.to or ()),
+        cc=tuple(item.cc or ()),
+        screening=item.screening,
+    )
+
+
+def _item_from_event(event: TicketEvent) -> LogItem:
+    return LogItem(
+        ref=event.ref,
+        sk=event_key(event.at, event.event_id),
+        kind=event.kind,
+        at=to_iso(event.at),
+        actor=event.actor,
+        detail=dict(event.detail) or None,
+    )
+
+
+def _event_from_item(item: LogItem) -> TicketEvent:
+    return TicketEvent(
+        ref=item.ref,
+        at=from_iso(item.at),
+        kind=item.kind,
+        event_id=item.sk.split("#", 2)[2],
+        actor=item.actor or "system",
+        detail={k: str(v) for k, v in (item.detail.as_dict() if item.detail else {}).items()},
+    )

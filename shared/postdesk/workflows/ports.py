@@ -1,0 +1,36 @@
+"""What workflows need from the outside world, as protocols: tests pass fakes or moto-backed adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from postdesk.clock import Clock, utc_now
+from postdesk.tickets.store import TicketStore
+
+
+class BlobStore(Protocol):
+    def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+
+class Mailer(Protocol):
+    def send_raw(self, source: str, destinations: Sequence[str], raw: bytes) -> str: ...
+
+    def ses_message_id_header(self, ses_id: str) -> str: ...
+
+
+class MetricsRecorder(Protocol):
+    def count(self, name: str, dimensions: dict[str, str] | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    store: TicketStore
+    blobs: BlobStore
+    mailer: Mailer
+    signing_key: Callable[[], bytes]
+    metrics: MetricsRecorder
+    clock: Clock = utc_now

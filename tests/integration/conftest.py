@@ -1,0 +1,133 @@
+"""Integration fixtures: the desk on in-process moto, provisioned from infra/template.json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import Message
+from email.policy import default as default_policy
+from email.utils import parseaddr
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from postdesk import handlers
+from postdesk.aws.clients import reset_clients
+from postdesk.aws.s3 import S3BlobStore
+from postdesk.aws.secrets import SecretsManagerKey
+from postdesk.aws.ses import SesMailer
+from postdesk.devtools.provision import provision
+from postdesk.devtools.ses_events import new_ses_message_id, store_and_describe
+from postdesk.settings import Settings
+from postdesk.tickets.store import TicketStore
+from postdesk.workflows.ingest import IngestResult, ingest
+from postdesk.workflows.ports import Ports
+
+REGION = "eu-west-1"
+SUPPORT = "support@example.com"
+
+
+@dataclass
+class RecordingMetrics:
+    counted: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def count(self, name: str, dimensions: dict[str, str] | None = None) -> None:
+        self.counted.append((name, dict(dimensions or {})))
+
+    def total(self, name: str) -> int:
+        return sum(1 for counted, _ in self.counted if counted == name)
+
+
+@dataclass
+class SentMail:
+    source: str
+    destinations: list[str]
+    raw: bytes
+
+    @property
+    def recipients(self) -> set[str]:
+        """Addresses it went to (moto appends the To/Cc of raw mail to the destinations we gave)."""
+        return {parseaddr(destination)[1].lower() for destination in self.destinations}
+
+    @property
+    def message(self) -> Message:
+        return message_from_bytes(self.raw, policy=default_policy)
+
+
+class Desk:
+    """The desk under test: deliver mail the way SES would, read what it stored and sent."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = TicketStore(settings.tables, settings.region)
+        self.metrics = RecordingMetrics()
+        self.clock_now = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
+        self.ports = Ports(
+            store=self.store,
+            blobs=S3BlobStore(settings.mail_bucket, settings.region),
+            mailer=SesMailer(settings.region),
+            signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
+            metrics=self.metrics,
+            # The desk answers a couple of seconds after SES received the mail.
+            clock=lambda: self.clock_now + timedelta(seconds=2),
+        )
+
+    def event(
+        self,
+        raw: bytes,
+        *,
+        envelope_sender: str = "jane.doe@customer.example",
+        recipients: list[str] | None = None,
+        ses_id: str | None = None,
+        verdicts: dict[str, str] | None = None,
+        received_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        self.clock_now += timedelta(minutes=1)
+        return store_and_describe(
+            raw,
+            bucket=self.settings.mail_bucket,
+            prefix=self.settings.raw_mail_prefix,
+            region=self.settings.region,
+            recipients=recipients or [SUPPORT],
+            envelope_sender=envelope_sender,
+            ses_id=ses_id or new_ses_message_id(),
+            received_at=received_at or self.clock_now,
+            verdicts=verdicts,
+        )
+
+    def deliver(self, raw: bytes, ports: Ports | None = None, **event_options: Any) -> IngestResult:
+        """SES stores the mail and invokes ingest: through the workflow with this desk's ports."""
+        return self.deliver_event(self.event(raw, **event_options), ports)
+
+    def deliver_event(self, event: dict[str, Any], ports: Ports | None = None) -> IngestResult:
+        (delivery,) = handlers.deliveries_from_ses_event(event)
+        return ingest(delivery, self.settings, ports or self.ports)
+
+    def sent(self) -> list[SentMail]:
+        backend = ses_backends[DEFAULT_ACCOUNT_ID][self.settings.region]
+        return [
+            SentMail(
+                message.source,
+                list(message.destinations),
+                message.raw_data.encode("utf-8") if isinstance(message.raw_data, str) else message.raw_data,
+            )
+            for message in backend.sent_messages
+        ]
+
+
+@pytest.fixture
+def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    with mock_aws():
+        reset_clients()
+        provisioned = provision(REGION, "test", SUPPORT, "Example Support")
+        for name, value in provisioned.environment.items():
+            monkeypatch.setenv(name, value)
+        handlers.reset_runtime()
+        yield Desk(provisioned.settings)
+    reset_clients()
+    handlers.reset_runtime()
