@@ -199,3 +199,21 @@ def _resolve(desk: Desk, ref: str) -> None:
         ticket_storage_changes(status=Status.RESOLVED, open_queue=None),
         [TicketEvent(ref=ref, at=desk.clock_now, kind="status_changed", event_id="test:resolve")],
     )
+
+
+def test_oversized_headers_are_bounded_in_the_item_and_kept_whole_in_s3(desk: Desk) -> None:
+    # Given a mail with a 300 KB subject and five hundred addresses on Cc
+    subject = "Refund " + "x" * 300_000
+    cc = ", ".join(f"person{n}@many.example" for n in range(500))
+    raw = build_mail(subject=subject, cc=cc)
+
+    # When it is delivered
+    result = desk.deliver(raw)
+
+    # Then the ticket exists with bounded fields, and the raw mail keeps everything
+    ticket = desk.store.get_ticket(result.ref)
+    assert ticket is not None
+    assert ticket.subject.startswith("Refund xxx") and len(ticket.subject) <= 998
+    assert len(ticket.cc) == 100
+    first = desk.store.thread(result.ref)[0]
+    assert first.raw_key is not None and len(desk.ports.blobs.get(first.raw_key)) >= len(raw)

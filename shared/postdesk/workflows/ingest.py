@@ -54,6 +54,10 @@ DEFAULT_PRIORITY = "normal"
 # Lines of the customer's own text quoted back in the acknowledgement.
 ACK_EXCERPT_LINES = 12
 PREVIEW_CHARS = 2000
+# Bounds on what one item stores from a mail's headers (a 200 KB Subject or a To of ten thousand
+# addresses exist in the wild, and an item stops at 400 KB). The raw mail in S3 keeps everything.
+MAX_STORED_SUBJECT = 998
+MAX_STORED_ADDRESSES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,13 +208,13 @@ def _new_ticket(
             and address.domain != settings.support_domain
             and address.email != requester.email
         )
-    )
+    )[:MAX_STORED_ADDRESSES]
     quarantine: str | None = None
     if screening.quarantined or screening.automatic:
         quarantine = f"{screening.verdict.value}: {screening.reason}"
     return Ticket(
         ref=ref,
-        subject=message.subject or "(no subject)",
+        subject=message.subject[:MAX_STORED_SUBJECT] or "(no subject)",
         requester_email=requester.email,
         requester_name=requester.name,
         cc=cc,
@@ -268,7 +272,7 @@ def _stored_message(
         direction=Direction.INBOUND,
         kind=_message_kind(screening),
         at=delivery.received_at,
-        subject=message.subject,
+        subject=message.subject[:MAX_STORED_SUBJECT],
         from_email=sender.email,
         from_name=sender.name,
         message_id=message.message_id,
@@ -277,8 +281,8 @@ def _stored_message(
         text_key=text_key,
         raw_key=raw_key,
         attachments=tuple(attachments),
-        to=tuple(a.email for a in message.to),
-        cc=tuple(a.email for a in message.cc),
+        to=tuple(a.email for a in message.to)[:MAX_STORED_ADDRESSES],
+        cc=tuple(a.email for a in message.cc)[:MAX_STORED_ADDRESSES],
         screening=f"{screening.verdict.value}: {screening.reason}",
     )
 
