@@ -30,8 +30,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# Two workers: the machines have two cores, and the integration tests wait on moto more than on CPU.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: setup
 	$(VENV)/bin/ruff format --check .

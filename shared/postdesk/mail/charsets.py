@@ -77,10 +77,8 @@ _UNKNOWN_LABELS = frozenset(
 # would interpret escape sequences or domain-name syntax, so they count as unknown.
 _REFUSED_CODECS = frozenset({"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"})
 
-# Codecs where decoding (nearly) never fails, so a wrong declaration is only visible because the bytes
-# happen to be valid UTF-8, which text in these charsets almost never is.
-_SINGLE_BYTE_PREFIXES = ("cp", "iso8859", "latin", "koi8", "mac", "windows", "ascii", "tis")
-_MULTI_BYTE_CODEPAGES = frozenset({"cp932", "cp936", "cp949", "cp950", "cp65001"})
+# Declared Unicode encodings are decoded as declared; every other label is checked for hidden UTF-8.
+_UNICODE_CODEC_PREFIXES = ("utf-8", "utf-16", "utf-32", "utf_16", "utf_32")
 
 
 def _normalise_label(label: str) -> str:
@@ -100,11 +98,17 @@ def codecs_for(declared: str | None) -> tuple[str, ...]:
         name = codecs.lookup(label).name
     except (LookupError, ValueError):
         return ()
-    return () if name in _REFUSED_CODECS else (name,)
+    return () if name in _REFUSED_CODECS or not _is_text_codec(name) else (name,)
 
 
-def _is_single_byte(codec: str) -> bool:
-    return codec.startswith(_SINGLE_BYTE_PREFIXES) and codec not in _MULTI_BYTE_CODEPAGES
+def _is_text_codec(name: str) -> bool:
+    try:
+        b"a".decode(name)
+    except LookupError:  # a bytes-to-bytes codec such as base64 or zlib
+        return False
+    except UnicodeDecodeError:  # a text codec that merely rejects this byte
+        return True
+    return True
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -124,7 +128,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     (a truncated header, one stray byte); legacy-charset text almost never forms valid UTF-8."""
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    valid = sum(1 for char in text if char > "\x7f") - broken
+    valid = len(text) - len(text.encode("ascii", "ignore")) - broken
     return text if valid >= _MOSTLY_UTF8_RATIO * broken else None
 
 
@@ -167,7 +171,8 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     Returns ``(text, defect)``: ``defect`` is None when the declared charset decoded the bytes as they
     are, otherwise a short sentence saying what was wrong and what was used instead (UTF-8 when the
     bytes are valid UTF-8, then the charset-normalizer guess, then UTF-8 with replacement characters).
-    Pure ASCII without a declaration decodes as ASCII without a defect.
+    Valid UTF-8 under a legacy label is read as UTF-8 (with a defect). Pure ASCII under a missing or
+    unknown label decodes as ASCII without a defect.
     """
     if not data:
         return "", None
@@ -178,9 +183,9 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
             # Undeclared 7-bit Japanese: the escape sequences name the charset themselves.
             return text, f"{_describe(declared)}; ISO-2022-JP escape sequences found and decoded"
         return data.decode("ascii"), None
-    if candidates and not is_ascii and _is_single_byte(candidates[0]):
-        # A single-byte charset accepts any bytes, so its decode cannot reveal a wrong label; valid
-        # UTF-8 with 8-bit bytes is the one mislabelling that shows.
+    if candidates and not is_ascii and not candidates[0].startswith(_UNICODE_CODEC_PREFIXES):
+        # UTF-8 under a legacy label is the commonest mislabel, and a single-byte decode never fails,
+        # so it would go unnoticed; legacy text with 8-bit bytes is almost never valid UTF-8.
         as_utf8 = _utf8_if_valid(data)
         if as_utf8 is not None:
             return as_utf8, f"{_describe(declared)} declared but the text is UTF-8; decoded as UTF-8"

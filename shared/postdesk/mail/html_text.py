@@ -31,9 +31,14 @@ _PARAGRAPHS: Final = frozenset(
 _INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\xad"))
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")
+_ANGLE = re.compile(r"[<>]")
 
 # Links whose target says nothing a reader could use.
 _UNHELPFUL_HREF_PREFIXES: Final = ("#", "javascript:", "cid:", "data:")
+
+# Quote marks and list indentation stop growing here: deeper nesting adds nothing a reader can use,
+# and unbounded it would multiply the size of the text by the nesting depth.
+_MAX_SHOWN_NESTING: Final = 10
 
 
 class _TextCollector(HTMLParser):
@@ -49,12 +54,12 @@ class _TextCollector(HTMLParser):
         self._quote_depth = 0
         self._pre_depth = 0
         self._list_depth = 0
-        self._links: list[tuple[str, list[str]]] = []
+        self._link: tuple[str, list[str]] | None = None
 
     # -- line building -------------------------------------------------------------------------
 
     def _prefix(self) -> str:
-        return "> " * self._quote_depth
+        return "> " * min(self._quote_depth, _MAX_SHOWN_NESTING)
 
     def _take_inline(self) -> str:
         text = "".join(self._inline)
@@ -110,7 +115,7 @@ class _TextCollector(HTMLParser):
             self._list_depth += 1
         elif tag == "li":
             self._end_line()
-            self._lead = "  " * max(self._list_depth - 1, 0) + "- "
+            self._lead = "  " * min(max(self._list_depth - 1, 0), _MAX_SHOWN_NESTING) + "- "
         elif tag == "pre":
             self._blank_line()
             self._pre_depth += 1
@@ -118,8 +123,10 @@ class _TextCollector(HTMLParser):
             # Cells of a row stay on one line, separated by a space.
             self._inline.append(" ")
         elif tag == "a":
+            # Links do not nest: a new one ends the one still open, as in a browser.
+            self._close_link()
             href = next((value for name, value in attrs if name == "href" and value), "")
-            self._links.append((href.strip(), []))
+            self._link = (href.strip(), [])
         elif tag in _PARAGRAPHS:
             self._blank_line()
         elif tag in _BLOCKS:
@@ -147,7 +154,7 @@ class _TextCollector(HTMLParser):
             self._end_line()
             self._pre_depth = max(self._pre_depth - 1, 0)
             self._blank_line()
-        elif tag == "a" and self._links:
+        elif tag == "a":
             self._close_link()
         elif tag in _PARAGRAPHS:
             self._blank_line()
@@ -172,11 +179,14 @@ class _TextCollector(HTMLParser):
                 self._inline.append(line)
         else:
             self._inline.append(data)
-        for _, text in self._links:
-            text.append(data)
+        if self._link is not None:
+            self._link[1].append(data)
 
     def _close_link(self) -> None:
-        href, pieces = self._links.pop()
+        if self._link is None:
+            return
+        href, pieces = self._link
+        self._link = None
         text = _SPACES.sub(" ", "".join(pieces)).strip()
         if not text or not href or href.lower().startswith(_UNHELPFUL_HREF_PREFIXES):
             return
@@ -190,8 +200,7 @@ class _TextCollector(HTMLParser):
         Of a run of blank lines the least quoted one stays, so that leaving a quote shows as an
         unquoted blank line rather than a dangling ``>``.
         """
-        while self._links:
-            self._close_link()
+        self._close_link()
         self._end_line()
         merged: list[str] = []
         blank_run: list[str] = []
@@ -206,6 +215,42 @@ class _TextCollector(HTMLParser):
         return "\n".join(merged)
 
 
+def _balance_markup(html: str) -> str:
+    """The HTML with every ``<`` that is not closed by a ``>`` before the next ``<`` escaped as text,
+    and cut at an unterminated comment (which hides the rest in a browser too).
+
+    The standard library parser rescans to the end of the input for each unterminated construct, so
+    ``"<a " * 50_000`` costs minutes; after this linear pass each construct it sees is terminated.
+    """
+    pieces: list[str] = []
+    copied = 0
+    pending = -1
+    cursor = 0
+    while (match := _ANGLE.search(html, cursor)) is not None:
+        index = match.start()
+        cursor = index + 1
+        if html[index] == ">":
+            pending = -1
+            continue
+        if pending >= 0:
+            pieces.append(html[copied:pending] + "&lt;")
+            copied = pending + 1
+        pending = -1
+        if html.startswith("<!--", index):
+            end = html.find("-->", index + 2)
+            if end < 0:
+                pieces.append(html[copied:index])
+                return "".join(pieces)
+            cursor = end + 3
+        else:
+            pending = index
+    if pending >= 0:
+        pieces.append(html[copied:pending] + "&lt;")
+        copied = pending + 1
+    pieces.append(html[copied:])
+    return "".join(pieces)
+
+
 def html_to_text(html: str) -> str:
     """Readable text of an HTML document or fragment; never raises.
 
@@ -217,7 +262,7 @@ def html_to_text(html: str) -> str:
     """
     collector = _TextCollector()
     try:
-        collector.feed(html)
+        collector.feed(_balance_markup(html))
         collector.close()
     except Exception:  # the stdlib parser has had assertion failures on hostile input
         return _SPACES.sub(" ", unescape(_TAG.sub(" ", html))).strip()

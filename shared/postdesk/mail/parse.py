@@ -2,8 +2,8 @@
 
 The MIME structure is split here rather than by ``email.parser``: the stdlib feed parser parses every
 enclosed ``message/rfc822`` eagerly and without a depth limit, and its strict header parsers raise on
-malformed input. This module reads header blocks line by line, finds boundaries with ``bytes.find`` (one
-linear scan per nesting level, levels capped by :attr:`ParseLimits.max_depth`), and opens an enclosed
+malformed input. This module reads header blocks line by line, finds boundaries with one C-speed regular
+expression scan per nesting level (levels capped by :attr:`ParseLimits.max_depth`), and opens an enclosed
 message only when its text is needed. Every irregularity becomes a short sentence in ``defects``.
 """
 
@@ -35,10 +35,14 @@ class ParseLimits:
     """Bytes of the raw mail that are looked at. SES accepts up to 40 MB; anything larger is cut here so
     that no later step scales with an unbounded input."""
 
-    max_header_bytes: int = 128 * 1024
-    """Bytes of one header block that are kept (top level and each part). Real header blocks stay far
-    below this even with long Received and DKIM chains; a 200 KB Subject is an attack or a bug, and
-    every header is decoded and stored, so its size is what bounds that work."""
+    max_header_bytes: int = 256 * 1024
+    """Bytes of one header block that are read (top level and each part). Real header blocks stay far
+    below this even with long Received, DKIM and ARC chains; every header is decoded and stored, so
+    this bounds that work. The rest of a longer block is skipped up to the blank line."""
+
+    max_header_value_bytes: int = 64 * 1024
+    """Bytes kept of one header value: room for a To of a thousand recipients or a long References
+    chain, while one 200 KB Subject cannot crowd out the headers after it."""
 
     max_depth: int = 16
     """How deep multiparts and enclosed messages are opened. Forward chains and signed or encrypted
@@ -85,6 +89,7 @@ _WHOLE_LIST_MAX_CHARS = 16 * 1024
 _WHOLE_LIST_MAX_COLONS = 100
 _ENTRY_MAX_CHARS = 320
 
+_SUBTYPE_DEFAULTS = {"text": "text/plain", "multipart": "multipart/mixed", "message": "message/rfc822"}
 _ENCLOSED_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
 # Other renderings of the body that are not worth keeping once plain text or HTML was chosen.
 _DROPPED_ALTERNATIVES = frozenset({"text/enriched", "text/richtext", "text/x-amp-html", "text/watch-html"})
@@ -256,18 +261,37 @@ def _header_follows(data: bytes, position: int) -> bool:
     return False
 
 
+@dataclass(slots=True)
+class _RawHeader:
+    """A header while its lines are read: name, the lines of its value, and their total size."""
+
+    name: str
+    pieces: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, piece: bytes, limit: int, defects: list[str]) -> None:
+        """Add one line of the value, unless the value is already at its size limit."""
+        if self.size >= limit:
+            return
+        if self.size + len(piece) > limit:
+            defects.append(f"header {self.name!r} longer than {limit} bytes; cut")
+            piece = piece[: limit - self.size]
+        self.pieces.append(piece)
+        self.size += len(piece)
+
+
 def _split_head(
-    data: bytes, max_header_bytes: int, defects: list[str]
+    data: bytes, limits: ParseLimits, defects: list[str]
 ) -> tuple[list[tuple[str, bytes]], bytes]:
     """Headers (lower-case name, unfolded raw value) and the body that follows the blank line.
 
     A line that is neither a header nor a continuation ends the headers (it is the first body line),
     unless the next line is a header again, in which case it is skipped as a malformed header.
     """
-    headers: list[tuple[str, list[bytes]]] = []
+    headers: list[_RawHeader] = []
     size = len(data)
     position = 0
-    kept_bytes = 0
+    read_bytes = 0
     while position < size:
         line, next_position = _next_line(data, position)
         if not line:
@@ -275,7 +299,7 @@ def _split_head(
             break
         if line[0] in b" \t":
             if headers:
-                headers[-1][1].append(line)
+                headers[-1].add(line, limits.max_header_value_bytes, defects)
             elif line.strip():
                 defects.append("header block starts with a continuation line; it was skipped")
         else:
@@ -289,16 +313,17 @@ def _split_head(
                     defects.append("no blank line between headers and body")
                     break
             else:
-                headers.append((match.group(1).decode("ascii").lower(), [line[match.end() :]]))
-        kept_bytes += len(line)
+                headers.append(_RawHeader(match.group(1).decode("ascii").lower()))
+                headers[-1].add(line[match.end() :], limits.max_header_value_bytes, defects)
+        read_bytes += len(line)
         position = next_position
-        if kept_bytes > max_header_bytes:
-            defects.append(f"header block longer than {max_header_bytes} bytes; the rest was skipped")
+        if read_bytes > limits.max_header_bytes:
+            defects.append(f"header block longer than {limits.max_header_bytes} bytes; the rest was skipped")
             # Skip to the blank line at C speed rather than walking a huge block line by line.
             blank = _BLANK_LINE.search(data, position - 1)
             position = size if blank is None else blank.end()
             break
-    return [(name, b"".join(pieces).strip()) for name, pieces in headers], data[position:]
+    return [(header.name, b"".join(header.pieces).strip()) for header in headers], data[position:]
 
 
 def _first(headers: list[tuple[str, bytes]], name: str) -> bytes | None:
@@ -367,12 +392,9 @@ def _content_type(raw: bytes | None, default: str, defects: list[str]) -> tuple[
         return default, {}
     text, _ = decode_header_bytes(raw)
     value, parameters = _parse_parameters(_fold(text), defects)
-    value = "".join(value.split())
-    if "/" not in value and value in ("text", "multipart", "message"):
+    if value in _SUBTYPE_DEFAULTS:
         defects.append(f"Content-Type {value!r} has no subtype")
-        return {"text": "text/plain", "multipart": "multipart/mixed", "message": "message/rfc822"}[
-            value
-        ], parameters
+        return _SUBTYPE_DEFAULTS[value], parameters
     if not _MIME_TYPE.fullmatch(value):
         defects.append(f"invalid Content-Type {_fold(text)[:60]!r}")
         named = "name" in parameters or "filename" in parameters
@@ -385,10 +407,15 @@ def _content_type(raw: bytes | None, default: str, defects: list[str]) -> tuple[
 
 @dataclass(slots=True)
 class _Part:
-    """One MIME entity; ``children`` is set for a multipart that was split."""
+    """One MIME entity; ``children`` is set for a multipart that was split.
+
+    ``content_type`` is how the part is read; it differs from ``declared_type`` for a multipart whose
+    boundary is missing, which is read as text.
+    """
 
     headers: list[tuple[str, bytes]]
     body: bytes
+    declared_type: str
     content_type: str
     parameters: dict[str, str]
     disposition: str
@@ -452,7 +479,7 @@ class _Parser:
 
     def part(self, data: bytes, depth: int, default_type: str = "text/plain") -> _Part:
         self.parts_seen += 1
-        headers, body = _split_head(data, self.limits.max_header_bytes, self.defects)
+        headers, body = _split_head(data, self.limits, self.defects)
         content_type, parameters = _content_type(_first(headers, "content-type"), default_type, self.defects)
         disposition_raw = _first(headers, "content-disposition") or b""
         disposition, disposition_parameters = _parse_parameters(
@@ -465,6 +492,7 @@ class _Parser:
         part = _Part(
             headers=headers,
             body=body,
+            declared_type=content_type,
             content_type=content_type,
             parameters=parameters,
             disposition=disposition,
@@ -477,17 +505,21 @@ class _Parser:
         return part
 
     def _delimiters(self, body: bytes, boundary: bytes) -> Iterator[tuple[int, int, bool]]:
-        """(line start, next line start, is the closing delimiter) for each ``--boundary`` line."""
-        marker = b"--" + boundary
-        position = 0
-        while (found := body.find(marker, position)) >= 0:
-            position = found + len(marker)
-            if found and body[found - 1] != 0x0A:
-                continue
-            rest, next_line = _next_line(body, position)
-            closing = rest.startswith(b"--")
-            if not (rest[2:] if closing else rest).strip(b" \t"):
-                yield found, next_line, closing
+        """(end of the content before it, start of the content after it, is the closing delimiter)
+        for each ``--boundary`` line; the line break before a delimiter belongs to the delimiter.
+
+        Both searches are regular expressions with a literal start, so the scan runs at C speed even
+        through megabytes of near-misses, and Python only sees real delimiters.
+        """
+        tail = re.escape(boundary) + rb"(--)?[ \t]*(?=\r?\n|\r?\Z)"
+        first = re.compile(b"--" + tail).match(body)
+        if first is not None:
+            yield 0, _next_line(body, first.end())[1], first.group(1) is not None
+        for match in re.finditer(b"\n--" + tail, body):
+            content_end = (
+                match.start() - 1 if body[match.start() - 1 : match.start()] == b"\r" else match.start()
+            )
+            yield content_end, _next_line(body, match.end())[1], match.group(1) is not None
 
     def depth_limit_reached(self) -> None:
         if not self._reported_depth_limit:
@@ -507,18 +539,18 @@ class _Parser:
         children: list[_Part] = []
         start: int | None = None
         closed = False
-        for line_start, next_line, closing in self._delimiters(
+        for content_end, next_start, closing in self._delimiters(
             part.body, boundary.encode("utf-8", "replace")
         ):
             if start is not None and not self._add_child(
-                children, part.body[start:line_start], depth, child_type
+                children, part.body[start:content_end], depth, child_type
             ):
                 closed = True
                 break
             if closing:
                 closed = True
                 break
-            start = next_line
+            start = next_start
         else:
             if start is not None:
                 self._add_child(children, part.body[start:], depth, child_type)
@@ -537,8 +569,6 @@ class _Parser:
                 self.defects.append(f"more than {self.limits.max_parts} MIME parts; the rest was ignored")
                 self._reported_part_limit = True
             return False
-        # The line end before a delimiter belongs to the delimiter.
-        data = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
         children.append(self.part(data, depth + 1, child_type))
         return True
 
@@ -605,7 +635,18 @@ class _Parser:
         return _decode_transfer(part.body, part.transfer_encoding, self.defects)
 
     def text_of(self, part: _Part) -> str:
-        text, defect = decode_bytes(self.decoded(part), part.parameters.get("charset"))
+        content = self.decoded(part)
+        # No charset needs more than four bytes a character, so more bytes than this can only be cut
+        # after decoding; cutting first (at a line end, which no multi-byte sequence contains) spares
+        # decoding and cleaning megabytes that would be dropped.
+        byte_limit = 4 * self.limits.max_text_chars
+        if len(content) > byte_limit:
+            line_end = content.rfind(b"\n", 0, byte_limit)
+            content = content[: line_end + 1 if line_end > 0 else byte_limit]
+            self.defects.append(
+                f"{part.content_type} part larger than {byte_limit} bytes; only its start was read"
+            )
+        text, defect = decode_bytes(content, part.parameters.get("charset"))
         if defect:
             self.defects.append(f"{part.content_type} part: {defect}")
         return _clean_text(text)
@@ -637,7 +678,7 @@ class _Parser:
         content = self.decoded(part)
         filename = _safe_filename(part.filename)
         if filename is None and part.content_type in _ENCLOSED_MESSAGE_TYPES:
-            subject = _first(_split_head(content, self.limits.max_header_bytes, [])[0], "subject")
+            subject = _first(_split_head(content, self.limits, [])[0], "subject")
             if subject is not None:
                 filename = _safe_filename(_header_text(subject, None, []) + ".eml")
         if filename is None:
@@ -662,7 +703,7 @@ class _Parser:
         rendered = _Rendered(
             headers=root.headers,
             header_hint=_header_hint(root),
-            content_type=root.content_type,
+            content_type=root.declared_type,
             text=text,
             html=html,
         )
@@ -753,33 +794,57 @@ def _address_pairs(text: str, defects: list[str]) -> list[tuple[str, str]]:
     return recovered
 
 
+def _quote_encoded_words(text: str) -> str:
+    """Encoded words outside quoted strings become quoted strings, so that the commas, colons and
+    ``@`` they may carry cannot split or redirect the address parse; names are decoded afterwards."""
+
+    def quoted(match: re.Match[str]) -> str:
+        return '"' + match.group(0).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "".join(
+        lexeme if lexeme[:1] in ('"', "(", "<") else _ENCODED_WORD.sub(quoted, lexeme)
+        for lexeme in _ADDRESS_TOKEN.findall(text)
+    )
+
+
+def _mailboxes(text: str, undecodable: bool, defects: list[str]) -> list[Address]:
+    found: list[Address] = []
+    for name, email in _address_pairs(text, defects):
+        email = email.strip()
+        if not email:
+            if name:
+                defects.append(f"address without a mailbox skipped: {name[:60]!r}")
+            continue
+        if (undecodable and not email.isascii()) or "\ufffd" in email:
+            defects.append(f"undecodable address skipped: {email[:60]!r}")
+            continue
+        if not _EMAIL.fullmatch(email):
+            defects.append(f"invalid address skipped: {email[:60]!r}")
+            continue
+        local, _, domain = email.rpartition("@")
+        found.append(
+            Address(name=_fold(_decode_encoded_words(name, defects)), email=f"{local}@{domain.lower()}")
+        )
+    return found
+
+
 def _addresses(values: Iterable[bytes], hint: str | None, defects: list[str]) -> list[Address]:
     """Valid mailboxes in order, deduplicated, domains lower-cased; every skipped entry is a defect."""
     found: dict[Address, None] = {}
     for raw in values:
         text, defect = decode_header_bytes(raw, hint)
-        undecodable = defect is not None
         text = _fold(text)
-        pairs = _address_pairs(text, defects)
-        if not any(email for _, email in pairs) and "=?" in text:
-            pairs = _address_pairs(_fold(_decode_encoded_words(text, [])), defects)
-        for name, email in pairs:
-            email = email.strip()
-            if not email:
-                if name:
-                    defects.append(f"address without a mailbox skipped: {name[:60]!r}")
-                continue
-            if (undecodable and not email.isascii()) or "\ufffd" in email:
-                defects.append(f"undecodable address skipped: {email[:60]!r}")
-                continue
-            if not _EMAIL.fullmatch(email):
-                defects.append(f"invalid address skipped: {email[:60]!r}")
-                continue
-            local, _, domain = email.rpartition("@")
-            address = Address(
-                name=_fold(_decode_encoded_words(name, defects)), email=f"{local}@{domain.lower()}"
-            )
-            found[address] = None
+        attempt_defects: list[str] = []
+        mailboxes = _mailboxes(_quote_encoded_words(text), defect is not None, attempt_defects)
+        if not mailboxes and "=?" in text:
+            # A whole "Name <address>" hidden in one encoded word: readable only once decoded.
+            retry_defects: list[str] = []
+            decoded = _fold(_decode_encoded_words(text, retry_defects))
+            retried = _mailboxes(decoded, defect is not None, retry_defects)
+            if retried:
+                mailboxes, attempt_defects = retried, retry_defects
+        defects.extend(attempt_defects)
+        found.update(dict.fromkeys(mailboxes))
     return list(found)
 
 
