@@ -19,11 +19,15 @@ RESULTS = BENCH_DIR / "results" / "latest.json"
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(path.stem for path in BENCH_DIR.glob("bench_*.py"))
-    results: dict[str, object] = {
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    # A run of some benchmarks updates their entries and keeps the others' last figures.
+    results: dict[str, object] = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    results.update(
+        {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
