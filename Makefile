@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup test lint format demo bench inspect clean
+.PHONY: help setup test lint format demo bench lock clean
 
 help:
 	@echo "make demo    set up and run the inbound path end to end on moto"
@@ -19,14 +19,14 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@if [ -z "$(PYTHON313)" ]; then \
 	  echo "Python 3.13 was not found. Install it (for example 'pyenv install 3.13.0' or your"; \
 	  echo "distribution's python3.13 package) and run make again."; exit 1; fi
 	@test -x $(PY) || PYENV_VERSION=3.13.0 $(PYTHON313) -m venv $(VENV)
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version' || \
 	  { echo ".venv is not Python 3.13: remove it (make clean) and run make again."; exit 1; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
@@ -48,6 +48,12 @@ demo: setup
 
 bench: setup
 	$(PY) -m bench
+
+# Rewrite constraints.txt from what is installed now (after a deliberate upgrade).
+lock: setup
+	@{ echo "# Every package version, transitive ones included, that setup may install (pip -c): the lock."; \
+	   echo "# Regenerate on purpose after changing a requirements file: make lock"; \
+	   $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
