@@ -46,7 +46,9 @@ format: setup
 demo: setup
 	$(VENV)/bin/postdesk demo
 
+# The peers and tools that benchmarks compare against are installed for benchmarks only.
 bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
 	$(PY) -m bench
 
 # Rewrite constraints.txt from what is installed now (after a deliberate upgrade).
