@@ -41,9 +41,11 @@ def environment(root: Path | None = None) -> Environment:
     )
 
 
+@cache
 def available_languages() -> frozenset[str]:
+    """Languages the desk can answer in: the folders that hold an acknowledgement template."""
     root = templates_dir()
-    return frozenset(path.name for path in root.iterdir() if path.is_dir() and len(path.name) <= 3)
+    return frozenset(path.parent.name for path in root.glob("*/ack.txt.j2"))
 
 
 @dataclass(frozen=True, slots=True)

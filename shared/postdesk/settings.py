@@ -38,6 +38,8 @@ class Settings:
     # Texts longer than this go to S3 with a pointer; DynamoDB items stop at 400 KB in all.
     inline_body_limit: int = 32 * 1024
     extra_own_addresses: tuple[str, ...] = field(default=())
+    # The operator's triage rules file; None means the shipped default (postdesk/triage/rules.toml).
+    triage_rules_path: str | None = None
 
     @property
     def support_domain(self) -> str:
@@ -91,6 +93,7 @@ class Settings:
             default_language=env.get("POSTDESK_DEFAULT_LANGUAGE", "en"),
             ack_limit_per_hour=integer("POSTDESK_ACK_LIMIT_PER_HOUR", 5),
             ack_limit_per_day=integer("POSTDESK_ACK_LIMIT_PER_DAY", 20),
+            triage_rules_path=env.get("POSTDESK_TRIAGE_RULES") or None,
             extra_own_addresses=tuple(
                 part.strip() for part in env.get("POSTDESK_OWN_ADDRESSES", "").split(",") if part.strip()
             ),

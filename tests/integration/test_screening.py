@@ -189,7 +189,9 @@ def test_ordinary_mail_lands_in_the_open_queue(desk: Desk) -> None:
     from postdesk.tickets.dynamo import TicketItem
 
     result = desk.deliver(build_mail())
-    assert [item.ref for item in TicketItem.open_by_queue.query("general")] == [result.ref]
+    ticket = desk.store.get_ticket(result.ref)
+    assert ticket is not None
+    assert [item.ref for item in TicketItem.open_by_queue.query(ticket.queue)] == [result.ref]
 
 
 def test_automatic_mail_per_sender_is_rate_limited(desk: Desk) -> None:

@@ -65,6 +65,11 @@ class TicketItem(Model):
     # Set only while the ticket is open and not quarantined, so the queue index holds open work only.
     open_queue = UnicodeAttribute(null=True)
     waiting_since = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(default="general")
+    tags = ListAttribute[str](default=list)
+    sentiment = UnicodeAttribute(default="neutral")
+    triage_confidence = NumberAttribute(default=0)
+    triage_explanation = UnicodeAttribute(default="")
 
     by_requester = ByRequesterIndex()
     open_by_queue = OpenByQueueIndex()
@@ -102,6 +107,7 @@ class LogItem(Model):
     cc = ListAttribute[str](null=True)
     attachments = ListAttribute[AttachmentMap](of=AttachmentMap, null=True)
     screening = UnicodeAttribute(null=True)
+    visible_text = UnicodeAttribute(null=True)
     # Event fields.
     actor = UnicodeAttribute(null=True)
     detail = MapAttribute[str, Any](null=True)

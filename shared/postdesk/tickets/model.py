@@ -62,6 +62,12 @@ class Ticket:
     quarantine: str | None = None
     first_response_at: datetime | None = None
     waiting_since: datetime | None = None
+    # What triage decided, and why (shown to agents; the explanation names the rule or the model).
+    category: str = "general"
+    tags: tuple[str, ...] = ()
+    sentiment: str = "neutral"
+    triage_confidence: float = 0.0
+    triage_explanation: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -90,6 +96,8 @@ class ThreadMessage:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     screening: str | None = None
+    # The new text of the message without quoted history and signature (None: same as ``text``).
+    visible_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

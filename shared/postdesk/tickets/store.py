@@ -334,6 +334,11 @@ def _item_from_ticket(ticket: Ticket) -> TicketItem:
         first_response_at=to_iso(ticket.first_response_at) if ticket.first_response_at else None,
         open_queue=open_queue_for(ticket),
         waiting_since=to_iso(ticket.waiting_since or ticket.created_at),
+        category=ticket.category,
+        tags=list(ticket.tags),
+        sentiment=ticket.sentiment,
+        triage_confidence=ticket.triage_confidence,
+        triage_explanation=ticket.triage_explanation,
     )
 
 
@@ -354,6 +359,11 @@ def _ticket_from_item(item: TicketItem) -> Ticket:
         quarantine=item.quarantine,
         first_response_at=from_iso(item.first_response_at) if item.first_response_at else None,
         waiting_since=from_iso(item.waiting_since) if item.waiting_since else None,
+        category=item.category or "general",
+        tags=tuple(item.tags or ()),
+        sentiment=item.sentiment or "neutral",
+        triage_confidence=float(item.triage_confidence or 0),
+        triage_explanation=item.triage_explanation or "",
     )
 
 
@@ -390,6 +400,7 @@ def _item_from_message(message: ThreadMessage) -> LogItem:
         ]
         or None,
         screening=message.screening,
+        visible_text=message.visible_text,
     )
 
 
@@ -415,6 +426,7 @@ def _message_from_item(item: LogItem) -> ThreadMessage:
         to=tuple(item.to or ()),
         cc=tuple(item.cc or ()),
         screening=item.screening,
+        visible_text=item.visible_text,
     )
 
 

@@ -24,6 +24,7 @@ from postdesk.mail.addressing import ReplyAddressCheck, reply_address
 from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
+from postdesk.mail.quotes import visible_reply
 from postdesk.observability import logger, mask_address
 from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
@@ -46,11 +47,11 @@ from postdesk.tickets.store import (
     ticket_storage_changes,
 )
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
+from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
+from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.ports import Ports
 
-DEFAULT_QUEUE = "general"
-DEFAULT_PRIORITY = "normal"
 # Lines of the customer's own text quoted back in the acknowledgement.
 ACK_EXCERPT_LINES = 12
 PREVIEW_CHARS = 2000
@@ -58,6 +59,8 @@ PREVIEW_CHARS = 2000
 # addresses exist in the wild, and an item stops at 400 KB). The raw mail in S3 keeps everything.
 MAX_STORED_SUBJECT = 998
 MAX_STORED_ADDRESSES = 100
+# The acknowledgement opens by acknowledging the trouble for these.
+EMPATHY_SENTIMENTS = frozenset({"frustrated", "angry"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +142,20 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
     )
 
     ref, new_ticket = _claim_delivery(delivery, match, ports)
+    understanding: Understanding | None = None
     if new_ticket:
-        ticket = _new_ticket(ref, message, delivery, screening, settings)
-        first = _stored_message(ref, message, delivery, screening, raw_key, settings, ports)
+        understanding = _understand(message, delivery, settings, ports)
+        ticket = _new_ticket(ref, message, delivery, screening, understanding, settings)
+        first = _stored_message(
+            ref,
+            message,
+            delivery,
+            screening,
+            raw_key,
+            settings,
+            ports,
+            understanding.visible.text_with_forward,
+        )
         events = _arrival_events(ref, delivery, screening, match, created=True)
         created = ports.store.create_ticket(ticket, first, events)
         if created:
@@ -156,14 +170,14 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         _append_to_ticket(ticket, message, delivery, screening, match, raw_key, settings, ports)
     ports.store.index_message_ids(ref, [message.message_id] if message.message_id else [], Direction.INBOUND)
 
-    if not new_ticket:
+    if not new_ticket or understanding is None:
         return IngestResult(ref, created, new_ticket, screening, match.matched_by, AckOutcome.NOT_NEW)
     if not screening.may_acknowledge:
         _record_suppressed_ack(ticket, delivery, screening.verdict.value, screening.reason, ports)
         return IngestResult(
             ref, created, new_ticket, screening, match.matched_by, AckOutcome.SUPPRESSED, screening.reason
         )
-    ack, reason = _acknowledge(ticket, message, delivery, settings, ports, key)
+    ack, reason = _acknowledge(ticket, message, delivery, understanding, settings, ports, key)
     return IngestResult(ref, created, new_ticket, screening, match.matched_by, ack, reason)
 
 
@@ -184,9 +198,19 @@ def _claim_delivery(delivery: InboundDelivery, match: ThreadMatch, ports: Ports)
     return guard.ref, guard.state == "new"
 
 
-def _language_of(message: ParsedMessage, settings: Settings) -> str:
-    declared = (message.header("content-language") or "").split(",")[0].strip().lower()[:2]
-    return declared if declared in available_languages() else settings.default_language
+def _understand(
+    message: ParsedMessage, delivery: InboundDelivery, settings: Settings, ports: Ports
+) -> Understanding:
+    """Visible reply, language (with the requester's earlier tickets as a hint), triage, articles."""
+    requester = _requester(message, delivery)
+    history = [t.language for t in ports.store.tickets_of_requester(requester.email, limit=10)]
+    return understand(
+        message,
+        history_languages=history,
+        default_language=settings.default_language,
+        template_languages=available_languages(),
+        rules=load_rules(settings.triage_rules_path),
+    )
 
 
 def _requester(message: ParsedMessage, delivery: InboundDelivery) -> Address:
@@ -196,7 +220,12 @@ def _requester(message: ParsedMessage, delivery: InboundDelivery) -> Address:
 
 
 def _new_ticket(
-    ref: str, message: ParsedMessage, delivery: InboundDelivery, screening: Screening, settings: Settings
+    ref: str,
+    message: ParsedMessage,
+    delivery: InboundDelivery,
+    screening: Screening,
+    understanding: Understanding,
+    settings: Settings,
 ) -> Ticket:
     requester = _requester(message, delivery)
     own = settings.own_addresses
@@ -209,6 +238,7 @@ def _new_ticket(
             and address.email != requester.email
         )
     )[:MAX_STORED_ADDRESSES]
+    decision = understanding.triage
     quarantine: str | None = None
     if screening.quarantined or screening.automatic:
         quarantine = f"{screening.verdict.value}: {screening.reason}"
@@ -219,13 +249,18 @@ def _new_ticket(
         requester_name=requester.name,
         cc=cc,
         status=Status.NEW,
-        queue=DEFAULT_QUEUE,
-        priority=DEFAULT_PRIORITY,
-        language=_language_of(message, settings),
+        queue=decision.queue,
+        priority=decision.priority,
+        language=understanding.language.code,
         created_at=delivery.received_at,
         updated_at=delivery.received_at,
         quarantine=quarantine,
         waiting_since=delivery.received_at,
+        category=decision.category,
+        tags=decision.tags,
+        sentiment=decision.sentiment.label,
+        triage_confidence=round(decision.confidence, 3),
+        triage_explanation=decision.explanation[:1000],
     )
 
 
@@ -247,6 +282,7 @@ def _stored_message(
     raw_key: str,
     settings: Settings,
     ports: Ports,
+    visible_text: str,
 ) -> ThreadMessage:
     """The thread entry; attachments and long text go to S3 first (keys derived from the delivery,
     so a retry overwrites the same objects with the same bytes)."""
@@ -336,7 +372,8 @@ def _append_to_ticket(
     settings: Settings,
     ports: Ports,
 ) -> None:
-    stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports)
+    visible = visible_reply(message.text, message.html).text_with_forward
+    stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible)
     events = _arrival_events(ticket.ref, delivery, screening, match, created=False)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
     if screening.automatic or screening.quarantined:
@@ -383,6 +420,7 @@ def _acknowledge(
     ticket: Ticket,
     message: ParsedMessage,
     delivery: InboundDelivery,
+    understanding: Understanding,
     settings: Settings,
     ports: Ports,
     key: bytes,
@@ -423,17 +461,25 @@ def _acknowledge(
     if claimed is ClaimResult.ALREADY_CLAIMED:
         return _finish_earlier_ack(ticket, delivery, guard_key, thread_id, ports)
 
+    language = understanding.reply_language
+    rules = load_rules(settings.triage_rules_path)
     rendered = render_mail(
         "ack",
-        ticket.language,
+        language,
         {
             "customer_name": ticket.requester_name,
             "ref": ticket.ref,
             "subject": ticket.subject,
-            "excerpt_lines": [line for line in message.text.strip().splitlines() if line.strip()][
+            "excerpt_lines": [line for line in understanding.request_text.splitlines() if line.strip()][
                 :ACK_EXCERPT_LINES
             ],
             "support_name": settings.support_name,
+            "empathy": understanding.triage.sentiment.label in EMPATHY_SENTIMENTS,
+            "articles": [{"title": s.article.title, "url": s.article.url} for s in understanding.suggestions],
+            "category_line": rules.acknowledgement_line(ticket.category, language) or "",
+            # When a person will answer comes with the SLA policies; until then the templates say
+            # that a person will answer, without a time.
+            "promise": "",
         },
         fallback=settings.default_language,
     )

@@ -1,0 +1,1 @@
+"""Triage: rules, sentiment, category model and routing."""
