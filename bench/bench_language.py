@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from bench.timing import fresh_interpreter_seconds
 from postdesk.triage.language import MODEL_PATH, detect
 from tests.corpora import CORPORA
 from tests.unit.language.ticket_corpus import CORPUS_NAME, load_ticket_corpus
@@ -29,15 +28,6 @@ PREFIX = 40
 COLD_DETECT = (
     "from postdesk.triage.language import detect; detect('Guten Tag, meine Rechnung ist leider falsch.')"
 )
-
-
-def _fresh_interpreter_seconds(code: str) -> float:
-    timings = []
-    for _ in range(COLD_RUNS):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603 - our own interpreter
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def _median_call_microseconds(texts: list[str]) -> float:
@@ -105,9 +95,9 @@ def run() -> dict[str, object]:
     figures["median_call_us_full"] = _median_call_microseconds([text for text, _ in full_rows])
     figures["median_full_body_chars"] = statistics.median(len(body) for body, _ in full_rows)
 
-    bare = _fresh_interpreter_seconds("pass")
-    cold_detect = _fresh_interpreter_seconds(COLD_DETECT)
-    cold_boto3 = _fresh_interpreter_seconds("import boto3")
+    bare = fresh_interpreter_seconds("pass", COLD_RUNS)
+    cold_detect = fresh_interpreter_seconds(COLD_DETECT, COLD_RUNS)
+    cold_boto3 = fresh_interpreter_seconds("import boto3", COLD_RUNS)
     figures["cold_ms_bare_interpreter"] = round(bare * 1e3, 1)
     figures["cold_ms_import_and_first_detect"] = round(cold_detect * 1e3, 1)
     figures["cold_ms_import_boto3"] = round(cold_boto3 * 1e3, 1)

@@ -51,7 +51,12 @@ def test_a_folder_is_walked_recursively_and_every_file_gives_one_object(tmp_path
     assert str(request["date"]).startswith("2026-11-24T09:30:00")
     assert "my order 4711" in str(request["text"])
     assert request["visible_reply"] == request["text"]
-    assert request["language"] is None
+    assert request["language"] == "en"
+    assert request["category"] == "orders" and request["queue"] == "orders"
+    assert request["priority"] in ("normal", "low", "high")
+    assert request["sentiment"]["label"] == "neutral"  # type: ignore[index]
+    assert request["explanation"]
+    assert isinstance(request["kb_suggestions"], list)
     assert request["attachments"] == []
     assert request["screening"] == {
         "verdict": "accept",
@@ -76,3 +81,25 @@ def test_the_command_line_entry_point(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["inspect", "--jsonl", str(tmp_path)]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["subject"] == "My order has not arrived"
+
+
+def test_the_visible_reply_language_triage_and_articles_are_shown(tmp_path: Path) -> None:
+    # Given a frustrated German reply that quotes our earlier answer
+    body = (
+        "Ich habe mein Passwort vergessen und kann mich immer noch nicht anmelden. Das ist "
+        "inakzeptabel!\n\nAm 24.11.2026 um 09:31 schrieb Support <support@example.com>:\n"
+        "> Vielen Dank für Ihre Nachricht.\n"
+    )
+    (tmp_path / "de.eml").write_bytes(build_mail(subject="Anmeldung", body=body))
+
+    # When inspected
+    _, (record,) = _run([str(tmp_path)])
+
+    # Then the quote is gone from the visible reply, and language, category and feeling are read
+    assert "Vielen Dank" not in str(record["visible_reply"])
+    assert "Passwort vergessen" in str(record["visible_reply"])
+    assert record["language"] == "de"
+    assert record["category"] == "account"
+    assert record["sentiment"]["label"] in ("frustrated", "angry")  # type: ignore[index]
+    titles = [s["title"] for s in record["kb_suggestions"]]  # type: ignore[union-attr]
+    assert titles and len(titles) <= 3

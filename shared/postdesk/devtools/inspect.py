@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from postdesk.mail.parse import parse_message
+from postdesk.rendering import available_languages
 from postdesk.triage.screening import ReceiptVerdicts, screen
+from postdesk.triage.understand import understand
 
 # Screening needs to know which addresses are ours; for files on disk there is no deployment, so
 # only the patterns that are ours everywhere (our Message-IDs) can match.
@@ -33,6 +35,10 @@ def describe(path: Path) -> dict[str, Any]:
     message = parse_message(raw)
     if not message.headers:
         return {"file": str(path), "error": "no header found: this is not an email message"}
+    understanding = understand(
+        message, history_languages=(), default_language="en", template_languages=available_languages()
+    )
+    decision = understanding.triage
     screening = screen(
         message,
         envelope_sender=message.header("return-path"),
@@ -50,9 +56,27 @@ def describe(path: Path) -> dict[str, Any]:
         "date": message.date.isoformat() if message.date else None,
         "content_type": message.content_type,
         "text": message.text,
-        # The visible reply (quoted history removed) and the language come with triage.
-        "visible_reply": message.text,
-        "language": None,
+        "visible_reply": understanding.visible.text_with_forward,
+        "quoted": understanding.visible.quoted,
+        "signature": understanding.visible.signature,
+        "language": understanding.language.code,
+        "language_confidence": round(understanding.language.confidence, 3),
+        "language_source": understanding.language.source,
+        "category": decision.category,
+        "priority": decision.priority,
+        "sentiment": {
+            "label": decision.sentiment.label,
+            "score": round(decision.sentiment.score, 3),
+            "cues": list(decision.sentiment.cues),
+        },
+        "queue": decision.queue,
+        "tags": list(decision.tags),
+        "confidence": round(decision.confidence, 3),
+        "explanation": decision.explanation,
+        "kb_suggestions": [
+            {"title": s.article.title, "url": s.article.url, "score": round(s.score, 2)}
+            for s in understanding.suggestions
+        ],
         "attachments": [
             {"name": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
             for a in message.attachments

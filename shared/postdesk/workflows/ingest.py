@@ -320,6 +320,8 @@ def _stored_message(
         to=tuple(a.email for a in message.to)[:MAX_STORED_ADDRESSES],
         cc=tuple(a.email for a in message.cc)[:MAX_STORED_ADDRESSES],
         screening=f"{screening.verdict.value}: {screening.reason}",
+        # Stored only when it differs from the text, and bounded like the text preview.
+        visible_text=None if visible_text == message.text else visible_text[: settings.inline_body_limit],
     )
 
 
