@@ -207,6 +207,10 @@ def model_decision(
     )
 
 
+# Below this the model is unsure enough that keywords that agree with each other strongly may overrule it.
+_MODEL_DOUBT = 0.75
+
+
 def decide_category(
     *,
     subject: str,
@@ -228,7 +232,12 @@ def decide_category(
         decision = model_decision(subject=subject, text=text, language=language, model=model)
     keywords = keyword_decision(subject=subject, text=text, language=language, rules=rules)
     if keywords is not None and (
-        decision is None or (decision.confidence < rules.low_confidence <= keywords.confidence)
+        decision is None
+        or (decision.confidence < rules.low_confidence <= keywords.confidence)
+        or (
+            decision.confidence < _MODEL_DOUBT <= keywords.confidence
+            and keywords.confidence > decision.confidence
+        )
     ):
         if decision is not None:
             keywords = replace(keywords, explanation=f"{keywords.explanation} (over {decision.explanation})")

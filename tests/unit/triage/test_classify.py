@@ -218,3 +218,17 @@ def test_acknowledgement_line_is_only_given_in_the_language_of_the_acknowledgeme
     if "fr" not in rules.acknowledgements.get("billing", {}):
         assert rules.acknowledgement_line("billing", "fr") is None
     assert rules.acknowledgement_line("orders", "en") is None
+
+
+def test_clear_billing_words_overrule_an_unsure_model_in_german() -> None:
+    # Given a German invoice complaint the model reads as technical with little certainty
+    result = triage(
+        subject="Rechnung falsch",
+        text="Die Rechnung vom März enthält eine doppelte Gebühr. Bitte korrigieren Sie das.",
+        language="de",
+        sender="kunde@example.de",
+    )
+
+    # Then the billing keywords decide, and the explanation says what they overruled
+    assert result.category == "billing"
+    assert result.explanation.startswith("keywords (de)") and "over model" in result.explanation
