@@ -8,13 +8,14 @@ STAMP := $(VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup test lint format demo bench lock clean
+.PHONY: help setup test lint format demo bench train language-model lock clean
 
 help:
 	@echo "make demo    set up and run the inbound path end to end on moto"
 	@echo "make test    run the whole test suite (sets up first when needed)"
 	@echo "make lint    ruff format --check, ruff check, mypy"
 	@echo "make bench   run the benchmarks, numbers into bench/results/"
+	@echo "make train   retrain the category model from the corpora"
 	@echo "make setup   create .venv (Python 3.13) and install pinned dependencies"
 
 setup: $(STAMP)
@@ -50,6 +51,15 @@ demo: setup
 bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
 	$(PY) -m bench
+
+# Retrain the category model from the labelled corpora (../shared/corpora or POSTDESK_CORPORA).
+train: setup
+	$(PY) -m postdesk.devtools.train_category
+
+# Rebuild the shipped language model from py3langid's (byte for byte the same file each time).
+language-model: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
+	$(PY) -m postdesk.devtools.build_language_model
 
 # Rewrite constraints.txt from what is installed now (after a deliberate upgrade).
 lock: setup
