@@ -48,8 +48,8 @@ LICENSE_NAME = "LICENSE-py3langid"
 
 def _upstream() -> tuple[Any, Any, list[str], Any, Any, Any, Path]:
     import numpy as np
-    import py3langid  # type: ignore[import-untyped]
-    from py3langid.modelio import load_model  # type: ignore[import-untyped]
+    import py3langid
+    from py3langid.modelio import load_model
 
     package_dir = Path(py3langid.__file__).resolve().parent
     ptc, pc, classes, nextmove, rows, outputs = load_model(package_dir / "data" / "model.npz.xz")
