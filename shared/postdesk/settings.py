@@ -18,6 +18,8 @@ class TableNames:
     message_index: str
     counters: str
     guards: str
+    agents: str
+    saved_replies: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ class Settings:
                 message_index=required("POSTDESK_MESSAGE_INDEX_TABLE"),
                 counters=required("POSTDESK_COUNTERS_TABLE"),
                 guards=required("POSTDESK_GUARDS_TABLE"),
+                agents=required("POSTDESK_AGENTS_TABLE"),
+                saved_replies=required("POSTDESK_SAVED_REPLIES_TABLE"),
             ),
             mail_bucket=required("POSTDESK_MAIL_BUCKET"),
             raw_mail_prefix=env.get("POSTDESK_RAW_MAIL_PREFIX", "inbound/"),

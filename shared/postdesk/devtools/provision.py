@@ -22,6 +22,8 @@ TABLE_RESOURCES = {
     "MessageIndexTable": "message_index",
     "CountersTable": "counters",
     "GuardsTable": "guards",
+    "AgentsTable": "agents",
+    "SavedRepliesTable": "saved_replies",
 }
 
 
@@ -95,6 +97,8 @@ def provision(
         "POSTDESK_MESSAGE_INDEX_TABLE": tables.message_index,
         "POSTDESK_COUNTERS_TABLE": tables.counters,
         "POSTDESK_GUARDS_TABLE": tables.guards,
+        "POSTDESK_AGENTS_TABLE": tables.agents,
+        "POSTDESK_SAVED_REPLIES_TABLE": tables.saved_replies,
         "POSTDESK_MAIL_BUCKET": bucket,
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,
