@@ -30,6 +30,7 @@ class MessageKind(StrEnum):
     BOUNCE = "bounce"
     QUARANTINED = "quarantined"
     ACKNOWLEDGEMENT = "acknowledgement"
+    AGENT_REPLY = "agent_reply"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -258,9 +258,11 @@ class TicketStore:
         detail: dict[str, str],
         events: Sequence[TicketEvent] = (),
         messages: Sequence[ThreadMessage] = (),
+        ticket_changes: tuple[str, dict[str, Any]] | None = None,
     ) -> bool:
         """Move a guard on (for example claimed to sent) with what the side effect produced, and
-        write the events and messages that record it, all or nothing. False if already moved on."""
+        write the events, messages and ticket changes (ref, changes) that record it, all or nothing.
+        False if already moved on."""
         try:
             with self._transaction() as transaction:
                 transaction.update(
@@ -268,6 +270,13 @@ class TicketStore:
                     actions=[GuardItem.state.set(to_state), GuardItem.detail.set(detail)],
                     condition=GuardItem.state == from_state,
                 )
+                if ticket_changes is not None:
+                    ref, changes = ticket_changes
+                    transaction.update(
+                        TicketItem(ref=ref),
+                        actions=_update_actions(changes),
+                        condition=TicketItem.ref.exists(),
+                    )
                 for message in messages:
                     transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
                 for event in events:
@@ -277,6 +286,15 @@ class TicketStore:
                 return False
             raise
         return True
+
+    def release_guard(self, key: str, state: str) -> None:
+        """Delete a guard still in ``state`` (its side effect failed before happening, so a retry may
+        try again)."""
+        try:
+            GuardItem(key=key).delete(condition=GuardItem.state == state)
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def counter_value(self, key: str) -> int:
         try:
