@@ -18,11 +18,16 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--jsonl", action="store_true", help="one compact JSON object per line")
 
     commands.add_parser("demo", help="run the inbound path end to end on in-process moto and tell the story")
+
+    from postdesk.devtools.agents_cli import add_agents_parser
+
+    add_agents_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    arguments = build_parser().parse_args(raw)
     if arguments.command == "inspect":
         from postdesk.devtools.inspect import inspect_paths
 
@@ -31,6 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from postdesk.devtools.demo import run_demo
 
         return run_demo(out=sys.stdout)
+    if arguments.command == "agents":
+        from postdesk.clock import utc_now
+        from postdesk.devtools.agents_cli import run_agents
+        from postdesk.settings import Settings
+
+        return run_agents(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
     return 2
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import SESEvent
 
+from postdesk.agents.store import AgentStore
+from postdesk.api.tickets import ApiContext
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer
@@ -33,9 +35,22 @@ def _runtime() -> tuple[Settings, Ports]:
     return settings, ports
 
 
+@cache
+def api_context() -> ApiContext:
+    """What the HTTP routes work with, built on the first request of the container."""
+    settings, ports = _runtime()
+    return ApiContext(
+        settings=settings,
+        ports=ports,
+        agents=AgentStore(settings.tables.agents, settings.region),
+        blobs=S3BlobStore(settings.mail_bucket, settings.region),
+    )
+
+
 def reset_runtime() -> None:
     """Forget settings and adapters (tests change the environment between cases)."""
     _runtime.cache_clear()
+    api_context.cache_clear()
 
 
 def deliveries_from_ses_event(event: dict[str, Any]) -> list[InboundDelivery]:

@@ -31,3 +31,14 @@ class S3BlobStore:
         client("s3", self._region).put_object(
             Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
         )
+
+    def presigned_url(self, key: str, seconds: int, filename: str | None = None) -> str:
+        """A short-lived GET link, served as a download so a browser never renders it in our origin."""
+        parameters: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            safe = filename.replace('"', "").replace("\\", "")
+            parameters["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        url: str = client("s3", self._region).generate_presigned_url(
+            "get_object", Params=parameters, ExpiresIn=seconds
+        )
+        return url

@@ -1,0 +1,56 @@
+"""The agent as the rest of the desk sees it, its roles, and the errors of the agents store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from postdesk.errors import PostdeskError
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+# An admin may do everything an agent may do, and more.
+_ROLE_RANK = {Role.AGENT: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A person who answers tickets. It carries no token: tokens are shown once, when issued."""
+
+    email: str
+    name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+class AgentExists(PostdeskError):
+    """An active agent already has that email address."""
+
+
+class AgentNotFound(PostdeskError):
+    """No agent has that email address."""
+
+
+class InvalidAgent(PostdeskError):
+    """The email address or the name given for a new agent cannot be used."""
+
+
+class Unauthenticated(PostdeskError):
+    """The request carries no token, or one that is malformed, unknown or revoked."""
+
+
+class Forbidden(PostdeskError):
+    """The agent is authenticated but its role does not allow the action."""
+
+
+def require_role(agent: Agent, role: Role) -> None:
+    """Return if ``agent`` is active and its role includes ``role`` (admin includes agent);
+    raise Forbidden otherwise."""
+    if not agent.active or _ROLE_RANK[agent.role] < _ROLE_RANK[role]:
+        raise Forbidden(f"this needs the {role.value} role")

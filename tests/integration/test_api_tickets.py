@@ -1,0 +1,124 @@
+"""The agent API through the Chalice app: authentication, reading a ticket, replying."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from postdesk.agents.model import Role
+from postdesk.agents.store import AgentStore
+from tests.integration.conftest import Desk
+from tests.mails import build_mail
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+sys.path.insert(0, str(FUNCTIONS_DIR))
+
+from app import app  # noqa: E402
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[Client]:
+    with Client(app, stage_name="dev", project_dir=str(FUNCTIONS_DIR)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token(desk: Desk) -> str:
+    _, issued = AgentStore(desk.settings.tables.agents, desk.settings.region).add(
+        "sam@example.com", "Sam Lee", Role.AGENT, desk.clock_now
+    )
+    return issued
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def _json(response: Any) -> Any:
+    return json.loads(response.body)
+
+
+def test_no_token_is_401_and_a_revoked_token_stops_at_once(desk: Desk, client: Client, token: str) -> None:
+    ref = desk.deliver(build_mail()).ref
+    assert client.http.get(f"/tickets/{ref}").status_code == 401
+    assert client.http.get(f"/tickets/{ref}", headers=_auth("pdk_nonsense")).status_code == 401
+    assert client.http.get(f"/tickets/{ref}", headers=_auth(token)).status_code == 200
+    AgentStore(desk.settings.tables.agents, desk.settings.region).revoke("sam@example.com")
+    answer = client.http.get(f"/tickets/{ref}", headers=_auth(token))
+    assert answer.status_code == 401
+    assert _json(answer)["message"].startswith("Sign in")
+
+
+def test_get_ticket_shows_thread_events_and_the_requesters_other_tickets(
+    desk: Desk, client: Client, token: str
+) -> None:
+    # Given two tickets of one customer, the second with a quoted reply and an attachment
+    desk.deliver(build_mail(subject="Earlier question"))
+    ref = desk.deliver(
+        build_mail(body="New text.\n\nOn Mon, 23 Nov 2026 at 10:00, X <x@y.example> wrote:\n> old")
+    ).ref
+
+    # When an agent opens the second
+    answer = client.http.get(f"/tickets/{ref}?full=true", headers=_auth(token))
+
+    # Then the thread shows the visible reply and, on demand, the whole text; the log and history too
+    assert answer.status_code == 200
+    body = _json(answer)
+    assert body["ticket"]["ref"] == ref and body["ticket"]["status"] == "new"
+    first = body["thread"][0]
+    assert first["visible_reply"].strip() == "New text."
+    assert "> old" in first["text"]
+    assert [e["kind"] for e in body["events"]][:2] == ["ticket_created", "mail_screened"]
+    assert [t["subject"] for t in body["requester_tickets"]] == ["Earlier question"]
+
+
+def test_unknown_ticket_is_a_404_with_a_message(client: Client, token: str) -> None:
+    answer = client.http.get("/tickets/AAAA-BBBB", headers=_auth(token))
+    assert answer.status_code == 404
+    assert _json(answer) == {"error": "TicketNotFound", "message": "No ticket has the reference AAAA-BBBB."}
+
+
+def test_reply_through_the_api_goes_out_and_sets_the_status(desk: Desk, client: Client, token: str) -> None:
+    ref = desk.deliver(build_mail()).ref
+    answer = client.http.post(
+        f"/tickets/{ref}/replies",
+        headers={**_auth(token), "Idempotency-Key": "abc"},
+        body=json.dumps({"body": "We are on it.", "status": "open"}),
+    )
+    assert answer.status_code == 201
+    assert desk.sent()[-1].message["Subject"] == f"Re: [#{ref}] My order has not arrived"
+    assert desk.store.get_ticket(ref).status.value == "open"  # type: ignore[union-attr]
+    again = client.http.post(
+        f"/tickets/{ref}/replies",
+        headers={**_auth(token), "Idempotency-Key": "abc"},
+        body=json.dumps({"body": "We are on it.", "status": "open"}),
+    )
+    assert again.status_code == 409
+    assert len(desk.sent()) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        ("not json", 400, "BadRequest"),
+        (json.dumps({"body": "x", "bcc": "a@b.example"}), 400, "BadRequest"),
+        (json.dumps({"status": "open"}), 400, "BadRequest"),
+        (json.dumps({"body": "   "}), 400, "EmptyReply"),
+        (json.dumps({"body": "x", "status": "closed"}), 400, "BadRequest"),
+        (json.dumps({"body": "x" * 300_000}), 413, "PayloadTooLarge"),
+    ],
+)
+def test_bad_replies_get_a_clear_error(
+    desk: Desk, client: Client, token: str, body: str, status: int, error: str
+) -> None:
+    ref = desk.deliver(build_mail()).ref
+    answer = client.http.post(f"/tickets/{ref}/replies", headers=_auth(token), body=body)
+    assert answer.status_code == status
+    assert _json(answer)["error"] == error
+    assert len(desk.sent()) == 1
