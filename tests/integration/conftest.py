@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer
 from postdesk.devtools.provision import provision
 from postdesk.devtools.ses_events import new_ses_message_id, store_and_describe
+from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.ingest import IngestResult, ingest
@@ -118,6 +121,18 @@ class Desk:
             )
             for message in backend.sent_messages
         ]
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Everything the desk's Logger writes during the test (its handler keeps the stdout it was
+    created with, which pytest's capsys does not see)."""
+    buffer = io.StringIO()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(buffer)
+    yield buffer
+    handler.setStream(previous)
 
 
 @pytest.fixture

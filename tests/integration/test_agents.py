@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,7 +24,6 @@ from postdesk.agents.model import (
 from postdesk.agents.store import AgentStore, TokenItem
 from postdesk.agents.tokens import ApiToken, hash_secret, issue_token, parse_token
 from postdesk.devtools.agents_cli import run_agents
-from postdesk.observability import logger
 from tests.integration.conftest import Desk
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -35,18 +33,6 @@ TOKEN_IN_TEXT = re.compile(r"pdk_[A-Z2-7]{10}_[A-Za-z0-9_-]{43}")
 @pytest.fixture
 def agents(desk: Desk) -> AgentStore:
     return AgentStore(desk.settings.tables.agents, desk.settings.region)
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Everything the desk's Logger writes during the test (its handler keeps the stdout it was
-    created with, which pytest's capsys does not see)."""
-    buffer = io.StringIO()
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(buffer)
-    yield buffer
-    handler.setStream(previous)
 
 
 def _forged(token: str, *, key_id: str | None = None, secret: str | None = None) -> str:

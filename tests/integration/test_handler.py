@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from chalice.test import Client
 
-from postdesk.observability import logger
 from tests.integration.conftest import Desk
 from tests.mails import build_mail
 
@@ -25,18 +22,6 @@ from app import app  # noqa: E402
 
 SECRET_BODY = "my card number is in this sentence and must never be logged"
 ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Everything the desk's Logger writes during the test (its handler keeps the stdout it was
-    created with, which pytest's capsys does not see)."""
-    buffer = io.StringIO()
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(buffer)
-    yield buffer
-    handler.setStream(previous)
 
 
 def _json_lines(text: str) -> list[dict[str, object]]:
