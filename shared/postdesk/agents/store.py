@@ -33,6 +33,7 @@ from postdesk.clock import from_iso, to_iso
 from postdesk.errors import PostdeskError
 from postdesk.mail.compose import clean_header_text
 from postdesk.observability import logger, mask_address
+from postdesk.tickets.dynamo import bind_model
 
 _AGENT_ITEM_PREFIX = "AGENT#"
 _KEY_ITEM_PREFIX = "TOKEN#"
@@ -78,14 +79,8 @@ def normalize_email(email: str) -> str:
 class AgentStore:
     def __init__(self, table_name: str, region: str) -> None:
         self._region = region
-        # PynamoDB caches a connection per model: drop it when the table or region changes (a new
-        # moto context in tests, another stage).
-        models: tuple[type[Model], ...] = (AgentItem, TokenItem)
-        for model in models:
-            if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
-                model.Meta.table_name = table_name
-                model.Meta.region = region
-                model._connection = None
+        for model in (AgentItem, TokenItem):
+            bind_model(model, table_name, region)
 
     def add(self, email: str, name: str, role: Role, now: datetime) -> tuple[Agent, str]:
         """Make ``email`` an active agent with a fresh token and return the agent and the token,

@@ -154,12 +154,16 @@ _MODELS: tuple[tuple[type[Model], str], ...] = (
 )
 
 
+def bind_model(model: type[Model], table_name: str, region: str) -> None:
+    """Point a model at a deployment's table. PynamoDB caches a connection per model, so it is
+    dropped whenever the table or region changes (a new moto context in tests, another stage)."""
+    if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
+        model.Meta.table_name = table_name
+        model.Meta.region = region
+        model._connection = None
+
+
 def bind_tables(tables: TableNames, region: str) -> None:
-    """Point the models at this deployment's tables. PynamoDB caches a connection per model, so it
-    is dropped whenever the table or region changes (a new moto context in tests, another stage)."""
+    """Point the ticket models at this deployment's tables."""
     for model, field_name in _MODELS:
-        name = getattr(tables, field_name)
-        if model.Meta.table_name != name or getattr(model.Meta, "region", None) != region:
-            model.Meta.table_name = name
-            model.Meta.region = region
-            model._connection = None
+        bind_model(model, getattr(tables, field_name), region)
