@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +48,20 @@ def _ref(request: ApiRequest) -> str:
     return ref
 
 
+def message_api_id(key: str) -> str:
+    """A thread message's storage key as a URL path segment (keys hold '#' and ':')."""
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def message_key_from_api_id(api_id: str) -> str | None:
+    """The storage key behind :func:`message_api_id`, or None when ``api_id`` is not one."""
+    try:
+        key = base64.urlsafe_b64decode(api_id + "=" * (-len(api_id) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return key if key.startswith("M#") else None
+
+
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
     return {
         "ref": ticket.ref,
@@ -70,6 +86,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
 
 def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str, Any]:
     shown: dict[str, Any] = {
+        "id": message_api_id(message.key),
         "key": message.key,
         "direction": message.direction.value,
         "kind": message.kind.value,
