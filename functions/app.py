@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Response
 
 from postdesk import handlers
-from postdesk.api import console, tickets
+from postdesk.api import console, directory, saved_replies, tickets
 from postdesk.api.routing import Route, serve
 
 # Chalice would take over the "postdesk" logger (its own handler, level ERROR); the desk logs through
@@ -17,11 +17,31 @@ app.register_blueprint(console.blueprint)
 @app.lambda_function(name="ingest")
 def ingest(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SES receipt rule, Lambda action (Event invocation), after the S3 action stored the raw mail."""
-    return handlers.ingest_handler(event, context)
+    # Powertools' metrics decorator hides the handler's return type.
+    result: dict[str, Any] = handlers.ingest_handler(event, context)
+    return result
 
 
 def _serve(route: Route) -> Response:
     return serve(app.current_request, route)
+
+
+JSON = ["application/json"]
+
+
+@app.route("/me", methods=["GET"])
+def me() -> Response:
+    return _serve(directory.me)
+
+
+@app.route("/agents", methods=["GET"])
+def list_agents() -> Response:
+    return _serve(directory.list_agents)
+
+
+@app.route("/tickets", methods=["GET"])
+def list_tickets() -> Response:
+    return _serve(tickets.list_tickets)
 
 
 @app.route("/tickets/{ref}", methods=["GET"])
@@ -29,6 +49,41 @@ def get_ticket(ref: str) -> Response:
     return _serve(tickets.get_ticket)
 
 
-@app.route("/tickets/{ref}/replies", methods=["POST"], content_types=["application/json"])
+@app.route("/tickets/{ref}", methods=["PATCH"], content_types=JSON)
+def patch_ticket(ref: str) -> Response:
+    return _serve(tickets.patch_ticket)
+
+
+@app.route("/tickets/{ref}/replies", methods=["POST"], content_types=JSON)
 def post_reply(ref: str) -> Response:
     return _serve(tickets.post_reply)
+
+
+@app.route("/tickets/{ref}/notes", methods=["POST"], content_types=JSON)
+def post_note(ref: str) -> Response:
+    return _serve(tickets.post_note)
+
+
+@app.route("/saved-replies", methods=["GET"])
+def list_saved_replies() -> Response:
+    return _serve(saved_replies.list_saved_replies)
+
+
+@app.route("/saved-replies", methods=["POST"], content_types=JSON)
+def create_saved_reply() -> Response:
+    return _serve(saved_replies.create_saved_reply)
+
+
+@app.route("/saved-replies/{id}", methods=["PUT"], content_types=JSON)
+def update_saved_reply(id: str) -> Response:
+    return _serve(saved_replies.update_saved_reply)
+
+
+@app.route("/saved-replies/{id}", methods=["DELETE"])
+def delete_saved_reply(id: str) -> Response:
+    return _serve(saved_replies.delete_saved_reply)
+
+
+@app.route("/kb", methods=["GET"])
+def search_knowledge_base() -> Response:
+    return _serve(directory.search_knowledge_base)

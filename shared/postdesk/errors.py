@@ -17,3 +17,11 @@ class RawMailMissing(PostdeskError):
 
 class TicketNotFound(PostdeskError):
     """No ticket has that reference."""
+
+
+class ConcurrentUpdate(PostdeskError):
+    """The ticket changed after it was read; the change was not written."""
+
+
+class IllegalTransition(PostdeskError):
+    """The ticket's status cannot move that way."""

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SESEvent
 
 from postdesk.agents.store import AgentStore
-from postdesk.api.tickets import ApiContext
+from postdesk.api.context import ApiContext
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer

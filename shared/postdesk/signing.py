@@ -19,8 +19,8 @@ def sign(key: bytes, purpose: str, *parts: str, length: int = SIGNATURE_LENGTH) 
     return base64.b32encode(digest).decode("ascii")[:length].lower()
 
 
-def verify(key: bytes, signature: str, purpose: str, *parts: str) -> bool:
-    """Constant-time check of a signature made by :func:`sign`."""
-    expected = sign(key, purpose, *parts).encode("ascii")
+def verify(key: bytes, signature: str, purpose: str, *parts: str, length: int = SIGNATURE_LENGTH) -> bool:
+    """Constant-time check of a signature made by :func:`sign` with the same ``length``."""
+    expected = sign(key, purpose, *parts, length=length).encode("ascii")
     # Bytes, not str: compare_digest refuses non-ASCII str, and a forged token may hold anything.
     return hmac.compare_digest(expected, signature.lower().encode("utf-8", "replace"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,14 +13,18 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default as default_policy
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 import pytest
+from chalice.test import Client
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from postdesk import handlers
+from postdesk.agents.model import Role
+from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.secrets import SecretsManagerKey
@@ -33,6 +39,7 @@ from postdesk.workflows.ports import Ports
 
 REGION = "eu-west-1"
 SUPPORT = "support@example.com"
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 
 
 @dataclass
@@ -146,3 +153,46 @@ def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
         yield Desk(provisioned.settings)
     reset_clients()
     handlers.reset_runtime()
+
+
+def chalice_app() -> Any:
+    """The deployed Chalice app object (functions/app.py), imported as Chalice imports it."""
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    from app import app
+
+    return app
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[Client]:
+    """The HTTP API, called in-process through Chalice's test client."""
+    with Client(chalice_app(), stage_name="dev", project_dir=str(FUNCTIONS_DIR)) as test_client:
+        yield test_client
+
+
+def _issue_token(desk: Desk, email: str, name: str, role: Role) -> str:
+    _, token = AgentStore(desk.settings.tables.agents, desk.settings.region).add(
+        email, name, role, desk.clock_now
+    )
+    return token
+
+
+@pytest.fixture
+def token(desk: Desk) -> str:
+    """An agent's token (Sam Lee, role agent)."""
+    return _issue_token(desk, "sam@example.com", "Sam Lee", Role.AGENT)
+
+
+@pytest.fixture
+def admin_token(desk: Desk) -> str:
+    """An admin's token (Alex Admin)."""
+    return _issue_token(desk, "alex@example.com", "Alex Admin", Role.ADMIN)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def body_of(response: Any) -> Any:
+    return json.loads(response.body) if response.body else None

@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from chalice.test import Client
 
-from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from tests.integration.conftest import Desk
+from tests.integration.conftest import auth as _auth
+from tests.integration.conftest import body_of as _json
 from tests.mails import build_mail
-
-FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
-sys.path.insert(0, str(FUNCTIONS_DIR))
-
-from app import app  # noqa: E402
-
-
-@pytest.fixture
-def client(desk: Desk) -> Iterator[Client]:
-    with Client(app, stage_name="dev", project_dir=str(FUNCTIONS_DIR)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def token(desk: Desk) -> str:
-    _, issued = AgentStore(desk.settings.tables.agents, desk.settings.region).add(
-        "sam@example.com", "Sam Lee", Role.AGENT, desk.clock_now
-    )
-    return issued
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-
-def _json(response: Any) -> Any:
-    return json.loads(response.body)
 
 
 def test_no_token_is_401_and_a_revoked_token_stops_at_once(desk: Desk, client: Client, token: str) -> None:

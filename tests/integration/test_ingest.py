@@ -8,7 +8,7 @@ import pytest
 
 from postdesk.mail.addressing import ReplyAddressCheck
 from postdesk.tickets.model import Direction, MessageKind, Status, TicketEvent
-from postdesk.tickets.store import ticket_storage_changes
+from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.ingest import AckOutcome
 from tests.integration.conftest import Desk
 from tests.mails import build_mail
@@ -194,9 +194,8 @@ def test_headers_truncated_in_the_event_are_read_from_the_stored_mail(desk: Desk
 def _resolve(desk: Desk, ref: str) -> None:
     ticket = desk.store.get_ticket(ref)
     assert ticket is not None
-    desk.store.change_ticket(
-        ref,
-        ticket_storage_changes(status=Status.RESOLVED, open_queue=None),
+    desk.store.update_ticket(
+        TicketUpdate(ticket, {"status": Status.RESOLVED}),
         [TicketEvent(ref=ref, at=desk.clock_now, kind="status_changed", event_id="test:resolve")],
     )
 

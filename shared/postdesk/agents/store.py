@@ -134,6 +134,14 @@ class AgentStore:
             raise
         return True
 
+    def get(self, email: str) -> Agent:
+        """The agent with that address, active or revoked; AgentNotFound when there is none."""
+        address = normalize_email(email)
+        item = self._agent_item(address)
+        if item is None:
+            raise AgentNotFound(f"no agent has the address {clean_header_text(address, limit=100)!r}")
+        return _agent_from_item(item)
+
     def list(self) -> list[Agent]:
         """Every agent, active or revoked, by email address."""
         items = AgentItem.scan(AgentItem.pk.startswith(_AGENT_ITEM_PREFIX), consistent_read=True)

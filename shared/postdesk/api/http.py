@@ -7,10 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from postdesk.agents.model import Forbidden, Unauthenticated
-from postdesk.errors import PostdeskError, TicketNotFound
+from postdesk.agents.model import AgentNotFound, Forbidden, InvalidAgent, Unauthenticated
+from postdesk.errors import ConcurrentUpdate, IllegalTransition, PostdeskError, TicketNotFound
 from postdesk.observability import logger
+from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound
+from postdesk.replies.variables import InvalidReplyTemplate
 from postdesk.workflows.reply import DuplicateRequest, EmptyReply, ReplyTooLarge
+from postdesk.workflows.ticket_work import InvalidEdit
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -21,6 +24,10 @@ class BadRequest(PostdeskError):
 
 class PayloadTooLarge(PostdeskError):
     """The request body is over the limit."""
+
+
+class PreconditionRequired(PostdeskError):
+    """A change that must name the version it was made on came without one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +72,19 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Unauthenticated, 401),
     (Forbidden, 403),
     (TicketNotFound, 404),
+    (AgentNotFound, 404),
+    (SavedReplyNotFound, 404),
     (DuplicateRequest, 409),
+    (ConcurrentUpdate, 409),
+    (IllegalTransition, 409),
+    (PreconditionRequired, 428),
     (PayloadTooLarge, 413),
     (ReplyTooLarge, 413),
     (EmptyReply, 400),
+    (InvalidEdit, 400),
+    (InvalidAgent, 400),
+    (InvalidSavedReply, 400),
+    (InvalidReplyTemplate, 400),
     (BadRequest, 400),
 )
 _MESSAGES: dict[type[Exception], str] = {

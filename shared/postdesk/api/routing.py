@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 
 from postdesk import handlers
+from postdesk.api.context import ApiContext
 from postdesk.api.http import ApiRequest, ApiResponse, respond
-from postdesk.api.tickets import ApiContext
 
 Route = Callable[[ApiRequest, ApiContext], ApiResponse]
 
@@ -22,16 +21,26 @@ def api_request(current: Request) -> ApiRequest:
         path_params=current.uri_params or {},
         query=current.query_params or {},
         headers={name.lower(): value for name, value in current.headers.items()},
-        body=current.raw_body or None,
+        body=_raw_body(current),
     )
 
 
-def serve(current: Request, route: Route) -> Response:
+def _raw_body(current: Request) -> bytes | None:
+    raw = current.raw_body
+    if not raw:
+        return None
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
+
+
+def serve(current: Request | None, route: Route) -> Response:
     """Run ``route`` for Chalice's current request; JSON bodies are serialized here, text bodies
     (pages, scripts) pass through as they are."""
+    if current is None:
+        raise RuntimeError("serve() runs inside a Chalice route, where a current request exists")
     request = api_request(current)
     answer = respond(lambda: route(request, handlers.api_context()))
     body = answer.body
     if not isinstance(body, (str, bytes)):
         body = json.dumps(body, ensure_ascii=False)
-    return Response(body=body, status_code=answer.status, headers=answer.headers)
+    headers: dict[str, str | list[str]] = dict(answer.headers)
+    return Response(body=body, status_code=answer.status, headers=headers)

@@ -4,41 +4,46 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from postdesk.agents.model import Agent, Role, require_role
+from postdesk.agents.model import Agent, AgentNotFound
 from postdesk.agents.store import AgentStore
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest
+from postdesk.api.context import ApiContext, authenticated
+from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, PreconditionRequired
+from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import TicketNotFound
-from postdesk.settings import Settings
-from postdesk.tickets.model import Status, ThreadMessage, Ticket, TicketEvent
+from postdesk.signing import sign, verify
+from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
+from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.reply import AgentReply, send_reply
+from postdesk.workflows.ticket_work import TicketEdit, add_note, edit_ticket
 
 ATTACHMENT_LINK_SECONDS = 300
-REPLY_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED})
-
-
-@dataclass(frozen=True, slots=True)
-class ApiContext:
-    settings: Settings
-    ports: Ports
-    agents: AgentStore
-    blobs: S3BlobStore
-
-
-def authenticated(request: ApiRequest, context: ApiContext, role: Role = Role.AGENT) -> Agent:
-    """The agent whose bearer token came with the request, if its role allows ``role``."""
-    authorization = request.header("authorization") or ""
-    scheme, _, token = authorization.partition(" ")
-    agent = context.agents.authenticate(token.strip() if scheme.lower() == "bearer" else "")
-    require_role(agent, role)
-    return agent
+REPLY_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED})
+DEFAULT_PAGE_SIZE = 25
+# 130 bits: a cursor is a bearer of read positions, so it gets a full-strength signature.
+CURSOR_SIGNATURE_LENGTH = 26
+LIST_PARAMETERS = frozenset(
+    {
+        "status",
+        "queue",
+        "assignee",
+        "priority",
+        "language",
+        "requester",
+        "quarantined",
+        "sort",
+        "limit",
+        "cursor",
+    }
+)
+EDIT_FIELDS = frozenset({"version", "status", "priority", "queue", "assignee", "category", "tags", "subject"})
 
 
 def _ref(request: ApiRequest) -> str:
@@ -81,6 +86,9 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "created_at": to_iso(ticket.created_at),
         "updated_at": to_iso(ticket.updated_at),
         "first_response_at": to_iso(ticket.first_response_at) if ticket.first_response_at else None,
+        "waiting_since": to_iso(ticket.waiting_since or ticket.created_at),
+        "assignee": ticket.assignee,
+        "version": ticket.version,
     }
 
 
@@ -105,6 +113,7 @@ def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str
             for a in message.attachments
         ],
         "screening": message.screening,
+        "has_html": message.has_html,
     }
     if full:
         text = message.text
@@ -138,17 +147,199 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         "events": [_event(e) for e in context.ports.store.events(ref)],
         "requester_tickets": others,
     }
-    return ApiResponse(200, body)
+    return ApiResponse(200, body, _with_etag(ticket))
+
+
+def _with_etag(ticket: Ticket) -> dict[str, str]:
+    return {"Content-Type": "application/json", "ETag": f'"{ticket.version}"'}
+
+
+def _request_id(request: ApiRequest) -> str:
+    """The client's Idempotency-Key (a retry carries the same one), or a fresh id."""
+    return (request.header("idempotency-key") or secrets.token_hex(12))[:80]
+
+
+def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """A page of tickets: open work, oldest waiting first, unless filters and ``sort`` say otherwise."""
+    agent = authenticated(request, context)
+    unknown = sorted(set(request.query) - LIST_PARAMETERS)
+    if unknown:
+        raise BadRequest(
+            f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(LIST_PARAMETERS))}"
+        )
+    wanted = _ticket_filter(request.query, agent)
+    limit = _page_size(request.query.get("limit"))
+    key = context.ports.signing_key()
+    cursor = _decode_cursor(request.query["cursor"], wanted, key) if request.query.get("cursor") else None
+    page = context.ports.store.list_tickets(wanted, limit, cursor)
+    return ApiResponse(
+        200,
+        {
+            "tickets": [ticket_summary(ticket) for ticket in page.tickets],
+            "next_cursor": _encode_cursor(page.cursor, wanted, key) if page.cursor else None,
+        },
+    )
+
+
+def _ticket_filter(query: Mapping[str, str], agent: Agent) -> TicketFilter:
+    statuses = TicketFilter().statuses
+    if query.get("status"):
+        try:
+            statuses = tuple(dict.fromkeys(Status(part.strip()) for part in query["status"].split(",")))
+        except ValueError as error:
+            raise BadRequest(
+                f"status must be a comma-separated list of {', '.join(s.value for s in Status)}"
+            ) from error
+    assignee = query.get("assignee") or None
+    if assignee == "me":
+        assignee = agent.email
+    elif assignee == "none":
+        assignee = UNASSIGNED
+    priority = query.get("priority") or None
+    if priority is not None and priority not in PRIORITIES:
+        raise BadRequest(f"priority must be one of {', '.join(PRIORITIES)}")
+    try:
+        sort = Sort(query.get("sort") or Sort.WAITING.value)
+    except ValueError as error:
+        raise BadRequest(f"sort must be one of {', '.join(s.value for s in Sort)}") from error
+    return TicketFilter(
+        statuses=statuses,
+        quarantined=query.get("quarantined", "").lower() in ("1", "true", "yes"),
+        queue=query.get("queue") or None,
+        assignee=assignee.lower() if assignee and assignee != UNASSIGNED else assignee,
+        priority=priority,
+        language=query.get("language") or None,
+        requester=(query.get("requester") or "").strip().lower() or None,
+        sort=sort,
+    )
+
+
+def _page_size(value: str | None) -> int:
+    if not value:
+        return DEFAULT_PAGE_SIZE
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(value)
+
+
+def _encode_cursor(state: Mapping[str, object], wanted: TicketFilter, key: bytes) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+    return (
+        f"{payload}.{sign(key, 'ticket-list', wanted.fingerprint(), payload, length=CURSOR_SIGNATURE_LENGTH)}"
+    )
+
+
+def _decode_cursor(cursor: str, wanted: TicketFilter, key: bytes) -> dict[str, object]:
+    """The list position a cursor of ours carries. Signed with the filter it was made for: a cursor
+    edited by hand, or reused with other filters, is refused rather than followed."""
+    payload, _, signature = cursor.partition(".")
+    valid = verify(
+        key, signature, "ticket-list", wanted.fingerprint(), payload, length=CURSOR_SIGNATURE_LENGTH
+    )
+    if not valid:
+        raise BadRequest("the cursor is not valid for this list; start again without it")
+    state = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    if not isinstance(state, dict):
+        raise BadRequest("the cursor is not valid for this list; start again without it")
+    return state
+
+
+def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Change status, priority, queue, assignee, category, tags or subject over the version the agent
+    saw (``version`` in the body or ``If-Match``); 409 when someone changed the ticket since."""
+    agent = authenticated(request, context)
+    ref = _ref(request)
+    document = request.json_body(allowed=EDIT_FIELDS)
+    expected = _expected_version(document.get("version"), request.header("if-match"))
+    status = None
+    if "status" in document:
+        try:
+            status = Status(_string(document, "status"))
+        except ValueError as error:
+            raise BadRequest(f"status must be one of {', '.join(s.value for s in Status)}") from error
+    tags = document.get("tags")
+    if tags is not None and (not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags)):
+        raise BadRequest("tags must be a list of strings")
+    assignee = document.get("assignee")
+    if assignee is not None and not isinstance(assignee, str):
+        raise BadRequest("assignee must be an agent's email address or null")
+    result = edit_ticket(
+        TicketEdit(
+            ref=ref,
+            expected_version=expected,
+            actor=agent.email,
+            request_id=_request_id(request),
+            status=status,
+            priority=_optional_string(document, "priority"),
+            queue=_optional_string(document, "queue"),
+            category=_optional_string(document, "category"),
+            tags=tuple(tags) if tags is not None else None,
+            subject=_optional_string(document, "subject"),
+            assignee_set="assignee" in document,
+            assignee=assignee,
+        ),
+        context.ports,
+        lambda address: _is_active_agent(context.agents, address),
+    )
+    return ApiResponse(
+        200,
+        {"ticket": ticket_summary(result.ticket), "changed": list(result.changed)},
+        _with_etag(result.ticket),
+    )
+
+
+def _is_active_agent(agents: AgentStore, address: str) -> bool:
+    try:
+        return agents.get(address).active
+    except AgentNotFound:
+        return False
+
+
+def _expected_version(version: object, if_match: str | None) -> int:
+    if isinstance(version, bool) or (version is not None and not isinstance(version, int)):
+        raise BadRequest("version must be the ticket's version number, as GET /tickets/{ref} shows it")
+    if version is None and if_match:
+        tag = if_match.strip().removeprefix("W/").strip('"')
+        if not tag.isdigit():
+            raise BadRequest("If-Match must be the ETag of GET /tickets/{ref}")
+        version = int(tag)
+    if version is None:
+        raise PreconditionRequired(
+            "Say which version of the ticket you changed: 'version' in the body or an If-Match header."
+        )
+    return int(version)
+
+
+def _string(document: Mapping[str, object], name: str) -> str:
+    value = document[name]
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    return value
+
+
+def _optional_string(document: Mapping[str, object], name: str) -> str | None:
+    return _string(document, name) if document.get(name) is not None else None
+
+
+def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Add an internal note (never mailed)."""
+    agent = authenticated(request, context)
+    ref = _ref(request)
+    document = request.json_body(allowed=frozenset({"body"}), required=frozenset({"body"}))
+    note = add_note(
+        ref, agent.email, agent.name, _string(document, "body"), _request_id(request), context.ports
+    )
+    return ApiResponse(201, {"message": _message(note, True, context.blobs)})
 
 
 def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """Send the agent's reply; ``status`` after it defaults to pending (waiting on the customer)."""
+    """Send the agent's reply (plain text or Markdown, with variables), written or taken from a saved
+    reply; ``status`` after it defaults to pending (waiting on the customer)."""
     agent = authenticated(request, context)
     ref = _ref(request)
-    document = request.json_body(allowed=frozenset({"body", "status"}), required=frozenset({"body"}))
-    body = document["body"]
-    if not isinstance(body, str):
-        raise BadRequest("body must be a string")
+    document = request.json_body(allowed=frozenset({"body", "status", "saved_reply_id"}))
+    saved_reply_id = _optional_string(document, "saved_reply_id")
+    body = reply_body(_optional_string(document, "body"), saved_reply_id, saved_reply_store(context))
     try:
         status = Status(document.get("status", Status.PENDING.value))
     except ValueError as error:
@@ -157,7 +348,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         ) from error
     if status not in REPLY_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(sorted(s.value for s in REPLY_STATUSES))}")
-    request_id = (request.header("idempotency-key") or secrets.token_hex(12))[:80]
+    request_id = _request_id(request)
     sent = send_reply(
         AgentReply(
             ref=ref,
@@ -166,6 +357,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
             body=body,
             request_id=request_id,
             status_after=status,
+            saved_reply_id=saved_reply_id,
         ),
         context.settings,
         context.ports,

@@ -32,6 +32,12 @@ def clean_header_text(value: str, limit: int = 998) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())[:limit]
 
 
+def is_header_safe(value: str) -> bool:
+    """Whether ``value`` can go into a header as it is: no CR, LF or other control character (a
+    value that has one is refused, not cleaned, when a person typed it: it is header injection)."""
+    return _CONTROL.search(value) is None
+
+
 def derived_message_id(kind: str, seed: str, domain: str) -> str:
     """A Message-ID of ours, the same for the same ``seed`` (so a retry names the same mail) and
     recognisable when it comes back (screening treats it as a loop)."""

@@ -5,7 +5,8 @@ Access patterns (docs/data-model.md has the whole list):
 - its thread in order: ``LogItem`` query ``ref`` with ``sk`` beginning ``M#`` (``M#<time>#<id>``);
 - its event log in order: the same with ``E#``;
 - tickets of a requester: GSI ``by-requester`` (``requester_email``, ``created_at``);
-- open tickets of a queue by age: sparse GSI ``open-by-queue`` (``open_queue``, ``waiting_since``);
+- ticket lists by status, assignee or queue, oldest waiting or highest priority first: the GSIs
+  ``status-*``, ``assignee-*``, ``queue-*`` (see tickets/listing.py);
 - ticket by Message-ID: ``MessageIndexItem`` get by ``message_id``;
 - counters with TTL: ``CounterItem`` (``expires_at``), side-effect guards: ``GuardItem``.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -35,13 +37,60 @@ class ByRequesterIndex(GlobalSecondaryIndex["TicketItem"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class OpenByQueueIndex(GlobalSecondaryIndex["TicketItem"]):
+# The ticket lists: one partition per (status), (assignee, status) or (queue, status), each sorted
+# by how long the ticket has waited or by priority then wait. See tickets/listing.py.
+class StatusWaitingIndex(GlobalSecondaryIndex["TicketItem"]):
     class Meta:
-        index_name = "open-by-queue"
+        index_name = "status-waiting"
         projection = AllProjection()
 
-    open_queue = UnicodeAttribute(hash_key=True)
+    status_key = UnicodeAttribute(hash_key=True)
     waiting_since = UnicodeAttribute(range_key=True)
+
+
+class StatusPriorityIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "status-priority"
+        projection = AllProjection()
+
+    status_key = UnicodeAttribute(hash_key=True)
+    priority_waiting = UnicodeAttribute(range_key=True)
+
+
+class AssigneeWaitingIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "assignee-waiting"
+        projection = AllProjection()
+
+    assignee_key = UnicodeAttribute(hash_key=True)
+    waiting_since = UnicodeAttribute(range_key=True)
+
+
+class AssigneePriorityIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "assignee-priority"
+        projection = AllProjection()
+
+    assignee_key = UnicodeAttribute(hash_key=True)
+    priority_waiting = UnicodeAttribute(range_key=True)
+
+
+class QueueWaitingIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "queue-waiting"
+        projection = AllProjection()
+
+    queue_key = UnicodeAttribute(hash_key=True)
+    waiting_since = UnicodeAttribute(range_key=True)
+
+
+class QueuePriorityIndex(GlobalSecondaryIndex["TicketItem"]):
+    class Meta:
+        index_name = "queue-priority"
+        projection = AllProjection()
+
+    queue_key = UnicodeAttribute(hash_key=True)
+    priority_waiting = UnicodeAttribute(range_key=True)
 
 
 class TicketItem(Model):
@@ -62,17 +111,27 @@ class TicketItem(Model):
     cycle = NumberAttribute(default=1)
     quarantine = UnicodeAttribute(null=True)
     first_response_at = UnicodeAttribute(null=True)
-    # Set only while the ticket is open and not quarantined, so the queue index holds open work only.
-    open_queue = UnicodeAttribute(null=True)
-    waiting_since = UnicodeAttribute(null=True)
+    waiting_since = UnicodeAttribute()
     category = UnicodeAttribute(default="general")
     tags = ListAttribute[str](default=list)
     sentiment = UnicodeAttribute(default="neutral")
     triage_confidence = NumberAttribute(default=0)
     triage_explanation = UnicodeAttribute(default="")
+    assignee = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    # Keys of the list indexes, derived from the fields above by the store on every write.
+    status_key = UnicodeAttribute()
+    assignee_key = UnicodeAttribute()
+    queue_key = UnicodeAttribute()
+    priority_waiting = UnicodeAttribute()
 
     by_requester = ByRequesterIndex()
-    open_by_queue = OpenByQueueIndex()
+    status_waiting = StatusWaitingIndex()
+    status_priority = StatusPriorityIndex()
+    assignee_waiting = AssigneeWaitingIndex()
+    assignee_priority = AssigneePriorityIndex()
+    queue_waiting = QueueWaitingIndex()
+    queue_priority = QueuePriorityIndex()
 
 
 class AttachmentMap(MapAttribute[str, Any]):
@@ -108,6 +167,7 @@ class LogItem(Model):
     attachments = ListAttribute[AttachmentMap](of=AttachmentMap, null=True)
     screening = UnicodeAttribute(null=True)
     visible_text = UnicodeAttribute(null=True)
+    has_html = BooleanAttribute(null=True)
     # Event fields.
     actor = UnicodeAttribute(null=True)
     detail = MapAttribute[str, Any](null=True)

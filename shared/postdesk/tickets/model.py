@@ -11,17 +11,24 @@ class Status(StrEnum):
     NEW = "new"
     OPEN = "open"
     PENDING = "pending"
+    # Waiting on someone other than the customer (a supplier, another team).
+    ON_HOLD = "on-hold"
     RESOLVED = "resolved"
     CLOSED = "closed"
 
 
-OPEN_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
+# Lowest first; lists sorted by priority show the last one first.
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
 DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+    # Notes agents leave for each other: never mailed.
+    INTERNAL = "internal"
 
 
 class MessageKind(StrEnum):
@@ -31,6 +38,7 @@ class MessageKind(StrEnum):
     QUARANTINED = "quarantined"
     ACKNOWLEDGEMENT = "acknowledgement"
     AGENT_REPLY = "agent_reply"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,10 @@ class Ticket:
     sentiment: str = "neutral"
     triage_confidence: float = 0.0
     triage_explanation: str = ""
+    # The agent (email) working the ticket, or None while nobody has taken it.
+    assignee: str | None = None
+    # Raised by every change; a writer that read version n may only write over version n.
+    version: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -99,6 +111,8 @@ class ThreadMessage:
     screening: str | None = None
     # The new text of the message without quoted history and signature (None: same as ``text``).
     visible_text: str | None = None
+    # Whether the mail had an HTML part (agents can ask for it, sanitized).
+    has_html: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
-"""How a ticket's status moves when mail arrives. Agents' transitions come with the agent API."""
+"""How a ticket's status moves: when mail arrives, and when an agent moves it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from postdesk.errors import IllegalTransition
 from postdesk.tickets.model import DONE_STATUSES, Status, Ticket
 
 
@@ -16,9 +17,44 @@ class CustomerReplyOutcome:
 
 def after_customer_reply(ticket: Ticket) -> CustomerReplyOutcome:
     """A human reply from the customer puts the ticket back in front of an agent: pending (waiting on
-    the customer) becomes open, and a resolved or closed ticket reopens in a new cycle."""
+    the customer) and on-hold become open, and a resolved or closed ticket reopens in a new cycle."""
     if ticket.status in DONE_STATUSES:
         return CustomerReplyOutcome(Status.OPEN, reopened=True, cycle=ticket.cycle + 1)
-    if ticket.status is Status.PENDING:
+    if ticket.status in (Status.PENDING, Status.ON_HOLD):
         return CustomerReplyOutcome(Status.OPEN, reopened=False, cycle=ticket.cycle)
     return CustomerReplyOutcome(ticket.status, reopened=False, cycle=ticket.cycle)
+
+
+_WORKING = frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED})
+# Where an agent may move a ticket from each status. "new" is only ever set by arriving mail, and
+# a ticket is closed only once it was resolved (closing is the end of a cycle, after the survey).
+AGENT_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: _WORKING,
+    Status.OPEN: _WORKING - {Status.OPEN},
+    Status.PENDING: _WORKING - {Status.PENDING},
+    Status.ON_HOLD: _WORKING - {Status.ON_HOLD},
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTransition:
+    status: Status
+    reopened: bool
+    cycle: int
+
+
+def agent_transition(ticket: Ticket, target: Status) -> AgentTransition:
+    """The ticket's status after an agent asks for ``target``; IllegalTransition when the state
+    machine has no such move. Reopening a resolved or closed ticket starts a new cycle."""
+    if target is ticket.status:
+        return AgentTransition(target, reopened=False, cycle=ticket.cycle)
+    if target not in AGENT_TRANSITIONS[ticket.status]:
+        allowed = ", ".join(sorted(status.value for status in AGENT_TRANSITIONS[ticket.status]))
+        hint = " (resolve it first)" if target is Status.CLOSED else ""
+        raise IllegalTransition(
+            f"A {ticket.status.value} ticket cannot become {target.value}{hint}; it can become: {allowed}."
+        )
+    reopened = ticket.status in DONE_STATUSES and target not in DONE_STATUSES
+    return AgentTransition(target, reopened=reopened, cycle=ticket.cycle + 1 if reopened else ticket.cycle)

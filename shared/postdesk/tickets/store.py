@@ -3,19 +3,21 @@ guards. Nothing above this module touches DynamoDB; DynamoDB errors become domai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from postdesk.clock import from_iso, to_iso
-from postdesk.errors import TicketNotFound
+from postdesk.errors import ConcurrentUpdate, TicketNotFound
 from postdesk.settings import TableNames
 from postdesk.tickets.dynamo import (
     AttachmentMap,
@@ -26,8 +28,8 @@ from postdesk.tickets.dynamo import (
     TicketItem,
     bind_tables,
 )
+from postdesk.tickets.listing import UNASSIGNED, ListPlan, TicketFilter, index_keys, plan
 from postdesk.tickets.model import (
-    OPEN_STATUSES,
     AttachmentRef,
     Direction,
     MessageKind,
@@ -63,6 +65,28 @@ class RateLimit:
     window_key: str
     limit: int
     expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketUpdate:
+    """Changes to a ticket as it was read (``before``): Ticket field names to their new values.
+    Written only over that very version of the ticket, else :class:`ConcurrentUpdate`."""
+
+    before: Ticket
+    changes: Mapping[str, Any]
+
+    def after(self) -> Ticket:
+        return replace(self.before, **self.changes)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    tickets: list[Ticket]
+    # Where the next page starts (partition to start key, or "done"), or None after the last page.
+    cursor: dict[str, Any] | None
+
+
+_PARTITION_DONE = "done"
 
 
 class TicketStore:
@@ -106,45 +130,109 @@ class TicketStore:
         self,
         message: ThreadMessage,
         events: Sequence[TicketEvent],
-        ticket_changes: dict[str, Any] | None = None,
+        update: TicketUpdate | None = None,
     ) -> bool:
-        """Add a message to a thread, apply ``ticket_changes`` (attribute name to value, None removes)
-        and write the events, all or nothing. False when the message is already there."""
+        """Add a message to a thread, apply ``update`` and write the events, all or nothing. False
+        when the message is already there; ConcurrentUpdate when the ticket changed since it was read."""
         try:
             with self._transaction() as transaction:
                 transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
+                if update is not None:
+                    transaction.update(
+                        TicketItem(ref=update.before.ref),
+                        actions=_update_actions(update),
+                        condition=_version_condition(update.before),
+                    )
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
-                if ticket_changes:
-                    transaction.update(
-                        TicketItem(ref=message.ref),
-                        actions=_update_actions(ticket_changes),
-                        condition=TicketItem.ref.exists(),
-                    )
         except TransactWriteError as error:
+            if _failed_at(error, 0):
+                return False
+            if update is not None and _failed_at(error, 1 + len(events)):
+                raise self._conflict(update.before.ref) from error
             if _failed_conditions(error):
                 return False
             raise
         return True
 
-    def change_ticket(self, ref: str, changes: dict[str, Any], events: Sequence[TicketEvent]) -> bool:
-        """Apply ``changes`` (see :func:`ticket_storage_changes`) and write their events together.
-        False when these events are already in the log (the change was made by an earlier attempt)."""
+    def update_ticket(self, update: TicketUpdate, events: Sequence[TicketEvent]) -> bool:
+        """Apply ``update`` and write its events together. False when these events are already in
+        the log (an earlier attempt made the change); ConcurrentUpdate when the ticket changed since
+        it was read; TicketNotFound when it does not exist."""
+        ref = update.before.ref
         try:
             with self._transaction() as transaction:
                 transaction.update(
-                    TicketItem(ref=ref), actions=_update_actions(changes), condition=TicketItem.ref.exists()
+                    TicketItem(ref=ref),
+                    actions=_update_actions(update),
+                    condition=_version_condition(update.before),
                 )
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
         except TransactWriteError as error:
-            reasons = error.cancellation_reasons
-            if reasons and reasons[0] is not None and reasons[0].code == _CONDITION_FAILED:
-                raise TicketNotFound(ref) from error
-            if _failed_conditions(error):
+            if any(_failed_at(error, index) for index in range(len(events))):
                 return False
+            if _failed_at(error, len(events)):
+                raise self._conflict(ref) from error
             raise
         return True
+
+    def _conflict(self, ref: str) -> Exception:
+        if self.get_ticket(ref) is None:
+            return TicketNotFound(ref)
+        return ConcurrentUpdate(f"ticket {ref} changed since it was read")
+
+    def list_tickets(
+        self, wanted: TicketFilter, limit: int, cursor: Mapping[str, Any] | None = None
+    ) -> TicketPage:
+        """A page of the tickets ``wanted`` asks for, in its order, read from the list indexes (one
+        query per partition, merged); never a scan. ``cursor`` is the previous page's."""
+        listing = plan(wanted)
+        filter_condition = _residual_condition(listing)
+        state: dict[str, Any] = dict(cursor or {})
+        fetched: list[list[TicketItem]] = []
+        for partition in listing.partitions:
+            start = state.get(partition.hash_value)
+            if start == _PARTITION_DONE:
+                fetched.append([])
+                continue
+            index = _INDEXES[partition.index_name]
+            range_attribute = getattr(TicketItem, partition.range_attribute)
+            prefix = partition.range_prefix
+            fetched.append(
+                list(
+                    index.query(
+                        partition.hash_value,
+                        range_attribute.startswith(prefix) if prefix else None,
+                        filter_condition=filter_condition,
+                        scan_index_forward=partition.ascending,
+                        limit=limit,
+                        last_evaluated_key=start,
+                    )
+                )
+            )
+        ascending = all(partition.ascending for partition in listing.partitions)
+        tagged = [
+            [(getattr(item, partition.range_attribute), position, item) for item in items]
+            for position, (partition, items) in enumerate(zip(listing.partitions, fetched, strict=True))
+        ]
+        taken = list(heapq.merge(*tagged, key=lambda entry: entry[0], reverse=not ascending))[:limit]
+        next_state: dict[str, Any] = {}
+        for position, (partition, items) in enumerate(zip(listing.partitions, fetched, strict=True)):
+            mine = [item for _, where, item in taken if where == position]
+            previous = state.get(partition.hash_value)
+            if previous == _PARTITION_DONE or (len(items) < limit and len(mine) == len(items)):
+                next_state[partition.hash_value] = _PARTITION_DONE
+            elif mine:
+                next_state[partition.hash_value] = _start_key(
+                    mine[-1], partition.hash_attribute, partition.range_attribute
+                )
+            elif previous is not None:
+                next_state[partition.hash_value] = previous
+        more = any(value != _PARTITION_DONE for value in next_state.values()) or len(next_state) < len(
+            listing.partitions
+        )
+        return TicketPage([_ticket_from_item(item) for _, _, item in taken], next_state if more else None)
 
     def tickets_of_requester(self, email: str, limit: int = 50) -> list[Ticket]:
         items = TicketItem.by_requester.query(email.lower(), scan_index_forward=False, limit=limit)
@@ -258,11 +346,11 @@ class TicketStore:
         detail: dict[str, str],
         events: Sequence[TicketEvent] = (),
         messages: Sequence[ThreadMessage] = (),
-        ticket_changes: tuple[str, dict[str, Any]] | None = None,
+        update: TicketUpdate | None = None,
     ) -> bool:
         """Move a guard on (for example claimed to sent) with what the side effect produced, and
-        write the events, messages and ticket changes (ref, changes) that record it, all or nothing.
-        False if already moved on."""
+        write the events, messages and ticket update that record it, all or nothing. False if
+        already moved on; ConcurrentUpdate when the ticket changed since it was read."""
         try:
             with self._transaction() as transaction:
                 transaction.update(
@@ -270,18 +358,22 @@ class TicketStore:
                     actions=[GuardItem.state.set(to_state), GuardItem.detail.set(detail)],
                     condition=GuardItem.state == from_state,
                 )
-                if ticket_changes is not None:
-                    ref, changes = ticket_changes
+                if update is not None:
                     transaction.update(
-                        TicketItem(ref=ref),
-                        actions=_update_actions(changes),
-                        condition=TicketItem.ref.exists(),
+                        TicketItem(ref=update.before.ref),
+                        actions=_update_actions(update),
+                        condition=_version_condition(update.before),
                     )
                 for message in messages:
                     transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
         except TransactWriteError as error:
+            puts = len(messages) + len(events)
+            if _failed_at(error, puts):
+                return False
+            if update is not None and _failed_at(error, puts + 1):
+                raise self._conflict(update.before.ref) from error
             if _failed_conditions(error):
                 return False
             raise
@@ -309,33 +401,90 @@ def _failed_conditions(error: TransactWriteError) -> bool:
     )
 
 
-def _update_actions(changes: dict[str, Any]) -> list[Action]:
+def _failed_at(error: TransactWriteError, index: int) -> bool:
+    """Whether the transaction's ``index``-th operation failed its condition. PynamoDB sends a
+    transaction's operations grouped: condition checks, deletes, puts, then updates, each group in
+    the order it was added; ``index`` counts in that order."""
+    reasons = error.cancellation_reasons
+    reason = reasons[index] if index < len(reasons) else None
+    return reason is not None and reason.code == _CONDITION_FAILED
+
+
+def _stored_value(value: Any) -> Any:
+    """A domain value as the ticket item stores it."""
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _update_actions(update: TicketUpdate) -> list[Action]:
+    """The changed fields, the list-index keys they imply, and the next version."""
+    after = update.after()
+    stored = {name: _stored_value(getattr(after, name)) for name in update.changes}
+    if "requester_email" in stored:
+        stored["requester_email"] = str(stored["requester_email"]).lower()
+    stored.update(index_keys(after))
+    stored["version"] = update.before.version + 1
     actions: list[Action] = []
-    for name, value in changes.items():
+    for name, value in stored.items():
         attribute = getattr(TicketItem, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
     return actions
 
 
-def ticket_storage_changes(**changes: Any) -> dict[str, Any]:
-    """Turn domain values (datetimes, statuses) into what the ticket item stores."""
-    stored: dict[str, Any] = {}
-    for name, value in changes.items():
-        if isinstance(value, datetime):
-            stored[name] = to_iso(value)
-        elif isinstance(value, Status):
-            stored[name] = value.value
+def _version_condition(before: Ticket) -> Condition:
+    exists: Condition = TicketItem.ref.exists()
+    same_version: Condition = TicketItem.version == before.version
+    if not before.version:
+        # Tickets written before versions existed have none: version 0.
+        same_version = TicketItem.version.does_not_exist() | same_version
+    combined: Condition = exists & same_version
+    return combined
+
+
+_INDEXES: dict[str, Any] = {
+    "by-requester": TicketItem.by_requester,
+    "status-waiting": TicketItem.status_waiting,
+    "status-priority": TicketItem.status_priority,
+    "assignee-waiting": TicketItem.assignee_waiting,
+    "assignee-priority": TicketItem.assignee_priority,
+    "queue-waiting": TicketItem.queue_waiting,
+    "queue-priority": TicketItem.queue_priority,
+}
+
+
+def _residual_condition(listing: ListPlan) -> Condition | None:
+    conditions: list[Condition] = []
+    for name, value in listing.residual.items():
+        if name == "assignee" and value == UNASSIGNED:
+            conditions.append(TicketItem.assignee.does_not_exist())
         else:
-            stored[name] = value
-    return stored
+            conditions.append(getattr(TicketItem, name) == value)
+    if listing.statuses:
+        conditions.append(TicketItem.status_key.is_in(*listing.statuses))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined &= condition
+    return combined
 
 
-def open_queue_for(ticket: Ticket) -> str | None:
-    return ticket.queue if ticket.status in OPEN_STATUSES and ticket.quarantine is None else None
+def _start_key(item: TicketItem, hash_attribute: str, range_attribute: str) -> dict[str, Any]:
+    """Where a query of an index continues after ``item`` (DynamoDB's ExclusiveStartKey)."""
+    return {
+        "ref": {"S": item.ref},
+        hash_attribute: {"S": getattr(item, hash_attribute)},
+        range_attribute: {"S": getattr(item, range_attribute)},
+    }
 
 
 def _item_from_ticket(ticket: Ticket) -> TicketItem:
-    return TicketItem(
+    item = TicketItem(
         ref=ticket.ref,
         subject=ticket.subject,
         requester_email=ticket.requester_email.lower(),
@@ -350,14 +499,18 @@ def _item_from_ticket(ticket: Ticket) -> TicketItem:
         cycle=ticket.cycle,
         quarantine=ticket.quarantine,
         first_response_at=to_iso(ticket.first_response_at) if ticket.first_response_at else None,
-        open_queue=open_queue_for(ticket),
-        waiting_since=to_iso(ticket.waiting_since or ticket.created_at),
         category=ticket.category,
         tags=list(ticket.tags),
         sentiment=ticket.sentiment,
         triage_confidence=ticket.triage_confidence,
         triage_explanation=ticket.triage_explanation,
+        assignee=ticket.assignee,
+        # A stored ticket starts at version 1, so 0 always means "never written".
+        version=max(ticket.version, 1),
     )
+    for name, value in index_keys(ticket).items():
+        setattr(item, name, value)
+    return item
 
 
 def _ticket_from_item(item: TicketItem) -> Ticket:
@@ -382,6 +535,8 @@ def _ticket_from_item(item: TicketItem) -> Ticket:
         sentiment=item.sentiment or "neutral",
         triage_confidence=float(item.triage_confidence or 0),
         triage_explanation=item.triage_explanation or "",
+        assignee=item.assignee,
+        version=int(item.version or 0),
     )
 
 
@@ -419,6 +574,7 @@ def _item_from_message(message: ThreadMessage) -> LogItem:
         or None,
         screening=message.screening,
         visible_text=message.visible_text,
+        has_html=message.has_html or None,
     )
 
 
@@ -445,6 +601,7 @@ def _message_from_item(item: LogItem) -> ThreadMessage:
         cc=tuple(item.cc or ()),
         screening=item.screening,
         visible_text=item.visible_text,
+        has_html=bool(item.has_html),
     )
 
 

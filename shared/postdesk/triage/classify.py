@@ -19,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from postdesk.triage.rules import CATEGORIES, PRIORITIES, TriageRules, find_terms, fold, load_rules
+from postdesk.tickets.model import PRIORITIES
+from postdesk.triage.rules import CATEGORIES, TriageRules, find_terms, fold, load_rules
 from postdesk.triage.sentiment import Sentiment, detect_sentiment
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "category_model.json.gz"

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from postdesk.errors import ConfigurationError
+from postdesk.tickets.model import PRIORITIES
 
 CATEGORIES = ("billing", "account", "technical", "orders", "feedback", "general")
-PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.toml"
 
 _RULE_KEYS = frozenset(

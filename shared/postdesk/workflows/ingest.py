@@ -13,13 +13,13 @@ or is retried after a crash at any point finishes the work without doing any par
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.clock import to_iso
-from postdesk.errors import RawMailMissing
+from postdesk.errors import ConcurrentUpdate, RawMailMissing
 from postdesk.mail.addressing import ReplyAddressCheck, reply_address
 from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address, ParsedMessage
@@ -42,9 +42,8 @@ from postdesk.tickets.states import after_customer_reply
 from postdesk.tickets.store import (
     ClaimResult,
     RateLimit,
+    TicketUpdate,
     message_key,
-    open_queue_for,
-    ticket_storage_changes,
 )
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
 from postdesk.triage.rules import load_rules
@@ -52,6 +51,8 @@ from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
 from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.ports import Ports
 
+# Tries at writing a customer's message over an agent's concurrent changes to the same ticket.
+CONCURRENT_UPDATE_ATTEMPTS = 5
 # Lines of the customer's own text quoted back in the acknowledgement.
 ACK_EXCERPT_LINES = 12
 PREVIEW_CHARS = 2000
@@ -322,6 +323,7 @@ def _stored_message(
         screening=f"{screening.verdict.value}: {screening.reason}",
         # Stored only when it differs from the text, and bounded like the text preview.
         visible_text=None if visible_text == message.text else visible_text[: settings.inline_body_limit],
+        has_html=bool(message.html),
     )
 
 
@@ -376,6 +378,27 @@ def _append_to_ticket(
 ) -> None:
     visible = visible_reply(message.text, message.html).text_with_forward
     stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible)
+    # An agent may change the ticket between our read and our write: read again and redo the change.
+    for _ in range(CONCURRENT_UPDATE_ATTEMPTS - 1):
+        try:
+            _write_arrival(ticket, stored, delivery, screening, match, ports)
+            return
+        except ConcurrentUpdate:
+            current = ports.store.get_ticket(ticket.ref)
+            if current is None:
+                raise RawMailMissing(f"ticket {ticket.ref} disappeared while mail was added") from None
+            ticket = current
+    _write_arrival(ticket, stored, delivery, screening, match, ports)
+
+
+def _write_arrival(
+    ticket: Ticket,
+    stored: ThreadMessage,
+    delivery: InboundDelivery,
+    screening: Screening,
+    match: ThreadMatch,
+    ports: Ports,
+) -> None:
     events = _arrival_events(ticket.ref, delivery, screening, match, created=False)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
     if screening.automatic or screening.quarantined:
@@ -389,7 +412,6 @@ def _append_to_ticket(
         events.append(_event(ticket.ref, delivery, "customer_replied"))
         if outcome.status is not ticket.status:
             changes["status"] = outcome.status
-            changes["open_queue"] = open_queue_for(replace(ticket, status=outcome.status))
             changes["waiting_since"] = delivery.received_at
             changes["cycle"] = outcome.cycle
             events.append(
@@ -400,7 +422,7 @@ def _append_to_ticket(
                     **{"from": ticket.status.value, "to": outcome.status.value, "cycle": str(outcome.cycle)},
                 )
             )
-    appended = ports.store.append_message(stored, events, ticket_storage_changes(**changes))
+    appended = ports.store.append_message(stored, events, TicketUpdate(ticket, changes))
     if appended:
         logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
 

@@ -1,27 +1,45 @@
 """An agent answers a ticket: the mail goes out through SES in the ticket's thread, and the ticket
 records it (first response time, status after the reply, an event).
 
+The body is Markdown with variables (``{{ customer.first_name }}``...): the variables are replaced
+first, the result is the text part and the stored text, and its Markdown becomes the HTML part.
+
 Human mail: no Auto-Submitted header. The same request (same ``request_id``) is sent once: the send
 is claimed in the guards table before SES is called, as the acknowledgement is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup
 
 from postdesk.clock import to_iso
-from postdesk.errors import PostdeskError, TicketNotFound
+from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
 from postdesk.mail.addressing import reply_address
 from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
+from postdesk.replies.markdown import escape_markdown, markdown_to_html
+from postdesk.replies.variables import ReplyVariables, render_reply
 from postdesk.settings import Settings
-from postdesk.tickets.model import Direction, MessageKind, Status, ThreadMessage, Ticket, TicketEvent
-from postdesk.tickets.store import ClaimResult, message_key, open_queue_for, ticket_storage_changes
+from postdesk.tickets.model import (
+    DONE_STATUSES,
+    Direction,
+    MessageKind,
+    Status,
+    ThreadMessage,
+    Ticket,
+    TicketEvent,
+)
+from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
 from postdesk.workflows.ports import Ports
 
 MAX_BODY_CHARS = 100_000
+# Tries at recording a sent reply over agents' concurrent changes to the ticket.
+RECORD_ATTEMPTS = 5
 
 
 class EmptyReply(PostdeskError):
@@ -44,6 +62,8 @@ class AgentReply:
     body: str
     request_id: str
     status_after: Status = Status.PENDING
+    # The saved reply the body came from, if any: recorded in the ticket's event.
+    saved_reply_id: str | None = None
 
 
 def subject_for_reply(ticket: Ticket) -> str:
@@ -54,22 +74,65 @@ def subject_for_reply(ticket: Ticket) -> str:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
-def _paragraphs(body: str) -> list[list[str]]:
-    blocks = [block.strip("\n") for block in body.replace("\r\n", "\n").split("\n\n")]
-    return [block.split("\n") for block in blocks if block.strip()]
+def _checked_length(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise EmptyReply("the reply has no text")
+    if len(text) > MAX_BODY_CHARS:
+        raise ReplyTooLarge(f"the reply is over {MAX_BODY_CHARS} characters")
+    return text
+
+
+def _after_reply(
+    ticket: Ticket, request: AgentReply, now: datetime
+) -> tuple[dict[str, object], list[TicketEvent]]:
+    """The ticket's changes after the reply: the status asked for (a resolved or closed ticket that
+    is answered with an open status reopens in a new cycle) and the first response time."""
+    changes: dict[str, object] = {"status": request.status_after, "updated_at": now, "waiting_since": now}
+    events: list[TicketEvent] = []
+    if ticket.first_response_at is None:
+        changes["first_response_at"] = now
+    if ticket.status in DONE_STATUSES and request.status_after not in DONE_STATUSES:
+        changes["cycle"] = ticket.cycle + 1
+        events.append(
+            TicketEvent(
+                ref=ticket.ref,
+                at=now,
+                kind="reopened",
+                event_id=f"reply:{request.request_id}:reopened",
+                actor=request.agent_email,
+                detail={
+                    "from": ticket.status.value,
+                    "to": request.status_after.value,
+                    "cycle": str(ticket.cycle + 1),
+                },
+            )
+        )
+    return changes, events
 
 
 def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadMessage:
     """Send the agent's reply and record it; raises TicketNotFound, EmptyReply, ReplyTooLarge,
-    DuplicateRequest."""
-    body = request.body.strip()
-    if not body:
-        raise EmptyReply("the reply has no text")
-    if len(body) > MAX_BODY_CHARS:
-        raise ReplyTooLarge(f"the reply is over {MAX_BODY_CHARS} characters")
+    InvalidReplyTemplate, DuplicateRequest."""
+    # Checked before and after the variables are replaced: before, so no work is done on a body that
+    # is refused anyway; after, because the values make the text longer (or a body of only an empty
+    # variable leaves nothing to send).
+    _checked_length(request.body)
     ticket = ports.store.get_ticket(request.ref)
     if ticket is None:
         raise TicketNotFound(request.ref)
+    variables = ReplyVariables(
+        customer_name=ticket.requester_name,
+        customer_email=ticket.requester_email,
+        ticket_ref=ticket.ref,
+        ticket_subject=ticket.subject,
+        agent_name=request.agent_name,
+        support_name=settings.support_name,
+    )
+    body = _checked_length(render_reply(request.body, variables))
+    # The HTML comes from the same body with the values escaped, so a customer's name or subject is
+    # shown as it is written and never read as Markdown (a link, a heading).
+    body_html = markdown_to_html(render_reply(request.body.strip(), variables, escape=escape_markdown))
     now = ports.clock()
     guard_key = f"reply#{request.ref}#{request.request_id}"
     domain = settings.support_domain
@@ -89,7 +152,8 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         ticket.language,
         {
             "body": body,
-            "paragraphs": _paragraphs(body),
+            # Safe as it is: markdown-it escapes every character of raw HTML in the body.
+            "body_html": Markup(body_html),  # noqa: S704
             "signature": signature,
             "ref": ticket.ref,
             "subject": ticket.subject,
@@ -136,27 +200,37 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         to=(ticket.requester_email,),
         cc=ticket.cc,
     )
-    changes: dict[str, object] = {"status": request.status_after, "updated_at": now, "waiting_since": now}
-    if ticket.first_response_at is None:
-        changes["first_response_at"] = now
-    changes["open_queue"] = open_queue_for(replace(ticket, status=request.status_after))
-    event = TicketEvent(
+    detail = {"ses_message_id": ses_id, "status_after": request.status_after.value}
+    if request.saved_reply_id:
+        detail["saved_reply_id"] = request.saved_reply_id
+    replied = TicketEvent(
         ref=ticket.ref,
         at=now,
         kind="agent_replied",
         event_id=f"reply:{request.request_id}",
         actor=request.agent_email,
-        detail={"ses_message_id": ses_id, "status_after": request.status_after.value},
+        detail=detail,
     )
-    ports.store.finish_guard(
-        guard_key,
-        from_state="sending",
-        to_state="sent",
-        detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
-        messages=[sent],
-        events=[event],
-        ticket_changes=(ticket.ref, ticket_storage_changes(**changes)),
-    )
+    # The mail is out: record it even if an agent changed the ticket meanwhile (read it again and
+    # apply the reply's changes over theirs).
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        changes, events = _after_reply(ticket, request, now)
+        try:
+            ports.store.finish_guard(
+                guard_key,
+                from_state="sending",
+                to_state="sent",
+                detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
+                messages=[sent],
+                events=[replied, *events],
+                update=TicketUpdate(ticket, changes),
+            )
+            break
+        except ConcurrentUpdate:
+            current = ports.store.get_ticket(ticket.ref)
+            if current is None or attempt == RECORD_ATTEMPTS:
+                raise
+            ticket = current
     ports.store.index_message_ids(ticket.ref, [ses_header_id, message_id, thread_id], Direction.OUTBOUND)
     ports.metrics.count("AgentReplies")
     logger.info("agent reply sent", extra={"ref": ticket.ref})

@@ -1,0 +1,78 @@
+"""Who is signed in, who else works the desk, and the knowledge base: what the console looks up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postdesk.agents.model import Agent
+from postdesk.api.context import ApiContext, authenticated
+from postdesk.api.http import ApiRequest, ApiResponse, BadRequest
+from postdesk.triage.knowledge import fold, load_articles
+
+MAX_QUERY_CHARS = 500
+MAX_ARTICLES = 10
+SNIPPET_CHARS = 240
+
+
+def _agent(agent: Agent) -> dict[str, Any]:
+    return {"email": agent.email, "name": agent.name, "role": agent.role.value}
+
+
+def me(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The agent the token belongs to (the console checks a token with this)."""
+    return ApiResponse(200, _agent(authenticated(request, context)))
+
+
+def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The active agents, for assigning tickets."""
+    authenticated(request, context)
+    return ApiResponse(200, {"agents": [_agent(agent) for agent in context.agents.list() if agent.active]})
+
+
+def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Help articles that answer ``q`` in ``language`` (default: the desk's), best first."""
+    authenticated(request, context)
+    unknown = sorted(set(request.query) - {"q", "language", "limit"})
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}; allowed: language, limit, q")
+    query = (request.query.get("q") or "").strip()
+    if not query:
+        raise BadRequest("q must hold the words to search for")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadRequest(f"q has at most {MAX_QUERY_CHARS} characters")
+    language = (request.query.get("language") or context.settings.default_language).strip().lower()
+    limit_text = request.query.get("limit") or "5"
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_ARTICLES:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_ARTICLES}")
+    knowledge = load_articles()
+    if language.split("-")[0] not in knowledge.languages():
+        known = ", ".join(sorted(knowledge.languages()))
+        raise BadRequest(f"the knowledge base has no articles in {language!r}; it has: {known}")
+    found = knowledge.search(query, language, limit=int(limit_text))
+    return ApiResponse(
+        200,
+        {
+            "articles": [
+                {
+                    "id": suggestion.article.slug,
+                    "title": suggestion.article.title,
+                    "language": suggestion.article.language,
+                    "url": suggestion.article.url,
+                    "category": suggestion.article.category,
+                    "score": round(suggestion.score, 3),
+                    "snippet": _snippet(suggestion.article.body, query),
+                }
+                for suggestion in found
+            ]
+        },
+    )
+
+
+def _snippet(body: str, query: str) -> str:
+    """The article's first paragraph holding a word of the query, or its first paragraph."""
+    paragraphs = [" ".join(paragraph.split()) for paragraph in body.split("\n\n") if paragraph.strip()]
+    words = {word for word in fold(query).split() if len(word) > 2}
+    chosen = next(
+        (p for p in paragraphs if words & set(fold(p).split())), paragraphs[0] if paragraphs else ""
+    )
+    return chosen if len(chosen) <= SNIPPET_CHARS else chosen[: SNIPPET_CHARS - 1].rstrip() + "…"

@@ -1,0 +1,103 @@
+"""Saved-reply routes: every agent reads them, admins write them."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from postdesk.agents.model import Role
+from postdesk.api.context import ApiContext, authenticated
+from postdesk.api.http import ApiRequest, ApiResponse, BadRequest
+from postdesk.clock import to_iso
+from postdesk.replies.saved import SavedReply, SavedReplyStore
+
+_FIELDS = frozenset({"title", "body", "language"})
+_REQUIRED = frozenset({"title", "body"})
+
+
+@cache
+def _store(table_name: str, region: str) -> SavedReplyStore:
+    return SavedReplyStore(table_name, region)
+
+
+def saved_reply_store(context: ApiContext) -> SavedReplyStore:
+    """The saved replies of the deployment ``context`` serves."""
+    return _store(context.settings.tables.saved_replies, context.settings.region)
+
+
+def saved_reply_json(reply: SavedReply) -> dict[str, Any]:
+    return {
+        "id": reply.id,
+        "title": reply.title,
+        "body": reply.body,
+        "language": reply.language,
+        "created_at": to_iso(reply.created_at),
+        "updated_at": to_iso(reply.updated_at),
+        "updated_by": reply.updated_by,
+    }
+
+
+def _text_field(document: dict[str, Any], name: str) -> str:
+    value = document.get(name, "")
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    return value
+
+
+def _reply_id(request: ApiRequest) -> str:
+    return request.path_params.get("id", "")
+
+
+def list_saved_replies(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Saved replies by title; ``?language=de`` keeps those in German and those for any language."""
+    authenticated(request, context)
+    language = request.query.get("language")
+    replies = saved_reply_store(context).list(language)
+    return ApiResponse(200, {"saved_replies": [saved_reply_json(reply) for reply in replies]})
+
+
+def create_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Store a new saved reply (admins only)."""
+    agent = authenticated(request, context, Role.ADMIN)
+    document = request.json_body(allowed=_FIELDS, required=_REQUIRED)
+    created = saved_reply_store(context).create(
+        _text_field(document, "title"),
+        _text_field(document, "body"),
+        _text_field(document, "language"),
+        agent.email,
+        context.ports.clock(),
+    )
+    return ApiResponse(201, {"saved_reply": saved_reply_json(created)})
+
+
+def update_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Replace the title, body and language of a saved reply (admins only)."""
+    agent = authenticated(request, context, Role.ADMIN)
+    document = request.json_body(allowed=_FIELDS, required=_REQUIRED)
+    updated = saved_reply_store(context).update(
+        _reply_id(request),
+        _text_field(document, "title"),
+        _text_field(document, "body"),
+        _text_field(document, "language"),
+        agent.email,
+        context.ports.clock(),
+    )
+    return ApiResponse(200, {"saved_reply": saved_reply_json(updated)})
+
+
+def delete_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Delete a saved reply (admins only); 204 with no body."""
+    authenticated(request, context, Role.ADMIN)
+    saved_reply_store(context).delete(_reply_id(request))
+    return ApiResponse(204, "", headers={})
+
+
+def reply_body(document_body: str | None, saved_reply_id: str | None, store: SavedReplyStore) -> str:
+    """The body of a reply to send: ``body`` when the request has one (an agent may start from a
+    saved reply and edit it), else the body of the saved reply ``saved_reply_id``. Raises BadRequest
+    when there is neither, SavedReplyNotFound for an unknown id."""
+    if document_body is not None:
+        return document_body
+    if saved_reply_id is not None:
+        return store.get(saved_reply_id).body
+    raise BadRequest("a reply needs a body or a saved_reply_id")

@@ -1,0 +1,209 @@
+"""Agents work on tickets: change status, priority, queue, assignee, category, tags or subject (one
+edit, one version of the ticket), and leave internal notes (never mailed).
+
+Edits are optimistic: the agent says which version of the ticket it saw, and the edit is written
+only over that version. A second agent who saw the same version gets ConcurrentUpdate and nothing of
+theirs is written, so no change is ever silently overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
+from postdesk.mail.compose import is_header_safe
+from postdesk.tickets.model import (
+    PRIORITIES,
+    Direction,
+    MessageKind,
+    Status,
+    ThreadMessage,
+    Ticket,
+    TicketEvent,
+)
+from postdesk.tickets.states import agent_transition
+from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
+from postdesk.triage.rules import CATEGORIES
+from postdesk.workflows.ports import Ports
+from postdesk.workflows.reply import DuplicateRequest
+
+MAX_NOTE_CHARS = 100_000
+MAX_SUBJECT_CHARS = 998
+MAX_TAGS = 20
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+class InvalidEdit(PostdeskError):
+    """A value of the edit cannot be used (an unknown priority, a malformed tag, an empty note...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEdit:
+    """What an agent changes; a field left out (None, or absent from ``assignee_set``) stays."""
+
+    ref: str
+    expected_version: int
+    actor: str
+    request_id: str
+    status: Status | None = None
+    priority: str | None = None
+    queue: str | None = None
+    category: str | None = None
+    tags: tuple[str, ...] | None = None
+    subject: str | None = None
+    # Assigning is the one change where "nobody" is a value: set ``assignee_set`` to change it.
+    assignee_set: bool = False
+    assignee: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    ticket: Ticket
+    changed: tuple[str, ...] = field(default_factory=tuple)
+
+
+def edit_ticket(edit: TicketEdit, ports: Ports, is_agent: Callable[[str], bool]) -> EditResult:
+    """Apply ``edit`` over the version the agent saw. Raises TicketNotFound, ConcurrentUpdate
+    (someone changed the ticket since), IllegalTransition (the status cannot move that way) and
+    InvalidEdit. ``is_agent`` says whether an address belongs to an active agent (assignees)."""
+    ticket = ports.store.get_ticket(edit.ref)
+    if ticket is None:
+        raise TicketNotFound(edit.ref)
+    if ticket.version != edit.expected_version:
+        raise ConcurrentUpdate(
+            f"Ticket {ticket.ref} was changed by someone else since you opened it (you had version "
+            f"{edit.expected_version}, it is now {ticket.version}). Reload it and make your change again."
+        )
+    now = ports.clock()
+    changes: dict[str, Any] = {}
+    events: list[TicketEvent] = []
+
+    def record(name: str, before: object, after: object, kind: str | None = None) -> None:
+        events.append(
+            TicketEvent(
+                ref=ticket.ref,
+                at=now,
+                kind=kind or f"{name}_changed",
+                event_id=f"edit:{edit.request_id}:{name}",
+                actor=edit.actor,
+                detail={"from": _shown(before), "to": _shown(after)},
+            )
+        )
+
+    if edit.status is not None and edit.status is not ticket.status:
+        transition = agent_transition(ticket, edit.status)
+        changes.update(status=transition.status, waiting_since=now, cycle=transition.cycle)
+        record(
+            "status",
+            ticket.status.value,
+            transition.status.value,
+            "reopened" if transition.reopened else None,
+        )
+    if edit.priority is not None and edit.priority != ticket.priority:
+        if edit.priority not in PRIORITIES:
+            raise InvalidEdit(f"priority must be one of {', '.join(PRIORITIES)}")
+        changes["priority"] = edit.priority
+        record("priority", ticket.priority, edit.priority)
+    if edit.queue is not None and edit.queue != ticket.queue:
+        changes["queue"] = _slug(edit.queue, "queue")
+        record("queue", ticket.queue, edit.queue)
+    if edit.category is not None and edit.category != ticket.category:
+        if edit.category not in CATEGORIES:
+            raise InvalidEdit(f"category must be one of {', '.join(CATEGORIES)}")
+        changes["category"] = edit.category
+        record("category", ticket.category, edit.category)
+    if edit.tags is not None:
+        tags = tuple(dict.fromkeys(_slug(tag, "tag") for tag in edit.tags))
+        if len(tags) > MAX_TAGS:
+            raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
+        if tags != ticket.tags:
+            changes["tags"] = tags
+            record("tags", ", ".join(ticket.tags), ", ".join(tags))
+    if edit.subject is not None:
+        subject = edit.subject.strip()
+        if not is_header_safe(subject):
+            raise InvalidEdit("the subject must be one line: no line breaks or control characters")
+        if not subject or len(subject) > MAX_SUBJECT_CHARS:
+            raise InvalidEdit(f"the subject needs 1 to {MAX_SUBJECT_CHARS} characters")
+        if subject != ticket.subject:
+            changes["subject"] = subject
+            record("subject", ticket.subject, subject)
+    if edit.assignee_set:
+        assignee = edit.assignee.strip().lower() if edit.assignee else None
+        if assignee is not None and not is_agent(assignee):
+            raise InvalidEdit(f"no active agent has the address {assignee}")
+        if assignee != ticket.assignee:
+            changes["assignee"] = assignee
+            record("assignee", ticket.assignee, assignee, "assigned" if assignee else "unassigned")
+    if not changes:
+        return EditResult(ticket)
+    changes["updated_at"] = now
+    update = TicketUpdate(ticket, changes)
+    ports.store.update_ticket(update, events)
+    ports.metrics.count("TicketEdits")
+    after = update.after()
+    return EditResult(
+        replace(after, version=ticket.version + 1),
+        tuple(name for name in changes if name not in ("updated_at", "waiting_since", "cycle")),
+    )
+
+
+def add_note(
+    ref: str, actor: str, actor_name: str, body: str, request_id: str, ports: Ports
+) -> ThreadMessage:
+    """Add an internal note to the ticket's thread: seen by agents, never mailed. The same
+    ``request_id`` adds it once (DuplicateRequest after)."""
+    text = body.strip()
+    if not text:
+        raise InvalidEdit("the note has no text")
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidEdit(f"a note has at most {MAX_NOTE_CHARS} characters")
+    if ports.store.get_ticket(ref) is None:
+        raise TicketNotFound(ref)
+    now = ports.clock()
+    guard_key = f"note#{ref}#{request_id}"
+    if ports.store.claim(guard_key, state="written", now=now, ref=ref) is not ClaimResult.CLAIMED:
+        raise DuplicateRequest(f"request {request_id} was already handled")
+    note = ThreadMessage(
+        ref=ref,
+        key=message_key(now, f"note-{request_id}"),
+        direction=Direction.INTERNAL,
+        kind=MessageKind.NOTE,
+        at=now,
+        subject="",
+        from_email=actor,
+        from_name=actor_name,
+        message_id=None,
+        ses_id=None,
+        text=text,
+        text_key=None,
+        raw_key=None,
+    )
+    event = TicketEvent(
+        ref=ref,
+        at=now,
+        kind="note_added",
+        event_id=f"note:{request_id}",
+        actor=actor,
+        detail={"key": note.key},
+    )
+    ports.store.append_message(note, [event])
+    ports.metrics.count("NotesAdded")
+    return note
+
+
+def _slug(value: str, what: str) -> str:
+    slug = value.strip().lower()
+    if not _SLUG.fullmatch(slug):
+        raise InvalidEdit(
+            f"{what} {value[:50]!r} must be 1 to 40 lower-case letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return slug
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
