@@ -401,3 +401,59 @@ def test_me_agents_and_the_knowledge_base(client: Client, token: str, admin_toke
     assert client.http.get("/kb", headers=auth(token)).status_code == 400
     assert client.http.get("/kb?q=refund&language=xx", headers=auth(token)).status_code == 400
     assert client.http.get("/kb?q=refund").status_code == 401
+
+
+def test_saved_replies_through_the_api_from_creation_to_a_sent_reply(
+    desk: Desk, client: Client, token: str, admin_token: str
+) -> None:
+    # Given a saved reply an admin wrote with variables and Markdown
+    template = {
+        "title": "Refund on its way",
+        "body": "Hi {{ customer.first_name }},\n\nYour **refund** for [#{{ ticket.ref }}] is on its way.",
+    }
+    forbidden = client.http.post("/saved-replies", headers=auth(token), body=json.dumps(template))
+    created = client.http.post("/saved-replies", headers=auth(admin_token), body=json.dumps(template))
+    assert forbidden.status_code == 403
+    assert created.status_code == 201
+    saved = body_of(created)["saved_reply"]
+    listed = body_of(client.http.get("/saved-replies", headers=auth(token)))["saved_replies"]
+    assert [reply["id"] for reply in listed] == [saved["id"]]
+
+    # When an agent answers a ticket with it, leaving the ticket on hold
+    ref = desk.deliver(build_mail(sender="Jane Doe <jane.doe@customer.example>")).ref
+    answer = client.http.post(
+        f"/tickets/{ref}/replies",
+        headers=auth(token),
+        body=json.dumps({"saved_reply_id": saved["id"], "status": "on-hold"}),
+    )
+
+    # Then the customer gets it with the variables filled in and the Markdown as HTML
+    assert answer.status_code == 201, answer.body
+    mail = desk.sent()[-1].message
+    text = mail.get_body(preferencelist=("plain",))
+    html = mail.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    assert f"Hi Jane,\n\nYour **refund** for [#{ref}] is on its way." in text.get_content().replace(
+        "\r\n", "\n"
+    )
+    assert "<strong>refund</strong>" in html.get_content()
+    ticket = desk.store.get_ticket(ref)
+    assert ticket is not None and ticket.status is Status.ON_HOLD
+    assert [e.detail.get("saved_reply_id") for e in desk.store.events(ref) if e.kind == "agent_replied"] == [
+        saved["id"]
+    ]
+
+    # And admins can change and delete it; unknown ids are a 404
+    renamed = {**template, "title": "Refund sent"}
+    updated = client.http.put(
+        f"/saved-replies/{saved['id']}", headers=auth(admin_token), body=json.dumps(renamed)
+    )
+    assert updated.status_code == 200 and body_of(updated)["saved_reply"]["title"] == "Refund sent"
+    assert client.http.delete(f"/saved-replies/{saved['id']}", headers=auth(admin_token)).status_code == 204
+    assert client.http.delete(f"/saved-replies/{saved['id']}", headers=auth(admin_token)).status_code == 404
+    broken = client.http.post(
+        "/saved-replies",
+        headers=auth(admin_token),
+        body=json.dumps({"title": "x", "body": "Hi {{ customer.age }}"}),
+    )
+    assert broken.status_code == 400 and "customer.age" in body_of(broken)["message"]
