@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup test lint format demo bench train language-model lock clean
+.PHONY: help setup browser test lint format demo bench train language-model lock clean
 
 help:
 	@echo "make demo    set up and run the inbound path end to end on moto"
@@ -32,8 +32,21 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@touch $(STAMP)
 
 # Two workers: the machines have two cores, and the integration tests wait on moto more than on CPU.
-test: setup
+test: setup browser
 	$(PY) -m pytest -n 2
+
+# The console tests drive Debian's Chromium through Playwright (which never downloads a browser).
+# Installed here when the machine allows it; otherwise those tests are skipped and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the console tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	  else \
+	    echo "chromium is not installed and cannot be installed here: the console tests will be skipped"; \
+	  fi; \
+	fi
 
 lint: setup
 	$(VENV)/bin/ruff format --check .
