@@ -25,3 +25,7 @@ class ConcurrentUpdate(PostdeskError):
 
 class IllegalTransition(PostdeskError):
     """The ticket's status cannot move that way."""
+
+
+class MessageNotFound(PostdeskError):
+    """The ticket has no such message, or the message has no HTML to show."""

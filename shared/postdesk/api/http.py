@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from postdesk.agents.model import AgentNotFound, Forbidden, InvalidAgent, Unauthenticated
-from postdesk.errors import ConcurrentUpdate, IllegalTransition, PostdeskError, TicketNotFound
+from postdesk.errors import (
+    ConcurrentUpdate,
+    IllegalTransition,
+    MessageNotFound,
+    PostdeskError,
+    TicketNotFound,
+)
 from postdesk.observability import logger
 from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound
 from postdesk.replies.variables import InvalidReplyTemplate
@@ -72,6 +78,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (Unauthenticated, 401),
     (Forbidden, 403),
     (TicketNotFound, 404),
+    (MessageNotFound, 404),
     (AgentNotFound, 404),
     (SavedReplyNotFound, 404),
     (DuplicateRequest, 409),

@@ -1,0 +1,239 @@
+"""The desk on one machine: moto in server mode and the Chalice app over real HTTP, both in this
+process. The browser tests use it; ``python -m postdesk.devtools.local_server`` serves it by hand.
+
+Nothing here can reach AWS: fake credentials, and AWS_ENDPOINT_URL pointing every client (boto3,
+PynamoDB, Powertools) at the moto server.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+from typing import Any
+
+from pynamodb.models import Model
+
+from postdesk import handlers
+from postdesk.agents.model import Role
+from postdesk.agents.store import AgentStore
+from postdesk.aws.clients import reset_clients
+from postdesk.devtools.provision import provision
+from postdesk.devtools.ses_events import store_and_describe
+from postdesk.settings import Settings
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[3] / "functions"
+REGION = "eu-west-1"
+SUPPORT_ADDRESS = "support@example.com"
+SUPPORT_NAME = "Example Support"
+HOST = "127.0.0.1"
+CHALICE_STAGE = "dev"
+
+
+@dataclass(frozen=True, slots=True)
+class SentMail:
+    """One mail SES accepted for sending (moto keeps it instead of delivering it)."""
+
+    source: str
+    destinations: tuple[str, ...]
+    raw: bytes
+
+    @property
+    def recipients(self) -> frozenset[str]:
+        """Addresses it went to (moto appends the To/Cc of raw mail to the destinations given)."""
+        return frozenset(address.lower() for _, address in getaddresses(list(self.destinations)) if address)
+
+    @property
+    def message(self) -> Message:
+        return message_from_bytes(self.raw, policy=default_policy)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningDesk:
+    """A desk serving HTTP at ``api_url`` against the moto server at ``aws_url``."""
+
+    api_url: str
+    aws_url: str
+    settings: Settings
+
+    def deliver(
+        self,
+        raw_mail: bytes,
+        *,
+        envelope_sender: str | None = None,
+        recipients: list[str] | None = None,
+        verdicts: dict[str, str] | None = None,
+    ) -> str:
+        """What SES receiving does: the raw mail into the bucket, then the ingest Lambda with the
+        receipt event. Returns the ticket reference the mail went to."""
+        if envelope_sender is None:
+            head = BytesHeaderParser().parsebytes(raw_mail)
+            envelope_sender = parseaddr(str(head.get("From", "")))[1]
+        event = store_and_describe(
+            raw_mail,
+            bucket=self.settings.mail_bucket,
+            prefix=self.settings.raw_mail_prefix,
+            region=self.settings.region,
+            recipients=recipients or [self.settings.support_address],
+            envelope_sender=envelope_sender,
+            verdicts=verdicts,
+        )
+        (result,) = handlers.ingest_handler(event, None)["results"]
+        ref: str = result["ref"]
+        return ref
+
+    def sent_mail(self) -> list[SentMail]:
+        """Everything SES sent so far, oldest first."""
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[DEFAULT_ACCOUNT_ID][self.settings.region]
+        return [
+            SentMail(
+                source=str(message.source),
+                destinations=tuple(message.destinations),
+                raw=message.raw_data.encode("utf-8")
+                if isinstance(message.raw_data, str)
+                else message.raw_data,
+            )
+            for message in backend.sent_messages
+        ]
+
+    def add_agent(self, email: str, name: str, role: Role = Role.AGENT) -> str:
+        """A new agent; returns their API token (shown once, as the CLI does)."""
+        _, token = AgentStore(self.settings.tables.agents, self.settings.region).add(
+            email, name, role, datetime.now(UTC)
+        )
+        return token
+
+
+def _forget_dynamodb_connections() -> None:
+    # PynamoDB keeps one connection per model class, bound to the endpoint it first saw; a new moto
+    # server (another port) needs new ones.
+    pending: list[type[Model]] = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())
+
+
+def _reset_desk_state() -> None:
+    reset_clients()
+    handlers.reset_runtime()
+    _forget_dynamodb_connections()
+
+
+def _chalice_server(port: int) -> Any:
+    """The server ``chalice local`` runs, built the same way, for functions/app.py's app."""
+    from chalice.cli.factory import CLIFactory
+    from chalice.deploy.validate import validate_routes
+    from chalice.local import LocalChalice, LocalDevServer, create_local_server
+
+    # The factory puts functions/ on sys.path and sets the stage's environment variables, as
+    # `chalice local` does.
+    config = CLIFactory(str(FUNCTIONS_DIR), environ=os.environ).create_config_obj(
+        chalice_stage_name=CHALICE_STAGE
+    )
+    app = config.chalice_app
+    validate_routes(app.routes)
+    if isinstance(app, LocalChalice):
+        # create_local_server already rebased this app object's class (an earlier desk in this process).
+        return LocalDevServer(app, config, HOST, port)
+    return create_local_server(app, config, HOST, port)
+
+
+@contextmanager
+def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) -> Iterator[RunningDesk]:
+    """Moto's server and the desk's API, both on free ports of 127.0.0.1, provisioned from
+    infra/template.json. The process environment points at them while the block runs and is
+    restored afterwards, as are the cached AWS clients."""
+    from moto.server import ThreadedMotoServer
+
+    saved_environment = dict(os.environ)
+    # Moto's server logs every AWS call it answers through werkzeug; the desk's own log is enough.
+    werkzeug_log = logging.getLogger("werkzeug")
+    saved_werkzeug_level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)
+    moto_server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    moto_started = False
+    chalice_server = None
+    chalice_thread = None
+    try:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            os.environ.pop(name, None)
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "POWERTOOLS_SERVICE_NAME": "postdesk",
+                "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
+            }
+        )
+        moto_server.start()
+        moto_started = True
+        host, port = moto_server.get_host_and_port()
+        aws_url = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = aws_url
+        # One moto holds the state of every server in this process: start from nothing.
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        connection.request("POST", "/moto-api/reset")
+        connection.getresponse().read()
+        connection.close()
+        _reset_desk_state()
+        provisioned = provision(REGION, prefix, support_address, SUPPORT_NAME)
+        os.environ.update(provisioned.environment)
+        _reset_desk_state()
+
+        chalice_server = _chalice_server(0)
+        api_port = chalice_server.server.server_address[1]
+        chalice_thread = threading.Thread(target=chalice_server.server.serve_forever, daemon=True)
+        chalice_thread.start()
+        yield RunningDesk(
+            api_url=f"http://{HOST}:{api_port}",
+            aws_url=aws_url,
+            settings=Settings.from_environment(),
+        )
+    finally:
+        if chalice_server is not None:
+            chalice_server.server.shutdown()
+            chalice_server.server.server_close()
+        if chalice_thread is not None:
+            chalice_thread.join()
+        if moto_started:
+            moto_server.stop()
+        werkzeug_log.setLevel(saved_werkzeug_level)
+        os.environ.clear()
+        os.environ.update(saved_environment)
+        _reset_desk_state()
+
+
+def main() -> int:
+    """Serve the desk until interrupted, with one agent whose token is printed."""
+    with running_desk() as desk:
+        token = desk.add_agent("agent@example.com", "Local Agent")
+        print(f"Console:  {desk.api_url}/console", file=sys.stdout)
+        print(f"Token:    {token}", file=sys.stdout)
+        print(f"AWS (moto): {desk.aws_url}", file=sys.stdout)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
