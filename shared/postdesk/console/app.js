@@ -389,7 +389,7 @@ function renderTicket(data) {
     person(ticket.requester),
     " · ",
     el("span", { className: `badge status-${ticket.status}` }, STATUS_LABELS[ticket.status] || ticket.status),
-    ticket.quarantine ? el("span", { className: "badge warning" }, `Quarantined: ${ticket.quarantine}`) : null,
+    ...(ticket.quarantine ? [el("span", { className: "badge warning" }, `Quarantined: ${ticket.quarantine}`)] : []),
   );
   document.title = `${ticket.ref} · Postdesk`;
   $("thread").replaceChildren(...data.thread.map(threadItem));
