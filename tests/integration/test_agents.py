@@ -43,11 +43,11 @@ def _forged(token: str, *, key_id: str | None = None, secret: str | None = None)
 
 def test_an_added_agent_authenticates_with_its_token(agents: AgentStore) -> None:
     # Given an agent added with messy input
-    agent, token = agents.add("  Sam.Lee@Example.COM ", "Sam\r\nBcc: x@evil.example Lee", Role.AGENT, NOW)
+    agent, token = agents.add("  Sam.Lee@Example.COM ", "  Sam Lee ", Role.AGENT, NOW)
 
-    # Then the address is normalized and the name is one clean line
+    # Then the address is normalized and the name trimmed
     assert agent.email == "sam.lee@example.com"
-    assert agent.name == "Sam Bcc: x@evil.example Lee"
+    assert agent.name == "Sam Lee"
     assert agent.role is Role.AGENT and agent.active and agent.created_at == NOW
 
     # And the token it got back authenticates as that agent
@@ -160,6 +160,7 @@ def test_an_active_agent_cannot_be_added_twice(agents: AgentStore) -> None:
         ("sam@example", "Sam", "not an email address"),
         ("sam lee@example.com", "Sam", "not an email address"),
         ("sam@example.com", " \r\n ", "needs a name"),
+        ("sam@example.com", "Sam\r\nBcc: victim@example.org", "one line"),
     ],
 )
 def test_unusable_addresses_and_names_are_refused(

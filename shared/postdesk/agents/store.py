@@ -31,7 +31,7 @@ from postdesk.agents.model import (
 from postdesk.agents.tokens import ApiToken, hash_secret, issue_token, parse_token, secret_matches
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import PostdeskError
-from postdesk.mail.compose import clean_header_text
+from postdesk.mail.compose import clean_header_text, is_header_safe
 from postdesk.observability import logger, mask_address
 from postdesk.tickets.dynamo import bind_model
 
@@ -90,9 +90,14 @@ class AgentStore:
         address = normalize_email(email)
         if len(address) > _EMAIL_LIMIT or not _EMAIL.fullmatch(address):
             raise InvalidAgent(f"not an email address: {clean_header_text(email, limit=100)!r}")
-        display_name = clean_header_text(name, limit=_NAME_LIMIT)
+        display_name = name.strip()
         if not display_name:
             raise InvalidAgent("an agent needs a name")
+        # The name goes into the From header of the agent's replies: one line, refused otherwise.
+        if not is_header_safe(display_name) or len(display_name) > _NAME_LIMIT:
+            raise InvalidAgent(
+                f"a name is one line of at most {_NAME_LIMIT} characters, without control characters"
+            )
         agent = Agent(email=address, name=display_name, role=Role(role), active=True, created_at=now)
         for _ in range(_KEY_ID_ATTEMPTS):
             token = issue_token()
