@@ -257,7 +257,7 @@ def test_an_admin_creates_updates_and_deletes(
         ({"title": "T"}, BadRequest, "missing field(s): body"),
         ({"title": "T", "body": "B", "tags": []}, BadRequest, "unknown field(s): tags"),
         ({"title": 1, "body": "B"}, BadRequest, "title must be a string"),
-        ({"title": "T", "body": "B", "language": None}, BadRequest, "language must be a string"),
+        ({"title": "T", "body": "B", "language": 5}, BadRequest, "language must be a string"),
         ({"title": "", "body": "B"}, InvalidSavedReply, "a saved reply needs a title"),
         (
             {"title": "T", "body": "{{ ticket.owner }}"},

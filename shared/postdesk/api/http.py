@@ -66,6 +66,15 @@ class ApiRequest:
         return document
 
 
+def text_field(document: Mapping[str, Any], name: str) -> str | None:
+    """The string a JSON body holds at ``name``: None when absent or null, BadRequest when it is
+    something other than a string."""
+    value = document.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class ApiResponse:
     status: int

@@ -7,7 +7,7 @@ from typing import Any
 
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest
+from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, text_field
 from postdesk.clock import to_iso
 from postdesk.replies.saved import SavedReply, SavedReplyStore
 
@@ -37,13 +37,6 @@ def saved_reply_json(reply: SavedReply) -> dict[str, Any]:
     }
 
 
-def _text_field(document: dict[str, Any], name: str) -> str:
-    value = document.get(name, "")
-    if not isinstance(value, str):
-        raise BadRequest(f"{name} must be a string")
-    return value
-
-
 def _reply_id(request: ApiRequest) -> str:
     return request.path_params.get("id", "")
 
@@ -61,9 +54,9 @@ def create_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     agent = authenticated(request, context, Role.ADMIN)
     document = request.json_body(allowed=_FIELDS, required=_REQUIRED)
     created = saved_reply_store(context).create(
-        _text_field(document, "title"),
-        _text_field(document, "body"),
-        _text_field(document, "language"),
+        text_field(document, "title") or "",
+        text_field(document, "body") or "",
+        text_field(document, "language") or "",
         agent.email,
         context.ports.clock(),
     )
@@ -76,9 +69,9 @@ def update_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     document = request.json_body(allowed=_FIELDS, required=_REQUIRED)
     updated = saved_reply_store(context).update(
         _reply_id(request),
-        _text_field(document, "title"),
-        _text_field(document, "body"),
-        _text_field(document, "language"),
+        text_field(document, "title") or "",
+        text_field(document, "body") or "",
+        text_field(document, "language") or "",
         agent.email,
         context.ports.clock(),
     )

@@ -12,7 +12,7 @@ from typing import Any
 from postdesk.agents.model import Agent, AgentNotFound
 from postdesk.agents.store import AgentStore
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, PreconditionRequired
+from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, PreconditionRequired, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.clock import to_iso
@@ -252,9 +252,10 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     document = request.json_body(allowed=EDIT_FIELDS)
     expected = _expected_version(document.get("version"), request.header("if-match"))
     status = None
-    if "status" in document:
+    status_text = text_field(document, "status")
+    if status_text is not None:
         try:
-            status = Status(_string(document, "status"))
+            status = Status(status_text)
         except ValueError as error:
             raise BadRequest(f"status must be one of {', '.join(s.value for s in Status)}") from error
     tags = document.get("tags")
@@ -270,11 +271,11 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
             actor=agent.email,
             request_id=_request_id(request),
             status=status,
-            priority=_optional_string(document, "priority"),
-            queue=_optional_string(document, "queue"),
-            category=_optional_string(document, "category"),
+            priority=text_field(document, "priority"),
+            queue=text_field(document, "queue"),
+            category=text_field(document, "category"),
             tags=tuple(tags) if tags is not None else None,
-            subject=_optional_string(document, "subject"),
+            subject=text_field(document, "subject"),
             assignee_set="assignee" in document,
             assignee=assignee,
         ),
@@ -310,24 +311,13 @@ def _expected_version(version: object, if_match: str | None) -> int:
     return int(version)
 
 
-def _string(document: Mapping[str, object], name: str) -> str:
-    value = document[name]
-    if not isinstance(value, str):
-        raise BadRequest(f"{name} must be a string")
-    return value
-
-
-def _optional_string(document: Mapping[str, object], name: str) -> str | None:
-    return _string(document, name) if document.get(name) is not None else None
-
-
 def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Add an internal note (never mailed)."""
     agent = authenticated(request, context)
     ref = _ref(request)
     document = request.json_body(allowed=frozenset({"body"}), required=frozenset({"body"}))
     note = add_note(
-        ref, agent.email, agent.name, _string(document, "body"), _request_id(request), context.ports
+        ref, agent.email, agent.name, text_field(document, "body") or "", _request_id(request), context.ports
     )
     return ApiResponse(201, {"message": _message(note, True, context.blobs)})
 
@@ -338,8 +328,8 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     agent = authenticated(request, context)
     ref = _ref(request)
     document = request.json_body(allowed=frozenset({"body", "status", "saved_reply_id"}))
-    saved_reply_id = _optional_string(document, "saved_reply_id")
-    body = reply_body(_optional_string(document, "body"), saved_reply_id, saved_reply_store(context))
+    saved_reply_id = text_field(document, "saved_reply_id")
+    body = reply_body(text_field(document, "body"), saved_reply_id, saved_reply_store(context))
     try:
         status = Status(document.get("status", Status.PENDING.value))
     except ValueError as error:
