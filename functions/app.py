@@ -5,13 +5,14 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from postdesk import handlers
-from postdesk.api import console, directory, saved_replies, tickets
+from postdesk.api import console, directory, saved_replies, survey, tickets
 from postdesk.api.routing import Route, serve
 
 # Chalice would take over the "postdesk" logger (its own handler, level ERROR); the desk logs through
 # the Powertools Logger of postdesk.observability instead.
 app = Chalice(app_name="postdesk", configure_logs=False)
 app.register_blueprint(console.blueprint)
+app.register_blueprint(survey.blueprint)
 
 
 @app.lambda_function(name="ingest")
@@ -19,6 +20,13 @@ def ingest(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SES receipt rule, Lambda action (Event invocation), after the S3 action stored the raw mail."""
     # Powertools' metrics decorator hides the handler's return type.
     result: dict[str, Any] = handlers.ingest_handler(event, context)
+    return result
+
+
+@app.lambda_function(name="survey")
+def send_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's one-time schedule, a delay after a ticket was resolved."""
+    result: dict[str, Any] = handlers.survey_handler(event, context)
     return result
 
 

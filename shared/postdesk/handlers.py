@@ -12,27 +12,37 @@ from aws_lambda_powertools.utilities.data_classes import SESEvent
 from postdesk.agents.store import AgentStore
 from postdesk.api.context import ApiContext
 from postdesk.aws.s3 import S3BlobStore
+from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer
+from postdesk.clock import Clock, utc_now
 from postdesk.observability import PowertoolsMetrics, logger, metrics
 from postdesk.settings import Settings
+from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.store import TicketStore
 from postdesk.triage.screening import ReceiptVerdicts
 from postdesk.workflows.ingest import InboundDelivery, ingest
-from postdesk.workflows.ports import Ports
+from postdesk.workflows.ports import MetricsRecorder, Ports
+from postdesk.workflows.survey import SurveyRequest, send_survey
+
+
+def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_now) -> Ports:
+    """The workflows' ports on the AWS services of ``settings`` (or the moto standing in for them)."""
+    return Ports(
+        store=TicketStore(settings.tables, settings.region),
+        blobs=S3BlobStore(settings.mail_bucket, settings.region),
+        mailer=SesMailer(settings.region),
+        signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
+        metrics=metrics,
+        scheduler=EventBridgeScheduler(settings.region, settings.survey.schedule_group),
+        clock=clock,
+    )
 
 
 @cache
 def _runtime() -> tuple[Settings, Ports]:
     settings = Settings.from_environment()
-    ports = Ports(
-        store=TicketStore(settings.tables, settings.region),
-        blobs=S3BlobStore(settings.mail_bucket, settings.region),
-        mailer=SesMailer(settings.region),
-        signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
-        metrics=PowertoolsMetrics(),
-    )
-    return settings, ports
+    return settings, aws_ports(settings, PowertoolsMetrics())
 
 
 @cache
@@ -99,3 +109,25 @@ def ingest_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             }
         )
     return {"results": results}
+
+
+def survey_request_from_event(event: dict[str, Any]) -> SurveyRequest | None:
+    """The reference and cycle a fired survey schedule carries; None for anything else."""
+    ref = event.get("ref") if isinstance(event, dict) else None
+    cycle = event.get("cycle") if isinstance(event, dict) else None
+    if not isinstance(ref, str) or normalize_ref(ref) != ref or not isinstance(cycle, int) or cycle < 1:
+        return None
+    return SurveyRequest(ref=ref, cycle=cycle)
+
+
+@metrics.log_metrics
+def survey_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's one-time schedule fired: send the survey if it is still due. A
+    malformed event is logged and dropped (a retry could not make it valid)."""
+    settings, ports = _runtime()
+    request = survey_request_from_event(event)
+    if request is None:
+        logger.error("survey event without a valid ref and cycle", extra={"keys": sorted(event)[:10]})
+        return {"outcome": "malformed"}
+    logger.set_correlation_id(f"survey-{request.ref}-{request.cycle}")
+    return {"outcome": send_survey(request, settings, ports).value}

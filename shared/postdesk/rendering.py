@@ -67,3 +67,35 @@ def render_mail(name: str, language: str, context: dict[str, Any], fallback: str
             continue
         return RenderedMail(lang, text, html)
     raise ConfigurationError(f"no template {name} in {language} or {fallback}")
+
+
+def language_having(template: str, language: str, fallback: str = "en") -> str:
+    """The first of ``language`` and ``fallback`` that has ``<language>/<template>``."""
+    root = templates_dir()
+    for lang in dict.fromkeys((language, fallback)):
+        if (root / lang / template).is_file():
+            return lang
+    raise ConfigurationError(f"no template {template} in {language} or {fallback}")
+
+
+def preferred_language(accept_language: str, available: frozenset[str], default: str) -> str:
+    """The best language of an ``Accept-Language`` header among ``available`` ("de-CH;q=0.9"
+    counts as "de"); ``default`` when none is."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                quality = float(parameters.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in available and quality > 0:
+            weighted.append((-quality, position, primary))
+    return min(weighted)[2] if weighted else default
+
+
+def render_page(name: str, language: str, context: dict[str, Any]) -> str:
+    """Render the page ``pages/<name>.html.j2`` in ``language`` (the caller chose one that exists)."""
+    return environment().get_template(f"pages/{name}.html.j2").render(context, language=language)

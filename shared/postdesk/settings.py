@@ -23,6 +23,34 @@ class TableNames:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveySettings:
+    """The follow-up survey: when it goes out, where its links point, who hears of bad answers."""
+
+    # The API's public base URL (survey links in mail point there); surveys need it.
+    public_url: str = ""
+    delay_hours: float = 24.0
+    # Queues whose survey waits another time, in hours.
+    delay_hours_by_queue: Mapping[str, float] = field(default_factory=dict)
+    # How long a survey link stays valid after the survey went out.
+    link_days: int = 30
+    # EventBridge Scheduler: the survey function it invokes, the role it invokes it with, the queue
+    # where invocations that failed every retry land, and the schedule group.
+    target_arn: str = ""
+    role_arn: str = ""
+    dead_letter_arn: str = ""
+    schedule_group: str = "default"
+    # Who hears of negative feedback: the team's address, or per queue.
+    team_address: str = ""
+    team_address_by_queue: Mapping[str, str] = field(default_factory=dict)
+
+    def delay_for(self, queue: str) -> float:
+        return self.delay_hours_by_queue.get(queue, self.delay_hours)
+
+    def team_address_for(self, queue: str) -> str:
+        return self.team_address_by_queue.get(queue, self.team_address)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     region: str
     tables: TableNames
@@ -42,6 +70,7 @@ class Settings:
     extra_own_addresses: tuple[str, ...] = field(default=())
     # The operator's triage rules file; None means the shipped default (postdesk/triage/rules.toml).
     triage_rules_path: str | None = None
+    survey: SurveySettings = field(default_factory=SurveySettings)
 
     @property
     def support_domain(self) -> str:
@@ -75,6 +104,41 @@ class Settings:
             except ValueError as error:
                 raise ConfigurationError(f"environment variable {name} must be a whole number") from error
 
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            try:
+                value = float(raw) if raw else default
+            except ValueError as error:
+                raise ConfigurationError(f"environment variable {name} must be a number") from error
+            if value < 0:
+                raise ConfigurationError(f"environment variable {name} must not be negative")
+            return value
+
+        def mapping(name: str) -> dict[str, str]:
+            """``queue=value,queue=value`` pairs."""
+            pairs: dict[str, str] = {}
+            for part in env.get(name, "").split(","):
+                if not part.strip():
+                    continue
+                key, separator, value = part.partition("=")
+                if not separator or not key.strip() or not value.strip():
+                    raise ConfigurationError(
+                        f"environment variable {name}: {part.strip()!r} is not queue=value"
+                    )
+                pairs[key.strip()] = value.strip()
+            return pairs
+
+        def delays(name: str) -> dict[str, float]:
+            parsed: dict[str, float] = {}
+            for queue, raw in mapping(name).items():
+                try:
+                    parsed[queue] = float(raw)
+                except ValueError as error:
+                    raise ConfigurationError(
+                        f"environment variable {name}: {raw!r} is not a number of hours"
+                    ) from error
+            return parsed
+
         support_address = required("POSTDESK_SUPPORT_ADDRESS")
         if "@" not in support_address:
             raise ConfigurationError("POSTDESK_SUPPORT_ADDRESS must be an email address")
@@ -100,5 +164,17 @@ class Settings:
             triage_rules_path=env.get("POSTDESK_TRIAGE_RULES") or None,
             extra_own_addresses=tuple(
                 part.strip() for part in env.get("POSTDESK_OWN_ADDRESSES", "").split(",") if part.strip()
+            ),
+            survey=SurveySettings(
+                public_url=env.get("POSTDESK_PUBLIC_URL", "").strip().rstrip("/"),
+                delay_hours=number("POSTDESK_SURVEY_DELAY_HOURS", 24.0),
+                delay_hours_by_queue=delays("POSTDESK_SURVEY_DELAY_HOURS_BY_QUEUE"),
+                link_days=integer("POSTDESK_SURVEY_LINK_DAYS", 30),
+                target_arn=env.get("POSTDESK_SURVEY_FUNCTION_ARN", "").strip(),
+                role_arn=env.get("POSTDESK_SCHEDULER_ROLE_ARN", "").strip(),
+                dead_letter_arn=env.get("POSTDESK_SCHEDULER_DLQ_ARN", "").strip(),
+                schedule_group=env.get("POSTDESK_SCHEDULE_GROUP", "").strip() or "default",
+                team_address=env.get("POSTDESK_TEAM_ADDRESS", "").strip(),
+                team_address_by_queue=mapping("POSTDESK_TEAM_ADDRESS_BY_QUEUE"),
             ),
         )

@@ -26,9 +26,6 @@ from postdesk import handlers
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
-from postdesk.aws.s3 import S3BlobStore
-from postdesk.aws.secrets import SecretsManagerKey
-from postdesk.aws.ses import SesMailer
 from postdesk.devtools.provision import provision
 from postdesk.devtools.ses_events import new_ses_message_id, store_and_describe
 from postdesk.observability import logger
@@ -77,15 +74,13 @@ class Desk:
         self.store = TicketStore(settings.tables, settings.region)
         self.metrics = RecordingMetrics()
         self.clock_now = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
-        self.ports = Ports(
-            store=self.store,
-            blobs=S3BlobStore(settings.mail_bucket, settings.region),
-            mailer=SesMailer(settings.region),
-            signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
-            metrics=self.metrics,
-            # The desk answers a couple of seconds after SES received the mail.
-            clock=lambda: self.clock_now + timedelta(seconds=2),
+        # The desk answers a couple of seconds after SES received the mail.
+        self.ports = handlers.aws_ports(
+            settings, self.metrics, clock=lambda: self.clock_now + timedelta(seconds=2)
         )
+
+    def now(self) -> datetime:
+        return self.clock_now + timedelta(seconds=2)
 
     def event(
         self,

@@ -18,6 +18,7 @@ from postdesk.errors import (
 from postdesk.observability import logger
 from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound
 from postdesk.replies.variables import InvalidReplyTemplate
+from postdesk.workflows.feedback import InvalidAnswer
 from postdesk.workflows.reply import DuplicateRequest, EmptyReply, ReplyTooLarge
 from postdesk.workflows.ticket_work import InvalidEdit
 
@@ -98,6 +99,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ReplyTooLarge, 413),
     (EmptyReply, 400),
     (InvalidEdit, 400),
+    (InvalidAnswer, 400),
     (InvalidAgent, 400),
     (InvalidSavedReply, 400),
     (InvalidReplyTemplate, 400),

@@ -38,12 +38,15 @@ LIST_PARAMETERS = frozenset(
         "language",
         "requester",
         "quarantined",
+        "follow_up",
         "sort",
         "limit",
         "cursor",
     }
 )
-EDIT_FIELDS = frozenset({"version", "status", "priority", "queue", "assignee", "category", "tags", "subject"})
+EDIT_FIELDS = frozenset(
+    {"version", "status", "priority", "queue", "assignee", "category", "tags", "subject", "follow_up"}
+)
 
 
 def _ref(request: ApiRequest) -> str:
@@ -89,6 +92,20 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "waiting_since": to_iso(ticket.waiting_since or ticket.created_at),
         "assignee": ticket.assignee,
         "version": ticket.version,
+        "resolved_at": to_iso(ticket.resolved_at) if ticket.resolved_at else None,
+        "follow_up": ticket.follow_up,
+        "survey": _survey_summary(ticket),
+    }
+
+
+def _survey_summary(ticket: Ticket) -> dict[str, Any] | None:
+    if ticket.survey_rating is None:
+        return None
+    return {
+        "rating": ticket.survey_rating,
+        "cycle": ticket.survey_cycle,
+        "comment": ticket.survey_comment,
+        "answered_at": to_iso(ticket.survey_answered_at) if ticket.survey_answered_at else None,
     }
 
 
@@ -202,8 +219,12 @@ def _ticket_filter(query: Mapping[str, str], agent: Agent) -> TicketFilter:
         sort = Sort(query.get("sort") or Sort.WAITING.value)
     except ValueError as error:
         raise BadRequest(f"sort must be one of {', '.join(s.value for s in Sort)}") from error
+    follow_up = query.get("follow_up", "").lower() in ("1", "true", "yes")
+    if follow_up and not query.get("status"):
+        statuses = ()
     return TicketFilter(
         statuses=statuses,
+        follow_up=follow_up,
         quarantined=query.get("quarantined", "").lower() in ("1", "true", "yes"),
         queue=query.get("queue") or None,
         assignee=assignee.lower() if assignee and assignee != UNASSIGNED else assignee,
@@ -278,7 +299,9 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
             subject=text_field(document, "subject"),
             assignee_set="assignee" in document,
             assignee=assignee,
+            clear_follow_up=_follow_up_cleared(document),
         ),
+        context.settings,
         context.ports,
         lambda address: _is_active_agent(context.agents, address),
     )
@@ -287,6 +310,15 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         {"ticket": ticket_summary(result.ticket), "changed": list(result.changed)},
         _with_etag(result.ticket),
     )
+
+
+def _follow_up_cleared(document: Mapping[str, object]) -> bool:
+    """``"follow_up": false`` clears the flag; only the customer's answers ever set it."""
+    if "follow_up" not in document:
+        return False
+    if document["follow_up"] is not False:
+        raise BadRequest("follow_up can only be set to false (done); bad feedback sets it")
+    return True
 
 
 def _is_active_agent(agents: AgentStore, address: str) -> bool:

@@ -35,15 +35,10 @@ def run_demo(out: TextIO) -> int:
     from moto.ses.models import ses_backends
 
     from postdesk.aws.clients import reset_clients
-    from postdesk.aws.s3 import S3BlobStore
-    from postdesk.aws.secrets import SecretsManagerKey
-    from postdesk.aws.ses import SesMailer
     from postdesk.devtools.provision import provision
     from postdesk.devtools.ses_events import store_and_describe
-    from postdesk.handlers import deliveries_from_ses_event
-    from postdesk.tickets.store import TicketStore
+    from postdesk.handlers import aws_ports, deliveries_from_ses_event
     from postdesk.workflows.ingest import ingest
-    from postdesk.workflows.ports import Ports
 
     class CountingMetrics:
         def __init__(self) -> None:
@@ -58,13 +53,7 @@ def run_demo(out: TextIO) -> int:
         desk = provision(REGION, "demo", SUPPORT, "Example Support")
         settings = desk.settings
         metrics = CountingMetrics()
-        ports = Ports(
-            store=TicketStore(settings.tables, REGION),
-            blobs=S3BlobStore(settings.mail_bucket, REGION),
-            mailer=SesMailer(REGION),
-            signing_key=SecretsManagerKey(settings.signing_secret_id, REGION),
-            metrics=metrics,
-        )
+        ports = aws_ports(settings, metrics)
         outbox = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
         placeholders: dict[str, str] = {}
         out.write("Postdesk demo: the inbound path on moto (DynamoDB, S3, SES, Secrets Manager)\n")

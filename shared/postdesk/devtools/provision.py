@@ -75,10 +75,47 @@ class ProvisionedDesk:
     environment: dict[str, str]
 
 
+def provision_scheduling(region: str, prefix: str) -> dict[str, str]:
+    """The schedule group, the role Scheduler invokes the survey function with, and the dead-letter
+    queue of failed invocations; the survey function's ARN (moto's Scheduler never fires: tests and
+    the local stack call the function themselves)."""
+    group = f"{prefix}-schedules"
+    client("scheduler", region).create_schedule_group(Name=group)
+    queue_url = client("sqs", region).create_queue(QueueName=f"{prefix}-scheduler-dlq")["QueueUrl"]
+    dead_letter_arn = client("sqs", region).get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "scheduler.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = client("iam", region).create_role(
+        RoleName=f"{prefix}-scheduler", AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    account = str(role["Role"]["Arn"]).split(":")[4]
+    return {
+        "POSTDESK_SCHEDULE_GROUP": group,
+        "POSTDESK_SCHEDULER_ROLE_ARN": str(role["Role"]["Arn"]),
+        "POSTDESK_SCHEDULER_DLQ_ARN": str(dead_letter_arn),
+        "POSTDESK_SURVEY_FUNCTION_ARN": f"arn:aws:lambda:{region}:{account}:function:{prefix}-survey",
+    }
+
+
 def provision(
-    region: str, prefix: str, support_address: str, support_name: str = "Support"
+    region: str,
+    prefix: str,
+    support_address: str,
+    support_name: str = "Support",
+    public_url: str = "https://desk.example.com",
 ) -> ProvisionedDesk:
-    """Tables, the mail bucket, the signing secret and a verified SES domain: what the stack makes."""
+    """Tables, the mail bucket, the signing secret, a verified SES domain and the survey's scheduling:
+    what the stack makes. Follow-up notices go to ``team@`` the support domain."""
     tables = create_tables(region, prefix)
     bucket = f"{prefix}-mail".lower()
     s3 = client("s3", region)
@@ -103,5 +140,8 @@ def provision(
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,
         "POSTDESK_SIGNING_SECRET_ID": str(secret["ARN"]),
+        "POSTDESK_PUBLIC_URL": public_url,
+        "POSTDESK_TEAM_ADDRESS": f"team@{support_address.rpartition('@')[2]}",
+        **provision_scheduling(region, prefix),
     }
     return ProvisionedDesk(Settings.from_environment(environment), environment)

@@ -93,6 +93,17 @@ class QueuePriorityIndex(GlobalSecondaryIndex["TicketItem"]):
     priority_waiting = UnicodeAttribute(range_key=True)
 
 
+class FollowUpIndex(GlobalSecondaryIndex["TicketItem"]):
+    """Sparse: only tickets flagged for a follow-up are in it."""
+
+    class Meta:
+        index_name = "follow-up"
+        projection = AllProjection()
+
+    follow_up_key = UnicodeAttribute(hash_key=True)
+    waiting_since = UnicodeAttribute(range_key=True)
+
+
 class TicketItem(Model):
     class Meta:
         table_name = "unbound-tickets"
@@ -124,6 +135,13 @@ class TicketItem(Model):
     assignee_key = UnicodeAttribute()
     queue_key = UnicodeAttribute()
     priority_waiting = UnicodeAttribute()
+    follow_up_key = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    survey_rating = NumberAttribute(null=True)
+    survey_cycle = NumberAttribute(null=True)
+    survey_comment = UnicodeAttribute(null=True)
+    survey_answered_at = UnicodeAttribute(null=True)
+    follow_up = UnicodeAttribute(null=True)
 
     by_requester = ByRequesterIndex()
     status_waiting = StatusWaitingIndex()
@@ -132,6 +150,7 @@ class TicketItem(Model):
     assignee_priority = AssigneePriorityIndex()
     queue_waiting = QueueWaitingIndex()
     queue_priority = QueuePriorityIndex()
+    follow_up_index = FollowUpIndex()
 
 
 class AttachmentMap(MapAttribute[str, Any]):

@@ -21,6 +21,7 @@ from postdesk.tickets.model import OPEN_STATUSES, PRIORITIES, Status, Ticket
 
 UNASSIGNED = "-"
 QUARANTINE = "quarantine"
+FOLLOW_UP = "follow-up"
 MAX_PAGE_SIZE = 100
 # Open work in the order agents read it (an order is needed so the partition plan is stable).
 DEFAULT_STATUSES = tuple(status for status in Status if status in OPEN_STATUSES)
@@ -41,7 +42,7 @@ def status_partition(ticket: Ticket) -> str:
     return QUARANTINE if ticket.quarantine else ticket.status.value
 
 
-def index_keys(ticket: Ticket) -> dict[str, str]:
+def index_keys(ticket: Ticket) -> dict[str, str | None]:
     """The list-index attributes of ``ticket``, written with every change of it."""
     partition = status_partition(ticket)
     waiting = to_iso(ticket.waiting_since or ticket.created_at)
@@ -51,6 +52,8 @@ def index_keys(ticket: Ticket) -> dict[str, str]:
         "queue_key": f"{ticket.queue}#{partition}",
         "waiting_since": waiting,
         "priority_waiting": f"{priority_rank(ticket.priority)}#{waiting}",
+        # Sparse: set only while the ticket needs a follow-up.
+        "follow_up_key": FOLLOW_UP if ticket.follow_up else None,
     }
 
 
@@ -65,6 +68,8 @@ class TicketFilter:
     priority: str | None = None
     language: str | None = None
     requester: str | None = None
+    # Only tickets flagged for a follow-up (of any status unless ``statuses`` says otherwise).
+    follow_up: bool = False
     sort: Sort = Sort.WAITING
 
     def fingerprint(self) -> str:
@@ -98,6 +103,9 @@ class ListPlan:
 def plan(wanted: TicketFilter) -> ListPlan:
     """The partitions that hold exactly the tickets ``wanted`` asks for (up to ``residual``)."""
     status_parts = (QUARANTINE,) if wanted.quarantined else tuple(s.value for s in wanted.statuses)
+    if wanted.follow_up:
+        partition = Partition("follow-up", "follow_up_key", FOLLOW_UP, "waiting_since")
+        return ListPlan((partition,), _residual(wanted, exclude=()), status_parts)
     if wanted.requester:
         residual = _residual(wanted, exclude=())
         partition = Partition(

@@ -39,6 +39,7 @@ class MessageKind(StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"
     AGENT_REPLY = "agent_reply"
     NOTE = "note"
+    SURVEY = "survey"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,15 @@ class Ticket:
     assignee: str | None = None
     # Raised by every change; a writer that read version n may only write over version n.
     version: int = 0
+    # When the current cycle was resolved (the survey goes out a delay after it).
+    resolved_at: datetime | None = None
+    # The customer's latest answer to a survey, and the cycle it answered.
+    survey_rating: int | None = None
+    survey_cycle: int | None = None
+    survey_comment: str = ""
+    survey_answered_at: datetime | None = None
+    # Why the ticket needs a follow-up (a bad rating or comment), until an agent clears it.
+    follow_up: str | None = None
 
     @property
     def is_open(self) -> bool:

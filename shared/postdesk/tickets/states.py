@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from postdesk.errors import IllegalTransition
 from postdesk.tickets.model import DONE_STATUSES, Status, Ticket
@@ -58,3 +59,14 @@ def agent_transition(ticket: Ticket, target: Status) -> AgentTransition:
         )
     reopened = ticket.status in DONE_STATUSES and target not in DONE_STATUSES
     return AgentTransition(target, reopened=reopened, cycle=ticket.cycle + 1 if reopened else ticket.cycle)
+
+
+def status_fields(status: Status, cycle: int, now: datetime) -> dict[str, object]:
+    """The ticket fields a move to ``status`` sets: the status, the cycle, when the wait in it began,
+    and when the cycle was resolved (cleared when the ticket is open again)."""
+    fields: dict[str, object] = {"status": status, "cycle": cycle, "waiting_since": now}
+    if status is Status.RESOLVED:
+        fields["resolved_at"] = now
+    elif status not in DONE_STATUSES:
+        fields["resolved_at"] = None
+    return fields

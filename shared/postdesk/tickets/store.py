@@ -454,6 +454,7 @@ _INDEXES: dict[str, Any] = {
     "assignee-priority": TicketItem.assignee_priority,
     "queue-waiting": TicketItem.queue_waiting,
     "queue-priority": TicketItem.queue_priority,
+    "follow-up": TicketItem.follow_up_index,
 }
 
 
@@ -507,6 +508,12 @@ def _item_from_ticket(ticket: Ticket) -> TicketItem:
         assignee=ticket.assignee,
         # A stored ticket starts at version 1, so 0 always means "never written".
         version=max(ticket.version, 1),
+        resolved_at=to_iso(ticket.resolved_at) if ticket.resolved_at else None,
+        survey_rating=ticket.survey_rating,
+        survey_cycle=ticket.survey_cycle,
+        survey_comment=ticket.survey_comment or None,
+        survey_answered_at=to_iso(ticket.survey_answered_at) if ticket.survey_answered_at else None,
+        follow_up=ticket.follow_up,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -537,6 +544,12 @@ def _ticket_from_item(item: TicketItem) -> Ticket:
         triage_explanation=item.triage_explanation or "",
         assignee=item.assignee,
         version=int(item.version or 0),
+        resolved_at=from_iso(item.resolved_at) if item.resolved_at else None,
+        survey_rating=int(item.survey_rating) if item.survey_rating is not None else None,
+        survey_cycle=int(item.survey_cycle) if item.survey_cycle is not None else None,
+        survey_comment=item.survey_comment or "",
+        survey_answered_at=from_iso(item.survey_answered_at) if item.survey_answered_at else None,
+        follow_up=item.follow_up,
     )
 
 

@@ -29,6 +29,7 @@ from postdesk.observability import logger, mask_address
 from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
 from postdesk.tickets.model import (
+    DONE_STATUSES,
     AttachmentRef,
     Direction,
     MessageKind,
@@ -38,7 +39,7 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.refs import new_ref
-from postdesk.tickets.states import after_customer_reply
+from postdesk.tickets.states import after_customer_reply, status_fields
 from postdesk.tickets.store import (
     ClaimResult,
     RateLimit,
@@ -48,8 +49,11 @@ from postdesk.tickets.store import (
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
+from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
+from postdesk.workflows.feedback import AnswerSource, record_rating
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.survey import after_status_change, survey_answered
 
 # Tries at writing a customer's message over an agent's concurrent changes to the same ticket.
 CONCURRENT_UPDATE_ATTEMPTS = 5
@@ -336,6 +340,7 @@ _EVENT_ORDER = {
     "automatic_reply_recorded": 3,
     "bounce_recorded": 3,
     "quarantined_message_recorded": 3,
+    "survey_reply_recorded": 3,
     "status_changed": 4,
     "reopened": 4,
     "ack_suppressed": 8,
@@ -378,17 +383,42 @@ def _append_to_ticket(
 ) -> None:
     visible = visible_reply(message.text, message.html).text_with_forward
     stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible)
+    rating = (
+        None
+        if screening.automatic or screening.quarantined
+        else _survey_rating(ticket, message, visible, settings, ports)
+    )
     # An agent may change the ticket between our read and our write: read again and redo the change.
-    for _ in range(CONCURRENT_UPDATE_ATTEMPTS - 1):
+    for attempt in range(1, CONCURRENT_UPDATE_ATTEMPTS + 1):
         try:
-            _write_arrival(ticket, stored, delivery, screening, match, ports)
-            return
+            _write_arrival(ticket, stored, delivery, screening, match, rating is not None, settings, ports)
+            break
         except ConcurrentUpdate:
             current = ports.store.get_ticket(ticket.ref)
-            if current is None:
-                raise RawMailMissing(f"ticket {ticket.ref} disappeared while mail was added") from None
+            if current is None or attempt == CONCURRENT_UPDATE_ATTEMPTS:
+                raise
             ticket = current
-    _write_arrival(ticket, stored, delivery, screening, match, ports)
+    if rating is not None:
+        cycle, answer = rating
+        record_rating(ticket.ref, cycle, answer.rating, "", AnswerSource.MAIL, settings, ports)
+
+
+def _survey_rating(
+    ticket: Ticket, message: ParsedMessage, visible: str, settings: Settings, ports: Ports
+) -> tuple[int, RatingAnswer] | None:
+    """The (cycle, rating) of a reply to our survey that is only a rating ("5", "4/5", "good", 👍);
+    None for any other mail (which reopens the ticket as usual)."""
+    if ticket.status not in DONE_STATUSES:
+        return None
+    cycle = survey_answered(
+        (*message.in_reply_to, *message.references),
+        ports.store.thread(ticket.ref),
+        settings.support_domain,
+    )
+    if cycle is None:
+        return None
+    answer = rating_only(visible, ticket.language)
+    return (cycle, answer) if answer is not None else None
 
 
 def _write_arrival(
@@ -397,11 +427,16 @@ def _write_arrival(
     delivery: InboundDelivery,
     screening: Screening,
     match: ThreadMatch,
+    survey_rating: bool,
+    settings: Settings,
     ports: Ports,
 ) -> None:
     events = _arrival_events(ticket.ref, delivery, screening, match, created=False)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
-    if screening.automatic or screening.quarantined:
+    if survey_rating:
+        # A rating sent by mail is an answer to the survey, not a new question: no reopen.
+        events.append(_event(ticket.ref, delivery, "survey_reply_recorded"))
+    elif screening.automatic or screening.quarantined:
         # An out-of-office or a bounce is recorded on the ticket but never reopens it.
         kind = "bounce_recorded" if screening.is_bounce else "automatic_reply_recorded"
         if screening.quarantined:
@@ -411,9 +446,7 @@ def _write_arrival(
         outcome = after_customer_reply(ticket)
         events.append(_event(ticket.ref, delivery, "customer_replied"))
         if outcome.status is not ticket.status:
-            changes["status"] = outcome.status
-            changes["waiting_since"] = delivery.received_at
-            changes["cycle"] = outcome.cycle
+            changes.update(status_fields(outcome.status, outcome.cycle, delivery.received_at))
             events.append(
                 _event(
                     ticket.ref,
@@ -422,9 +455,11 @@ def _write_arrival(
                     **{"from": ticket.status.value, "to": outcome.status.value, "cycle": str(outcome.cycle)},
                 )
             )
-    appended = ports.store.append_message(stored, events, TicketUpdate(ticket, changes))
+    update = TicketUpdate(ticket, changes)
+    appended = ports.store.append_message(stored, events, update)
     if appended:
         logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
+        after_status_change(ticket, update.after(), settings, ports)
 
 
 def _record_suppressed_ack(

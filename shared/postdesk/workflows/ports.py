@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import Clock, utc_now
 from postdesk.tickets.store import TicketStore
 
@@ -22,6 +23,12 @@ class Mailer(Protocol):
     def ses_message_id_header(self, ses_id: str) -> str: ...
 
 
+class Scheduler(Protocol):
+    def create_once(self, schedule: OneTimeSchedule) -> bool: ...
+
+    def delete(self, name: str) -> bool: ...
+
+
 class MetricsRecorder(Protocol):
     def count(self, name: str, dimensions: dict[str, str] | None = None) -> None: ...
 
@@ -33,4 +40,5 @@ class Ports:
     mailer: Mailer
     signing_key: Callable[[], bytes]
     metrics: MetricsRecorder
+    scheduler: Scheduler
     clock: Clock = utc_now

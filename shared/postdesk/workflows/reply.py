@@ -34,8 +34,10 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
+from postdesk.tickets.states import status_fields
 from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.survey import after_status_change
 
 MAX_BODY_CHARS = 100_000
 # Tries at recording a sent reply over agents' concurrent changes to the ticket.
@@ -88,12 +90,13 @@ def _after_reply(
 ) -> tuple[dict[str, object], list[TicketEvent]]:
     """The ticket's changes after the reply: the status asked for (a resolved or closed ticket that
     is answered with an open status reopens in a new cycle) and the first response time."""
-    changes: dict[str, object] = {"status": request.status_after, "updated_at": now, "waiting_since": now}
+    reopened = ticket.status in DONE_STATUSES and request.status_after not in DONE_STATUSES
+    changes = status_fields(request.status_after, ticket.cycle + 1 if reopened else ticket.cycle, now)
+    changes["updated_at"] = now
     events: list[TicketEvent] = []
     if ticket.first_response_at is None:
         changes["first_response_at"] = now
-    if ticket.status in DONE_STATUSES and request.status_after not in DONE_STATUSES:
-        changes["cycle"] = ticket.cycle + 1
+    if reopened:
         events.append(
             TicketEvent(
                 ref=ticket.ref,
@@ -215,6 +218,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     # apply the reply's changes over theirs).
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         changes, events = _after_reply(ticket, request, now)
+        update = TicketUpdate(ticket, changes)
         try:
             ports.store.finish_guard(
                 guard_key,
@@ -223,7 +227,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
                 detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
                 messages=[sent],
                 events=[replied, *events],
-                update=TicketUpdate(ticket, changes),
+                update=update,
             )
             break
         except ConcurrentUpdate:
@@ -232,6 +236,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
                 raise
             ticket = current
     ports.store.index_message_ids(ticket.ref, [ses_header_id, message_id, thread_id], Direction.OUTBOUND)
+    after_status_change(ticket, update.after(), settings, ports)
     ports.metrics.count("AgentReplies")
     logger.info("agent reply sent", extra={"ref": ticket.ref})
     return sent

@@ -15,6 +15,7 @@ from typing import Any
 
 from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
 from postdesk.mail.compose import is_header_safe
+from postdesk.settings import Settings
 from postdesk.tickets.model import (
     PRIORITIES,
     Direction,
@@ -24,11 +25,12 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.states import agent_transition
+from postdesk.tickets.states import agent_transition, status_fields
 from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.reply import DuplicateRequest
+from postdesk.workflows.survey import after_status_change
 
 MAX_NOTE_CHARS = 100_000
 MAX_SUBJECT_CHARS = 998
@@ -57,6 +59,8 @@ class TicketEdit:
     # Assigning is the one change where "nobody" is a value: set ``assignee_set`` to change it.
     assignee_set: bool = False
     assignee: str | None = None
+    # True clears the follow-up flag (an agent followed up on bad feedback).
+    clear_follow_up: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,9 @@ class EditResult:
     changed: tuple[str, ...] = field(default_factory=tuple)
 
 
-def edit_ticket(edit: TicketEdit, ports: Ports, is_agent: Callable[[str], bool]) -> EditResult:
+def edit_ticket(
+    edit: TicketEdit, settings: Settings, ports: Ports, is_agent: Callable[[str], bool]
+) -> EditResult:
     """Apply ``edit`` over the version the agent saw. Raises TicketNotFound, ConcurrentUpdate
     (someone changed the ticket since), IllegalTransition (the status cannot move that way) and
     InvalidEdit. ``is_agent`` says whether an address belongs to an active agent (assignees)."""
@@ -95,7 +101,7 @@ def edit_ticket(edit: TicketEdit, ports: Ports, is_agent: Callable[[str], bool])
 
     if edit.status is not None and edit.status is not ticket.status:
         transition = agent_transition(ticket, edit.status)
-        changes.update(status=transition.status, waiting_since=now, cycle=transition.cycle)
+        changes.update(status_fields(transition.status, transition.cycle, now))
         record(
             "status",
             ticket.status.value,
@@ -138,15 +144,19 @@ def edit_ticket(edit: TicketEdit, ports: Ports, is_agent: Callable[[str], bool])
         if assignee != ticket.assignee:
             changes["assignee"] = assignee
             record("assignee", ticket.assignee, assignee, "assigned" if assignee else "unassigned")
+    if edit.clear_follow_up and ticket.follow_up is not None:
+        changes["follow_up"] = None
+        record("follow_up", ticket.follow_up, None, "follow_up_done")
     if not changes:
         return EditResult(ticket)
     changes["updated_at"] = now
     update = TicketUpdate(ticket, changes)
     ports.store.update_ticket(update, events)
     ports.metrics.count("TicketEdits")
-    after = update.after()
+    after = replace(update.after(), version=ticket.version + 1)
+    after_status_change(ticket, after, settings, ports)
     return EditResult(
-        replace(after, version=ticket.version + 1),
+        after,
         tuple(name for name in changes if name not in ("updated_at", "waiting_since", "cycle")),
     )
 

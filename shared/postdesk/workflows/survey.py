@@ -1,0 +1,255 @@
+"""The follow-up survey: scheduled when a ticket is resolved, cancelled when it reopens, and sent once
+per resolution cycle when its schedule fires (if the ticket is still resolved in that cycle).
+
+The schedule is a one-time EventBridge Scheduler schedule named after the ticket and the cycle, so a
+retry makes the same one (a name conflict counts as done) and a reopen knows which one to delete.
+Its input carries only the reference and the cycle: the survey function reads everything else fresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from postdesk.aws.scheduler import OneTimeSchedule
+from postdesk.clock import to_iso
+from postdesk.errors import ConfigurationError
+from postdesk.mail.addressing import reply_address
+from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
+from postdesk.mail.model import Address
+from postdesk.observability import logger
+from postdesk.rendering import render_mail
+from postdesk.settings import Settings
+from postdesk.survey.tokens import RATINGS, issue_token
+from postdesk.tickets.model import (
+    DONE_STATUSES,
+    Direction,
+    MessageKind,
+    Status,
+    ThreadMessage,
+    Ticket,
+    TicketEvent,
+)
+from postdesk.tickets.store import ClaimResult, message_key
+from postdesk.workflows.ports import Ports
+
+
+class SurveyOutcome(StrEnum):
+    SENT = "sent"
+    NOT_RESOLVED = "not_resolved"
+    OTHER_CYCLE = "other_cycle"
+    ALREADY_SENT = "already_sent"
+    NO_TICKET = "no_ticket"
+    QUARANTINED = "quarantined"
+
+
+def schedule_name(ref: str, cycle: int) -> str:
+    """One name per ticket and cycle: a retry names the same schedule, a reopen finds it."""
+    return f"survey-{ref}-{cycle}"
+
+
+def after_status_change(before: Ticket, after: Ticket, settings: Settings, ports: Ports) -> None:
+    """Schedule the survey when a ticket becomes resolved; cancel the pending one when a resolved or
+    closed ticket is open again. Called after the ticket change was written."""
+    if after.status is Status.RESOLVED and before.status is not Status.RESOLVED:
+        schedule_survey(after, settings, ports)
+    elif before.status in DONE_STATUSES and after.status not in DONE_STATUSES:
+        cancel_survey(before, ports)
+
+
+def schedule_survey(ticket: Ticket, settings: Settings, ports: Ports) -> None:
+    """Make the one-time schedule that sends this cycle's survey. The ticket change that resolved it is
+    already written, so a failure here is recorded (event, metric, error log), not raised."""
+    survey = settings.survey
+    name = schedule_name(ticket.ref, ticket.cycle)
+    resolved_at = ticket.resolved_at or ports.clock()
+    send_at = resolved_at + timedelta(hours=survey.delay_for(ticket.queue))
+    event_id = f"survey:{ticket.cycle}:scheduled"
+    if not (survey.target_arn and survey.role_arn and survey.public_url):
+        logger.error("survey not scheduled: the survey target, role or public URL is not configured")
+        ports.metrics.count("SurveysNotScheduled", {"reason": "not_configured"})
+        _record(
+            ticket, "survey_not_scheduled", event_id, ports, resolved_at, reason="not configured", name=name
+        )
+        return
+    try:
+        created = ports.scheduler.create_once(
+            OneTimeSchedule(
+                name=name,
+                at=send_at,
+                target_arn=survey.target_arn,
+                role_arn=survey.role_arn,
+                dead_letter_arn=survey.dead_letter_arn,
+                payload={"ref": ticket.ref, "cycle": ticket.cycle},
+            )
+        )
+    except Exception:
+        logger.exception("survey schedule failed", extra={"ref": ticket.ref})
+        ports.metrics.count("SurveysNotScheduled", {"reason": "scheduler_error"})
+        _record(
+            ticket, "survey_not_scheduled", event_id, ports, resolved_at, reason="scheduler error", name=name
+        )
+        return
+    # Dated by the resolution, so a second attempt for this cycle finds its event already written.
+    _record(ticket, "survey_scheduled", event_id, ports, resolved_at, name=name, due=to_iso(send_at))
+    logger.info(
+        "survey scheduled",
+        # created False: the schedule was there already (a retry of ours).
+        extra={"ref": ticket.ref, "cycle": ticket.cycle, "at": to_iso(send_at), "created": created},
+    )
+
+
+def cancel_survey(ticket: Ticket, ports: Ports) -> None:
+    """Delete the schedule of ``ticket``'s cycle; one that already fired or never was is fine."""
+    name = schedule_name(ticket.ref, ticket.cycle)
+    deleted = ports.scheduler.delete(name)
+    if deleted:
+        _record(ticket, "survey_cancelled", f"survey:{ticket.cycle}:cancelled", ports, name=name)
+        logger.info("survey cancelled", extra={"ref": ticket.ref, "cycle": ticket.cycle})
+
+
+def _record(
+    ticket: Ticket, kind: str, event_id: str, ports: Ports, at: datetime | None = None, **detail: str
+) -> None:
+    """Log ``kind``; an event of the same ``event_id`` and ``at`` (a retry) is written once."""
+    event = TicketEvent(ref=ticket.ref, at=at or ports.clock(), kind=kind, event_id=event_id, detail=detail)
+    ports.store.record_event(event)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRequest:
+    """What a fired schedule carries."""
+
+    ref: str
+    cycle: int
+
+
+def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> SurveyOutcome:
+    """Send the survey of ``request.cycle`` if the ticket is still resolved in that very cycle and no
+    survey of that cycle went out before (a conditional write guards it)."""
+    ticket = ports.store.get_ticket(request.ref)
+    if ticket is None:
+        return _skipped(request, SurveyOutcome.NO_TICKET, ports)
+    if ticket.cycle != request.cycle:
+        return _skipped(request, SurveyOutcome.OTHER_CYCLE, ports)
+    if ticket.status not in DONE_STATUSES:
+        return _skipped(request, SurveyOutcome.NOT_RESOLVED, ports)
+    if ticket.quarantine:
+        return _skipped(request, SurveyOutcome.QUARANTINED, ports)
+    if not settings.survey.public_url:
+        raise ConfigurationError("POSTDESK_PUBLIC_URL is not set: survey links would point nowhere")
+    now = ports.clock()
+    guard_key = f"survey#{ticket.ref}#{ticket.cycle}"
+    if ports.store.claim(guard_key, state="sending", now=now, ref=ticket.ref) is not ClaimResult.CLAIMED:
+        return _skipped(request, SurveyOutcome.ALREADY_SENT, ports)
+
+    domain = settings.support_domain
+    key = ports.signing_key()
+    expires_at = now + timedelta(days=settings.survey.link_days)
+    page = f"{settings.survey.public_url}/survey/"
+    links = [
+        {"rating": rating, "url": page + issue_token(key, ticket.ref, ticket.cycle, rating, expires_at)}
+        for rating in reversed(RATINGS)
+    ]
+    rendered = render_mail(
+        "survey",
+        ticket.language,
+        {
+            "ref": ticket.ref,
+            "subject": ticket.subject,
+            "customer_name": ticket.requester_name,
+            "links": links,
+            "support_name": settings.support_name,
+            "expires_at": expires_at,
+        },
+        fallback=settings.default_language,
+    )
+    thread = ports.store.thread(ticket.ref)
+    known_ids = [m.message_id for m in thread if m.message_id]
+    thread_id = ticket_thread_id(ticket.ref, domain)
+    our_message_id = survey_message_id(ticket.ref, ticket.cycle, domain)
+    subject = ticket.subject if f"[#{ticket.ref}]" in ticket.subject else f"[#{ticket.ref}] {ticket.subject}"
+    outbound = OutboundMail(
+        sender=Address(settings.support_name, settings.support_address),
+        to=(Address(ticket.requester_name, ticket.requester_email),),
+        subject=subject if subject.lower().startswith("re:") else f"Re: {subject}",
+        text=rendered.text,
+        html=rendered.html,
+        message_id=our_message_id,
+        date=now,
+        reply_to=reply_address(settings.support_address, ticket.ref, key),
+        in_reply_to=known_ids[-1] if known_ids else None,
+        references=(*known_ids, thread_id),
+        auto_submitted="auto-generated",
+    )
+    try:
+        ses_id = ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
+    except Exception:
+        # Nothing went out: the schedule's retry (or the dead-letter queue) takes it from here.
+        ports.store.release_guard(guard_key, "sending")
+        raise
+    ses_header_id = ports.mailer.ses_message_id_header(ses_id)
+    sent = ThreadMessage(
+        ref=ticket.ref,
+        key=message_key(now, f"survey-{ticket.cycle}"),
+        direction=Direction.OUTBOUND,
+        kind=MessageKind.SURVEY,
+        at=now,
+        subject=outbound.subject,
+        from_email=settings.support_address,
+        from_name=settings.support_name,
+        message_id=ses_header_id,
+        ses_id=ses_id,
+        text=rendered.text,
+        text_key=None,
+        raw_key=None,
+        to=(ticket.requester_email,),
+    )
+    event = TicketEvent(
+        ref=ticket.ref,
+        at=now,
+        kind="survey_sent",
+        event_id=f"survey:{ticket.cycle}:sent",
+        detail={"cycle": str(ticket.cycle), "ses_message_id": ses_id, "language": rendered.language},
+    )
+    ports.store.finish_guard(
+        guard_key,
+        from_state="sending",
+        to_state="sent",
+        detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
+        messages=[sent],
+        events=[event],
+    )
+    ports.store.index_message_ids(ticket.ref, [ses_header_id, our_message_id], Direction.OUTBOUND)
+    ports.metrics.count("SurveysSent")
+    logger.info("survey sent", extra={"ref": ticket.ref, "cycle": ticket.cycle})
+    return SurveyOutcome.SENT
+
+
+def survey_message_id(ref: str, cycle: int, domain: str) -> str:
+    """Our own Message-ID of a survey (SES gives it another; relays that keep ours are answered too)."""
+    return derived_message_id("survey", f"{ref}:{cycle}", domain)
+
+
+def survey_answered(referenced_ids: Iterable[str], thread: list[ThreadMessage], domain: str) -> int | None:
+    """The cycle of the survey a mail answers (its In-Reply-To or References name the Message-ID
+    SES gave a survey of ours, or our own), or None. A survey's thread key ends in ``survey-<cycle>``."""
+    named = {message_id.lower() for message_id in referenced_ids}
+    for message in reversed(thread):
+        if message.kind is not MessageKind.SURVEY:
+            continue
+        cycle = int(message.key.rsplit("survey-", 1)[1])
+        ours = survey_message_id(message.ref, cycle, domain)
+        if (message.message_id or "").lower() in named or ours.lower() in named:
+            return cycle
+    return None
+
+
+def _skipped(request: SurveyRequest, outcome: SurveyOutcome, ports: Ports) -> SurveyOutcome:
+    ports.metrics.count("SurveysSkipped", {"reason": outcome.value})
+    logger.info(
+        "survey not sent", extra={"ref": request.ref, "cycle": request.cycle, "reason": outcome.value}
+    )
+    return outcome
