@@ -212,6 +212,8 @@ function queueQuery(cursor) {
     const value = form.elements[name].value.trim();
     if (value) query.set(name, value);
   }
+  // Bad survey answers: every status, unless one is chosen.
+  if (form.elements.follow_up.checked) query.set("follow_up", "true");
   query.set("limit", String(PAGE_SIZE));
   if (cursor) query.set("cursor", cursor);
   return query;
@@ -225,7 +227,12 @@ function queueRow(ticket) {
     el("td", {}, link),
     el("td", { className: "subject" }, ticket.subject || "(no subject)"),
     el("td", {}, ticket.requester ? ticket.requester.name || ticket.requester.email : ""),
-    el("td", {}, el("span", { className: `badge status-${ticket.status}` }, STATUS_LABELS[ticket.status] || ticket.status)),
+    el(
+      "td",
+      {},
+      el("span", { className: `badge status-${ticket.status}` }, STATUS_LABELS[ticket.status] || ticket.status),
+      ...(ticket.follow_up ? [" ", el("span", { className: "badge warning", title: ticket.follow_up }, "Follow up")] : []),
+    ),
     el("td", {}, el("span", { className: `badge priority-${ticket.priority}` }, ticket.priority || "")),
     el("td", {}, ticket.queue || ""),
     el("td", {}, ticket.assignee || "—"),
@@ -304,8 +311,14 @@ function attachmentList(attachments) {
 
 const KIND_LABELS = {
   customer: "Customer", auto_reply: "Automatic reply", bounce: "Bounce", quarantined: "Quarantined",
-  acknowledgement: "Acknowledgement", agent_reply: "Reply", note: "Internal note",
+  acknowledgement: "Acknowledgement", agent_reply: "Reply", note: "Internal note", survey: "Survey",
 };
+
+function surveyFact(survey) {
+  if (!survey) return "";
+  const comment = survey.comment ? ` “${survey.comment}”` : "";
+  return `${survey.rating} of 5${comment}`;
+}
 
 function threadItem(message) {
   const original = el("div", { className: "original-box" });
@@ -390,7 +403,10 @@ function renderTicket(data) {
     " · ",
     el("span", { className: `badge status-${ticket.status}` }, STATUS_LABELS[ticket.status] || ticket.status),
     ...(ticket.quarantine ? [el("span", { className: "badge warning" }, `Quarantined: ${ticket.quarantine}`)] : []),
+    ...(ticket.follow_up ? [" ", el("span", { className: "badge warning" }, "Needs follow-up")] : []),
   );
+  $("follow-up-box").hidden = !ticket.follow_up;
+  $("follow-up-reason").textContent = ticket.follow_up ? `Needs a follow-up: ${ticket.follow_up}.` : "";
   document.title = `${ticket.ref} · Postdesk`;
   $("thread").replaceChildren(...data.thread.map(threadItem));
   $("events").replaceChildren(...(data.events || []).map(eventItem));
@@ -420,6 +436,8 @@ function renderTicket(data) {
     ["Triage", ticket.triage ? `${ticket.triage.explanation} (${Math.round((ticket.triage.confidence || 0) * 100)} %)` : ""],
     ["Created", when(ticket.created_at)],
     ["First response", when(ticket.first_response_at)],
+    ["Resolved", when(ticket.resolved_at)],
+    ["Survey", surveyFact(ticket.survey)],
   ].filter(([, value]) => value);
   $("ticket-facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
 }
@@ -525,6 +543,21 @@ async function saveProperties(event) {
   }
 }
 
+async function followUpDone() {
+  const ticket = state.ticket.ticket;
+  try {
+    await api(`tickets/${encodeURIComponent(ticket.ref)}`, {
+      method: "PATCH",
+      body: { version: ticket.version, follow_up: false },
+    });
+    flash("");
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    flash(error.message);
+  }
+  await loadTicket(ticket.ref);
+}
+
 // ---- navigation ----
 
 async function route() {
@@ -551,6 +584,7 @@ function start() {
   $("reply-form").addEventListener("submit", (event) => sendReply(event).catch(handleError));
   $("note-form").addEventListener("submit", (event) => addNote(event).catch(handleError));
   $("properties-form").addEventListener("submit", (event) => saveProperties(event).catch(handleError));
+  $("follow-up-done").addEventListener("click", () => followUpDone().catch(handleError));
   window.addEventListener("hashchange", () => route().catch(handleError));
   route().catch(handleError);
 }

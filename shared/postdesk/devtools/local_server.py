@@ -200,6 +200,9 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
 
         chalice_server = _chalice_server(0)
         api_port = chalice_server.server.server_address[1]
+        # Links in mail (the survey's) point at this very server.
+        os.environ["POSTDESK_PUBLIC_URL"] = f"http://{HOST}:{api_port}"
+        _reset_desk_state()
         chalice_thread = threading.Thread(target=chalice_server.server.serve_forever, daemon=True)
         chalice_thread.start()
         yield RunningDesk(

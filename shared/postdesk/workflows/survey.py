@@ -96,8 +96,8 @@ def schedule_survey(ticket: Ticket, settings: Settings, ports: Ports) -> None:
     _record(ticket, "survey_scheduled", event_id, ports, resolved_at, name=name, due=to_iso(send_at))
     logger.info(
         "survey scheduled",
-        # created False: the schedule was there already (a retry of ours).
-        extra={"ref": ticket.ref, "cycle": ticket.cycle, "at": to_iso(send_at), "created": created},
+        # new_schedule False: the schedule was there already (a retry of ours).
+        extra={"ref": ticket.ref, "cycle": ticket.cycle, "at": to_iso(send_at), "new_schedule": created},
     )
 
 
