@@ -14,6 +14,7 @@ from chalice.test import Client
 from postdesk import handlers
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
+from postdesk.devtools.schedules import fire_due_schedules
 from postdesk.mail.compose import ticket_thread_id
 from postdesk.tickets.model import MessageKind, Status
 from postdesk.workflows.survey import SurveyOutcome, schedule_name
@@ -42,11 +43,15 @@ def _schedule(desk: Desk, ref: str, cycle: int) -> dict[str, Any] | None:
 
 
 def _fire(desk: Desk, ref: str, cycle: int) -> str:
-    """What EventBridge Scheduler does when the schedule is due: invoke the target with its input."""
+    """What EventBridge Scheduler does when the schedule is due: invoke the target with its input,
+    then delete the schedule (ActionAfterCompletion=DELETE)."""
     schedule = _schedule(desk, ref, cycle)
     assert schedule is not None
-    result: dict[str, str] = handlers.survey_handler(json.loads(schedule["Target"]["Input"]), None)
-    return result["outcome"]
+    due = validate_at_expression(schedule["ScheduleExpression"])
+    fired = fire_due_schedules(desk.settings.region, desk.settings.survey.schedule_group, due)
+    assert [f.name for f in fired] == [schedule_name(ref, cycle)]
+    assert _schedule(desk, ref, cycle) is None
+    return str(fired[0].result["outcome"])
 
 
 def _surveys(desk: Desk) -> list[Message]:

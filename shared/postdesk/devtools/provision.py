@@ -75,36 +75,48 @@ class ProvisionedDesk:
     environment: dict[str, str]
 
 
+def _resolve_account(node: Any, account: str) -> Any:
+    """``node`` with every ``{"Ref": "AWS::AccountId"}`` replaced by ``account``."""
+    if isinstance(node, dict):
+        if node == {"Ref": "AWS::AccountId"}:
+            return account
+        return {key: _resolve_account(value, account) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve_account(value, account) for value in node]
+    return node
+
+
 def provision_scheduling(region: str, prefix: str) -> dict[str, str]:
-    """The schedule group, the role Scheduler invokes the survey function with, and the dead-letter
-    queue of failed invocations; the survey function's ARN (moto's Scheduler never fires: tests and
-    the local stack call the function themselves)."""
-    group = f"{prefix}-schedules"
+    """The template's schedule group, the role Scheduler invokes the survey function with (its trust
+    policy as the template has it) and the dead-letter queue of failed invocations; the survey
+    function's ARN (moto's Scheduler never fires: tests and the local desk call the function)."""
+    resources = template()["Resources"]
+    group = f"{prefix}-{_logical_id(resources, 'AWS::Scheduler::ScheduleGroup')}"
     client("scheduler", region).create_schedule_group(Name=group)
-    queue_url = client("sqs", region).create_queue(QueueName=f"{prefix}-scheduler-dlq")["QueueUrl"]
+    queue = resources["SchedulerDeadLetterQueue"]["Properties"]
+    queue_url = client("sqs", region).create_queue(
+        QueueName=f"{prefix}-SchedulerDeadLetterQueue",
+        Attributes={"MessageRetentionPeriod": str(queue["MessageRetentionPeriod"])},
+    )["QueueUrl"]
     dead_letter_arn = client("sqs", region).get_queue_attributes(
         QueueUrl=queue_url, AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "scheduler.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
+    account = client("sts", region).get_caller_identity()["Account"]
+    trust = _resolve_account(resources["SchedulerRole"]["Properties"]["AssumeRolePolicyDocument"], account)
     role = client("iam", region).create_role(
-        RoleName=f"{prefix}-scheduler", AssumeRolePolicyDocument=json.dumps(trust)
+        RoleName=f"{prefix}-SchedulerRole", AssumeRolePolicyDocument=json.dumps(trust)
     )
-    account = str(role["Role"]["Arn"]).split(":")[4]
     return {
         "POSTDESK_SCHEDULE_GROUP": group,
         "POSTDESK_SCHEDULER_ROLE_ARN": str(role["Role"]["Arn"]),
         "POSTDESK_SCHEDULER_DLQ_ARN": str(dead_letter_arn),
         "POSTDESK_SURVEY_FUNCTION_ARN": f"arn:aws:lambda:{region}:{account}:function:{prefix}-survey",
     }
+
+
+def _logical_id(resources: dict[str, Any], resource_type: str) -> str:
+    (logical_id,) = [name for name, resource in resources.items() if resource["Type"] == resource_type]
+    return logical_id
 
 
 def provision(

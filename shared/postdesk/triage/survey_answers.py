@@ -177,8 +177,8 @@ class _Token:
 
 def _normalise(text: str) -> str:
     """Full-width digits, NBSP and other compatibility forms made plain, invisible marks removed."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return _APOSTROPHES.sub("'", text)
+    # Apostrophes first: NFKC turns the acute accent into a space and a combining mark.
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", _APOSTROPHES.sub("'", text)))
 
 
 def _tokens(folded: str) -> list[_Token]:
@@ -202,15 +202,22 @@ def _phrase_set(phrases: Iterable[str]) -> frozenset[tuple[str, ...]]:
 def _tables() -> dict[str, dict[tuple[str, ...], int | None]]:
     """One lookup table per language: the ticket's language first, the other four for what it lacks;
     the "" table (unsupported language) merges all five, leaving out what is ambiguous in one."""
-    unambiguous: dict[tuple[str, ...], int | None] = {}
+    ambiguous = {
+        _words(phrase)
+        for words in _RATING_WORDS.values()
+        for phrase, rating in words.items()
+        if rating is None
+    }
+    merged: dict[tuple[str, ...], int | None] = {}
     for words in _RATING_WORDS.values():
         for phrase, rating in words.items():
             if rating is not None:
-                unambiguous.setdefault(_words(phrase), rating)
-    tables = {"": unambiguous}
+                merged.setdefault(_words(phrase), rating)
+    # Nobody knows which language a customer on an unsupported ticket meant an ambiguous word in.
+    tables = {"": {words: rating for words, rating in merged.items() if words not in ambiguous}}
     for language, words in _RATING_WORDS.items():
         own = {_words(phrase): rating for phrase, rating in words.items()}
-        tables[language] = unambiguous | own
+        tables[language] = merged | own
     return tables
 
 
@@ -413,17 +420,18 @@ def _word_count(text: str) -> int:
     return sum(any(char.isalnum() for char in chunk) for chunk in text.split())
 
 
-def _without_name_line(lines: Sequence[str]) -> str | None:
-    """The reply without a last line that is one or two capitalised words of a name (after thanks at
-    most: "Thanks, Jane"), or None when there is no such line."""
-    if len(lines) < 2:
+def _without_name_line(lines: Sequence[str], sender_words: frozenset[str]) -> str | None:
+    """The reply without a last line that signs it with the sender's own name, one or two
+    capitalised words or an initial of it (after thanks at most: "Thanks, Jane"), or None when there
+    is no such line. Only the sender's name counts: "1\nRefund" is a request, not a signature."""
+    if len(lines) < 2 or not sender_words:
         return None
     *rest, last = lines
     chunks = last.replace(",", " ").split()
     for name_length in range(min(_MAX_NAME_WORDS, len(chunks)), 0, -1):
         name, lead = chunks[-name_length:], chunks[:-name_length]
         looks_like_name = all(
-            _NAME_WORD.fullmatch(word) and word[0].isupper() and fold(word).strip(".") not in _VOCABULARY
+            _NAME_WORD.fullmatch(word) and word[0].isupper() and _is_senders(word, sender_words)
             for word in name
         )
         lead_text = fold(" ".join(lead))
@@ -432,13 +440,25 @@ def _without_name_line(lines: Sequence[str]) -> str | None:
     return None
 
 
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(word for word in fold(name).replace(",", " ").split() if word.strip("."))
+
+
+def _is_senders(word: str, sender_words: frozenset[str]) -> bool:
+    folded = fold(word)
+    if folded in sender_words:
+        return True
+    # An initial ("J." for Jane).
+    return len(folded) == 2 and folded.endswith(".") and any(w.startswith(folded[0]) for w in sender_words)
+
+
 def _is_thanks(folded: str) -> bool:
     tokens = _tokens(folded)
     phrase = _phrase_at(tokens, 0, _THANKS_PHRASES)
     return phrase is not None and len(phrase) == len(tokens)
 
 
-def rating_only(text: str, language: str) -> RatingAnswer | None:
+def rating_only(text: str, language: str, sender_name: str = "") -> RatingAnswer | None:
     """The rating when the visible reply ``text`` says nothing but a rating of 1 to 5, else None.
 
     ``language`` (the ticket's, "pt-BR" is read as "pt") is a hint: words of all five supported
@@ -456,7 +476,7 @@ def rating_only(text: str, language: str) -> RatingAnswer | None:
     table = _TABLES.get(re.split(r"[-_]", language.strip().lower())[0], _TABLES[""])
     lines = [line.strip() for line in normalised.splitlines() if line.strip()]
     candidates = [normalised]
-    without_name = _without_name_line(lines)
+    without_name = _without_name_line(lines, _name_words(sender_name))
     if without_name is not None:
         candidates.append(without_name)
     for candidate in candidates:

@@ -417,7 +417,7 @@ def _survey_rating(
     )
     if cycle is None:
         return None
-    answer = rating_only(visible, ticket.language)
+    answer = rating_only(visible, ticket.language, message.sender.name if message.sender else "")
     return (cycle, answer) if answer is not None else None
 
 
