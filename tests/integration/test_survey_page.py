@@ -251,3 +251,49 @@ def test_the_pages_speak_the_tickets_language(desk: Desk, client: Client, token:
 
     assert "Wie waren Sie mit uns zufrieden?" in shown and "Bewertung senden" in shown
     assert "Wir haben Ihre Bewertung gespeichert: 1 – Sehr schlecht." in thanks
+
+
+def test_the_whole_loop_resolve_schedule_fire_mail_page_rating_and_reopen(
+    desk: Desk, client: Client, token: str
+) -> None:
+    from postdesk.aws.clients import client as aws_client
+    from postdesk.aws.scheduler import validate_at_expression
+    from postdesk.devtools.schedules import fire_due_schedules
+    from postdesk.workflows.survey import schedule_name
+
+    scheduler = aws_client("scheduler", desk.settings.region)
+    group = desk.settings.survey.schedule_group
+
+    # Resolve: one schedule, due a day after the resolution, in UTC
+    ref = desk.deliver(build_mail()).ref
+    _resolve(client, token, ref)
+    ticket = desk.store.get_ticket(ref)
+    assert ticket is not None and ticket.resolved_at is not None
+    schedule = scheduler.get_schedule(Name=schedule_name(ref, 1), GroupName=group)
+    due = validate_at_expression(schedule["ScheduleExpression"])
+    assert due == (ticket.resolved_at + timedelta(hours=24)).replace(microsecond=0)
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
+
+    # Nothing fires before it is due; then the target is invoked, and the survey is in the outbox
+    assert fire_due_schedules(desk.settings.region, group, due - timedelta(minutes=1)) == []
+    (fired,) = fire_due_schedules(desk.settings.region, group, due)
+    assert (fired.target, fired.result) == ("survey", {"outcome": "sent"})
+    links = _links(_survey_mail(desk))
+
+    # The page: GET shows and stores nothing, POST stores the rating
+    assert client.http.get(links[3]).status_code == 200
+    assert desk.store.get_ticket(ref).survey_rating is None  # type: ignore[union-attr]
+    posted = client.http.post(links[3], headers=FORM, body=urlencode({"rating": "4"}))
+    assert posted.status_code == 200
+    assert desk.store.get_ticket(ref).survey_rating == 4  # type: ignore[union-attr]
+
+    # Reopen and resolve again: cycle 2 is scheduled; reopening once more deletes it, and a late
+    # invocation of it sends nothing
+    _resolve(client, token, ref, "open")
+    _resolve(client, token, ref)
+    assert scheduler.get_schedule(Name=schedule_name(ref, 2), GroupName=group)["Name"]
+    _resolve(client, token, ref, "open")
+    assert scheduler.list_schedules(GroupName=group)["Schedules"] == []
+    sent_before = len(desk.sent())
+    assert handlers.survey_handler({"ref": ref, "cycle": 2}, None) == {"outcome": "other_cycle"}
+    assert len(desk.sent()) == sent_before
