@@ -30,6 +30,13 @@ def send_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return result
 
 
+@app.lambda_function(name="sla")
+def check_sla(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's one-time SLA timer: a warning or a breach of a ticket's clock."""
+    result: dict[str, Any] = handlers.sla_handler(event, context)
+    return result
+
+
 def _serve(route: Route) -> Response:
     return serve(app.current_request, route)
 

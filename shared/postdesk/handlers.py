@@ -23,6 +23,7 @@ from postdesk.tickets.store import TicketStore
 from postdesk.triage.screening import ReceiptVerdicts
 from postdesk.workflows.ingest import InboundDelivery, ingest
 from postdesk.workflows.ports import MetricsRecorder, Ports
+from postdesk.workflows.sla import fire_timer, timer_request
 from postdesk.workflows.survey import SurveyRequest, send_survey
 
 
@@ -34,7 +35,7 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_n
         mailer=SesMailer(settings.region),
         signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
         metrics=metrics,
-        scheduler=EventBridgeScheduler(settings.region, settings.survey.schedule_group),
+        scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
         clock=clock,
     )
 
@@ -131,3 +132,19 @@ def survey_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"outcome": "malformed"}
     logger.set_correlation_id(f"survey-{request.ref}-{request.cycle}")
     return {"outcome": send_survey(request, settings, ports).value}
+
+
+@metrics.log_metrics
+def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's SLA timer fired: warn or record the breach if it is still due. A
+    malformed event is logged and dropped (a retry could not make it valid)."""
+    settings, ports = _runtime()
+    request = timer_request(event)
+    if request is None:
+        logger.error(
+            "SLA event without a valid timer",
+            extra={"keys": sorted(event)[:10] if isinstance(event, dict) else []},
+        )
+        return {"outcome": "malformed"}
+    logger.set_correlation_id(f"sla-{request.ref}")
+    return {"outcome": fire_timer(request, settings, ports).value}

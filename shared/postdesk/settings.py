@@ -23,6 +23,18 @@ class TableNames:
 
 
 @dataclass(frozen=True, slots=True)
+class SchedulingSettings:
+    """EventBridge Scheduler: the group of the desk's one-time schedules, the role Scheduler invokes
+    their targets with, the queue where invocations that failed every retry land, and the targets."""
+
+    group: str = "default"
+    role_arn: str = ""
+    dead_letter_arn: str = ""
+    survey_function_arn: str = ""
+    sla_function_arn: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SurveySettings:
     """The follow-up survey: when it goes out, where its links point, who hears of bad answers."""
 
@@ -33,12 +45,6 @@ class SurveySettings:
     delay_hours_by_queue: Mapping[str, float] = field(default_factory=dict)
     # How long a survey link stays valid after the survey went out.
     link_days: int = 30
-    # EventBridge Scheduler: the survey function it invokes, the role it invokes it with, the queue
-    # where invocations that failed every retry land, and the schedule group.
-    target_arn: str = ""
-    role_arn: str = ""
-    dead_letter_arn: str = ""
-    schedule_group: str = "default"
     # Who hears of negative feedback: the team's address, or per queue.
     team_address: str = ""
     team_address_by_queue: Mapping[str, str] = field(default_factory=dict)
@@ -71,6 +77,9 @@ class Settings:
     # The operator's triage rules file; None means the shipped default (postdesk/triage/rules.toml).
     triage_rules_path: str | None = None
     survey: SurveySettings = field(default_factory=SurveySettings)
+    scheduling: SchedulingSettings = field(default_factory=SchedulingSettings)
+    # The operator's SLA policy file; None means the shipped default (postdesk/sla/policy.toml).
+    sla_policy_path: str | None = None
 
     @property
     def support_domain(self) -> str:
@@ -170,11 +179,15 @@ class Settings:
                 delay_hours=number("POSTDESK_SURVEY_DELAY_HOURS", 24.0),
                 delay_hours_by_queue=delays("POSTDESK_SURVEY_DELAY_HOURS_BY_QUEUE"),
                 link_days=integer("POSTDESK_SURVEY_LINK_DAYS", 30),
-                target_arn=env.get("POSTDESK_SURVEY_FUNCTION_ARN", "").strip(),
-                role_arn=env.get("POSTDESK_SCHEDULER_ROLE_ARN", "").strip(),
-                dead_letter_arn=env.get("POSTDESK_SCHEDULER_DLQ_ARN", "").strip(),
-                schedule_group=env.get("POSTDESK_SCHEDULE_GROUP", "").strip() or "default",
                 team_address=env.get("POSTDESK_TEAM_ADDRESS", "").strip(),
                 team_address_by_queue=mapping("POSTDESK_TEAM_ADDRESS_BY_QUEUE"),
             ),
+            scheduling=SchedulingSettings(
+                group=env.get("POSTDESK_SCHEDULE_GROUP", "").strip() or "default",
+                role_arn=env.get("POSTDESK_SCHEDULER_ROLE_ARN", "").strip(),
+                dead_letter_arn=env.get("POSTDESK_SCHEDULER_DLQ_ARN", "").strip(),
+                survey_function_arn=env.get("POSTDESK_SURVEY_FUNCTION_ARN", "").strip(),
+                sla_function_arn=env.get("POSTDESK_SLA_FUNCTION_ARN", "").strip(),
+            ),
+            sla_policy_path=env.get("POSTDESK_SLA_POLICY", "").strip() or None,
         )

@@ -43,7 +43,10 @@ def _resolved_and_surveyed(desk: RunningDesk, token: str, subject: str) -> tuple
     version = _api(desk, token, "GET", f"/tickets/{ref}")["ticket"]["version"]
     _api(desk, token, "PATCH", f"/tickets/{ref}", {"version": version, "status": "resolved"})
     fired = fire_due_schedules(
-        desk.settings.region, desk.settings.survey.schedule_group, datetime.now(UTC) + timedelta(days=1)
+        desk.settings.region,
+        desk.settings.scheduling.group,
+        datetime.now(UTC) + timedelta(days=1),
+        prefix=f"survey-{ref}-",
     )
     assert [(f.target, f.result["outcome"]) for f in fired] == [("survey", "sent")]
     (survey,) = [m.message for m in desk.sent_mail() if ref in str(m.message["Subject"])][-1:]

@@ -35,7 +35,7 @@ def _schedule(desk: Desk, ref: str, cycle: int) -> dict[str, Any] | None:
     scheduler = aws_client("scheduler", desk.settings.region)
     try:
         found: dict[str, Any] = scheduler.get_schedule(
-            Name=schedule_name(ref, cycle), GroupName=desk.settings.survey.schedule_group
+            Name=schedule_name(ref, cycle), GroupName=desk.settings.scheduling.group
         )
     except scheduler.exceptions.ResourceNotFoundException:
         return None
@@ -48,7 +48,9 @@ def _fire(desk: Desk, ref: str, cycle: int) -> str:
     schedule = _schedule(desk, ref, cycle)
     assert schedule is not None
     due = validate_at_expression(schedule["ScheduleExpression"])
-    fired = fire_due_schedules(desk.settings.region, desk.settings.survey.schedule_group, due)
+    fired = fire_due_schedules(
+        desk.settings.region, desk.settings.scheduling.group, due, prefix=schedule_name(ref, cycle)
+    )
     assert [f.name for f in fired] == [schedule_name(ref, cycle)]
     assert _schedule(desk, ref, cycle) is None
     return str(fired[0].result["outcome"])
@@ -75,9 +77,9 @@ def test_resolving_schedules_one_survey_a_day_later_with_everything_scheduler_ne
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
     target = schedule["Target"]
-    assert target["Arn"] == desk.settings.survey.target_arn
-    assert target["RoleArn"] == desk.settings.survey.role_arn
-    assert target["DeadLetterConfig"] == {"Arn": desk.settings.survey.dead_letter_arn}
+    assert target["Arn"] == desk.settings.scheduling.survey_function_arn
+    assert target["RoleArn"] == desk.settings.scheduling.role_arn
+    assert target["DeadLetterConfig"] == {"Arn": desk.settings.scheduling.dead_letter_arn}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert json.loads(target["Input"]) == {"ref": ref, "cycle": 1}
     assert [e.kind for e in desk.store.events(ref)].count("survey_scheduled") == 1
@@ -260,7 +262,7 @@ def test_a_schedule_made_twice_is_one_schedule(desk: Desk, client: Client, token
 
     schedule_survey(ticket, desk.settings, desk.ports)
 
-    group = desk.settings.survey.schedule_group
+    group = desk.settings.scheduling.group
     names = [
         s["Name"]
         for s in aws_client("scheduler", desk.settings.region).list_schedules(GroupName=group)["Schedules"]

@@ -262,7 +262,7 @@ def test_the_whole_loop_resolve_schedule_fire_mail_page_rating_and_reopen(
     from postdesk.workflows.survey import schedule_name
 
     scheduler = aws_client("scheduler", desk.settings.region)
-    group = desk.settings.survey.schedule_group
+    group = desk.settings.scheduling.group
 
     # Resolve: one schedule, due a day after the resolution, in UTC
     ref = desk.deliver(build_mail()).ref
@@ -275,8 +275,9 @@ def test_the_whole_loop_resolve_schedule_fire_mail_page_rating_and_reopen(
     assert schedule["ScheduleExpressionTimezone"] == "UTC"
 
     # Nothing fires before it is due; then the target is invoked, and the survey is in the outbox
-    assert fire_due_schedules(desk.settings.region, group, due - timedelta(minutes=1)) == []
-    (fired,) = fire_due_schedules(desk.settings.region, group, due)
+    survey = schedule_name(ref, 1)
+    assert fire_due_schedules(desk.settings.region, group, due - timedelta(minutes=1), survey) == []
+    (fired,) = fire_due_schedules(desk.settings.region, group, due, survey)
     assert (fired.target, fired.result) == ("survey", {"outcome": "sent"})
     links = _links(_survey_mail(desk))
 
@@ -293,7 +294,7 @@ def test_the_whole_loop_resolve_schedule_fire_mail_page_rating_and_reopen(
     _resolve(client, token, ref)
     assert scheduler.get_schedule(Name=schedule_name(ref, 2), GroupName=group)["Name"]
     _resolve(client, token, ref, "open")
-    assert scheduler.list_schedules(GroupName=group)["Schedules"] == []
+    assert [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]] == [f"sla-{ref}"]
     sent_before = len(desk.sent())
     assert handlers.survey_handler({"ref": ref, "cycle": 2}, None) == {"outcome": "other_cycle"}
     assert len(desk.sent()) == sent_before

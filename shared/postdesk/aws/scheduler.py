@@ -68,9 +68,7 @@ class EventBridgeScheduler:
         self._region = region
         self._group = group
 
-    def create_once(self, schedule: OneTimeSchedule) -> bool:
-        """Create the schedule; False when one of that name already exists (a retry of ours, which
-        counts as done). It deletes itself after it fired."""
+    def _arguments(self, schedule: OneTimeSchedule) -> dict[str, Any]:
         target: dict[str, Any] = {
             "Arn": schedule.target_arn,
             "RoleArn": schedule.role_arn,
@@ -82,22 +80,33 @@ class EventBridgeScheduler:
         }
         if schedule.dead_letter_arn:
             target["DeadLetterConfig"] = {"Arn": schedule.dead_letter_arn}
+        return {
+            "Name": validate_schedule_name(schedule.name),
+            "GroupName": self._group,
+            "ScheduleExpression": at_expression(schedule.at),
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            # Deletes itself after it fired.
+            "ActionAfterCompletion": "DELETE",
+            "State": "ENABLED",
+            "Target": target,
+        }
+
+    def create_once(self, schedule: OneTimeSchedule) -> bool:
+        """Create the schedule; False when one of that name already exists (a retry of ours, which
+        counts as done)."""
         try:
-            client("scheduler", self._region).create_schedule(
-                Name=validate_schedule_name(schedule.name),
-                GroupName=self._group,
-                ScheduleExpression=at_expression(schedule.at),
-                ScheduleExpressionTimezone="UTC",
-                FlexibleTimeWindow={"Mode": "OFF"},
-                ActionAfterCompletion="DELETE",
-                State="ENABLED",
-                Target=target,
-            )
+            client("scheduler", self._region).create_schedule(**self._arguments(schedule))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConflictException":
                 return False
             raise
         return True
+
+    def put(self, schedule: OneTimeSchedule) -> None:
+        """Create the schedule, or move the one of that name to this time and input."""
+        if not self.create_once(schedule):
+            client("scheduler", self._region).update_schedule(**self._arguments(schedule))
 
     def delete(self, name: str) -> bool:
         """Delete the schedule; False when there is none (it fired, or never was)."""

@@ -111,6 +111,7 @@ def provision_scheduling(region: str, prefix: str) -> dict[str, str]:
         "POSTDESK_SCHEDULER_ROLE_ARN": str(role["Role"]["Arn"]),
         "POSTDESK_SCHEDULER_DLQ_ARN": str(dead_letter_arn),
         "POSTDESK_SURVEY_FUNCTION_ARN": f"arn:aws:lambda:{region}:{account}:function:{prefix}-survey",
+        "POSTDESK_SLA_FUNCTION_ARN": f"arn:aws:lambda:{region}:{account}:function:{prefix}-sla",
     }
 
 

@@ -20,7 +20,7 @@ from postdesk.aws.scheduler import validate_at_expression
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The Lambda functions schedules may target, by their name in functions/app.py (a deployed
 # function is called <app>-<stage>-<name>, a local one <prefix>-<name>).
-TARGETS: Mapping[str, Handler] = {"survey": handlers.survey_handler}
+TARGETS: Mapping[str, Handler] = {"survey": handlers.survey_handler, "sla": handlers.sla_handler}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +39,16 @@ def _handler_for(arn: str) -> tuple[str, Handler]:
     raise LookupError(f"no local handler for the schedule target {arn}")
 
 
-def fire_due_schedules(region: str, group: str, now: datetime) -> list[FiredSchedule]:
-    """Run every schedule of ``group`` that is due at ``now``, oldest first, and delete it."""
+def fire_due_schedules(region: str, group: str, now: datetime, prefix: str = "") -> list[FiredSchedule]:
+    """Run every schedule of ``group`` that is due at ``now`` (and whose name starts with ``prefix``),
+    oldest first, and delete it."""
     scheduler = client("scheduler", region)
     due: list[tuple[datetime, dict[str, Any]]] = []
     pages = scheduler.get_paginator("list_schedules").paginate(GroupName=group)
     for page in pages:
         for summary in page["Schedules"]:
+            if not summary["Name"].startswith(prefix):
+                continue
             schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
             when = validate_at_expression(schedule["ScheduleExpression"])
             if when <= now:

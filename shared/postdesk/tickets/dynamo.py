@@ -142,6 +142,8 @@ class TicketItem(Model):
     survey_comment = UnicodeAttribute(null=True)
     survey_answered_at = UnicodeAttribute(null=True)
     follow_up = UnicodeAttribute(null=True)
+    # The SLA clocks, as JSON (tickets/store.py): read and written whole with the ticket.
+    sla = UnicodeAttribute(null=True)
 
     by_requester = ByRequesterIndex()
     status_waiting = StatusWaitingIndex()

@@ -54,6 +54,26 @@ class AttachmentRef:
 
 
 @dataclass(frozen=True, slots=True)
+class SlaClocks:
+    """The SLA clocks of a ticket's current cycle (``sla/clocks.py`` moves them and derives the due
+    times). A clock run is named by its target and start ("next_response:<iso>"), so warnings and
+    breaches are recorded once per run."""
+
+    cycle_started: datetime
+    # A customer has waited for our next answer since then (None: nobody waits on us).
+    next_response_since: datetime | None = None
+    # The resolution clock runs since then (None: paused while waiting on the customer, or stopped).
+    resolution_since: datetime | None = None
+    # Business seconds the resolution clock ran before ``resolution_since``.
+    resolution_used: float = 0.0
+    first_response_due: datetime | None = None
+    next_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    warned: tuple[str, ...] = ()
+    breached: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     ref: str
     subject: str
@@ -91,6 +111,8 @@ class Ticket:
     survey_answered_at: datetime | None = None
     # Why the ticket needs a follow-up (a bad rating or comment), until an agent clears it.
     follow_up: str | None = None
+    # The service-level clocks (None for quarantined tickets, which promise nothing).
+    sla: SlaClocks | None = None
 
     @property
     def is_open(self) -> bool:

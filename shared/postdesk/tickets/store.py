@@ -4,8 +4,9 @@ guards. Nothing above this module touches DynamoDB; DynamoDB errors become domai
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
@@ -33,6 +34,7 @@ from postdesk.tickets.model import (
     AttachmentRef,
     Direction,
     MessageKind,
+    SlaClocks,
     Status,
     ThreadMessage,
     Ticket,
@@ -410,8 +412,40 @@ def _failed_at(error: TransactWriteError, index: int) -> bool:
     return reason is not None and reason.code == _CONDITION_FAILED
 
 
+def sla_to_json(clocks: SlaClocks) -> str:
+    """The SLA clocks as the ticket item keeps them: one small JSON attribute."""
+    document = {
+        name: to_iso(value)
+        if isinstance(value, datetime)
+        else list(value)
+        if isinstance(value, tuple)
+        else value
+        for name, value in ((f.name, getattr(clocks, f.name)) for f in fields(clocks))
+        if value not in (None, (), 0.0)
+    }
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
+
+
+def sla_from_json(text: str) -> SlaClocks:
+    document: dict[str, Any] = json.loads(text)
+    values: dict[str, Any] = {}
+    for f in fields(SlaClocks):
+        if f.name not in document:
+            continue
+        raw = document[f.name]
+        if f.name in ("warned", "breached"):
+            values[f.name] = tuple(raw)
+        elif f.name == "resolution_used":
+            values[f.name] = float(raw)
+        else:
+            values[f.name] = from_iso(raw)
+    return SlaClocks(**values)
+
+
 def _stored_value(value: Any) -> Any:
     """A domain value as the ticket item stores it."""
+    if isinstance(value, SlaClocks):
+        return sla_to_json(value)
     if isinstance(value, datetime):
         return to_iso(value)
     if isinstance(value, Enum):
@@ -514,6 +548,7 @@ def _item_from_ticket(ticket: Ticket) -> TicketItem:
         survey_comment=ticket.survey_comment or None,
         survey_answered_at=to_iso(ticket.survey_answered_at) if ticket.survey_answered_at else None,
         follow_up=ticket.follow_up,
+        sla=sla_to_json(ticket.sla) if ticket.sla else None,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -550,6 +585,7 @@ def _ticket_from_item(item: TicketItem) -> Ticket:
         survey_comment=item.survey_comment or "",
         survey_answered_at=from_iso(item.survey_answered_at) if item.survey_answered_at else None,
         follow_up=item.follow_up,
+        sla=sla_from_json(item.sla) if item.sla else None,
     )
 
 

@@ -13,14 +13,13 @@ from enum import StrEnum
 
 from postdesk.clock import to_iso
 from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
-from postdesk.mail.compose import OutboundMail, compose, derived_message_id
-from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS
 from postdesk.tickets.model import Ticket, TicketEvent
 from postdesk.tickets.store import TicketUpdate
 from postdesk.triage.sentiment import detect_sentiment
+from postdesk.workflows.notices import notify_queue
 from postdesk.workflows.ports import Ports
 
 MAX_COMMENT_CHARS = 2000
@@ -134,37 +133,14 @@ def _follow_up_reason(rating: int, comment: str, language: str) -> str | None:
 
 
 def notify_team(ticket: Ticket, settings: Settings, ports: Ports) -> None:
-    """Tell the ticket's queue that it needs a follow-up, by mail to the team's address. Without an
-    address configured the flag, the event and the metric are the notice."""
+    """Tell the ticket's queue that it needs a follow-up."""
     ports.metrics.count("FollowUpsFlagged", {"queue": ticket.queue})
-    address = settings.survey.team_address_for(ticket.queue)
-    if not address:
-        logger.warning("follow-up flagged; no team address to tell", extra={"ref": ticket.ref})
-        return
-    console = (
-        f"{settings.survey.public_url}/console#/tickets/{ticket.ref}" if settings.survey.public_url else ""
+    comment = [f'Comment: "{ticket.survey_comment}"'] if ticket.survey_comment else []
+    notify_queue(
+        ticket,
+        f"needs a follow-up: {ticket.follow_up}",
+        comment,
+        f"follow-up:{ticket.survey_cycle}",
+        settings,
+        ports,
     )
-    comment = f'\nComment: "{ticket.survey_comment}"\n' if ticket.survey_comment else ""
-    text = (
-        f"Ticket {ticket.ref} ({ticket.subject}) needs a follow-up: {ticket.follow_up}.\n"
-        f"Queue: {ticket.queue}. Customer: {ticket.requester_name or ticket.requester_email}.\n"
-        f"{comment}\n{console}\n"
-    )
-    outbound = OutboundMail(
-        sender=Address(settings.support_name, settings.support_address),
-        to=(Address("", address),),
-        subject=f"[#{ticket.ref}] Needs a follow-up: {ticket.follow_up}",
-        text=text,
-        html=None,
-        message_id=derived_message_id(
-            "follow-up", f"{ticket.ref}:{ticket.survey_cycle}", settings.support_domain
-        ),
-        date=ports.clock(),
-        auto_submitted="auto-generated",
-    )
-    try:
-        ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
-    except Exception:
-        # The flag and its event are written: the console's follow-up view still shows the ticket.
-        logger.exception("follow-up notice not sent", extra={"ref": ticket.ref})
-        ports.metrics.count("FollowUpNoticesFailed")

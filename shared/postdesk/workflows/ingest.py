@@ -28,6 +28,7 @@ from postdesk.mail.quotes import visible_reply
 from postdesk.observability import logger, mask_address
 from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
+from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.model import (
     DONE_STATUSES,
     AttachmentRef,
@@ -53,7 +54,9 @@ from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.feedback import AnswerSource, record_rating
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.survey import after_status_change, survey_answered
+from postdesk.workflows.sla import new_ticket_clocks, with_clocks
+from postdesk.workflows.survey import survey_answered
+from postdesk.workflows.timers import after_change
 
 # Tries at writing a customer's message over an agent's concurrent changes to the same ticket.
 CONCURRENT_UPDATE_ATTEMPTS = 5
@@ -150,7 +153,9 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
     understanding: Understanding | None = None
     if new_ticket:
         understanding = _understand(message, delivery, settings, ports)
-        ticket = _new_ticket(ref, message, delivery, screening, understanding, settings)
+        ticket = new_ticket_clocks(
+            _new_ticket(ref, message, delivery, screening, understanding, settings), settings
+        )
         first = _stored_message(
             ref,
             message,
@@ -166,6 +171,8 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         if created:
             ports.metrics.count("TicketsCreated")
             logger.info("ticket created", extra={"ref": ref, "quarantine": ticket.quarantine})
+        # Also on a retry: the crash may have come between the ticket and its timer.
+        after_change(None, ticket, settings, ports)
     else:
         created = False
         existing = ports.store.get_ticket(ref)
@@ -455,11 +462,14 @@ def _write_arrival(
                     **{"from": ticket.status.value, "to": outcome.status.value, "cycle": str(outcome.cycle)},
                 )
             )
+    if not (screening.automatic or screening.quarantined):
+        event = ClockEvent.EDIT if survey_rating else ClockEvent.CUSTOMER_MESSAGE
+        changes = with_clocks(ticket, changes, event, delivery.received_at, settings)
     update = TicketUpdate(ticket, changes)
     appended = ports.store.append_message(stored, events, update)
     if appended:
         logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
-        after_status_change(ticket, update.after(), settings, ports)
+        after_change(ticket, update.after(), settings, ports)
 
 
 def _record_suppressed_ack(

@@ -25,6 +25,7 @@ from postdesk.rendering import render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html
 from postdesk.replies.variables import ReplyVariables, render_reply
 from postdesk.settings import Settings
+from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.model import (
     DONE_STATUSES,
     Direction,
@@ -37,7 +38,8 @@ from postdesk.tickets.model import (
 from postdesk.tickets.states import status_fields
 from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.survey import after_status_change
+from postdesk.workflows.sla import with_clocks
+from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
 # Tries at recording a sent reply over agents' concurrent changes to the ticket.
@@ -218,7 +220,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     # apply the reply's changes over theirs).
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         changes, events = _after_reply(ticket, request, now)
-        update = TicketUpdate(ticket, changes)
+        update = TicketUpdate(ticket, with_clocks(ticket, changes, ClockEvent.AGENT_REPLY, now, settings))
         try:
             ports.store.finish_guard(
                 guard_key,
@@ -236,7 +238,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
                 raise
             ticket = current
     ports.store.index_message_ids(ticket.ref, [ses_header_id, message_id, thread_id], Direction.OUTBOUND)
-    after_status_change(ticket, update.after(), settings, ports)
+    after_change(ticket, update.after(), settings, ports)
     ports.metrics.count("AgentReplies")
     logger.info("agent reply sent", extra={"ref": ticket.ref})
     return sent

@@ -62,12 +62,12 @@ def after_status_change(before: Ticket, after: Ticket, settings: Settings, ports
 def schedule_survey(ticket: Ticket, settings: Settings, ports: Ports) -> None:
     """Make the one-time schedule that sends this cycle's survey. The ticket change that resolved it is
     already written, so a failure here is recorded (event, metric, error log), not raised."""
-    survey = settings.survey
+    survey, scheduling = settings.survey, settings.scheduling
     name = schedule_name(ticket.ref, ticket.cycle)
     resolved_at = ticket.resolved_at or ports.clock()
     send_at = resolved_at + timedelta(hours=survey.delay_for(ticket.queue))
     event_id = f"survey:{ticket.cycle}:scheduled"
-    if not (survey.target_arn and survey.role_arn and survey.public_url):
+    if not (scheduling.survey_function_arn and scheduling.role_arn and survey.public_url):
         logger.error("survey not scheduled: the survey target, role or public URL is not configured")
         ports.metrics.count("SurveysNotScheduled", {"reason": "not_configured"})
         _record(
@@ -79,9 +79,9 @@ def schedule_survey(ticket: Ticket, settings: Settings, ports: Ports) -> None:
             OneTimeSchedule(
                 name=name,
                 at=send_at,
-                target_arn=survey.target_arn,
-                role_arn=survey.role_arn,
-                dead_letter_arn=survey.dead_letter_arn,
+                target_arn=scheduling.survey_function_arn,
+                role_arn=scheduling.role_arn,
+                dead_letter_arn=scheduling.dead_letter_arn,
                 payload={"ref": ticket.ref, "cycle": ticket.cycle},
             )
         )

@@ -16,6 +16,7 @@ from typing import Any
 from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
 from postdesk.mail.compose import is_header_safe
 from postdesk.settings import Settings
+from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.model import (
     PRIORITIES,
     Direction,
@@ -30,7 +31,8 @@ from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.reply import DuplicateRequest
-from postdesk.workflows.survey import after_status_change
+from postdesk.workflows.sla import with_clocks
+from postdesk.workflows.timers import after_change
 
 MAX_NOTE_CHARS = 100_000
 MAX_SUBJECT_CHARS = 998
@@ -150,11 +152,11 @@ def edit_ticket(
     if not changes:
         return EditResult(ticket)
     changes["updated_at"] = now
-    update = TicketUpdate(ticket, changes)
+    update = TicketUpdate(ticket, with_clocks(ticket, changes, ClockEvent.EDIT, now, settings))
     ports.store.update_ticket(update, events)
     ports.metrics.count("TicketEdits")
     after = replace(update.after(), version=ticket.version + 1)
-    after_status_change(ticket, after, settings, ports)
+    after_change(ticket, after, settings, ports)
     return EditResult(
         after,
         tuple(name for name in changes if name not in ("updated_at", "waiting_since", "cycle")),

@@ -1,0 +1,260 @@
+"""SLA timers: every ticket change moves its clocks (in the same write), and one one-time Scheduler
+schedule per ticket, ``sla-<ref>``, waits for the next warning or breach; it is moved when the due
+time moves and deleted when no clock runs. When it fires, the ``sla`` function reads the ticket again
+and acts only if that very warning or breach is still the next one and due: a stale timer does nothing.
+
+On a warning: an event, a metric and a notice to the queue. On a breach: the ticket is flagged (the
+breached run is kept on its clocks), an event, a metric, a notice, and the policy's escalation
+(priority one step up, a new assignee).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from postdesk.aws.scheduler import OneTimeSchedule
+from postdesk.clock import from_iso, to_iso
+from postdesk.errors import ConcurrentUpdate
+from postdesk.observability import logger
+from postdesk.settings import Settings
+from postdesk.sla.clocks import (
+    FIRING_TOLERANCE,
+    ClockEvent,
+    Timer,
+    TimerKind,
+    advance_clocks,
+    next_timer,
+    start_clocks,
+    with_due_times,
+)
+from postdesk.sla.policy import SlaPolicy, Target, load_policy
+from postdesk.tickets.model import PRIORITIES, Ticket, TicketEvent
+from postdesk.tickets.store import TicketUpdate
+from postdesk.workflows.notices import notify_queue
+from postdesk.workflows.ports import Ports
+
+WRITE_ATTEMPTS = 5
+# Scheduler refuses nothing in the past, but a timer due now is given a minute to be made.
+MINIMUM_LEAD = timedelta(minutes=1)
+
+
+def policy_of(settings: Settings) -> SlaPolicy:
+    return load_policy(settings.sla_policy_path)
+
+
+def new_ticket_clocks(ticket: Ticket, settings: Settings) -> Ticket:
+    """``ticket`` (new) with its clocks started."""
+    return replace(ticket, sla=start_clocks(ticket, policy_of(settings)))
+
+
+def with_clocks(
+    ticket: Ticket, changes: dict[str, object], event: ClockEvent, now: datetime, settings: Settings
+) -> dict[str, object]:
+    """``changes`` to ``ticket`` and the move of its clocks that they and ``event`` make."""
+    after = replace(ticket, **changes)  # type: ignore[arg-type]
+    clocks = advance_clocks(ticket, after, event, now, policy_of(settings))
+    if clocks == ticket.sla:
+        return changes
+    return {**changes, "sla": clocks}
+
+
+def timer_name(ref: str) -> str:
+    return f"sla-{ref}"
+
+
+def sync_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
+    """Make the ticket's schedule wait for its next timer, after a change was written: moved when the
+    timer moved, deleted when there is none. A failure is logged and counted, not raised (the change
+    is written; the next change or a fired timer puts the schedule right)."""
+    policy = policy_of(settings)
+    wanted = next_timer(after, policy)
+    if before is not None and wanted == next_timer(before, policy):
+        return
+    name = timer_name(after.ref)
+    scheduling = settings.scheduling
+    try:
+        if wanted is None:
+            ports.scheduler.delete(name)
+            return
+        if not (scheduling.sla_function_arn and scheduling.role_arn):
+            logger.error("SLA timer not scheduled: the SLA function or the scheduler role is not configured")
+            ports.metrics.count("SlaTimersNotScheduled", {"reason": "not_configured"})
+            return
+        ports.scheduler.put(
+            OneTimeSchedule(
+                name=name,
+                at=max(wanted.at, ports.clock() + MINIMUM_LEAD),
+                target_arn=scheduling.sla_function_arn,
+                role_arn=scheduling.role_arn,
+                dead_letter_arn=scheduling.dead_letter_arn,
+                payload=timer_payload(after.ref, wanted),
+            )
+        )
+    except Exception:
+        logger.exception("SLA timer not scheduled", extra={"ref": after.ref})
+        ports.metrics.count("SlaTimersNotScheduled", {"reason": "scheduler_error"})
+
+
+def timer_payload(ref: str, timer: Timer) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "kind": timer.kind.value,
+        "target": timer.target.value,
+        "run": timer.run,
+        "at": to_iso(timer.at),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRequest:
+    """What a fired SLA schedule carries."""
+
+    ref: str
+    kind: TimerKind
+    target: Target
+    run: str
+    at: datetime
+
+
+def timer_request(event: Any) -> TimerRequest | None:
+    """The timer a fired schedule names; None for anything else."""
+    if not isinstance(event, dict):
+        return None
+    try:
+        return TimerRequest(
+            ref=str(event["ref"]),
+            kind=TimerKind(event["kind"]),
+            target=Target(event["target"]),
+            run=str(event["run"]),
+            at=from_iso(str(event["at"])),
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+class TimerOutcome(StrEnum):
+    WARNED = "warned"
+    BREACHED = "breached"
+    STALE = "stale"
+    NO_TICKET = "no_ticket"
+
+
+def fire_timer(request: TimerRequest, settings: Settings, ports: Ports) -> TimerOutcome:
+    """Act on the warning or breach ``request`` names if it is still the ticket's next timer and due."""
+    applied = _apply(request, settings, ports)
+    if isinstance(applied, TimerOutcome):
+        return applied
+    before, after, timer = applied
+    breach = timer.kind is TimerKind.BREACH
+    ports.metrics.count("SlaBreaches" if breach else "SlaWarnings", {"target": timer.target.value})
+    what = timer.target.value.replace("_", " ")
+    due = to_iso(_due(before, timer.target) or timer.at)
+    headline = f"{what} target broken (due {due})" if breach else f"{what} due soon ({due})"
+    escalated = [
+        f"Escalated: {name} {ticket_value(before, name)} -> {ticket_value(after, name)}."
+        for name in ("priority", "assignee")
+        if getattr(before, name) != getattr(after, name)
+    ]
+    notify_queue(after, headline, escalated, f"sla:{timer.kind.value}:{timer.run}", settings, ports)
+    logger.info(
+        "SLA timer fired", extra={"ref": after.ref, "kind": timer.kind.value, "target": timer.target.value}
+    )
+    sync_timer(None, after, settings, ports)
+    return TimerOutcome.BREACHED if breach else TimerOutcome.WARNED
+
+
+def _apply(
+    request: TimerRequest, settings: Settings, ports: Ports
+) -> tuple[Ticket, Ticket, Timer] | TimerOutcome:
+    """Write the warning or breach over the version of the ticket read (again on a concurrent change)."""
+    policy = policy_of(settings)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        ticket = ports.store.get_ticket(request.ref)
+        if ticket is None:
+            return TimerOutcome.NO_TICKET
+        timer = next_timer(ticket, policy)
+        if (
+            timer is None
+            or (timer.kind, timer.run) != (request.kind, request.run)
+            or timer.at > ports.clock() + FIRING_TOLERANCE
+        ):
+            # The ticket moved on (answered, paused, re-prioritised): make sure its schedule waits for
+            # what is next now, and do nothing else.
+            sync_timer(None, ticket, settings, ports)
+            logger.info("SLA timer stale", extra={"ref": ticket.ref, "kind": request.kind.value})
+            return TimerOutcome.STALE
+        changes, events = _consequences(ticket, timer, policy)
+        update = TicketUpdate(ticket, changes)
+        try:
+            ports.store.update_ticket(update, events)
+        except ConcurrentUpdate:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            continue
+        return ticket, update.after(), timer
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def ticket_value(ticket: Ticket, name: str) -> str:
+    return str(getattr(ticket, name) or "nobody")
+
+
+def _due(ticket: Ticket, target: Target) -> datetime | None:
+    if ticket.sla is None:
+        return None
+    due: datetime | None = getattr(ticket.sla, f"{target.value}_due")
+    return due
+
+
+def _consequences(
+    ticket: Ticket, timer: Timer, policy: SlaPolicy
+) -> tuple[dict[str, object], list[TicketEvent]]:
+    assert ticket.sla is not None
+    clocks = ticket.sla
+    detail = {"target": timer.target.value, "due": to_iso(_due(ticket, timer.target) or timer.at)}
+    if timer.kind is TimerKind.WARNING:
+        clocks = replace(clocks, warned=(*clocks.warned, timer.run))
+        kind = "sla_warning"
+        changes: dict[str, object] = {}
+    else:
+        clocks = replace(clocks, breached=(*clocks.breached, timer.run))
+        kind = "sla_breached"
+        changes = _escalation(ticket, policy)
+    after = replace(ticket, **changes)  # type: ignore[arg-type]
+    changes["sla"] = with_due_times(clocks, after, policy)
+    events = [
+        TicketEvent(
+            ref=ticket.ref,
+            at=timer.at,
+            kind=kind,
+            event_id=f"sla:{timer.kind.value}:{timer.run}",
+            actor="sla",
+            detail=detail,
+        )
+    ]
+    for name, value in changes.items():
+        if name == "sla":
+            continue
+        events.append(
+            TicketEvent(
+                ref=ticket.ref,
+                at=timer.at,
+                kind="escalated",
+                event_id=f"sla:escalated:{name}:{timer.run}",
+                actor="sla",
+                detail={"field": name, "from": ticket_value(ticket, name), "to": str(value or "nobody")},
+            )
+        )
+    return changes, events
+
+
+def _escalation(ticket: Ticket, policy: SlaPolicy) -> dict[str, object]:
+    changes: dict[str, object] = {}
+    if policy.raise_priority and ticket.priority in PRIORITIES and ticket.priority != PRIORITIES[-1]:
+        changes["priority"] = PRIORITIES[PRIORITIES.index(ticket.priority) + 1]
+    if policy.reassign_to and policy.reassign_to != ticket.assignee:
+        changes["assignee"] = policy.reassign_to
+    return changes

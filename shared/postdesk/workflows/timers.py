@@ -1,0 +1,17 @@
+"""What follows a written ticket change in time: the survey a resolution schedules (or a reopen
+cancels), and the SLA timer that waits for the next warning or breach."""
+
+from __future__ import annotations
+
+from postdesk.settings import Settings
+from postdesk.tickets.model import Ticket
+from postdesk.workflows.ports import Ports
+from postdesk.workflows.sla import sync_timer
+from postdesk.workflows.survey import after_status_change
+
+
+def after_change(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
+    """Called once the change from ``before`` (None: a new ticket) to ``after`` is written."""
+    if before is not None:
+        after_status_change(before, after, settings, ports)
+    sync_timer(before, after, settings, ports)
