@@ -29,6 +29,7 @@ from postdesk.observability import logger, mask_address
 from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
+from postdesk.sla.promise import promise_sentence
 from postdesk.tickets.model import (
     DONE_STATUSES,
     AttachmentRef,
@@ -54,7 +55,7 @@ from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.feedback import AnswerSource, record_rating
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.sla import new_ticket_clocks, with_clocks
+from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks
 from postdesk.workflows.survey import survey_answered
 from postdesk.workflows.timers import after_change
 
@@ -546,9 +547,7 @@ def _acknowledge(
             "empathy": understanding.triage.sentiment.label in EMPATHY_SENTIMENTS,
             "articles": [{"title": s.article.title, "url": s.article.url} for s in understanding.suggestions],
             "category_line": rules.acknowledgement_line(ticket.category, language) or "",
-            # When a person will answer comes with the SLA policies; until then the templates say
-            # that a person will answer, without a time.
-            "promise": "",
+            "promise": promise_sentence(ticket, now, policy_of(settings), language),
         },
         fallback=settings.default_language,
     )
