@@ -5,7 +5,7 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from postdesk import handlers
-from postdesk.api import console, directory, saved_replies, survey, tickets
+from postdesk.api import console, directory, metrics, saved_replies, survey, tickets
 from postdesk.api.routing import Route, serve
 
 # Chalice would take over the "postdesk" logger (its own handler, level ERROR); the desk logs through
@@ -97,6 +97,11 @@ def update_saved_reply(id: str) -> Response:
 @app.route("/saved-replies/{id}", methods=["DELETE"])
 def delete_saved_reply(id: str) -> Response:
     return _serve(saved_replies.delete_saved_reply)
+
+
+@app.route("/metrics", methods=["GET"])
+def get_metrics() -> Response:
+    return _serve(metrics.get_metrics)
 
 
 @app.route("/kb", methods=["GET"])

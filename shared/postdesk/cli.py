@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     from postdesk.devtools.agents_cli import add_agents_parser
 
     add_agents_parser(commands)
+    from postdesk.devtools.report_cli import add_report_parser
+
+    add_report_parser(commands)
     return parser
 
 
@@ -42,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from postdesk.settings import Settings
 
         return run_agents(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
+    if arguments.command == "report":
+        from postdesk.clock import utc_now
+        from postdesk.devtools.report_cli import run_report
+        from postdesk.settings import Settings
+
+        return run_report(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
     return 2
 
 

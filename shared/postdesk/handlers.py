@@ -23,14 +23,14 @@ from postdesk.tickets.store import TicketStore
 from postdesk.triage.screening import ReceiptVerdicts
 from postdesk.workflows.ingest import InboundDelivery, ingest
 from postdesk.workflows.ports import MetricsRecorder, Ports
-from postdesk.workflows.sla import fire_timer, timer_request
+from postdesk.workflows.sla import fire_timer, policy_of, timer_request
 from postdesk.workflows.survey import SurveyRequest, send_survey
 
 
 def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_now) -> Ports:
     """The workflows' ports on the AWS services of ``settings`` (or the moto standing in for them)."""
     return Ports(
-        store=TicketStore(settings.tables, settings.region),
+        store=TicketStore(settings.tables, settings.region, policy_of(settings).calendar.timezone),
         blobs=S3BlobStore(settings.mail_bucket, settings.region),
         mailer=SesMailer(settings.region),
         signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),

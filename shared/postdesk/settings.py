@@ -20,6 +20,7 @@ class TableNames:
     guards: str
     agents: str
     saved_replies: str
+    stats: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ class Settings:
                 guards=required("POSTDESK_GUARDS_TABLE"),
                 agents=required("POSTDESK_AGENTS_TABLE"),
                 saved_replies=required("POSTDESK_SAVED_REPLIES_TABLE"),
+                stats=required("POSTDESK_STATS_TABLE"),
             ),
             mail_bucket=required("POSTDESK_MAIL_BUCKET"),
             raw_mail_prefix=env.get("POSTDESK_RAW_MAIL_PREFIX", "inbound/"),

@@ -209,6 +209,8 @@ def test_status_changes_follow_the_state_machine(desk: Desk, client: Client, tok
     assert kinds == [
         ("status_changed", "on-hold", "sam@example.com"),
         ("status_changed", "resolved", "sam@example.com"),
+        # The resolution clock stopped (how long it took, whether in time: the desk's numbers).
+        ("resolved", None, "sam@example.com"),
         ("status_changed", "closed", "sam@example.com"),
         ("reopened", "open", "sam@example.com"),
     ]

@@ -20,6 +20,7 @@ from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound
 from postdesk.replies.variables import InvalidReplyTemplate
 from postdesk.workflows.feedback import InvalidAnswer
 from postdesk.workflows.reply import DuplicateRequest, EmptyReply, ReplyTooLarge
+from postdesk.workflows.report import InvalidSpan
 from postdesk.workflows.ticket_work import InvalidEdit
 
 MAX_BODY_BYTES = 256 * 1024
@@ -47,6 +48,14 @@ class ApiRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def only_query(self, allowed: frozenset[str]) -> None:
+        """BadRequest when the query has parameters other than ``allowed``."""
+        unknown = sorted(set(self.query) - allowed)
+        if unknown:
+            raise BadRequest(
+                f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed)) or 'none'}"
+            )
 
     def json_body(self, allowed: frozenset[str], required: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The body as a JSON object holding only ``allowed`` keys and every ``required`` one."""
@@ -104,6 +113,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (InvalidSavedReply, 400),
     (InvalidReplyTemplate, 400),
     (BadRequest, 400),
+    (InvalidSpan, 400),
 )
 _MESSAGES: dict[type[Exception], str] = {
     Unauthenticated: "Sign in: send your API token as 'Authorization: Bearer <token>'.",

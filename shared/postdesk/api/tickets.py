@@ -179,11 +179,7 @@ def _request_id(request: ApiRequest) -> str:
 def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """A page of tickets: open work, oldest waiting first, unless filters and ``sort`` say otherwise."""
     agent = authenticated(request, context)
-    unknown = sorted(set(request.query) - LIST_PARAMETERS)
-    if unknown:
-        raise BadRequest(
-            f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(LIST_PARAMETERS))}"
-        )
+    request.only_query(LIST_PARAMETERS)
     wanted = _ticket_filter(request.query, agent)
     limit = _page_size(request.query.get("limit"))
     key = context.ports.signing_key()

@@ -24,6 +24,7 @@ TABLE_RESOURCES = {
     "GuardsTable": "guards",
     "AgentsTable": "agents",
     "SavedRepliesTable": "saved_replies",
+    "StatsTable": "stats",
 }
 
 
@@ -149,6 +150,7 @@ def provision(
         "POSTDESK_GUARDS_TABLE": tables.guards,
         "POSTDESK_AGENTS_TABLE": tables.agents,
         "POSTDESK_SAVED_REPLIES_TABLE": tables.saved_replies,
+        "POSTDESK_STATS_TABLE": tables.stats,
         "POSTDESK_MAIL_BUCKET": bucket,
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,

@@ -226,12 +226,26 @@ class GuardItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class StatItem(Model):
+    """One figure of one day (``tickets/stats.py``): a count, and the durations measured (seconds)."""
+
+    class Meta:
+        table_name = "unbound-stats"
+
+    day = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    total = NumberAttribute(default=0)
+    # Untyped: PynamoDB stores each number as N.
+    values = ListAttribute[float](null=True)
+
+
 _MODELS: tuple[tuple[type[Model], str], ...] = (
     (TicketItem, "tickets"),
     (LogItem, "ticket_log"),
     (MessageIndexItem, "message_index"),
     (CounterItem, "counters"),
     (GuardItem, "guards"),
+    (StatItem, "stats"),
 )
 
 

@@ -7,9 +7,10 @@ import heapq
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
@@ -26,6 +27,7 @@ from postdesk.tickets.dynamo import (
     GuardItem,
     LogItem,
     MessageIndexItem,
+    StatItem,
     TicketItem,
     bind_tables,
 )
@@ -40,6 +42,7 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
+from postdesk.tickets.stats import figures, stat_deltas
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 # Guards outlive every retry SES and Lambda can make (hours) by a wide margin.
@@ -89,12 +92,33 @@ class TicketPage:
 
 
 _PARTITION_DONE = "done"
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigure:
+    total: int
+    values: list[float]
 
 
 class TicketStore:
-    def __init__(self, tables: TableNames, region: str) -> None:
+    def __init__(self, tables: TableNames, region: str, stats_zone: str = "UTC") -> None:
         bind_tables(tables, region)
         self._region = region
+        # The desk's local days, which the per-day figures count in.
+        self._stats_zone = ZoneInfo(stats_zone)
+
+    def _add_figures(self, transaction: TransactWrite, events: Sequence[TicketEvent]) -> None:
+        """Add the events' figures to their days, in the transaction that writes the events (after
+        every other update, so the positions the callers read failures at stay as they are)."""
+        for (day, key), delta in stat_deltas(events, self._stats_zone).items():
+            actions: list[Action] = []
+            if delta.count:
+                actions.append(StatItem.total.add(delta.count))
+            if delta.values:
+                actions.append(StatItem.values.set((StatItem.values | []).append(delta.values)))
+            if actions:
+                transaction.update(StatItem(day=day, key=key), actions=actions)
 
     def _transaction(self, token: str | None = None) -> TransactWrite:
         # A client request token makes DynamoDB itself treat a retried transaction as done (10 min).
@@ -122,6 +146,7 @@ class TicketStore:
                 transaction.save(_item_from_message(first_message), condition=LogItem.sk.does_not_exist())
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                self._add_figures(transaction, events)
         except TransactWriteError as error:
             if _failed_conditions(error):
                 return False
@@ -147,6 +172,7 @@ class TicketStore:
                     )
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                self._add_figures(transaction, events)
         except TransactWriteError as error:
             if _failed_at(error, 0):
                 return False
@@ -171,6 +197,7 @@ class TicketStore:
                 )
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                self._add_figures(transaction, events)
         except TransactWriteError as error:
             if any(_failed_at(error, index) for index in range(len(events))):
                 return False
@@ -252,6 +279,16 @@ class TicketStore:
 
     def record_event(self, event: TicketEvent) -> bool:
         """Append one event; False when that very event (same cause) is already in the log."""
+        if figures(event):
+            try:
+                with self._transaction() as transaction:
+                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                    self._add_figures(transaction, [event])
+            except TransactWriteError as error:
+                if _failed_at(error, 0):
+                    return False
+                raise
+            return True
         try:
             _item_from_event(event).save(condition=LogItem.sk.does_not_exist())
         except PutError as error:
@@ -259,6 +296,39 @@ class TicketStore:
                 return False
             raise
         return True
+
+    # Figures --------------------------------------------------------------------------------------
+
+    def figures_of(self, days: Sequence[date]) -> dict[date, dict[str, DayFigure]]:
+        """The per-day figures of ``days`` (one query per day; days without any are left out)."""
+        found: dict[date, dict[str, DayFigure]] = {}
+        for day in days:
+            items = list(StatItem.query(day.isoformat(), consistent_read=True))
+            if items:
+                found[day] = {
+                    item.key: DayFigure(int(item.total or 0), [float(v) for v in item.values or []])
+                    for item in items
+                }
+        return found
+
+    def counts_of(self, key: str, days: Sequence[date]) -> dict[date, int]:
+        """The count of one figure on each of ``days`` (0 where there is none), in one batch read."""
+        counts = dict.fromkeys(days, 0)
+        for item in StatItem.batch_get([(day.isoformat(), key) for day in days], consistent_read=True):
+            counts[date.fromisoformat(item.day)] = int(item.total or 0)
+        return counts
+
+    def count_waiting(self, status: Status, since: datetime | None, before: datetime | None) -> int:
+        """How many tickets of ``status`` have waited since a moment in [since, before) (a count
+        over the status index: no ticket is read)."""
+        condition: Condition | None = None
+        if since is not None and before is not None:
+            condition = TicketItem.waiting_since.between(to_iso(since), to_iso(before - _JUST_BEFORE))
+        elif since is not None:
+            condition = TicketItem.waiting_since >= to_iso(since)
+        elif before is not None:
+            condition = TicketItem.waiting_since < to_iso(before)
+        return int(TicketItem.status_waiting.count(status.value, range_key_condition=condition))
 
     # Message-ID index ----------------------------------------------------------------------------
 
@@ -370,6 +440,7 @@ class TicketStore:
                     transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
                 for event in events:
                     transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                self._add_figures(transaction, events)
         except TransactWriteError as error:
             puts = len(messages) + len(events)
             if _failed_at(error, puts):

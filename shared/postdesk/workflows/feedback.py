@@ -8,6 +8,7 @@ as a change, not a second response.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -86,7 +87,10 @@ def _write_answer(
     previous = None if first else ticket.survey_rating
     if not first and previous == rating and ticket.survey_comment == comment:
         return RatingOutcome(ticket, first_answer=False, previous_rating=previous, follow_up_flagged=False)
-    answer_id = f"{source.value}:{cycle}:{to_iso(now)}"
+    # Two different answers in the same instant are two entries of the log.
+    answer_id = (
+        f"{source.value}:{cycle}:{to_iso(now)}:{rating}:{hashlib.sha256(comment.encode()).hexdigest()[:8]}"
+    )
     changes: dict[str, object] = {
         "survey_rating": rating,
         "survey_cycle": cycle,

@@ -55,6 +55,7 @@ from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.feedback import AnswerSource, record_rating
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.report import surge_began
 from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks
 from postdesk.workflows.survey import survey_answered
 from postdesk.workflows.timers import after_change
@@ -167,11 +168,13 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
             ports,
             understanding.visible.text_with_forward,
         )
-        events = _arrival_events(ref, delivery, screening, match, created=True)
+        events = _arrival_events(ref, delivery, screening, match, created=ticket)
         created = ports.store.create_ticket(ticket, first, events)
         if created:
             ports.metrics.count("TicketsCreated")
             logger.info("ticket created", extra={"ref": ref, "quarantine": ticket.quarantine})
+            if ticket.quarantine is None:
+                _announce_surge(ticket, settings, ports)
         # Also on a retry: the crash may have come between the ticket and its timer.
         after_change(None, ticket, settings, ports)
     else:
@@ -192,6 +195,24 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         )
     ack, reason = _acknowledge(ticket, message, delivery, understanding, settings, ports, key)
     return IngestResult(ref, created, new_ticket, screening, match.matched_by, ack, reason)
+
+
+def _announce_surge(ticket: Ticket, settings: Settings, ports: Ports) -> None:
+    """A metric and a warning when this ticket starts a surge of its category today (the report
+    lists surges too). Never fails the delivery: the ticket is written."""
+    try:
+        surge = surge_began(
+            ports.store, ticket.category, ticket.created_at, policy_of(settings).calendar.timezone
+        )
+    except Exception:
+        logger.exception("surge check failed", extra={"ref": ticket.ref})
+        return
+    if surge is not None:
+        ports.metrics.count("CategorySurges", {"category": surge.category})
+        logger.warning(
+            "category surge",
+            extra={"category": surge.category, "today": surge.today, "threshold": surge.threshold},
+        )
 
 
 def _claim_delivery(delivery: InboundDelivery, match: ThreadMatch, ports: Ports) -> tuple[str, bool]:
@@ -363,11 +384,24 @@ def _event(ref: str, delivery: InboundDelivery, kind: str, **detail: str) -> Tic
 
 
 def _arrival_events(
-    ref: str, delivery: InboundDelivery, screening: Screening, match: ThreadMatch, *, created: bool
+    ref: str, delivery: InboundDelivery, screening: Screening, match: ThreadMatch, *, created: Ticket | None
 ) -> list[TicketEvent]:
+    """The events of an arrival; ``created`` is the ticket it makes, if any (its event carries what
+    the desk's figures count: category, language, queue)."""
     events = []
-    if created:
-        events.append(_event(ref, delivery, "ticket_created", channel="email"))
+    if created is not None:
+        events.append(
+            _event(
+                ref,
+                delivery,
+                "ticket_created",
+                channel="email",
+                category=created.category,
+                language=created.language,
+                queue=created.queue,
+                quarantined=str(created.quarantine is not None).lower(),
+            )
+        )
     screened = {"verdict": screening.verdict.value, "reason": screening.reason}
     if match.matched_by:
         screened["matched_by"] = match.matched_by.value
@@ -439,7 +473,7 @@ def _write_arrival(
     settings: Settings,
     ports: Ports,
 ) -> None:
-    events = _arrival_events(ticket.ref, delivery, screening, match, created=False)
+    events = _arrival_events(ticket.ref, delivery, screening, match, created=None)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
     if survey_rating:
         # A rating sent by mail is an answer to the survey, not a new question: no reopen.

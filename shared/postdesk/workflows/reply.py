@@ -36,9 +36,9 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.states import status_fields
-from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
+from postdesk.tickets.store import ClaimResult, message_key
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.sla import with_clocks
+from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
@@ -220,7 +220,10 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     # apply the reply's changes over theirs).
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         changes, events = _after_reply(ticket, request, now)
-        update = TicketUpdate(ticket, with_clocks(ticket, changes, ClockEvent.AGENT_REPLY, now, settings))
+        update, stopped = clocked_update(
+            ticket, changes, ClockEvent.AGENT_REPLY, request.agent_email, now, replied.event_id, settings
+        )
+        events = [*events, *stopped]
         try:
             ports.store.finish_guard(
                 guard_key,

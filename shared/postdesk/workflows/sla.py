@@ -26,12 +26,15 @@ from postdesk.sla.clocks import (
     Timer,
     TimerKind,
     advance_clocks,
+    first_response_met,
+    next_response_met,
     next_timer,
+    resolution_met,
     start_clocks,
     with_due_times,
 )
 from postdesk.sla.policy import SlaPolicy, Target, load_policy
-from postdesk.tickets.model import PRIORITIES, Ticket, TicketEvent
+from postdesk.tickets.model import DONE_STATUSES, PRIORITIES, Status, Ticket, TicketEvent
 from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.notices import notify_queue
 from postdesk.workflows.ports import Ports
@@ -59,6 +62,50 @@ def with_clocks(
     if clocks == ticket.sla:
         return changes
     return {**changes, "sla": clocks}
+
+
+def clocked_update(
+    ticket: Ticket,
+    changes: dict[str, object],
+    event: ClockEvent,
+    actor: str,
+    now: datetime,
+    event_id: str,
+    settings: Settings,
+) -> tuple[TicketUpdate, list[TicketEvent]]:
+    """The update of ``changes`` with the clocks moved, and the events of every clock it stops: the
+    first response (how long it took, whether in time), the next response, the resolution. Their ids
+    derive from ``event_id`` (the cause), so a retried change logs them once."""
+    update = TicketUpdate(ticket, with_clocks(ticket, changes, event, now, settings))
+    after = update.after()
+    policy = policy_of(settings)
+    stopped: list[tuple[str, dict[str, str]]] = []
+    if ticket.first_response_at is None and after.first_response_at is not None:
+        met = first_response_met(ticket, after.first_response_at)
+        seconds = (after.first_response_at - ticket.created_at).total_seconds()
+        stopped.append(("first_response", {"seconds": f"{seconds:.0f}", **_met(met)}))
+    if event is ClockEvent.AGENT_REPLY and ticket.sla is not None and ticket.sla.next_response_since:
+        seconds = (now - ticket.sla.next_response_since).total_seconds()
+        stopped.append(
+            ("next_response", {"seconds": f"{seconds:.0f}", **_met(next_response_met(ticket, now))})
+        )
+    if after.status is Status.RESOLVED and ticket.status not in DONE_STATUSES:
+        started = ticket.sla.cycle_started if ticket.sla else ticket.created_at
+        seconds = (now - started).total_seconds()
+        met = resolution_met(ticket, now, policy)
+        stopped.append(("resolved", {"seconds": f"{seconds:.0f}", "cycle": str(after.cycle), **_met(met)}))
+    # "~" sorts after every character of an id: a clock's stop follows the change that stopped it.
+    events = [
+        TicketEvent(
+            ref=ticket.ref, at=now, kind=kind, event_id=f"{event_id}:~{kind}", actor=actor, detail=detail
+        )
+        for kind, detail in stopped
+    ]
+    return update, events
+
+
+def _met(met: bool | None) -> dict[str, str]:
+    return {} if met is None else {"met": "true" if met else "false"}
 
 
 def timer_name(ref: str) -> str:
@@ -151,7 +198,8 @@ def fire_timer(request: TimerRequest, settings: Settings, ports: Ports) -> Timer
     breach = timer.kind is TimerKind.BREACH
     ports.metrics.count("SlaBreaches" if breach else "SlaWarnings", {"target": timer.target.value})
     what = timer.target.value.replace("_", " ")
-    due = to_iso(_due(before, timer.target) or timer.at)
+    local = (_due(before, timer.target) or timer.at).astimezone(policy_of(settings).calendar.zone())
+    due = f"{local:%a %d %b %H:%M} {local.tzname()}"
     headline = f"{what} target broken (due {due})" if breach else f"{what} due soon ({due})"
     escalated = [
         f"Escalated: {name} {ticket_value(before, name)} -> {ticket_value(after, name)}."

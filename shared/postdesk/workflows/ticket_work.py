@@ -27,11 +27,11 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.states import agent_transition, status_fields
-from postdesk.tickets.store import ClaimResult, TicketUpdate, message_key
+from postdesk.tickets.store import ClaimResult, message_key
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.reply import DuplicateRequest
-from postdesk.workflows.sla import with_clocks
+from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
 
 MAX_NOTE_CHARS = 100_000
@@ -152,8 +152,10 @@ def edit_ticket(
     if not changes:
         return EditResult(ticket)
     changes["updated_at"] = now
-    update = TicketUpdate(ticket, with_clocks(ticket, changes, ClockEvent.EDIT, now, settings))
-    ports.store.update_ticket(update, events)
+    update, stopped = clocked_update(
+        ticket, changes, ClockEvent.EDIT, edit.actor, now, f"edit:{edit.request_id}", settings
+    )
+    ports.store.update_ticket(update, [*events, *stopped])
     ports.metrics.count("TicketEdits")
     after = replace(update.after(), version=ticket.version + 1)
     after_change(ticket, after, settings, ports)

@@ -1,0 +1,45 @@
+"""`postdesk report --since 7d [--json]`: the desk's figures, as text or JSON (the same as GET /metrics)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TextIO
+
+from postdesk.settings import Settings
+from postdesk.tickets.store import TicketStore
+from postdesk.workflows.report import InvalidSpan, build_report, format_report, parse_since
+from postdesk.workflows.sla import policy_of
+
+
+def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = subparsers.add_parser(
+        "report", help="how the desk is doing: volume, response times, SLA attainment, satisfaction"
+    )
+    report.add_argument(
+        "--since", default="7d", help='days back, today included ("7d"), or a date (default 7d)'
+    )
+    report.add_argument("--json", action="store_true", help="the report as JSON")
+
+
+def run_report(argv: Sequence[str], settings: Settings, out: TextIO, now: Callable[[], datetime]) -> int:
+    """Print the report; 1 with a message for a span that is not one."""
+    parser = argparse.ArgumentParser(prog="postdesk report")
+    parser.add_argument("--since", default="7d")
+    parser.add_argument("--json", action="store_true")
+    arguments = parser.parse_args(list(argv))
+    calendar = policy_of(settings).calendar
+    moment = now()
+    try:
+        since = parse_since(arguments.since, moment.astimezone(calendar.zone()).date())
+    except InvalidSpan as error:
+        out.write(f"postdesk report: {error}\n")
+        return 1
+    store = TicketStore(settings.tables, settings.region, calendar.timezone)
+    report = build_report(store, moment, since, calendar.timezone)
+    out.write(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n" if arguments.json else format_report(report)
+    )
+    return 0

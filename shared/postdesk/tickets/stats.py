@@ -1,0 +1,107 @@
+"""Per-day figures of the desk, folded from the events of the ticket log. Pure.
+
+The store adds each event's figures to its day in the same transaction that writes the event, so
+the figures are always exactly the fold of the log: an event written once is counted once, a retry
+that finds its event written counts nothing. Days are the desk's local days (its calendar's zone).
+
+Keys (``<figure>`` or ``<figure>:<dimension>:<value>``):
+
+- ``created``, ``created:category:<c>``, ``created:language:<l>``, ``created:queue:<q>`` (quarantined
+  tickets are not volume);
+- ``first_response`` (durations: seconds from creation to the first human reply), ``resolution``
+  (seconds from the start of the cycle to its resolution), ``resolved``, ``reopened``;
+- ``sla:<target>:met``, ``sla:<target>:missed`` when a clock stops, ``sla:breached:<target>`` when a
+  breach is recorded;
+- ``survey:sent``, ``survey:answered``, ``survey:satisfied`` (the latest rating is 4 or 5);
+- ``agent:<email>:replies``, ``agent:<email>:resolutions``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from postdesk.tickets.model import TicketEvent
+
+SATISFIED_AT_LEAST = 4
+
+
+@dataclass(slots=True)
+class Delta:
+    count: int = 0
+    values: list[float] = field(default_factory=list)
+
+
+def _day(event: TicketEvent, zone: ZoneInfo) -> date:
+    return event.at.astimezone(zone).date()
+
+
+def _is_agent(actor: str) -> bool:
+    return "@" in actor
+
+
+def _satisfied(rating: str | None) -> bool:
+    return rating is not None and rating.isdigit() and int(rating) >= SATISFIED_AT_LEAST
+
+
+def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
+    """The (key, count, duration) figures one event adds to its day."""
+    detail = event.detail
+    kind = event.kind
+    if kind == "ticket_created":
+        if detail.get("quarantined") == "true":
+            return []
+        return [
+            ("created", 1, None),
+            *(
+                (f"created:{name}:{detail[name]}", 1, None)
+                for name in ("category", "language", "queue")
+                if detail.get(name)
+            ),
+        ]
+    if kind in ("first_response", "next_response", "resolved"):
+        target = "resolution" if kind == "resolved" else kind
+        found: list[tuple[str, int, float | None]] = []
+        if detail.get("met") in ("true", "false"):
+            found.append((f"sla:{target}:{'met' if detail['met'] == 'true' else 'missed'}", 1, None))
+        if kind == "first_response":
+            found.append(("first_response", 1, float(detail["seconds"])))
+        if kind == "resolved":
+            found.append(("resolved", 1, None))
+            found.append(("resolution", 0, float(detail["seconds"])))
+            if _is_agent(event.actor):
+                found.append((f"agent:{event.actor}:resolutions", 1, None))
+        return found
+    if kind == "agent_replied" and _is_agent(event.actor):
+        return [(f"agent:{event.actor}:replies", 1, None)]
+    if kind == "reopened":
+        return [("reopened", 1, None)]
+    if kind == "sla_breached":
+        return [(f"sla:breached:{detail.get('target', 'unknown')}", 1, None)]
+    if kind == "survey_sent":
+        return [("survey:sent", 1, None)]
+    if kind == "survey_answered":
+        return [
+            ("survey:answered", 1, None),
+            *([("survey:satisfied", 1, None)] if _satisfied(detail.get("rating")) else []),
+        ]
+    if kind == "survey_rating_changed":
+        change = int(_satisfied(detail.get("rating"))) - int(_satisfied(detail.get("from")))
+        return [("survey:satisfied", change, None)] if change else []
+    return []
+
+
+def stat_deltas(events: Iterable[TicketEvent], zone: ZoneInfo) -> dict[tuple[str, str], Delta]:
+    """What ``events`` add, by (local day, key)."""
+    deltas: dict[tuple[str, str], Delta] = defaultdict(Delta)
+    for event in events:
+        day = _day(event, zone).isoformat()
+        for key, count, value in figures(event):
+            delta = deltas[(day, key)]
+            delta.count += count
+            if value is not None:
+                delta.values.append(value)
+    return dict(deltas)

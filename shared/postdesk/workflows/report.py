@@ -1,0 +1,277 @@
+"""How the desk is doing: volume, response and resolution times, SLA attainment, reopen rate,
+satisfaction, work per agent, backlog by age and category surges, over a span of days.
+
+Read from the per-day figures (``tickets/stats.py``, one query per day) and from counts over the
+status index (the backlog): no report reads or scans the tickets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from postdesk.errors import PostdeskError
+from postdesk.sla.policy import Target
+from postdesk.tickets.model import OPEN_STATUSES, Status
+from postdesk.tickets.store import DayFigure, TicketStore
+
+# A category is surging when today's volume is above the trailing mean plus this many standard
+# deviations (and at least SURGE_MINIMUM: three mails after two quiet weeks are no surge).
+SURGE_WINDOW_DAYS = 14
+SURGE_DEVIATIONS = 3.0
+SURGE_MINIMUM = 5
+BACKLOG_AGES: tuple[tuple[str, timedelta | None], ...] = (
+    ("under_1d", timedelta(days=1)),
+    ("1d_to_3d", timedelta(days=3)),
+    ("3d_to_7d", timedelta(days=7)),
+    ("over_7d", None),
+)
+MAX_DAYS = 366
+_SINCE = re.compile(r"(\d{1,3})d")
+
+
+class InvalidSpan(PostdeskError):
+    """A report span that is not "7d" (days back, today included) or a date."""
+
+
+def parse_since(text: str, today: date) -> date:
+    """``"7d"`` (the last seven days, today included) or ``"2026-11-01"``: the report's first day."""
+    text = text.strip()
+    match = _SINCE.fullmatch(text)
+    if match:
+        days = int(match.group(1))
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidSpan(f"since: 1d to {MAX_DAYS}d, not {text}")
+        return today - timedelta(days=days - 1)
+    try:
+        first = date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidSpan(
+            f'since: a number of days such as "7d", or a date such as "2026-11-01", not {text!r}'
+        ) from error
+    if first > today or (today - first).days >= MAX_DAYS:
+        raise InvalidSpan(f"since: a date in the last {MAX_DAYS} days, not {text}")
+    return first
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The nearest-rank percentile (``share`` 0.5 is the median as the higher middle value)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass(frozen=True, slots=True)
+class Surge:
+    category: str
+    today: int
+    mean: float
+    deviation: float
+    threshold: float
+
+
+def _is_surge(count: int, trailing: Sequence[int]) -> tuple[bool, float, float, float]:
+    mean = statistics.fmean(trailing)
+    deviation = statistics.pstdev(trailing)
+    threshold = mean + SURGE_DEVIATIONS * deviation
+    return count > threshold and count >= SURGE_MINIMUM, mean, deviation, threshold
+
+
+def surge_began(store: TicketStore, category: str, now: datetime, zone: str) -> Surge | None:
+    """The surge of ``category`` if the ticket just counted today is the one that started it (so a
+    surge is announced once a day, not with every ticket after it)."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    days = [today - timedelta(days=back) for back in range(SURGE_WINDOW_DAYS, -1, -1)]
+    counts = store.counts_of(f"created:category:{category}", days)
+    trailing = [counts[day] for day in days[:-1]]
+    count = counts[today]
+    surging, mean, deviation, threshold = _is_surge(count, trailing)
+    if not surging or _is_surge(count - 1, trailing)[0]:
+        return None
+    return Surge(category, count, round(mean, 2), round(deviation, 2), round(threshold, 2))
+
+
+def surges(figures: Mapping[date, Mapping[str, DayFigure]], today: date) -> list[Surge]:
+    """The categories whose volume today is far above their trailing 14-day normal."""
+    prefix = "created:category:"
+    todays = {
+        key[len(prefix) :]: f.total for key, f in figures.get(today, {}).items() if key.startswith(prefix)
+    }
+    found = []
+    for category, count in sorted(todays.items()):
+        trailing = [
+            figures.get(today - timedelta(days=back), {}).get(f"{prefix}{category}", DayFigure(0, [])).total
+            for back in range(1, SURGE_WINDOW_DAYS + 1)
+        ]
+        surging, mean, deviation, threshold = _is_surge(count, trailing)
+        if surging:
+            found.append(Surge(category, count, round(mean, 2), round(deviation, 2), round(threshold, 2)))
+    return found
+
+
+def _durations(values: Sequence[float]) -> dict[str, Any]:
+    return {
+        "count": len(values),
+        "median_seconds": percentile(values, 0.5),
+        "p90_seconds": percentile(values, 0.9),
+    }
+
+
+def build_report(store: TicketStore, now: datetime, since: date, zone: str) -> dict[str, Any]:
+    """The report from ``since`` to today (in the desk's time zone ``zone``), as plain data."""
+    local_zone = ZoneInfo(zone)
+    today = now.astimezone(local_zone).date()
+    days = [since + timedelta(days=offset) for offset in range((today - since).days + 1)]
+    window = [today - timedelta(days=back) for back in range(SURGE_WINDOW_DAYS, 0, -1)]
+    figures = store.figures_of(sorted(set(days) | set(window)))
+    totals: Counter[str] = Counter()
+    values: dict[str, list[float]] = {"first_response": [], "resolution": []}
+    by_day: dict[str, int] = {}
+    for day in days:
+        of_day = figures.get(day, {})
+        by_day[day.isoformat()] = of_day["created"].total if "created" in of_day else 0
+        for key, figure in of_day.items():
+            totals[key] += figure.total
+            if key in values:
+                values[key].extend(figure.values)
+
+    def dimension(name: str) -> dict[str, int]:
+        prefix = f"created:{name}:"
+        return dict(
+            sorted((key[len(prefix) :], n) for key, n in totals.items() if key.startswith(prefix) and n)
+        )
+
+    agents: dict[str, dict[str, int]] = {}
+    for key, n in sorted(totals.items()):
+        if key.startswith("agent:") and n:
+            _, email, what = key.split(":", 2)
+            agents.setdefault(email, {"replies": 0, "resolutions": 0})[what] = n
+    sla = {}
+    for target in Target:
+        met, missed = totals[f"sla:{target.value}:met"], totals[f"sla:{target.value}:missed"]
+        sla[target.value] = {
+            "met": met,
+            "missed": missed,
+            "attainment": _ratio(met, met + missed),
+            "breaches": totals[f"sla:breached:{target.value}"],
+        }
+    sent, answered, satisfied = totals["survey:sent"], totals["survey:answered"], totals["survey:satisfied"]
+    return {
+        "since": since.isoformat(),
+        "until": today.isoformat(),
+        "timezone": zone,
+        "volume": {
+            "total": totals["created"],
+            "by_day": by_day,
+            "by_category": dimension("category"),
+            "by_language": dimension("language"),
+            "by_queue": dimension("queue"),
+        },
+        "first_response": _durations(values["first_response"]),
+        "resolution": _durations(values["resolution"]),
+        "sla": sla,
+        "reopen": {
+            "resolved": totals["resolved"],
+            "reopened": totals["reopened"],
+            "rate": _ratio(totals["reopened"], totals["resolved"]),
+        },
+        "csat": {
+            "surveys_sent": sent,
+            "answers": answered,
+            "satisfied": satisfied,
+            "satisfied_share": _ratio(satisfied, answered),
+            "response_rate": _ratio(answered, sent),
+        },
+        "agents": agents,
+        "backlog": backlog_by_age(store, now),
+        "surges": [asdict(surge) for surge in surges(figures, today)],
+    }
+
+
+def backlog_by_age(store: TicketStore, now: datetime) -> dict[str, int]:
+    """Open tickets (new, open, pending, on-hold) by how long they have waited."""
+    counts: dict[str, int] = {}
+    newer_than: datetime | None = None
+    for name, age in BACKLOG_AGES:
+        older_than = now - age if age is not None else None
+        counts[name] = sum(
+            store.count_waiting(status, since=older_than, before=newer_than)
+            for status in sorted(OPEN_STATUSES, key=list(Status).index)
+        )
+        newer_than = older_than
+    return counts
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """The report as text for a terminal."""
+
+    def hours(seconds: float | None) -> str:
+        return "-" if seconds is None else f"{seconds / 3600:.1f} h"
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value * 100:.1f} %"
+
+    volume = report["volume"]
+    lines = [
+        f"Postdesk report {report['since']} to {report['until']} ({report['timezone']})",
+        "",
+        f"Tickets: {volume['total']}",
+        "  by day:      " + ", ".join(f"{day[5:]} {n}" for day, n in volume["by_day"].items()),
+    ]
+    for name in ("category", "language", "queue"):
+        entries = volume[f"by_{name}"]
+        lines.append(f"  by {name + ':':<10} " + (", ".join(f"{k} {n}" for k, n in entries.items()) or "-"))
+    first, resolution = report["first_response"], report["resolution"]
+    lines += [
+        "",
+        f"First response: median {hours(first['median_seconds'])}, 90th percentile"
+        f" {hours(first['p90_seconds'])} ({first['count']} tickets)",
+        f"Resolution:     median {hours(resolution['median_seconds'])}, 90th percentile"
+        f" {hours(resolution['p90_seconds'])} ({resolution['count']} resolutions)",
+        "",
+        "SLA attainment:",
+    ]
+    for target, figures in report["sla"].items():
+        lines.append(
+            f"  {target.replace('_', ' '):<15} {share(figures['attainment'])} "
+            f"({figures['met']} met, {figures['missed']} missed, {figures['breaches']} breaches flagged)"
+        )
+    reopen, csat = report["reopen"], report["csat"]
+    lines += [
+        "",
+        f"Reopened: {reopen['reopened']} of {reopen['resolved']} resolutions ({share(reopen['rate'])})",
+        f"Satisfaction: {share(csat['satisfied_share'])} satisfied of {csat['answers']} answers; "
+        f"response rate {share(csat['response_rate'])} of {csat['surveys_sent']} surveys",
+        "",
+        "Agents:",
+        *(
+            [
+                f"  {email}: {n['replies']} replies, {n['resolutions']} resolutions"
+                for email, n in report["agents"].items()
+            ]
+            or ["  -"]
+        ),
+        "",
+        "Backlog by waiting time: "
+        + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in report["backlog"].items()),
+    ]
+    if report["surges"]:
+        lines += ["", "Surges today:"]
+        lines += [
+            f"  {s['category']}: {s['today']} tickets "
+            f"(normal {s['mean']} ± {s['deviation']}, threshold {s['threshold']})"
+            for s in report["surges"]
+        ]
+    return "\n".join(lines) + "\n"
