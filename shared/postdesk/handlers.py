@@ -3,6 +3,7 @@ registers these; settings and adapters are built at the first invocation, never 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -147,4 +148,9 @@ def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
         return {"outcome": "malformed"}
     logger.set_correlation_id(f"sla-{request.ref}")
+    own_arn = getattr(context, "invoked_function_arn", None)
+    if not settings.scheduling.sla_function_arn and isinstance(own_arn, str):
+        # The stack cannot tell this function its own ARN (a reference to itself): the next timer
+        # targets the function that runs now.
+        settings = replace(settings, scheduling=replace(settings.scheduling, sla_function_arn=own_arn))
     return {"outcome": fire_timer(request, settings, ports).value}

@@ -42,6 +42,12 @@ class PowertoolsMetrics:
     """The MetricsRecorder port over Powertools: a metric with dimensions goes out on its own, so
     its dimension (for example the reason of a suppressed acknowledgement) does not leak onto others."""
 
+    def measure(self, name: str, seconds: float, dimensions: dict[str, str] | None = None) -> None:
+        with single_metric(name=name, unit=MetricUnit.Seconds, value=seconds, namespace=NAMESPACE) as metric:
+            metric.add_dimension(name="service", value=SERVICE)
+            for key, value in (dimensions or {}).items():
+                metric.add_dimension(name=key, value=value)
+
     def count(self, name: str, dimensions: dict[str, str] | None = None) -> None:
         if not dimensions:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

@@ -42,9 +42,13 @@ FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 @dataclass
 class RecordingMetrics:
     counted: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    measured: list[tuple[str, float, dict[str, str]]] = field(default_factory=list)
 
     def count(self, name: str, dimensions: dict[str, str] | None = None) -> None:
         self.counted.append((name, dict(dimensions or {})))
+
+    def measure(self, name: str, seconds: float, dimensions: dict[str, str] | None = None) -> None:
+        self.measured.append((name, seconds, dict(dimensions or {})))
 
     def total(self, name: str) -> int:
         return sum(1 for counted, _ in self.counted if counted == name)

@@ -7,6 +7,8 @@ from typing import Any
 
 from postdesk.devtools.provision import template
 
+FUNCTIONS = "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}"
+
 
 def _resources() -> dict[str, Any]:
     resources: dict[str, Any] = template()["Resources"]
@@ -22,7 +24,7 @@ def test_scheduler_assumes_its_role_only_for_this_account() -> None:
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_the_role_invokes_the_survey_function_and_writes_its_dead_letters_only() -> None:
+def test_the_role_invokes_the_timer_functions_and_writes_its_dead_letters_only() -> None:
     (policy,) = _resources()["SchedulerRole"]["Properties"]["Policies"]
 
     allowed = {
@@ -30,7 +32,10 @@ def test_the_role_invokes_the_survey_function_and_writes_its_dead_letters_only()
         for statement in policy["PolicyDocument"]["Statement"]
     }
     assert allowed == {
-        ("lambda:InvokeFunction", str([{"Fn::GetAtt": ["Survey", "Arn"]}])),
+        (
+            "lambda:InvokeFunction",
+            str([{"Fn::Sub": f"{FUNCTIONS}-Survey-*"}, {"Fn::Sub": f"{FUNCTIONS}-Sla-*"}]),
+        ),
         ("sqs:SendMessage", str([{"Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"]}])),
     }
     assert all(s["Effect"] == "Allow" for s in policy["PolicyDocument"]["Statement"])
@@ -51,3 +56,47 @@ def test_the_survey_function_has_a_dead_letter_queue_and_the_schedulers_know_the
         assert variables["POSTDESK_SCHEDULE_GROUP"] == {"Ref": "SurveyScheduleGroup"}
         assert variables["POSTDESK_SURVEY_FUNCTION_ARN"] == {"Fn::GetAtt": ["Survey", "Arn"]}
         assert variables["POSTDESK_SCHEDULER_DLQ_ARN"] == {"Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"]}
+
+
+def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_topic() -> None:
+    resources = _resources()
+    queues = sorted(name for name, r in resources.items() if name.endswith("DeadLetterQueue"))
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+    watched = sorted(
+        alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for alarm in alarms.values() if "Dimensions" in alarm
+    )
+    assert (
+        watched
+        == queues
+        == [
+            "IngestDeadLetterQueue",
+            "SchedulerDeadLetterQueue",
+            "SlaDeadLetterQueue",
+            "SurveyDeadLetterQueue",
+        ]
+    )
+    breach = alarms["SlaBreachAlarm"]
+    names = {m["MetricStat"]["Metric"]["MetricName"] for m in breach["Metrics"] if "MetricStat" in m}
+    assert names == {"SlaBreaches"} and breach["Threshold"] == 1
+    assert all(alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] for alarm in alarms.values())
+
+
+def test_the_dashboard_shows_only_metrics_the_desk_emits() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    body = json.loads(_resources()["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
+    shown: set[str] = set()
+    for widget in body["widgets"]:
+        for metric in widget["properties"]["metrics"]:
+            if isinstance(metric[0], dict):
+                shown |= set(re.findall(r'MetricName="(\w+)"', metric[0]["expression"]))
+            elif metric[0] == "Postdesk":
+                shown.add(metric[1])
+    source = "\n".join(
+        p.read_text() for p in (Path(__file__).parents[2] / "shared" / "postdesk").rglob("*.py")
+    )
+    assert shown and all(f'"{name}"' in source for name in shown), sorted(shown)
+    assert {"TicketsCreated", "SlaBreaches", "FirstResponseSeconds", "SlaMissed", "FollowUpsFlagged"} <= shown

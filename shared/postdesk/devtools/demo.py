@@ -48,6 +48,9 @@ def run_demo(out: TextIO) -> int:
             label = name + "".join(f"[{v}]" for v in (dimensions or {}).values())
             self.counts[label] = self.counts.get(label, 0) + 1
 
+        def measure(self, name: str, seconds: float, dimensions: dict[str, str] | None = None) -> None:
+            return
+
     with mock_aws():
         reset_clients()
         desk = provision(REGION, "demo", SUPPORT, "Example Support")

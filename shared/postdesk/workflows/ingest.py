@@ -504,7 +504,7 @@ def _write_arrival(
     appended = ports.store.append_message(stored, events, update)
     if appended:
         logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
-        after_change(ticket, update.after(), settings, ports)
+        after_change(ticket, update.after(), settings, ports, events)
 
 
 def _record_suppressed_ack(

@@ -34,6 +34,8 @@ class Scheduler(Protocol):
 class MetricsRecorder(Protocol):
     def count(self, name: str, dimensions: dict[str, str] | None = None) -> None: ...
 
+    def measure(self, name: str, seconds: float, dimensions: dict[str, str] | None = None) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Ports:

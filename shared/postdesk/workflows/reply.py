@@ -241,7 +241,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
                 raise
             ticket = current
     ports.store.index_message_ids(ticket.ref, [ses_header_id, message_id, thread_id], Direction.OUTBOUND)
-    after_change(ticket, update.after(), settings, ports)
+    after_change(ticket, update.after(), settings, ports, events)
     ports.metrics.count("AgentReplies")
     logger.info("agent reply sent", extra={"ref": ticket.ref})
     return sent

@@ -10,6 +10,7 @@ breached run is kept on its clocks), an event, a metric, a notice, and the polic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -102,6 +103,27 @@ def clocked_update(
         for kind, detail in stopped
     ]
     return update, events
+
+
+_DURATION_METRICS = {
+    "first_response": "FirstResponseSeconds",
+    "next_response": "NextResponseSeconds",
+    "resolved": "ResolutionSeconds",
+}
+
+
+def emit_clock_metrics(events: Sequence[TicketEvent], ports: Ports) -> None:
+    """CloudWatch's copy of the clock figures (EMF): how long each stopped clock ran, whether it
+    kept its promise, and reopenings."""
+    for event in events:
+        if event.kind in _DURATION_METRICS:
+            target = "resolution" if event.kind == "resolved" else event.kind
+            ports.metrics.measure(_DURATION_METRICS[event.kind], float(event.detail["seconds"]))
+            if "met" in event.detail:
+                met = event.detail["met"] == "true"
+                ports.metrics.count("SlaMet" if met else "SlaMissed", {"target": target})
+        elif event.kind == "reopened":
+            ports.metrics.count("TicketsReopened")
 
 
 def _met(met: bool | None) -> dict[str, str]:

@@ -155,10 +155,11 @@ def edit_ticket(
     update, stopped = clocked_update(
         ticket, changes, ClockEvent.EDIT, edit.actor, now, f"edit:{edit.request_id}", settings
     )
-    ports.store.update_ticket(update, [*events, *stopped])
+    written = [*events, *stopped]
+    ports.store.update_ticket(update, written)
     ports.metrics.count("TicketEdits")
     after = replace(update.after(), version=ticket.version + 1)
-    after_change(ticket, after, settings, ports)
+    after_change(ticket, after, settings, ports, written)
     return EditResult(
         after,
         tuple(name for name in changes if name not in ("updated_at", "waiting_since", "cycle")),

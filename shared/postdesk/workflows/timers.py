@@ -3,15 +3,25 @@ cancels), and the SLA timer that waits for the next warning or breach."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from postdesk.settings import Settings
-from postdesk.tickets.model import Ticket
+from postdesk.tickets.model import Ticket, TicketEvent
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.sla import sync_timer
+from postdesk.workflows.sla import emit_clock_metrics, sync_timer
 from postdesk.workflows.survey import after_status_change
 
 
-def after_change(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
-    """Called once the change from ``before`` (None: a new ticket) to ``after`` is written."""
+def after_change(
+    before: Ticket | None,
+    after: Ticket,
+    settings: Settings,
+    ports: Ports,
+    events: Sequence[TicketEvent] = (),
+) -> None:
+    """Called once the change from ``before`` (None: a new ticket) to ``after``, with ``events``,
+    is written."""
     if before is not None:
         after_status_change(before, after, settings, ports)
     sync_timer(before, after, settings, ports)
+    emit_clock_metrics(events, ports)
