@@ -68,8 +68,9 @@ def advance_clocks(
         return None
     clocks = before.sla or SlaClocks(cycle_started=before.created_at, resolution_since=before.created_at)
     if after.cycle != before.cycle:
-        # Reopened: a new cycle promises a new resolution from now.
-        clocks = SlaClocks(cycle_started=now)
+        # Reopened: a new cycle promises a new resolution from now. Runs are named by their start, so
+        # the records are kept: a first response still unanswered must not warn and breach again.
+        clocks = SlaClocks(cycle_started=now, warned=clocks.warned, breached=clocks.breached)
     waiting = clocks.next_response_since
     if event is ClockEvent.AGENT_REPLY:
         waiting = None

@@ -59,7 +59,12 @@ class SlaPolicy:
     def targets_for(self, priority: str, queue: str) -> Targets:
         """The targets of a ticket of ``priority`` in ``queue`` (an unknown priority counts as normal)."""
         by_priority = self.queue_targets.get(queue) or self.targets
-        return by_priority.get(priority) or self.targets.get(priority) or self.targets["normal"]
+        return (
+            by_priority.get(priority)
+            or self.targets.get(priority)
+            or by_priority.get("normal")
+            or self.targets["normal"]
+        )
 
 
 def parse_duration(text: object, business_day: timedelta, where: str) -> timedelta:
@@ -71,7 +76,10 @@ def parse_duration(text: object, business_day: timedelta, where: str) -> timedel
     if rest or not parts:
         raise PolicyError(f'{where}: {text!r} is not a duration such as "4h", "30m" or "1d 4h"')
     unit = {"d": business_day, "h": timedelta(hours=1), "m": timedelta(minutes=1)}
-    total = sum((float(amount) * unit[letter] for amount, letter in parts), timedelta())
+    try:
+        total = sum((float(amount) * unit[letter] for amount, letter in parts), timedelta())
+    except OverflowError:
+        raise PolicyError(f"{where}: {text!r} is longer than any target can be") from None
     if total <= timedelta():
         raise PolicyError(f"{where}: a target must be longer than zero")
     return total
@@ -129,7 +137,9 @@ def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> Sl
     )
     paused = clocks.get("pause_resolution_in", ["pending"])
     open_statuses = {status.value for status in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)}
-    if not isinstance(paused, list) or not set(paused) <= open_statuses:
+    if not isinstance(paused, list) or not all(
+        isinstance(value, str) and value in open_statuses for value in paused
+    ):
         raise PolicyError(
             f"{source}: [clocks] pause_resolution_in: a list of {', '.join(sorted(open_statuses))}"
         )
@@ -178,6 +188,10 @@ def _load_policy_cached(path: Path) -> SlaPolicy:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise PolicyError(f"{path}: cannot read the SLA policy ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise PolicyError(
+            f"{path}: cannot read the SLA policy (not UTF-8 text: byte {error.start})"
+        ) from error
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{path}: not valid TOML: {error}") from error
     return parse_policy(document, source=str(path))
