@@ -327,3 +327,25 @@ def test_an_internal_note_shows_in_the_thread_and_is_never_mailed(desk: RunningD
         "Checked with billing: refund approved."
     )
     assert len(desk.sent_mail()) == sent_before
+
+
+def test_the_queue_and_the_ticket_show_when_the_promise_is_due(desk: RunningDesk, page: Page) -> None:
+    # Given a new ticket, whose first response is promised by the SLA policy
+    token = desk.add_agent("lee@example.com", "Lee Park")
+    ref = desk.deliver(build_mail(subject="When will you answer?"))
+    status, body = _api(desk, token, "GET", f"/tickets/{ref}")
+    assert status == 200
+    due = body["ticket"]["sla"]["first_response_due"]
+    assert due and body["ticket"]["sla"]["next_due"] == due
+
+    # When the agent looks at the queue and opens the ticket
+    _sign_in(page, desk, token)
+    row = page.locator(f'#queue-rows tr[data-ref="{ref}"]')
+    expect(row).to_be_visible()
+
+    # Then the row shows the due time (the browser's rendering of it), and the ticket its clocks
+    shown = page.evaluate("(iso) => new Date(iso).toLocaleString()", due)
+    expect(row.locator("td").last).to_have_text(shown)
+    row.get_by_role("link", name=ref).click()
+    expect(page.locator("#ticket-facts")).to_contain_text("First response due" + shown)
+    expect(page.locator("#ticket-facts")).to_contain_text("Resolution due")

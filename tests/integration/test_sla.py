@@ -15,6 +15,7 @@ from typing import Any
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
 from postdesk.tickets.model import Status
+from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.reply import AgentReply, send_reply
 from postdesk.workflows.sla import TimerOutcome, fire_timer, timer_name, timer_request
 from postdesk.workflows.ticket_work import TicketEdit, edit_ticket
@@ -221,3 +222,39 @@ def test_quarantined_mail_promises_nothing_and_starts_no_timer(desk: Desk) -> No
     ticket = desk.store.get_ticket(ref)
     assert ticket is not None and ticket.quarantine and ticket.sla is None
     assert _schedule(desk, ref) is None
+
+
+def test_a_breach_hands_the_ticket_over_when_the_policy_says_so(desk: Desk, tmp_path: Any) -> None:
+    # Given a policy that escalates to a team lead and keeps the priority
+    from dataclasses import replace
+
+    from postdesk.sla.policy import DEFAULT_POLICY_PATH
+
+    shipped = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    custom = tmp_path / "policy.toml"
+    custom.write_text(
+        shipped.replace("raise_priority = true", "raise_priority = false").replace(
+            'reassign_to = ""', 'reassign_to = "lead@example.com"'
+        ),
+        encoding="utf-8",
+    )
+    settings = replace(desk.settings, sla_policy_path=str(custom))
+    ref = _arrive(desk)
+
+    # When the first response breaks
+    request = timer_request({**_payload(desk, ref), "kind": "breach", "at": "2026-11-25T09:32:00.000Z"})
+    assert request is not None
+    desk.clock_now = datetime(2026, 11, 25, 9, 32, tzinfo=UTC)
+    ticket = desk.store.get_ticket(ref)
+    assert ticket is not None and ticket.sla is not None
+    warned = replace(ticket.sla, warned=(request.run,))
+    # (the warning was recorded before: the breach is the next timer)
+    desk.store.update_ticket(TicketUpdate(ticket, {"sla": warned}), [])
+    outcome = fire_timer(request, settings, desk.ports)
+
+    # Then it goes to the lead, at the same priority, and the log says why
+    ticket = desk.store.get_ticket(ref)
+    assert outcome is TimerOutcome.BREACHED
+    assert ticket is not None and (ticket.assignee, ticket.priority) == ("lead@example.com", "normal")
+    escalated = [e for e in desk.store.events(ref) if e.kind == "escalated"]
+    assert [(e.detail["field"], e.detail["to"]) for e in escalated] == [("assignee", "lead@example.com")]

@@ -95,6 +95,25 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "resolved_at": to_iso(ticket.resolved_at) if ticket.resolved_at else None,
         "follow_up": ticket.follow_up,
         "survey": _survey_summary(ticket),
+        "sla": _sla_summary(ticket),
+    }
+
+
+def _sla_summary(ticket: Ticket) -> dict[str, Any] | None:
+    """When each running clock is due (the earliest is the one to work on) and what broke."""
+    clocks = ticket.sla
+    if clocks is None:
+        return None
+    dues = {
+        "first_response_due": clocks.first_response_due,
+        "next_response_due": clocks.next_response_due,
+        "resolution_due": clocks.resolution_due,
+    }
+    running = [due for due in dues.values() if due is not None]
+    return {
+        **{name: to_iso(due) if due else None for name, due in dues.items()},
+        "next_due": to_iso(min(running)) if running else None,
+        "breached": sorted({run.split(":", 1)[0] for run in clocks.breached}),
     }
 
 

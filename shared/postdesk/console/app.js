@@ -237,7 +237,19 @@ function queueRow(ticket) {
     el("td", {}, ticket.queue || ""),
     el("td", {}, ticket.assignee || "—"),
     el("td", {}, when(ticket.waiting_since || ticket.updated_at)),
+    el("td", {}, dueBadge(ticket.sla)),
   );
+}
+
+// The earliest SLA due time: overdue and broken promises stand out.
+function dueBadge(sla) {
+  if (!sla) return "";
+  if (sla.breached && sla.breached.length) {
+    return el("span", { className: "badge warning", title: `Broken: ${sla.breached.join(", ").replaceAll("_", " ")}` }, "SLA broken");
+  }
+  if (!sla.next_due) return "—";
+  const overdue = new Date(sla.next_due).getTime() < Date.now();
+  return el("span", { className: overdue ? "badge warning" : "due" }, when(sla.next_due));
 }
 
 async function loadQueue(append = false) {
@@ -436,6 +448,10 @@ function renderTicket(data) {
     ["Triage", ticket.triage ? `${ticket.triage.explanation} (${Math.round((ticket.triage.confidence || 0) * 100)} %)` : ""],
     ["Created", when(ticket.created_at)],
     ["First response", when(ticket.first_response_at)],
+    ["First response due", when(ticket.sla && ticket.sla.first_response_due)],
+    ["Next response due", when(ticket.sla && ticket.sla.next_response_due)],
+    ["Resolution due", when(ticket.sla && ticket.sla.resolution_due)],
+    ["SLA broken", ticket.sla && ticket.sla.breached.length ? ticket.sla.breached.join(", ").replaceAll("_", " ") : ""],
     ["Resolved", when(ticket.resolved_at)],
     ["Survey", surveyFact(ticket.survey)],
   ].filter(([, value]) => value);
