@@ -25,12 +25,28 @@ def build_parser() -> argparse.ArgumentParser:
     from postdesk.devtools.report_cli import add_report_parser
 
     add_report_parser(commands)
+    local = commands.add_parser(
+        "local",
+        help="the whole desk on this machine (moto, SMTP, API, console); `local advance 24h` moves its clock",
+        add_help=False,
+    )
+    local.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["local"]:
+        # Its own options and sub-actions (`advance`, `status`) are parsed by the local stack.
+        from postdesk.devtools.local_stack import run_local
+
+        return run_local(raw[1:], sys.stdout)
     arguments = build_parser().parse_args(raw)
+    if arguments.command in ("agents", "report"):
+        # From the checkout, these talk to the running local stack unless the environment names a desk.
+        from postdesk.devtools.local_stack import use_running_stack
+
+        use_running_stack()
     if arguments.command == "inspect":
         from postdesk.devtools.inspect import inspect_paths
 

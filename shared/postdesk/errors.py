@@ -29,3 +29,7 @@ class IllegalTransition(PostdeskError):
 
 class MessageNotFound(PostdeskError):
     """The ticket has no such message, or the message has no HTML to show."""
+
+
+class OutboxUnavailable(PostdeskError):
+    """Only the local stack keeps an outbox (a deployed desk's mail goes out through SES)."""

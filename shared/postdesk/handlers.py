@@ -16,7 +16,7 @@ from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer
-from postdesk.clock import Clock, utc_now
+from postdesk.clock import Clock, shifted_clock, utc_now
 from postdesk.observability import PowertoolsMetrics, logger, metrics
 from postdesk.settings import Settings
 from postdesk.tickets.refs import normalize_ref
@@ -44,7 +44,8 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_n
 @cache
 def _runtime() -> tuple[Settings, Ports]:
     settings = Settings.from_environment()
-    return settings, aws_ports(settings, PowertoolsMetrics())
+    clock = shifted_clock(settings.clock_offset_file) if settings.clock_offset_file else utc_now
+    return settings, aws_ports(settings, PowertoolsMetrics(), clock)
 
 
 @cache

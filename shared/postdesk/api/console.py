@@ -14,7 +14,8 @@ from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.api.routing import serve
 from postdesk.api.tickets import message_key_from_api_id
 from postdesk.aws.s3 import BlobNotFound
-from postdesk.errors import MessageNotFound, TicketNotFound
+from postdesk.clock import to_iso
+from postdesk.errors import MessageNotFound, OutboxUnavailable, TicketNotFound
 from postdesk.mail.parse import parse_message
 from postdesk.mail.sanitize import sanitize_html
 from postdesk.tickets.model import Direction
@@ -140,3 +141,37 @@ def message_html(request: ApiRequest, context: ApiContext) -> ApiResponse:
 @blueprint.route("/tickets/{ref}/messages/{message_id}/html", methods=["GET"])
 def get_message_html(ref: str, message_id: str) -> Response:
     return serve(blueprint.current_request, message_html)
+
+
+OUTBOX_PAGE = 200
+
+
+def outbox(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The local stack's outbox: every mail the desk sent, newest first (the last 200)."""
+    authenticated(request, context)
+    request.only_query(frozenset())
+    folder = context.settings.local_outbox
+    if not folder:
+        raise OutboxUnavailable("The outbox exists on the local stack only (make local).")
+    mails = []
+    for path in sorted(Path(folder).glob("*.eml"), reverse=True)[:OUTBOX_PAGE]:
+        message = parse_message(path.read_bytes())
+        mails.append(
+            {
+                "name": path.name,
+                "from": message.sender.email if message.sender else "",
+                "to": [address.email for address in (*message.to, *message.cc)],
+                "subject": message.subject,
+                "date": to_iso(message.date) if message.date else None,
+                "automatic": dict(message.headers).get("auto-submitted", "no"),
+                "text": message.text,
+            }
+        )
+    return ApiResponse(
+        200, {"mails": mails}, {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    )
+
+
+@blueprint.route("/outbox", methods=["GET"])
+def get_outbox() -> Response:
+    return serve(blueprint.current_request, outbox)

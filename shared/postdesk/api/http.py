@@ -12,6 +12,7 @@ from postdesk.errors import (
     ConcurrentUpdate,
     IllegalTransition,
     MessageNotFound,
+    OutboxUnavailable,
     PostdeskError,
     TicketNotFound,
 )
@@ -100,6 +101,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (MessageNotFound, 404),
     (AgentNotFound, 404),
     (SavedReplyNotFound, 404),
+    (OutboxUnavailable, 404),
     (DuplicateRequest, 409),
     (ConcurrentUpdate, 409),
     (IllegalTransition, 409),

@@ -113,7 +113,7 @@ function flash(message) {
 }
 
 function showView(id) {
-  for (const view of ["sign-in-view", "queue-view", "ticket-view"]) {
+  for (const view of ["sign-in-view", "queue-view", "ticket-view", "outbox-view"]) {
     $(view).hidden = view !== id;
   }
 }
@@ -574,6 +574,31 @@ async function followUpDone() {
   await loadTicket(ticket.ref);
 }
 
+// ---- outbox (the local stack) ----
+
+function outboxItem(mail) {
+  return el(
+    "li",
+    { className: "message kind-outbox" },
+    el(
+      "p",
+      { className: "meta" },
+      el("strong", {}, mail.subject || "(no subject)"),
+      ` · to ${mail.to.join(", ")} · ${when(mail.date)}`,
+      mail.automatic !== "no" ? ` · automatic (${mail.automatic})` : "",
+    ),
+    el("pre", { className: "message-body" }, mail.text || ""),
+  );
+}
+
+async function showOutbox() {
+  showView("outbox-view");
+  document.title = "Outbox · Postdesk";
+  const page = await api("outbox");
+  $("outbox-mails").replaceChildren(...page.mails.map(outboxItem));
+  $("outbox-empty").hidden = page.mails.length > 0;
+}
+
 // ---- navigation ----
 
 async function route() {
@@ -585,6 +610,7 @@ async function route() {
   if (!state.me) await signIn(token());
   const match = /^#\/tickets\/([^/?#]+)$/.exec(location.hash);
   if (match) await showTicket(decodeURIComponent(match[1]));
+  else if (location.hash === "#/outbox") await showOutbox();
   else await showQueue();
 }
 

@@ -40,6 +40,15 @@ SUPPORT_ADDRESS = "support@example.com"
 SUPPORT_NAME = "Example Support"
 HOST = "127.0.0.1"
 CHALICE_STAGE = "dev"
+# Nothing here can reach AWS: fake credentials, and every client pointed at moto.
+LOCAL_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+    "POWERTOOLS_SERVICE_NAME": "postdesk",
+    "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +164,12 @@ def _chalice_server(port: int) -> Any:
 
 
 @contextmanager
-def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) -> Iterator[RunningDesk]:
-    """Moto's server and the desk's API, both on free ports of 127.0.0.1, provisioned from
-    infra/template.json. The process environment points at them while the block runs and is
-    restored afterwards, as are the cached AWS clients."""
+def moto_desk(
+    prefix: str = "local", support_address: str = SUPPORT_ADDRESS, port: int = 0
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """Moto's server on 127.0.0.1 (``port``, 0 for a free one) with the desk provisioned from
+    infra/template.json; yields its URL and the desk's environment. The process environment points
+    at it while the block runs and is restored afterwards, as are the cached AWS clients."""
     from moto.server import ThreadedMotoServer
 
     saved_environment = dict(os.environ)
@@ -166,30 +177,19 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
     werkzeug_log = logging.getLogger("werkzeug")
     saved_werkzeug_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)
-    moto_server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    moto_server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     moto_started = False
-    chalice_server = None
-    chalice_thread = None
     try:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
             os.environ.pop(name, None)
-        os.environ.update(
-            {
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": REGION,
-                "AWS_DEFAULT_REGION": REGION,
-                "POWERTOOLS_SERVICE_NAME": "postdesk",
-                "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
-            }
-        )
+        os.environ.update(LOCAL_AWS_ENVIRONMENT)
         moto_server.start()
         moto_started = True
-        host, port = moto_server.get_host_and_port()
-        aws_url = f"http://{host}:{port}"
+        host, bound_port = moto_server.get_host_and_port()
+        aws_url = f"http://{host}:{bound_port}"
         os.environ["AWS_ENDPOINT_URL"] = aws_url
         # One moto holds the state of every server in this process: start from nothing.
-        connection = http.client.HTTPConnection(host, port, timeout=10)
+        connection = http.client.HTTPConnection(host, bound_port, timeout=10)
         connection.request("POST", "/moto-api/reset")
         connection.getresponse().read()
         connection.close()
@@ -197,7 +197,21 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
         provisioned = provision(REGION, prefix, support_address, SUPPORT_NAME)
         os.environ.update(provisioned.environment)
         _reset_desk_state()
+        yield aws_url, {**LOCAL_AWS_ENVIRONMENT, "AWS_ENDPOINT_URL": aws_url, **provisioned.environment}
+    finally:
+        if moto_started:
+            moto_server.stop()
+        werkzeug_log.setLevel(saved_werkzeug_level)
+        os.environ.clear()
+        os.environ.update(saved_environment)
+        _reset_desk_state()
 
+
+@contextmanager
+def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) -> Iterator[RunningDesk]:
+    """Moto's server and the desk's API, both on free ports of 127.0.0.1 (the API in a thread of
+    this process, as ``chalice local`` serves it)."""
+    with moto_desk(prefix, support_address) as (aws_url, _):
         chalice_server = _chalice_server(0)
         api_port = chalice_server.server.server_address[1]
         # Links in mail (the survey's) point at this very server.
@@ -205,23 +219,16 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
         _reset_desk_state()
         chalice_thread = threading.Thread(target=chalice_server.server.serve_forever, daemon=True)
         chalice_thread.start()
-        yield RunningDesk(
-            api_url=f"http://{HOST}:{api_port}",
-            aws_url=aws_url,
-            settings=Settings.from_environment(),
-        )
-    finally:
-        if chalice_server is not None:
+        try:
+            yield RunningDesk(
+                api_url=f"http://{HOST}:{api_port}",
+                aws_url=aws_url,
+                settings=Settings.from_environment(),
+            )
+        finally:
             chalice_server.server.shutdown()
             chalice_server.server.server_close()
-        if chalice_thread is not None:
             chalice_thread.join()
-        if moto_started:
-            moto_server.stop()
-        werkzeug_log.setLevel(saved_werkzeug_level)
-        os.environ.clear()
-        os.environ.update(saved_environment)
-        _reset_desk_state()
 
 
 def main() -> int:

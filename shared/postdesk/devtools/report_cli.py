@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+from postdesk.clock import shifted_clock
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.report import InvalidSpan, build_report, format_report, parse_since
@@ -31,7 +32,8 @@ def run_report(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args(list(argv))
     calendar = policy_of(settings).calendar
-    moment = now()
+    # On the local stack, its clock (which `postdesk local advance` moves).
+    moment = shifted_clock(settings.clock_offset_file)() if settings.clock_offset_file else now()
     try:
         since = parse_since(arguments.since, moment.astimezone(calendar.zone()).date())
     except InvalidSpan as error:
