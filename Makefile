@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup browser test lint format demo bench train language-model lock clean
+.PHONY: help setup browser test lint format local demo bench train language-model lock clean
 
 help:
-	@echo "make demo    set up and run the inbound path end to end on moto"
+	@echo "make local   set up and run the whole desk on this machine (moto, SMTP, API, console)"
+	@echo "make demo    a story on the local stack: mail in, answers, a survey a day later"
 	@echo "make test    run the whole test suite (sets up first when needed)"
 	@echo "make lint    ruff format --check, ruff check, mypy"
 	@echo "make bench   run the benchmarks, numbers into bench/results/"
@@ -58,6 +59,10 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The whole desk on this machine, in the foreground until Ctrl-C.
+local: setup
+	$(VENV)/bin/postdesk local
 
 demo: setup
 	$(VENV)/bin/postdesk demo

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -80,6 +81,8 @@ class StackState:
     fired: list[dict[str, Any]] = field(default_factory=list)
     outbox_written: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # One firer at a time: the clock's tick and an advance must not both run a due schedule.
+    firing: threading.Lock = field(default_factory=threading.Lock)
 
 
 def free_port() -> int:
@@ -198,12 +201,13 @@ def _fire_due(state: StackState, clock_file: Path) -> None:
     from postdesk.settings import Settings
 
     settings = Settings.from_environment()
-    now = shifted_clock(str(clock_file))()
-    try:
-        fired = fire_due_schedules(settings.region, settings.scheduling.group, now)
-    except Exception:
-        logger.exception("firing due schedules failed")
-        return
+    with state.firing:
+        now = shifted_clock(str(clock_file))()
+        try:
+            fired = fire_due_schedules(settings.region, settings.scheduling.group, now)
+        except Exception:
+            logger.exception("firing due schedules failed")
+            return
     with state.lock:
         state.fired.extend({"name": f.name, "target": f.target, "result": f.result} for f in fired)
 
@@ -467,8 +471,14 @@ def _summary(info: dict[str, Any]) -> str:
     )
 
 
+def quiet_empty_metrics() -> None:
+    """Powertools warns when a handler published no metric (a stale timer, say): noise here."""
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
 def serve(state_dir: Path, smtp_port: int, api_port: int) -> int:
     """Run the stack until Ctrl-C or SIGTERM."""
+    quiet_empty_metrics()
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
