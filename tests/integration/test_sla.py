@@ -9,11 +9,13 @@ business day of 8 hours, warned at 75 %)."""
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
+from postdesk.sla.clocks import Timer
 from postdesk.tickets.model import Status
 from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.reply import AgentReply, send_reply
@@ -26,13 +28,18 @@ ARRIVAL = datetime(2026, 11, 24, 9, 32, tzinfo=UTC)
 
 
 def _schedule(desk: Desk, ref: str) -> dict[str, Any] | None:
+    """The ticket's one SLA schedule (None when no clock runs)."""
     scheduler = aws_client("scheduler", desk.settings.region)
-    try:
-        found: dict[str, Any] = scheduler.get_schedule(
-            Name=timer_name(ref), GroupName=desk.settings.scheduling.group
-        )
-    except scheduler.exceptions.ResourceNotFoundException:
+    group = desk.settings.scheduling.group
+    names = [
+        s["Name"]
+        for s in scheduler.list_schedules(GroupName=group)["Schedules"]
+        if s["Name"].startswith(f"sla-{ref}-")
+    ]
+    assert len(names) <= 1, names
+    if not names:
         return None
+    found: dict[str, Any] = scheduler.get_schedule(Name=names[0], GroupName=group)
     return found
 
 
@@ -43,14 +50,26 @@ def _payload(desk: Desk, ref: str) -> dict[str, Any]:
     assert validate_at_expression(schedule["ScheduleExpression"]) == datetime.fromisoformat(
         payload["at"].replace("Z", "+00:00")
     ).replace(microsecond=0)
+    request = timer_request(payload)
+    assert request is not None and schedule["Name"] == timer_name(ref, next_timer_of(request))
     return payload
 
 
+def next_timer_of(request: Any) -> Timer:
+    return Timer(request.kind, request.target, request.run, request.at)
+
+
 def _fire_at(desk: Desk, payload: dict[str, Any], when: datetime) -> TimerOutcome:
-    """Scheduler invokes the target at ``when`` with the schedule's input."""
+    """Scheduler invokes the target at ``when`` with the schedule's input, and deletes the schedule
+    (ActionAfterCompletion=DELETE)."""
     desk.clock_now = when - timedelta(seconds=2)
     request = timer_request(payload)
     assert request is not None
+    scheduler = aws_client("scheduler", desk.settings.region)
+    with suppress(scheduler.exceptions.ResourceNotFoundException):  # a second delivery of the same
+        scheduler.delete_schedule(
+            Name=timer_name(payload["ref"], next_timer_of(request)), GroupName=desk.settings.scheduling.group
+        )
     return fire_timer(request, desk.settings, desk.ports)
 
 

@@ -103,11 +103,6 @@ class EventBridgeScheduler:
             raise
         return True
 
-    def put(self, schedule: OneTimeSchedule) -> None:
-        """Create the schedule, or move the one of that name to this time and input."""
-        if not self.create_once(schedule):
-            client("scheduler", self._region).update_schedule(**self._arguments(schedule))
-
     def delete(self, name: str) -> bool:
         """Delete the schedule; False when there is none (it fired, or never was)."""
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,8 @@ def fire_due_schedules(region: str, group: str, now: datetime, prefix: str = "")
         target = schedule["Target"]
         name, handler = _handler_for(target["Arn"])
         result = handler(json.loads(target.get("Input") or "{}"), None)
-        scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+        with suppress(scheduler.exceptions.ResourceNotFoundException):
+            # Gone already when its target deleted it (a reopen cancelling a survey, say).
+            scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
         fired.append(FiredSchedule(schedule["Name"], when, name, result))
     return fired

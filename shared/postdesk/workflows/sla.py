@@ -130,31 +130,38 @@ def _met(met: bool | None) -> dict[str, str]:
     return {} if met is None else {"met": "true" if met else "false"}
 
 
-def timer_name(ref: str) -> str:
-    return f"sla-{ref}"
+def timer_name(ref: str, timer: Timer) -> str:
+    """One name per ticket and timer (kind, clock, time): a retry makes the same schedule (a name
+    conflict is done), a move makes another and deletes the old. A schedule is never changed in
+    place, so Scheduler deleting one after it fired can never take a newer timer with it."""
+    return f"sla-{ref}-{timer.kind.value[0]}-{_TARGET_CODES[timer.target]}-{timer.at:%Y%m%dT%H%M%S}"
+
+
+_TARGET_CODES = {Target.FIRST_RESPONSE: "fr", Target.NEXT_RESPONSE: "nr", Target.RESOLUTION: "re"}
 
 
 def sync_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
-    """Make the ticket's schedule wait for its next timer, after a change was written: moved when the
-    timer moved, deleted when there is none. A failure is logged and counted, not raised (the change
-    is written; the next change or a fired timer puts the schedule right)."""
+    """Make a schedule wait for the ticket's next timer, after a change was written; delete the one
+    of the timer before the change when it moved. A failure is logged and counted, not raised (the
+    change is written; the next change or a fired timer puts the schedule right)."""
     policy = policy_of(settings)
     wanted = next_timer(after, policy)
-    if before is not None and wanted == next_timer(before, policy):
+    had = next_timer(before, policy) if before is not None else None
+    if before is not None and wanted == had:
         return
-    name = timer_name(after.ref)
     scheduling = settings.scheduling
     try:
+        if had is not None:
+            ports.scheduler.delete(timer_name(after.ref, had))
         if wanted is None:
-            ports.scheduler.delete(name)
             return
         if not (scheduling.sla_function_arn and scheduling.role_arn):
             logger.error("SLA timer not scheduled: the SLA function or the scheduler role is not configured")
             ports.metrics.count("SlaTimersNotScheduled", {"reason": "not_configured"})
             return
-        ports.scheduler.put(
+        ports.scheduler.create_once(
             OneTimeSchedule(
-                name=name,
+                name=timer_name(after.ref, wanted),
                 at=max(wanted.at, ports.clock() + MINIMUM_LEAD),
                 target_arn=scheduling.sla_function_arn,
                 role_arn=scheduling.role_arn,
