@@ -79,6 +79,7 @@ def normalize_email(email: str) -> str:
 class AgentStore:
     def __init__(self, table_name: str, region: str) -> None:
         self._region = region
+        self._transaction_connection: Connection | None = None
         for model in (AgentItem, TokenItem):
             bind_model(model, table_name, region)
 
@@ -203,7 +204,10 @@ class AgentStore:
             return None
 
     def _transaction(self) -> TransactWrite:
-        return TransactWrite(connection=Connection(region=self._region))
+        # One connection (one botocore client) for the store's life: making one costs ~0.1 s.
+        if self._transaction_connection is None:
+            self._transaction_connection = Connection(region=self._region)
+        return TransactWrite(connection=self._transaction_connection)
 
 
 def _agent_from_item(item: AgentItem) -> Agent:

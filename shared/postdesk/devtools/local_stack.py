@@ -83,6 +83,8 @@ class StackState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # One firer at a time: the clock's tick and an advance must not both run a due schedule.
     firing: threading.Lock = field(default_factory=threading.Lock)
+    # The schedules the clock has read, by name and last change (a tick reads only new ones).
+    schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def free_port() -> int:
@@ -204,7 +206,7 @@ def _fire_due(state: StackState, clock_file: Path) -> None:
     with state.firing:
         now = shifted_clock(str(clock_file))()
         try:
-            fired = fire_due_schedules(settings.region, settings.scheduling.group, now)
+            fired = fire_due_schedules(settings.region, settings.scheduling.group, now, known=state.schedules)
         except Exception:
             logger.exception("firing due schedules failed")
             return

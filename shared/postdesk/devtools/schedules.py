@@ -40,20 +40,36 @@ def _handler_for(arn: str) -> tuple[str, Handler]:
     raise LookupError(f"no local handler for the schedule target {arn}")
 
 
-def fire_due_schedules(region: str, group: str, now: datetime, prefix: str = "") -> list[FiredSchedule]:
+def fire_due_schedules(
+    region: str,
+    group: str,
+    now: datetime,
+    prefix: str = "",
+    known: dict[tuple[str, str], dict[str, Any]] | None = None,
+) -> list[FiredSchedule]:
     """Run every schedule of ``group`` that is due at ``now`` (and whose name starts with ``prefix``),
-    oldest first, and delete it."""
+    oldest first, and delete it. ``known`` (kept by a caller that ticks) holds the schedules read
+    before, by name and last change, so a tick reads only what is new."""
     scheduler = client("scheduler", region)
+    seen = known if known is not None else {}
     due: list[tuple[datetime, dict[str, Any]]] = []
     pages = scheduler.get_paginator("list_schedules").paginate(GroupName=group)
+    listed: set[tuple[str, str]] = set()
     for page in pages:
         for summary in page["Schedules"]:
             if not summary["Name"].startswith(prefix):
                 continue
-            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+            version = (summary["Name"], str(summary.get("LastModificationDate", "")))
+            listed.add(version)
+            schedule = seen.get(version)
+            if schedule is None:
+                schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+                seen[version] = schedule
             when = validate_at_expression(schedule["ScheduleExpression"])
             if when <= now:
                 due.append((when, schedule))
+    for gone in set(seen) - listed:
+        del seen[gone]
     fired = []
     for when, schedule in sorted(due, key=lambda pair: pair[0]):
         target = schedule["Target"]

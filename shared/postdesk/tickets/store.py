@@ -105,6 +105,7 @@ class TicketStore:
     def __init__(self, tables: TableNames, region: str, stats_zone: str = "UTC") -> None:
         bind_tables(tables, region)
         self._region = region
+        self._transaction_connection: Connection | None = None
         # The desk's local days, which the per-day figures count in.
         self._stats_zone = ZoneInfo(stats_zone)
 
@@ -122,7 +123,14 @@ class TicketStore:
 
     def _transaction(self, token: str | None = None) -> TransactWrite:
         # A client request token makes DynamoDB itself treat a retried transaction as done (10 min).
-        return TransactWrite(connection=Connection(region=self._region), client_request_token=token)
+        return TransactWrite(connection=self._connection(), client_request_token=token)
+
+    def _connection(self) -> Connection:
+        # One connection (one botocore client) for the store's life: making one costs ~0.1 s, and
+        # a ticket's arrival takes several transactions.
+        if self._transaction_connection is None:
+            self._transaction_connection = Connection(region=self._region)
+        return self._transaction_connection
 
     # Tickets -------------------------------------------------------------------------------------
 
