@@ -21,7 +21,7 @@ from postdesk.aws.s3 import BlobNotFound
 from postdesk.clock import to_iso
 from postdesk.errors import ConcurrentUpdate, RawMailMissing
 from postdesk.mail.addressing import ReplyAddressCheck, reply_address
-from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
+from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
@@ -54,6 +54,7 @@ from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.feedback import AnswerSource, record_rating
+from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.report import surge_began
 from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks
@@ -598,24 +599,17 @@ def _acknowledge(
         references=(*message.references, *([message.message_id] if message.message_id else []), thread_id),
         auto_submitted="auto-replied",
     )
-    ses_message_id = ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
-    ses_header_id = ports.mailer.ses_message_id_header(ses_message_id)
-    sent_message = ThreadMessage(
+    sent_message = send_in_thread(
+        outbound,
         ref=ticket.ref,
-        key=message_key(now, f"ack-{delivery.ses_id}"),
-        direction=Direction.OUTBOUND,
         kind=MessageKind.ACKNOWLEDGEMENT,
-        at=now,
-        subject=outbound.subject,
-        from_email=settings.support_address,
-        from_name=settings.support_name,
-        message_id=ses_header_id,
-        ses_id=ses_message_id,
-        text=rendered.text,
-        text_key=None,
-        raw_key=None,
-        to=(recipient,),
+        unique=f"ack-{delivery.ses_id}",
+        now=now,
+        settings=settings,
+        ports=ports,
     )
+    ses_message_id = sent_message.ses_id or ""
+    ses_header_id = sent_message.message_id or ""
     ack_event = TicketEvent(
         ref=ticket.ref,
         at=now,

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from postdesk.clock import to_iso
 from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
 from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
+from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
@@ -36,7 +36,8 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.states import status_fields
-from postdesk.tickets.store import ClaimResult, message_key
+from postdesk.tickets.store import ClaimResult
+from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
@@ -181,30 +182,21 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         in_reply_to=inbound[-1].message_id if inbound else None,
         references=(*[i for i in known_ids if i], thread_id),
     )
-    try:
-        ses_id = ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
-    except Exception:
-        # Nothing went out: let the agent (or the client's retry) send it again.
-        ports.store.release_guard(guard_key, "sending")
-        raise
-    ses_header_id = ports.mailer.ses_message_id_header(ses_id)
-    sent = ThreadMessage(
+    # Nothing went out when sending fails: the agent (or the client's retry) may send it again.
+    sent = send_in_thread(
+        outbound,
         ref=ticket.ref,
-        key=message_key(now, f"reply-{request.request_id}"),
-        direction=Direction.OUTBOUND,
         kind=MessageKind.AGENT_REPLY,
-        at=now,
-        subject=outbound.subject,
-        from_email=request.agent_email,
-        from_name=request.agent_name,
-        message_id=ses_header_id,
-        ses_id=ses_id,
-        text=body,
-        text_key=None,
-        raw_key=None,
-        to=(ticket.requester_email,),
-        cc=ticket.cc,
+        unique=f"reply-{request.request_id}",
+        now=now,
+        settings=settings,
+        ports=ports,
+        release_guard=guard_key,
+        author=(request.agent_email, request.agent_name),
+        recorded_text=body,
     )
+    ses_id = sent.ses_id or ""
+    ses_header_id = sent.message_id or ""
     detail = {"ses_message_id": ses_id, "status_after": request.status_after.value}
     if request.saved_reply_id:
         detail["saved_reply_id"] = request.saved_reply_id

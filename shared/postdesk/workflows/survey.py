@@ -17,7 +17,7 @@ from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import to_iso
 from postdesk.errors import ConfigurationError
 from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail, compose, derived_message_id, ticket_thread_id
+from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
@@ -32,7 +32,8 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.store import ClaimResult, message_key
+from postdesk.tickets.store import ClaimResult
+from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
 
 
@@ -184,29 +185,19 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
         references=(*known_ids, thread_id),
         auto_submitted="auto-generated",
     )
-    try:
-        ses_id = ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
-    except Exception:
-        # Nothing went out: the schedule's retry (or the dead-letter queue) takes it from here.
-        ports.store.release_guard(guard_key, "sending")
-        raise
-    ses_header_id = ports.mailer.ses_message_id_header(ses_id)
-    sent = ThreadMessage(
+    # Nothing went out when sending fails: the schedule's retry (or the dead-letter queue) takes it.
+    sent = send_in_thread(
+        outbound,
         ref=ticket.ref,
-        key=message_key(now, f"survey-{ticket.cycle}"),
-        direction=Direction.OUTBOUND,
         kind=MessageKind.SURVEY,
-        at=now,
-        subject=outbound.subject,
-        from_email=settings.support_address,
-        from_name=settings.support_name,
-        message_id=ses_header_id,
-        ses_id=ses_id,
-        text=rendered.text,
-        text_key=None,
-        raw_key=None,
-        to=(ticket.requester_email,),
+        unique=f"survey-{ticket.cycle}",
+        now=now,
+        settings=settings,
+        ports=ports,
+        release_guard=guard_key,
     )
+    ses_id = sent.ses_id or ""
+    ses_header_id = sent.message_id or ""
     event = TicketEvent(
         ref=ticket.ref,
         at=now,
