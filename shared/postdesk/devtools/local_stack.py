@@ -348,6 +348,31 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def _stop_leftovers(info_file: Path) -> None:
+    """A stack killed outright (SIGKILL, out of memory) could not stop its chalice: stop it now."""
+    try:
+        old = json.loads(info_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if _alive(int(old.get("pid", 0))):
+        raise RuntimeError(f"a local stack is running already (pid {old['pid']}); stop it first")
+    chalice = int(old.get("chalice_pid", 0))
+    if chalice and _alive(chalice):
+        with suppress(ProcessLookupError):
+            os.killpg(chalice, signal.SIGTERM)
+    info_file.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
 # -- the stack ----------------------------------------------------------------------------------------
 
 
@@ -373,6 +398,7 @@ def local_stack(
     from postdesk.settings import Settings
 
     state_dir.mkdir(parents=True, exist_ok=True)
+    _stop_leftovers(state_dir / INFO_FILE)
     outbox = state_dir / "outbox"
     outbox.mkdir(exist_ok=True)
     for old in outbox.glob("*.eml"):
@@ -524,9 +550,7 @@ def running_stack_info(state_dir: Path | None = None) -> dict[str, Any] | None:
             info: dict[str, Any] = json.loads(info_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        try:
-            os.kill(int(info["pid"]), 0)
-        except (OSError, KeyError, ValueError):
+        if not _alive(int(info.get("pid", 0))):
             continue
         return info
     return None
