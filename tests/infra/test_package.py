@@ -1,0 +1,144 @@
+"""The artifact, not just the source: what `chalice package` with infra/template.json merged in
+produces, checked function by function, and the zip run as Lambda runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postdesk.devtools.package import FUNCTIONS_DIR, package
+
+# SES production accounts start at 14 mails a second: the mail-sending functions together stay at
+# or below that many concurrent invocations.
+SES_SENDING_RATE = 14
+MAIL_SENDERS = ("APIHandler", "Ingest", "Survey", "Sla")
+CHALICE_NAMES = {"APIHandler": "api_handler", "Ingest": "ingest", "Survey": "survey", "Sla": "sla"}
+DEV_ONLY = ("pytest", "moto", "playwright", "ruff", "mypy", "aiosmtpd", "jsonschema", "yaml", "xdist")
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("package")
+    try:
+        package(out)
+    except subprocess.CalledProcessError as error:
+        pytest.fail(f"chalice package failed:\n{error.stdout}\n{error.stderr}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def functions(packaged: Path) -> dict[str, dict[str, Any]]:
+    template = json.loads((packaged / "sam.json").read_text())
+    return {
+        name: resource["Properties"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def test_every_function_of_the_app_is_in_the_template(functions: dict[str, dict[str, Any]]) -> None:
+    assert sorted(functions) == sorted(CHALICE_NAMES)
+
+
+@pytest.mark.parametrize("name", sorted(CHALICE_NAMES))
+def test_every_function_is_configured_on_purpose(functions: dict[str, dict[str, Any]], name: str) -> None:
+    config = json.loads((FUNCTIONS_DIR.parent / "chalicefile.json").read_text())
+    chosen = config["stages"]["dev"]["lambda_functions"][CHALICE_NAMES[name]]
+    function = functions[name]
+
+    assert function["Runtime"] == "python3.13"
+    # Memory and timeout come from chalicefile.json, set there for this function (not defaults).
+    assert (function["MemorySize"], function["Timeout"]) == (
+        chosen["lambda_memory_size"],
+        chosen["lambda_timeout"],
+    )
+    if name != "APIHandler":
+        # Invoked asynchronously (SES, Scheduler): what fails every retry lands in a queue.
+        dead_letters = function["DeadLetterQueue"]
+        assert dead_letters["Type"] == "SQS"
+        assert dead_letters["TargetArn"]["Fn::GetAtt"][0].endswith("DeadLetterQueue")
+
+
+def test_the_functions_that_send_mail_cannot_outrun_ses(functions: dict[str, dict[str, Any]]) -> None:
+    caps = {name: functions[name].get("ReservedConcurrentExecutions") for name in MAIL_SENDERS}
+
+    assert all(isinstance(cap, int) and cap > 0 for cap in caps.values()), caps
+    assert sum(caps[name] for name in ("Ingest", "Survey", "Sla")) <= 2 * SES_SENDING_RATE
+
+
+def test_the_zip_holds_the_app_and_no_tests_corpora_or_dev_dependencies(packaged: Path) -> None:
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        names = archive.namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+
+    assert {"app.py", "postdesk", "postdesk_templates", "chalice", "boto3", "pynamodb", "holidays"} <= tops
+    assert not [n for n in names if n.startswith(("tests/", "bench/")) or "/corpora/" in n]
+    assert not [
+        top for top in tops if top.split("-")[0].lower() in DEV_ONLY or top.lower().startswith(DEV_ONLY)
+    ]
+    assert "postdesk/sla/policy.toml" in names and "postdesk/triage/rules.toml" in names
+
+
+@pytest.fixture
+def unpacked(packaged: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "task"
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(target)
+    return target
+
+
+@pytest.fixture
+def moto_environment() -> Iterator[dict[str, str]]:
+    from postdesk.devtools.local_server import moto_desk
+
+    with moto_desk("artifact") as (_, environment):
+        yield environment
+
+
+def test_the_unpacked_zip_handles_a_mail_in_a_fresh_process(
+    unpacked: Path, moto_environment: dict[str, str]
+) -> None:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from postdesk.devtools.ses_events import store_and_describe
+    from postdesk.settings import Settings
+    from tests.mails import build_mail
+
+    settings = Settings.from_environment(moto_environment)
+    event = store_and_describe(
+        build_mail(),
+        bucket=settings.mail_bucket,
+        prefix=settings.raw_mail_prefix,
+        region=settings.region,
+        recipients=[settings.support_address],
+        envelope_sender="jane.doe@customer.example",
+    )
+    # As Lambda's /var/task: the standard library and the unpacked zip, nothing else (-S -I).
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import app; "
+        "print(json.dumps(app.ingest(json.load(sys.stdin), None)))"
+    )
+    environment = {**moto_environment, "PATH": "/usr/bin:/bin", "HOME": str(unpacked)}
+    done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
+        [sys.executable, "-S", "-I", "-c", code, str(unpacked)],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        cwd=unpacked,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result,) = json.loads(done.stdout.strip().splitlines()[-1])["results"]
+    assert result["created"] is True and result["ack"] == "sent"
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][settings.region].sent_messages
+    assert len(sent) == 1 and "[#" + result["ref"] + "]" in str(sent[0].raw_data)
