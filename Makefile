@@ -5,10 +5,13 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The deploy's checking tools (cfn-lint, the SAM translator) live apart: their pins never meet the app's.
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup browser test lint format local demo bench train language-model lock clean
+.PHONY: help setup infra-tools lock-infra browser test lint format local demo bench train language-model lock clean
 
 help:
 	@echo "make local   set up and run the whole desk on this machine (moto, SMTP, API, console)"
@@ -32,8 +35,15 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+infra-tools: $(INFRA_STAMP)
+
+$(INFRA_STAMP): infra/requirements.txt infra/constraints.txt
+	@test -x $(INFRA_VENV)/bin/python || PYENV_VERSION=3.13.0 $(PYTHON313) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements.txt -c infra/constraints.txt
+	@touch $(INFRA_STAMP)
+
 # Two workers: the machines have two cores, and the integration tests wait on moto more than on CPU.
-test: setup browser
+test: setup browser infra-tools
 	$(PY) -m pytest -n 2
 
 # The console tests drive Debian's Chromium through Playwright (which never downloads a browser).
@@ -87,5 +97,9 @@ lock: setup
 	   echo "# Regenerate on purpose after changing a requirements file: make lock"; \
 	   $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
 
+lock-infra: infra-tools
+	@{ echo "# Every version the infra tools' virtualenv may install (pip -c); regenerate with make lock-infra."; \
+	   $(INFRA_VENV)/bin/python -m pip freeze; } > infra/constraints.txt
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(INFRA_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,7 @@ produces, checked function by function, and the zip run as Lambda runs it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -142,3 +143,27 @@ def test_the_unpacked_zip_handles_a_mail_in_a_fresh_process(
     assert result["created"] is True and result["ack"] == "sent"
     sent = ses_backends[DEFAULT_ACCOUNT_ID][settings.region].sent_messages
     assert len(sent) == 1 and "[#" + result["ref"] + "]" in str(sent[0].raw_data)
+
+
+INFRA_TOOLS = FUNCTIONS_DIR.parent / ".venv-infra" / "bin"
+
+
+def _infra_tool(name: str) -> Path:
+    tool = INFRA_TOOLS / name
+    if not tool.exists():
+        message = f"{tool} is missing: make infra-tools installs it (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return tool
+
+
+def test_cfn_lint_passes_on_the_final_template(packaged: Path) -> None:
+    linted = subprocess.run(  # noqa: S603 - the infra tools' own cfn-lint
+        [str(_infra_tool("cfn-lint")), str(packaged / "sam.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert linted.returncode == 0, linted.stdout + linted.stderr
