@@ -214,6 +214,8 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
     import boto3
     from moto import mock_aws
 
+    from postdesk.settings import Settings
+
     resources = {k: v for k, v in translated["Resources"].items() if v["Type"] not in NOT_SENT_TO_MOTO}
     with mock_aws():
         s3 = boto3.client("s3", region_name="eu-west-1")
@@ -224,7 +226,14 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
         cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
         cloudformation.create_stack(
             StackName="postdesk",
-            TemplateBody=json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}),
+            TemplateBody=json.dumps(
+                {
+                    "AWSTemplateFormatVersion": "2010-09-09",
+                    "Parameters": translated["Parameters"],
+                    "Resources": resources,
+                }
+            ),
+            Parameters=[{"ParameterKey": "SupportAddress", "ParameterValue": "support@example.com"}],
             Capabilities=["CAPABILITY_IAM"],
         )
         stack = cloudformation.describe_stacks(StackName="postdesk")["Stacks"][0]
@@ -240,3 +249,12 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
     assert sorted(created.values()).count("AWS::DynamoDB::Table") == 8
     assert {i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]} >= {"status-waiting", "follow-up"}
     assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 4
+    # Every function gets the desk's settings: the tables, the bucket, the secret, the address.
+    for function in functions:
+        variables = function["Environment"]["Variables"]
+        assert variables["POSTDESK_SUPPORT_ADDRESS"] == "support@example.com"
+        assert variables["POSTDESK_TICKETS_TABLE"] == tickets
+        # The secret is one of the resources moto skips, so its Ref (the secret id) is not set here.
+        assert "POSTDESK_SIGNING_SECRET_ID" not in variables
+        complete = {**variables, "POSTDESK_SIGNING_SECRET_ID": "skipped-by-moto", "AWS_REGION": "eu-west-1"}
+        assert Settings.from_environment(complete).tables.tickets == tickets
