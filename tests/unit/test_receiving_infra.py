@@ -1,0 +1,58 @@
+"""Receiving in infra/template.json: SES stores the raw mail first, then invokes ingest; only SES of
+this account may do either; the bucket keeps raw mail and attachments for a while, over TLS only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postdesk.devtools.provision import template
+
+
+def _resources() -> dict[str, Any]:
+    resources: dict[str, Any] = template()["Resources"]
+    return resources
+
+
+def test_the_receipt_rule_stores_the_mail_then_invokes_ingest_asynchronously() -> None:
+    rule = _resources()["ReceiptRule"]
+
+    actions = rule["Properties"]["Rule"]["Actions"]
+    assert [next(iter(action)) for action in actions] == ["S3Action", "LambdaAction"]
+    assert actions[0]["S3Action"] == {"BucketName": {"Ref": "MailBucket"}, "ObjectKeyPrefix": "inbound/"}
+    assert actions[1]["LambdaAction"] == {
+        "FunctionArn": {"Fn::GetAtt": ["Ingest", "Arn"]},
+        "InvocationType": "Event",
+    }
+    assert rule["Properties"]["Rule"]["ScanEnabled"] is True
+    assert rule["Properties"]["Rule"]["TlsPolicy"] == {"Ref": "RequireTls"}
+    assert template()["Parameters"]["RequireTls"]["AllowedValues"] == ["Optional", "Require"]
+    # The rule waits for the permissions it needs, so SES's first mail does not bounce.
+    assert set(rule["DependsOn"]) == {"MailBucketPolicy", "IngestSesPermission"}
+
+
+def test_only_ses_of_this_account_writes_mail_and_invokes_ingest() -> None:
+    resources = _resources()
+
+    permission = resources["IngestSesPermission"]["Properties"]
+    assert (permission["Principal"], permission["SourceAccount"]) == (
+        "ses.amazonaws.com",
+        {"Ref": "AWS::AccountId"},
+    )
+    statements = {
+        s["Sid"]: s for s in resources["MailBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    }
+    ses = statements["SesOfThisAccountWritesInboundMail"]
+    assert ses["Principal"] == {"Service": "ses.amazonaws.com"} and ses["Action"] == "s3:PutObject"
+    assert ses["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert statements["TlsOnly"]["Effect"] == "Deny"
+
+
+def test_the_bucket_is_private_encrypted_and_forgets_raw_mail_and_attachments() -> None:
+    bucket = _resources()["MailBucket"]["Properties"]
+
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    expiring = {
+        rule["Prefix"]: rule.get("ExpirationInDays") for rule in bucket["LifecycleConfiguration"]["Rules"]
+    }
+    assert expiring["inbound/"] and expiring["attachments/"]
