@@ -100,3 +100,15 @@ def test_the_dashboard_shows_only_metrics_the_desk_emits() -> None:
     )
     assert shown and all(f'"{name}"' in source for name in shown), sorted(shown)
     assert {"TicketsCreated", "SlaBreaches", "FirstResponseSeconds", "SlaMissed", "FollowUpsFlagged"} <= shown
+
+
+def test_every_function_keeps_its_logs_for_the_retention_chosen() -> None:
+    resources = _resources()
+    groups = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+
+    assert sorted(groups) == ["APIHandlerLogGroup", "IngestLogGroup", "SlaLogGroup", "SurveyLogGroup"]
+    for name, group in groups.items():
+        function = name.removesuffix("LogGroup")
+        assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${" + function + "}"}
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert template()["Parameters"]["LogRetentionDays"]["Default"] == 30
