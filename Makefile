@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup infra-tools lock-infra browser test lint format local demo bench train language-model lock clean
+.PHONY: help setup infra-tools lock-infra browser test lint deploy format local demo bench train language-model lock clean
 
 help:
 	@echo "make local   set up and run the whole desk on this machine (moto, SMTP, API, console)"
@@ -76,6 +76,14 @@ local: setup
 
 demo: setup
 	$(VENV)/bin/postdesk demo
+
+# Only the dry run exists so far: build the package and the final template, validate, print the
+# plan and the DNS records (no AWS credentials needed).
+STAGE ?= dev
+DOMAIN ?=
+deploy: setup infra-tools
+	@if [ -z "$(DOMAIN)" ]; then echo "make deploy DRY_RUN=1 STAGE=dev DOMAIN=support.example.com"; exit 2; fi
+	$(PY) -m postdesk.devtools.deploy --stage $(STAGE) --domain $(DOMAIN) $(if $(DRY_RUN),--dry-run,)
 
 # The peers and tools that benchmarks compare against are installed for benchmarks only.
 bench: setup

@@ -268,3 +268,29 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
         assert "POSTDESK_SIGNING_SECRET_ID" not in variables
         complete = {**variables, "POSTDESK_SIGNING_SECRET_ID": "skipped-by-moto", "AWS_REGION": "eu-west-1"}
         assert Settings.from_environment(complete).tables.tickets == tickets
+
+
+def test_the_dry_run_builds_validates_and_prints_the_plan_without_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from postdesk.devtools.deploy import main
+
+    _infra_tool("cfn-lint")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    out = io.StringIO()
+
+    code = main(["--dry-run", "--domain", "support.example.com", "--out", str(tmp_path)], out)
+
+    text = out.getvalue()
+    assert code == 0, text
+    assert "cfn-lint passed" in text and (tmp_path / "deploy-dev" / "deployment.zip").exists()
+    assert "support.example.com  MX  10 inbound-smtp.eu-west-1.amazonaws.com" in text
+    assert "v=spf1 include:amazonses.com ~all" in text and "_dmarc.support.example.com" in text
+    assert (
+        "AWS::SES::ReceiptRule" in text and "Ingest      python3.13, 512 MB, 60 s, at most 10 at once" in text
+    )
+    assert "set-active-receipt-rule-set" in text and "sandbox" in text
+    assert main(["--domain", "support.example.com", "--out", str(tmp_path)], io.StringIO()) == 2
