@@ -5,7 +5,6 @@ default, ``POSTDESK_SLA_POLICY`` for the operator's own) and validated, every er
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +16,7 @@ from typing import Any, Final
 from postdesk.errors import PostdeskError
 from postdesk.sla.calendar import BusinessCalendar, InvalidCalendar, calendar_from_config
 from postdesk.tickets.model import PRIORITIES, Status
+from postdesk.tomlfile import read_toml
 
 DEFAULT_POLICY_PATH: Final = Path(__file__).resolve().parent / "policy.toml"
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
@@ -184,14 +184,5 @@ def load_policy(path: str | Path | None = None) -> SlaPolicy:
 
 @cache
 def _load_policy_cached(path: Path) -> SlaPolicy:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PolicyError(f"{path}: cannot read the SLA policy ({error.strerror})") from error
-    except UnicodeDecodeError as error:
-        raise PolicyError(
-            f"{path}: cannot read the SLA policy (not UTF-8 text: byte {error.start})"
-        ) from error
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(f"{path}: not valid TOML: {error}") from error
+    document = read_toml(path, PolicyError, "the SLA policy")
     return parse_policy(document, source=str(path))

@@ -7,7 +7,6 @@ The format is documented at the top of ``rules.toml`` and in ``docs/triage.md``.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 from postdesk.errors import ConfigurationError
 from postdesk.tickets.model import PRIORITIES
+from postdesk.tomlfile import read_toml
 
 CATEGORIES = ("billing", "account", "technical", "orders", "feedback", "general")
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.toml"
@@ -167,12 +167,7 @@ def load_rules(path: str | Path | None = None) -> TriageRules:
 
 @cache
 def _load_rules_cached(path: Path) -> TriageRules:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RulesError(f"{path}: cannot read the rules file ({error.strerror})") from error
-    except tomllib.TOMLDecodeError as error:
-        raise RulesError(f"{path}: not valid TOML: {error}") from error
+    document = read_toml(path, RulesError, "the rules file")
     return parse_rules(document, source=str(path))
 
 
