@@ -33,7 +33,7 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_n
     return Ports(
         store=TicketStore(settings.tables, settings.region, policy_of(settings).calendar.timezone),
         blobs=S3BlobStore(settings.mail_bucket, settings.region),
-        mailer=SesMailer(settings.region),
+        mailer=SesMailer(settings.region, settings.ses_configuration_set),
         signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
         metrics=metrics,
         scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),

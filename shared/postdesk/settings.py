@@ -64,6 +64,8 @@ class Settings:
     mail_bucket: str
     support_address: str
     signing_secret_id: str
+    # Every mail goes through this SES configuration set (bounce and complaint events); None: none.
+    ses_configuration_set: str | None = None
     raw_mail_prefix: str = "inbound/"
     attachments_prefix: str = "attachments/"
     bodies_prefix: str = "bodies/"
@@ -173,6 +175,7 @@ class Settings:
             support_address=support_address,
             support_name=env.get("POSTDESK_SUPPORT_NAME", "Support"),
             signing_secret_id=required("POSTDESK_SIGNING_SECRET_ID"),
+            ses_configuration_set=env.get("POSTDESK_SES_CONFIGURATION_SET", "").strip() or None,
             default_language=env.get("POSTDESK_DEFAULT_LANGUAGE", "en"),
             ack_limit_per_hour=integer("POSTDESK_ACK_LIMIT_PER_HOUR", 5),
             ack_limit_per_day=integer("POSTDESK_ACK_LIMIT_PER_DAY", 20),

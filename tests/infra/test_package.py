@@ -67,6 +67,31 @@ def test_every_function_is_configured_on_purpose(functions: dict[str, dict[str, 
         assert dead_letters["TargetArn"]["Fn::GetAtt"][0].endswith("DeadLetterQueue")
 
 
+def test_every_function_runs_with_a_role_of_its_own(packaged: Path) -> None:
+    resources = json.loads((packaged / "sam.json").read_text())["Resources"]
+    roles = {
+        name: resource["Properties"]["Role"]
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+    # Chalice's shared DefaultRole is gone; each function names its own role, made in infra/.
+    assert "DefaultRole" not in resources
+    assert roles == {name: {"Fn::GetAtt": [f"{name}Role", "Arn"]} for name in CHALICE_NAMES}
+    for name in CHALICE_NAMES:
+        role = resources[f"{name}Role"]["Properties"]
+        (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+        statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+        assert statements and all(s["Effect"] == "Allow" for s in statements)
+        # No wildcard actions and no statement on every resource.
+        actions = [
+            a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+        assert not [a for a in actions if "*" in a], actions
+        assert not [s for s in statements if s["Resource"] == "*"]
+
+
 def test_the_functions_that_send_mail_cannot_outrun_ses(functions: dict[str, dict[str, Any]]) -> None:
     caps = {name: functions[name].get("ReservedConcurrentExecutions") for name in MAIL_SENDERS}
 
@@ -170,7 +195,8 @@ def test_cfn_lint_passes_on_the_final_template(packaged: Path) -> None:
 
 
 # What moto's CloudFormation cannot make: API Gateway from the Chalice swagger fails there (and the
-# API's invoke permission names it); the secret, the alarms and the schedule group it skips silently.
+# API's invoke permission names it); the secret, the alarms, the schedule group and the SES sending
+# resources it skips silently.
 NOT_SENT_TO_MOTO = {
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGateway::Deployment",
@@ -184,6 +210,10 @@ MOTO_SKIPS = {
     "AWS::SES::ReceiptRuleSet",
     "AWS::SES::ReceiptRule",
     "AWS::S3::BucketPolicy",
+    "AWS::SES::ConfigurationSet",
+    "AWS::SES::ConfigurationSetEventDestination",
+    "AWS::SES::EmailIdentity",
+    "AWS::SNS::TopicPolicy",
 }
 
 
@@ -240,6 +270,7 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
                 {
                     "AWSTemplateFormatVersion": "2010-09-09",
                     "Parameters": translated["Parameters"],
+                    "Conditions": translated["Conditions"],
                     "Resources": resources,
                 }
             ),

@@ -64,7 +64,9 @@ def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_to
     alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
 
     watched = sorted(
-        alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for alarm in alarms.values() if "Dimensions" in alarm
+        alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for alarm in alarms.values()
+        if alarm.get("Namespace") == "AWS/SQS"
     )
     assert (
         watched
@@ -80,6 +82,24 @@ def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_to
     names = {m["MetricStat"]["Metric"]["MetricName"] for m in breach["Metrics"] if "MetricStat" in m}
     assert names == {"SlaBreaches"} and breach["Threshold"] == 1
     assert all(alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] for alarm in alarms.values())
+
+
+def test_every_function_raises_an_alarm_on_its_first_error_and_its_first_throttle() -> None:
+    resources = _resources()
+    functions = sorted(name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function")
+    watched = sorted(
+        (alarm["MetricName"], alarm["Dimensions"][0]["Value"]["Ref"])
+        for alarm in (r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
+        if alarm.get("Namespace") == "AWS/Lambda"
+    )
+
+    assert functions == ["APIHandler", "Ingest", "Sla", "Survey"]
+    assert watched == sorted((metric, name) for metric in ("Errors", "Throttles") for name in functions)
+    for name in functions:
+        for metric in ("Errors", "Throttles"):
+            alarm = resources[f"{name}{metric}Alarm"]["Properties"]
+            assert (alarm["Statistic"], alarm["Threshold"], alarm["Period"]) == ("Sum", 1, 300)
+            assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def test_the_dashboard_shows_only_metrics_the_desk_emits() -> None:

@@ -140,7 +140,10 @@ def provision(
     secret = client("secretsmanager", region).create_secret(
         Name=f"{prefix}-signing-key", SecretString=secrets.token_urlsafe(48)
     )
-    client("ses", region).verify_domain_identity(Domain=support_address.rpartition("@")[2])
+    ses = client("ses", region)
+    ses.verify_domain_identity(Domain=support_address.rpartition("@")[2])
+    configuration_set = f"{prefix}-mail"
+    ses.create_configuration_set(ConfigurationSet={"Name": configuration_set})
     environment = {
         "AWS_REGION": region,
         "POSTDESK_TICKETS_TABLE": tables.tickets,
@@ -155,6 +158,7 @@ def provision(
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,
         "POSTDESK_SIGNING_SECRET_ID": str(secret["ARN"]),
+        "POSTDESK_SES_CONFIGURATION_SET": configuration_set,
         "POSTDESK_PUBLIC_URL": public_url,
         "POSTDESK_TEAM_ADDRESS": f"team@{support_address.rpartition('@')[2]}",
         **provision_scheduling(region, prefix),
