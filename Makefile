@@ -11,7 +11,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # Python 3.13 is required (the Lambda runtime is taken from the packaging interpreter).
 PYTHON313 := $(shell PYENV_VERSION=3.13.0 command -v python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 
-.PHONY: help setup infra-tools lock-infra browser test lint deploy format local demo bench train language-model lock clean
+.PHONY: help setup infra-tools lock-infra browser test lint deploy format local demo bench train language-model cost lock clean
 
 help:
 	@echo "make local   set up and run the whole desk on this machine (moto, SMTP, API, console)"
@@ -79,11 +79,13 @@ demo: setup
 
 # Only the dry run exists so far: build the package and the final template, validate, print the
 # plan and the DNS records (no AWS credentials needed).
+# make deploy STAGE=prod DOMAIN=support.example.com [REGION=eu-west-1] [DRY_RUN=1] [DEPLOY_ARGS="--team-address ..."]
 STAGE ?= dev
 DOMAIN ?=
+REGION ?= eu-west-1
 deploy: setup infra-tools
-	@if [ -z "$(DOMAIN)" ]; then echo "make deploy DRY_RUN=1 STAGE=dev DOMAIN=support.example.com"; exit 2; fi
-	$(PY) -m postdesk.devtools.deploy --stage $(STAGE) --domain $(DOMAIN) $(if $(DRY_RUN),--dry-run,)
+	@if [ -z "$(DOMAIN)" ]; then echo "make deploy STAGE=dev DOMAIN=support.example.com [DRY_RUN=1]"; exit 2; fi
+	$(PY) -m postdesk.devtools.deploy --stage $(STAGE) --domain $(DOMAIN) --region $(REGION) $(if $(DRY_RUN),--dry-run,) $(DEPLOY_ARGS)
 
 # The peers and tools that benchmarks compare against are installed for benchmarks only.
 bench: setup
@@ -98,6 +100,10 @@ train: setup
 language-model: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
 	$(PY) -m postdesk.devtools.build_language_model
+
+# What the stack costs per 1,000 mails, from the API calls the tests count (docs/cost/api-calls.json).
+cost: setup
+	$(PY) -m postdesk.devtools.cost
 
 # Rewrite constraints.txt from what is installed now (after a deliberate upgrade).
 lock: setup

@@ -2,7 +2,8 @@
 does, without an AWS account: `python infra/translate.py sam.json out.json` with the infra tools'
 interpreter (.venv-infra, which has aws-sam-translator).
 
-Code locations are pointed at an S3 URI first, as `aws cloudformation package` would after uploading."""
+Code locations still on disk are pointed at an S3 URI first, as `aws cloudformation package` would
+after uploading; a packaged template keeps its own."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class NoManagedPolicies:
 
 def translate(template: dict[str, Any]) -> dict[str, Any]:
     for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
+        uploaded = str(resource.get("Properties", {}).get("CodeUri", "")).startswith("s3://")
+        if resource["Type"] == "AWS::Serverless::Function" and not uploaded:
             resource["Properties"]["CodeUri"] = ARTIFACT_URI
     translated: dict[str, Any] = transform(template, {}, NoManagedPolicies())
     return translated

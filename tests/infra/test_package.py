@@ -4,7 +4,6 @@ produces, checked function by function, and the zip run as Lambda runs it."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from postdesk.devtools.package import FUNCTIONS_DIR, package
+from tests.infra.cloudformation import MOTO_SKIPS, for_moto, infra_tool, translate
 
 # SES production accounts start at 14 mails a second: the mail-sending functions together stay at
 # or below that many concurrent invocations.
@@ -170,22 +170,9 @@ def test_the_unpacked_zip_handles_a_mail_in_a_fresh_process(
     assert len(sent) == 1 and "[#" + result["ref"] + "]" in str(sent[0].raw_data)
 
 
-INFRA_TOOLS = FUNCTIONS_DIR.parent / ".venv-infra" / "bin"
-
-
-def _infra_tool(name: str) -> Path:
-    tool = INFRA_TOOLS / name
-    if not tool.exists():
-        message = f"{tool} is missing: make infra-tools installs it (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return tool
-
-
 def test_cfn_lint_passes_on_the_final_template(packaged: Path) -> None:
     linted = subprocess.run(  # noqa: S603 - the infra tools' own cfn-lint
-        [str(_infra_tool("cfn-lint")), str(packaged / "sam.json")],
+        [str(infra_tool("cfn-lint")), str(packaged / "sam.json")],
         capture_output=True,
         text=True,
         timeout=300,
@@ -194,47 +181,9 @@ def test_cfn_lint_passes_on_the_final_template(packaged: Path) -> None:
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
-# What moto's CloudFormation cannot make: API Gateway from the Chalice swagger fails there (and the
-# API's invoke permission names it); the secret, the alarms, the schedule group and the SES sending
-# resources it skips silently.
-NOT_SENT_TO_MOTO = {
-    "AWS::ApiGateway::RestApi",
-    "AWS::ApiGateway::Deployment",
-    "AWS::ApiGateway::Stage",
-    "AWS::Lambda::Permission",
-}
-MOTO_SKIPS = {
-    "AWS::SecretsManager::Secret",
-    "AWS::CloudWatch::Alarm",
-    "AWS::Scheduler::ScheduleGroup",
-    "AWS::SES::ReceiptRuleSet",
-    "AWS::SES::ReceiptRule",
-    "AWS::S3::BucketPolicy",
-    "AWS::SES::ConfigurationSet",
-    "AWS::SES::ConfigurationSetEventDestination",
-    "AWS::SES::EmailIdentity",
-    "AWS::SNS::TopicPolicy",
-}
-
-
 @pytest.fixture(scope="module")
 def translated(packaged: Path) -> dict[str, Any]:
-    target = packaged / "plain.json"
-    done = subprocess.run(  # noqa: S603 - the infra tools' interpreter and our script
-        [
-            str(_infra_tool("python")),
-            str(FUNCTIONS_DIR.parent / "infra" / "translate.py"),
-            str(packaged / "sam.json"),
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    plain: dict[str, Any] = json.loads(target.read_text())
-    return plain
+    return translate(json.loads((packaged / "sam.json").read_text()), packaged)
 
 
 def test_the_translated_template_has_no_sam_left(translated: dict[str, Any]) -> None:
@@ -253,10 +202,8 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
 
     from postdesk.settings import Settings
 
-    resources = {k: v for k, v in translated["Resources"].items() if v["Type"] not in NOT_SENT_TO_MOTO}
-    for resource in resources.values():
-        if "DependsOn" in resource:
-            resource["DependsOn"] = [d for d in resource["DependsOn"] if d in resources]
+    plain = for_moto(translated)
+    resources = plain["Resources"]
     with mock_aws():
         s3 = boto3.client("s3", region_name="eu-west-1")
         s3.create_bucket(
@@ -269,8 +216,8 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
             TemplateBody=json.dumps(
                 {
                     "AWSTemplateFormatVersion": "2010-09-09",
-                    "Parameters": translated["Parameters"],
-                    "Conditions": translated["Conditions"],
+                    "Parameters": plain["Parameters"],
+                    "Conditions": plain["Conditions"],
                     "Resources": resources,
                 }
             ),
@@ -308,7 +255,7 @@ def test_the_dry_run_builds_validates_and_prints_the_plan_without_credentials(
 
     from postdesk.devtools.deploy import main
 
-    _infra_tool("cfn-lint")
+    infra_tool("cfn-lint")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     out = io.StringIO()
@@ -324,4 +271,3 @@ def test_the_dry_run_builds_validates_and_prints_the_plan_without_credentials(
         "AWS::SES::ReceiptRule" in text and "Ingest      python3.13, 512 MB, 60 s, at most 10 at once" in text
     )
     assert "set-active-receipt-rule-set" in text and "sandbox" in text
-    assert main(["--domain", "support.example.com", "--out", str(tmp_path)], io.StringIO()) == 2

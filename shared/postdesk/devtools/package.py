@@ -3,6 +3,7 @@ the CloudFormation in infra/ merged in. Needs a region, no credentials."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -30,5 +31,9 @@ def package(out_dir: Path, stage: str = "dev", region: str = "eu-west-1") -> Pat
     ]
     environment = {**os.environ, "AWS_DEFAULT_REGION": region}
     environment.pop("AWS_ENDPOINT_URL", None)
-    subprocess.run(command, check=True, capture_output=True, text=True, env=environment)  # noqa: S603
+    # Chalice keeps one cache of the built dependencies in the project: two packagings at once (test
+    # workers, a deploy beside a test run) would write it together.
+    with (FUNCTIONS_DIR / ".chalice" / "package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(command, check=True, capture_output=True, text=True, env=environment)  # noqa: S603
     return out_dir / "sam.json"
