@@ -1,0 +1,418 @@
+"""The AWS API calls of a ticket's life, counted per function through the entry points of
+functions/app.py, and kept in docs/cost/api-calls.json: what the cost model prices
+(``python -m postdesk.devtools.cost``) and what each function's IAM role has to allow.
+
+The life: a new request (ticket and acknowledgement), the customer's reply to the acknowledgement,
+an agent who opens the ticket from the list, replies and resolves it (the requests the console
+makes), the survey a day later, the customer's rating on the survey page. Then what an inbox also
+gets: an out-of-office answering the agent's reply, a bounce, and an SLA warning on a ticket nobody
+answered yet.
+
+When the counts change, the test rewrites the file and fails once: review the difference, then
+update the section "What it costs per 1,000 mails" of docs/operations.md with what the cost model
+prints (a unit test compares the two)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from chalice.test import Client
+
+from postdesk import handlers
+from postdesk.aws.clients import client as aws_client
+from postdesk.devtools import cost, schedules
+from postdesk.devtools.provision import table_definitions
+from postdesk.devtools.schedules import FiredSchedule, fire_due_schedules
+from tests.api_calls import ApiCall, ApiCallRecorder, recording_api_calls
+from tests.integration.conftest import Desk, SentMail, auth, body_of
+from tests.mails import build_mail
+
+DEMO_MAIL = cost.REPO_ROOT / "shared" / "postdesk" / "devtools" / "demo_mail"
+# Tuesday 24 November 2026, 10:31 in Berlin: business hours of the shipped SLA policy.
+START = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# What Lambda itself writes to the log group for each invocation: START, END and REPORT lines.
+PLATFORM_LOG_BYTES = 350
+
+
+@dataclass
+class Tally:
+    """What the harness saw besides API calls, since the start of a path."""
+
+    mails_in: int = 0
+    invocations: Counter[str] = field(default_factory=Counter)
+    http_requests: int = 0
+    schedules_fired: int = 0
+
+
+class Life:
+    """Drives the desk as AWS would: SES stores a mail and invokes ``ingest``; API Gateway calls
+    ``api_handler``; Scheduler invokes ``survey`` and ``sla``. Each event-driven invocation runs in a
+    fresh container (settings, clients and the cached secret made again), as most do on a desk of a
+    few thousand mails a month; the requests of one person's sitting share a container."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        client: Client,
+        recorder: ApiCallRecorder,
+        capsys: pytest.CaptureFixture[str],
+        log_output: io.StringIO,
+    ) -> None:
+        self.desk = desk
+        self.client = client
+        self.recorder = recorder
+        self.capsys = capsys
+        self.log_output = log_output
+        self.now = START
+        self.tally = Tally()
+        self.log_bytes: list[tuple[str, int]] = []
+        self.stdout: list[str] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def _run(self, function: str, invoke: Any) -> Any:
+        """One invocation of ``function``, its calls labelled, its log bytes measured."""
+        self.stdout.append(self.capsys.readouterr().out)
+        logged = len(self.log_output.getvalue().encode("utf-8"))
+        with self.recorder.function(function):
+            result = invoke()
+        printed = self.capsys.readouterr().out
+        self.stdout.append(printed)
+        written = len(self.log_output.getvalue().encode("utf-8")) - logged + len(printed.encode("utf-8"))
+        self.log_bytes.append((function, written))
+        self.tally.invocations[function] += 1
+        return result
+
+    def begin(self) -> int:
+        """A path starts: what is counted from here on is its own."""
+        self.tally = Tally()
+        return len(self.recorder.calls)
+
+    def advance(self, delta: timedelta) -> list[FiredSchedule]:
+        """Time passes; the schedules due by then fire, as Scheduler fires them."""
+        self.now += delta
+        settings = self.desk.settings
+        fired = fire_due_schedules(settings.region, settings.scheduling.group, self.now)
+        self.tally.schedules_fired += len(fired)
+        return fired
+
+    def mail(self, raw: bytes, sender: str = "jane.doe@customer.example", to: str = "") -> dict[str, Any]:
+        """SES receives the mail: its S3 action stores it, its Lambda action invokes ingest."""
+        with self.recorder.function(cost.SES_RECEIPT):
+            event = self.desk.event(
+                raw,
+                envelope_sender=sender,
+                recipients=[to or self.desk.settings.support_address],
+                received_at=self.now,
+            )
+        self.tally.mails_in += 1
+        handlers.reset_runtime()
+        (result,) = self._run(
+            "ingest", lambda: self.client.lambda_.invoke("ingest", event).payload["results"]
+        )
+        return dict(result)
+
+    def scheduled(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        handlers.reset_runtime()
+        return dict(self._run(function, lambda: self.client.lambda_.invoke(function, event).payload))
+
+    def sitting(self) -> None:
+        """Someone new at the API: a container of its own."""
+        handlers.reset_runtime()
+
+    def http(self, method: str, path: str, **options: Any) -> Any:
+        self.tally.http_requests += 1
+        return self._run("api_handler", lambda: getattr(self.client.http, method)(path, **options))
+
+    def sent_since(self, before: int) -> list[SentMail]:
+        return self.desk.sent()[before:]
+
+
+@pytest.fixture
+def life(
+    desk: Desk,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    log_output: io.StringIO,
+) -> Iterator[Life]:
+    with recording_api_calls() as recorder:
+        driver = Life(desk, client, recorder, capsys, log_output)
+        # The desk's clock is the test's; Scheduler invokes the functions of functions/app.py.
+        monkeypatch.setattr(handlers, "utc_now", driver.clock)
+        monkeypatch.setattr(
+            schedules,
+            "TARGETS",
+            {
+                name: lambda event, _context, name=name: driver.scheduled(name, event)
+                for name in ("survey", "sla")
+            },
+        )
+        yield driver
+
+
+def _counted(calls: list[ApiCall]) -> dict[str, dict[str, int]]:
+    """Calls by label, then service:Operation (the test's own calls, labelled None, left out)."""
+    counted: dict[str, Counter[str]] = {}
+    for call in calls:
+        if call.function is not None:
+            counted.setdefault(call.function, Counter())[f"{call.service}:{call.operation}"] += 1
+    return {label: dict(sorted(by_operation.items())) for label, by_operation in sorted(counted.items())}
+
+
+def _survey_links(mail: SentMail) -> dict[int, str]:
+    text = mail.message.get_body(preferencelist=("plain",))
+    assert text is not None
+    links = [word for word in text.get_content().split() if "/survey/" in word]
+    return {int(urlsplit(link).path.split(".")[2]): urlsplit(link).path for link in links}
+
+
+def _custom_metrics(printed: str) -> list[str]:
+    """Each metric of the EMF lines with its dimensions: one CloudWatch custom metric each."""
+    metrics = set()
+    for line in printed.splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for dimensions in directive["Dimensions"]:
+                named = ",".join(f"{name}={document[name]}" for name in dimensions)
+                metrics.update(f"{metric['Name']} [{named}]" for metric in directive["Metrics"])
+    return sorted(metrics)
+
+
+def _key_attributes(prefix: str = "test") -> dict[str, list[str]]:
+    return {
+        f"{prefix}-{logical_id}": [key["AttributeName"] for key in properties["KeySchema"]]
+        for logical_id, properties in table_definitions().items()
+    }
+
+
+def _document(life: Life, paths: dict[str, tuple[int, int, Tally]]) -> dict[str, Any]:
+    """The counts of every path, in the form docs/cost/api-calls.json keeps them."""
+    units = cost.RequestUnits(_key_attributes())
+    per_call: list[tuple[float, float]] = []
+    for call in life.recorder.calls:
+        before = (units.write, units.read)
+        if call.service == "dynamodb":
+            units.add(call.operation, call.params, call.response)
+        counted = call.function is not None
+        per_call.append((units.write - before[0], units.read - before[1]) if counted else (0.0, 0.0))
+    document: dict[str, Any] = {}
+    for name, (start, end, tally) in paths.items():
+        calls = life.recorder.calls[start:end]
+        sends = [call for call in calls if call.function and call.operation == "SendRawEmail"]
+        document[name] = {
+            "what": cost.PATHS[name],
+            "mails_in": tally.mails_in,
+            "invocations": dict(sorted(tally.invocations.items())),
+            "http_requests": tally.http_requests,
+            "schedules_fired": tally.schedules_fired,
+            "recipients_sent": sum(len(call.params["Destinations"]) for call in sends),
+            "dynamodb_write_units": sum(write for write, _ in per_call[start:end]),
+            "dynamodb_read_units": sum(read for _, read in per_call[start:end]),
+            "calls": _counted(calls),
+        }
+    return document
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None:
+    paths: dict[str, tuple[int, int, Tally]] = {}
+
+    def done(name: str, start: int) -> list[ApiCall]:
+        paths[name] = (start, len(life.recorder.calls), copy.deepcopy(life.tally))
+        return [call for call in life.recorder.calls[start:] if call.function is not None]
+
+    # A new request: the ticket, its acknowledgement, its SLA timer
+    start, before = life.begin(), len(desk.sent())
+    created = life.mail(build_mail(message_id="<first.4711@customer.example>"))
+    calls = done(cost.NEW_REQUEST, start)
+    assert created["new_ticket"] is True and created["ack"] == "sent"
+    ref = created["ref"]
+    (ack,) = life.sent_since(before)
+    ingest_calls = [call for call in calls if call.function == "ingest"]
+    assert [(c.service, c.operation) for c in ingest_calls if c.service == "s3"] == [("s3", "GetObject")]
+    assert [c.operation for c in ingest_calls if c.service == "ses"] == ["SendRawEmail"]
+    assert [c.operation for c in ingest_calls if c.service == "scheduler"] == ["CreateSchedule"]
+    assert [c.operation for c in calls if c.function == cost.SES_RECEIPT] == ["PutObject"]
+
+    # The customer answers the acknowledgement: the same ticket, and nothing is sent
+    life.advance(timedelta(minutes=10))
+    start, before = life.begin(), len(desk.sent())
+    answer = life.mail(
+        build_mail(
+            subject=f"Re: {ack.message['Subject']}",
+            body="One more detail: the delivery address is the office, not my home.\n\nJane",
+            message_id="<second.4711@customer.example>",
+            in_reply_to=str(ack.message["Message-ID"]),
+            references=str(ack.message["Message-ID"]),
+            to=str(ack.message["Reply-To"]),
+        ),
+        to=str(ack.message["Reply-To"].addresses[0].addr_spec),
+    )
+    calls = done(cost.CUSTOMER_REPLY, start)
+    assert (answer["ref"], answer["matched_by"], answer["ack"]) == (
+        ref,
+        "signed reply address",
+        "not a new ticket",
+    )
+    assert life.sent_since(before) == []
+    assert [c.operation for c in calls if c.service in ("ses", "sesv2")] == []
+    assert [c.operation for c in calls if c.function == "ingest" and c.service == "s3"] == ["GetObject"]
+
+    # An hour later an agent opens it from the list, replies and resolves it, as the console does
+    assert life.advance(timedelta(hours=1)) == []
+    start, before = life.begin(), len(desk.sent())
+    life.sitting()
+    listing = body_of(life.http("get", "/tickets", headers=auth(token)))
+    assert ref in [ticket["ref"] for ticket in listing["tickets"]]
+    assert life.http("get", f"/tickets/{ref}", headers=auth(token)).status_code == 200
+    replied = life.http(
+        "post",
+        f"/tickets/{ref}/replies",
+        headers={**auth(token), "Idempotency-Key": "0b7f3c1e-reply-1"},
+        body=json.dumps(
+            {"body": "Hello {{ customer.first_name }},\n\nyour boots left today.", "status": "pending"}
+        ),
+    )
+    assert replied.status_code == 201, replied.body
+    version = body_of(life.http("get", f"/tickets/{ref}", headers=auth(token)))["ticket"]["version"]
+    resolved = life.http(
+        "patch",
+        f"/tickets/{ref}",
+        headers=auth(token),
+        body=json.dumps({"version": version, "status": "resolved"}),
+    )
+    assert resolved.status_code == 200, resolved.body
+    assert body_of(life.http("get", f"/tickets/{ref}", headers=auth(token)))["ticket"]["status"] == "resolved"
+    calls = done(cost.AGENT_ANSWER, start)
+    (reply,) = life.sent_since(before)
+    assert reply.recipients == {"jane.doe@customer.example"}
+    assert [c.operation for c in calls if c.service == "ses"] == ["SendRawEmail"]
+    assert "CreateSchedule" in [c.operation for c in calls if c.service == "scheduler"]
+
+    # The customer's out-of-office answers the reply: recorded on the ticket, nothing sent
+    life.advance(timedelta(minutes=1))
+    start, before = life.begin(), len(desk.sent())
+    automatic = life.mail(
+        build_mail(
+            subject=f"Automatic reply: {reply.message['Subject']}",
+            body="I am out of the office until Monday and will answer your mail then.",
+            message_id="<ooo.4711@customer.example>",
+            in_reply_to=str(reply.message["Message-ID"]),
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    )
+    calls = done(cost.OUT_OF_OFFICE, start)
+    assert (automatic["ref"], automatic["verdict"], automatic["ack"]) == (
+        ref,
+        "auto_reply",
+        "not a new ticket",
+    )
+    assert life.sent_since(before) == []
+    assert desk.store.get_ticket(ref).status.value == "resolved"  # type: ignore[union-attr]
+
+    # A bounce of some other mail: nothing sent
+    start, before = life.begin(), len(desk.sent())
+    bounce = (DEMO_MAIL / "04-bounce.eml").read_bytes().replace(b"\n", b"\r\n")
+    bounced = life.mail(bounce, sender="")
+    calls = done(cost.BOUNCE, start)
+    assert (bounced["verdict"], bounced["ack"]) == ("bounce", "suppressed") and life.sent_since(before) == []
+    assert [c.operation for c in calls if c.service == "ses"] == []
+
+    # A day later the survey schedule fires: one survey mail
+    start, before = life.begin(), len(desk.sent())
+    fired = life.advance(timedelta(hours=24, minutes=1))
+    calls = done(cost.SURVEY_MAIL, start)
+    assert [(f.target, f.result["outcome"]) for f in fired] == [("survey", "sent")]
+    (survey,) = life.sent_since(before)
+    assert survey.message["Auto-Submitted"] == "auto-generated"
+    assert [c.operation for c in calls if c.service == "ses"] == ["SendRawEmail"]
+
+    # The customer clicks "5" and submits the page
+    life.advance(timedelta(minutes=30))
+    start = life.begin()
+    life.sitting()
+    link = _survey_links(survey)[5]
+    assert life.http("get", link).status_code == 200
+    assert (
+        life.http("post", link, headers=FORM, body=urlencode({"rating": "5", "comment": ""})).status_code
+        == 200
+    )
+    done(cost.SURVEY_RATING, start)
+    assert desk.store.get_ticket(ref).survey_rating == 5  # type: ignore[union-attr]
+
+    # Another request nobody answers: its SLA timer fires at 75 % of the first-response target
+    other = life.mail(
+        build_mail(
+            subject="Invoice 2026-118 charged twice",
+            body="Hello,\n\nmy invoice 2026-118 was charged twice. Please refund one.\n\nLi",
+            sender="Li Wei <li.wei@shop.example>",
+            message_id="<invoice.118@shop.example>",
+        ),
+        sender="li.wei@shop.example",
+    )["ref"]
+    scheduler = aws_client("scheduler", desk.settings.region)
+    group = desk.settings.scheduling.group
+    (timer,) = [
+        s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"] if other in s["Name"]
+    ]
+    due = datetime.fromisoformat(
+        json.loads(scheduler.get_schedule(Name=timer, GroupName=group)["Target"]["Input"])["at"].replace(
+            "Z", "+00:00"
+        )
+    )
+    life.now = due - timedelta(minutes=1)
+    start = life.begin()
+    fired = life.advance(timedelta(minutes=2))
+    done(cost.SLA_WARNING, start)
+    assert [(f.target, f.result["outcome"]) for f in fired] == [("sla", "warned")]
+
+    # No call of the whole life scans a table; the only calls that failed are the Message-ID index's
+    # first-writer-wins entries (the ticket's own id, written again with the agent's reply)
+    assert [c for c in life.recorder.calls if c.operation == "Scan"] == []
+    failed = {(c.operation, c.params.get("TableName"), c.error) for c in life.recorder.calls if c.error}
+    assert failed <= {("PutItem", desk.settings.tables.message_index, "ConditionalCheckFailedException")}
+    assert {c.function for c in life.recorder.calls} >= {
+        "ingest",
+        "api_handler",
+        "survey",
+        "sla",
+        cost.SES_RECEIPT,
+    }
+    # The cost model's log assumption holds for every invocation
+    assert max(written for _, written in life.log_bytes) + PLATFORM_LOG_BYTES <= cost.LOG_BYTES_PER_INVOCATION
+
+    document = {
+        "about": (
+            "AWS API calls per path of a ticket's life, counted by tests/integration/test_api_calls.py; "
+            "priced by python -m postdesk.devtools.cost"
+        ),
+        "paths": _document(life, paths),
+        "custom_metrics": _custom_metrics("".join(life.stdout)),
+    }
+    for usage in document["paths"].values():
+        # The secret is read once per container at most (then cached)
+        fetched = sum(ops.get("secretsmanager:GetSecretValue", 0) for ops in usage["calls"].values())
+        assert fetched <= sum(usage["invocations"].values())
+    text = json.dumps(document, indent=2) + "\n"
+    committed = cost.CALLS_FILE.read_text(encoding="utf-8") if cost.CALLS_FILE.exists() else ""
+    if text != committed:
+        cost.CALLS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        cost.CALLS_FILE.write_text(text, encoding="utf-8")
+    assert text == committed, (
+        f"the API calls of a ticket's life changed: {cost.CALLS_FILE} is rewritten; review it and update "
+        "docs/operations.md with `python -m postdesk.devtools.cost`"
+    )
