@@ -37,6 +37,13 @@ def check_sla(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return result
 
 
+@app.lambda_function(name="feedback")
+def mail_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SNS: SES's bounce, complaint and reject events of the desk's mail (its configuration set)."""
+    result: dict[str, Any] = handlers.feedback_handler(event, context)
+    return result
+
+
 def _serve(route: Route) -> Response:
     return serve(app.current_request, route)
 

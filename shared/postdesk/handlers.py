@@ -3,6 +3,7 @@ registers these; settings and adapters are built at the first invocation, never 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -17,12 +18,14 @@ from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer
 from postdesk.clock import Clock, shifted_clock, utc_now
+from postdesk.hygiene.suppressions import SuppressionList
 from postdesk.observability import PowertoolsMetrics, logger, metrics
 from postdesk.settings import Settings
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.store import TicketStore
 from postdesk.triage.screening import ReceiptVerdicts
 from postdesk.workflows.ingest import InboundDelivery, ingest
+from postdesk.workflows.mail_feedback import handle_sns_message
 from postdesk.workflows.ports import MetricsRecorder, Ports
 from postdesk.workflows.sla import fire_timer, policy_of, timer_request
 from postdesk.workflows.survey import SurveyRequest, send_survey
@@ -37,6 +40,7 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_n
         signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
         metrics=metrics,
         scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
+        suppressions=SuppressionList(settings.tables.suppressions, settings.region),
         clock=clock,
     )
 
@@ -134,6 +138,21 @@ def survey_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"outcome": "malformed"}
     logger.set_correlation_id(f"survey-{request.ref}-{request.cycle}")
     return {"outcome": send_survey(request, settings, ports).value}
+
+
+@metrics.log_metrics
+def feedback_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SNS delivered SES's bounce, complaint or reject notifications of the desk's mail."""
+    _, ports = _runtime()
+    records = event.get("Records") if isinstance(event, dict) else None
+    outcomes = []
+    for record in records if isinstance(records, list) else []:
+        message = record.get("Sns", {}).get("Message") if isinstance(record, dict) else None
+        outcome = handle_sns_message(message if isinstance(message, str) else json.dumps(record), ports)
+        outcomes.append(
+            {"kind": outcome.kind.value, "ref": outcome.ref, "suppressed": list(outcome.suppressed)}
+        )
+    return {"outcomes": outcomes}
 
 
 @metrics.log_metrics

@@ -21,6 +21,10 @@ class TableNames:
     agents: str
     saved_replies: str
     stats: str
+    # Addresses no mail may go to (bounced, complained), by the SHA-256 of the address.
+    suppressions: str
+    # Erasures and exports: what was done, when, by whom; never whose.
+    audit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,16 @@ class SurveySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long personal data is kept: DynamoDB's TTL and the bucket's lifecycle rules enforce it
+    (infra/template.json); reads filter what TTL has not removed yet (it is lazy)."""
+
+    closed_ticket_days: int = 730
+    raw_mail_days: int = 400
+    attachment_days: int = 400
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     region: str
     tables: TableNames
@@ -87,6 +101,7 @@ class Settings:
     # folder of the mails it sent (the console's outbox page).
     clock_offset_file: str | None = None
     local_outbox: str | None = None
+    retention: RetentionSettings = field(default_factory=lambda: RetentionSettings())
 
     @property
     def support_domain(self) -> str:
@@ -169,6 +184,8 @@ class Settings:
                 agents=required("POSTDESK_AGENTS_TABLE"),
                 saved_replies=required("POSTDESK_SAVED_REPLIES_TABLE"),
                 stats=required("POSTDESK_STATS_TABLE"),
+                suppressions=required("POSTDESK_SUPPRESSIONS_TABLE"),
+                audit=required("POSTDESK_AUDIT_TABLE"),
             ),
             mail_bucket=required("POSTDESK_MAIL_BUCKET"),
             raw_mail_prefix=env.get("POSTDESK_RAW_MAIL_PREFIX", "inbound/"),
@@ -201,4 +218,9 @@ class Settings:
             sla_policy_path=env.get("POSTDESK_SLA_POLICY", "").strip() or None,
             clock_offset_file=env.get("POSTDESK_CLOCK_OFFSET_FILE", "").strip() or None,
             local_outbox=env.get("POSTDESK_LOCAL_OUTBOX", "").strip() or None,
+            retention=RetentionSettings(
+                closed_ticket_days=integer("POSTDESK_CLOSED_TICKET_RETENTION_DAYS", 730),
+                raw_mail_days=integer("POSTDESK_RAW_MAIL_RETENTION_DAYS", 400),
+                attachment_days=integer("POSTDESK_ATTACHMENT_RETENTION_DAYS", 400),
+            ),
         )

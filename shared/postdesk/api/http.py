@@ -16,6 +16,7 @@ from postdesk.errors import (
     PostdeskError,
     TicketNotFound,
 )
+from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.observability import logger
 from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound
 from postdesk.replies.variables import InvalidReplyTemplate
@@ -105,6 +106,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (DuplicateRequest, 409),
     (ConcurrentUpdate, 409),
     (IllegalTransition, 409),
+    (RecipientSuppressed, 422),
     (PreconditionRequired, 428),
     (PayloadTooLarge, 413),
     (ReplyTooLarge, 413),

@@ -182,8 +182,17 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         "thread": [_message(m, full, context.blobs) for m in context.ports.store.thread(ref)],
         "events": [_event(e) for e in context.ports.store.events(ref)],
         "requester_tickets": others,
+        "requester_suppressed": _suppression(ticket.requester_email, context),
     }
     return ApiResponse(200, body, _with_etag(ticket))
+
+
+def _suppression(address: str, context: ApiContext) -> dict[str, str] | None:
+    """Why no mail can go to the requester, when none can (the console shows it above the reply)."""
+    found = context.ports.suppressions.check([address]).get(address)
+    if found is None:
+        return None
+    return {"reason": found.reason.value, "since": to_iso(found.since), "message": found.explain(address)}
 
 
 def _with_etag(ticket: Ticket) -> dict[str, str]:

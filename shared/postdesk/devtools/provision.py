@@ -25,6 +25,8 @@ TABLE_RESOURCES = {
     "AgentsTable": "agents",
     "SavedRepliesTable": "saved_replies",
     "StatsTable": "stats",
+    "SuppressionsTable": "suppressions",
+    "AuditTable": "audit",
 }
 
 
@@ -154,6 +156,8 @@ def provision(
         "POSTDESK_AGENTS_TABLE": tables.agents,
         "POSTDESK_SAVED_REPLIES_TABLE": tables.saved_replies,
         "POSTDESK_STATS_TABLE": tables.stats,
+        "POSTDESK_SUPPRESSIONS_TABLE": tables.suppressions,
+        "POSTDESK_AUDIT_TABLE": tables.audit,
         "POSTDESK_MAIL_BUCKET": bucket,
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,

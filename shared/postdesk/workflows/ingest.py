@@ -12,7 +12,6 @@ or is retried after a crash at any point finishes the work without doing any par
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +19,7 @@ from enum import StrEnum
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.clock import to_iso
 from postdesk.errors import ConcurrentUpdate, RawMailMissing
+from postdesk.hygiene.suppressions import address_hash
 from postdesk.mail.addressing import ReplyAddressCheck, reply_address
 from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address, ParsedMessage
@@ -518,7 +518,7 @@ def _record_suppressed_ack(
 
 
 def _address_hash(address: str) -> str:
-    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()[:32]
+    return address_hash(address)[:32]
 
 
 def _acknowledge(
@@ -549,6 +549,12 @@ def _acknowledge(
             int((now + timedelta(days=2)).timestamp()),
         ),
     )
+    if ports.suppressions.check([recipient]):
+        ports.store.claim(guard_key, state="suppressed", now=now, ref=ticket.ref)
+        _record_suppressed_ack(
+            ticket, delivery, "suppression_list", "the sender's address is on the suppression list", ports
+        )
+        return AckOutcome.SUPPRESSED, "suppression_list"
     claimed = ports.store.claim(
         guard_key,
         state="sending",

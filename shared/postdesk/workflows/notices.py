@@ -46,6 +46,10 @@ def notify_queue(
         date=ports.clock(),
         auto_submitted="auto-generated",
     )
+    if ports.suppressions.check(outbound.recipients):
+        logger.warning("the team address is on the suppression list", extra={"ref": ticket.ref})
+        ports.metrics.count("TeamNoticesFailed")
+        return False
     try:
         ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
     except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.mail.compose import OutboundMail, compose
 from postdesk.settings import Settings
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage
@@ -29,7 +30,14 @@ def send_in_thread(
     (``unique`` makes its key; ``author`` and ``recorded_text`` record who wrote it and what, when
     that is not the sender and the text part: an agent's Markdown). When sending fails, the guard
     named by ``release_guard`` (claimed as "sending") is released, so a retry may send it: nothing
-    went out."""
+    went out. Raises RecipientSuppressed, sending nothing, when a recipient is on the suppression
+    list."""
+    suppressed = ports.suppressions.check(outbound.recipients)
+    if suppressed:
+        if release_guard is not None:
+            ports.store.release_guard(release_guard, "sending")
+        ports.metrics.count("MailsSuppressed", {"kind": kind.value})
+        raise RecipientSuppressed(suppressed)
     try:
         ses_id = ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
     except Exception:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import Clock, utc_now
+from postdesk.hygiene.suppressions import SuppressionList
 from postdesk.tickets.store import TicketStore
 
 
@@ -43,4 +44,6 @@ class Ports:
     signing_key: Callable[[], bytes]
     metrics: MetricsRecorder
     scheduler: Scheduler
+    # Addresses no mail may go to: every sending path asks it first (workflows/outbound.py).
+    suppressions: SuppressionList
     clock: Clock = utc_now

@@ -16,6 +16,7 @@ from enum import StrEnum
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import to_iso
 from postdesk.errors import ConfigurationError
+from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.mail.addressing import reply_address
 from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address
@@ -44,6 +45,7 @@ class SurveyOutcome(StrEnum):
     ALREADY_SENT = "already_sent"
     NO_TICKET = "no_ticket"
     QUARANTINED = "quarantined"
+    SUPPRESSED = "suppressed"
 
 
 def schedule_name(ref: str, cycle: int) -> str:
@@ -186,16 +188,30 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
         auto_submitted="auto-generated",
     )
     # Nothing went out when sending fails: the schedule's retry (or the dead-letter queue) takes it.
-    sent = send_in_thread(
-        outbound,
-        ref=ticket.ref,
-        kind=MessageKind.SURVEY,
-        unique=f"survey-{ticket.cycle}",
-        now=now,
-        settings=settings,
-        ports=ports,
-        release_guard=guard_key,
-    )
+    try:
+        sent = send_in_thread(
+            outbound,
+            ref=ticket.ref,
+            kind=MessageKind.SURVEY,
+            unique=f"survey-{ticket.cycle}",
+            now=now,
+            settings=settings,
+            ports=ports,
+            release_guard=guard_key,
+        )
+    except RecipientSuppressed:
+        # For good: a retry would find the address suppressed again.
+        ports.store.claim(guard_key, state="suppressed", now=now, ref=ticket.ref)
+        ports.store.record_event(
+            TicketEvent(
+                ref=ticket.ref,
+                at=now,
+                kind="survey_suppressed",
+                event_id=f"survey_suppressed:{ticket.cycle}",
+                detail={"reason": "the requester's address is on the suppression list"},
+            )
+        )
+        return _skipped(request, SurveyOutcome.SUPPRESSED, ports)
     ses_id = sent.ses_id or ""
     ses_header_id = sent.message_id or ""
     event = TicketEvent(

@@ -1,0 +1,151 @@
+"""The desk's suppression list: addresses that bounced for good, complained, or kept bouncing.
+
+Entries are keyed by the SHA-256 of the lower-cased address, so the table holds no address in the
+clear: the desk asks "may I write to x?" by hashing x. A hard bounce or a complaint suppresses at
+once; soft bounces (a full mailbox, a server that was down) are counted over a window and suppress
+after the third, and the count lapses with the window (DynamoDB's TTL) when no third one came.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from postdesk.tickets.dynamo import bind_model
+
+SOFT_BOUNCES_BEFORE_SUPPRESSION = 3
+SOFT_BOUNCE_WINDOW = timedelta(days=30)
+
+
+class Reason(StrEnum):
+    HARD_BOUNCE = "hard_bounce"
+    COMPLAINT = "complaint"
+    SOFT_BOUNCES = "soft_bounces"
+
+
+REASON_WORDS = {
+    Reason.HARD_BOUNCE: "mail to it bounced permanently",
+    Reason.COMPLAINT: "its owner marked our mail as spam",
+    Reason.SOFT_BOUNCES: f"mail to it bounced {SOFT_BOUNCES_BEFORE_SUPPRESSION} times within a month",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    reason: Reason
+    since: datetime
+    # What SES said, without the address: "Permanent/General", "abuse".
+    detail: str = ""
+
+    def explain(self, address: str) -> str:
+        why = REASON_WORDS[self.reason]
+        return f"{address} is on the suppression list since {self.since:%Y-%m-%d}: {why}"
+
+
+class RecipientSuppressed(Exception):
+    """Nothing was sent: a recipient is on the suppression list."""
+
+    def __init__(self, suppressed: dict[str, Suppression]) -> None:
+        self.suppressed = suppressed
+        super().__init__(
+            "; ".join(s.explain(address) for address, s in sorted(suppressed.items())) + ". Nothing was sent."
+        )
+
+
+def address_hash(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+class SuppressionItem(Model):
+    class Meta:
+        table_name = "unbound-suppressions"
+
+    address_hash = UnicodeAttribute(hash_key=True)
+    suppressed = BooleanAttribute(default=False)
+    reason = UnicodeAttribute(null=True)
+    since = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    soft_bounces = NumberAttribute(default=0)
+    first_soft_bounce_at = UnicodeAttribute(null=True)
+    # Only on an entry that counts soft bounces and suppresses nothing yet: the count lapses.
+    expires_at = NumberAttribute(null=True)
+
+
+class SuppressionList:
+    def __init__(self, table: str, region: str) -> None:
+        self._table = table
+        self._region = region
+
+    def _bound(self) -> type[SuppressionItem]:
+        bind_model(SuppressionItem, self._table, self._region)
+        return SuppressionItem
+
+    def check(self, addresses: Iterable[str]) -> dict[str, Suppression]:
+        """The suppressed ones among ``addresses``, with why."""
+        by_hash = {address_hash(address): address for address in addresses if address.strip()}
+        if not by_hash:
+            return {}
+        found: dict[str, Suppression] = {}
+        for item in self._bound().batch_get(list(by_hash), consistent_read=True):
+            if item.suppressed and item.reason and item.since:
+                found[by_hash[item.address_hash]] = Suppression(
+                    Reason(item.reason), datetime.fromisoformat(item.since), item.detail or ""
+                )
+        return found
+
+    def suppress(self, address: str, reason: Reason, at: datetime, detail: str = "") -> bool:
+        """Suppress ``address``; False when it already was (the first reason stays)."""
+        model = self._bound()
+        try:
+            existing = model.get(address_hash(address), consistent_read=True)
+        except DoesNotExist:
+            existing = None
+        if existing is not None and existing.suppressed:
+            return False
+        model(
+            address_hash(address),
+            suppressed=True,
+            reason=reason.value,
+            since=at.isoformat(),
+            detail=detail[:200],
+            soft_bounces=existing.soft_bounces if existing else 0,
+        ).save()
+        return True
+
+    def soft_bounce(self, address: str, at: datetime, detail: str = "") -> bool:
+        """Count a soft bounce; True when this one suppressed the address."""
+        model = self._bound()
+        try:
+            item = model.get(address_hash(address), consistent_read=True)
+        except DoesNotExist:
+            item = model(address_hash(address))
+        if item.suppressed:
+            return False
+        started = datetime.fromisoformat(item.first_soft_bounce_at) if item.first_soft_bounce_at else None
+        if started is None or at - started > SOFT_BOUNCE_WINDOW:
+            item.soft_bounces, item.first_soft_bounce_at = 0, at.isoformat()
+            started = at
+        item.soft_bounces = int(item.soft_bounces or 0) + 1
+        if item.soft_bounces >= SOFT_BOUNCES_BEFORE_SUPPRESSION:
+            item.suppressed, item.reason, item.since = True, Reason.SOFT_BOUNCES.value, at.isoformat()
+            item.detail, item.expires_at = detail[:200], None
+        else:
+            item.expires_at = int((started + SOFT_BOUNCE_WINDOW).timestamp())
+        item.save()
+        return bool(item.suppressed)
+
+    def remove(self, address: str) -> bool:
+        """Forget ``address`` (an erasure, or an operator who knows the mailbox works again)."""
+        model = self._bound()
+        try:
+            model.get(address_hash(address), consistent_read=True).delete()
+        except DoesNotExist:
+            return False
+        return True
