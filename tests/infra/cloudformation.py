@@ -36,6 +36,7 @@ MOTO_SKIPS = {
     "AWS::SES::ConfigurationSetEventDestination",
     "AWS::SES::EmailIdentity",
     "AWS::SNS::TopicPolicy",
+    "AWS::SNS::Subscription",
 }
 
 

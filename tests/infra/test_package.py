@@ -20,7 +20,13 @@ from tests.infra.cloudformation import MOTO_SKIPS, for_moto, infra_tool, transla
 # or below that many concurrent invocations.
 SES_SENDING_RATE = 14
 MAIL_SENDERS = ("APIHandler", "Ingest", "Survey", "Sla")
-CHALICE_NAMES = {"APIHandler": "api_handler", "Ingest": "ingest", "Survey": "survey", "Sla": "sla"}
+CHALICE_NAMES = {
+    "APIHandler": "api_handler",
+    "Ingest": "ingest",
+    "Survey": "survey",
+    "Sla": "sla",
+    "Feedback": "feedback",
+}
 DEV_ONLY = ("pytest", "moto", "playwright", "ruff", "mypy", "aiosmtpd", "jsonschema", "yaml", "xdist")
 
 
@@ -234,9 +240,9 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     skipped = {resources[name]["Type"] for name in set(resources) - set(created)}
     assert skipped == MOTO_SKIPS
-    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 8
+    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 10
     assert {i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]} >= {"status-waiting", "follow-up"}
-    assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 4
+    assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 5
     # Every function gets the desk's settings: the tables, the bucket, the secret, the address.
     for function in functions:
         variables = function["Environment"]["Variables"]
@@ -244,7 +250,12 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
         assert variables["POSTDESK_TICKETS_TABLE"] == tickets
         # The secret is one of the resources moto skips, so its Ref (the secret id) is not set here.
         assert "POSTDESK_SIGNING_SECRET_ID" not in variables
-        complete = {**variables, "POSTDESK_SIGNING_SECRET_ID": "skipped-by-moto", "AWS_REGION": "eu-west-1"}
+        # Lambda's environment is strings; moto's CloudFormation passes a Number parameter as an int.
+        complete = {
+            **{name: str(value) for name, value in variables.items()},
+            "POSTDESK_SIGNING_SECRET_ID": "skipped-by-moto",
+            "AWS_REGION": "eu-west-1",
+        }
         assert Settings.from_environment(complete).tables.tickets == tickets
 
 

@@ -72,6 +72,7 @@ def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_to
         watched
         == queues
         == [
+            "FeedbackDeadLetterQueue",
             "IngestDeadLetterQueue",
             "SchedulerDeadLetterQueue",
             "SlaDeadLetterQueue",
@@ -93,7 +94,7 @@ def test_every_function_raises_an_alarm_on_its_first_error_and_its_first_throttl
         if alarm.get("Namespace") == "AWS/Lambda"
     )
 
-    assert functions == ["APIHandler", "Ingest", "Sla", "Survey"]
+    assert functions == ["APIHandler", "Feedback", "Ingest", "Sla", "Survey"]
     assert watched == sorted((metric, name) for metric in ("Errors", "Throttles") for name in functions)
     for name in functions:
         for metric in ("Errors", "Throttles"):
@@ -126,9 +127,35 @@ def test_every_function_keeps_its_logs_for_the_retention_chosen() -> None:
     resources = _resources()
     groups = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
 
-    assert sorted(groups) == ["APIHandlerLogGroup", "IngestLogGroup", "SlaLogGroup", "SurveyLogGroup"]
+    assert sorted(groups) == [
+        "APIHandlerLogGroup",
+        "FeedbackLogGroup",
+        "IngestLogGroup",
+        "SlaLogGroup",
+        "SurveyLogGroup",
+    ]
     for name, group in groups.items():
         function = name.removesuffix("LogGroup")
         assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${" + function + "}"}
         assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert template()["Parameters"]["LogRetentionDays"]["Default"] == 30
+
+
+def test_the_feedback_function_hears_ses_through_the_topic_and_the_reputation_alarms_ring_early() -> None:
+    resources = _resources()
+    feedback = resources["Feedback"]["Properties"]
+    (event,) = feedback["Events"].values()
+    configuration_set_events = resources["MailFeedbackEvents"]["Properties"]["EventDestination"]
+
+    assert event == {"Type": "SNS", "Properties": {"Topic": {"Ref": "MailFeedbackTopic"}}}
+    assert configuration_set_events["SnsDestination"] == {"TopicARN": {"Ref": "MailFeedbackTopic"}}
+    assert {"bounce", "complaint"} <= set(configuration_set_events["MatchingEventTypes"])
+    alarms = {
+        r["Properties"]["MetricName"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("Namespace") == "AWS/SES"
+    }
+    # SES reviews an account at 5 % bounces and 0.1 % complaints: the alarms ring at well under half.
+    assert alarms["Reputation.BounceRate"]["Threshold"] <= 0.05 / 2
+    assert alarms["Reputation.ComplaintRate"]["Threshold"] <= 0.001 / 2
+    assert all(a["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" for a in alarms.values())
