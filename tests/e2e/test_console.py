@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import json
 import time
@@ -349,3 +350,33 @@ def test_the_queue_and_the_ticket_show_when_the_promise_is_due(desk: RunningDesk
     row.get_by_role("link", name=ref).click()
     expect(page.locator("#ticket-facts")).to_contain_text("First response due" + shown)
     expect(page.locator("#ticket-facts")).to_contain_text("Resolution due")
+
+
+def test_a_suppressed_customer_is_shown_and_a_reply_to_them_is_refused_with_why(
+    desk: RunningDesk, page: Page
+) -> None:
+    from postdesk.hygiene.suppressions import Reason, SuppressionList
+
+    # Given a customer whose address bounced for good after they wrote
+    token = desk.add_agent("kim@example.com", "Kim Roe")
+    address = "bounced.customer@customer.example"
+    ref = desk.deliver(build_mail(subject="Where is parcel 77?", sender=address), envelope_sender=address)
+    SuppressionList(desk.settings.tables.suppressions, desk.settings.region).suppress(
+        address, Reason.HARD_BOUNCE, datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC), "Permanent/General"
+    )
+    sent_before = len(desk.sent_mail())
+
+    # When the agent opens the ticket, the console says no mail can reach the customer, and why
+    _sign_in(page, desk, token)
+    expect(page.locator("#who")).to_have_text("Kim Roe (agent)")
+    page.goto(f"{desk.api_url}/console#/tickets/{ref}")
+    expect(page.locator("#ticket-subject")).to_have_text("Where is parcel 77?")
+    expect(page.locator("#suppressed-box")).to_contain_text(
+        f"{address} is on the suppression list since 2026-11-30"
+    )
+
+    # And a reply is refused with the reason; nothing went out
+    page.get_by_label("Message", exact=True).fill("Hello, your parcel is on its way.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#flash")).to_contain_text("bounced permanently")
+    assert len(desk.sent_mail()) == sent_before

@@ -417,6 +417,9 @@ function renderTicket(data) {
     ...(ticket.quarantine ? [el("span", { className: "badge warning" }, `Quarantined: ${ticket.quarantine}`)] : []),
     ...(ticket.follow_up ? [" ", el("span", { className: "badge warning" }, "Needs follow-up")] : []),
   );
+  const suppressed = data.requester_suppressed;
+  $("suppressed-box").hidden = !suppressed;
+  $("suppressed-box").textContent = suppressed ? `No mail can reach the customer: ${suppressed.message}.` : "";
   $("follow-up-box").hidden = !ticket.follow_up;
   $("follow-up-reason").textContent = ticket.follow_up ? `Needs a follow-up: ${ticket.follow_up}.` : "";
   document.title = `${ticket.ref} · Postdesk`;
