@@ -26,6 +26,7 @@ from postdesk import handlers
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
+from postdesk.devtools import schedules
 from postdesk.devtools.provision import provision
 from postdesk.devtools.ses_events import new_ses_message_id, store_and_describe
 from postdesk.observability import logger
@@ -33,6 +34,8 @@ from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.ingest import IngestResult, ingest
 from postdesk.workflows.ports import Ports
+from tests.api_calls import recording_api_calls
+from tests.integration.life import Life
 
 REGION = "eu-west-1"
 SUPPORT = "support@example.com"
@@ -175,6 +178,31 @@ def _issue_token(desk: Desk, email: str, name: str, role: Role) -> str:
         email, name, role, desk.clock_now
     )
     return token
+
+
+@pytest.fixture
+def life(
+    desk: Desk,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    log_output: io.StringIO,
+) -> Iterator[Life]:
+    """The desk driven through functions/app.py as AWS drives it, every API call recorded and
+    labelled with the function it ran for (tests/integration/life.py)."""
+    with recording_api_calls() as recorder:
+        driver = Life(desk, client, recorder, capsys, log_output)
+        # The desk's clock is the test's; Scheduler invokes the functions of functions/app.py.
+        monkeypatch.setattr(handlers, "utc_now", driver.clock)
+        monkeypatch.setattr(
+            schedules,
+            "TARGETS",
+            {
+                name: lambda event, _context, name=name: driver.scheduled(name, event)
+                for name in ("survey", "sla")
+            },
+        )
+        yield driver
 
 
 @pytest.fixture

@@ -15,151 +15,25 @@ prints (a unit test compares the two)."""
 from __future__ import annotations
 
 import copy
-import io
 import json
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
-from chalice.test import Client
 
-from postdesk import handlers
 from postdesk.aws.clients import client as aws_client
-from postdesk.devtools import cost, schedules
+from postdesk.devtools import cost
 from postdesk.devtools.provision import table_definitions
-from postdesk.devtools.schedules import FiredSchedule, fire_due_schedules
-from tests.api_calls import ApiCall, ApiCallRecorder, recording_api_calls
-from tests.integration.conftest import Desk, SentMail, auth, body_of
+from tests.api_calls import ApiCall
+from tests.integration.conftest import Desk, auth, body_of
+from tests.integration.life import FORM, Life, Tally, survey_links
 from tests.mails import build_mail
 
 DEMO_MAIL = cost.REPO_ROOT / "shared" / "postdesk" / "devtools" / "demo_mail"
-# Tuesday 24 November 2026, 10:31 in Berlin: business hours of the shipped SLA policy.
-START = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # What Lambda itself writes to the log group for each invocation: START, END and REPORT lines.
 PLATFORM_LOG_BYTES = 350
-
-
-@dataclass
-class Tally:
-    """What the harness saw besides API calls, since the start of a path."""
-
-    mails_in: int = 0
-    invocations: Counter[str] = field(default_factory=Counter)
-    http_requests: int = 0
-    schedules_fired: int = 0
-
-
-class Life:
-    """Drives the desk as AWS would: SES stores a mail and invokes ``ingest``; API Gateway calls
-    ``api_handler``; Scheduler invokes ``survey`` and ``sla``. Each event-driven invocation runs in a
-    fresh container (settings, clients and the cached secret made again), as most do on a desk of a
-    few thousand mails a month; the requests of one person's sitting share a container."""
-
-    def __init__(
-        self,
-        desk: Desk,
-        client: Client,
-        recorder: ApiCallRecorder,
-        capsys: pytest.CaptureFixture[str],
-        log_output: io.StringIO,
-    ) -> None:
-        self.desk = desk
-        self.client = client
-        self.recorder = recorder
-        self.capsys = capsys
-        self.log_output = log_output
-        self.now = START
-        self.tally = Tally()
-        self.log_bytes: list[tuple[str, int]] = []
-        self.stdout: list[str] = []
-
-    def clock(self) -> datetime:
-        return self.now
-
-    def _run(self, function: str, invoke: Any) -> Any:
-        """One invocation of ``function``, its calls labelled, its log bytes measured."""
-        self.stdout.append(self.capsys.readouterr().out)
-        logged = len(self.log_output.getvalue().encode("utf-8"))
-        with self.recorder.function(function):
-            result = invoke()
-        printed = self.capsys.readouterr().out
-        self.stdout.append(printed)
-        written = len(self.log_output.getvalue().encode("utf-8")) - logged + len(printed.encode("utf-8"))
-        self.log_bytes.append((function, written))
-        self.tally.invocations[function] += 1
-        return result
-
-    def begin(self) -> int:
-        """A path starts: what is counted from here on is its own."""
-        self.tally = Tally()
-        return len(self.recorder.calls)
-
-    def advance(self, delta: timedelta) -> list[FiredSchedule]:
-        """Time passes; the schedules due by then fire, as Scheduler fires them."""
-        self.now += delta
-        settings = self.desk.settings
-        fired = fire_due_schedules(settings.region, settings.scheduling.group, self.now)
-        self.tally.schedules_fired += len(fired)
-        return fired
-
-    def mail(self, raw: bytes, sender: str = "jane.doe@customer.example", to: str = "") -> dict[str, Any]:
-        """SES receives the mail: its S3 action stores it, its Lambda action invokes ingest."""
-        with self.recorder.function(cost.SES_RECEIPT):
-            event = self.desk.event(
-                raw,
-                envelope_sender=sender,
-                recipients=[to or self.desk.settings.support_address],
-                received_at=self.now,
-            )
-        self.tally.mails_in += 1
-        handlers.reset_runtime()
-        (result,) = self._run(
-            "ingest", lambda: self.client.lambda_.invoke("ingest", event).payload["results"]
-        )
-        return dict(result)
-
-    def scheduled(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
-        handlers.reset_runtime()
-        return dict(self._run(function, lambda: self.client.lambda_.invoke(function, event).payload))
-
-    def sitting(self) -> None:
-        """Someone new at the API: a container of its own."""
-        handlers.reset_runtime()
-
-    def http(self, method: str, path: str, **options: Any) -> Any:
-        self.tally.http_requests += 1
-        return self._run("api_handler", lambda: getattr(self.client.http, method)(path, **options))
-
-    def sent_since(self, before: int) -> list[SentMail]:
-        return self.desk.sent()[before:]
-
-
-@pytest.fixture
-def life(
-    desk: Desk,
-    client: Client,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    log_output: io.StringIO,
-) -> Iterator[Life]:
-    with recording_api_calls() as recorder:
-        driver = Life(desk, client, recorder, capsys, log_output)
-        # The desk's clock is the test's; Scheduler invokes the functions of functions/app.py.
-        monkeypatch.setattr(handlers, "utc_now", driver.clock)
-        monkeypatch.setattr(
-            schedules,
-            "TARGETS",
-            {
-                name: lambda event, _context, name=name: driver.scheduled(name, event)
-                for name in ("survey", "sla")
-            },
-        )
-        yield driver
 
 
 def _counted(calls: list[ApiCall]) -> dict[str, dict[str, int]]:
@@ -169,13 +43,6 @@ def _counted(calls: list[ApiCall]) -> dict[str, dict[str, int]]:
         if call.function is not None:
             counted.setdefault(call.function, Counter())[f"{call.service}:{call.operation}"] += 1
     return {label: dict(sorted(by_operation.items())) for label, by_operation in sorted(counted.items())}
-
-
-def _survey_links(mail: SentMail) -> dict[int, str]:
-    text = mail.message.get_body(preferencelist=("plain",))
-    assert text is not None
-    links = [word for word in text.get_content().split() if "/survey/" in word]
-    return {int(urlsplit(link).path.split(".")[2]): urlsplit(link).path for link in links}
 
 
 def _custom_metrics(printed: str) -> list[str]:
@@ -345,7 +212,7 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     life.advance(timedelta(minutes=30))
     start = life.begin()
     life.sitting()
-    link = _survey_links(survey)[5]
+    link = survey_links(survey)[5]
     assert life.http("get", link).status_code == 200
     assert (
         life.http("post", link, headers=FORM, body=urlencode({"rating": "5", "comment": ""})).status_code

@@ -1,0 +1,144 @@
+"""A ticket's life driven through the real entry points of functions/app.py, with every AWS API call
+labelled by the function it ran for (the ``life`` fixture of conftest.py makes one per test).
+
+The tests that use it: test_api_calls.py counts the calls of each path (the cost model's input),
+test_least_privilege.py checks every call against the IAM role of its function."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+from chalice.test import Client
+
+from postdesk import handlers
+from postdesk.devtools import cost
+from postdesk.devtools.schedules import FiredSchedule, fire_due_schedules
+from tests.api_calls import ApiCallRecorder
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import Desk, SentMail
+
+# Tuesday 24 November 2026, 10:31 in Berlin: business hours of the shipped SLA policy.
+START = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@dataclass
+class Tally:
+    """What the harness saw besides API calls, since the start of a path."""
+
+    mails_in: int = 0
+    invocations: Counter[str] = field(default_factory=Counter)
+    http_requests: int = 0
+    schedules_fired: int = 0
+
+
+class Life:
+    """Drives the desk as AWS would: SES stores a mail and invokes ``ingest``; API Gateway calls
+    ``api_handler``; Scheduler invokes ``survey`` and ``sla``; SNS invokes ``feedback``. Each
+    event-driven invocation runs in a fresh container (settings, clients and the cached secret made
+    again), as most do on a desk of a few thousand mails a month; the requests of one person's
+    sitting share a container."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        client: Client,
+        recorder: ApiCallRecorder,
+        capsys: pytest.CaptureFixture[str],
+        log_output: io.StringIO,
+    ) -> None:
+        self.desk = desk
+        self.client = client
+        self.recorder = recorder
+        self.capsys = capsys
+        self.log_output = log_output
+        self.now = START
+        self.tally = Tally()
+        self.log_bytes: list[tuple[str, int]] = []
+        self.stdout: list[str] = []
+        # The events SES invoked ingest with, in order.
+        self.events: list[dict[str, Any]] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def _run(self, function: str, invoke: Any) -> Any:
+        """One invocation of ``function``, its calls labelled, its log bytes measured."""
+        self.stdout.append(self.capsys.readouterr().out)
+        logged = len(self.log_output.getvalue().encode("utf-8"))
+        with self.recorder.function(function):
+            result = invoke()
+        printed = self.capsys.readouterr().out
+        self.stdout.append(printed)
+        written = len(self.log_output.getvalue().encode("utf-8")) - logged + len(printed.encode("utf-8"))
+        self.log_bytes.append((function, written))
+        self.tally.invocations[function] += 1
+        return result
+
+    def begin(self) -> int:
+        """A path starts: what is counted from here on is its own."""
+        self.tally = Tally()
+        return len(self.recorder.calls)
+
+    def advance(self, delta: timedelta) -> list[FiredSchedule]:
+        """Time passes; the schedules due by then fire, as Scheduler fires them."""
+        self.now += delta
+        settings = self.desk.settings
+        fired = fire_due_schedules(settings.region, settings.scheduling.group, self.now)
+        self.tally.schedules_fired += len(fired)
+        return fired
+
+    def mail(self, raw: bytes, sender: str = "jane.doe@customer.example", to: str = "") -> dict[str, Any]:
+        """SES receives the mail: its S3 action stores it, its Lambda action invokes ingest."""
+        with self.recorder.function(cost.SES_RECEIPT):
+            event = self.desk.event(
+                raw,
+                envelope_sender=sender,
+                recipients=[to or self.desk.settings.support_address],
+                received_at=self.now,
+            )
+        self.tally.mails_in += 1
+        self.events.append(event)
+        return self.deliver(event)
+
+    def deliver(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Lambda invokes ingest with the event SES made (again, when it retries one)."""
+        handlers.reset_runtime()
+        (result,) = self._run(
+            "ingest", lambda: self.client.lambda_.invoke("ingest", event).payload["results"]
+        )
+        return dict(result)
+
+    def scheduled(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        return self.invoke(function, event)
+
+    def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        """An event-driven invocation of ``function`` (Scheduler's, SNS's), in a fresh container."""
+        handlers.reset_runtime()
+        return dict(self._run(function, lambda: self.client.lambda_.invoke(function, event).payload))
+
+    def sitting(self) -> None:
+        """Someone new at the API: a container of its own."""
+        handlers.reset_runtime()
+
+    def http(self, method: str, path: str, **options: Any) -> Any:
+        self.tally.http_requests += 1
+        return self._run("api_handler", lambda: getattr(self.client.http, method)(path, **options))
+
+    def sent_since(self, before: int) -> list[SentMail]:
+        return self.desk.sent()[before:]
+
+
+def survey_links(mail: SentMail) -> dict[int, str]:
+    """The path of each rating's link in a survey mail, by rating."""
+    text = mail.message.get_body(preferencelist=("plain",))
+    assert text is not None
+    links = [word for word in text.get_content().split() if "/survey/" in word]
+    return {int(urlsplit(link).path.split(".")[2]): urlsplit(link).path for link in links}

@@ -1,0 +1,393 @@
+"""One IAM role per function, with only the actions and resources it uses.
+
+A life that touches everything the functions can do is driven through functions/app.py with every
+AWS API call recorded: a long request with an HTML part and an attachment (and Lambda delivering it
+twice), the customer's answer, an agent's whole sitting at the console, saved replies an admin
+writes, a reply and a survey that SES refuses once, the survey page, reopening twice, an SLA warning
+and breach, SES's bounce notifications. Then, for each function, against the role the template gives
+it (resolved on the test desk's names, tests/iam.py):
+
+- (a) every call it made is allowed, and so is what acts with its role without a call of its code
+  (the allowances: Lambda writing its logs, Lambda handing a failed event to its dead-letter queue,
+  a browser following an attachment link the function signed);
+- (b) every action on every resource the role grants was needed by one of those, or it goes.
+
+The calls of SES's own receipt action (storing the raw mail) are allowed by the bucket policy, not a
+function's role, and are left to test_receiving_infra."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from botocore.exceptions import ClientError
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from postdesk.api.tickets import message_api_id
+from postdesk.aws.clients import client as aws_client
+from postdesk.aws.s3 import S3BlobStore
+from postdesk.devtools import cost
+from postdesk.devtools.provision import TEMPLATE
+from postdesk.tickets.model import MessageKind
+from tests.api_calls import ApiCall
+from tests.iam import Need, UnmappedCall, check, desk_stack, needs_of, role_grants, runtime_allowances
+from tests.integration.conftest import Desk, auth, body_of
+from tests.integration.life import FORM, Life, survey_links
+from tests.mails import build_mail
+
+# The label of each function's calls (its name in functions/app.py) and its logical id.
+FUNCTIONS = {
+    "ingest": "Ingest",
+    "api_handler": "APIHandler",
+    "survey": "Survey",
+    "sla": "Sla",
+    "feedback": "Feedback",
+}
+# The console's filters (index.html): each combination reads another index of the tickets table.
+CONSOLE_LISTS = (
+    "",
+    "?status=new&limit=50",
+    "?status=new,open,pending,on-hold,resolved,closed&sort=priority&limit=50",
+    "?assignee=me&limit=50",
+    "?assignee=none&sort=priority&limit=50",
+    "?queue={queue}&limit=50",
+    "?queue={queue}&sort=priority&limit=50",
+    "?priority=high&limit=50",
+    "?follow_up=true&limit=50",
+)
+LONG_LINE = "Error 0x80070005 at step {n}: the label printer refused the job and logged it again.\n"
+
+
+def _long_request() -> bytes:
+    """A request whose text is over the inline limit (kept in S3), with an HTML part and a PDF."""
+    body = "Hello,\n\nthe order 4711 arrived broken; the printer log is below.\n\n" + "".join(
+        LONG_LINE.format(n=n) for n in range(500)
+    )
+    raw = build_mail(
+        subject="Order 4711 arrived broken",
+        body=body,
+        message_id="<broken.4711@customer.example>",
+        html="<p>Hello,</p><p>the order 4711 arrived <b>broken</b>.</p><img src='https://t.example/p.gif'>",
+    )
+    message = message_from_bytes(raw, policy=default_policy)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(
+        b"%PDF-1.4 a photo of the box", maintype="application", subtype="pdf", filename="box.pdf"
+    )
+    return message.as_bytes()
+
+
+def _answer(life: Life, to: Any, body: str, message_id: str) -> dict[str, Any]:
+    """The customer answers the mail ``to`` (an ack, a reply) through its signed Reply-To."""
+    return life.mail(
+        build_mail(
+            subject=f"Re: {to.message['Subject']}",
+            body=body,
+            message_id=message_id,
+            in_reply_to=str(to.message["Message-ID"]),
+            references=str(to.message["Message-ID"]),
+            to=str(to.message["Reply-To"]),
+        ),
+        to=str(to.message["Reply-To"].addresses[0].addr_spec),
+    )
+
+
+def _version(life: Life, token: str, ref: str) -> int:
+    version: int = body_of(life.http("get", f"/tickets/{ref}", headers=auth(token)))["ticket"]["version"]
+    return version
+
+
+def _patch(life: Life, token: str, ref: str, **change: Any) -> dict[str, Any]:
+    response = life.http(
+        "patch",
+        f"/tickets/{ref}",
+        headers=auth(token),
+        body=json.dumps({"version": _version(life, token, ref), **change}),
+    )
+    assert response.status_code == 200, response.body
+    ticket: dict[str, Any] = body_of(response)["ticket"]
+    return ticket
+
+
+def _sla_due(desk: Desk, ref: str) -> datetime:
+    scheduler = aws_client("scheduler", desk.settings.region)
+    group = desk.settings.scheduling.group
+    (timer,) = [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"] if ref in s["Name"]]
+    payload = json.loads(scheduler.get_schedule(Name=timer, GroupName=group)["Target"]["Input"])
+    return datetime.fromisoformat(payload["at"].replace("Z", "+00:00"))
+
+
+@contextmanager
+def ses_refuses(desk: Desk) -> Iterator[None]:
+    """SES refuses to send from the desk's domain for a while (as it does while an identity is not
+    verified): the send fails, and the functions release what they claimed for it."""
+    identities = ses_backends[DEFAULT_ACCOUNT_ID][desk.settings.region].email_identities
+    domain = desk.settings.support_domain
+    identity = identities.pop(domain)
+    try:
+        yield
+    finally:
+        identities[domain] = identity
+
+
+def _bounce(ses_id: str, recipient: str, bounce_type: str, feedback_id: str) -> str:
+    """SES's bounce notification (through the configuration set's SNS topic) of the mail ``ses_id``."""
+    return json.dumps(
+        {
+            "eventType": "Bounce",
+            "bounce": {
+                "bounceType": bounce_type,
+                "bounceSubType": "General" if bounce_type == "Permanent" else "MailboxFull",
+                "bouncedRecipients": [{"emailAddress": recipient, "action": "failed", "status": "5.1.1"}],
+                "timestamp": "2026-11-26T09:40:00.000Z",
+                "feedbackId": feedback_id,
+            },
+            "mail": {
+                "timestamp": "2026-11-26T09:39:58.000Z",
+                "messageId": ses_id,
+                "destination": [recipient],
+            },
+        }
+    )
+
+
+def _sns_event(*messages: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {"EventSource": "aws:sns", "Sns": {"MessageId": f"m{i}", "Message": m}}
+            for i, m in enumerate(messages)
+        ]
+    }
+
+
+def _survey_schedules(desk: Desk, ref: str) -> list[str]:
+    scheduler = aws_client("scheduler", desk.settings.region)
+    listed = scheduler.list_schedules(GroupName=desk.settings.scheduling.group)["Schedules"]
+    return [s["Name"] for s in listed if s["Name"].startswith(f"survey-{ref}-")]
+
+
+def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
+    """Everything the functions do, once at least."""
+    # An admin writes the team's saved replies
+    life.sitting()
+    created = life.http(
+        "post",
+        "/saved-replies",
+        headers=auth(admin_token),
+        body=json.dumps(
+            {"title": "Replacement", "body": "Hi {{ customer.first_name }}, a new one is coming."}
+        ),
+    )
+    assert created.status_code == 201, created.body
+    saved = body_of(created)["saved_reply"]["id"]
+    updated = life.http(
+        "put",
+        f"/saved-replies/{saved}",
+        headers=auth(admin_token),
+        body=json.dumps(
+            {"title": "Replacement sent", "body": "Hi {{ customer.first_name }}, it left today."}
+        ),
+    )
+    assert updated.status_code == 200, updated.body
+
+    # A long request with an HTML part and an attachment; the customer adds a detail
+    before = len(desk.sent())
+    created_ticket = life.mail(_long_request())
+    assert created_ticket["new_ticket"] is True and created_ticket["ack"] == "sent"
+    ref = created_ticket["ref"]
+    (ack,) = life.sent_since(before)
+    # Lambda invokes ingest with the same event again (a retry): the same ticket, no second ack
+    again = life.deliver(life.events[-1])
+    assert again["ref"] == ref and life.sent_since(before) == [ack]
+    life.advance(timedelta(minutes=10))
+    assert _answer(life, ack, "The box was wet too.\n\nJane", "<detail.4711@customer.example>")["ref"] == ref
+
+    # An agent's sitting at the console: who am I, the lists, the ticket, its HTML, a note, an answer
+    life.advance(timedelta(minutes=30))
+    life.sitting()
+    assert body_of(life.http("get", "/me", headers=auth(token)))["email"] == "sam@example.com"
+    assert len(body_of(life.http("get", "/agents", headers=auth(token)))["agents"]) == 2
+    assert body_of(life.http("get", "/saved-replies", headers=auth(token)))["saved_replies"]
+    assert life.http("get", "/kb?q=damaged%20delivery&language=en", headers=auth(token)).status_code == 200
+    ticket = body_of(life.http("get", f"/tickets/{ref}?full=true", headers=auth(token)))
+    queue = ticket["ticket"]["queue"]
+    first = next(message for message in ticket["thread"] if message["direction"] == "inbound")
+    assert first["attachments"] and first["has_html"] and len(first["text"]) > desk.settings.inline_body_limit
+    html = life.http(
+        "get", f"/tickets/{ref}/messages/{message_api_id(first['key'])}/html", headers=auth(token)
+    )
+    assert html.status_code == 200, html.body
+    noted = life.http(
+        "post",
+        f"/tickets/{ref}/notes",
+        headers=auth(token),
+        body=json.dumps({"body": "Asked the warehouse."}),
+    )
+    assert noted.status_code == 201, noted.body
+    _patch(life, token, ref, priority="high", assignee="sam@example.com")
+    for query in CONSOLE_LISTS:
+        listed = life.http("get", "/tickets" + query.format(queue=queue), headers=auth(token))
+        assert listed.status_code == 200, (query, listed.body)
+    before = len(desk.sent())
+
+    def send_reply() -> Any:
+        return life.http(
+            "post",
+            f"/tickets/{ref}/replies",
+            headers={**auth(token), "Idempotency-Key": "least-privilege-reply-1"},
+            body=json.dumps({"saved_reply_id": saved, "status": "pending"}),
+        )
+
+    # SES refuses the first attempt; the console's retry goes out
+    with ses_refuses(desk):
+        refused = send_reply()
+    assert refused.status_code >= 500 and life.sent_since(before) == []
+    replied = send_reply()
+    assert replied.status_code == 201, replied.body
+    (reply,) = life.sent_since(before)
+    assert _patch(life, token, ref, status="resolved")["status"] == "resolved"
+
+    # A day later the survey goes out; the customer's low rating on its page tells the team
+    before = len(desk.sent())
+    # SES refuses the survey when it first fires; Scheduler's retry sends it
+    with ses_refuses(desk), pytest.raises(ClientError, match="MessageRejected"):
+        life.advance(timedelta(hours=24, minutes=1))
+    assert life.sent_since(before) == []
+    fired = life.advance(timedelta(minutes=1))
+    assert [(f.target, f.result["outcome"]) for f in fired] == [("survey", "sent")]
+    (survey,) = life.sent_since(before)
+    life.sitting()
+    link = survey_links(survey)[2]
+    assert life.http("get", link).status_code == 200
+    before = len(desk.sent())
+    rated = life.http(
+        "post", link, headers=FORM, body=urlencode({"rating": "2", "comment": "It took a week."})
+    )
+    assert rated.status_code == 200
+    assert [m for m in life.sent_since(before) if "team@example.com" in m.recipients]
+    listed = body_of(life.http("get", "/tickets?follow_up=true&limit=50", headers=auth(token)))["tickets"]
+    assert [t["ref"] for t in listed] == [ref]
+
+    # The customer writes again: reopened (the survey fired already); resolved again, and reopened
+    # before that survey went out, which deletes its schedule
+    life.advance(timedelta(minutes=5))
+    _answer(life, reply, "Still nothing in the box.\n\nJane", "<again.4711@customer.example>")
+    assert desk.store.get_ticket(ref).status.value == "open"  # type: ignore[union-attr]
+    life.sitting()
+    _patch(life, token, ref, status="resolved")
+    assert _survey_schedules(desk, ref)
+    life.advance(timedelta(hours=1))
+    _answer(life, reply, "Sorry, one more question.\n\nJane", "<more.4711@customer.example>")
+    assert _survey_schedules(desk, ref) == []
+
+    # A request nobody answers: its SLA warning, then its breach
+    other = life.mail(
+        build_mail(
+            subject="Invoice 2026-118 charged twice",
+            body="Hello,\n\nmy invoice 2026-118 was charged twice. Please refund one.\n\nLi",
+            sender="Li Wei <li.wei@shop.example>",
+            message_id="<invoice.118@shop.example>",
+        ),
+        sender="li.wei@shop.example",
+    )["ref"]
+    for outcome in ("warned", "breached"):
+        life.now = _sla_due(desk, other) - timedelta(minutes=1)
+        fired = life.advance(timedelta(minutes=2))
+        assert [(f.target, f.result["outcome"]) for f in fired if other in f.name] == [("sla", outcome)]
+
+    # SES tells of a soft bounce of the mail to Li, then a hard one, and sends something unreadable
+    (li_ack,) = [m for m in desk.store.thread(other) if m.kind is MessageKind.ACKNOWLEDGEMENT]
+    outcomes = life.invoke(
+        "feedback",
+        _sns_event(
+            _bounce(str(li_ack.ses_id), "li.wei@shop.example", "Transient", "fb-soft"),
+            _bounce(str(li_ack.ses_id), "li.wei@shop.example", "Permanent", "fb-hard"),
+            "not a notification",
+        ),
+    )["outcomes"]
+    assert [(o["kind"], len(o["suppressed"])) for o in outcomes] == [
+        ("bounce", 0),
+        ("bounce", 1),
+        ("unreadable", 0),
+    ], outcomes
+    # An agent's answer to Li sends nothing now, and says why
+    life.sitting()
+    refused = life.http(
+        "post", f"/tickets/{other}/replies", headers=auth(token), body=json.dumps({"body": "Refunded."})
+    )
+    assert refused.status_code >= 400 and "suppression list" in refused.body.decode()
+
+    # The admin reads the report and retires the saved reply
+    life.sitting()
+    assert life.http("get", "/metrics?since=7d", headers=auth(admin_token)).status_code == 200
+    assert life.http("delete", f"/saved-replies/{saved}", headers=auth(admin_token)).status_code == 204
+
+
+@pytest.fixture
+def presigned(life: Life, monkeypatch: pytest.MonkeyPatch) -> list[ApiCall]:
+    """The GETs of the attachment links the API hands out: no call when the link is made, but the
+    browser's request is signed with the function's role, so it needs s3:GetObject all the same."""
+    signed: list[ApiCall] = []
+    original = S3BlobStore.presigned_url
+
+    def recording(store: S3BlobStore, key: str, seconds: int, filename: str | None = None) -> str:
+        params = {"Bucket": store.bucket, "Key": key}
+        signed.append(ApiCall(life.recorder.current, "s3", "s3", "GetObject", params))
+        return original(store, key, seconds, filename)
+
+    monkeypatch.setattr(S3BlobStore, "presigned_url", recording)
+    return signed
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_each_function_is_allowed_what_it_uses_and_nothing_else(
+    life: Life, desk: Desk, token: str, admin_token: str, presigned: list[ApiCall]
+) -> None:
+    _live(life, desk, token, admin_token)
+
+    template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    stack = desk_stack(desk.settings, template)
+    problems: list[str] = []
+    needs: list[Need] = []
+    for call, signed in [*((c, False) for c in life.recorder.calls), *((c, True) for c in presigned)]:
+        if call.function not in FUNCTIONS:
+            continue
+        try:
+            found = needs_of(call, desk.settings.region, stack.account)
+        except UnmappedCall as unmapped:
+            problems.append(f"{call.function}: {unmapped} has no IAM mapping in tests/iam.py")
+            continue
+        if signed:
+            found = [Need(n.function, n.action, n.resource, f"a presigned link ({n.because})") for n in found]
+        needs.extend(found)
+    assert [c for c in presigned if c.params["Key"].startswith(desk.settings.attachments_prefix)]
+
+    # Every function of the template is checked, and every call came from one of them (or SES)
+    functions = {
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert functions == set(FUNCTIONS.values()), "map each function of the template in FUNCTIONS"
+    labels = {call.function for call in life.recorder.calls} - {None, cost.SES_RECEIPT}
+    assert labels <= set(FUNCTIONS), labels
+
+    for function, logical_id in FUNCTIONS.items():
+        if not [need for need in needs if need.function == function]:
+            problems.append(f"{function}: the life made no call of it")
+        (role, attribute) = template["Resources"][logical_id]["Properties"]["Role"]["Fn::GetAtt"]
+        assert attribute == "Arn"
+        allowances = [a.need(function) for a in runtime_allowances(template, logical_id, stack)]
+        findings = check(function, role, role_grants(template, role, stack), [*needs, *allowances])
+        problems.extend(findings.messages())
+
+    assert not problems, "\n".join(problems)
