@@ -5,7 +5,7 @@ from typing import Any
 from chalice.app import Chalice, Response
 
 from postdesk import handlers
-from postdesk.api import console, directory, metrics, saved_replies, survey, tickets
+from postdesk.api import console, directory, metrics, privacy, saved_replies, survey, tickets
 from postdesk.api.routing import Route, serve
 
 # Chalice would take over the "postdesk" logger (its own handler, level ERROR); the desk logs through
@@ -114,3 +114,13 @@ def get_metrics() -> Response:
 @app.route("/kb", methods=["GET"])
 def search_knowledge_base() -> Response:
     return _serve(directory.search_knowledge_base)
+
+
+@app.route("/privacy/exports", methods=["POST"], content_types=JSON)
+def post_privacy_export() -> Response:
+    return _serve(privacy.post_export)
+
+
+@app.route("/privacy/erasures", methods=["POST"], content_types=JSON)
+def post_privacy_erasure() -> Response:
+    return _serve(privacy.post_erasure)

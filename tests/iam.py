@@ -144,6 +144,12 @@ def _s3(call: ApiCall, partition: str) -> list[tuple[str, str, str]]:
         return [(objects[operation], f"{bucket}/{params['Key']}", "")]
     if operation in ("ListObjectsV2", "ListObjects", "HeadBucket"):
         return [("s3:ListBucket", bucket, "")]
+    if operation == "DeleteObjects":
+        # One request, but IAM checks s3:DeleteObject on every key it names.
+        return [
+            ("s3:DeleteObject", f"{bucket}/{item['Key']}", f"object {position}")
+            for position, item in enumerate(params["Delete"]["Objects"])
+        ]
     if operation == "CopyObject":
         source = params["CopySource"]
         if isinstance(source, Mapping):

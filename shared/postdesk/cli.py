@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     from postdesk.devtools.report_cli import add_report_parser
 
     add_report_parser(commands)
+    from postdesk.privacy.cli import add_privacy_parser
+
+    add_privacy_parser(commands)
     local = commands.add_parser(
         "local",
         help="the whole desk on this machine (moto, SMTP, API, console); `local advance 24h` moves its clock",
@@ -42,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_local(raw[1:], sys.stdout)
     arguments = build_parser().parse_args(raw)
-    if arguments.command in ("agents", "report"):
+    if arguments.command in ("agents", "report", "privacy"):
         # From the checkout, these talk to the running local stack unless the environment names a desk.
         from postdesk.devtools.local_stack import use_running_stack
 
@@ -67,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from postdesk.settings import Settings
 
         return run_report(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
+    if arguments.command == "privacy":
+        from postdesk.clock import utc_now
+        from postdesk.privacy.cli import run_privacy
+        from postdesk.settings import Settings
+
+        return run_privacy(raw[1:], Settings.from_environment(), sys.stdout, sys.stdin, utc_now)
     return 2
 
 

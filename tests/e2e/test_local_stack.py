@@ -13,6 +13,7 @@ import smtplib
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage, Message
@@ -258,7 +259,9 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     expect(page.locator("#outbox-mails")).to_contain_text("Invoice twice")
 
 
-def test_the_commands_of_the_checkout_talk_to_the_running_stack(stack: dict[str, Any]) -> None:
+def test_the_commands_of_the_checkout_talk_to_the_running_stack(
+    stack: dict[str, Any], tmp_path: Path
+) -> None:
     environment = _clean_environment(Path(stack["outbox_dir"]).parent)
 
     def postdesk(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -277,6 +280,15 @@ def test_the_commands_of_the_checkout_talk_to_the_running_stack(stack: dict[str,
     assert agents.returncode == 0 and "admin@example.com" in agents.stdout, agents.stderr
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["volume"]["total"] >= 1
+
+    exported = postdesk("privacy", "export", "Jane.Doe@customer.example", "--out", str(tmp_path / "jane.zip"))
+    erased = postdesk("privacy", "erase", "nobody@nowhere.example", "--yes", "--operator", "e2e")
+
+    assert exported.returncode == 0 and "export#" in exported.stdout, exported.stderr
+    with zipfile.ZipFile(tmp_path / "jane.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["subject"] == {"email": "jane.doe@customer.example"}
+    assert erased.returncode == 0 and "Nothing about nobody@nowhere.example" in erased.stdout, erased.stderr
 
 
 def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:

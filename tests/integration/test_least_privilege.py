@@ -311,7 +311,8 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         _sns_event(
             _bounce(str(li_ack.ses_id), "li.wei@shop.example", "Transient", "fb-soft"),
             _bounce(str(li_ack.ses_id), "li.wei@shop.example", "Permanent", "fb-hard"),
-            "not a notification",
+            # Unreadable, but it names Li: kept in the bucket, and erased with Li
+            '{"eventType": "Bounce", "bounce": {"note": "li.wei@shop.example"}}',
         ),
     )["outcomes"]
     assert [(o["kind"], len(o["suppressed"])) for o in outcomes] == [
@@ -330,6 +331,22 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
     life.sitting()
     assert life.http("get", "/metrics?since=7d", headers=auth(admin_token)).status_code == 200
     assert life.http("delete", f"/saved-replies/{saved}", headers=auth(admin_token)).status_code == 204
+
+    # Li and Jane ask for their data, then to be forgotten: the admin exports and erases through the
+    # API (Jane's tickets hold an attachment and a long body)
+    for address in ("li.wei@shop.example", "jane.doe@customer.example"):
+        exported = life.http(
+            "post", "/privacy/exports", headers=auth(admin_token), body=json.dumps({"email": address})
+        )
+        assert exported.status_code == 201, exported.body
+        erased = life.http(
+            "post",
+            "/privacy/erasures",
+            headers=auth(admin_token),
+            body=json.dumps({"email": address, "confirm": True}),
+        )
+        assert erased.status_code in (200, 201), erased.body
+        assert body_of(erased)["erasure"]["removed"]["tickets"] >= 1, erased.body
 
 
 @pytest.fixture

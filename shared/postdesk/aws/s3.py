@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import IO
+
 from botocore.exceptions import ClientError
 
 from postdesk.aws.clients import client
+
+# DeleteObjects takes at most this many keys per request.
+_DELETE_BATCH = 1000
 
 
 class BlobNotFound(KeyError):
@@ -42,3 +48,35 @@ class S3BlobStore:
             "get_object", Params=parameters, ExpiresIn=seconds
         )
         return url
+
+    def upload(self, key: str, data: IO[bytes], content_type: str) -> None:
+        """Write what ``data`` holds (read from where it stands; multipart when it is large)."""
+        client("s3", self._region).upload_fileobj(
+            data, self.bucket, key, ExtraArgs={"ContentType": content_type}
+        )
+
+    def keys_under(self, prefix: str) -> list[str]:
+        """Every key that starts with ``prefix``, in key order."""
+        pages = (
+            client("s3", self._region)
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.bucket, Prefix=prefix)
+        )
+        return [entry["Key"] for page in pages for entry in page.get("Contents", [])]
+
+    def delete_keys(self, keys: Iterable[str]) -> None:
+        """Delete these objects (a key with no object is no error)."""
+        wanted = sorted(set(keys))
+        s3 = client("s3", self._region)
+        for start in range(0, len(wanted), _DELETE_BATCH):
+            batch = wanted[start : start + _DELETE_BATCH]
+            answer = s3.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
+            errors = answer.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise RuntimeError(
+                    f"S3 kept {len(errors)} object(s) it was asked to delete: {first.get('Code')} "
+                    f"{first.get('Message')}"
+                )

@@ -1,0 +1,193 @@
+"""The right to erasure (GDPR art. 17, CCPA's right to delete): every trace of a requester, found from
+their address, removed.
+
+Removed: the tickets they asked (their items in TicketsTable, and with them their entries in every
+index of it), each ticket's whole log (messages and events), its Message-ID entries, its guards and
+its pending schedules (surveys, SLA timers); in the mail bucket its raw mails, attachments and long
+texts, the requester's exports and any unreadable SES notification naming the address; the
+acknowledgement rate-limit counters and the feedback guards kept by hashes of the address; and the
+address's suppression-list entry, unless ``keep_suppression`` asks to keep a suppression (the
+person complained and must never be mailed again: the entry is a hash, not the address).
+
+Kept: the per-day figures (counts without anyone in them), and everything outside the requester's
+own tickets (a ticket someone else asked that names them keeps its text).
+
+The order makes a run that stops half-way safe to repeat: schedules first (so nothing fires and
+writes while the rest goes), then what the tickets lead to, then the logs, then the tickets
+themselves (the way to everything else), and the address's own entries last. A second run finds
+nothing and says so. Every run writes an audit record: when, who, how many of each; no address,
+no hash of it and no ticket reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from postdesk.observability import logger
+from postdesk.privacy.audit import ERASURE, AuditRecord, new_record_id, operator_for_record
+from postdesk.privacy.records import (
+    UNREADABLE_FEEDBACK_PREFIX,
+    PrivacyDesk,
+    TicketRecords,
+    exports_folder,
+    mentions,
+    normalize_address,
+    records_of,
+)
+from postdesk.workflows.ingest import ack_rate_key_prefix
+from postdesk.workflows.mail_feedback import recipient_tag
+
+
+@dataclass(frozen=True, slots=True)
+class ErasurePreview:
+    """What an erasure of the address would remove, for the operator to confirm."""
+
+    tickets: int
+    messages: int
+    suppression: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    erasure_id: str
+    at: datetime
+    operator: str
+    tickets: int = 0
+    messages: int = 0
+    events: int = 0
+    message_ids: int = 0
+    guards: int = 0
+    counters: int = 0
+    objects: int = 0
+    exports: int = 0
+    schedules: int = 0
+    suppression_removed: bool = False
+    suppression_kept: bool = False
+
+    def counts(self) -> dict[str, int]:
+        """How many of each were removed (the audit record keeps these)."""
+        return {
+            "tickets": self.tickets,
+            "messages": self.messages,
+            "events": self.events,
+            "message_ids": self.message_ids,
+            "guards": self.guards,
+            "counters": self.counters,
+            "objects": self.objects,
+            "exports": self.exports,
+            "schedules": self.schedules,
+            "suppression_entries": int(self.suppression_removed),
+        }
+
+    @property
+    def nothing_found(self) -> bool:
+        return not any(self.counts().values()) and not self.suppression_kept
+
+
+def preview(address: str, desk: PrivacyDesk) -> ErasurePreview:
+    subject = normalize_address(address)
+    records = records_of(address, desk)
+    return ErasurePreview(
+        tickets=len(records),
+        messages=sum(len(r.thread) for r in records),
+        suppression=desk.suppressions.entry(subject) is not None,
+    )
+
+
+def erase(
+    address: str,
+    desk: PrivacyDesk,
+    operator: str,
+    channel: str,
+    keep_suppression: bool = False,
+) -> ErasureReport:
+    """Erase everything about ``address`` (see the module docstring) and record that it was done."""
+    subject = normalize_address(address)
+    now = desk.clock()
+    erasure_id = new_record_id(now)
+    records = records_of(address, desk)
+    refs = [r.ref for r in records]
+
+    schedules = _erase_schedules(records, desk)
+    objects = _erase_ticket_objects(records, desk)
+    unreadable = [
+        key
+        for key in desk.blobs.keys_under(UNREADABLE_FEEDBACK_PREFIX)
+        if mentions(desk.blobs.get(key), subject)
+    ]
+    exports = desk.blobs.keys_under(exports_folder(desk.signing_key(), subject))
+    desk.blobs.delete_keys([*unreadable, *exports])
+    domain = desk.settings.support_domain
+    message_ids = sum(desk.store.erase_message_ids(r.ref, r.message_ids(domain)) for r in records)
+    addresses = {subject}.union(*(r.acknowledged_addresses() for r in records))
+    guards = desk.store.erase_guards(refs, [recipient_tag(a) for a in sorted(addresses)])
+    counters = desk.store.erase_counters([ack_rate_key_prefix(a) for a in sorted(addresses)])
+
+    messages = events = tickets = 0
+    for ref in refs:
+        log_messages, log_events = desk.store.erase_log(ref)
+        tickets += desk.store.erase_ticket(ref)
+        # Whatever was written to the log while it went (a mail arriving that very moment).
+        late_messages, late_events = desk.store.erase_log(ref)
+        messages += log_messages + late_messages
+        events += log_events + late_events
+
+    removed = kept = False
+    entry = desk.suppressions.entry(subject)
+    if entry is not None:
+        if keep_suppression and entry.suppressed:
+            kept = True
+        else:
+            removed = desk.suppressions.remove(subject)
+
+    report = ErasureReport(
+        erasure_id=erasure_id,
+        at=now,
+        operator=operator_for_record(operator, subject),
+        tickets=tickets,
+        messages=messages,
+        events=events,
+        message_ids=message_ids,
+        guards=guards,
+        counters=counters,
+        objects=objects + len(unreadable) + len(exports),
+        exports=len(exports),
+        schedules=schedules,
+        suppression_removed=removed,
+        suppression_kept=kept,
+    )
+    desk.audit.write(
+        AuditRecord(
+            action=ERASURE,
+            record_id=erasure_id,
+            at=now,
+            operator=report.operator,
+            channel=channel,
+            counts=report.counts(),
+            kept_suppression=kept,
+        )
+    )
+    logger.info("privacy erasure", extra={"erasure_id": erasure_id, **report.counts(), "kept": kept})
+    return report
+
+
+def _erase_schedules(records: list[TicketRecords], desk: PrivacyDesk) -> int:
+    """Delete the tickets' pending schedules; how many there were. One left behind by a crash fires
+    into a ticket that is gone, which does nothing, and deletes itself."""
+    return sum(
+        desk.scheduler.delete(name) for ticket in records for name in ticket.schedule_names(desk.settings)
+    )
+
+
+def _erase_ticket_objects(records: list[TicketRecords], desk: PrivacyDesk) -> int:
+    """Delete the raw mails, attachments and long texts of the tickets; how many there were."""
+    present: set[str] = set()
+    for ticket in records:
+        for prefix in ticket.object_prefixes(desk.settings):
+            present.update(desk.blobs.keys_under(prefix))
+        for key in (*ticket.raw_mail_keys(), *ticket.attachment_keys(), *ticket.body_keys()):
+            # The lifecycle rules may have removed it already: count what is there.
+            if key not in present and key in desk.blobs.keys_under(key):
+                present.add(key)
+    desk.blobs.delete_keys(present)
+    return len(present)
