@@ -4,9 +4,10 @@ registers these; settings and adapters are built at the first invocation, never 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from functools import cache
+from functools import cache, wraps
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import SESEvent
@@ -19,7 +20,7 @@ from postdesk.aws.secrets import SecretsManagerKey
 from postdesk.aws.ses import SesMailer
 from postdesk.clock import Clock, shifted_clock, utc_now
 from postdesk.hygiene.suppressions import SuppressionList
-from postdesk.observability import PowertoolsMetrics, logger, metrics
+from postdesk.observability import PowertoolsMetrics, logger, masked_exception, metrics
 from postdesk.settings import Settings
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.store import TicketStore
@@ -34,7 +35,8 @@ from postdesk.workflows.survey import SurveyRequest, send_survey
 def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock = utc_now) -> Ports:
     """The workflows' ports on the AWS services of ``settings`` (or the moto standing in for them)."""
     return Ports(
-        store=TicketStore(settings.tables, settings.region, policy_of(settings).calendar.timezone),
+        # The store's "now" decides which closed tickets have expired: the workflows' own clock.
+        store=TicketStore(settings.tables, settings.region, policy_of(settings).calendar.timezone, clock),
         blobs=S3BlobStore(settings.mail_bucket, settings.region),
         mailer=SesMailer(settings.region, settings.ses_configuration_set),
         signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
@@ -70,6 +72,25 @@ def reset_runtime() -> None:
     api_context.cache_clear()
 
 
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def masked_failures(handler: Handler) -> Handler:
+    """An error leaving ``handler`` leaves with the addresses in its message masked: the Lambda
+    runtime prints it (and hands it to retries and dead-letter queues) without the desk's formatter.
+    The error itself, its type and its traceback stay, so retries work as before."""
+
+    @wraps(handler)
+    def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            return handler(event, context)
+        except Exception as error:
+            masked_exception(error)
+            raise
+
+    return run
+
+
 def deliveries_from_ses_event(event: dict[str, Any]) -> list[InboundDelivery]:
     """The SES receipt event of a Lambda action (one record per mail), typed."""
     deliveries = []
@@ -98,6 +119,7 @@ def deliveries_from_ses_event(event: dict[str, Any]) -> list[InboundDelivery]:
 
 
 @metrics.log_metrics
+@masked_failures
 def ingest_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings, ports = _runtime()
     results = []
@@ -128,6 +150,7 @@ def survey_request_from_event(event: dict[str, Any]) -> SurveyRequest | None:
 
 
 @metrics.log_metrics
+@masked_failures
 def survey_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge Scheduler's one-time schedule fired: send the survey if it is still due. A
     malformed event is logged and dropped (a retry could not make it valid)."""
@@ -141,6 +164,7 @@ def survey_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @metrics.log_metrics
+@masked_failures
 def feedback_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SNS delivered SES's bounce, complaint or reject notifications of the desk's mail."""
     _, ports = _runtime()
@@ -156,6 +180,7 @@ def feedback_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @metrics.log_metrics
+@masked_failures
 def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge Scheduler's SLA timer fired: warn or record the breach if it is still due. A
     malformed event is logged and dropped (a retry could not make it valid)."""

@@ -1,8 +1,12 @@
-"""The one Logger and the one Metrics of the desk. Log lines never carry message bodies or full
-addresses: code logs only masked addresses, and the formatter masks any address that slips through."""
+"""The one Logger and the one Metrics of the desk. Log lines never carry message bodies, subjects,
+names or full addresses: code logs only references, ids, counts and masked addresses, and the
+formatter masks any address that slips through. The libraries the desk calls AWS with log every
+request they send at DEBUG, item and mail text included, so theirs never go below INFO, whatever
+level the function's log is set to."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -12,6 +16,13 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 SERVICE = "postdesk"
 NAMESPACE = "Postdesk"
+
+# botocore's request bodies, PynamoDB's "Calling PutItem with arguments", urllib3's and s3transfer's
+# traces: all at DEBUG, all with whatever the request carries.
+QUIET_LIBRARIES = ("boto3", "botocore", "charset_normalizer", "pynamodb", "s3transfer", "urllib3")
+for _name in QUIET_LIBRARIES:
+    _library = logging.getLogger(_name)
+    _library.setLevel(max(_library.level, logging.INFO))
 
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
@@ -25,6 +36,36 @@ def mask_address(address: str | None) -> str:
 
 def mask_addresses_in(text: str) -> str:
     return _ADDRESS.sub(lambda match: "***@" + match.group(1).lower(), text)
+
+
+# A quoted value ('...' or "...", as repr() quotes it), and one that is a bare token: a charset, a
+# transfer encoding, a header name. Only tokens are worth an operator's eye and safe to show.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_TOKEN = re.compile(r"[A-Za-z0-9._+/-]{1,40}")
+
+
+def mask_quoted_values(text: str) -> str:
+    """``text`` with every quoted value that is not a bare token shown as ``'…'``: descriptions of
+    broken mail (parse.py's defects) quote what the sender wrote, which may be a name or a filename."""
+    return _QUOTED.sub(
+        lambda match: match.group(0) if _TOKEN.fullmatch(match.group(0)[1:-1]) else "'…'", text
+    )
+
+
+def masked_exception(error: BaseException) -> BaseException:
+    """``error`` (and the errors it was raised from) with the addresses in their messages masked.
+    An exception that leaves a Lambda handler is printed by the Lambda runtime, not through the
+    desk's formatter; SES's refusals name the recipients, for one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current.args and all(isinstance(arg, str) for arg in current.args):
+            masked = tuple(mask_addresses_in(arg) for arg in current.args)
+            if masked != current.args:
+                current.args = masked
+        current = current.__cause__ or current.__context__
+    return error
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):

@@ -14,7 +14,7 @@ from postdesk.agents.store import AgentStore
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, PreconditionRequired, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store
-from postdesk.aws.s3 import S3BlobStore
+from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import TicketNotFound
 from postdesk.signing import sign, verify
@@ -154,7 +154,11 @@ def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str
     if full:
         text = message.text
         if message.text_key:
-            text = blobs.get(message.text_key).decode("utf-8", "replace")
+            try:
+                text = blobs.get(message.text_key).decode("utf-8", "replace")
+            except BlobNotFound:
+                # The bucket's lifecycle rule deleted the long text (raw_mail_days): the preview stays.
+                text = message.text
         shown["text"] = text
     return shown
 

@@ -255,14 +255,18 @@ def memory_mb(stage: str = "prod", chalicefile: Path = CHALICEFILE) -> dict[str,
 
 
 def raw_mail_retention_days() -> int:
-    """The days of the bucket's lifecycle rule for raw mail (infra/template.json)."""
-    resources = template()["Resources"]
-    for resource in resources.values():
+    """The days of the bucket's lifecycle rule for raw mail (infra/template.json): a number, or a
+    parameter's default when the rule refers to one (RawMailRetentionDays)."""
+    document = template()
+    for resource in document["Resources"].values():
         if resource["Type"] != "AWS::S3::Bucket":
             continue
         for rule in resource["Properties"].get("LifecycleConfiguration", {}).get("Rules", []):
             if rule.get("Id") == "raw-mail":
-                return int(rule["ExpirationInDays"])
+                days = rule["ExpirationInDays"]
+                if isinstance(days, dict) and "Ref" in days:
+                    days = document["Parameters"][days["Ref"]]["Default"]
+                return int(days)
     raise LookupError("no raw-mail lifecycle rule in infra/template.json")
 
 

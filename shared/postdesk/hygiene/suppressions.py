@@ -49,6 +49,18 @@ class Suppression:
         return f"{address} is on the suppression list since {self.since:%Y-%m-%d}: {why}"
 
 
+@dataclass(frozen=True, slots=True)
+class SuppressionEntry:
+    """What the list keeps about one address: a suppression, or soft bounces counted so far."""
+
+    suppressed: bool
+    reason: Reason | None
+    since: datetime | None
+    detail: str
+    soft_bounces: int
+    first_soft_bounce_at: datetime | None
+
+
 class RecipientSuppressed(Exception):
     """Nothing was sent: a recipient is on the suppression list."""
 
@@ -99,6 +111,23 @@ class SuppressionList:
                     Reason(item.reason), datetime.fromisoformat(item.since), item.detail or ""
                 )
         return found
+
+    def entry(self, address: str) -> SuppressionEntry | None:
+        """Everything the list holds about ``address`` (a suppression or a soft-bounce count), or None."""
+        try:
+            item = self._bound().get(address_hash(address), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return SuppressionEntry(
+            suppressed=bool(item.suppressed),
+            reason=Reason(item.reason) if item.reason else None,
+            since=datetime.fromisoformat(item.since) if item.since else None,
+            detail=item.detail or "",
+            soft_bounces=int(item.soft_bounces or 0),
+            first_soft_bounce_at=(
+                datetime.fromisoformat(item.first_soft_bounce_at) if item.first_soft_bounce_at else None
+            ),
+        )
 
     def suppress(self, address: str, reason: Reason, at: datetime, detail: str = "") -> bool:
         """Suppress ``address``; False when it already was (the first reason stays)."""

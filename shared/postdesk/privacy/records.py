@@ -14,7 +14,7 @@ from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.clock import Clock
 from postdesk.errors import PostdeskError
 from postdesk.hygiene.suppressions import SuppressionList
-from postdesk.mail.compose import derived_message_id, ticket_thread_id
+from postdesk.mail.compose import derived_message_id
 from postdesk.privacy.audit import AuditLog
 from postdesk.settings import Settings
 from postdesk.signing import sign
@@ -23,6 +23,7 @@ from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.mail_feedback import UNREADABLE_PREFIX
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.retention import ticket_message_ids
 from postdesk.workflows.sla import policy_of, timer_name
 from postdesk.workflows.survey import schedule_name, survey_message_id
 
@@ -126,9 +127,11 @@ class TicketRecords:
         """Every Message-ID the desk may have indexed for this ticket: the ids of its messages (the
         customer's own, and those SES gave our mail), its thread id, and our own ids of its
         acknowledgements (one per received mail), replies (one per reply request) and surveys (one
-        per cycle). workflows/ingest.py, reply.py and survey.py write these."""
-        ids = [m.message_id for m in self.thread if m.message_id]
-        ids.append(ticket_thread_id(self.ref, domain))
+        per cycle). workflows/ingest.py, reply.py and survey.py write these; the ones its messages
+        name are worked out where retention needs them too (workflows/retention.py)."""
+        ids = list(ticket_message_ids(self.ref, self.thread, domain))
+        # What a delivery or a send that stopped half-way may have indexed without writing its
+        # message: an acknowledgement per received mail, a reply per request, a survey per cycle.
         ids.extend(
             derived_message_id("ack", m.ses_id, domain)
             for m in self.thread

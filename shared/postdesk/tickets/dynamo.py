@@ -9,6 +9,10 @@ Access patterns (docs/data-model.md has the whole list):
   ``status-*``, ``assignee-*``, ``queue-*`` (see tickets/listing.py);
 - ticket by Message-ID: ``MessageIndexItem`` get by ``message_id``;
 - counters with TTL: ``CounterItem`` (``expires_at``), side-effect guards: ``GuardItem``.
+
+A closed ticket's items (``TicketItem``, every ``LogItem`` of it, its ``MessageIndexItem`` entries)
+carry ``expires_at`` (epoch seconds): DynamoDB's TTL deletes them some time after it, and the store
+skips them on read from that moment on (workflows/retention.py).
 """
 
 from __future__ import annotations
@@ -144,6 +148,8 @@ class TicketItem(Model):
     follow_up = UnicodeAttribute(null=True)
     # The SLA clocks, as JSON (tickets/store.py): read and written whole with the ticket.
     sla = UnicodeAttribute(null=True)
+    # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.
+    expires_at = NumberAttribute(null=True)
 
     by_requester = ByRequesterIndex()
     status_waiting = StatusWaitingIndex()
@@ -192,6 +198,8 @@ class LogItem(Model):
     # Event fields.
     actor = UnicodeAttribute(null=True)
     detail = MapAttribute[str, Any](null=True)
+    # The ticket's expiry (TTL, epoch seconds), while the ticket is closed.
+    expires_at = NumberAttribute(null=True)
 
 
 class MessageIndexItem(Model):
@@ -201,6 +209,8 @@ class MessageIndexItem(Model):
     message_id = UnicodeAttribute(hash_key=True)
     ref = UnicodeAttribute()
     direction = UnicodeAttribute()
+    # The ticket's expiry (TTL, epoch seconds), while the ticket is closed.
+    expires_at = NumberAttribute(null=True)
 
 
 class CounterItem(Model):

@@ -113,6 +113,9 @@ class Ticket:
     follow_up: str | None = None
     # The service-level clocks (None for quarantined tickets, which promise nothing).
     sla: SlaClocks | None = None
+    # When the desk forgets the ticket (set when it is closed, cleared when it reopens): its items
+    # carry this as their TTL, and from then on no read returns them (workflows/retention.py).
+    expires_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -61,12 +61,17 @@ def agent_transition(ticket: Ticket, target: Status) -> AgentTransition:
     return AgentTransition(target, reopened=reopened, cycle=ticket.cycle + 1 if reopened else ticket.cycle)
 
 
-def status_fields(status: Status, cycle: int, now: datetime) -> dict[str, object]:
+def status_fields(
+    status: Status, cycle: int, now: datetime, closed_until: datetime | None = None
+) -> dict[str, object]:
     """The ticket fields a move to ``status`` sets: the status, the cycle, when the wait in it began,
-    and when the cycle was resolved (cleared when the ticket is open again)."""
+    when the cycle was resolved (cleared when the ticket is open again), and when the desk forgets
+    the ticket: ``closed_until`` for a move to closed (workflows/retention.py says when), none for
+    any other status (a reopened ticket is kept again)."""
     fields: dict[str, object] = {"status": status, "cycle": cycle, "waiting_since": now}
     if status is Status.RESOLVED:
         fields["resolved_at"] = now
     elif status not in DONE_STATUSES:
         fields["resolved_at"] = None
+    fields["expires_at"] = closed_until if status is Status.CLOSED else None
     return fields

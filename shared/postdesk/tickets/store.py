@@ -7,7 +7,7 @@ import heapq
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from postdesk.clock import from_iso, to_iso
+from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk.errors import ConcurrentUpdate, TicketNotFound
 from postdesk.settings import TableNames
 from postdesk.tickets.dynamo import (
@@ -101,10 +101,25 @@ class DayFigure:
     values: list[float]
 
 
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the Message-ID index holds for one id: its ticket, which way the mail went, and the
+    ticket's expiry when it is closed."""
+
+    ref: str
+    direction: Direction
+    expires_at: datetime | None = None
+
+
 class TicketStore:
-    def __init__(self, tables: TableNames, region: str, stats_zone: str = "UTC") -> None:
+    def __init__(
+        self, tables: TableNames, region: str, stats_zone: str = "UTC", clock: Clock = utc_now
+    ) -> None:
         bind_tables(tables, region)
         self._region = region
+        # What "now" is for retention: an item whose expiry has passed is never returned, whether
+        # or not DynamoDB's TTL (which is lazy) deleted it yet.
+        self._clock = clock
         self._transaction_connection: Connection | None = None
         # The desk's local days, which the per-day figures count in.
         self._stats_zone = ZoneInfo(stats_zone)
@@ -134,11 +149,17 @@ class TicketStore:
 
     # Tickets -------------------------------------------------------------------------------------
 
+    def _now_epoch(self) -> int:
+        return _epoch(self._clock())
+
     def get_ticket(self, ref: str) -> Ticket | None:
         try:
-            return _ticket_from_item(TicketItem.get(ref, consistent_read=True))
+            item = TicketItem.get(ref, consistent_read=True)
         except DoesNotExist:
             return None
+        if _expired(item.expires_at, self._now_epoch()):
+            return None
+        return _ticket_from_item(item)
 
     def create_ticket(
         self,
@@ -166,12 +187,18 @@ class TicketStore:
         message: ThreadMessage,
         events: Sequence[TicketEvent],
         update: TicketUpdate | None = None,
+        *,
+        expires_at: datetime | None = None,
     ) -> bool:
         """Add a message to a thread, apply ``update`` and write the events, all or nothing. False
-        when the message is already there; ConcurrentUpdate when the ticket changed since it was read."""
+        when the message is already there; ConcurrentUpdate when the ticket changed since it was read.
+        The items carry the ticket's expiry (``update``'s, else ``expires_at``) while it is closed."""
+        expiry = _expiry(update, expires_at)
         try:
             with self._transaction() as transaction:
-                transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
+                transaction.save(
+                    _stamped(_item_from_message(message), expiry), condition=LogItem.sk.does_not_exist()
+                )
                 if update is not None:
                     transaction.update(
                         TicketItem(ref=update.before.ref),
@@ -179,7 +206,9 @@ class TicketStore:
                         condition=_version_condition(update.before),
                     )
                 for event in events:
-                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                    transaction.save(
+                        _stamped(_item_from_event(event), expiry), condition=LogItem.sk.does_not_exist()
+                    )
                 self._add_figures(transaction, events)
         except TransactWriteError as error:
             if _failed_at(error, 0):
@@ -196,6 +225,7 @@ class TicketStore:
         the log (an earlier attempt made the change); ConcurrentUpdate when the ticket changed since
         it was read; TicketNotFound when it does not exist."""
         ref = update.before.ref
+        expiry = _expiry(update, None)
         try:
             with self._transaction() as transaction:
                 transaction.update(
@@ -204,7 +234,9 @@ class TicketStore:
                     condition=_version_condition(update.before),
                 )
                 for event in events:
-                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                    transaction.save(
+                        _stamped(_item_from_event(event), expiry), condition=LogItem.sk.does_not_exist()
+                    )
                 self._add_figures(transaction, events)
         except TransactWriteError as error:
             if any(_failed_at(error, index) for index in range(len(events))):
@@ -225,7 +257,9 @@ class TicketStore:
         """A page of the tickets ``wanted`` asks for, in its order, read from the list indexes (one
         query per partition, merged); never a scan. ``cursor`` is the previous page's."""
         listing = plan(wanted)
-        filter_condition = _residual_condition(listing)
+        residual = _residual_condition(listing)
+        alive = _alive(TicketItem.expires_at, self._now_epoch())
+        filter_condition = alive if residual is None else residual & alive
         state: dict[str, Any] = dict(cursor or {})
         fetched: list[list[TicketItem]] = []
         for partition in listing.partitions:
@@ -272,25 +306,42 @@ class TicketStore:
         return TicketPage([_ticket_from_item(item) for _, _, item in taken], next_state if more else None)
 
     def tickets_of_requester(self, email: str, limit: int = 50) -> list[Ticket]:
-        items = TicketItem.by_requester.query(email.lower(), scan_index_forward=False, limit=limit)
+        items = TicketItem.by_requester.query(
+            email.lower(),
+            filter_condition=_alive(TicketItem.expires_at, self._now_epoch()),
+            scan_index_forward=False,
+            limit=limit,
+        )
         return [_ticket_from_item(item) for item in items]
 
     # Thread and log ------------------------------------------------------------------------------
 
     def thread(self, ref: str) -> list[ThreadMessage]:
-        items = LogItem.query(ref, LogItem.sk.startswith("M#"), consistent_read=True)
+        items = LogItem.query(
+            ref,
+            LogItem.sk.startswith("M#"),
+            filter_condition=_alive(LogItem.expires_at, self._now_epoch()),
+            consistent_read=True,
+        )
         return [_message_from_item(item) for item in items]
 
     def events(self, ref: str) -> list[TicketEvent]:
-        items = LogItem.query(ref, LogItem.sk.startswith("E#"), consistent_read=True)
+        items = LogItem.query(
+            ref,
+            LogItem.sk.startswith("E#"),
+            filter_condition=_alive(LogItem.expires_at, self._now_epoch()),
+            consistent_read=True,
+        )
         return [_event_from_item(item) for item in items]
 
-    def record_event(self, event: TicketEvent) -> bool:
-        """Append one event; False when that very event (same cause) is already in the log."""
+    def record_event(self, event: TicketEvent, *, expires_at: datetime | None = None) -> bool:
+        """Append one event (with the ticket's expiry, while it is closed); False when that very event
+        (same cause) is already in the log."""
+        item = _stamped(_item_from_event(event), expires_at)
         if figures(event):
             try:
                 with self._transaction() as transaction:
-                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                    transaction.save(item, condition=LogItem.sk.does_not_exist())
                     self._add_figures(transaction, [event])
             except TransactWriteError as error:
                 if _failed_at(error, 0):
@@ -298,7 +349,7 @@ class TicketStore:
                 raise
             return True
         try:
-            _item_from_event(event).save(condition=LogItem.sk.does_not_exist())
+            item.save(condition=LogItem.sk.does_not_exist())
         except PutError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -336,30 +387,105 @@ class TicketStore:
             condition = TicketItem.waiting_since >= to_iso(since)
         elif before is not None:
             condition = TicketItem.waiting_since < to_iso(before)
-        return int(TicketItem.status_waiting.count(status.value, range_key_condition=condition))
+        return int(
+            TicketItem.status_waiting.count(
+                status.value,
+                range_key_condition=condition,
+                filter_condition=_alive(TicketItem.expires_at, self._now_epoch()),
+            )
+        )
 
     # Message-ID index ----------------------------------------------------------------------------
 
-    def index_message_ids(self, ref: str, message_ids: Iterable[str], direction: Direction) -> None:
-        """Map Message-IDs to the ticket. The first ticket to claim an id keeps it: a client that
-        reuses a Message-ID must not move a thread to another ticket."""
+    def index_message_ids(
+        self,
+        ref: str,
+        message_ids: Iterable[str],
+        direction: Direction,
+        *,
+        expires_at: datetime | None = None,
+    ) -> None:
+        """Map Message-IDs to the ticket (with its expiry, while it is closed). The first ticket to
+        claim an id keeps it: a client that reuses a Message-ID must not move a thread to another
+        ticket."""
         for message_id in dict.fromkeys(message_ids):
             try:
-                MessageIndexItem(message_id=message_id, ref=ref, direction=direction.value).save(
-                    condition=MessageIndexItem.message_id.does_not_exist()
-                )
+                MessageIndexItem(
+                    message_id=message_id,
+                    ref=ref,
+                    direction=direction.value,
+                    expires_at=_epoch(expires_at) if expires_at else None,
+                ).save(condition=MessageIndexItem.message_id.does_not_exist())
             except PutError as error:
                 if error.cause_response_code != "ConditionalCheckFailedException":
                     raise
 
     def lookup_message_ids(self, message_ids: Sequence[str]) -> dict[str, tuple[str, Direction]]:
         """Which of these Message-IDs we know: id to (ref, direction)."""
-        found: dict[str, tuple[str, Direction]] = {}
+        return {
+            message_id: (entry.ref, entry.direction)
+            for message_id, entry in self.message_index_entries(message_ids).items()
+        }
+
+    def message_index_entries(self, message_ids: Sequence[str]) -> dict[str, IndexEntry]:
+        """The index entries of these Message-IDs (the first 100), leaving out expired ones."""
+        found: dict[str, IndexEntry] = {}
         wanted = list(dict.fromkeys(message_ids))[:100]
+        now = self._now_epoch()
         if wanted:
             for item in MessageIndexItem.batch_get(wanted):
-                found[item.message_id] = (item.ref, Direction(item.direction))
+                if _expired(item.expires_at, now):
+                    continue
+                found[item.message_id] = IndexEntry(
+                    item.ref, Direction(item.direction), _from_epoch(item.expires_at)
+                )
         return found
+
+    # Retention (workflows/retention.py) ----------------------------------------------------------
+
+    def expire_log(self, ref: str, expires_at: datetime | None) -> list[ThreadMessage]:
+        """Give every item of the ticket's log the expiry ``expires_at`` (None: none), one
+        conditional put per item that differs (items already right are left alone, so a repeat is
+        cheap; an item deleted meanwhile stays deleted). Returns the ticket's thread as it is stored."""
+        wanted = _epoch(expires_at) if expires_at else None
+        thread: list[ThreadMessage] = []
+        for item in LogItem.query(ref, consistent_read=True):
+            if item.sk.startswith("M#"):
+                thread.append(_message_from_item(item))
+            if (int(item.expires_at) if item.expires_at is not None else None) == wanted:
+                continue
+            item.expires_at = wanted
+            try:
+                item.save(condition=LogItem.sk.exists())
+            except PutError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        return thread
+
+    def expire_message_ids(
+        self, ref: str, entries: Mapping[str, Direction], expires_at: datetime | None
+    ) -> int:
+        """Give the index entries of ``entries`` that belong to ``ref`` the expiry ``expires_at``
+        (None: none); an id another ticket claimed first, or that was never written, is left alone.
+        How many entries were written."""
+        written = 0
+        for message_id, direction in entries.items():
+            item = MessageIndexItem(
+                message_id=message_id,
+                ref=ref,
+                direction=direction.value,
+                expires_at=_epoch(expires_at) if expires_at else None,
+            )
+            try:
+                item.save(
+                    condition=(MessageIndexItem.ref == ref) & (MessageIndexItem.direction == direction.value)
+                )
+            except PutError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            written += 1
+        return written
 
     # Guards and counters -------------------------------------------------------------------------
 
@@ -427,10 +553,13 @@ class TicketStore:
         events: Sequence[TicketEvent] = (),
         messages: Sequence[ThreadMessage] = (),
         update: TicketUpdate | None = None,
+        expires_at: datetime | None = None,
     ) -> bool:
         """Move a guard on (for example claimed to sent) with what the side effect produced, and
-        write the events, messages and ticket update that record it, all or nothing. False if
-        already moved on; ConcurrentUpdate when the ticket changed since it was read."""
+        write the events, messages and ticket update that record it, all or nothing (the items with
+        the ticket's expiry: ``update``'s, else ``expires_at``). False if already moved on;
+        ConcurrentUpdate when the ticket changed since it was read."""
+        expiry = _expiry(update, expires_at)
         try:
             with self._transaction() as transaction:
                 transaction.update(
@@ -445,9 +574,13 @@ class TicketStore:
                         condition=_version_condition(update.before),
                     )
                 for message in messages:
-                    transaction.save(_item_from_message(message), condition=LogItem.sk.does_not_exist())
+                    transaction.save(
+                        _stamped(_item_from_message(message), expiry), condition=LogItem.sk.does_not_exist()
+                    )
                 for event in events:
-                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
+                    transaction.save(
+                        _stamped(_item_from_event(event), expiry), condition=LogItem.sk.does_not_exist()
+                    )
                 self._add_figures(transaction, events)
         except TransactWriteError as error:
             puts = len(messages) + len(events)
@@ -474,6 +607,107 @@ class TicketStore:
             return int(CounterItem.get(key, consistent_read=True).hits)
         except DoesNotExist:
             return 0
+
+    # Privacy: a requester's records, for export and erasure (postdesk/privacy/) -------------------
+    # Only the privacy package reads every ticket of a requester at once, and nothing else deletes
+    # a ticket, its log, its Message-ID entries, or guards and counters before they expire.
+
+    def every_ticket_of_requester(self, stored_email: str) -> list[Ticket]:
+        """Every ticket whose requester is ``stored_email`` exactly as stored (all pages, oldest first)."""
+        return [_ticket_from_item(item) for item in TicketItem.by_requester.query(stored_email)]
+
+    def erase_log(self, ref: str) -> tuple[int, int]:
+        """Delete every item of the ticket's log: (messages, events) deleted."""
+        keys = [item.sk for item in LogItem.query(ref, consistent_read=True, attributes_to_get=["ref", "sk"])]
+        with LogItem.batch_write() as batch:
+            for sk in keys:
+                batch.delete(LogItem(ref=ref, sk=sk))
+        messages = sum(1 for sk in keys if sk.startswith("M#"))
+        return messages, len(keys) - messages
+
+    def erase_message_ids(self, ref: str, message_ids: Iterable[str]) -> int:
+        """Delete the Message-ID entries among ``message_ids`` that map to ``ref`` (an id another
+        ticket claimed first stays that ticket's); how many were deleted."""
+        deleted = 0
+        for message_id in dict.fromkeys(message_ids):
+            try:
+                MessageIndexItem(message_id=message_id).delete(condition=MessageIndexItem.ref == ref)
+            except DeleteError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            deleted += 1
+        return deleted
+
+    def erase_guards(self, refs: Iterable[str], key_fragments: Iterable[str]) -> int:
+        """Delete the guards of ``refs`` and every guard whose key holds one of ``key_fragments``, in
+        one scan (the table stays small: guards expire after GUARD_TTL_SECONDS); how many."""
+        wanted = set(refs)
+        fragments = [fragment for fragment in key_fragments if fragment]
+        doomed = [
+            str(item.key)
+            for item in GuardItem.scan(consistent_read=True, attributes_to_get=["key", "ref"])
+            if (item.ref is not None and item.ref in wanted) or any(f in item.key for f in fragments)
+        ]
+        with GuardItem.batch_write() as batch:
+            for key in doomed:
+                batch.delete(GuardItem(key=key))
+        return len(doomed)
+
+    def erase_counters(self, key_prefixes: Iterable[str]) -> int:
+        """Delete the counters whose key starts with one of ``key_prefixes``, in one scan (counters
+        expire within days); how many."""
+        prefixes = tuple(prefix for prefix in key_prefixes if prefix)
+        if not prefixes:
+            return 0
+        doomed = [
+            str(item.key)
+            for item in CounterItem.scan(consistent_read=True, attributes_to_get=["key"])
+            if str(item.key).startswith(prefixes)
+        ]
+        with CounterItem.batch_write() as batch:
+            for key in doomed:
+                batch.delete(CounterItem(key=key))
+        return len(doomed)
+
+    def erase_ticket(self, ref: str) -> bool:
+        """Delete the ticket item (its entries in every list index go with it); False if none."""
+        try:
+            TicketItem(ref=ref).delete(condition=TicketItem.ref.exists())
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _epoch(moment: datetime) -> int:
+    """A moment as DynamoDB's TTL reads it: whole seconds since the epoch."""
+    return int(moment.timestamp())
+
+
+def _from_epoch(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(int(value), UTC) if value is not None else None
+
+
+def _expired(expires_at: float | None, now: int) -> bool:
+    return expires_at is not None and int(expires_at) <= now
+
+
+def _alive(attribute: Any, now: int) -> Condition:
+    """Items without an expiry, or whose expiry is still ahead (TTL deletes expired ones lazily)."""
+    condition: Condition = attribute.does_not_exist() | (attribute > now)
+    return condition
+
+
+def _expiry(update: TicketUpdate | None, expires_at: datetime | None) -> datetime | None:
+    """The expiry the items of a write carry: the ticket's after ``update``, else ``expires_at``."""
+    return update.after().expires_at if update is not None else expires_at
+
+
+def _stamped(item: LogItem, expires_at: datetime | None) -> LogItem:
+    item.expires_at = _epoch(expires_at) if expires_at else None
+    return item
 
 
 def _failed_conditions(error: TransactWriteError) -> bool:
@@ -540,6 +774,8 @@ def _update_actions(update: TicketUpdate) -> list[Action]:
     stored = {name: _stored_value(getattr(after, name)) for name in update.changes}
     if "requester_email" in stored:
         stored["requester_email"] = str(stored["requester_email"]).lower()
+    if stored.get("expires_at") is not None and after.expires_at is not None:
+        stored["expires_at"] = _epoch(after.expires_at)
     stored.update(index_keys(after))
     stored["version"] = update.before.version + 1
     actions: list[Action] = []
@@ -665,6 +901,7 @@ def _ticket_from_item(item: TicketItem) -> Ticket:
         survey_answered_at=from_iso(item.survey_answered_at) if item.survey_answered_at else None,
         follow_up=item.follow_up,
         sla=sla_from_json(item.sla) if item.sla else None,
+        expires_at=_from_epoch(item.expires_at),
     )
 
 

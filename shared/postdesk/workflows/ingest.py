@@ -25,7 +25,7 @@ from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_threa
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
-from postdesk.observability import logger, mask_address
+from postdesk.observability import logger, mask_address, mask_quoted_values
 from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
@@ -119,7 +119,9 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         # The event's copy of the headers stops at 10 KB; everything here reads them from the raw mail.
         logger.info("event headers truncated; headers read from the stored mail")
     for defect in message.defects[:20]:
-        logger.info("mail defect", extra={"defect": defect[:200]})
+        # Defects quote what the sender wrote (a Content-Type with a filename, a Message-ID): only
+        # bare tokens such as a charset's name stay.
+        logger.info("mail defect", extra={"defect": mask_quoted_values(defect)[:200]})
 
     known = ports.store.lookup_message_ids(
         [*referenced_ids(message), *([message.message_id] if message.message_id else [])]
@@ -183,9 +185,14 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         existing = ports.store.get_ticket(ref)
         if existing is None:  # The claim names a ticket that is gone (erased): keep the mail anyway.
             raise RawMailMissing(f"ticket {ref} claimed by delivery {delivery.ses_id} no longer exists")
-        ticket = existing
-        _append_to_ticket(ticket, message, delivery, screening, match, raw_key, settings, ports)
-    ports.store.index_message_ids(ref, [message.message_id] if message.message_id else [], Direction.INBOUND)
+        ticket = _append_to_ticket(existing, message, delivery, screening, match, raw_key, settings, ports)
+    # Mail recorded on a closed ticket (an out-of-office, say) goes when the ticket goes.
+    ports.store.index_message_ids(
+        ref,
+        [message.message_id] if message.message_id else [],
+        Direction.INBOUND,
+        expires_at=ticket.expires_at,
+    )
 
     if not new_ticket or understanding is None:
         return IngestResult(ref, created, new_ticket, screening, match.matched_by, AckOutcome.NOT_NEW)
@@ -423,7 +430,8 @@ def _append_to_ticket(
     raw_key: str,
     settings: Settings,
     ports: Ports,
-) -> None:
+) -> Ticket:
+    """Record the mail on ``ticket``; the ticket as the arrival left it."""
     visible = visible_reply(message.text, message.html).text_with_forward
     stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible)
     rating = (
@@ -434,7 +442,9 @@ def _append_to_ticket(
     # An agent may change the ticket between our read and our write: read again and redo the change.
     for attempt in range(1, CONCURRENT_UPDATE_ATTEMPTS + 1):
         try:
-            _write_arrival(ticket, stored, delivery, screening, match, rating is not None, settings, ports)
+            after = _write_arrival(
+                ticket, stored, delivery, screening, match, rating is not None, settings, ports
+            )
             break
         except ConcurrentUpdate:
             current = ports.store.get_ticket(ticket.ref)
@@ -444,6 +454,7 @@ def _append_to_ticket(
     if rating is not None:
         cycle, answer = rating
         record_rating(ticket.ref, cycle, answer.rating, "", AnswerSource.MAIL, settings, ports)
+    return after
 
 
 def _survey_rating(
@@ -473,7 +484,9 @@ def _write_arrival(
     survey_rating: bool,
     settings: Settings,
     ports: Ports,
-) -> None:
+) -> Ticket:
+    """Write the arrival over ``ticket``; the ticket after it (as it was, when a retry finds the
+    message written already)."""
     events = _arrival_events(ticket.ref, delivery, screening, match, created=None)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
     if survey_rating:
@@ -503,9 +516,11 @@ def _write_arrival(
         changes = with_clocks(ticket, changes, event, delivery.received_at, settings)
     update = TicketUpdate(ticket, changes)
     appended = ports.store.append_message(stored, events, update)
-    if appended:
-        logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
-        after_change(ticket, update.after(), settings, ports, events)
+    if not appended:
+        return ticket
+    logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
+    after_change(ticket, update.after(), settings, ports, events)
+    return update.after()
 
 
 def _record_suppressed_ack(
@@ -519,6 +534,12 @@ def _record_suppressed_ack(
 
 def _address_hash(address: str) -> str:
     return address_hash(address)[:32]
+
+
+def ack_rate_key_prefix(address: str) -> str:
+    """Where the keys of the acknowledgement rate-limit counters of ``address`` begin (hourly and
+    daily windows follow); an erasure removes them."""
+    return f"ack-rate#{_address_hash(address)}#"
 
 
 def _acknowledge(
@@ -536,15 +557,15 @@ def _acknowledge(
     now = ports.clock()
     our_message_id = derived_message_id("ack", delivery.ses_id, settings.support_domain)
     thread_id = ticket_thread_id(ticket.ref, settings.support_domain)
-    hashed = _address_hash(recipient)
+    counters = ack_rate_key_prefix(recipient)
     limits = (
         RateLimit(
-            f"ack-rate#{hashed}#h#{now:%Y%m%d%H}",
+            f"{counters}h#{now:%Y%m%d%H}",
             settings.ack_limit_per_hour,
             int((now + timedelta(hours=2)).timestamp()),
         ),
         RateLimit(
-            f"ack-rate#{hashed}#d#{now:%Y%m%d}",
+            f"{counters}d#{now:%Y%m%d}",
             settings.ack_limit_per_day,
             int((now + timedelta(days=2)).timestamp()),
         ),

@@ -120,6 +120,12 @@ def parse_notification(message: Mapping[str, Any]) -> Notification | None:
     )
 
 
+def recipient_tag(address: str) -> str:
+    """The short hash of a recipient that names it in the keys of a notification's guard and event
+    (never the address itself); an erasure finds the guards by it."""
+    return address_hash(address)[:16]
+
+
 def _keep_unreadable(raw: str, ports: Ports) -> str:
     key = UNREADABLE_PREFIX + hashlib.sha256(raw.encode("utf-8")).hexdigest() + ".json"
     ports.blobs.put(key, raw.encode("utf-8"), "application/json")
@@ -145,14 +151,14 @@ def handle_notification(notification: Notification, ports: Ports) -> FeedbackOut
     if notification.kind is FeedbackKind.OTHER:
         return FeedbackOutcome(FeedbackKind.OTHER)
     header = ports.mailer.ses_message_id_header(notification.ses_message_id)
-    found = ports.store.lookup_message_ids([header])
-    ref = found[header][0] if header in found else None
+    entry = ports.store.message_index_entries([header]).get(header)
+    ref = entry.ref if entry is not None else None
     now = ports.clock()
     recipients = notification.recipients or ("",)
     suppressed: list[str] = []
     duplicate = False
     for recipient in recipients:
-        hashed = address_hash(recipient)[:16] if recipient else "none"
+        hashed = recipient_tag(recipient) if recipient else "none"
         guard = f"mail-feedback#{notification.feedback_id}#{hashed}"
         if ports.store.claim(guard, state="done", now=now, ref=ref or "-") is not ClaimResult.CLAIMED:
             duplicate = True
@@ -189,7 +195,9 @@ def handle_notification(notification: Notification, ports: Ports) -> FeedbackOut
                         if now_suppressed or ports.suppressions.check([recipient])
                         else "no",
                     },
-                )
+                ),
+                # The mail's ticket is closed: the event goes when the ticket goes.
+                expires_at=entry.expires_at if entry is not None else None,
             )
     logger.info(
         "SES feedback",

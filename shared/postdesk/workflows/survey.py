@@ -209,7 +209,8 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
                 kind="survey_suppressed",
                 event_id=f"survey_suppressed:{ticket.cycle}",
                 detail={"reason": "the requester's address is on the suppression list"},
-            )
+            ),
+            expires_at=ticket.expires_at,
         )
         return _skipped(request, SurveyOutcome.SUPPRESSED, ports)
     ses_id = sent.ses_id or ""
@@ -228,8 +229,12 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
         detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
         messages=[sent],
         events=[event],
+        # A ticket closed before its survey went out: the survey goes when the ticket goes.
+        expires_at=ticket.expires_at,
     )
-    ports.store.index_message_ids(ticket.ref, [ses_header_id, our_message_id], Direction.OUTBOUND)
+    ports.store.index_message_ids(
+        ticket.ref, [ses_header_id, our_message_id], Direction.OUTBOUND, expires_at=ticket.expires_at
+    )
     ports.metrics.count("SurveysSent")
     logger.info("survey sent", extra={"ref": ticket.ref, "cycle": ticket.cycle})
     return SurveyOutcome.SENT

@@ -31,6 +31,7 @@ from postdesk.tickets.store import ClaimResult, message_key
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.reply import DuplicateRequest
+from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
 
@@ -101,9 +102,14 @@ def edit_ticket(
             )
         )
 
+    # Closing a closed ticket again makes sure it has its expiry, and its log and Message-ID
+    # entries carry it (a close whose follow-up failed, a ticket closed before retention existed).
+    reapply_retention = edit.status is Status.CLOSED and ticket.status is Status.CLOSED
+    if reapply_retention and ticket.expires_at is None:
+        changes["expires_at"] = closed_until(ticket.waiting_since or now, settings)
     if edit.status is not None and edit.status is not ticket.status:
         transition = agent_transition(ticket, edit.status)
-        changes.update(status_fields(transition.status, transition.cycle, now))
+        changes.update(status_fields(transition.status, transition.cycle, now, closed_until(now, settings)))
         record(
             "status",
             ticket.status.value,
@@ -150,6 +156,8 @@ def edit_ticket(
         changes["follow_up"] = None
         record("follow_up", ticket.follow_up, None, "follow_up_done")
     if not changes:
+        if reapply_retention:
+            apply_retention(ticket, settings, ports)
         return EditResult(ticket)
     changes["updated_at"] = now
     update, stopped = clocked_update(
@@ -162,7 +170,7 @@ def edit_ticket(
     after_change(ticket, after, settings, ports, written)
     return EditResult(
         after,
-        tuple(name for name in changes if name not in ("updated_at", "waiting_since", "cycle")),
+        tuple(name for name in changes if name not in ("updated_at", "waiting_since", "cycle", "expires_at")),
     )
 
 
@@ -176,7 +184,8 @@ def add_note(
         raise InvalidEdit("the note has no text")
     if len(text) > MAX_NOTE_CHARS:
         raise InvalidEdit(f"a note has at most {MAX_NOTE_CHARS} characters")
-    if ports.store.get_ticket(ref) is None:
+    ticket = ports.store.get_ticket(ref)
+    if ticket is None:
         raise TicketNotFound(ref)
     now = ports.clock()
     guard_key = f"note#{ref}#{request_id}"
@@ -205,7 +214,8 @@ def add_note(
         actor=actor,
         detail={"key": note.key},
     )
-    ports.store.append_message(note, [event])
+    # A note on a closed ticket goes when the ticket goes.
+    ports.store.append_message(note, [event], expires_at=ticket.expires_at)
     ports.metrics.count("NotesAdded")
     return note
 

@@ -1,5 +1,6 @@
 """What follows a written ticket change in time: the survey a resolution schedules (or a reopen
-cancels), and the SLA timer that waits for the next warning or breach."""
+cancels), the SLA timer that waits for the next warning or breach, and the expiry a close gives
+(or a reopen takes from) the ticket's log and Message-ID entries."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from postdesk.settings import Settings
 from postdesk.tickets.model import Ticket, TicketEvent
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.retention import sync_retention
 from postdesk.workflows.sla import emit_clock_metrics, sync_timer
 from postdesk.workflows.survey import after_status_change
 
@@ -25,3 +27,5 @@ def after_change(
         after_status_change(before, after, settings, ports)
     sync_timer(before, after, settings, ports)
     emit_clock_metrics(events, ports)
+    # Last, so whatever the steps above wrote to the ticket's log is covered too.
+    sync_retention(before, after, settings, ports)
