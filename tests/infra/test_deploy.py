@@ -45,6 +45,14 @@ def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
         body = json.loads(template)
         if body.get("Transform") == "AWS::Serverless-2016-10-31":
             template = json.dumps(for_moto(translate(body, tmp_path)), sort_keys=True)
+        # CloudFormation compares a stack's effective parameters: the defaults filled in, all strings.
+        given = {name: str(value) for name, value in (kw.get("parameters") or {}).items()}
+        defaults = {
+            name: str(declared["Default"])
+            for name, declared in body.get("Parameters", {}).items()
+            if "Default" in declared
+        }
+        kw["parameters"] = {**defaults, **given}
         return create_change_set(self, stack_name, change_set_name, template, *args, **kw)
 
     def and_its_outputs(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
@@ -85,9 +93,13 @@ def _client(environment: dict[str, str], service: str) -> Any:
     )
 
 
-def _deploy(environment: dict[str, str], out_dir: Path) -> tuple[int, str]:
+def _deploy(
+    environment: dict[str, str], out_dir: Path, parameters: tuple[tuple[str, str], ...] = ()
+) -> tuple[int, str]:
     out = io.StringIO()
-    target = deploy.Target(stage="dev", domain=DOMAIN, region=REGION, create_mail_identity=False)
+    target = deploy.Target(
+        stage="dev", domain=DOMAIN, region=REGION, create_mail_identity=False, parameters=parameters
+    )
     cli = deploy.AwsCli(REGION, environment=environment)
     code = deploy.deploy(target, out_dir, out, cli)
     return code, out.getvalue()
@@ -104,7 +116,7 @@ def test_the_deploy_makes_the_stack_prints_what_is_left_and_a_second_run_changes
     ses.create_receipt_rule_set(RuleSetName="older-rules")
     ses.set_active_receipt_rule_set(RuleSetName="older-rules")
 
-    code, first = _deploy(account, tmp_path / "build")
+    code, first = _deploy(account, tmp_path / "build", (("ClosedTicketRetentionDays", "365"),))
 
     assert code == 0, first
     cloudformation = _client(account, "cloudformation")
@@ -113,6 +125,7 @@ def test_the_deploy_makes_the_stack_prints_what_is_left_and_a_second_run_changes
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     assert parameters["SupportAddress"] == f"support@{DOMAIN}"
+    assert parameters["ClosedTicketRetentionDays"] == "365"
     # The survey links point at the API the stack made (set by the second step of a first deploy).
     assert parameters["PublicUrl"] == outputs["EndpointURL"] and "execute-api" in outputs["EndpointURL"]
     functions = _client(account, "lambda").list_functions()["Functions"]
@@ -136,8 +149,13 @@ def test_the_deploy_makes_the_stack_prints_what_is_left_and_a_second_run_changes
     code, second = _deploy(account, tmp_path / "build")
 
     assert code == 0, second
+    # Run without the parameter: the stack keeps the value it has, so nothing changes
     assert "no changes: nothing was deployed" in second
     assert cloudformation.describe_stack_events(StackName="postdesk-dev")["StackEvents"] == events
+    (stack,) = cloudformation.describe_stacks(StackName="postdesk-dev")["Stacks"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}[
+        "ClosedTicketRetentionDays"
+    ] in ("365", 365)
     assert "Pointing the survey links" not in second
 
 
@@ -168,3 +186,15 @@ def test_an_address_off_the_domain_is_refused_before_anything_is_built(tmp_path:
 
     assert code == 2 and "is not on the domain support.example.com" in out.getvalue()
     assert not list(tmp_path.iterdir())
+
+
+def test_a_parameter_the_stack_does_not_have_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    out = io.StringIO()
+    target = deploy.Target(stage="dev", domain=DOMAIN, region=REGION, parameters=(("RetentionDays", "9"),))
+
+    code = deploy.deploy(
+        target, tmp_path / "build", out, deploy.AwsCli(REGION, environment={"PATH": "/nowhere"})
+    )
+
+    assert code == 2 and "The stack has no parameter RetentionDays" in out.getvalue()
+    assert "ClosedTicketRetentionDays" in out.getvalue()

@@ -224,11 +224,15 @@ class Target:
     stage: str
     domain: str
     region: str
-    support_name: str = "Support"
-    team_address: str = ""
+    # None: the stack keeps what it has (the template's default on the first deploy), so a run
+    # without the option never undoes an earlier run's choice.
+    support_name: str | None = None
+    team_address: str | None = None
     public_url: str = ""
-    create_mail_identity: bool = True
+    create_mail_identity: bool | None = None
     address: str = ""
+    # Further parameters of the stack (RawMailRetentionDays=90, RequireTls=Require, ...).
+    parameters: tuple[tuple[str, str], ...] = ()
 
     @property
     def stack(self) -> str:
@@ -301,12 +305,18 @@ def deploy_template(cli: AwsCli, target: Target, template: Path, bucket: str, pu
         "--use-json",
         parse=False,
     )
-    parameters = {
-        "SupportAddress": target.support_address,
+    chosen = {
         "SupportName": target.support_name,
         "TeamAddress": target.team_address,
+        "CreateMailIdentity": None
+        if target.create_mail_identity is None
+        else ("true" if target.create_mail_identity else "false"),
+    }
+    parameters = {
+        "SupportAddress": target.support_address,
         "PublicUrl": public_url,
-        "CreateMailIdentity": "true" if target.create_mail_identity else "false",
+        **{key: value for key, value in chosen.items() if value is not None},
+        **dict(target.parameters),
     }
     answer: str = cli.run(
         "cloudformation",
@@ -388,6 +398,11 @@ def deploy(target: Target, out_dir: Path, out: TextIO, cli: AwsCli | None = None
             " below would have nowhere to point.\n"
         )
     template = build(target.stage, target.region, out_dir)
+    known = json.loads(template.read_text(encoding="utf-8")).get("Parameters", {})
+    unknown = sorted(key for key, _ in target.parameters if key not in known)
+    if unknown:
+        out.write(f"The stack has no parameter {', '.join(unknown)}; it has {', '.join(sorted(known))}.\n")
+        return 2
     linted = lint(template)
     if linted.returncode != 0:
         out.write(f"cfn-lint failed on {template}; nothing was deployed.\n{linted.stdout}{linted.stderr}\n")
@@ -431,13 +446,20 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser.add_argument(
         "--support-address", default="", help="the address customers write to (support@DOMAIN)"
     )
-    parser.add_argument("--support-name", default="Support", help="the display name of the desk's mail")
-    parser.add_argument("--team-address", default="", help="where notices of bad feedback and breaches go")
+    parser.add_argument("--support-name", default=None, help="the display name of the desk's mail")
+    parser.add_argument("--team-address", default=None, help="where notices of bad feedback and breaches go")
     parser.add_argument("--public-url", default="", help="the survey links' base URL (default: the API's)")
     parser.add_argument(
         "--existing-identity",
         action="store_true",
         help="the domain is already an SES identity of this account: the stack leaves it alone",
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another parameter of the stack, e.g. ClosedTicketRetentionDays=365 (repeatable)",
     )
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--out", default=str(CHECKOUT / "build"), help="where the package and template go")
@@ -445,6 +467,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     out_dir = Path(arguments.out) / f"deploy-{arguments.stage}"
     if arguments.dry_run:
         return dry_run(arguments.stage, arguments.domain, arguments.region, out_dir, out)
+    extra = tuple(tuple(item.split("=", 1)) for item in arguments.parameter if "=" in item)
+    if len(extra) != len(arguments.parameter) or not all(key.isalnum() for key, _ in extra):
+        out.write("A --parameter is KEY=VALUE with the name of one of the stack's parameters.\n")
+        return 2
     target = Target(
         stage=arguments.stage,
         domain=arguments.domain.lower(),
@@ -452,8 +478,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         support_name=arguments.support_name,
         team_address=arguments.team_address,
         public_url=arguments.public_url.rstrip("/"),
-        create_mail_identity=not arguments.existing_identity,
+        create_mail_identity=False if arguments.existing_identity else None,
         address=arguments.support_address.strip(),
+        parameters=tuple((key, value) for key, value in extra),
     )
     if target.support_address.rpartition("@")[2].lower() != target.domain:
         out.write(f"The support address {target.support_address} is not on the domain {target.domain}.\n")

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from postdesk.api.tickets import ticket_summary
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.clock import to_iso
 from postdesk.hygiene.suppressions import REASON_WORDS, SuppressionEntry
@@ -218,27 +219,9 @@ def _ticket_document(records: TicketRecords, desk: PrivacyDesk, archive: _Archiv
             "answered_at": _iso(ticket.survey_answered_at),
         }
     return {
+        # The ticket as agents see it in the API, with its SLA clocks whole.
         "ticket": {
-            "ref": ticket.ref,
-            "subject": ticket.subject,
-            "status": ticket.status.value,
-            "requester": {"email": ticket.requester_email, "name": ticket.requester_name},
-            "cc": list(ticket.cc),
-            "queue": ticket.queue,
-            "priority": ticket.priority,
-            "language": ticket.language,
-            "category": ticket.category,
-            "tags": list(ticket.tags),
-            "sentiment": ticket.sentiment,
-            "triage": {"confidence": ticket.triage_confidence, "explanation": ticket.triage_explanation},
-            "quarantine": ticket.quarantine,
-            "cycle": ticket.cycle,
-            "created_at": to_iso(ticket.created_at),
-            "updated_at": to_iso(ticket.updated_at),
-            "first_response_at": _iso(ticket.first_response_at),
-            "resolved_at": _iso(ticket.resolved_at),
-            "assignee": ticket.assignee,
-            "follow_up": ticket.follow_up,
+            **ticket_summary(ticket),
             "sla": json.loads(sla_to_json(ticket.sla)) if ticket.sla else None,
         },
         "rating": rating,
