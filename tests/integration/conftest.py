@@ -27,6 +27,7 @@ from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
 from postdesk.devtools import schedules
+from postdesk.devtools.local_server import tame_moto_transactions
 from postdesk.devtools.provision import provision
 from postdesk.devtools.ses_events import new_ses_message_id, store_and_describe
 from postdesk.observability import logger
@@ -146,6 +147,9 @@ def log_output() -> Iterator[io.StringIO]:
 
 @pytest.fixture
 def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    # DynamoDB runs a transaction atomically; moto's backend, under threads, does not: the tests that
+    # deliver one event from several workers at once need its transactions one at a time.
+    tame_moto_transactions()
     with mock_aws():
         reset_clients()
         provisioned = provision(REGION, "test", SUPPORT, "Example Support")
