@@ -7,6 +7,7 @@ test_least_privilege.py checks every call against the IAM role of its function."
 from __future__ import annotations
 
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ import pytest
 from chalice.test import Client
 
 from postdesk import handlers
+from postdesk.aws.clients import client as aws_client
 from postdesk.devtools import cost
 from postdesk.devtools.schedules import FiredSchedule, fire_due_schedules
 from tests.api_calls import ApiCallRecorder
@@ -134,6 +136,15 @@ class Life:
 
     def sent_since(self, before: int) -> list[SentMail]:
         return self.desk.sent()[before:]
+
+    def sla_due(self, ref: str) -> datetime:
+        """When the SLA timer of ``ref`` that waits in Scheduler fires (the test's own reads)."""
+        scheduler = aws_client("scheduler", self.desk.settings.region)
+        group = self.desk.settings.scheduling.group
+        schedules = scheduler.list_schedules(GroupName=group)["Schedules"]
+        (timer,) = [s["Name"] for s in schedules if ref in s["Name"]]
+        payload = json.loads(scheduler.get_schedule(Name=timer, GroupName=group)["Target"]["Input"])
+        return datetime.fromisoformat(payload["at"].replace("Z", "+00:00"))
 
 
 def survey_links(mail: SentMail) -> dict[int, str]:

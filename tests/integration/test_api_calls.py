@@ -17,13 +17,12 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from postdesk.aws.clients import client as aws_client
 from postdesk.devtools import cost
 from postdesk.devtools.provision import table_definitions
 from tests.api_calls import ApiCall
@@ -231,17 +230,7 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
         ),
         sender="li.wei@shop.example",
     )["ref"]
-    scheduler = aws_client("scheduler", desk.settings.region)
-    group = desk.settings.scheduling.group
-    (timer,) = [
-        s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"] if other in s["Name"]
-    ]
-    due = datetime.fromisoformat(
-        json.loads(scheduler.get_schedule(Name=timer, GroupName=group)["Target"]["Input"])["at"].replace(
-            "Z", "+00:00"
-        )
-    )
-    life.now = due - timedelta(minutes=1)
+    life.now = life.sla_due(other) - timedelta(minutes=1)
     start = life.begin()
     fired = life.advance(timedelta(minutes=2))
     done(cost.SLA_WARNING, start)

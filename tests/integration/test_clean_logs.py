@@ -20,7 +20,7 @@ import traceback
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -334,17 +334,7 @@ def _a_tickets_life(life: Life, desk: Desk, client: Client, token: str) -> list[
         build_mail(subject=OTHER_SUBJECT, body=f"Hello,\n\n{OTHER_BODY}\n\n{DISPLAY_NAME}", sender=sender),
         sender=CUSTOMER,
     )["ref"]
-    scheduler = aws_client("scheduler", desk.settings.region)
-    group = desk.settings.scheduling.group
-    (timer,) = [
-        s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"] if other in s["Name"]
-    ]
-    due = datetime.fromisoformat(
-        json.loads(scheduler.get_schedule(Name=timer, GroupName=group)["Target"]["Input"])["at"].replace(
-            "Z", "+00:00"
-        )
-    )
-    life.now = due - timedelta(minutes=1)
+    life.now = life.sla_due(other) - timedelta(minutes=1)
     fired = life.advance(timedelta(minutes=2))
     assert [(f.target, f.result["outcome"]) for f in fired] == [("sla", "warned")]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -116,14 +116,6 @@ def _patch(life: Life, token: str, ref: str, **change: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.body
     ticket: dict[str, Any] = body_of(response)["ticket"]
     return ticket
-
-
-def _sla_due(desk: Desk, ref: str) -> datetime:
-    scheduler = aws_client("scheduler", desk.settings.region)
-    group = desk.settings.scheduling.group
-    (timer,) = [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"] if ref in s["Name"]]
-    payload = json.loads(scheduler.get_schedule(Name=timer, GroupName=group)["Target"]["Input"])
-    return datetime.fromisoformat(payload["at"].replace("Z", "+00:00"))
 
 
 @contextmanager
@@ -300,7 +292,7 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         sender="li.wei@shop.example",
     )["ref"]
     for outcome in ("warned", "breached"):
-        life.now = _sla_due(desk, other) - timedelta(minutes=1)
+        life.now = life.sla_due(other) - timedelta(minutes=1)
         fired = life.advance(timedelta(minutes=2))
         assert [(f.target, f.result["outcome"]) for f in fired if other in f.name] == [("sla", outcome)]
 
