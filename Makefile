@@ -85,7 +85,7 @@ DOMAIN ?=
 REGION ?= eu-west-1
 deploy: setup infra-tools
 	@if [ -z "$(DOMAIN)" ]; then echo "make deploy STAGE=dev DOMAIN=support.example.com [DRY_RUN=1]"; exit 2; fi
-	$(PY) -m postdesk.devtools.deploy --stage $(STAGE) --domain $(DOMAIN) --region $(REGION) $(if $(DRY_RUN),--dry-run,) $(DEPLOY_ARGS)
+	$(PY) -m postdesk_tools.deploy --stage $(STAGE) --domain $(DOMAIN) --region $(REGION) $(if $(DRY_RUN),--dry-run,) $(DEPLOY_ARGS)
 
 # The peers and tools that benchmarks compare against are installed for benchmarks only.
 bench: setup
@@ -94,16 +94,16 @@ bench: setup
 
 # Retrain the category model from the labelled corpora (../shared/corpora or POSTDESK_CORPORA).
 train: setup
-	$(PY) -m postdesk.devtools.train_category
+	$(PY) -m postdesk_tools.train_category
 
 # Rebuild the shipped language model from py3langid's (byte for byte the same file each time).
 language-model: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
-	$(PY) -m postdesk.devtools.build_language_model
+	$(PY) -m postdesk_tools.build_language_model
 
 # What the stack costs per 1,000 mails, from the API calls the tests count (docs/cost/api-calls.json).
 cost: setup
-	$(PY) -m postdesk.devtools.cost
+	$(PY) -m postdesk_tools.cost
 
 # Rewrite constraints.txt from what is installed now (after a deliberate upgrade).
 lock: setup

@@ -12,7 +12,7 @@ import statistics
 import time
 
 from bench.bench_parse import CORPORA, _mail_files
-from postdesk.devtools.inspect import inspect_paths
+from postdesk_tools.inspect import inspect_paths
 
 PASSES = 8
 

@@ -10,8 +10,8 @@ from typing import Any
 
 
 def run() -> dict[str, Any]:
-    from postdesk.devtools.load import run_load
-    from postdesk.devtools.local_stack import local_stack, quiet_empty_metrics
+    from postdesk_tools.load import run_load
+    from postdesk_tools.local_stack import local_stack, quiet_empty_metrics
 
     quiet_empty_metrics()
     with (

@@ -10,7 +10,7 @@ from typing import Any
 
 
 def run() -> dict[str, Any]:
-    from postdesk.devtools.deploy import build
+    from postdesk_tools.deploy import build
 
     with tempfile.TemporaryDirectory(prefix="postdesk-package-") as out:
         build("prod", "eu-west-1", Path(out))

@@ -17,7 +17,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from postdesk.devtools.train_category import (
+from postdesk.triage.classify import MODEL_PATH, load_model, triage
+from postdesk.triage.rules import load_rules
+from postdesk_tools.train_category import (
     BANKING,
     TICKETS,
     Example,
@@ -25,8 +27,6 @@ from postdesk.devtools.train_category import (
     default_corpora,
     ticket_examples,
 )
-from postdesk.triage.classify import MODEL_PATH, load_model, triage
-from postdesk.triage.rules import load_rules
 
 Decider = Callable[[Example], str]
 

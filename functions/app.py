@@ -1,126 +1,210 @@
-"""The Chalice app: registers the HTTP routes and Lambda functions, and does nothing else."""
+"""The Chalice app: every Lambda function and every HTTP route of the desk is declared here, and
+nowhere else. Each loads its code on its first call, so a cold start imports Chalice and the logger
+only (a function never imports another's code). Powertools' middleware runs around all of them: the
+log carries the Lambda context and the metrics of every invocation are flushed as it ends."""
 
 from typing import Any
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice, ConvertToMiddleware, Response
 
-from postdesk import handlers
-from postdesk.api import console, directory, metrics, privacy, saved_replies, survey, tickets
 from postdesk.api.routing import Route, serve
+from postdesk.observability import logger, metrics
 
 # Chalice would take over the "postdesk" logger (its own handler, level ERROR); the desk logs through
 # the Powertools Logger of postdesk.observability instead.
 app = Chalice(app_name="postdesk", configure_logs=False)
-app.register_blueprint(console.blueprint)
-app.register_blueprint(survey.blueprint)
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+JSON = ["application/json"]
+FORM = ["application/x-www-form-urlencoded"]
+
+
+# -- Lambda functions (their triggers are wired in infra/template.json) ----------------------------
 
 
 @app.lambda_function(name="ingest")
 def ingest(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SES receipt rule, Lambda action (Event invocation), after the S3 action stored the raw mail."""
-    # Powertools' metrics decorator hides the handler's return type.
-    result: dict[str, Any] = handlers.ingest_handler(event, context)
-    return result
+    from postdesk.handlers import ingest_handler
+
+    return ingest_handler(event, context)
 
 
 @app.lambda_function(name="survey")
 def send_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge Scheduler's one-time schedule, a delay after a ticket was resolved."""
-    result: dict[str, Any] = handlers.survey_handler(event, context)
-    return result
+    from postdesk.handlers import survey_handler
+
+    return survey_handler(event, context)
 
 
 @app.lambda_function(name="sla")
 def check_sla(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge Scheduler's one-time SLA timer: a warning or a breach of a ticket's clock."""
-    result: dict[str, Any] = handlers.sla_handler(event, context)
-    return result
+    from postdesk.handlers import sla_handler
+
+    return sla_handler(event, context)
 
 
 @app.lambda_function(name="feedback")
 def mail_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SNS: SES's bounce, complaint and reject events of the desk's mail (its configuration set)."""
-    result: dict[str, Any] = handlers.feedback_handler(event, context)
-    return result
+    from postdesk.handlers import mail_feedback_handler
+
+    return mail_feedback_handler(event, context)
+
+
+# -- HTTP: the agent API, the console and the survey page (docs/openapi.yaml) ------------------------
 
 
 def _serve(route: Route) -> Response:
     return serve(app.current_request, route)
 
 
-JSON = ["application/json"]
+@app.route("/", methods=["GET"])
+def root() -> Response:
+    from postdesk.api import console
+
+    return _serve(console.root)
+
+
+@app.route("/console", methods=["GET"])
+def console_page() -> Response:
+    from postdesk.api import console
+
+    return _serve(console.index_page)
+
+
+@app.route("/console/{asset}", methods=["GET"])
+def console_asset(asset: str) -> Response:
+    from postdesk.api import console
+
+    return _serve(console.asset)
 
 
 @app.route("/me", methods=["GET"])
 def me() -> Response:
+    from postdesk.api import directory
+
     return _serve(directory.me)
 
 
 @app.route("/agents", methods=["GET"])
 def list_agents() -> Response:
+    from postdesk.api import directory
+
     return _serve(directory.list_agents)
 
 
 @app.route("/tickets", methods=["GET"])
 def list_tickets() -> Response:
+    from postdesk.api import tickets
+
     return _serve(tickets.list_tickets)
 
 
 @app.route("/tickets/{ref}", methods=["GET"])
 def get_ticket(ref: str) -> Response:
+    from postdesk.api import tickets
+
     return _serve(tickets.get_ticket)
 
 
 @app.route("/tickets/{ref}", methods=["PATCH"], content_types=JSON)
 def patch_ticket(ref: str) -> Response:
+    from postdesk.api import tickets
+
     return _serve(tickets.patch_ticket)
 
 
 @app.route("/tickets/{ref}/replies", methods=["POST"], content_types=JSON)
 def post_reply(ref: str) -> Response:
+    from postdesk.api import tickets
+
     return _serve(tickets.post_reply)
 
 
 @app.route("/tickets/{ref}/notes", methods=["POST"], content_types=JSON)
 def post_note(ref: str) -> Response:
+    from postdesk.api import tickets
+
     return _serve(tickets.post_note)
+
+
+@app.route("/tickets/{ref}/messages/{message_id}/html", methods=["GET"])
+def get_message_html(ref: str, message_id: str) -> Response:
+    from postdesk.api import console
+
+    return _serve(console.message_html)
 
 
 @app.route("/saved-replies", methods=["GET"])
 def list_saved_replies() -> Response:
+    from postdesk.api import saved_replies
+
     return _serve(saved_replies.list_saved_replies)
 
 
 @app.route("/saved-replies", methods=["POST"], content_types=JSON)
 def create_saved_reply() -> Response:
+    from postdesk.api import saved_replies
+
     return _serve(saved_replies.create_saved_reply)
 
 
 @app.route("/saved-replies/{id}", methods=["PUT"], content_types=JSON)
 def update_saved_reply(id: str) -> Response:
+    from postdesk.api import saved_replies
+
     return _serve(saved_replies.update_saved_reply)
 
 
 @app.route("/saved-replies/{id}", methods=["DELETE"])
 def delete_saved_reply(id: str) -> Response:
+    from postdesk.api import saved_replies
+
     return _serve(saved_replies.delete_saved_reply)
 
 
 @app.route("/metrics", methods=["GET"])
 def get_metrics() -> Response:
-    return _serve(metrics.get_metrics)
+    from postdesk.api import metrics as desk_metrics
+
+    return _serve(desk_metrics.get_metrics)
 
 
 @app.route("/kb", methods=["GET"])
 def search_knowledge_base() -> Response:
+    from postdesk.api import directory
+
     return _serve(directory.search_knowledge_base)
 
 
 @app.route("/privacy/exports", methods=["POST"], content_types=JSON)
 def post_privacy_export() -> Response:
+    from postdesk.api import privacy
+
     return _serve(privacy.post_export)
 
 
 @app.route("/privacy/erasures", methods=["POST"], content_types=JSON)
 def post_privacy_erasure() -> Response:
+    from postdesk.api import privacy
+
     return _serve(privacy.post_erasure)
+
+
+@app.route("/survey/{token}", methods=["GET"])
+def get_survey(token: str) -> Response:
+    """The customers' survey page (no token needed: the link is signed)."""
+    from postdesk.api import survey
+
+    return _serve(survey.show_survey)
+
+
+@app.route("/survey/{token}", methods=["POST"], content_types=FORM)
+def post_survey(token: str) -> Response:
+    from postdesk.api import survey
+
+    return _serve(survey.answer_survey)

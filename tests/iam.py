@@ -40,8 +40,8 @@ from typing import Any
 
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
-from postdesk.devtools.provision import TABLE_RESOURCES
 from postdesk.settings import Settings
+from postdesk_tools.provision import TABLE_RESOURCES
 from tests.api_calls import ApiCall
 
 ACCOUNT = "123456789012"  # moto's default account, the test desk's
@@ -334,7 +334,7 @@ class Stack:
 def desk_stack(
     settings: Settings, template: Mapping[str, Any], account: str = ACCOUNT, name: str = "test"
 ) -> Stack:
-    """The template's logical ids as the test desk (postdesk.devtools.provision) made them: its
+    """The template's logical ids as the test desk (postdesk_tools.provision) made them: its
     tables, bucket, secret, schedule group, Scheduler role and queue, configuration set; what the
     desk does not make (functions, their queues and log groups) named as CloudFormation would."""
     region, partition = settings.region, "aws"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
@@ -21,26 +19,3 @@ def to_iso(moment: datetime) -> str:
 
 def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def shifted_clock(offset_file: str) -> Clock:
-    """The local stack's clock: UTC now plus the offset ``postdesk local advance`` writes to
-    ``offset_file`` (``{"offset_seconds": 86400}``), read again whenever the file changes, so every
-    process of the stack moves forward together. A missing or unreadable file is no offset."""
-    path = Path(offset_file)
-    cached: dict[str, float] = {}
-
-    def now() -> datetime:
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            return utc_now()
-        if cached.get("stamp") != stamp:
-            try:
-                offset = float(json.loads(path.read_text(encoding="utf-8")).get("offset_seconds", 0))
-            except (OSError, ValueError, AttributeError):
-                offset = 0.0
-            cached.update(stamp=stamp, offset=offset)
-        return utc_now() + timedelta(seconds=cached["offset"])
-
-    return now

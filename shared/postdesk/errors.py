@@ -1,4 +1,5 @@
-"""Errors with meaning; the HTTP layer maps them to status codes in one place."""
+"""Errors with meaning. Every error the desk raises on purpose belongs to one category, and the HTTP
+layer (api/http.py) maps each category, not each error, to a status: a new error is one subclass."""
 
 from __future__ import annotations
 
@@ -7,29 +8,85 @@ class PostdeskError(Exception):
     """Base of every error the desk raises on purpose."""
 
 
-class ConfigurationError(PostdeskError):
+# -- the categories --------------------------------------------------------------------------------
+
+
+class Unauthenticated(PostdeskError):
+    """The request carries no credentials, or ones that are malformed, unknown or revoked."""
+
+
+class Forbidden(PostdeskError):
+    """Who is asking is known, but may not do this."""
+
+
+class NotFound(PostdeskError):
+    """What the request names does not exist (or no longer does)."""
+
+
+class Conflict(PostdeskError):
+    """The request clashes with the state it found: someone changed it, or it was done already."""
+
+
+class Invalid(PostdeskError):
+    """A value of the request cannot be used; the message says which and why."""
+
+
+class TooLarge(PostdeskError):
+    """Something in the request is over its size limit."""
+
+
+class PreconditionRequired(PostdeskError):
+    """A change that must name the version it was made on came without one."""
+
+
+class Unprocessable(PostdeskError):
+    """The request is well formed, but the desk will not carry it out (for example, mail to an
+    address on the suppression list)."""
+
+
+class Unavailable(PostdeskError):
+    """A part the request needs is missing or not set up; trying again later (or after fixing the
+    deployment) may work."""
+
+
+# -- errors shared by several packages ----------------------------------------------------------------
+
+
+class ConfigurationError(Unavailable):
     """The deployment is missing a setting or a resource."""
 
 
-class RawMailMissing(PostdeskError):
+class RawMailMissing(Unavailable):
     """SES said it stored a mail in S3, but the object is not there (retry, then the dead-letter queue)."""
 
 
-class TicketNotFound(PostdeskError):
+class TicketNotFound(NotFound):
     """No ticket has that reference."""
 
-
-class ConcurrentUpdate(PostdeskError):
-    """The ticket changed after it was read; the change was not written."""
-
-
-class IllegalTransition(PostdeskError):
-    """The ticket's status cannot move that way."""
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"No ticket has the reference {ref}.")
+        self.ref = ref
 
 
-class MessageNotFound(PostdeskError):
+class MessageNotFound(NotFound):
     """The ticket has no such message, or the message has no HTML to show."""
 
 
-class OutboxUnavailable(PostdeskError):
-    """Only the local stack keeps an outbox (a deployed desk's mail goes out through SES)."""
+class ConcurrentUpdate(Conflict):
+    """The ticket changed after it was read; the change was not written."""
+
+
+class IllegalTransition(Conflict):
+    """The ticket's status cannot move that way."""
+
+
+class DuplicateRequest(Conflict):
+    """This request was already handled (or is being handled) under the same request id."""
+
+
+class BadRequest(Invalid):
+    """The request itself is wrong (malformed JSON, an unknown field, a value out of range)."""
+
+
+class PayloadTooLarge(TooLarge):
+    """The request body is over the limit."""

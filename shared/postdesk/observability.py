@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -77,6 +78,9 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+# Every invocation flushes the metrics (functions/app.py); one that counted nothing (a page view, a
+# stale timer) is normal here, and the warning would be a log line per request, paid for.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 class PowertoolsMetrics:

@@ -97,10 +97,6 @@ class Settings:
     scheduling: SchedulingSettings = field(default_factory=SchedulingSettings)
     # The operator's SLA policy file; None means the shipped default (postdesk/sla/policy.toml).
     sla_policy_path: str | None = None
-    # The local stack only: the file its clock offset lives in (``postdesk local advance``), and the
-    # folder of the mails it sent (the console's outbox page).
-    clock_offset_file: str | None = None
-    local_outbox: str | None = None
     retention: RetentionSettings = field(default_factory=lambda: RetentionSettings())
 
     @property
@@ -216,8 +212,6 @@ class Settings:
                 sla_function_arn=env.get("POSTDESK_SLA_FUNCTION_ARN", "").strip(),
             ),
             sla_policy_path=env.get("POSTDESK_SLA_POLICY", "").strip() or None,
-            clock_offset_file=env.get("POSTDESK_CLOCK_OFFSET_FILE", "").strip() or None,
-            local_outbox=env.get("POSTDESK_LOCAL_OUTBOX", "").strip() or None,
             retention=RetentionSettings(
                 closed_ticket_days=integer("POSTDESK_CLOSED_TICKET_RETENTION_DAYS", 730),
                 raw_mail_days=integer("POSTDESK_RAW_MAIL_RETENTION_DAYS", 400),

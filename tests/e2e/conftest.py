@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from postdesk.devtools.local_server import RunningDesk, running_desk
+from postdesk_tools.local_server import RunningDesk, running_desk
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

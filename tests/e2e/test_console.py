@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Frame, Page, expect
 
 from postdesk.agents.model import Role
-from postdesk.devtools.local_server import RunningDesk
+from postdesk_tools.local_server import RunningDesk
 from tests.e2e.conftest import ImageServer
 from tests.mails import build_mail
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from postdesk.devtools.demo import run_demo
+from postdesk_tools.demo import run_demo
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from postdesk.devtools.load import run_load
-from postdesk.devtools.local_stack import local_stack
+from postdesk_tools.load import run_load
+from postdesk_tools.local_stack import local_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -55,7 +55,7 @@ def _start(state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
         [
             sys.executable,
             "-m",
-            "postdesk.cli",
+            "postdesk_tools.cli",
             "local",
             "--state-dir",
             str(state_dir),
@@ -229,7 +229,7 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     # The clock moves a day: the survey goes out
     environment = _clean_environment(Path(stack["outbox_dir"]).parent)
     advanced = subprocess.run(
-        [sys.executable, "-m", "postdesk.cli", "local", "advance", "25h"],
+        [sys.executable, "-m", "postdesk_tools.cli", "local", "advance", "25h"],
         cwd=CHECKOUT,
         env=environment,
         capture_output=True,
@@ -266,7 +266,7 @@ def test_the_commands_of_the_checkout_talk_to_the_running_stack(
 
     def postdesk(*arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "postdesk.cli", *arguments],
+            [sys.executable, "-m", "postdesk_tools.cli", *arguments],
             cwd=CHECKOUT,
             env=environment,
             capture_output=True,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from postdesk.api.tickets import message_api_id
-from postdesk.devtools.local_server import RunningDesk
+from postdesk_tools.local_server import RunningDesk
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from postdesk.devtools.local_server import RunningDesk
-from postdesk.devtools.schedules import fire_due_schedules
 from postdesk.tickets.store import TicketStore
+from postdesk_tools.local_server import RunningDesk
+from postdesk_tools.schedules import fire_due_schedules
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e

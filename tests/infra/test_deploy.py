@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from postdesk.devtools import deploy
+from postdesk_tools import deploy
 from tests.infra.cloudformation import for_moto, infra_tool, translate
 
 REGION = "eu-west-1"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from postdesk.devtools.package import FUNCTIONS_DIR, package
+from postdesk_tools.package import FUNCTIONS_DIR, package
 from tests.infra.cloudformation import MOTO_SKIPS, for_moto, infra_tool, translate
 
 # SES production accounts start at 14 mails a second: the mail-sending functions together stay at
@@ -118,6 +118,32 @@ def test_the_zip_holds_the_app_and_no_tests_corpora_or_dev_dependencies(packaged
     assert "postdesk/sla/policy.toml" in names and "postdesk/triage/rules.toml" in names
 
 
+def test_nothing_of_development_goes_to_production(packaged: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "task")
+
+    # The tools (local stack, deploy, cost model, training, demo mail, load driver) are not packaged.
+    assert not [n for n in names if n.startswith(("postdesk_tools/", "postdesk/devtools/"))]
+    assert not [n for n in names if n.endswith(".eml")]
+    # The packaged app serves no route of the local stack's: the outbox is registered by it alone.
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import app; "
+        "print(json.dumps(sorted(app.app.routes)))"
+    )
+    listed = subprocess.run(  # noqa: S603 - our own interpreter, our own code
+        [sys.executable, "-S", "-I", "-c", code, str(tmp_path / "task")],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-west-1"},
+        timeout=120,
+        check=True,
+    )
+    routes = json.loads(listed.stdout.strip().splitlines()[-1])
+    assert "/tickets" in routes and "/survey/{token}" in routes and "/console" in routes
+    assert "/outbox" not in routes
+
+
 @pytest.fixture
 def unpacked(packaged: Path, tmp_path: Path) -> Path:
     target = tmp_path / "task"
@@ -128,7 +154,7 @@ def unpacked(packaged: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def moto_environment() -> Iterator[dict[str, str]]:
-    from postdesk.devtools.local_server import moto_desk
+    from postdesk_tools.local_server import moto_desk
 
     with moto_desk("artifact") as (_, environment):
         yield environment
@@ -140,8 +166,8 @@ def test_the_unpacked_zip_handles_a_mail_in_a_fresh_process(
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from postdesk.devtools.ses_events import store_and_describe
     from postdesk.settings import Settings
+    from postdesk_tools.ses_events import store_and_describe
     from tests.mails import build_mail
 
     settings = Settings.from_environment(moto_environment)
@@ -154,9 +180,13 @@ def test_the_unpacked_zip_handles_a_mail_in_a_fresh_process(
         envelope_sender="jane.doe@customer.example",
     )
     # As Lambda's /var/task: the standard library and the unpacked zip, nothing else (-S -I).
+    # Lambda's context, as the runtime passes it (the app's middleware logs with it).
     code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); import app; "
-        "print(json.dumps(app.ingest(json.load(sys.stdin), None)))"
+        "import json, sys, types; sys.path.insert(0, sys.argv[1]); import app; "
+        "context = types.SimpleNamespace(function_name='postdesk-prod-ingest', memory_limit_in_mb=512, "
+        "invoked_function_arn='arn:aws:lambda:eu-west-1:123456789012:function:postdesk-prod-ingest', "
+        "aws_request_id='0f7c2f6e-1111-2222-3333-444455556666'); "
+        "print(json.dumps(app.ingest(json.load(sys.stdin), context)))"
     )
     environment = {**moto_environment, "PATH": "/usr/bin:/bin", "HOME": str(unpacked)}
     done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
@@ -264,7 +294,7 @@ def test_the_dry_run_builds_validates_and_prints_the_plan_without_credentials(
 ) -> None:
     import io
 
-    from postdesk.devtools.deploy import main
+    from postdesk_tools.deploy import main
 
     infra_tool("cfn-lint")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):

@@ -22,19 +22,19 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from postdesk import handlers
+from postdesk import handlers, runtime
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
-from postdesk.devtools import schedules
-from postdesk.devtools.local_server import tame_moto_transactions
-from postdesk.devtools.provision import provision
-from postdesk.devtools.ses_events import new_ses_message_id, store_and_describe
 from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.ingest import IngestResult, ingest
 from postdesk.workflows.ports import Ports
+from postdesk_tools import schedules
+from postdesk_tools.local_server import tame_moto_transactions
+from postdesk_tools.provision import provision
+from postdesk_tools.ses_events import new_ses_message_id, store_and_describe
 from tests.api_calls import recording_api_calls
 from tests.integration.life import Life
 
@@ -83,7 +83,7 @@ class Desk:
         self.metrics = RecordingMetrics()
         self.clock_now = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
         # The desk answers a couple of seconds after SES received the mail.
-        self.ports = handlers.aws_ports(
+        self.ports = runtime.aws_ports(
             settings, self.metrics, clock=lambda: self.clock_now + timedelta(seconds=2)
         )
 
@@ -155,10 +155,10 @@ def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
         provisioned = provision(REGION, "test", SUPPORT, "Example Support")
         for name, value in provisioned.environment.items():
             monkeypatch.setenv(name, value)
-        handlers.reset_runtime()
+        runtime.reset_runtime()
         yield Desk(provisioned.settings)
     reset_clients()
-    handlers.reset_runtime()
+    runtime.use_clock(None)
 
 
 def chalice_app() -> Any:
@@ -197,7 +197,7 @@ def life(
     with recording_api_calls() as recorder:
         driver = Life(desk, client, recorder, capsys, log_output)
         # The desk's clock is the test's; Scheduler invokes the functions of functions/app.py.
-        monkeypatch.setattr(handlers, "utc_now", driver.clock)
+        runtime.use_clock(driver.clock)
         monkeypatch.setattr(
             schedules,
             "TARGETS",

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 from chalice.test import Client
 
-from postdesk import handlers
+from postdesk import runtime
 from postdesk.aws.clients import client as aws_client
-from postdesk.devtools import cost
-from postdesk.devtools.schedules import FiredSchedule, fire_due_schedules
+from postdesk_tools import cost
+from postdesk_tools.schedules import FiredSchedule, fire_due_schedules
 from tests.api_calls import ApiCallRecorder
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class Life:
 
     def deliver(self, event: dict[str, Any]) -> dict[str, Any]:
         """Lambda invokes ingest with the event SES made (again, when it retries one)."""
-        handlers.reset_runtime()
+        runtime.reset_runtime()
         (result,) = self._run(
             "ingest", lambda: self.client.lambda_.invoke("ingest", event).payload["results"]
         )
@@ -123,12 +123,12 @@ class Life:
 
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         """An event-driven invocation of ``function`` (Scheduler's, SNS's), in a fresh container."""
-        handlers.reset_runtime()
+        runtime.reset_runtime()
         return dict(self._run(function, lambda: self.client.lambda_.invoke(function, event).payload))
 
     def sitting(self) -> None:
         """Someone new at the API: a container of its own."""
-        handlers.reset_runtime()
+        runtime.reset_runtime()
 
     def http(self, method: str, path: str, **options: Any) -> Any:
         self.tally.http_requests += 1

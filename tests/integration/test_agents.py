@@ -15,15 +15,14 @@ from postdesk.agents import store as store_module
 from postdesk.agents.model import (
     AgentExists,
     AgentNotFound,
-    Forbidden,
     InvalidAgent,
     Role,
-    Unauthenticated,
     require_role,
 )
 from postdesk.agents.store import AgentStore, TokenItem
 from postdesk.agents.tokens import ApiToken, hash_secret, issue_token, parse_token
-from postdesk.devtools.agents_cli import run_agents
+from postdesk.errors import Forbidden, Unauthenticated
+from postdesk_tools.agents_cli import run_agents
 from tests.integration.conftest import Desk
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """The AWS API calls of a ticket's life, counted per function through the entry points of
 functions/app.py, and kept in docs/cost/api-calls.json: what the cost model prices
-(``python -m postdesk.devtools.cost``) and what each function's IAM role has to allow.
+(``python -m postdesk_tools.cost``) and what each function's IAM role has to allow.
 
 The life: a new request (ticket and acknowledgement), the customer's reply to the acknowledgement,
 an agent who opens the ticket from the list, replies and resolves it (the requests the console
@@ -23,14 +23,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from postdesk.devtools import cost
-from postdesk.devtools.provision import table_definitions
+from postdesk_tools import cost
+from postdesk_tools.provision import table_definitions
 from tests.api_calls import ApiCall
 from tests.integration.conftest import Desk, auth, body_of
 from tests.integration.life import FORM, Life, Tally, survey_links
 from tests.mails import build_mail
 
-DEMO_MAIL = cost.REPO_ROOT / "shared" / "postdesk" / "devtools" / "demo_mail"
+DEMO_MAIL = cost.REPO_ROOT / "shared" / "postdesk_tools" / "demo_mail"
 # What Lambda itself writes to the log group for each invocation: START, END and REPORT lines.
 PLATFORM_LOG_BYTES = 350
 
@@ -254,7 +254,7 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     document = {
         "about": (
             "AWS API calls per path of a ticket's life, counted by tests/integration/test_api_calls.py; "
-            "priced by python -m postdesk.devtools.cost"
+            "priced by python -m postdesk_tools.cost"
         ),
         "paths": _document(life, paths),
         "custom_metrics": _custom_metrics("".join(life.stdout)),
@@ -270,5 +270,5 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
         cost.CALLS_FILE.write_text(text, encoding="utf-8")
     assert text == committed, (
         f"the API calls of a ticket's life changed: {cost.CALLS_FILE} is rewritten; review it and update "
-        "docs/operations.md with `python -m postdesk.devtools.cost`"
+        "docs/operations.md with `python -m postdesk_tools.cost`"
     )

@@ -28,12 +28,12 @@ import pytest
 from botocore.exceptions import ClientError
 from chalice.test import Client
 
-from postdesk import handlers
+from postdesk import runtime
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.ses import SesMailer
-from postdesk.devtools import schedules
-from postdesk.devtools.ses_events import new_ses_message_id
 from postdesk.tickets.model import MessageKind
+from postdesk_tools import schedules
+from postdesk_tools.ses_events import new_ses_message_id
 from tests.api_calls import recording_api_calls
 from tests.integration.conftest import Desk, auth, body_of
 from tests.integration.life import FORM, Life, survey_links
@@ -194,7 +194,7 @@ def test_no_log_line_of_any_function_holds_an_address_a_name_a_subject_or_a_body
     with recording_api_calls() as recorder, warnings.catch_warnings(record=True) as warned:
         warnings.simplefilter("always")
         life = Life(desk, client, recorder, _KeepingErrors(capfd, captured), log_output)  # type: ignore[arg-type]
-        monkeypatch.setattr(handlers, "utc_now", life.clock)
+        runtime.use_clock(life.clock)
         monkeypatch.setattr(
             schedules,
             "TARGETS",
@@ -345,7 +345,7 @@ def _a_tickets_life(life: Life, desk: Desk, client: Client, token: str) -> list[
         event = desk.event(
             _broken_mime(), envelope_sender=CUSTOMER, verdicts={"virus": "FAIL"}, received_at=life.now
         )
-    handlers.reset_runtime()
+    runtime.reset_runtime()
     quarantined = life._run("ingest", lambda: client.lambda_.invoke("ingest", event).payload["results"])
     assert quarantined[0]["verdict"] == "virus"
 
@@ -377,7 +377,7 @@ def _a_tickets_life(life: Life, desk: Desk, client: Client, token: str) -> list[
     aws_client("s3", desk.settings.region).delete_object(
         Bucket=desk.settings.mail_bucket, Key=f"{desk.settings.raw_mail_prefix}{ses_id}"
     )
-    handlers.reset_runtime()
+    runtime.reset_runtime()
     try:
         life._run("ingest", lambda: client.lambda_.invoke("ingest", missing))
     except Exception as error:

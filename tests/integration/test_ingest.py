@@ -165,8 +165,8 @@ def test_long_text_is_kept_in_s3_with_a_pointer(desk: Desk) -> None:
 
 
 def test_missing_raw_mail_is_a_clear_error(desk: Desk) -> None:
-    from postdesk.devtools.ses_events import receipt_event
     from postdesk.errors import RawMailMissing
+    from postdesk_tools.ses_events import receipt_event
 
     event = receipt_event(
         build_mail(), ses_id="nosuchobject", recipients=["support@example.com"], envelope_sender="a@b.example"

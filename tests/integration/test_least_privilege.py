@@ -35,9 +35,9 @@ from moto.ses.models import ses_backends
 from postdesk.api.tickets import message_api_id
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.s3 import S3BlobStore
-from postdesk.devtools import cost
-from postdesk.devtools.provision import TEMPLATE
 from postdesk.tickets.model import MessageKind
+from postdesk_tools import cost
+from postdesk_tools.provision import TEMPLATE
 from tests.api_calls import ApiCall
 from tests.iam import Need, UnmappedCall, check, desk_stack, needs_of, role_grants, runtime_allowances
 from tests.integration.conftest import Desk, auth, body_of

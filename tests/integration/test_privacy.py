@@ -23,18 +23,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from chalice.test import Client
 
-from postdesk import handlers
+from postdesk import runtime
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
-from postdesk.devtools.schedules import fire_due_schedules
 from postdesk.hygiene.suppressions import Reason, SuppressionList, address_hash
 from postdesk.privacy.audit import AuditLog
-from postdesk.privacy.cli import run_privacy
 from postdesk.privacy.records import TicketRecords, privacy_desk, stored_forms
 from postdesk.tickets.model import MessageKind, Status, Ticket
 from postdesk.workflows.ingest import PREVIEW_CHARS, AckOutcome
 from postdesk.workflows.mail_feedback import handle_sns_message
 from postdesk.workflows.survey import schedule_name
+from postdesk_tools.privacy_cli import run_privacy
+from postdesk_tools.schedules import fire_due_schedules
 from tests.integration.conftest import Desk, auth, body_of
 from tests.integration.test_openapi import _check
 from tests.mails import build_mail
@@ -58,8 +58,8 @@ PDF = b"%PDF-1.4 a photo of the broken box"
 @pytest.fixture
 def clocked(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     """The API and the scheduled functions run on the desk's clock."""
-    monkeypatch.setattr(handlers, "utc_now", desk.now)
-    handlers.reset_runtime()
+    runtime.use_clock(desk.now)
+    runtime.reset_runtime()
     yield desk
 
 

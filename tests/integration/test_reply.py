@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from postdesk.errors import TicketNotFound
+from postdesk.errors import DuplicateRequest, TicketNotFound
 from postdesk.tickets.model import MessageKind, Status
 from postdesk.tickets.threading import MatchedBy
-from postdesk.workflows.reply import AgentReply, DuplicateRequest, EmptyReply, send_reply
+from postdesk.workflows.reply import AgentReply, EmptyReply, send_reply
 from tests.integration.conftest import Desk
 from tests.mails import build_mail
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from chalice.test import Client
 
-from postdesk.devtools.report_cli import run_report
 from postdesk.tickets.model import OPEN_STATUSES, Status
 from postdesk.workflows.feedback import AnswerSource, record_rating
 from postdesk.workflows.reply import AgentReply, send_reply
@@ -21,6 +20,7 @@ from postdesk.workflows.report import build_report, percentile
 from postdesk.workflows.sla import fire_timer, timer_request
 from postdesk.workflows.survey import SurveyRequest, send_survey
 from postdesk.workflows.ticket_work import TicketEdit, edit_ticket
+from postdesk_tools.report_cli import run_report
 from tests.integration.conftest import Desk, auth, body_of
 from tests.mails import build_mail
 

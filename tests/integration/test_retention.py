@@ -17,12 +17,12 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from postdesk import handlers
-from postdesk.devtools.provision import TEMPLATE
+from postdesk import runtime
 from postdesk.tickets.model import MessageKind, Status
 from postdesk.workflows.ingest import AckOutcome
 from postdesk.workflows.retention import ticket_message_ids
 from postdesk.workflows.survey import SurveyOutcome, SurveyRequest, send_survey
+from postdesk_tools.provision import TEMPLATE
 from tests.iam import check, desk_stack, needs_of, role_grants
 from tests.integration.conftest import Desk, auth, body_of
 from tests.integration.life import Life
@@ -36,8 +36,8 @@ RETENTION = timedelta(days=730)
 @pytest.fixture
 def clocked(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
     """The desk whose API runs on the desk's clock too (the workflows' and the store's "now")."""
-    monkeypatch.setattr(handlers, "utc_now", desk.now)
-    handlers.reset_runtime()
+    runtime.use_clock(desk.now)
+    runtime.reset_runtime()
     return desk
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from postdesk.agents.model import Forbidden, Role, Unauthenticated
+from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.api.context import ApiContext
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest
+from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.api.saved_replies import (
     create_saved_reply,
     delete_saved_reply,
@@ -23,6 +23,7 @@ from postdesk.api.saved_replies import (
     update_saved_reply,
 )
 from postdesk.aws.s3 import S3BlobStore
+from postdesk.errors import BadRequest, Forbidden, Unauthenticated
 from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound, SavedReplyStore
 from postdesk.replies.variables import InvalidReplyTemplate
 from postdesk.workflows.reply import AgentReply, EmptyReply, ReplyTooLarge, send_reply

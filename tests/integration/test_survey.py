@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from postdesk import handlers
+from postdesk import handlers, runtime
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
-from postdesk.devtools.schedules import fire_due_schedules
 from postdesk.mail.compose import ticket_thread_id
 from postdesk.tickets.model import MessageKind, Status
 from postdesk.workflows.survey import SurveyOutcome, schedule_name
+from postdesk_tools.schedules import fire_due_schedules
 from tests.integration.conftest import Desk, auth, body_of
 from tests.mails import build_mail
 
@@ -91,7 +91,7 @@ def test_the_delay_is_settable_per_queue(
     ref = desk.deliver(build_mail()).ref
     queue = desk.store.get_ticket(ref).queue  # type: ignore[union-attr]
     monkeypatch.setenv("POSTDESK_SURVEY_DELAY_HOURS_BY_QUEUE", f"{queue}=2,elsewhere=100")
-    handlers.reset_runtime()
+    runtime.reset_runtime()
 
     _resolve(client, token, ref)
 
@@ -275,7 +275,7 @@ def test_without_scheduling_configured_the_resolution_says_so(
     desk: Desk, client: Client, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POSTDESK_SURVEY_FUNCTION_ARN", "")
-    handlers.reset_runtime()
+    runtime.reset_runtime()
     ref = desk.deliver(build_mail()).ref
 
     _resolve(client, token, ref)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from postdesk.devtools import cost
+from postdesk_tools import cost
 
 OPERATIONS = cost.REPO_ROOT / "docs" / "operations.md"
 SECTION = "## What it costs per 1,000 mails"
@@ -28,12 +28,12 @@ def test_the_document_shows_what_the_model_computes_from_the_committed_counts() 
     section = _section()
 
     assert cost.markdown(model) in section, (
-        "docs/operations.md is out of date: put the tables `python -m postdesk.devtools.cost` prints "
+        "docs/operations.md is out of date: put the tables `python -m postdesk_tools.cost` prints "
         f"into its section {SECTION!r}"
     )
     assert f"About **${cost.total(model.per_thousand_mails()):.2f} per 1,000 inbound mails**" in section
     assert f"the test's life emits {model.custom_metrics}," in " ".join(section.split())
-    assert "python -m postdesk.devtools.cost" in section
+    assert "python -m postdesk_tools.cost" in section
 
 
 def test_the_committed_counts_cover_every_path_of_the_mix() -> None:

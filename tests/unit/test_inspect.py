@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from postdesk.cli import main
-from postdesk.devtools.inspect import inspect_paths
+from postdesk_tools.cli import main
+from postdesk_tools.inspect import inspect_paths
 from tests.mails import build_mail
 
 

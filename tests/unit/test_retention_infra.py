@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from postdesk.devtools.provision import template
 from postdesk.settings import RetentionSettings, Settings
+from postdesk_tools.provision import template
 
 PARAMETERS = {
     "ClosedTicketRetentionDays": ("POSTDESK_CLOSED_TICKET_RETENTION_DAYS", "closed_ticket_days", 730),

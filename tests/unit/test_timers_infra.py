@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from postdesk.devtools.provision import template
+from postdesk_tools.provision import template
 
 FUNCTIONS = "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}"
 

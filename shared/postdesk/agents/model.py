@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from postdesk.errors import PostdeskError
+from postdesk.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 class Role(StrEnum):
@@ -29,24 +29,16 @@ class Agent:
     created_at: datetime
 
 
-class AgentExists(PostdeskError):
+class AgentExists(Conflict):
     """An active agent already has that email address."""
 
 
-class AgentNotFound(PostdeskError):
+class AgentNotFound(NotFound):
     """No agent has that email address."""
 
 
-class InvalidAgent(PostdeskError):
+class InvalidAgent(Invalid):
     """The email address or the name given for a new agent cannot be used."""
-
-
-class Unauthenticated(PostdeskError):
-    """The request carries no token, or one that is malformed, unknown or revoked."""
-
-
-class Forbidden(PostdeskError):
-    """The agent is authenticated but its role does not allow the action."""
 
 
 def require_role(agent: Agent, role: Role) -> None:

@@ -26,11 +26,10 @@ from postdesk.agents.model import (
     AgentNotFound,
     InvalidAgent,
     Role,
-    Unauthenticated,
 )
 from postdesk.agents.tokens import ApiToken, hash_secret, issue_token, parse_token, secret_matches
 from postdesk.clock import from_iso, to_iso
-from postdesk.errors import PostdeskError
+from postdesk.errors import PostdeskError, Unauthenticated
 from postdesk.mail.compose import clean_header_text, is_header_safe
 from postdesk.observability import logger, mask_address
 from postdesk.tickets.dynamo import bind_model

@@ -1,5 +1,5 @@
-"""The agent console: pages served by the same app as the API (a Chalice blueprint), and the one
-route that shows a customer's original HTML, sanitized."""
+"""The agent console: its page and files, served by the same app as the API, and the one route that
+shows a customer's original HTML, sanitized."""
 
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from chalice.app import Blueprint, Response
-
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
-from postdesk.api.routing import serve
 from postdesk.api.tickets import message_key_from_api_id
 from postdesk.aws.s3 import BlobNotFound
-from postdesk.clock import to_iso
-from postdesk.errors import MessageNotFound, OutboxUnavailable, TicketNotFound
+from postdesk.errors import MessageNotFound, TicketNotFound
 from postdesk.mail.parse import parse_message
 from postdesk.mail.sanitize import sanitize_html
 from postdesk.tickets.model import Direction
@@ -53,37 +49,33 @@ SECURITY_HEADERS: Final = {
     "Referrer-Policy": "no-referrer",
 }
 
-blueprint = Blueprint(__name__)
-
 
 @cache
 def _read(name: str) -> str:
     return (CONSOLE_DIR / name).read_text(encoding="utf-8")
 
 
-def _file_response(name: str, content_type: str, cache_control: str) -> Response:
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": content_type,
-        "Cache-Control": cache_control,
-        **SECURITY_HEADERS,
-    }
-    return Response(body=_read(name), status_code=200, headers=headers)
+def _file(name: str, content_type: str, cache_control: str) -> ApiResponse:
+    return ApiResponse(
+        200, _read(name), {"Content-Type": content_type, "Cache-Control": cache_control, **SECURITY_HEADERS}
+    )
 
 
-def index_response() -> Response:
+def index_page(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The console page (never cached: it names the scripts, which change with a deploy)."""
-    return _file_response(INDEX, "text/html; charset=utf-8", "no-store")
+    return _file(INDEX, "text/html; charset=utf-8", "no-store")
 
 
-def asset_response(name: str) -> Response:
+def asset(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """One of the console's scripts or style sheets; 404 for any other name."""
+    name = request.path_params.get("asset", "")
     if name not in ASSET_TYPES:
-        return Response(
-            body={"error": "NotFound", "message": "No such console file."},
-            status_code=404,
-            headers={"Content-Type": "application/json", **SECURITY_HEADERS},
+        return ApiResponse(
+            404,
+            {"error": "NotFound", "message": "No such console file."},
+            {"Content-Type": "application/json", **SECURITY_HEADERS},
         )
-    return _file_response(name, ASSET_TYPES[name], "no-cache")
+    return _file(name, ASSET_TYPES[name], "no-cache")
 
 
 def console_location(request_path: str) -> str:
@@ -92,22 +84,9 @@ def console_location(request_path: str) -> str:
     return request_path.rstrip("/") + "/console"
 
 
-@blueprint.route("/", methods=["GET"])
-def root() -> Response:
-    path = str(blueprint.current_request.context.get("path") or "/")
-    return Response(
-        body="", status_code=302, headers={"Location": console_location(path), **SECURITY_HEADERS}
-    )
-
-
-@blueprint.route("/console", methods=["GET"])
-def console_index() -> Response:
-    return index_response()
-
-
-@blueprint.route("/console/{asset}", methods=["GET"])
-def console_asset(asset: str) -> Response:
-    return asset_response(asset)
+def root(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The desk's root sends a person to the console."""
+    return ApiResponse(302, "", {"Location": console_location(request.path or "/"), **SECURITY_HEADERS})
 
 
 def message_html(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -136,42 +115,3 @@ def message_html(request: ApiRequest, context: ApiContext) -> ApiResponse:
         {"html": sanitized.html, "remote_images": sanitized.remote_images},
         {"Content-Type": "application/json", "Cache-Control": "no-store"},
     )
-
-
-@blueprint.route("/tickets/{ref}/messages/{message_id}/html", methods=["GET"])
-def get_message_html(ref: str, message_id: str) -> Response:
-    return serve(blueprint.current_request, message_html)
-
-
-OUTBOX_PAGE = 200
-
-
-def outbox(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """The local stack's outbox: every mail the desk sent, newest first (the last 200)."""
-    authenticated(request, context)
-    request.only_query(frozenset())
-    folder = context.settings.local_outbox
-    if not folder:
-        raise OutboxUnavailable("The outbox exists on the local stack only (make local).")
-    mails = []
-    for path in sorted(Path(folder).glob("*.eml"), reverse=True)[:OUTBOX_PAGE]:
-        message = parse_message(path.read_bytes())
-        mails.append(
-            {
-                "name": path.name,
-                "from": message.sender.email if message.sender else "",
-                "to": [address.email for address in (*message.to, *message.cc)],
-                "subject": message.subject,
-                "date": to_iso(message.date) if message.date else None,
-                "automatic": dict(message.headers).get("auto-submitted", "no"),
-                "text": message.text,
-            }
-        )
-    return ApiResponse(
-        200, {"mails": mails}, {"Content-Type": "application/json", "Cache-Control": "no-store"}
-    )
-
-
-@blueprint.route("/outbox", methods=["GET"])
-def get_outbox() -> Response:
-    return serve(blueprint.current_request, outbox)

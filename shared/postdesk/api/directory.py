@@ -6,7 +6,8 @@ from typing import Any
 
 from postdesk.agents.model import Agent
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest
+from postdesk.api.http import ApiRequest, ApiResponse
+from postdesk.errors import BadRequest
 from postdesk.triage.knowledge import fold, load_articles
 
 MAX_QUERY_CHARS = 500

@@ -7,37 +7,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from postdesk.agents.model import AgentNotFound, Forbidden, InvalidAgent, Unauthenticated
 from postdesk.errors import (
-    ConcurrentUpdate,
-    IllegalTransition,
-    MessageNotFound,
-    OutboxUnavailable,
-    PostdeskError,
-    TicketNotFound,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionRequired,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    Unprocessable,
 )
-from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.observability import logger
-from postdesk.replies.saved import InvalidSavedReply, SavedReplyNotFound
-from postdesk.replies.variables import InvalidReplyTemplate
-from postdesk.workflows.feedback import InvalidAnswer
-from postdesk.workflows.reply import DuplicateRequest, EmptyReply, ReplyTooLarge
-from postdesk.workflows.report import InvalidSpan
-from postdesk.workflows.ticket_work import InvalidEdit
 
 MAX_BODY_BYTES = 256 * 1024
-
-
-class BadRequest(PostdeskError):
-    """The request itself is wrong (malformed JSON, an unknown field, a value out of range)."""
-
-
-class PayloadTooLarge(PostdeskError):
-    """The request body is over the limit."""
-
-
-class PreconditionRequired(PostdeskError):
-    """A change that must name the version it was made on came without one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +32,8 @@ class ApiRequest:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     body: bytes | None = None
+    # The path as the caller asked for it (behind API Gateway it starts with the stage).
+    path: str = ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -94,44 +81,35 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
 
 
-# Domain errors to HTTP statuses: the one mapping, so every route answers alike.
-_STATUS: tuple[tuple[type[Exception], int], ...] = (
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (TicketNotFound, 404),
-    (MessageNotFound, 404),
-    (AgentNotFound, 404),
-    (SavedReplyNotFound, 404),
-    (OutboxUnavailable, 404),
-    (DuplicateRequest, 409),
-    (ConcurrentUpdate, 409),
-    (IllegalTransition, 409),
-    (RecipientSuppressed, 422),
-    (PreconditionRequired, 428),
-    (PayloadTooLarge, 413),
-    (ReplyTooLarge, 413),
-    (EmptyReply, 400),
-    (InvalidEdit, 400),
-    (InvalidAnswer, 400),
-    (InvalidAgent, 400),
-    (InvalidSavedReply, 400),
-    (InvalidReplyTemplate, 400),
-    (BadRequest, 400),
-    (InvalidSpan, 400),
-)
-_MESSAGES: dict[type[Exception], str] = {
-    Unauthenticated: "Sign in: send your API token as 'Authorization: Bearer <token>'.",
-    Forbidden: "Your role does not allow this.",
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    # Said instead of the error's own words, which may tell a caller more than it should know.
+    message: str | None = None
+
+
+# Error categories (postdesk/errors.py) to HTTP statuses: the one mapping, so every route answers
+# alike. The body names the error itself ("TicketNotFound"), the status its category.
+_STATUS: dict[type[Exception], _Answer] = {
+    Unauthenticated: _Answer(401, "Sign in: send your API token as 'Authorization: Bearer <token>'."),
+    Forbidden: _Answer(403, "Your role does not allow this."),
+    NotFound: _Answer(404),
+    Conflict: _Answer(409),
+    Invalid: _Answer(400),
+    TooLarge: _Answer(413),
+    Unprocessable: _Answer(422),
+    PreconditionRequired: _Answer(428),
+    Unavailable: _Answer(503, "A part of the desk is not set up or not reachable; try again later."),
 }
 
 
 def error_response(error: Exception) -> ApiResponse:
-    for kind, status in _STATUS:
-        if isinstance(error, kind):
-            message = _MESSAGES.get(kind) or str(error) or kind.__doc__ or kind.__name__
-            if isinstance(error, TicketNotFound):
-                message = f"No ticket has the reference {error}."
-            return ApiResponse(status, {"error": kind.__name__, "message": message})
+    for category, answer in _STATUS.items():
+        if isinstance(error, category):
+            if answer.status >= 500:
+                logger.exception("the desk could not answer", extra={"error": type(error).__name__})
+            message = answer.message or str(error) or type(error).__doc__ or type(error).__name__
+            return ApiResponse(answer.status, {"error": type(error).__name__, "message": message})
     logger.exception("unhandled error in the API")
     return ApiResponse(500, {"error": "InternalError", "message": "Something went wrong on our side."})
 

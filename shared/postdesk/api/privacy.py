@@ -6,8 +6,9 @@ from typing import Any
 
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, text_field
+from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.clock import to_iso
+from postdesk.errors import BadRequest
 from postdesk.privacy.erase import ErasureReport, erase
 from postdesk.privacy.export import export_to_bucket
 from postdesk.privacy.records import InvalidAddress, PrivacyDesk, normalize_address, privacy_desk

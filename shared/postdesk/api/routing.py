@@ -1,27 +1,32 @@
-"""Chalice glue: Chalice's current request in, a route's answer out. The app and its blueprints
-serve every route through :func:`serve`, so all of them authenticate and answer errors alike."""
+"""Chalice glue: Chalice's current request in, a route's answer out. functions/app.py serves every
+route through :func:`serve`, so all of them authenticate and answer errors alike. Light on purpose:
+the app imports it at a cold start, and it imports the API's code on the first request."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalice.app import Request, Response
 
-from postdesk import handlers
-from postdesk.api.context import ApiContext
-from postdesk.api.http import ApiRequest, ApiResponse, respond
+if TYPE_CHECKING:
+    from postdesk.api.context import ApiContext
+    from postdesk.api.http import ApiRequest, ApiResponse
 
-Route = Callable[[ApiRequest, ApiContext], ApiResponse]
+Route = Callable[["ApiRequest", "ApiContext"], "ApiResponse"]
 
 
 def api_request(current: Request) -> ApiRequest:
+    from postdesk.api.http import ApiRequest
+
     return ApiRequest(
         method=current.method,
         path_params=current.uri_params or {},
         query=current.query_params or {},
         headers={name.lower(): value for name, value in current.headers.items()},
         body=_raw_body(current),
+        path=str(current.context.get("path") or "/"),
     )
 
 
@@ -35,10 +40,13 @@ def _raw_body(current: Request) -> bytes | None:
 def serve(current: Request | None, route: Route) -> Response:
     """Run ``route`` for Chalice's current request; JSON bodies are serialized here, text bodies
     (pages, scripts) pass through as they are."""
+    from postdesk.api.http import respond
+    from postdesk.runtime import api_context
+
     if current is None:
         raise RuntimeError("serve() runs inside a Chalice route, where a current request exists")
     request = api_request(current)
-    answer = respond(lambda: route(request, handlers.api_context()))
+    answer = respond(lambda: route(request, api_context()))
     body = answer.body
     if not isinstance(body, (str, bytes)):
         body = json.dumps(body, ensure_ascii=False)

@@ -7,8 +7,9 @@ from typing import Any
 
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, text_field
+from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.clock import to_iso
+from postdesk.errors import BadRequest
 from postdesk.replies.saved import SavedReply, SavedReplyStore
 
 _FIELDS = frozenset({"title", "body", "language"})

@@ -1,4 +1,4 @@
-"""The survey page customers reach from the survey mail (a Chalice blueprint).
+"""The survey page customers reach from the survey mail.
 
 ``GET /survey/{token}`` only shows the question with the rating of the link chosen: mail scanners and
 link previews fetch every link, so a GET records nothing. ``POST`` (the page's form, no JavaScript)
@@ -14,11 +14,8 @@ from functools import cache
 from typing import Final
 from urllib.parse import parse_qs
 
-from chalice.app import Blueprint, Response
-
 from postdesk.api.context import ApiContext
 from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse
-from postdesk.api.routing import serve
 from postdesk.rendering import (
     available_languages,
     language_having,
@@ -32,8 +29,6 @@ from postdesk.workflows.feedback import MAX_COMMENT_CHARS, AnswerSource, Invalid
 
 WORDS: Final = "survey_words.j2"
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
-
-blueprint = Blueprint(__name__)
 
 
 @cache
@@ -175,13 +170,3 @@ def answer_survey(request: ApiRequest, context: ApiContext) -> ApiResponse:
         changed=not outcome.first_answer,
         follow_up=outcome.ticket.follow_up is not None,
     )
-
-
-@blueprint.route("/survey/{token}", methods=["GET"])
-def get_survey(token: str) -> Response:
-    return serve(blueprint.current_request, show_survey)
-
-
-@blueprint.route("/survey/{token}", methods=["POST"], content_types=[FORM_TYPE])
-def post_survey(token: str) -> Response:
-    return serve(blueprint.current_request, answer_survey)

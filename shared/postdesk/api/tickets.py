@@ -12,11 +12,11 @@ from typing import Any
 from postdesk.agents.model import Agent, AgentNotFound
 from postdesk.agents.store import AgentStore
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, BadRequest, PreconditionRequired, text_field
+from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
-from postdesk.errors import TicketNotFound
+from postdesk.errors import BadRequest, PreconditionRequired, TicketNotFound
 from postdesk.signing import sign, verify
 from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from postdesk.aws.clients import client
-from postdesk.errors import PostdeskError
+from postdesk.errors import Invalid
 
 _AT = re.compile(r"at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)")
 _NAME = re.compile(r"[0-9A-Za-z_.-]{1,64}")
@@ -22,7 +22,7 @@ RETRY_ATTEMPTS = 10
 MAXIMUM_EVENT_AGE_SECONDS = 6 * 3600
 
 
-class InvalidSchedule(PostdeskError):
+class InvalidSchedule(Invalid):
     """A schedule's name or time cannot be used."""
 
 

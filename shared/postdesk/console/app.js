@@ -134,6 +134,11 @@ async function signIn(candidate) {
   state.me = me;
   $("who").textContent = `${me.name || me.email} (${me.role})`;
   $("account").hidden = false;
+  // Only the local stack has an outbox (a deployed desk's mail goes out through SES).
+  api("outbox").then(
+    () => { $("outbox-link").hidden = false; },
+    () => { $("outbox-link").hidden = true; },
+  );
 }
 
 function signOut(message) {

@@ -18,6 +18,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
+from postdesk.errors import Unprocessable
 from postdesk.tickets.dynamo import bind_model
 
 SOFT_BOUNCES_BEFORE_SUPPRESSION = 3
@@ -61,7 +62,7 @@ class SuppressionEntry:
     first_soft_bounce_at: datetime | None
 
 
-class RecipientSuppressed(Exception):
+class RecipientSuppressed(Unprocessable):
     """Nothing was sent: a recipient is on the suppression list."""
 
     def __init__(self, suppressed: dict[str, Suppression]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.clock import Clock
-from postdesk.errors import PostdeskError
+from postdesk.errors import Invalid
 from postdesk.hygiene.suppressions import SuppressionList
 from postdesk.mail.compose import derived_message_id
 from postdesk.privacy.audit import AuditLog
@@ -38,7 +38,7 @@ _ADDRESS = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 _SUBJECT_ID_LENGTH = 26
 
 
-class InvalidAddress(PostdeskError):
+class InvalidAddress(Invalid):
     """The address to export or erase is not an email address."""
 
 

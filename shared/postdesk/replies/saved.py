@@ -14,7 +14,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 
 from postdesk.clock import from_iso, to_iso
-from postdesk.errors import PostdeskError
+from postdesk.errors import Invalid, NotFound, PostdeskError
 from postdesk.replies.variables import validate_reply_template
 from postdesk.tickets.dynamo import bind_model
 
@@ -29,11 +29,11 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 
 
-class InvalidSavedReply(PostdeskError):
+class InvalidSavedReply(Invalid):
     """The title, body or language given for a saved reply cannot be used."""
 
 
-class SavedReplyNotFound(PostdeskError):
+class SavedReplyNotFound(NotFound):
     """No saved reply has that id."""
 
 

@@ -27,7 +27,7 @@ from typing import Final
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from postdesk.errors import PostdeskError
+from postdesk.errors import Invalid
 
 # Namespace -> its fields: every variable a reply body may use.
 KNOWN_VARIABLES: Final[dict[str, frozenset[str]]] = {
@@ -88,7 +88,7 @@ _SURROUNDING_QUOTES = "\"'“”‘’«»"
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
-class InvalidReplyTemplate(PostdeskError):
+class InvalidReplyTemplate(Invalid):
     """A reply body uses a variable that does not exist, a construct that is not allowed, or broken
     template syntax; the message names the problem and its line."""
 

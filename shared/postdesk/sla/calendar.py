@@ -15,7 +15,7 @@ from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from postdesk.errors import PostdeskError
+from postdesk.errors import ConfigurationError
 
 Interval = tuple[time, time]
 """Opening and closing wall time; a closing time of ``time(0, 0)`` is the midnight that ends the day."""
@@ -35,7 +35,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONFIG_KEYS = ("closed", "holidays", "hours", "timezone")
 
 
-class InvalidCalendar(PostdeskError):
+class InvalidCalendar(ConfigurationError):
     """A business calendar is configured wrongly, or has no open time to measure with."""
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from postdesk.errors import PostdeskError
+from postdesk.errors import ConfigurationError
 from postdesk.sla.calendar import BusinessCalendar, InvalidCalendar, calendar_from_config
 from postdesk.tickets.model import PRIORITIES, Status
 from postdesk.tomlfile import read_toml
@@ -22,7 +22,7 @@ DEFAULT_POLICY_PATH: Final = Path(__file__).resolve().parent / "policy.toml"
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
 
 
-class PolicyError(PostdeskError):
+class PolicyError(ConfigurationError):
     """The SLA policy file is unreadable or invalid; the message names the file and the entry."""
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from postdesk.errors import PostdeskError
+from postdesk.errors import Conflict, Forbidden
 from postdesk.signing import sign, verify
 
 RATINGS = range(1, 6)
@@ -18,7 +18,7 @@ _PURPOSE = "survey"
 _TOKEN = re.compile(r"([A-Z0-9]{4}-[A-Z0-9]{4})\.([1-9][0-9]{0,3})\.([1-5])\.([0-9]{1,12})\.([a-z2-7]+)")
 
 
-class TamperedToken(PostdeskError):
+class TamperedToken(Forbidden):
     """The link is not one of ours, or was changed."""
 
 
@@ -30,7 +30,7 @@ class SurveyToken:
     expires_at: datetime
 
 
-class ExpiredToken(PostdeskError):
+class ExpiredToken(Conflict):
     """The link is ours but too old; it still names its ticket (to answer in the customer's language)."""
 
     def __init__(self, token: SurveyToken) -> None:

@@ -3,7 +3,7 @@
 Approach: a character (byte) n-gram naive Bayes classifier, the model of langid.py as kept up by
 py3langid (BSD-3-Clause, Marco Lui and Timothy Baldwin; fork by Adrien Barbaresi), restricted to
 ``SUPPORTED_LANGUAGES`` and to the 30,000 n-gram features that carry most evidence among them, with the
-log-probabilities quantised to one byte. ``postdesk.devtools.build_language_model`` exports it;
+log-probabilities quantised to one byte. ``postdesk_tools.build_language_model`` exports it;
 ``data/LICENSE-py3langid`` is the upstream licence. Why this and not another detector:
 
 - naive Bayes over byte n-grams is what holds up on short text (a subject line, a two-line reply),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from postdesk.clock import to_iso
-from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
+from postdesk.errors import ConcurrentUpdate, Invalid, TicketNotFound
 from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS
@@ -35,7 +35,7 @@ class AnswerSource(StrEnum):
     MAIL = "mail"
 
 
-class InvalidAnswer(PostdeskError):
+class InvalidAnswer(Invalid):
     """A rating outside 1 to 5, or a comment over the limit."""
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from postdesk.clock import to_iso
-from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
+from postdesk.errors import ConcurrentUpdate, DuplicateRequest, Invalid, TicketNotFound, TooLarge
 from postdesk.mail.addressing import reply_address
 from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
 from postdesk.mail.model import Address
@@ -47,16 +47,12 @@ MAX_BODY_CHARS = 100_000
 RECORD_ATTEMPTS = 5
 
 
-class EmptyReply(PostdeskError):
+class EmptyReply(Invalid):
     """A reply needs some text."""
 
 
-class ReplyTooLarge(PostdeskError):
+class ReplyTooLarge(TooLarge):
     """The reply is over the size limit."""
-
-
-class DuplicateRequest(PostdeskError):
-    """This request was already handled (or is being handled) under the same request id."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from postdesk.errors import PostdeskError
+from postdesk.errors import Invalid
 from postdesk.sla.policy import Target
 from postdesk.tickets.model import OPEN_STATUSES, Status
 from postdesk.tickets.store import DayFigure, TicketStore
@@ -37,7 +37,7 @@ MAX_DAYS = 366
 _SINCE = re.compile(r"(\d{1,3})d")
 
 
-class InvalidSpan(PostdeskError):
+class InvalidSpan(Invalid):
     """A report span that is not "7d" (days back, today included) or a date."""
 
 

@@ -33,6 +33,7 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
+from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.store import ClaimResult
 from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
@@ -127,6 +128,15 @@ class SurveyRequest:
 
     ref: str
     cycle: int
+
+
+def survey_request(event: object) -> SurveyRequest | None:
+    """The reference and cycle a fired survey schedule carries; None for anything else."""
+    ref = event.get("ref") if isinstance(event, dict) else None
+    cycle = event.get("cycle") if isinstance(event, dict) else None
+    if not isinstance(ref, str) or normalize_ref(ref) != ref or not isinstance(cycle, int) or cycle < 1:
+        return None
+    return SurveyRequest(ref=ref, cycle=cycle)
 
 
 def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> SurveyOutcome:

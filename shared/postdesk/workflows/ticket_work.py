@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from postdesk.errors import ConcurrentUpdate, PostdeskError, TicketNotFound
+from postdesk.errors import ConcurrentUpdate, DuplicateRequest, Invalid, TicketNotFound
 from postdesk.mail.compose import is_header_safe
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
@@ -30,7 +30,6 @@ from postdesk.tickets.states import agent_transition, status_fields
 from postdesk.tickets.store import ClaimResult, message_key
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.reply import DuplicateRequest
 from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
@@ -41,7 +40,7 @@ MAX_TAGS = 20
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
-class InvalidEdit(PostdeskError):
+class InvalidEdit(Invalid):
     """A value of the edit cannot be used (an unknown priority, a malformed tag, an empty note...)."""
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from postdesk.agents.model import Agent, Forbidden, Role, require_role
+from postdesk.agents.model import Agent, Role, require_role
 from postdesk.agents.tokens import (
     KEY_ID_ALPHABET,
     ApiToken,
@@ -16,6 +16,7 @@ from postdesk.agents.tokens import (
     parse_token,
     secret_matches,
 )
+from postdesk.errors import Forbidden
 
 CREATED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

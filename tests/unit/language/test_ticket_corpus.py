@@ -35,7 +35,7 @@ def test_ticket_corpus_accuracy_on_full_bodies_and_their_first_40_characters() -
 
 def test_shipped_model_is_rebuilt_byte_for_byte(tmp_path: Path) -> None:
     pytest.importorskip("py3langid", reason="py3langid is a build-only package (requirements-bench.txt)")
-    from postdesk.devtools.build_language_model import MODEL_NAME, build
+    from postdesk_tools.build_language_model import MODEL_NAME, build
 
     # Given the build script run into an empty folder
     build(tmp_path)

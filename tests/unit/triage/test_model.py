@@ -40,7 +40,7 @@ def test_model_beats_majority_on_held_out_tickets() -> None:
     # Given the held-out fifth of the tickets corpus (never trained on)
     corpus_dir("tickets-tobi-bueck-en-de")
     from bench.bench_triage import macro_f1
-    from postdesk.devtools.train_category import default_corpora, ticket_examples
+    from postdesk_tools.train_category import default_corpora, ticket_examples
 
     held_out = ticket_examples(default_corpora(), held_out=True)
     truth = [example.category for example in held_out]

@@ -2,7 +2,7 @@
 (``docs/cost/api-calls.json``, written by ``tests/integration/test_api_calls.py``) priced at AWS's
 list prices for eu-west-1.
 
-    python -m postdesk.devtools.cost [--calls FILE] [--stage prod]
+    python -m postdesk_tools.cost [--calls FILE] [--stage prod]
 
 prints the table docs/operations.md shows ("What it costs per 1,000 mails"); a test checks that the
 document holds exactly what this prints for the committed counts.
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from postdesk.devtools.provision import template
+from postdesk_tools.provision import template
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CALLS_FILE = REPO_ROOT / "docs" / "cost" / "api-calls.json"
 CHALICEFILE = REPO_ROOT / "chalicefile.json"
 
@@ -461,7 +461,7 @@ def fixed_markdown(model: CostModel) -> str:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m postdesk.devtools.cost", description="what the stack costs per 1,000 inbound mails"
+        prog="python -m postdesk_tools.cost", description="what the stack costs per 1,000 inbound mails"
     )
     parser.add_argument(
         "--calls",

@@ -1,6 +1,6 @@
 """Train the category model shipped as ``postdesk/triage/data/category_model.json.gz``.
 
-    .venv/bin/python -m postdesk.devtools.train_category [--corpora DIR] [--out FILE]
+    .venv/bin/python -m postdesk_tools.train_category [--corpora DIR] [--out FILE]
 
 Data (see docs/triage.md for the label mappings): the tickets corpus ``tickets-tobi-bueck-en-de``
 (its ``queue`` column mapped to the taxonomy), minus a held-out fifth chosen by a hash of the body
@@ -109,7 +109,7 @@ class Example:
 
 def default_corpora() -> Path:
     """``POSTDESK_CORPORA`` or ``../shared/corpora`` beside the repository, as the tests use."""
-    repository = Path(__file__).resolve().parents[3]
+    repository = Path(__file__).resolve().parents[2]
     return Path(os.environ.get("POSTDESK_CORPORA", repository.parent / "shared" / "corpora"))
 
 

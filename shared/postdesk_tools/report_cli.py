@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
-from postdesk.clock import shifted_clock
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.report import InvalidSpan, build_report, format_report, parse_since
 from postdesk.workflows.sla import policy_of
+from postdesk_tools.local_clock import local_clock
 
 
 def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +33,7 @@ def run_report(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
     arguments = parser.parse_args(list(argv))
     calendar = policy_of(settings).calendar
     # On the local stack, its clock (which `postdesk local advance` moves).
-    moment = shifted_clock(settings.clock_offset_file)() if settings.clock_offset_file else now()
+    moment = (local_clock() or now)()
     try:
         since = parse_since(arguments.since, moment.astimezone(calendar.zone()).date())
     except InvalidSpan as error:

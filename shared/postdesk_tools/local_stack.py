@@ -3,7 +3,8 @@
 - a moto server with every resource of infra/template.json;
 - an SMTP listener (aiosmtpd) that does what SES receiving does: the raw mail into the bucket, then
   ``ingest`` with an SES-shaped event and PASS verdicts (asynchronously, with Lambda's two retries);
-- the agent API and console: ``chalice local --no-autoreload``, a process of its own;
+- the agent API and console: functions/app.py served as ``chalice local`` serves it, with the local
+  stack's outbox page and clock (local_api.py), a process of its own;
 - a clock that fires due Scheduler schedules (moto never does), which ``postdesk local advance 24h``
   moves forward for every process of the stack;
 - an outbox: every mail SES sent, as ``.eml`` files in a folder and a page of the console.
@@ -35,9 +36,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from postdesk.clock import shifted_clock
-from postdesk.devtools.local_server import (
-    CHALICE_STAGE,
+from postdesk_tools.local_api import OUTBOX_VARIABLE
+from postdesk_tools.local_clock import CLOCK_FILE_VARIABLE, advance_clock, read_offset, shifted_clock
+from postdesk_tools.local_server import (
     FUNCTIONS_DIR,
     HOST,
     REGION,
@@ -131,8 +132,8 @@ class SesReceiving:
             raw = str(raw).encode("utf-8", errors="surrogateescape")
         if len(raw) > MAX_MAIL_BYTES:
             return "552 5.3.4 message too big for SES receiving (40 MB)"
-        from postdesk.devtools.ses_events import store_and_describe
         from postdesk.settings import Settings
+        from postdesk_tools.ses_events import store_and_describe
 
         settings = Settings.from_environment()
         event = store_and_describe(
@@ -181,26 +182,10 @@ def _ingest(event: dict[str, Any], ses_id: str, state: StackState) -> None:
 # -- the clock and the outbox -----------------------------------------------------------------------
 
 
-def _offset(offset_file: Path) -> float:
-    try:
-        return float(json.loads(offset_file.read_text(encoding="utf-8")).get("offset_seconds", 0))
-    except (OSError, ValueError):
-        return 0.0
-
-
-def advance_clock(offset_file: Path, by: timedelta) -> float:
-    """Move the stack's clock forward by ``by``; the new offset in seconds."""
-    offset = _offset(offset_file) + by.total_seconds()
-    temporary = offset_file.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"offset_seconds": offset}), encoding="utf-8")
-    temporary.replace(offset_file)
-    return offset
-
-
 def _fire_due(state: StackState, clock_file: Path) -> None:
-    from postdesk.devtools.schedules import fire_due_schedules
     from postdesk.observability import logger
     from postdesk.settings import Settings
+    from postdesk_tools.schedules import fire_due_schedules
 
     settings = Settings.from_environment()
     with state.firing:
@@ -264,7 +249,7 @@ def _control_server(state: StackState, clock_file: Path, port: int) -> Threading
                 deliveries = [asdict(d) for d in state.deliveries.values()]
                 fired = list(state.fired)
             self._answer(
-                200, {"deliveries": deliveries, "fired": fired, "offset_seconds": _offset(clock_file)}
+                200, {"deliveries": deliveries, "fired": fired, "offset_seconds": read_offset(clock_file)}
             )
 
         def do_POST(self) -> None:
@@ -295,25 +280,14 @@ def _control_server(state: StackState, clock_file: Path, port: int) -> Threading
     return server
 
 
-# -- the API: chalice local ---------------------------------------------------------------------------
+# -- the API: the app as chalice local serves it ------------------------------------------------------
 
 
-def _chalice_local(port: int, environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    chalice = Path(sys.executable).with_name("chalice")
-    command = [
-        str(chalice),
-        "local",
-        "--no-autoreload",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--stage",
-        CHALICE_STAGE,
-    ]
+def _local_api(port: int, environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "postdesk_tools.local_api", "--host", HOST, "--port", str(port)]
     with log.open("ab") as output:
-        # A session of its own: stopping the stack stops chalice and anything it started.
-        return subprocess.Popen(  # noqa: S603 (our own chalice, our own arguments)
+        # A session of its own: stopping the stack stops the API and anything it started.
+        return subprocess.Popen(  # noqa: S603 (our own interpreter, our own arguments)
             command,
             cwd=FUNCTIONS_DIR,
             env={**os.environ, **environment},
@@ -327,12 +301,12 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float =
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"chalice local exited with {process.returncode} (see .postdesk/chalice.log)")
+            raise RuntimeError(f"the API exited with {process.returncode} (see .postdesk/chalice.log)")
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
                 return
         time.sleep(0.1)
-    raise RuntimeError(f"chalice local did not listen on {port} within {seconds:.0f} s")
+    raise RuntimeError(f"the API did not listen on {port} within {seconds:.0f} s")
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -415,13 +389,13 @@ def local_stack(
         environment = {
             **environment,
             "POSTDESK_PUBLIC_URL": api_url,
-            "POSTDESK_CLOCK_OFFSET_FILE": str(clock_file),
-            "POSTDESK_LOCAL_OUTBOX": str(outbox),
+            CLOCK_FILE_VARIABLE: str(clock_file),
+            OUTBOX_VARIABLE: str(outbox),
         }
         os.environ.update(environment)
-        from postdesk import handlers
+        from postdesk import runtime
 
-        handlers.reset_runtime()
+        runtime.use_clock(shifted_clock(clock_file))
         settings = Settings.from_environment()
         _, admin_token = AgentStore(settings.tables.agents, settings.region).add(
             ADMIN_EMAIL, "Local Admin", Role.ADMIN, datetime.now(UTC)
@@ -433,7 +407,7 @@ def local_stack(
             port=smtp_port,
             data_size_limit=MAX_MAIL_BYTES,
         )
-        chalice = _chalice_local(api_port, environment, state_dir / "chalice.log")
+        chalice = _local_api(api_port, environment, state_dir / "chalice.log")
         control = None
         threads: list[threading.Thread] = []
         try:
@@ -476,6 +450,7 @@ def local_stack(
             with suppress(Exception):
                 _write_outbox(state, outbox)
             info_file.unlink(missing_ok=True)
+            runtime.use_clock(None)
 
 
 def _summary(info: dict[str, Any]) -> str:

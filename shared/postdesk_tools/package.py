@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-FUNCTIONS_DIR = Path(__file__).resolve().parents[3] / "functions"
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 MERGE_TEMPLATE = FUNCTIONS_DIR.parent / "infra" / "template.json"
 
 

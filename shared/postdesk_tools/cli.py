@@ -19,13 +19,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="run the inbound path end to end on in-process moto and tell the story")
 
-    from postdesk.devtools.agents_cli import add_agents_parser
+    from postdesk_tools.agents_cli import add_agents_parser
 
     add_agents_parser(commands)
-    from postdesk.devtools.report_cli import add_report_parser
+    from postdesk_tools.report_cli import add_report_parser
 
     add_report_parser(commands)
-    from postdesk.privacy.cli import add_privacy_parser
+    from postdesk_tools.privacy_cli import add_privacy_parser
 
     add_privacy_parser(commands)
     local = commands.add_parser(
@@ -41,39 +41,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw[:1] == ["local"]:
         # Its own options and sub-actions (`advance`, `status`) are parsed by the local stack.
-        from postdesk.devtools.local_stack import run_local
+        from postdesk_tools.local_stack import run_local
 
         return run_local(raw[1:], sys.stdout)
     arguments = build_parser().parse_args(raw)
     if arguments.command in ("agents", "report", "privacy"):
         # From the checkout, these talk to the running local stack unless the environment names a desk.
-        from postdesk.devtools.local_stack import use_running_stack
+        from postdesk_tools.local_stack import use_running_stack
 
         use_running_stack()
     if arguments.command == "inspect":
-        from postdesk.devtools.inspect import inspect_paths
+        from postdesk_tools.inspect import inspect_paths
 
         return inspect_paths(arguments.paths, jsonl=arguments.jsonl, out=sys.stdout)
     if arguments.command == "demo":
-        from postdesk.devtools.demo import run_demo
+        from postdesk_tools.demo import run_demo
 
         return run_demo(out=sys.stdout)
     if arguments.command == "agents":
         from postdesk.clock import utc_now
-        from postdesk.devtools.agents_cli import run_agents
         from postdesk.settings import Settings
+        from postdesk_tools.agents_cli import run_agents
 
         return run_agents(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
     if arguments.command == "report":
         from postdesk.clock import utc_now
-        from postdesk.devtools.report_cli import run_report
         from postdesk.settings import Settings
+        from postdesk_tools.report_cli import run_report
 
         return run_report(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
     if arguments.command == "privacy":
         from postdesk.clock import utc_now
-        from postdesk.privacy.cli import run_privacy
         from postdesk.settings import Settings
+        from postdesk_tools.privacy_cli import run_privacy
 
         return run_privacy(raw[1:], Settings.from_environment(), sys.stdout, sys.stdin, utc_now)
     return 2

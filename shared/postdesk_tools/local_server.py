@@ -1,5 +1,5 @@
 """The desk on one machine: moto in server mode and the Chalice app over real HTTP, both in this
-process. The browser tests use it; ``python -m postdesk.devtools.local_server`` serves it by hand.
+process. The browser tests use it; ``python -m postdesk_tools.local_server`` serves it by hand.
 
 Nothing here can reach AWS: fake credentials, and AWS_ENDPOINT_URL pointing every client (boto3,
 PynamoDB, Powertools) at the moto server.
@@ -27,15 +27,15 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from postdesk import handlers
+from postdesk import handlers, runtime
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
-from postdesk.devtools.provision import provision
-from postdesk.devtools.ses_events import store_and_describe
 from postdesk.settings import Settings
+from postdesk_tools.provision import provision
+from postdesk_tools.ses_events import store_and_describe
 
-FUNCTIONS_DIR = Path(__file__).resolve().parents[3] / "functions"
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 REGION = "eu-west-1"
 SUPPORT_ADDRESS = "support@example.com"
 SUPPORT_NAME = "Example Support"
@@ -141,27 +141,30 @@ def _forget_dynamodb_connections() -> None:
 
 def _reset_desk_state() -> None:
     reset_clients()
-    handlers.reset_runtime()
+    runtime.reset_runtime()
     _forget_dynamodb_connections()
 
 
-def _chalice_server(port: int) -> Any:
-    """The server ``chalice local`` runs, built the same way, for functions/app.py's app."""
+def local_api_server(port: int, host: str = HOST) -> Any:
+    """The server ``chalice local`` runs, built the same way, for functions/app.py's app with the
+    local stack's routes and clock (local_api.py)."""
     from chalice.cli.factory import CLIFactory
     from chalice.deploy.validate import validate_routes
     from chalice.local import LocalChalice, LocalDevServer, create_local_server
+
+    from postdesk_tools.local_api import local_app
 
     # The factory puts functions/ on sys.path and sets the stage's environment variables, as
     # `chalice local` does.
     config = CLIFactory(str(FUNCTIONS_DIR), environ=os.environ).create_config_obj(
         chalice_stage_name=CHALICE_STAGE
     )
-    app = config.chalice_app
+    app = local_app(config.chalice_app)
     validate_routes(app.routes)
     if isinstance(app, LocalChalice):
         # create_local_server already rebased this app object's class (an earlier desk in this process).
-        return LocalDevServer(app, config, HOST, port)
-    return create_local_server(app, config, HOST, port)
+        return LocalDevServer(app, config, host, port)
+    return create_local_server(app, config, host, port)
 
 
 class _CopyEachTableOnce:
@@ -264,7 +267,7 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
     """Moto's server and the desk's API, both on free ports of 127.0.0.1 (the API in a thread of
     this process, as ``chalice local`` serves it)."""
     with moto_desk(prefix, support_address) as (aws_url, _):
-        chalice_server = _chalice_server(0)
+        chalice_server = local_api_server(0)
         api_port = chalice_server.server.server_address[1]
         # Links in mail (the survey's) point at this very server.
         os.environ["POSTDESK_PUBLIC_URL"] = f"http://{HOST}:{api_port}"

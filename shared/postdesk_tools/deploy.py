@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from postdesk.devtools.package import FUNCTIONS_DIR, package
+from postdesk_tools.package import FUNCTIONS_DIR, package
 
 CHECKOUT = FUNCTIONS_DIR.parent
 INFRA_TOOLS = CHECKOUT / ".venv-infra" / "bin"

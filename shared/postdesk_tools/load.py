@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
-from postdesk.devtools.local_stack import Delivery, LocalStack
+from postdesk_tools.local_stack import Delivery, LocalStack
 
 WAIT_SECONDS = 600
 # Requests in the languages the desk answers in (each customer writes one).

@@ -1,6 +1,6 @@
 """Build ``postdesk/triage/data/language-ngrams.bin.gz`` from the py3langid model (BSD-3-Clause).
 
-Run ``.venv/bin/python -m postdesk.devtools.build_language_model`` with the packages of
+Run ``.venv/bin/python -m postdesk_tools.build_language_model`` with the packages of
 requirements-bench.txt installed (py3langid and numpy are needed here only, never at run time).
 The output is byte-for-byte the same on every run: same upstream model, same selection, gzip with no
 timestamp.
@@ -41,7 +41,7 @@ LANGUAGES = (
 FEATURE_COUNT = 30_000
 FORMAT_VERSION = 1
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "triage" / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "postdesk" / "triage" / "data"
 MODEL_NAME = "language-ngrams.bin.gz"
 LICENSE_NAME = "LICENSE-py3langid"
 

@@ -13,7 +13,7 @@ from typing import Any
 from postdesk.aws.clients import client
 from postdesk.settings import Settings, TableNames
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "infra" / "template.json"
+TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.json"
 
 # Logical id in the template to the TableNames field it fills.
 TABLE_RESOURCES = {

@@ -231,7 +231,7 @@ def tell(stack: Stack, out: TextIO) -> int:
 
 def run_demo(out: TextIO, state_dir: Path | None = None) -> int:
     """Tell the story on the running local stack, or on one started for it (and stopped after)."""
-    from postdesk.devtools.local_stack import local_stack, quiet_empty_metrics, running_stack_info
+    from postdesk_tools.local_stack import local_stack, quiet_empty_metrics, running_stack_info
 
     quiet_empty_metrics()
     info = running_stack_info(state_dir)

@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from postdesk.clock import shifted_clock
 from postdesk.privacy.records import InvalidAddress, PrivacyDesk, normalize_address
 from postdesk.settings import Settings
+from postdesk_tools.local_clock import local_clock
 
 
 def add_privacy_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,12 +74,12 @@ def run_privacy(
 
 
 def _desk(settings: Settings, now: Callable[[], datetime]) -> PrivacyDesk:
-    from postdesk import handlers
+    from postdesk import runtime
     from postdesk.privacy.records import privacy_desk
 
     # On the local stack, its clock (which `postdesk local advance` moves).
-    clock = shifted_clock(settings.clock_offset_file) if settings.clock_offset_file else now
-    return privacy_desk(settings, handlers.aws_ports(settings, _NoMetrics(), clock))
+    clock = local_clock() or now
+    return privacy_desk(settings, runtime.aws_ports(settings, _NoMetrics(), clock))
 
 
 class _NoMetrics:

@@ -1,1 +1,0 @@
-"""Tooling for people, not for Lambda: provisioning the local stack and tests from infra/, the demo."""

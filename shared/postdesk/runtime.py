@@ -1,0 +1,82 @@
+"""What a Lambda container works with: the settings, read from the environment at the first
+invocation, and the ports on the AWS services they name. Built once per container, never at import
+(``chalice package`` imports the app, and a cold start should import as little as it can)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from postdesk.clock import Clock, utc_now
+from postdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from postdesk.api.context import ApiContext
+    from postdesk.workflows.ports import MetricsRecorder, Ports
+
+_clock: list[Clock] = [utc_now]
+
+
+def use_clock(clock: Clock | None) -> None:
+    """Run the workflows on ``clock`` (None: the real one). The local stack moves its desk's time
+    with ``postdesk local advance``; tests move theirs. Takes effect for ports built after it."""
+    _clock[0] = clock or utc_now
+    reset_runtime()
+
+
+def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None = None) -> Ports:
+    """The workflows' ports on the AWS services of ``settings`` (or the moto standing in for them)."""
+    from postdesk.aws.s3 import S3BlobStore
+    from postdesk.aws.scheduler import EventBridgeScheduler
+    from postdesk.aws.secrets import SecretsManagerKey
+    from postdesk.aws.ses import SesMailer
+    from postdesk.hygiene.suppressions import SuppressionList
+    from postdesk.sla.policy import load_policy
+    from postdesk.tickets.store import TicketStore
+    from postdesk.workflows.ports import Ports
+
+    clock = clock or _clock[0]
+    return Ports(
+        # The store's "now" decides which closed tickets have expired: the workflows' own clock.
+        store=TicketStore(
+            settings.tables, settings.region, load_policy(settings.sla_policy_path).calendar.timezone, clock
+        ),
+        blobs=S3BlobStore(settings.mail_bucket, settings.region),
+        mailer=SesMailer(settings.region, settings.ses_configuration_set),
+        signing_key=SecretsManagerKey(settings.signing_secret_id, settings.region),
+        metrics=metrics,
+        scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
+        suppressions=SuppressionList(settings.tables.suppressions, settings.region),
+        clock=clock,
+    )
+
+
+@cache
+def runtime() -> tuple[Settings, Ports]:
+    """This container's settings and ports, made at its first invocation."""
+    from postdesk.observability import PowertoolsMetrics
+
+    settings = Settings.from_environment()
+    return settings, aws_ports(settings, PowertoolsMetrics())
+
+
+@cache
+def api_context() -> ApiContext:
+    """What the HTTP routes work with, built on the first request of the container."""
+    from postdesk.agents.store import AgentStore
+    from postdesk.api.context import ApiContext
+    from postdesk.aws.s3 import S3BlobStore
+
+    settings, ports = runtime()
+    return ApiContext(
+        settings=settings,
+        ports=ports,
+        agents=AgentStore(settings.tables.agents, settings.region),
+        blobs=S3BlobStore(settings.mail_bucket, settings.region),
+    )
+
+
+def reset_runtime() -> None:
+    """Forget settings and adapters (tests change the environment between cases)."""
+    runtime.cache_clear()
+    api_context.cache_clear()
