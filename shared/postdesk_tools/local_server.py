@@ -25,8 +25,6 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
-from pynamodb.models import Model
-
 from postdesk import handlers, runtime
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
@@ -129,20 +127,9 @@ class RunningDesk:
         return token
 
 
-def _forget_dynamodb_connections() -> None:
-    # PynamoDB keeps one connection per model class, bound to the endpoint it first saw; a new moto
-    # server (another port) needs new ones.
-    pending: list[type[Model]] = list(Model.__subclasses__())
-    while pending:
-        model = pending.pop()
-        model._connection = None
-        pending.extend(model.__subclasses__())
-
-
 def _reset_desk_state() -> None:
     reset_clients()
     runtime.reset_runtime()
-    _forget_dynamodb_connections()
 
 
 def local_api_server(port: int, host: str = HOST) -> Any:

@@ -17,7 +17,6 @@ from datetime import datetime
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from postdesk.agents.model import (
@@ -28,6 +27,7 @@ from postdesk.agents.model import (
     Role,
 )
 from postdesk.agents.tokens import ApiToken, hash_secret, issue_token, parse_token, secret_matches
+from postdesk.aws.dynamodb import DeskModel, shared_connection
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import PostdeskError, Unauthenticated
 from postdesk.mail.compose import clean_header_text, is_header_safe
@@ -47,7 +47,7 @@ _KEY_ID_ATTEMPTS = 3
 _REJECTED = "missing, malformed, unknown or revoked token"
 
 
-class AgentItem(Model):
+class AgentItem(DeskModel):
     class Meta:
         table_name = "unbound-agents"
 
@@ -60,7 +60,7 @@ class AgentItem(Model):
     key_id = UnicodeAttribute(null=True)
 
 
-class TokenItem(Model):
+class TokenItem(DeskModel):
     class Meta:
         table_name = "unbound-agents"
 
@@ -205,7 +205,7 @@ class AgentStore:
     def _transaction(self) -> TransactWrite:
         # One connection (one botocore client) for the store's life: making one costs ~0.1 s.
         if self._transaction_connection is None:
-            self._transaction_connection = Connection(region=self._region)
+            self._transaction_connection = shared_connection(self._region)
         return TransactWrite(connection=self._transaction_connection)
 
 

@@ -19,5 +19,9 @@ def client(service: str, region: str) -> Any:
 
 
 def reset_clients() -> None:
-    """Forget every client (tests start a new moto context per test)."""
+    """Forget every client, DynamoDB's shared connection included (tests start a new moto context
+    per test; the local stack a new moto server)."""
+    from postdesk.aws.dynamodb import forget_connections
+
     client.cache_clear()
+    forget_connections()

@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
+from postdesk.aws.dynamodb import DeskModel
 from postdesk.errors import Unprocessable
 from postdesk.tickets.dynamo import bind_model
 
@@ -76,7 +76,7 @@ def address_hash(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
 
 
-class SuppressionItem(Model):
+class SuppressionItem(DeskModel):
     class Meta:
         table_name = "unbound-suppressions"
 

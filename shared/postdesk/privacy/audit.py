@@ -11,8 +11,8 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
+from postdesk.aws.dynamodb import DeskModel
 from postdesk.clock import from_iso, to_iso
 from postdesk.tickets.dynamo import bind_model
 
@@ -22,7 +22,7 @@ ERASURE = "erasure"
 SELF = "the requester"
 
 
-class AuditItem(Model):
+class AuditItem(DeskModel):
     class Meta:
         table_name = "unbound-audit"
 

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-from pynamodb.models import Model
 
+from postdesk.aws.dynamodb import DeskModel
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import Invalid, NotFound, PostdeskError
 from postdesk.replies.variables import validate_reply_template
@@ -50,7 +50,7 @@ class SavedReply:
     updated_by: str
 
 
-class SavedReplyItem(Model):
+class SavedReplyItem(DeskModel):
     class Meta:
         table_name = "unbound-saved-replies"
 

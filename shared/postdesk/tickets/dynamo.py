@@ -27,8 +27,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
+from postdesk.aws.dynamodb import DeskModel
 from postdesk.settings import TableNames
 
 
@@ -108,7 +108,7 @@ class FollowUpIndex(GlobalSecondaryIndex["TicketItem"]):
     waiting_since = UnicodeAttribute(range_key=True)
 
 
-class TicketItem(Model):
+class TicketItem(DeskModel):
     class Meta:
         table_name = "unbound-tickets"
 
@@ -169,7 +169,7 @@ class AttachmentMap(MapAttribute[str, Any]):
     key = UnicodeAttribute()
 
 
-class LogItem(Model):
+class LogItem(DeskModel):
     """Messages (``M#``) and events (``E#``) of a ticket share one table so a ticket reads in one query."""
 
     class Meta:
@@ -202,7 +202,7 @@ class LogItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
-class MessageIndexItem(Model):
+class MessageIndexItem(DeskModel):
     class Meta:
         table_name = "unbound-message-index"
 
@@ -213,7 +213,7 @@ class MessageIndexItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
-class CounterItem(Model):
+class CounterItem(DeskModel):
     class Meta:
         table_name = "unbound-counters"
 
@@ -222,7 +222,7 @@ class CounterItem(Model):
     expires_at = NumberAttribute()
 
 
-class GuardItem(Model):
+class GuardItem(DeskModel):
     """One item per side effect that must happen once (keyed by its cause), with what it produced."""
 
     class Meta:
@@ -236,7 +236,7 @@ class GuardItem(Model):
     expires_at = NumberAttribute(null=True)
 
 
-class StatItem(Model):
+class StatItem(DeskModel):
     """One figure of one day (``tickets/stats.py``): a count, and the durations measured (seconds)."""
 
     class Meta:
@@ -249,7 +249,7 @@ class StatItem(Model):
     values = ListAttribute[float](null=True)
 
 
-_MODELS: tuple[tuple[type[Model], str], ...] = (
+_MODELS: tuple[tuple[type[DeskModel], str], ...] = (
     (TicketItem, "tickets"),
     (LogItem, "ticket_log"),
     (MessageIndexItem, "message_index"),
@@ -259,7 +259,7 @@ _MODELS: tuple[tuple[type[Model], str], ...] = (
 )
 
 
-def bind_model(model: type[Model], table_name: str, region: str) -> None:
+def bind_model(model: type[DeskModel], table_name: str, region: str) -> None:
     """Point a model at a deployment's table. PynamoDB caches a connection per model, so it is
     dropped whenever the table or region changes (a new moto context in tests, another stage)."""
     if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:

@@ -18,6 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from postdesk.aws.dynamodb import shared_connection
 from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk.errors import ConcurrentUpdate, TicketNotFound
 from postdesk.settings import TableNames
@@ -144,7 +145,7 @@ class TicketStore:
         # One connection (one botocore client) for the store's life: making one costs ~0.1 s, and
         # a ticket's arrival takes several transactions.
         if self._transaction_connection is None:
-            self._transaction_connection = Connection(region=self._region)
+            self._transaction_connection = shared_connection(self._region)
         return self._transaction_connection
 
     # Tickets -------------------------------------------------------------------------------------
