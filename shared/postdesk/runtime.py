@@ -30,6 +30,7 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
     from postdesk.aws.scheduler import EventBridgeScheduler
     from postdesk.aws.secrets import SecretsManagerKey
     from postdesk.aws.ses import SesMailer
+    from postdesk.effects.guards import Guards
     from postdesk.hygiene.suppressions import SuppressionList
     from postdesk.sla.policy import load_policy
     from postdesk.tickets.store import TicketStore
@@ -47,6 +48,7 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
         metrics=metrics,
         scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
         suppressions=SuppressionList(settings.tables.suppressions, settings.region),
+        guards=Guards(settings.tables.guards, settings.tables.counters, settings.region),
         clock=clock,
     )
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from postdesk.mail.addressing import ReplyAddressCheck
+from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Direction, MessageKind, Status, TicketEvent
-from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.ingest import AckOutcome
 from tests.integration.conftest import Desk
 from tests.mails import build_mail

@@ -245,6 +245,8 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
     assert refused.status_code >= 500 and life.sent_since(before) == []
     replied = send_reply()
     assert replied.status_code == 201, replied.body
+    # The console sends it once more (a double click, a retry after a timeout): not sent again
+    assert send_reply().status_code == 409
     (reply,) = life.sent_since(before)
     assert _patch(life, token, ref, status="resolved")["status"] == "resolved"
 
@@ -256,6 +258,8 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
     assert life.sent_since(before) == []
     fired = life.advance(timedelta(minutes=1))
     assert [(f.target, f.result["outcome"]) for f in fired] == [("survey", "sent")]
+    # Scheduler delivers the same invocation again (at least once, as Lambda's async invokes are)
+    assert life.invoke("survey", {"ref": ref, "cycle": 1})["outcome"] == "already_sent"
     (survey,) = life.sent_since(before)
     life.sitting()
     link = survey_links(survey)[2]
@@ -318,6 +322,11 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         "post", f"/tickets/{other}/replies", headers=auth(token), body=json.dumps({"body": "Refunded."})
     )
     assert refused.status_code >= 400 and "suppression list" in refused.body.decode()
+
+    # A new mail too short to tell its language: the requester's earlier tickets decide it
+    short = life.mail(build_mail(subject="?", body="ok", message_id="<short.4711@customer.example>"))
+    assert short["new_ticket"] is True and short["ref"] != ref
+    assert desk.store.get_ticket(short["ref"]).language == "en"  # type: ignore[union-attr]
 
     # The admin reads the report and retires the saved reply
     life.sitting()

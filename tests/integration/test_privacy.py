@@ -26,13 +26,13 @@ from chalice.test import Client
 from postdesk import runtime
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
+from postdesk.effects.keys import survey_schedule as schedule_name
 from postdesk.hygiene.suppressions import Reason, SuppressionList, address_hash
 from postdesk.privacy.audit import AuditLog
 from postdesk.privacy.records import TicketRecords, privacy_desk, stored_forms
 from postdesk.tickets.model import MessageKind, Status, Ticket
 from postdesk.workflows.ingest import PREVIEW_CHARS, AckOutcome
 from postdesk.workflows.mail_feedback import handle_sns_message
-from postdesk.workflows.survey import schedule_name
 from postdesk_tools.privacy_cli import run_privacy
 from postdesk_tools.schedules import fire_due_schedules
 from tests.integration.conftest import Desk, auth, body_of

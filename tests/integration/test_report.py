@@ -14,7 +14,7 @@ import pytest
 from chalice.test import Client
 
 from postdesk.tickets.model import OPEN_STATUSES, Status
-from postdesk.workflows.feedback import AnswerSource, record_rating
+from postdesk.workflows.ratings import AnswerSource, record_rating
 from postdesk.workflows.reply import AgentReply, send_reply
 from postdesk.workflows.report import build_report, percentile
 from postdesk.workflows.sla import fire_timer, timer_request

@@ -371,8 +371,19 @@ def test_closing_late_writes_and_reopening_need_nothing_the_functions_roles_do_n
     # The paths ran in the functions they belong to: the close stamps, the late writers stamp, the
     # customer's reopen (ingest) rewrites the log without the expiry
     tables = desk.settings.tables
-    puts = [c for c in life.recorder.calls if c.operation == "PutItem"]
-    stamped = {(c.function, c.params["TableName"]) for c in puts if "expires_at" in c.params["Item"]}
+    # Every item put, alone (PutItem) or in a transaction, as (function, table, item).
+    puts = [
+        (c.function, c.params["TableName"], c.params["Item"])
+        for c in life.recorder.calls
+        if c.operation == "PutItem"
+    ] + [
+        (c.function, entry["Put"]["TableName"], entry["Put"]["Item"])
+        for c in life.recorder.calls
+        if c.operation == "TransactWriteItems"
+        for entry in c.params["TransactItems"]
+        if "Put" in entry
+    ]
+    stamped = {(function, table) for function, table, item in puts if "expires_at" in item}
     assert {
         ("api_handler", tables.ticket_log),
         ("api_handler", tables.message_index),
@@ -380,11 +391,9 @@ def test_closing_late_writes_and_reopening_need_nothing_the_functions_roles_do_n
         ("feedback", tables.ticket_log),
     } <= stamped
     assert [
-        c
-        for c in puts
-        if c.function == "ingest"
-        and c.params["TableName"] == tables.ticket_log
-        and "expires_at" not in c.params["Item"]
+        item
+        for function, table, item in puts
+        if function == "ingest" and table == tables.ticket_log and "expires_at" not in item
     ]
 
     template = json.loads(TEMPLATE.read_text(encoding="utf-8"))

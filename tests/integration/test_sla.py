@@ -16,8 +16,8 @@ from typing import Any
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
 from postdesk.sla.clocks import Timer
+from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Status
-from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.reply import AgentReply, send_reply
 from postdesk.workflows.sla import TimerOutcome, fire_timer, timer_name, timer_request
 from postdesk.workflows.ticket_work import TicketEdit, edit_ticket

@@ -14,9 +14,10 @@ from chalice.test import Client
 from postdesk import handlers, runtime
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.scheduler import validate_at_expression
-from postdesk.mail.compose import ticket_thread_id
+from postdesk.effects.keys import survey_schedule as schedule_name
+from postdesk.effects.keys import ticket_thread_id
 from postdesk.tickets.model import MessageKind, Status
-from postdesk.workflows.survey import SurveyOutcome, schedule_name
+from postdesk.workflows.survey import SurveyOutcome
 from postdesk_tools.schedules import fire_due_schedules
 from tests.integration.conftest import Desk, auth, body_of
 from tests.mails import build_mail

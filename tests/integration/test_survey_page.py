@@ -258,7 +258,7 @@ def test_the_whole_loop_resolve_schedule_fire_mail_page_rating_and_reopen(
 ) -> None:
     from postdesk.aws.clients import client as aws_client
     from postdesk.aws.scheduler import validate_at_expression
-    from postdesk.workflows.survey import schedule_name
+    from postdesk.effects.keys import survey_schedule as schedule_name
     from postdesk_tools.schedules import fire_due_schedules
 
     scheduler = aws_client("scheduler", desk.settings.region)

@@ -13,8 +13,8 @@ from postdesk.aws.scheduler import (
     validate_at_expression,
     validate_schedule_name,
 )
+from postdesk.effects.keys import survey_schedule as schedule_name
 from postdesk.survey.tokens import ExpiredToken, TamperedToken, issue_token, read_token
-from postdesk.workflows.survey import schedule_name
 
 KEY = b"k" * 32
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)

@@ -25,7 +25,7 @@ from postdesk.rendering import (
 )
 from postdesk.survey.tokens import RATINGS, ExpiredToken, SurveyToken, TamperedToken, read_token
 from postdesk.tickets.model import Ticket
-from postdesk.workflows.feedback import MAX_COMMENT_CHARS, AnswerSource, InvalidAnswer, record_rating
+from postdesk.workflows.ratings import MAX_COMMENT_CHARS, AnswerSource, InvalidAnswer, record_rating
 
 WORDS: Final = "survey_words.j2"
 FORM_TYPE: Final = "application/x-www-form-urlencoded"

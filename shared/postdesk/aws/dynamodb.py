@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import TableError
+from pynamodb.exceptions import TableError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 _lock = threading.Lock()
 _connections: dict[tuple[str | None, str], Connection] = {}
@@ -54,3 +58,85 @@ class DeskModel(Model):
                 shared.add_meta_table(meta)
             table.connection = shared
         return table
+
+
+# The order in which PynamoDB sends a transaction's operations: condition checks, deletes, puts,
+# updates, each group in the order it was added. DynamoDB's cancellation reasons follow the order
+# sent. This is the one place that relies on it (tests/unit/test_transactions_order.py pins it).
+_GROUP_ORDER = ("check", "delete", "put", "update")
+
+
+class NamedTransaction:
+    """A DynamoDB transaction whose operations carry names, so that a cancellation says which of
+    them failed its condition: ``failed`` holds those names after :meth:`commit`.
+
+    >>> transaction = NamedTransaction(region)
+    >>> transaction.put("ticket", item, condition=TicketItem.ref.does_not_exist())
+    >>> transaction.commit()         # False when a condition failed: transaction.failed
+    """
+
+    def __init__(self, region: str | None, client_request_token: str | None = None) -> None:
+        self._transaction = TransactWrite(
+            connection=shared_connection(region), client_request_token=client_request_token
+        )
+        self._names: dict[str, list[str]] = {group: [] for group in _GROUP_ORDER}
+        self.failed: frozenset[str] = frozenset()
+        # What a failed operation found, for those added with ``return_existing`` (DynamoDB item JSON).
+        self.found: dict[str, dict[str, Any]] = {}
+
+    def check(
+        self, name: str, model: type[Model], hash_key: Any, range_key: Any, condition: Condition
+    ) -> None:
+        self._names["check"].append(name)
+        self._transaction.condition_check(model, hash_key, range_key, condition=condition)
+
+    def delete(self, name: str, item: Model, condition: Condition | None = None) -> None:
+        self._names["delete"].append(name)
+        self._transaction.delete(item, condition=condition)
+
+    def put(
+        self, name: str, item: Model, condition: Condition | None = None, *, return_existing: bool = False
+    ) -> None:
+        """Put ``item``; with ``return_existing``, a failed condition hands back the item it found
+        (``found[name]``), which saves reading it."""
+        self._names["put"].append(name)
+        self._transaction.save(
+            item, condition=condition, return_values="ALL_OLD" if return_existing else None
+        )
+
+    def update(
+        self, name: str, item: Model, actions: list[Action], condition: Condition | None = None
+    ) -> None:
+        self._names["update"].append(name)
+        self._transaction.update(item, actions=actions, condition=condition)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self._names.values())
+
+    def sent_order(self) -> list[str]:
+        """The operations' names in the order DynamoDB receives them."""
+        return [name for group in _GROUP_ORDER for name in self._names[group]]
+
+    def commit(self) -> bool:
+        """Write everything or nothing. False when a condition failed (``failed`` names which); any
+        other error is raised."""
+        if self.empty:
+            return True
+        try:
+            # The operations were added as they came; leaving the block sends them in one request.
+            with self._transaction:
+                pass
+        except TransactWriteError as error:
+            order = self.sent_order()
+            failed = {
+                order[position]: reason
+                for position, reason in enumerate(error.cancellation_reasons)
+                if reason is not None and reason.code == "ConditionalCheckFailed" and position < len(order)
+            }
+            if not failed:
+                raise
+            self.failed = frozenset(failed)
+            self.found = {name: reason.raw_item for name, reason in failed.items() if reason.raw_item}
+            return False
+        return True

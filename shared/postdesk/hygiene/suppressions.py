@@ -8,7 +8,6 @@ after the third, and the count lapses with the window (DynamoDB's TTL) when no t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist
 
 from postdesk.aws.dynamodb import DeskModel
+from postdesk.effects.keys import address_hash
 from postdesk.errors import Unprocessable
 from postdesk.tickets.dynamo import bind_model
 
@@ -70,10 +70,6 @@ class RecipientSuppressed(Unprocessable):
         super().__init__(
             "; ".join(s.explain(address) for address, s in sorted(suppressed.items())) + ". Nothing was sent."
         )
-
-
-def address_hash(address: str) -> str:
-    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
 
 
 class SuppressionItem(DeskModel):

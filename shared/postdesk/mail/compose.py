@@ -45,12 +45,6 @@ def derived_message_id(kind: str, seed: str, domain: str) -> str:
     return f"<{kind}.{digest}.postdesk@{domain}>"
 
 
-def ticket_thread_id(ref: str, domain: str) -> str:
-    """The stable id every mail of a ticket carries in References: SES replaces our Message-ID, but
-    clients copy References into their answers, so this id still finds the ticket."""
-    return f"<ticket.{ref.replace('-', '').lower()}.postdesk@{domain}>"
-
-
 @dataclass(frozen=True, slots=True)
 class OutboundMail:
     sender: Address

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from postdesk.effects import keys
 from postdesk.observability import logger
 from postdesk.privacy.audit import ERASURE, AuditRecord, new_record_id, operator_for_record
 from postdesk.privacy.records import (
@@ -34,8 +35,6 @@ from postdesk.privacy.records import (
     normalize_address,
     records_of,
 )
-from postdesk.workflows.ingest import ack_rate_key_prefix
-from postdesk.workflows.mail_feedback import recipient_tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +117,17 @@ def erase(
     exports = desk.blobs.keys_under(exports_folder(desk.signing_key(), subject))
     desk.blobs.delete_keys([*unreadable, *exports])
     domain = desk.settings.support_domain
-    message_ids = sum(desk.store.erase_message_ids(r.ref, r.message_ids(domain)) for r in records)
+    message_ids = sum(desk.records.erase_message_ids(r.ref, r.message_ids(domain)) for r in records)
     addresses = {subject}.union(*(r.acknowledged_addresses() for r in records))
-    guards = desk.store.erase_guards(refs, [recipient_tag(a) for a in sorted(addresses)])
-    counters = desk.store.erase_counters([ack_rate_key_prefix(a) for a in sorted(addresses)])
+    guards = desk.records.erase_guards(refs, [keys.recipient_tag(a) for a in sorted(addresses)])
+    counters = desk.records.erase_counters([keys.ack_rate_prefix(a) for a in sorted(addresses)])
 
     messages = events = tickets = 0
     for ref in refs:
-        log_messages, log_events = desk.store.erase_log(ref)
-        tickets += desk.store.erase_ticket(ref)
+        log_messages, log_events = desk.records.erase_log(ref)
+        tickets += desk.records.erase_ticket(ref)
         # Whatever was written to the log while it went (a mail arriving that very moment).
-        late_messages, late_events = desk.store.erase_log(ref)
+        late_messages, late_events = desk.records.erase_log(ref)
         messages += log_messages + late_messages
         events += log_events + late_events
 

@@ -37,8 +37,8 @@ from postdesk.privacy.records import (
     normalize_address,
     records_of,
 )
+from postdesk.tickets.items import sla_to_json
 from postdesk.tickets.model import ThreadMessage, TicketEvent
-from postdesk.tickets.store import sla_to_json
 
 FORMAT = "postdesk-privacy-export"
 FORMAT_VERSION = 1

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.clock import Clock
+from postdesk.effects import keys
 from postdesk.errors import Invalid
 from postdesk.hygiene.suppressions import SuppressionList
-from postdesk.mail.compose import derived_message_id
 from postdesk.privacy.audit import AuditLog
+from postdesk.privacy.store import PrivacyStore
 from postdesk.settings import Settings
 from postdesk.signing import sign
 from postdesk.sla.clocks import next_timer
@@ -25,7 +26,6 @@ from postdesk.workflows.mail_feedback import UNREADABLE_PREFIX
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.retention import ticket_message_ids
 from postdesk.workflows.sla import policy_of, timer_name
-from postdesk.workflows.survey import schedule_name, survey_message_id
 
 # Where exports wait for their download (the bucket's lifecycle rule deletes them after a day), one
 # folder per requester, named by subject_id() so that an erasure finds them.
@@ -76,6 +76,8 @@ class PrivacyDesk:
 
     settings: Settings
     store: TicketStore
+    # What only export and erasure may read and delete.
+    records: PrivacyStore
     blobs: S3BlobStore
     scheduler: EventBridgeScheduler
     suppressions: SuppressionList
@@ -88,6 +90,7 @@ def privacy_desk(settings: Settings, ports: Ports, blobs: S3BlobStore | None = N
     return PrivacyDesk(
         settings=settings,
         store=ports.store,
+        records=PrivacyStore(settings.tables, settings.region),
         blobs=blobs or S3BlobStore(settings.mail_bucket, settings.region),
         scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
         suppressions=ports.suppressions,
@@ -133,16 +136,18 @@ class TicketRecords:
         # What a delivery or a send that stopped half-way may have indexed without writing its
         # message: an acknowledgement per received mail, a reply per request, a survey per cycle.
         ids.extend(
-            derived_message_id("ack", m.ses_id, domain)
+            keys.ack_message_id(m.ses_id, domain)
             for m in self.thread
             if m.direction is Direction.INBOUND and m.ses_id
         )
         ids.extend(
-            derived_message_id("reply", f"{self.ref}:{event.event_id.removeprefix('reply:')}", domain)
+            keys.reply_message_id(self.ref, event.event_id.removeprefix("reply:"), domain)
             for event in self.events
             if event.kind == "agent_replied" and event.event_id.startswith("reply:")
         )
-        ids.extend(survey_message_id(self.ref, cycle, domain) for cycle in range(1, self.ticket.cycle + 1))
+        ids.extend(
+            keys.survey_message_id(self.ref, cycle, domain) for cycle in range(1, self.ticket.cycle + 1)
+        )
         return list(dict.fromkeys(ids))
 
     def acknowledged_addresses(self) -> set[str]:
@@ -161,7 +166,7 @@ class TicketRecords:
         resolution cycle (``survey-<ref>-<cycle>``) and the SLA timer of its clocks as they stand
         (``sla-<ref>-...``; a timer that moved was deleted when it moved). Deriving the names needs
         no listing of the group (ListSchedules can only be granted on every resource)."""
-        names = [schedule_name(self.ref, cycle) for cycle in range(1, self.ticket.cycle + 1)]
+        names = [keys.survey_schedule(self.ref, cycle) for cycle in range(1, self.ticket.cycle + 1)]
         timer = next_timer(self.ticket, policy_of(settings))
         if timer is not None:
             names.append(timer_name(self.ref, timer))
@@ -174,7 +179,7 @@ def records_of(address: str, desk: PrivacyDesk) -> list[TicketRecords]:
     normalize_address(address)
     tickets: dict[str, Ticket] = {}
     for form in stored_forms(address):
-        for ticket in desk.store.every_ticket_of_requester(form):
+        for ticket in desk.records.every_ticket_of_requester(form):
             tickets.setdefault(ticket.ref, ticket)
     ordered = sorted(tickets.values(), key=lambda ticket: (ticket.created_at, ticket.ref))
     return [TicketRecords(t, desk.store.thread(t.ref), desk.store.events(t.ref)) for t in ordered]

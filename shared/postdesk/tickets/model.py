@@ -40,6 +40,8 @@ class MessageKind(StrEnum):
     AGENT_REPLY = "agent_reply"
     NOTE = "note"
     SURVEY = "survey"
+    # Mail to the team about a ticket: never to the customer, never part of the thread.
+    TEAM_NOTICE = "team_notice"
 
 
 @dataclass(frozen=True, slots=True)

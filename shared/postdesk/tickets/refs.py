@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 
@@ -15,6 +17,17 @@ SUBJECT_TOKEN = re.compile(rf"\[#([{ALPHABET}]{{4}}-[{ALPHABET}]{{4}})\]", re.IG
 def new_ref() -> str:
     """A fresh reference such as ``K7Q2-M9XD`` (40 random bits from the OS generator)."""
     chars = "".join(secrets.choice(ALPHABET) for _ in range(REF_LENGTH))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def delivery_ref(key: bytes, ses_id: str, candidate: int = 0) -> str:
+    """The reference of the ticket an SES delivery makes: 40 bits of an HMAC of its SES id (and the
+    candidate's number, for the rare reference another ticket holds). Every attempt at the same
+    delivery derives the same, so attempts that race make one ticket; without the key nobody can
+    foretell it."""
+    digest = hmac.new(key, f"ticket-ref:{ses_id}:{candidate}".encode(), hashlib.sha256).digest()
+    bits = int.from_bytes(digest[:5], "big")
+    chars = "".join(ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
     return f"{chars[:4]}-{chars[4:]}"
 
 

@@ -1,30 +1,30 @@
-"""The one repository that reads and writes tickets, their log, the Message-ID index, counters and
-guards. Nothing above this module touches DynamoDB; DynamoDB errors become domain answers here."""
+"""The one repository that reads and writes tickets, their log (thread and events), the Message-ID
+index and the per-day figures. Nothing above this layer touches those tables; DynamoDB's refusals
+become domain answers here. Every write that must be all or nothing is one named transaction
+(aws/dynamodb.py), which may also claim or move a guard (effects/guards.py) and index Message-IDs.
+How items map to the domain: tickets/items.py. A requester's records for export and erasure:
+privacy/store.py."""
 
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from datetime import UTC, date, datetime, timedelta
-from enum import Enum, StrEnum
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
-from postdesk.aws.dynamodb import shared_connection
-from postdesk.clock import Clock, from_iso, to_iso, utc_now
+from postdesk.aws.dynamodb import NamedTransaction, shared_connection
+from postdesk.clock import Clock, to_iso, utc_now
+from postdesk.effects.guards import Guard, Guards, GuardState, found_guard, guard_from_item, guard_item
 from postdesk.errors import ConcurrentUpdate, TicketNotFound
 from postdesk.settings import TableNames
 from postdesk.tickets.dynamo import (
-    AttachmentMap,
-    CounterItem,
     GuardItem,
     LogItem,
     MessageIndexItem,
@@ -32,57 +32,27 @@ from postdesk.tickets.dynamo import (
     TicketItem,
     bind_tables,
 )
-from postdesk.tickets.listing import UNASSIGNED, ListPlan, TicketFilter, index_keys, plan
-from postdesk.tickets.model import (
-    AttachmentRef,
-    Direction,
-    MessageKind,
-    SlaClocks,
-    Status,
-    ThreadMessage,
-    Ticket,
-    TicketEvent,
+from postdesk.tickets.items import (
+    TicketUpdate,
+    epoch,
+    event_from_item,
+    expiry_of,
+    from_epoch,
+    item_from_event,
+    item_from_message,
+    item_from_ticket,
+    message_from_item,
+    stamped,
+    ticket_from_item,
+    update_actions,
+    version_condition,
 )
+from postdesk.tickets.listing import UNASSIGNED, ListPlan, TicketFilter, plan
+from postdesk.tickets.model import Direction, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.stats import figures, stat_deltas
 
-_CONDITION_FAILED = "ConditionalCheckFailed"
-# Guards outlive every retry SES and Lambda can make (hours) by a wide margin.
-GUARD_TTL_SECONDS = 30 * 24 * 3600
-
-
-class ClaimResult(StrEnum):
-    CLAIMED = "claimed"
-    ALREADY_CLAIMED = "already_claimed"
-    RATE_LIMITED = "rate_limited"
-
-
-@dataclass(frozen=True, slots=True)
-class Guard:
-    key: str
-    state: str
-    ref: str | None
-    detail: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """At most ``limit`` claims per window; ``window_key`` names the window (for example the hour)."""
-
-    window_key: str
-    limit: int
-    expires_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class TicketUpdate:
-    """Changes to a ticket as it was read (``before``): Ticket field names to their new values.
-    Written only over that very version of the ticket, else :class:`ConcurrentUpdate`."""
-
-    before: Ticket
-    changes: Mapping[str, Any]
-
-    def after(self) -> Ticket:
-        return replace(self.before, **self.changes)
+# A BatchGetItem reads at most 100 keys.
+MAX_BATCH_KEYS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,22 +82,62 @@ class IndexEntry:
     expires_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What the tables know about a mail as it arrives, read at once: the Message-IDs it names that
+    a ticket holds, and the guard of its delivery (set when an earlier attempt got that far)."""
+
+    known: Mapping[str, IndexEntry]
+    delivery: Guard | None
+
+
+class Created(StrEnum):
+    CREATED = "created"
+    # Another attempt at this delivery holds its guard (with the ticket it chose): nothing written.
+    CLAIMED_ELSEWHERE = "claimed elsewhere"
+    # Another ticket has this reference: nothing written.
+    REF_TAKEN = "reference taken"
+
+
+@dataclass(frozen=True, slots=True)
+class GuardMove:
+    """A guard to move on inside a write (effects/guards.py), from one state to the next."""
+
+    key: str
+    from_state: GuardState
+    to_state: GuardState
+    detail: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardClaim:
+    """A guard to claim inside a write, created only if absent."""
+
+    key: str
+    state: GuardState
+    at: datetime
+    ref: str | None
+    detail: Mapping[str, str] = field(default_factory=dict)
+
+
 class TicketStore:
     def __init__(
         self, tables: TableNames, region: str, stats_zone: str = "UTC", clock: Clock = utc_now
     ) -> None:
         bind_tables(tables, region)
+        self._tables = tables
         self._region = region
         # What "now" is for retention: an item whose expiry has passed is never returned, whether
         # or not DynamoDB's TTL (which is lazy) deleted it yet.
         self._clock = clock
-        self._transaction_connection: Connection | None = None
         # The desk's local days, which the per-day figures count in.
         self._stats_zone = ZoneInfo(stats_zone)
 
-    def _add_figures(self, transaction: TransactWrite, events: Sequence[TicketEvent]) -> None:
-        """Add the events' figures to their days, in the transaction that writes the events (after
-        every other update, so the positions the callers read failures at stay as they are)."""
+    def _transaction(self) -> NamedTransaction:
+        return NamedTransaction(self._region)
+
+    def _add_figures(self, transaction: NamedTransaction, events: Sequence[TicketEvent]) -> None:
+        """Add the events' figures to their days, in the transaction that writes the events."""
         for (day, key), delta in stat_deltas(events, self._stats_zone).items():
             actions: list[Action] = []
             if delta.count:
@@ -135,23 +145,73 @@ class TicketStore:
             if delta.values:
                 actions.append(StatItem.values.set((StatItem.values | []).append(delta.values)))
             if actions:
-                transaction.update(StatItem(day=day, key=key), actions=actions)
+                transaction.update(f"stat:{day}:{key}", StatItem(day=day, key=key), actions=actions)
 
-    def _transaction(self, token: str | None = None) -> TransactWrite:
-        # A client request token makes DynamoDB itself treat a retried transaction as done (10 min).
-        return TransactWrite(connection=self._connection(), client_request_token=token)
+    def _add_log(
+        self,
+        transaction: NamedTransaction,
+        messages: Sequence[ThreadMessage],
+        events: Sequence[TicketEvent],
+        expiry: datetime | None,
+    ) -> None:
+        """The messages and events, each written only if absent (the same cause writes the same key)."""
+        for message in messages:
+            transaction.put(
+                f"message:{message.key}",
+                stamped(item_from_message(message), expiry),
+                condition=LogItem.sk.does_not_exist(),
+            )
+        for event in events:
+            transaction.put(
+                f"event:{event.event_id}",
+                stamped(item_from_event(event), expiry),
+                condition=LogItem.sk.does_not_exist(),
+            )
+        self._add_figures(transaction, events)
 
-    def _connection(self) -> Connection:
-        # One connection (one botocore client) for the store's life: making one costs ~0.1 s, and
-        # a ticket's arrival takes several transactions.
-        if self._transaction_connection is None:
-            self._transaction_connection = shared_connection(self._region)
-        return self._transaction_connection
+    @staticmethod
+    def _add_update(transaction: NamedTransaction, update: TicketUpdate | None) -> None:
+        if update is not None:
+            transaction.update(
+                "ticket",
+                TicketItem(ref=update.before.ref),
+                actions=update_actions(update),
+                condition=version_condition(update.before),
+            )
+
+    @staticmethod
+    def _add_index(
+        transaction: NamedTransaction,
+        ref: str,
+        index: Mapping[str, Direction],
+        expiry: datetime | None,
+        *,
+        ours: bool,
+    ) -> None:
+        """Message-ID entries for ``ref``. Ids received are first-writer-wins (a client that reuses a
+        Message-ID must not move a thread); ids ``ours`` (minted by us or SES for our mail) are
+        written as they are."""
+        for message_id, direction in index.items():
+            transaction.put(
+                f"index:{message_id}",
+                MessageIndexItem(
+                    message_id=message_id,
+                    ref=ref,
+                    direction=direction.value,
+                    expires_at=epoch(expiry) if expiry else None,
+                ),
+                condition=None if ours else MessageIndexItem.message_id.does_not_exist(),
+            )
+
+    @staticmethod
+    def _claim_in(transaction: NamedTransaction, claim: GuardClaim | None) -> None:
+        if claim is not None:
+            Guards.put_in(transaction, guard_item(claim.key, claim.state, claim.at, claim.ref, claim.detail))
 
     # Tickets -------------------------------------------------------------------------------------
 
     def _now_epoch(self) -> int:
-        return _epoch(self._clock())
+        return epoch(self._clock())
 
     def get_ticket(self, ref: str) -> Ticket | None:
         try:
@@ -160,28 +220,37 @@ class TicketStore:
             return None
         if _expired(item.expires_at, self._now_epoch()):
             return None
-        return _ticket_from_item(item)
+        return ticket_from_item(item)
 
     def create_ticket(
         self,
         ticket: Ticket,
         first_message: ThreadMessage,
         events: Sequence[TicketEvent],
-    ) -> bool:
-        """Store a new ticket with its first message and events, all or nothing. False when the ticket
-        already exists (a retried delivery that got this far before)."""
-        try:
-            with self._transaction() as transaction:
-                transaction.save(_item_from_ticket(ticket), condition=TicketItem.ref.does_not_exist())
-                transaction.save(_item_from_message(first_message), condition=LogItem.sk.does_not_exist())
-                for event in events:
-                    transaction.save(_item_from_event(event), condition=LogItem.sk.does_not_exist())
-                self._add_figures(transaction, events)
-        except TransactWriteError as error:
-            if _failed_conditions(error):
-                return False
-            raise
-        return True
+        *,
+        claim: GuardClaim | None = None,
+        index: Mapping[str, Direction] | None = None,
+    ) -> tuple[Created, Guard | None]:
+        """Store a new ticket with its first message, its events, the guard of the delivery that
+        made it (``claim``) and its Message-IDs (``index``), all or nothing: CLAIMED_ELSEWHERE when the
+        guard exists, REF_TAKEN when the reference (or its log) does. An id another ticket holds
+        stays that ticket's (the write is made again without it). With CLAIMED_ELSEWHERE, the guard
+        found in the way."""
+        pending = dict(index or {})
+        while True:
+            transaction = self._transaction()
+            transaction.put("ticket", item_from_ticket(ticket), condition=TicketItem.ref.does_not_exist())
+            self._claim_in(transaction, claim)
+            self._add_log(transaction, [first_message], events, None)
+            self._add_index(transaction, ticket.ref, pending, None, ours=False)
+            if transaction.commit():
+                return Created.CREATED, None
+            if "guard" in transaction.failed:
+                return Created.CLAIMED_ELSEWHERE, found_guard(transaction)
+            taken = {name.removeprefix("index:") for name in transaction.failed if name.startswith("index:")}
+            if not taken or transaction.failed - {f"index:{message_id}" for message_id in taken}:
+                return Created.REF_TAKEN, None
+            pending = {message_id: d for message_id, d in pending.items() if message_id not in taken}
 
     def append_message(
         self,
@@ -190,62 +259,76 @@ class TicketStore:
         update: TicketUpdate | None = None,
         *,
         expires_at: datetime | None = None,
+        claim: GuardClaim | None = None,
+        index: Mapping[str, Direction] | None = None,
     ) -> bool:
-        """Add a message to a thread, apply ``update`` and write the events, all or nothing. False
-        when the message is already there; ConcurrentUpdate when the ticket changed since it was read.
-        The items carry the ticket's expiry (``update``'s, else ``expires_at``) while it is closed."""
-        expiry = _expiry(update, expires_at)
-        try:
-            with self._transaction() as transaction:
-                transaction.save(
-                    _stamped(_item_from_message(message), expiry), condition=LogItem.sk.does_not_exist()
-                )
-                if update is not None:
-                    transaction.update(
-                        TicketItem(ref=update.before.ref),
-                        actions=_update_actions(update),
-                        condition=_version_condition(update.before),
-                    )
-                for event in events:
-                    transaction.save(
-                        _stamped(_item_from_event(event), expiry), condition=LogItem.sk.does_not_exist()
-                    )
-                self._add_figures(transaction, events)
-        except TransactWriteError as error:
-            if _failed_at(error, 0):
+        """Add a message to a thread, apply ``update``, write the events, claim the guard of the
+        delivery (``claim``) and index the message's ids (``index``), all or nothing. False when the
+        message or the guard is already there (an earlier attempt wrote it); ConcurrentUpdate when
+        the ticket changed since it was read. The items carry the ticket's expiry (``update``'s,
+        else ``expires_at``) while it is closed."""
+        expiry = expiry_of(update, expires_at)
+        pending = dict(index or {})
+        while True:
+            transaction = self._transaction()
+            self._add_log(transaction, [message], events, expiry)
+            self._add_update(transaction, update)
+            self._claim_in(transaction, claim)
+            self._add_index(transaction, message.ref, pending, expiry, ours=False)
+            if transaction.commit():
+                return True
+            if transaction.failed & {f"message:{message.key}", "guard"}:
                 return False
-            if update is not None and _failed_at(error, 1 + len(events)):
-                raise self._conflict(update.before.ref) from error
-            if _failed_conditions(error):
+            if update is not None and "ticket" in transaction.failed:
+                raise self._conflict(update.before.ref)
+            taken = {name.removeprefix("index:") for name in transaction.failed if name.startswith("index:")}
+            if not taken:
                 return False
-            raise
-        return True
+            pending = {message_id: d for message_id, d in pending.items() if message_id not in taken}
 
     def update_ticket(self, update: TicketUpdate, events: Sequence[TicketEvent]) -> bool:
         """Apply ``update`` and write its events together. False when these events are already in
         the log (an earlier attempt made the change); ConcurrentUpdate when the ticket changed since
         it was read; TicketNotFound when it does not exist."""
-        ref = update.before.ref
-        expiry = _expiry(update, None)
-        try:
-            with self._transaction() as transaction:
-                transaction.update(
-                    TicketItem(ref=ref),
-                    actions=_update_actions(update),
-                    condition=_version_condition(update.before),
-                )
-                for event in events:
-                    transaction.save(
-                        _stamped(_item_from_event(event), expiry), condition=LogItem.sk.does_not_exist()
-                    )
-                self._add_figures(transaction, events)
-        except TransactWriteError as error:
-            if any(_failed_at(error, index) for index in range(len(events))):
-                return False
-            if _failed_at(error, len(events)):
-                raise self._conflict(ref) from error
-            raise
-        return True
+        transaction = self._transaction()
+        self._add_update(transaction, update)
+        self._add_log(transaction, [], events, expiry_of(update, None))
+        if transaction.commit():
+            return True
+        if any(name.startswith("event:") for name in transaction.failed):
+            return False
+        raise self._conflict(update.before.ref)
+
+    def finish_guard(
+        self,
+        move: GuardMove,
+        *,
+        events: Sequence[TicketEvent] = (),
+        messages: Sequence[ThreadMessage] = (),
+        update: TicketUpdate | None = None,
+        expires_at: datetime | None = None,
+        index: Mapping[str, Direction] | None = None,
+        ref: str | None = None,
+    ) -> bool:
+        """Move a guard on (for example from sending to sent) and write what records its side effect:
+        messages, events, a ticket update and the Message-IDs we minted for ``ref`` (``index``), all
+        or nothing, the items with the ticket's expiry (``update``'s, else ``expires_at``). False if
+        the guard moved on already; ConcurrentUpdate when the ticket changed since it was read."""
+        expiry = expiry_of(update, expires_at)
+        transaction = self._transaction()
+        Guards.move_in(transaction, move.key, move.from_state, move.to_state, move.detail)
+        self._add_update(transaction, update)
+        self._add_log(transaction, messages, events, expiry)
+        if index:
+            owner = ref or (update.before.ref if update else messages[0].ref if messages else "")
+            self._add_index(transaction, owner, index, expiry, ours=True)
+        if transaction.commit():
+            return True
+        if "guard" in transaction.failed:
+            return False
+        if update is not None and "ticket" in transaction.failed:
+            raise self._conflict(update.before.ref)
+        return False
 
     def _conflict(self, ref: str) -> Exception:
         if self.get_ticket(ref) is None:
@@ -304,7 +387,7 @@ class TicketStore:
         more = any(value != _PARTITION_DONE for value in next_state.values()) or len(next_state) < len(
             listing.partitions
         )
-        return TicketPage([_ticket_from_item(item) for _, _, item in taken], next_state if more else None)
+        return TicketPage([ticket_from_item(item) for _, _, item in taken], next_state if more else None)
 
     def tickets_of_requester(self, email: str, limit: int = 50) -> list[Ticket]:
         items = TicketItem.by_requester.query(
@@ -313,7 +396,7 @@ class TicketStore:
             scan_index_forward=False,
             limit=limit,
         )
-        return [_ticket_from_item(item) for item in items]
+        return [ticket_from_item(item) for item in items]
 
     # Thread and log ------------------------------------------------------------------------------
 
@@ -324,7 +407,7 @@ class TicketStore:
             filter_condition=_alive(LogItem.expires_at, self._now_epoch()),
             consistent_read=True,
         )
-        return [_message_from_item(item) for item in items]
+        return [message_from_item(item) for item in items]
 
     def events(self, ref: str) -> list[TicketEvent]:
         items = LogItem.query(
@@ -333,22 +416,16 @@ class TicketStore:
             filter_condition=_alive(LogItem.expires_at, self._now_epoch()),
             consistent_read=True,
         )
-        return [_event_from_item(item) for item in items]
+        return [event_from_item(item) for item in items]
 
     def record_event(self, event: TicketEvent, *, expires_at: datetime | None = None) -> bool:
         """Append one event (with the ticket's expiry, while it is closed); False when that very event
         (same cause) is already in the log."""
-        item = _stamped(_item_from_event(event), expires_at)
+        item = stamped(item_from_event(event), expires_at)
         if figures(event):
-            try:
-                with self._transaction() as transaction:
-                    transaction.save(item, condition=LogItem.sk.does_not_exist())
-                    self._add_figures(transaction, [event])
-            except TransactWriteError as error:
-                if _failed_at(error, 0):
-                    return False
-                raise
-            return True
+            transaction = self._transaction()
+            self._add_log(transaction, [], [event], expires_at)
+            return transaction.commit()
         try:
             item.save(condition=LogItem.sk.does_not_exist())
         except PutError as error:
@@ -415,7 +492,7 @@ class TicketStore:
                     message_id=message_id,
                     ref=ref,
                     direction=direction.value,
-                    expires_at=_epoch(expires_at) if expires_at else None,
+                    expires_at=epoch(expires_at) if expires_at else None,
                 ).save(condition=MessageIndexItem.message_id.does_not_exist())
             except PutError as error:
                 if error.cause_response_code != "ConditionalCheckFailedException":
@@ -430,17 +507,38 @@ class TicketStore:
 
     def message_index_entries(self, message_ids: Sequence[str]) -> dict[str, IndexEntry]:
         """The index entries of these Message-IDs (the first 100), leaving out expired ones."""
-        found: dict[str, IndexEntry] = {}
-        wanted = list(dict.fromkeys(message_ids))[:100]
-        now = self._now_epoch()
+        return dict(self.lookup_arrival(message_ids, None).known)
+
+    def lookup_arrival(self, message_ids: Sequence[str], delivery_guard: str | None) -> Arrival:
+        """The index entries of these Message-IDs (the first 99 with a guard, else 100; expired ones
+        left out) and the guard ``delivery_guard``, in one BatchGetItem over both tables."""
+        room = MAX_BATCH_KEYS - (1 if delivery_guard else 0)
+        wanted = list(dict.fromkeys(message_ids))[:room]
+        requests: dict[str, dict[str, Any]] = {}
         if wanted:
-            for item in MessageIndexItem.batch_get(wanted):
-                if _expired(item.expires_at, now):
-                    continue
-                found[item.message_id] = IndexEntry(
-                    item.ref, Direction(item.direction), _from_epoch(item.expires_at)
+            requests[self._tables.message_index] = {
+                "Keys": [{"message_id": {"S": message_id}} for message_id in wanted],
+                "ConsistentRead": True,
+            }
+        if delivery_guard:
+            requests[self._tables.guards] = {"Keys": [{"key": {"S": delivery_guard}}], "ConsistentRead": True}
+        found: dict[str, list[dict[str, Any]]] = {}
+        client = shared_connection(self._region).client
+        while requests:
+            answer = client.batch_get_item(RequestItems=requests)
+            for table, items in answer.get("Responses", {}).items():
+                found.setdefault(table, []).extend(items)
+            requests = answer.get("UnprocessedKeys") or {}
+        now = self._now_epoch()
+        known: dict[str, IndexEntry] = {}
+        for raw in found.get(self._tables.message_index, []):
+            item = MessageIndexItem.from_raw_data(raw)
+            if not _expired(item.expires_at, now):
+                known[item.message_id] = IndexEntry(
+                    item.ref, Direction(item.direction), from_epoch(item.expires_at)
                 )
-        return found
+        guards = [guard_from_item(GuardItem.from_raw_data(raw)) for raw in found.get(self._tables.guards, [])]
+        return Arrival(known, guards[0] if guards else None)
 
     # Retention (workflows/retention.py) ----------------------------------------------------------
 
@@ -448,11 +546,11 @@ class TicketStore:
         """Give every item of the ticket's log the expiry ``expires_at`` (None: none), one
         conditional put per item that differs (items already right are left alone, so a repeat is
         cheap; an item deleted meanwhile stays deleted). Returns the ticket's thread as it is stored."""
-        wanted = _epoch(expires_at) if expires_at else None
+        wanted = epoch(expires_at) if expires_at else None
         thread: list[ThreadMessage] = []
         for item in LogItem.query(ref, consistent_read=True):
             if item.sk.startswith("M#"):
-                thread.append(_message_from_item(item))
+                thread.append(message_from_item(item))
             if (int(item.expires_at) if item.expires_at is not None else None) == wanted:
                 continue
             item.expires_at = wanted
@@ -475,7 +573,7 @@ class TicketStore:
                 message_id=message_id,
                 ref=ref,
                 direction=direction.value,
-                expires_at=_epoch(expires_at) if expires_at else None,
+                expires_at=epoch(expires_at) if expires_at else None,
             )
             try:
                 item.save(
@@ -488,208 +586,6 @@ class TicketStore:
             written += 1
         return written
 
-    # Guards and counters -------------------------------------------------------------------------
-
-    def get_guard(self, key: str) -> Guard | None:
-        try:
-            item = GuardItem.get(key, consistent_read=True)
-        except DoesNotExist:
-            return None
-        return Guard(item.key, item.state, item.ref, dict(item.detail.as_dict()) if item.detail else {})
-
-    def claim(
-        self,
-        key: str,
-        *,
-        state: str,
-        now: datetime,
-        ref: str | None = None,
-        detail: dict[str, str] | None = None,
-        rate_limits: Sequence[RateLimit] = (),
-    ) -> ClaimResult:
-        """Create the guard ``key`` unless it exists, counting the claim against every rate limit in
-        the same transaction: either the guard is created and every counter moves, or nothing does."""
-        guard = GuardItem(
-            key=key,
-            state=state,
-            ref=ref,
-            detail=detail or None,
-            created_at=to_iso(now),
-            expires_at=int(now.timestamp()) + GUARD_TTL_SECONDS,
-        )
-        try:
-            with self._transaction() as transaction:
-                transaction.save(guard, condition=GuardItem.key.does_not_exist())
-                for limit in rate_limits:
-                    transaction.update(
-                        CounterItem(key=limit.window_key),
-                        actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(limit.expires_at)],
-                        condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < limit.limit),
-                    )
-        except TransactWriteError as error:
-            reasons = error.cancellation_reasons
-            if reasons and reasons[0] is not None and reasons[0].code == _CONDITION_FAILED:
-                return ClaimResult.ALREADY_CLAIMED
-            if any(reason is not None and reason.code == _CONDITION_FAILED for reason in reasons[1:]):
-                return ClaimResult.RATE_LIMITED
-            raise
-        return ClaimResult.CLAIMED
-
-    def claim_or_get(self, key: str, *, state: str, now: datetime, ref: str) -> Guard:
-        """Create the guard ``key`` holding ``ref``, or return the one a previous attempt created."""
-        if self.claim(key, state=state, now=now, ref=ref) is ClaimResult.CLAIMED:
-            return Guard(key, state, ref, {})
-        existing = self.get_guard(key)
-        if existing is None:  # Only possible if the guard expired between the two calls.
-            return self.claim_or_get(key, state=state, now=now, ref=ref)
-        return existing
-
-    def finish_guard(
-        self,
-        key: str,
-        *,
-        from_state: str,
-        to_state: str,
-        detail: dict[str, str],
-        events: Sequence[TicketEvent] = (),
-        messages: Sequence[ThreadMessage] = (),
-        update: TicketUpdate | None = None,
-        expires_at: datetime | None = None,
-    ) -> bool:
-        """Move a guard on (for example claimed to sent) with what the side effect produced, and
-        write the events, messages and ticket update that record it, all or nothing (the items with
-        the ticket's expiry: ``update``'s, else ``expires_at``). False if already moved on;
-        ConcurrentUpdate when the ticket changed since it was read."""
-        expiry = _expiry(update, expires_at)
-        try:
-            with self._transaction() as transaction:
-                transaction.update(
-                    GuardItem(key=key),
-                    actions=[GuardItem.state.set(to_state), GuardItem.detail.set(detail)],
-                    condition=GuardItem.state == from_state,
-                )
-                if update is not None:
-                    transaction.update(
-                        TicketItem(ref=update.before.ref),
-                        actions=_update_actions(update),
-                        condition=_version_condition(update.before),
-                    )
-                for message in messages:
-                    transaction.save(
-                        _stamped(_item_from_message(message), expiry), condition=LogItem.sk.does_not_exist()
-                    )
-                for event in events:
-                    transaction.save(
-                        _stamped(_item_from_event(event), expiry), condition=LogItem.sk.does_not_exist()
-                    )
-                self._add_figures(transaction, events)
-        except TransactWriteError as error:
-            puts = len(messages) + len(events)
-            if _failed_at(error, puts):
-                return False
-            if update is not None and _failed_at(error, puts + 1):
-                raise self._conflict(update.before.ref) from error
-            if _failed_conditions(error):
-                return False
-            raise
-        return True
-
-    def release_guard(self, key: str, state: str) -> None:
-        """Delete a guard still in ``state`` (its side effect failed before happening, so a retry may
-        try again)."""
-        try:
-            GuardItem(key=key).delete(condition=GuardItem.state == state)
-        except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-
-    def counter_value(self, key: str) -> int:
-        try:
-            return int(CounterItem.get(key, consistent_read=True).hits)
-        except DoesNotExist:
-            return 0
-
-    # Privacy: a requester's records, for export and erasure (postdesk/privacy/) -------------------
-    # Only the privacy package reads every ticket of a requester at once, and nothing else deletes
-    # a ticket, its log, its Message-ID entries, or guards and counters before they expire.
-
-    def every_ticket_of_requester(self, stored_email: str) -> list[Ticket]:
-        """Every ticket whose requester is ``stored_email`` exactly as stored (all pages, oldest first)."""
-        return [_ticket_from_item(item) for item in TicketItem.by_requester.query(stored_email)]
-
-    def erase_log(self, ref: str) -> tuple[int, int]:
-        """Delete every item of the ticket's log: (messages, events) deleted."""
-        keys = [item.sk for item in LogItem.query(ref, consistent_read=True, attributes_to_get=["ref", "sk"])]
-        with LogItem.batch_write() as batch:
-            for sk in keys:
-                batch.delete(LogItem(ref=ref, sk=sk))
-        messages = sum(1 for sk in keys if sk.startswith("M#"))
-        return messages, len(keys) - messages
-
-    def erase_message_ids(self, ref: str, message_ids: Iterable[str]) -> int:
-        """Delete the Message-ID entries among ``message_ids`` that map to ``ref`` (an id another
-        ticket claimed first stays that ticket's); how many were deleted."""
-        deleted = 0
-        for message_id in dict.fromkeys(message_ids):
-            try:
-                MessageIndexItem(message_id=message_id).delete(condition=MessageIndexItem.ref == ref)
-            except DeleteError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                continue
-            deleted += 1
-        return deleted
-
-    def erase_guards(self, refs: Iterable[str], key_fragments: Iterable[str]) -> int:
-        """Delete the guards of ``refs`` and every guard whose key holds one of ``key_fragments``, in
-        one scan (the table stays small: guards expire after GUARD_TTL_SECONDS); how many."""
-        wanted = set(refs)
-        fragments = [fragment for fragment in key_fragments if fragment]
-        doomed = [
-            str(item.key)
-            for item in GuardItem.scan(consistent_read=True, attributes_to_get=["key", "ref"])
-            if (item.ref is not None and item.ref in wanted) or any(f in item.key for f in fragments)
-        ]
-        with GuardItem.batch_write() as batch:
-            for key in doomed:
-                batch.delete(GuardItem(key=key))
-        return len(doomed)
-
-    def erase_counters(self, key_prefixes: Iterable[str]) -> int:
-        """Delete the counters whose key starts with one of ``key_prefixes``, in one scan (counters
-        expire within days); how many."""
-        prefixes = tuple(prefix for prefix in key_prefixes if prefix)
-        if not prefixes:
-            return 0
-        doomed = [
-            str(item.key)
-            for item in CounterItem.scan(consistent_read=True, attributes_to_get=["key"])
-            if str(item.key).startswith(prefixes)
-        ]
-        with CounterItem.batch_write() as batch:
-            for key in doomed:
-                batch.delete(CounterItem(key=key))
-        return len(doomed)
-
-    def erase_ticket(self, ref: str) -> bool:
-        """Delete the ticket item (its entries in every list index go with it); False if none."""
-        try:
-            TicketItem(ref=ref).delete(condition=TicketItem.ref.exists())
-        except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-
-def _epoch(moment: datetime) -> int:
-    """A moment as DynamoDB's TTL reads it: whole seconds since the epoch."""
-    return int(moment.timestamp())
-
-
-def _from_epoch(value: float | None) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if value is not None else None
-
 
 def _expired(expires_at: float | None, now: int) -> bool:
     return expires_at is not None and int(expires_at) <= now
@@ -699,101 +595,6 @@ def _alive(attribute: Any, now: int) -> Condition:
     """Items without an expiry, or whose expiry is still ahead (TTL deletes expired ones lazily)."""
     condition: Condition = attribute.does_not_exist() | (attribute > now)
     return condition
-
-
-def _expiry(update: TicketUpdate | None, expires_at: datetime | None) -> datetime | None:
-    """The expiry the items of a write carry: the ticket's after ``update``, else ``expires_at``."""
-    return update.after().expires_at if update is not None else expires_at
-
-
-def _stamped(item: LogItem, expires_at: datetime | None) -> LogItem:
-    item.expires_at = _epoch(expires_at) if expires_at else None
-    return item
-
-
-def _failed_conditions(error: TransactWriteError) -> bool:
-    return any(
-        reason is not None and reason.code == _CONDITION_FAILED for reason in error.cancellation_reasons
-    )
-
-
-def _failed_at(error: TransactWriteError, index: int) -> bool:
-    """Whether the transaction's ``index``-th operation failed its condition. PynamoDB sends a
-    transaction's operations grouped: condition checks, deletes, puts, then updates, each group in
-    the order it was added; ``index`` counts in that order."""
-    reasons = error.cancellation_reasons
-    reason = reasons[index] if index < len(reasons) else None
-    return reason is not None and reason.code == _CONDITION_FAILED
-
-
-def sla_to_json(clocks: SlaClocks) -> str:
-    """The SLA clocks as the ticket item keeps them: one small JSON attribute."""
-    document = {
-        name: to_iso(value)
-        if isinstance(value, datetime)
-        else list(value)
-        if isinstance(value, tuple)
-        else value
-        for name, value in ((f.name, getattr(clocks, f.name)) for f in fields(clocks))
-        if value not in (None, (), 0.0)
-    }
-    return json.dumps(document, separators=(",", ":"), sort_keys=True)
-
-
-def sla_from_json(text: str) -> SlaClocks:
-    document: dict[str, Any] = json.loads(text)
-    values: dict[str, Any] = {}
-    for f in fields(SlaClocks):
-        if f.name not in document:
-            continue
-        raw = document[f.name]
-        if f.name in ("warned", "breached"):
-            values[f.name] = tuple(raw)
-        elif f.name == "resolution_used":
-            values[f.name] = float(raw)
-        else:
-            values[f.name] = from_iso(raw)
-    return SlaClocks(**values)
-
-
-def _stored_value(value: Any) -> Any:
-    """A domain value as the ticket item stores it."""
-    if isinstance(value, SlaClocks):
-        return sla_to_json(value)
-    if isinstance(value, datetime):
-        return to_iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _update_actions(update: TicketUpdate) -> list[Action]:
-    """The changed fields, the list-index keys they imply, and the next version."""
-    after = update.after()
-    stored = {name: _stored_value(getattr(after, name)) for name in update.changes}
-    if "requester_email" in stored:
-        stored["requester_email"] = str(stored["requester_email"]).lower()
-    if stored.get("expires_at") is not None and after.expires_at is not None:
-        stored["expires_at"] = _epoch(after.expires_at)
-    stored.update(index_keys(after))
-    stored["version"] = update.before.version + 1
-    actions: list[Action] = []
-    for name, value in stored.items():
-        attribute = getattr(TicketItem, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
-    return actions
-
-
-def _version_condition(before: Ticket) -> Condition:
-    exists: Condition = TicketItem.ref.exists()
-    same_version: Condition = TicketItem.version == before.version
-    if not before.version:
-        # Tickets written before versions existed have none: version 0.
-        same_version = TicketItem.version.does_not_exist() | same_version
-    combined: Condition = exists & same_version
-    return combined
 
 
 _INDEXES: dict[str, Any] = {
@@ -832,162 +633,3 @@ def _start_key(item: TicketItem, hash_attribute: str, range_attribute: str) -> d
         hash_attribute: {"S": getattr(item, hash_attribute)},
         range_attribute: {"S": getattr(item, range_attribute)},
     }
-
-
-def _item_from_ticket(ticket: Ticket) -> TicketItem:
-    item = TicketItem(
-        ref=ticket.ref,
-        subject=ticket.subject,
-        requester_email=ticket.requester_email.lower(),
-        requester_name=ticket.requester_name,
-        cc=list(ticket.cc),
-        status=ticket.status.value,
-        queue=ticket.queue,
-        priority=ticket.priority,
-        language=ticket.language,
-        created_at=to_iso(ticket.created_at),
-        updated_at=to_iso(ticket.updated_at),
-        cycle=ticket.cycle,
-        quarantine=ticket.quarantine,
-        first_response_at=to_iso(ticket.first_response_at) if ticket.first_response_at else None,
-        category=ticket.category,
-        tags=list(ticket.tags),
-        sentiment=ticket.sentiment,
-        triage_confidence=ticket.triage_confidence,
-        triage_explanation=ticket.triage_explanation,
-        assignee=ticket.assignee,
-        # A stored ticket starts at version 1, so 0 always means "never written".
-        version=max(ticket.version, 1),
-        resolved_at=to_iso(ticket.resolved_at) if ticket.resolved_at else None,
-        survey_rating=ticket.survey_rating,
-        survey_cycle=ticket.survey_cycle,
-        survey_comment=ticket.survey_comment or None,
-        survey_answered_at=to_iso(ticket.survey_answered_at) if ticket.survey_answered_at else None,
-        follow_up=ticket.follow_up,
-        sla=sla_to_json(ticket.sla) if ticket.sla else None,
-    )
-    for name, value in index_keys(ticket).items():
-        setattr(item, name, value)
-    return item
-
-
-def _ticket_from_item(item: TicketItem) -> Ticket:
-    return Ticket(
-        ref=item.ref,
-        subject=item.subject,
-        requester_email=item.requester_email,
-        requester_name=item.requester_name or "",
-        cc=tuple(item.cc or ()),
-        status=Status(item.status),
-        queue=item.queue,
-        priority=item.priority,
-        language=item.language,
-        created_at=from_iso(item.created_at),
-        updated_at=from_iso(item.updated_at),
-        cycle=int(item.cycle),
-        quarantine=item.quarantine,
-        first_response_at=from_iso(item.first_response_at) if item.first_response_at else None,
-        waiting_since=from_iso(item.waiting_since) if item.waiting_since else None,
-        category=item.category or "general",
-        tags=tuple(item.tags or ()),
-        sentiment=item.sentiment or "neutral",
-        triage_confidence=float(item.triage_confidence or 0),
-        triage_explanation=item.triage_explanation or "",
-        assignee=item.assignee,
-        version=int(item.version or 0),
-        resolved_at=from_iso(item.resolved_at) if item.resolved_at else None,
-        survey_rating=int(item.survey_rating) if item.survey_rating is not None else None,
-        survey_cycle=int(item.survey_cycle) if item.survey_cycle is not None else None,
-        survey_comment=item.survey_comment or "",
-        survey_answered_at=from_iso(item.survey_answered_at) if item.survey_answered_at else None,
-        follow_up=item.follow_up,
-        sla=sla_from_json(item.sla) if item.sla else None,
-        expires_at=_from_epoch(item.expires_at),
-    )
-
-
-def message_key(at: datetime, unique: str) -> str:
-    return f"M#{to_iso(at)}#{unique}"
-
-
-def event_key(at: datetime, event_id: str) -> str:
-    return f"E#{to_iso(at)}#{event_id}"
-
-
-def _item_from_message(message: ThreadMessage) -> LogItem:
-    return LogItem(
-        ref=message.ref,
-        sk=message.key,
-        kind=message.kind.value,
-        at=to_iso(message.at),
-        direction=message.direction.value,
-        subject=message.subject,
-        from_email=message.from_email,
-        from_name=message.from_name,
-        message_id=message.message_id,
-        ses_id=message.ses_id,
-        text=message.text,
-        text_key=message.text_key,
-        raw_key=message.raw_key,
-        to=list(message.to) or None,
-        cc=list(message.cc) or None,
-        attachments=[
-            AttachmentMap(
-                filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256, key=a.key
-            )
-            for a in message.attachments
-        ]
-        or None,
-        screening=message.screening,
-        visible_text=message.visible_text,
-        has_html=message.has_html or None,
-    )
-
-
-def _message_from_item(item: LogItem) -> ThreadMessage:
-    return ThreadMessage(
-        ref=item.ref,
-        key=item.sk,
-        direction=Direction(item.direction or Direction.INBOUND.value),
-        kind=MessageKind(item.kind),
-        at=from_iso(item.at),
-        subject=item.subject or "",
-        from_email=item.from_email or "",
-        from_name=item.from_name or "",
-        message_id=item.message_id,
-        ses_id=item.ses_id,
-        text=item.text,
-        text_key=item.text_key,
-        raw_key=item.raw_key,
-        attachments=tuple(
-            AttachmentRef(a.filename, a.content_type, int(a.size), a.sha256, a.key)
-            for a in (item.attachments or ())
-        ),
-        to=tuple(item.to or ()),
-        cc=tuple(item.cc or ()),
-        screening=item.screening,
-        visible_text=item.visible_text,
-        has_html=bool(item.has_html),
-    )
-
-
-def _item_from_event(event: TicketEvent) -> LogItem:
-    return LogItem(
-        ref=event.ref,
-        sk=event_key(event.at, event.event_id),
-        kind=event.kind,
-        at=to_iso(event.at),
-        actor=event.actor,
-        detail=dict(event.detail) or None,
-    )
-
-
-def _event_from_item(item: LogItem) -> TicketEvent:
-    return TicketEvent(
-        ref=item.ref,
-        at=from_iso(item.at),
-        kind=item.kind,
-        event_id=item.sk.split("#", 2)[2],
-        actor=item.actor or "system",
-        detail={k: str(v) for k, v in (item.detail.as_dict() if item.detail else {}).items()},
-    )

@@ -32,7 +32,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import mul
@@ -188,7 +188,7 @@ def choose_language(
     subject: str,
     text: str,
     content_language: str | None,
-    history: Sequence[str],
+    history: Sequence[str] | Callable[[], Sequence[str]],
     default: str,
     allowed: Collection[str] | None = None,
 ) -> LanguageGuess:
@@ -197,7 +197,8 @@ def choose_language(
     The first confident detection (at least ``MIN_CONFIDENCE``) of the visible reply, the subject or
     the whole text decides. If none is confident, or the language it found is not in ``allowed``, the
     primary subtag of ``content_language`` is used, then the requester's ``history`` (most recent
-    first: the most frequent language, the most recent on a tie), then ``default``. When ``allowed``
+    first: the most frequent language, the most recent on a tie; a function is called only then, so
+    a read of earlier tickets happens only when it can decide), then ``default``. When ``allowed``
     is given the answer is always one of them or ``default``. Confidence is the detector's posterior,
     1.0 for a declared header, the share of earlier tickets in that language for the history and 0.0
     for the default."""
@@ -211,7 +212,7 @@ def choose_language(
     declared = _primary_subtag(content_language)
     if declared is not None and (allowed is None or declared in allowed):
         return LanguageGuess(declared, 1.0, "content_language")
-    earlier = _from_history(history, allowed)
+    earlier = _from_history(history() if callable(history) else history, allowed)
     if earlier is not None:
         return LanguageGuess(earlier[0], earlier[1], "history")
     return LanguageGuess(default, 0.0, "default")

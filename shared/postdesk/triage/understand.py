@@ -3,7 +3,7 @@ about what, how urgent and how they feel, and which articles could help them whi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from postdesk.mail.model import ParsedMessage
@@ -34,7 +34,7 @@ class Understanding:
 def understand(
     message: ParsedMessage,
     *,
-    history_languages: Sequence[str],
+    history_languages: Sequence[str] | Callable[[], Sequence[str]],
     default_language: str,
     template_languages: Collection[str],
     rules: TriageRules | None = None,

@@ -3,11 +3,12 @@ gets one acknowledgement. parse → screen → thread → persist → acknowledg
 
 Every side effect is guarded on its own, keyed by the SES messageId, so a delivery that arrives twice
 or is retried after a crash at any point finishes the work without doing any part of it twice:
-- the ticket and message decision is claimed once (``delivery#<id>``), so a retry threads the same way;
-- the ticket, its first message and its events are written in one transaction, conditional on absence;
-- the acknowledgement is claimed (``ack#<id>``) together with the sender's rate-limit counters before
-  it is sent, and marked sent afterwards. A crash between sending and marking leaves the claim, and
-  the retry does not send again: a customer gets at most one acknowledgement per mail.
+- the ticket a delivery goes to is recorded with it (guard ``delivery#<id>``), in the very transaction
+  that writes the ticket (or the message on an existing one), with its events, figures and Message-IDs;
+  a retry reads that guard first and goes the same way. A new ticket's reference is derived from the
+  delivery (an HMAC of its SES id), so attempts that race make the same ticket, never two;
+- the acknowledgement goes through the send-once mechanism (effects/send_once.py), claimed together
+  with the sender's rate-limit counters: a customer gets at most one acknowledgement per mail.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from postdesk.aws.s3 import BlobNotFound
-from postdesk.clock import to_iso
-from postdesk.errors import ConcurrentUpdate, RawMailMissing
-from postdesk.hygiene.suppressions import address_hash
+from postdesk.effects import keys
+from postdesk.effects.guards import GuardState, RateLimit
+from postdesk.effects.retry import retry_on_conflict
+from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
+from postdesk.errors import RawMailMissing
 from postdesk.mail.addressing import ReplyAddressCheck, reply_address
-from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
+from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
@@ -30,6 +33,7 @@ from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
 from postdesk.sla.promise import promise_sentence
+from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import (
     DONE_STATUSES,
     AttachmentRef,
@@ -40,29 +44,24 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.refs import new_ref
+from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
-from postdesk.tickets.store import (
-    ClaimResult,
-    RateLimit,
-    TicketUpdate,
-    message_key,
-)
+from postdesk.tickets.store import Created, GuardClaim
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
-from postdesk.workflows.feedback import AnswerSource, record_rating
-from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.ratings import AnswerSource, record_rating
 from postdesk.workflows.report import surge_began
 from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks
 from postdesk.workflows.survey import survey_answered
 from postdesk.workflows.timers import after_change
 
-# Tries at writing a customer's message over an agent's concurrent changes to the same ticket.
-CONCURRENT_UPDATE_ATTEMPTS = 5
+# Candidates for a new ticket's reference derived from one delivery, before it is given up on (each
+# taken one is a 1 in 2^40 event).
+REF_CANDIDATES = 8
 # Lines of the customer's own text quoted back in the acknowledgement.
 ACK_EXCERPT_LINES = 12
 PREVIEW_CHARS = 2000
@@ -123,9 +122,11 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         # bare tokens such as a charset's name stay.
         logger.info("mail defect", extra={"defect": mask_quoted_values(defect)[:200]})
 
-    known = ports.store.lookup_message_ids(
-        [*referenced_ids(message), *([message.message_id] if message.message_id else [])]
+    guard_key = keys.delivery_guard(delivery.ses_id)
+    arrival = ports.store.lookup_arrival(
+        [*referenced_ids(message), *([message.message_id] if message.message_id else [])], guard_key
     )
+    known = {message_id: (entry.ref, entry.direction) for message_id, entry in arrival.known.items()}
     own_ids = {mid for mid, (_, direction) in known.items() if direction is Direction.OUTBOUND}
     screening = screen(
         message,
@@ -136,12 +137,13 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         own_message_ids=own_ids,
     )
     key = ports.signing_key()
+    reads = _TicketReads(ports)
     match = match_thread(
         message,
         recipients=[*delivery.recipients, *(a.email for a in (*message.to, *message.cc))],
         reply_addresses=ReplyAddressCheck(settings.support_address, key),
         known_ids=known,
-        get_ticket=ports.store.get_ticket,
+        get_ticket=reads.get,
     )
     logger.info(
         "mail screened",
@@ -153,11 +155,89 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
             "sender": mask_address(message.sender.email if message.sender else None),
         },
     )
+    # The ids this mail brings that no ticket holds yet (first writer wins: a client reusing a
+    # Message-ID does not move a thread).
+    index = (
+        {message.message_id: Direction.INBOUND}
+        if message.message_id and message.message_id not in known
+        else {}
+    )
 
-    ref, new_ticket = _claim_delivery(delivery, match, ports)
+    # An earlier attempt at this delivery decided where it goes (its guard is written with the ticket
+    # or the message): go the same way.
+    earlier = arrival.delivery
+    new_ticket = earlier.state is GuardState.NEW if earlier is not None else match.ref is None
+    created = False
     understanding: Understanding | None = None
     if new_ticket:
         understanding = _understand(message, delivery, settings, ports)
+        if earlier is not None and earlier.ref:
+            ticket = _created_before(earlier.ref, delivery, reads)
+        else:
+            ticket, created, new_ticket = _create_ticket(
+                message, delivery, screening, match, understanding, raw_key, key, index, settings, ports
+            )
+        if created:
+            ports.metrics.count("TicketsCreated")
+            logger.info("ticket created", extra={"ref": ticket.ref, "quarantine": ticket.quarantine})
+            if ticket.quarantine is None:
+                _announce_surge(ticket, settings, ports)
+        # Also on a retry: the crash may have come between the ticket and its timer.
+        after_change(None, ticket, settings, ports)
+    else:
+        ref = earlier.ref if earlier is not None and earlier.ref else match.ref
+        existing = reads.get(ref) if ref else None
+        if existing is None:  # The ticket is gone (erased) since: keep the mail anyway.
+            raise RawMailMissing(f"ticket {ref} of delivery {delivery.ses_id} no longer exists")
+        ticket = _append_to_ticket(
+            existing, message, delivery, screening, match, raw_key, index, settings, ports
+        )
+
+    ref = ticket.ref
+    if not new_ticket or understanding is None:
+        return IngestResult(ref, created, new_ticket, screening, match.matched_by, AckOutcome.NOT_NEW)
+    if not screening.may_acknowledge:
+        _record_suppressed_ack(ticket, delivery, screening.verdict.value, screening.reason, ports)
+        return IngestResult(
+            ref, created, new_ticket, screening, match.matched_by, AckOutcome.SUPPRESSED, screening.reason
+        )
+    ack, reason = _acknowledge(ticket, message, delivery, understanding, settings, ports, key)
+    return IngestResult(ref, created, new_ticket, screening, match.matched_by, ack, reason)
+
+
+class _TicketReads:
+    """Tickets read during one delivery, each read once (threading checks a ticket, then the arrival
+    writes over it). A write that lost a race reads afresh, not through here."""
+
+    def __init__(self, ports: Ports) -> None:
+        self._store = ports.store
+        self._read: dict[str, Ticket | None] = {}
+
+    def get(self, ref: str) -> Ticket | None:
+        if ref not in self._read:
+            self._read[ref] = self._store.get_ticket(ref)
+        return self._read[ref]
+
+
+def _create_ticket(
+    message: ParsedMessage,
+    delivery: InboundDelivery,
+    screening: Screening,
+    match: ThreadMatch,
+    understanding: Understanding,
+    raw_key: str,
+    key: bytes,
+    index: dict[str, Direction],
+    settings: Settings,
+    ports: Ports,
+) -> tuple[Ticket, bool, bool]:
+    """Write the new ticket with its first message, the delivery's guard and its Message-IDs; the
+    ticket, whether this attempt made it, and whether the delivery made a new ticket (an attempt
+    that raced this one may have found the delivery's ticket another way). Its reference is the
+    delivery's first derived candidate no other ticket holds: every attempt at the same delivery
+    tries the same ones in the same order."""
+    for candidate in range(REF_CANDIDATES):
+        ref = delivery_ref(key, delivery.ses_id, candidate)
         ticket = new_ticket_clocks(
             _new_ticket(ref, message, delivery, screening, understanding, settings), settings
         )
@@ -171,38 +251,31 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
             ports,
             understanding.visible.text_with_forward,
         )
-        events = _arrival_events(ref, delivery, screening, match, created=ticket)
-        created = ports.store.create_ticket(ticket, first, events)
-        if created:
-            ports.metrics.count("TicketsCreated")
-            logger.info("ticket created", extra={"ref": ref, "quarantine": ticket.quarantine})
-            if ticket.quarantine is None:
-                _announce_surge(ticket, settings, ports)
-        # Also on a retry: the crash may have come between the ticket and its timer.
-        after_change(None, ticket, settings, ports)
-    else:
-        created = False
-        existing = ports.store.get_ticket(ref)
-        if existing is None:  # The claim names a ticket that is gone (erased): keep the mail anyway.
-            raise RawMailMissing(f"ticket {ref} claimed by delivery {delivery.ses_id} no longer exists")
-        ticket = _append_to_ticket(existing, message, delivery, screening, match, raw_key, settings, ports)
-    # Mail recorded on a closed ticket (an out-of-office, say) goes when the ticket goes.
-    ports.store.index_message_ids(
-        ref,
-        [message.message_id] if message.message_id else [],
-        Direction.INBOUND,
-        expires_at=ticket.expires_at,
-    )
-
-    if not new_ticket or understanding is None:
-        return IngestResult(ref, created, new_ticket, screening, match.matched_by, AckOutcome.NOT_NEW)
-    if not screening.may_acknowledge:
-        _record_suppressed_ack(ticket, delivery, screening.verdict.value, screening.reason, ports)
-        return IngestResult(
-            ref, created, new_ticket, screening, match.matched_by, AckOutcome.SUPPRESSED, screening.reason
+        created, found = ports.store.create_ticket(
+            ticket,
+            first,
+            _arrival_events(ref, delivery, screening, match, created=ticket),
+            claim=GuardClaim(keys.delivery_guard(delivery.ses_id), GuardState.NEW, delivery.received_at, ref),
+            index={**index, keys.ticket_thread_id(ref, settings.support_domain): Direction.OUTBOUND},
         )
-    ack, reason = _acknowledge(ticket, message, delivery, understanding, settings, ports, key)
-    return IngestResult(ref, created, new_ticket, screening, match.matched_by, ack, reason)
+        if created is Created.CREATED:
+            return ticket, True, True
+        if created is Created.CLAIMED_ELSEWHERE:
+            # Another attempt at this very delivery got there first: its decision stands.
+            if found is None or found.ref is None:
+                raise RawMailMissing(f"delivery {delivery.ses_id} was claimed, but its guard is gone")
+            made = _created_before(found.ref, delivery, _TicketReads(ports))
+            return made, False, found.state is GuardState.NEW
+        # Created.REF_TAKEN: another delivery's ticket has this reference; the next candidate.
+        logger.warning("derived ticket reference taken; trying the next", extra={"ref": ref})
+    raise RawMailMissing(f"no free ticket reference for delivery {delivery.ses_id}")
+
+
+def _created_before(ref: str, delivery: InboundDelivery, reads: _TicketReads) -> Ticket:
+    ticket = reads.get(ref)
+    if ticket is None:  # Made by an earlier attempt and erased since: keep the mail anyway.
+        raise RawMailMissing(f"ticket {ref} of delivery {delivery.ses_id} no longer exists")
+    return ticket
 
 
 def _announce_surge(ticket: Ticket, settings: Settings, ports: Ports) -> None:
@@ -223,29 +296,16 @@ def _announce_surge(ticket: Ticket, settings: Settings, ports: Ports) -> None:
         )
 
 
-def _claim_delivery(delivery: InboundDelivery, match: ThreadMatch, ports: Ports) -> tuple[str, bool]:
-    """Fix, once per SES delivery, which ticket it goes to and whether that ticket is new."""
-    proposed = match.ref
-    if proposed is None:
-        proposed = new_ref()
-        while ports.store.get_ticket(proposed) is not None:  # 40 random bits: practically never.
-            proposed = new_ref()
-    guard = ports.store.claim_or_get(
-        f"delivery#{delivery.ses_id}",
-        state="new" if match.ref is None else "existing",
-        now=delivery.received_at,
-        ref=proposed,
-    )
-    assert guard.ref is not None
-    return guard.ref, guard.state == "new"
-
-
 def _understand(
     message: ParsedMessage, delivery: InboundDelivery, settings: Settings, ports: Ports
 ) -> Understanding:
     """Visible reply, language (with the requester's earlier tickets as a hint), triage, articles."""
     requester = _requester(message, delivery)
-    history = [t.language for t in ports.store.tickets_of_requester(requester.email, limit=10)]
+
+    def history() -> list[str]:
+        # Read only when the mail itself leaves the language open.
+        return [t.language for t in ports.store.tickets_of_requester(requester.email, limit=10)]
+
     return understand(
         message,
         history_languages=history,
@@ -346,7 +406,7 @@ def _stored_message(
     sender = _requester(message, delivery)
     return ThreadMessage(
         ref=ref,
-        key=message_key(delivery.received_at, delivery.ses_id),
+        key=keys.thread_message_key(delivery.received_at, delivery.ses_id),
         direction=Direction.INBOUND,
         kind=_message_kind(screening),
         at=delivery.received_at,
@@ -428,10 +488,12 @@ def _append_to_ticket(
     screening: Screening,
     match: ThreadMatch,
     raw_key: str,
+    index: dict[str, Direction],
     settings: Settings,
     ports: Ports,
 ) -> Ticket:
-    """Record the mail on ``ticket``; the ticket as the arrival left it."""
+    """Record the mail on ``ticket``, with the delivery's guard and the mail's Message-IDs; the
+    ticket as the arrival left it."""
     visible = visible_reply(message.text, message.html).text_with_forward
     stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible)
     rating = (
@@ -440,17 +502,14 @@ def _append_to_ticket(
         else _survey_rating(ticket, message, visible, settings, ports)
     )
     # An agent may change the ticket between our read and our write: read again and redo the change.
-    for attempt in range(1, CONCURRENT_UPDATE_ATTEMPTS + 1):
-        try:
-            after = _write_arrival(
-                ticket, stored, delivery, screening, match, rating is not None, settings, ports
-            )
-            break
-        except ConcurrentUpdate:
-            current = ports.store.get_ticket(ticket.ref)
-            if current is None or attempt == CONCURRENT_UPDATE_ATTEMPTS:
-                raise
-            ticket = current
+    after = retry_on_conflict(
+        lambda current: _write_arrival(
+            current, stored, delivery, screening, match, rating is not None, index, settings, ports
+        ),
+        ticket.ref,
+        ports.store,
+        ticket=ticket,
+    )
     if rating is not None:
         cycle, answer = rating
         record_rating(ticket.ref, cycle, answer.rating, "", AnswerSource.MAIL, settings, ports)
@@ -482,6 +541,7 @@ def _write_arrival(
     screening: Screening,
     match: ThreadMatch,
     survey_rating: bool,
+    index: dict[str, Direction],
     settings: Settings,
     ports: Ports,
 ) -> Ticket:
@@ -515,7 +575,11 @@ def _write_arrival(
         event = ClockEvent.EDIT if survey_rating else ClockEvent.CUSTOMER_MESSAGE
         changes = with_clocks(ticket, changes, event, delivery.received_at, settings)
     update = TicketUpdate(ticket, changes)
-    appended = ports.store.append_message(stored, events, update)
+    claim = GuardClaim(
+        keys.delivery_guard(delivery.ses_id), GuardState.EXISTING, delivery.received_at, ticket.ref
+    )
+    # Mail recorded on a closed ticket (an out-of-office, say) goes when the ticket goes.
+    appended = ports.store.append_message(stored, events, update, claim=claim, index=index)
     if not appended:
         return ticket
     logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
@@ -526,20 +590,15 @@ def _write_arrival(
 def _record_suppressed_ack(
     ticket: Ticket, delivery: InboundDelivery, reason_key: str, reason: str, ports: Ports
 ) -> None:
-    event = _event(ticket.ref, delivery, "ack_suppressed", reason=reason_key, detail=reason)
-    if ports.store.record_event(event):
+    if _record_ack_event(ticket, delivery, "ack_suppressed", reason=reason_key, detail=reason, ports=ports):
         ports.metrics.count("AcksSuppressed", {"reason": reason_key})
         logger.info("acknowledgement suppressed", extra={"ref": ticket.ref, "reason": reason_key})
 
 
-def _address_hash(address: str) -> str:
-    return address_hash(address)[:32]
-
-
-def ack_rate_key_prefix(address: str) -> str:
-    """Where the keys of the acknowledgement rate-limit counters of ``address`` begin (hourly and
-    daily windows follow); an erasure removes them."""
-    return f"ack-rate#{_address_hash(address)}#"
+def _record_ack_event(
+    ticket: Ticket, delivery: InboundDelivery, kind: str, *, ports: Ports, **detail: str
+) -> bool:
+    return ports.store.record_event(_event(ticket.ref, delivery, kind, **detail))
 
 
 def _acknowledge(
@@ -553,46 +612,8 @@ def _acknowledge(
 ) -> tuple[AckOutcome, str | None]:
     # RFC 3834 §4: an automatic response goes to the envelope sender (the Return-Path).
     recipient = delivery.envelope_sender.strip().strip("<>") or ticket.requester_email
-    guard_key = f"ack#{delivery.ses_id}"
     now = ports.clock()
-    our_message_id = derived_message_id("ack", delivery.ses_id, settings.support_domain)
-    thread_id = ticket_thread_id(ticket.ref, settings.support_domain)
-    counters = ack_rate_key_prefix(recipient)
-    limits = (
-        RateLimit(
-            f"{counters}h#{now:%Y%m%d%H}",
-            settings.ack_limit_per_hour,
-            int((now + timedelta(hours=2)).timestamp()),
-        ),
-        RateLimit(
-            f"{counters}d#{now:%Y%m%d}",
-            settings.ack_limit_per_day,
-            int((now + timedelta(days=2)).timestamp()),
-        ),
-    )
-    if ports.suppressions.check([recipient]):
-        ports.store.claim(guard_key, state="suppressed", now=now, ref=ticket.ref)
-        _record_suppressed_ack(
-            ticket, delivery, "suppression_list", "the sender's address is on the suppression list", ports
-        )
-        return AckOutcome.SUPPRESSED, "suppression_list"
-    claimed = ports.store.claim(
-        guard_key,
-        state="sending",
-        now=now,
-        ref=ticket.ref,
-        detail={"message_id": our_message_id},
-        rate_limits=limits,
-    )
-    if claimed is ClaimResult.RATE_LIMITED:
-        ports.store.claim(guard_key, state="suppressed", now=now, ref=ticket.ref)
-        _record_suppressed_ack(
-            ticket, delivery, "rate_limit", "too many automatic mails to this sender", ports
-        )
-        return AckOutcome.SUPPRESSED, "rate_limit"
-    if claimed is ClaimResult.ALREADY_CLAIMED:
-        return _finish_earlier_ack(ticket, delivery, guard_key, thread_id, ports)
-
+    domain = settings.support_domain
     language = understanding.reply_language
     rules = load_rules(settings.triage_rules_path)
     rendered = render_mail(
@@ -619,68 +640,83 @@ def _acknowledge(
         subject=f"[#{ticket.ref}] {ticket.subject}",
         text=rendered.text,
         html=rendered.html,
-        message_id=our_message_id,
+        message_id=keys.ack_message_id(delivery.ses_id, domain),
         date=now,
         reply_to=reply_address(settings.support_address, ticket.ref, key),
         in_reply_to=message.message_id,
-        references=(*message.references, *([message.message_id] if message.message_id else []), thread_id),
+        references=(
+            *message.references,
+            *([message.message_id] if message.message_id else []),
+            keys.ticket_thread_id(ticket.ref, domain),
+        ),
         auto_submitted="auto-replied",
     )
-    sent_message = send_in_thread(
-        outbound,
+    once = OnceMail(
+        guard=keys.ack_guard(delivery.ses_id),
         ref=ticket.ref,
+        mail=outbound,
         kind=MessageKind.ACKNOWLEDGEMENT,
-        unique=f"ack-{delivery.ses_id}",
-        now=now,
-        settings=settings,
-        ports=ports,
+        thread_unique=f"ack-{delivery.ses_id}",
+        metric="AcksSent",
+        retry_failed_send=False,
+        # AcksSuppressed counts it, with the reason.
+        count_suppressed=False,
+        # RFC 3834 §2: an automatic responder limits how often it writes to one address.
+        rate_limits=(
+            RateLimit(
+                keys.ack_rate_hour(recipient, now),
+                settings.ack_limit_per_hour,
+                int((now + timedelta(hours=2)).timestamp()),
+            ),
+            RateLimit(
+                keys.ack_rate_day(recipient, now),
+                settings.ack_limit_per_day,
+                int((now + timedelta(days=2)).timestamp()),
+            ),
+        ),
     )
-    ses_message_id = sent_message.ses_id or ""
-    ses_header_id = sent_message.message_id or ""
-    ack_event = TicketEvent(
-        ref=ticket.ref,
-        at=now,
-        kind="ack_sent",
-        event_id=f"{delivery.ses_id}:ack_sent",
-        detail={"ses_message_id": ses_message_id, "language": rendered.language},
-    )
-    ports.store.finish_guard(
-        guard_key,
-        from_state="sending",
-        to_state="sent",
-        detail={"message_id": our_message_id, "ses_message_id": ses_message_id, "sent_at": to_iso(now)},
-        events=[ack_event],
-        messages=[sent_message],
-    )
-    ports.store.index_message_ids(ticket.ref, [ses_header_id, our_message_id, thread_id], Direction.OUTBOUND)
-    ports.metrics.count("AcksSent")
-    logger.info("acknowledgement sent", extra={"ref": ticket.ref, "language": rendered.language})
-    return AckOutcome.SENT, None
 
+    def sent_event(sent: ThreadMessage | None, _: Ticket | None) -> Recording:
+        return Recording(
+            [
+                TicketEvent(
+                    ref=ticket.ref,
+                    at=now,
+                    kind="ack_sent",
+                    event_id=f"{delivery.ses_id}:ack_sent",
+                    detail={
+                        "ses_message_id": sent.ses_id or "" if sent else "",
+                        "language": rendered.language,
+                    },
+                )
+            ]
+        )
 
-def _finish_earlier_ack(
-    ticket: Ticket, delivery: InboundDelivery, guard_key: str, thread_id: str, ports: Ports
-) -> tuple[AckOutcome, str | None]:
-    """A previous attempt claimed the acknowledgement. Finish what it may have left undone (the
-    Message-ID index) and never send a second one."""
-    guard = ports.store.get_guard(guard_key)
-    if guard is None or guard.state == "suppressed":
-        return AckOutcome.SUPPRESSED, "rate_limit"
-    ids = [thread_id, guard.detail.get("message_id", "")]
-    if guard.state == "sent":
-        ses_message_id = guard.detail.get("ses_message_id")
-        if ses_message_id:
-            ids.append(ports.mailer.ses_message_id_header(ses_message_id))
-        ports.store.index_message_ids(ticket.ref, [i for i in ids if i], Direction.OUTBOUND)
+    result = send_once(once, ports, sent_event)
+    if result.outcome is SendOutcome.SENT:
+        logger.info("acknowledgement sent", extra={"ref": ticket.ref, "language": rendered.language})
+        return AckOutcome.SENT, None
+    if result.outcome is SendOutcome.ALREADY_SENT:
         return AckOutcome.ALREADY_SENT, None
-    ports.store.index_message_ids(ticket.ref, [i for i in ids if i], Direction.OUTBOUND)
-    ports.store.record_event(
-        _event(
-            ticket.ref,
+    if result.outcome is SendOutcome.UNCONFIRMED:
+        _record_ack_event(
+            ticket,
             delivery,
             "ack_unconfirmed",
             reason="an earlier attempt stopped after claiming the acknowledgement; not sent again",
+            ports=ports,
         )
-    )
-    logger.warning("acknowledgement claimed by an earlier attempt; not sent again", extra={"ref": ticket.ref})
-    return AckOutcome.UNCONFIRMED, None
+        logger.warning(
+            "acknowledgement claimed by an earlier attempt; not sent again", extra={"ref": ticket.ref}
+        )
+        return AckOutcome.UNCONFIRMED, None
+    if result.outcome is SendOutcome.SUPPRESSED and result.earlier is not None:
+        return AckOutcome.SUPPRESSED, "rate_limit"
+    # Decided for good: a retry finds the guard and sends nothing either.
+    ports.guards.claim(once.guard, GuardState.SUPPRESSED, now, ref=ticket.ref)
+    if result.outcome is SendOutcome.SUPPRESSED:
+        reason_key, reason = "suppression_list", "the sender's address is on the suppression list"
+    else:
+        reason_key, reason = "rate_limit", "too many automatic mails to this sender"
+    _record_suppressed_ack(ticket, delivery, reason_key, reason, ports)
+    return AckOutcome.SUPPRESSED, reason_key

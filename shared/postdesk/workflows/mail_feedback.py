@@ -18,10 +18,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from postdesk.hygiene.suppressions import Reason, address_hash
+from postdesk.effects import keys
+from postdesk.effects.guards import ClaimResult, GuardState
+from postdesk.hygiene.suppressions import Reason
 from postdesk.observability import logger, mask_address
 from postdesk.tickets.model import TicketEvent
-from postdesk.tickets.store import ClaimResult
 from postdesk.workflows.ports import Ports
 
 UNREADABLE_PREFIX = "feedback/unreadable/"
@@ -120,12 +121,6 @@ def parse_notification(message: Mapping[str, Any]) -> Notification | None:
     )
 
 
-def recipient_tag(address: str) -> str:
-    """The short hash of a recipient that names it in the keys of a notification's guard and event
-    (never the address itself); an erasure finds the guards by it."""
-    return address_hash(address)[:16]
-
-
 def _keep_unreadable(raw: str, ports: Ports) -> str:
     key = UNREADABLE_PREFIX + hashlib.sha256(raw.encode("utf-8")).hexdigest() + ".json"
     ports.blobs.put(key, raw.encode("utf-8"), "application/json")
@@ -158,9 +153,9 @@ def handle_notification(notification: Notification, ports: Ports) -> FeedbackOut
     suppressed: list[str] = []
     duplicate = False
     for recipient in recipients:
-        hashed = recipient_tag(recipient) if recipient else "none"
-        guard = f"mail-feedback#{notification.feedback_id}#{hashed}"
-        if ports.store.claim(guard, state="done", now=now, ref=ref or "-") is not ClaimResult.CLAIMED:
+        hashed = keys.recipient_tag(recipient) if recipient else "none"
+        guard = keys.mail_feedback_guard(notification.feedback_id, recipient)
+        if ports.guards.claim(guard, GuardState.DONE, now, ref=ref or "-").result is not ClaimResult.CLAIMED:
             duplicate = True
             continue
         now_suppressed = False

@@ -4,11 +4,13 @@ configured, the ticket's flag, its event and the metric are the notice."""
 
 from __future__ import annotations
 
-from postdesk.mail.compose import OutboundMail, compose, derived_message_id
+from postdesk.effects import keys
+from postdesk.effects.send_once import OnceMail, SendOutcome, send_once
+from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.settings import Settings
-from postdesk.tickets.model import Ticket
+from postdesk.tickets.model import MessageKind, Ticket
 from postdesk.workflows.ports import Ports
 
 
@@ -16,7 +18,8 @@ def notify_queue(
     ticket: Ticket, headline: str, lines: list[str], notice_id: str, settings: Settings, ports: Ports
 ) -> bool:
     """Mail ``headline`` and ``lines`` about ``ticket`` to its queue's team address, with a link to
-    the ticket in the console. ``notice_id`` names the notice (its Message-ID is derived from it).
+    the ticket in the console. ``notice_id`` names the notice: it is sent once (effects/send_once.py)
+    and its Message-ID is derived from it.
     False when there is no address or the mail could not be sent (logged; never raised: the change
     the notice is about is already written)."""
     address = settings.survey.team_address_for(ticket.queue)
@@ -42,18 +45,28 @@ def notify_queue(
         subject=f"[#{ticket.ref}] {headline[:1].upper()}{headline[1:]}",
         text=text,
         html=None,
-        message_id=derived_message_id("notice", f"{ticket.ref}:{notice_id}", settings.support_domain),
+        message_id=keys.notice_message_id(ticket.ref, notice_id, settings.support_domain),
         date=ports.clock(),
         auto_submitted="auto-generated",
     )
-    if ports.suppressions.check(outbound.recipients):
-        logger.warning("the team address is on the suppression list", extra={"ref": ticket.ref})
-        ports.metrics.count("TeamNoticesFailed")
-        return False
+    once = OnceMail(
+        guard=keys.notice_guard(ticket.ref, notice_id),
+        ref=ticket.ref,
+        mail=outbound,
+        kind=MessageKind.TEAM_NOTICE,
+        thread_unique=None,
+        # Nothing would try a notice again; TeamNoticesFailed counts one that is not sent.
+        retry_failed_send=False,
+        count_suppressed=False,
+    )
     try:
-        ports.mailer.send_raw(settings.support_address, outbound.recipients, compose(outbound))
+        result = send_once(once, ports)
     except Exception:
         logger.exception("team notice not sent", extra={"ref": ticket.ref})
         ports.metrics.count("TeamNoticesFailed")
         return False
-    return True
+    if result.outcome is SendOutcome.SUPPRESSED:
+        logger.warning("the team address is on the suppression list", extra={"ref": ticket.ref})
+        ports.metrics.count("TeamNoticesFailed")
+        return False
+    return result.outcome in (SendOutcome.SENT, SendOutcome.ALREADY_SENT)

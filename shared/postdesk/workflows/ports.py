@@ -8,6 +8,7 @@ from typing import Protocol
 
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import Clock, utc_now
+from postdesk.effects.guards import Guards
 from postdesk.hygiene.suppressions import SuppressionList
 from postdesk.tickets.store import TicketStore
 
@@ -44,6 +45,8 @@ class Ports:
     signing_key: Callable[[], bytes]
     metrics: MetricsRecorder
     scheduler: Scheduler
-    # Addresses no mail may go to: every sending path asks it first (workflows/outbound.py).
+    # Addresses no mail may go to: every mail asks it first (effects/send_once.py).
     suppressions: SuppressionList
+    # What must happen once: claimed before, moved on in the write that records it.
+    guards: Guards
     clock: Clock = utc_now

@@ -4,8 +4,8 @@ records it (first response time, status after the reply, an event).
 The body is Markdown with variables (``{{ customer.first_name }}``...): the variables are replaced
 first, the result is the text part and the stored text, and its Markdown becomes the HTML part.
 
-Human mail: no Auto-Submitted header. The same request (same ``request_id``) is sent once: the send
-is claimed in the guards table before SES is called, as the acknowledgement is.
+Human mail: no Auto-Submitted header. The same request (same ``request_id``) is sent once, through
+the send-once mechanism (effects/send_once.py), as every mail of the desk is.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from postdesk.clock import to_iso
-from postdesk.errors import ConcurrentUpdate, DuplicateRequest, Invalid, TicketNotFound, TooLarge
+from postdesk.effects import keys
+from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
+from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
+from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
+from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
@@ -36,15 +38,11 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.states import status_fields
-from postdesk.tickets.store import ClaimResult
-from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
-# Tries at recording a sent reply over agents' concurrent changes to the ticket.
-RECORD_ATTEMPTS = 5
 
 
 class EmptyReply(Invalid):
@@ -136,16 +134,10 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     # shown as it is written and never read as Markdown (a link, a heading).
     body_html = markdown_to_html(render_reply(request.body.strip(), variables, escape=escape_markdown))
     now = ports.clock()
-    guard_key = f"reply#{request.ref}#{request.request_id}"
     domain = settings.support_domain
-    message_id = derived_message_id("reply", f"{request.ref}:{request.request_id}", domain)
-    if ports.store.claim(guard_key, state="sending", now=now, ref=ticket.ref) is not ClaimResult.CLAIMED:
-        raise DuplicateRequest(f"request {request.request_id} was already sent")
-
     thread = ports.store.thread(ticket.ref)
     inbound = [m for m in thread if m.direction is Direction.INBOUND and m.message_id]
     known_ids = [m.message_id for m in thread if m.message_id]
-    thread_id = ticket_thread_id(ticket.ref, domain)
     signature = (
         f"{request.agent_name}\n{settings.support_name}" if request.agent_name else settings.support_name
     )
@@ -172,64 +164,54 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         subject=subject_for_reply(ticket),
         text=rendered.text,
         html=rendered.html,
-        message_id=message_id,
+        message_id=keys.reply_message_id(ticket.ref, request.request_id, domain),
         date=now,
         reply_to=reply_address(settings.support_address, ticket.ref, ports.signing_key()),
         in_reply_to=inbound[-1].message_id if inbound else None,
-        references=(*[i for i in known_ids if i], thread_id),
+        references=(*[i for i in known_ids if i], keys.ticket_thread_id(ticket.ref, domain)),
     )
-    # Nothing went out when sending fails: the agent (or the client's retry) may send it again.
-    sent = send_in_thread(
-        outbound,
-        ref=ticket.ref,
-        kind=MessageKind.AGENT_REPLY,
-        unique=f"reply-{request.request_id}",
-        now=now,
-        settings=settings,
-        ports=ports,
-        release_guard=guard_key,
-        author=(request.agent_email, request.agent_name),
-        recorded_text=body,
-    )
-    ses_id = sent.ses_id or ""
-    ses_header_id = sent.message_id or ""
-    detail = {"ses_message_id": ses_id, "status_after": request.status_after.value}
-    if request.saved_reply_id:
-        detail["saved_reply_id"] = request.saved_reply_id
-    replied = TicketEvent(
-        ref=ticket.ref,
-        at=now,
-        kind="agent_replied",
-        event_id=f"reply:{request.request_id}",
-        actor=request.agent_email,
-        detail=detail,
-    )
-    # The mail is out: record it even if an agent changed the ticket meanwhile (read it again and
-    # apply the reply's changes over theirs).
-    for attempt in range(1, RECORD_ATTEMPTS + 1):
-        changes, events = _after_reply(ticket, request, now)
-        update, stopped = clocked_update(
-            ticket, changes, ClockEvent.AGENT_REPLY, request.agent_email, now, replied.event_id, settings
+    event_id = f"reply:{request.request_id}"
+
+    def record(sent: ThreadMessage | None, current: Ticket | None) -> Recording:
+        """The reply's changes over the ticket as it is now (agents may have changed it meanwhile)."""
+        assert sent is not None and current is not None
+        detail = {"ses_message_id": sent.ses_id or "", "status_after": request.status_after.value}
+        if request.saved_reply_id:
+            detail["saved_reply_id"] = request.saved_reply_id
+        replied = TicketEvent(
+            ref=current.ref,
+            at=now,
+            kind="agent_replied",
+            event_id=event_id,
+            actor=request.agent_email,
+            detail=detail,
         )
-        events = [*events, *stopped]
-        try:
-            ports.store.finish_guard(
-                guard_key,
-                from_state="sending",
-                to_state="sent",
-                detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
-                messages=[sent],
-                events=[replied, *events],
-                update=update,
-            )
-            break
-        except ConcurrentUpdate:
-            current = ports.store.get_ticket(ticket.ref)
-            if current is None or attempt == RECORD_ATTEMPTS:
-                raise
-            ticket = current
-    ports.store.index_message_ids(ticket.ref, [ses_header_id, message_id, thread_id], Direction.OUTBOUND)
-    after_change(ticket, update.after(), settings, ports, events)
-    ports.metrics.count("AgentReplies")
+        changes, events = _after_reply(current, request, now)
+        update, stopped = clocked_update(
+            current, changes, ClockEvent.AGENT_REPLY, request.agent_email, now, event_id, settings
+        )
+        return Recording([replied, *events, *stopped], update)
+
+    result = send_once(
+        OnceMail(
+            guard=keys.reply_guard(request.ref, request.request_id),
+            ref=ticket.ref,
+            mail=outbound,
+            kind=MessageKind.AGENT_REPLY,
+            thread_unique=f"reply-{request.request_id}",
+            metric="AgentReplies",
+            author=(request.agent_email, request.agent_name),
+            recorded_text=body,
+        ),
+        ports,
+        record,
+        ticket=ticket,
+    )
+    if result.outcome is SendOutcome.SUPPRESSED and result.suppressed:
+        raise RecipientSuppressed(dict(result.suppressed))
+    if result.outcome is not SendOutcome.SENT or result.message is None:
+        raise DuplicateRequest(f"request {request.request_id} was already sent")
+    assert result.ticket is not None and result.recording.update is not None
+    after_change(result.ticket, result.recording.update.after(), settings, ports, result.recording.events)
     logger.info("agent reply sent", extra={"ref": ticket.ref})
-    return sent
+    return result.message

@@ -21,12 +21,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from postdesk.clock import to_iso
-from postdesk.mail.compose import derived_message_id, ticket_thread_id
+from postdesk.effects import keys
 from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket
 from postdesk.workflows.ports import Ports
-from postdesk.workflows.survey import survey_message_id
 
 
 def closed_until(closed_at: datetime, settings: Settings) -> datetime:
@@ -39,18 +38,18 @@ def ticket_message_ids(ref: str, thread: Sequence[ThreadMessage], domain: str) -
     the ids of the mails received (workflows/ingest.py), the ids SES gave our mail, the ticket's
     thread id, and our own ids of its acknowledgements, replies and surveys (ingest.py, reply.py,
     survey.py derive them from the message's key, which is recorded here)."""
-    ids: dict[str, Direction] = {ticket_thread_id(ref, domain): Direction.OUTBOUND}
+    ids: dict[str, Direction] = {keys.ticket_thread_id(ref, domain): Direction.OUTBOUND}
     for message in thread:
         if message.message_id and message.direction is not Direction.INTERNAL:
             ids.setdefault(message.message_id, message.direction)
         unique = message.key.split("#", 2)[-1]
         own: str | None = None
         if message.kind is MessageKind.ACKNOWLEDGEMENT and unique.startswith("ack-"):
-            own = derived_message_id("ack", unique.removeprefix("ack-"), domain)
+            own = keys.ack_message_id(unique.removeprefix("ack-"), domain)
         elif message.kind is MessageKind.AGENT_REPLY and unique.startswith("reply-"):
-            own = derived_message_id("reply", f"{ref}:{unique.removeprefix('reply-')}", domain)
+            own = keys.reply_message_id(ref, unique.removeprefix("reply-"), domain)
         elif message.kind is MessageKind.SURVEY and unique.removeprefix("survey-").isdigit():
-            own = survey_message_id(ref, int(unique.removeprefix("survey-")), domain)
+            own = keys.survey_message_id(ref, int(unique.removeprefix("survey-")), domain)
         if own is not None:
             ids.setdefault(own, Direction.OUTBOUND)
     return ids

@@ -18,7 +18,9 @@ from typing import Any
 
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import from_iso, to_iso
-from postdesk.errors import ConcurrentUpdate
+from postdesk.effects import keys
+from postdesk.effects.retry import retry_on_conflict
+from postdesk.errors import TicketNotFound
 from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.sla.clocks import (
@@ -35,12 +37,11 @@ from postdesk.sla.clocks import (
     with_due_times,
 )
 from postdesk.sla.policy import SlaPolicy, Target, load_policy
+from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import DONE_STATUSES, PRIORITIES, Status, Ticket, TicketEvent
-from postdesk.tickets.store import TicketUpdate
 from postdesk.workflows.notices import notify_queue
 from postdesk.workflows.ports import Ports
 
-WRITE_ATTEMPTS = 5
 # Scheduler refuses nothing in the past, but a timer due now is given a minute to be made.
 MINIMUM_LEAD = timedelta(minutes=1)
 
@@ -131,13 +132,8 @@ def _met(met: bool | None) -> dict[str, str]:
 
 
 def timer_name(ref: str, timer: Timer) -> str:
-    """One name per ticket and timer (kind, clock, time): a retry makes the same schedule (a name
-    conflict is done), a move makes another and deletes the old. A schedule is never changed in
-    place, so Scheduler deleting one after it fired can never take a newer timer with it."""
-    return f"sla-{ref}-{timer.kind.value[0]}-{_TARGET_CODES[timer.target]}-{timer.at:%Y%m%dT%H%M%S}"
-
-
-_TARGET_CODES = {Target.FIRST_RESPONSE: "fr", Target.NEXT_RESPONSE: "nr", Target.RESOLUTION: "re"}
+    """The schedule of one timer of the ticket (effects/keys.py)."""
+    return keys.sla_schedule(ref, timer.kind.value, timer.target.value, timer.at)
 
 
 def sync_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
@@ -248,10 +244,8 @@ def _apply(
 ) -> tuple[Ticket, Ticket, Timer] | TimerOutcome:
     """Write the warning or breach over the version of the ticket read (again on a concurrent change)."""
     policy = policy_of(settings)
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        ticket = ports.store.get_ticket(request.ref)
-        if ticket is None:
-            return TimerOutcome.NO_TICKET
+
+    def write(ticket: Ticket) -> tuple[Ticket, Ticket, Timer] | TimerOutcome:
         timer = next_timer(ticket, policy)
         if (
             timer is None
@@ -265,14 +259,13 @@ def _apply(
             return TimerOutcome.STALE
         changes, events = _consequences(ticket, timer, policy)
         update = TicketUpdate(ticket, changes)
-        try:
-            ports.store.update_ticket(update, events)
-        except ConcurrentUpdate:
-            if attempt == WRITE_ATTEMPTS:
-                raise
-            continue
+        ports.store.update_ticket(update, events)
         return ticket, update.after(), timer
-    raise AssertionError("unreachable: the last attempt returns or raises")
+
+    try:
+        return retry_on_conflict(write, request.ref, ports.store)
+    except TicketNotFound:
+        return TimerOutcome.NO_TICKET
 
 
 def ticket_value(ticket: Ticket, name: str) -> str:

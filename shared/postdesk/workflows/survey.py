@@ -15,10 +15,12 @@ from enum import StrEnum
 
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import to_iso
+from postdesk.effects import keys
+from postdesk.effects.guards import GuardState
+from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import ConfigurationError
-from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail, derived_message_id, ticket_thread_id
+from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
@@ -26,7 +28,6 @@ from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS, issue_token
 from postdesk.tickets.model import (
     DONE_STATUSES,
-    Direction,
     MessageKind,
     Status,
     ThreadMessage,
@@ -34,8 +35,6 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.refs import normalize_ref
-from postdesk.tickets.store import ClaimResult
-from postdesk.workflows.outbound import send_in_thread
 from postdesk.workflows.ports import Ports
 
 
@@ -47,11 +46,6 @@ class SurveyOutcome(StrEnum):
     NO_TICKET = "no_ticket"
     QUARANTINED = "quarantined"
     SUPPRESSED = "suppressed"
-
-
-def schedule_name(ref: str, cycle: int) -> str:
-    """One name per ticket and cycle: a retry names the same schedule, a reopen finds it."""
-    return f"survey-{ref}-{cycle}"
 
 
 def after_status_change(before: Ticket, after: Ticket, settings: Settings, ports: Ports) -> None:
@@ -67,7 +61,7 @@ def schedule_survey(ticket: Ticket, settings: Settings, ports: Ports) -> None:
     """Make the one-time schedule that sends this cycle's survey. The ticket change that resolved it is
     already written, so a failure here is recorded (event, metric, error log), not raised."""
     survey, scheduling = settings.survey, settings.scheduling
-    name = schedule_name(ticket.ref, ticket.cycle)
+    name = keys.survey_schedule(ticket.ref, ticket.cycle)
     resolved_at = ticket.resolved_at or ports.clock()
     send_at = resolved_at + timedelta(hours=survey.delay_for(ticket.queue))
     event_id = f"survey:{ticket.cycle}:scheduled"
@@ -107,7 +101,7 @@ def schedule_survey(ticket: Ticket, settings: Settings, ports: Ports) -> None:
 
 def cancel_survey(ticket: Ticket, ports: Ports) -> None:
     """Delete the schedule of ``ticket``'s cycle; one that already fired or never was is fine."""
-    name = schedule_name(ticket.ref, ticket.cycle)
+    name = keys.survey_schedule(ticket.ref, ticket.cycle)
     deleted = ports.scheduler.delete(name)
     if deleted:
         _record(ticket, "survey_cancelled", f"survey:{ticket.cycle}:cancelled", ports, name=name)
@@ -154,10 +148,6 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
     if not settings.survey.public_url:
         raise ConfigurationError("POSTDESK_PUBLIC_URL is not set: survey links would point nowhere")
     now = ports.clock()
-    guard_key = f"survey#{ticket.ref}#{ticket.cycle}"
-    if ports.store.claim(guard_key, state="sending", now=now, ref=ticket.ref) is not ClaimResult.CLAIMED:
-        return _skipped(request, SurveyOutcome.ALREADY_SENT, ports)
-
     domain = settings.support_domain
     key = ports.signing_key()
     expires_at = now + timedelta(days=settings.survey.link_days)
@@ -181,8 +171,6 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
     )
     thread = ports.store.thread(ticket.ref)
     known_ids = [m.message_id for m in thread if m.message_id]
-    thread_id = ticket_thread_id(ticket.ref, domain)
-    our_message_id = survey_message_id(ticket.ref, ticket.cycle, domain)
     subject = ticket.subject if f"[#{ticket.ref}]" in ticket.subject else f"[#{ticket.ref}] {ticket.subject}"
     outbound = OutboundMail(
         sender=Address(settings.support_name, settings.support_address),
@@ -190,28 +178,46 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
         subject=subject if subject.lower().startswith("re:") else f"Re: {subject}",
         text=rendered.text,
         html=rendered.html,
-        message_id=our_message_id,
+        message_id=keys.survey_message_id(ticket.ref, ticket.cycle, domain),
         date=now,
         reply_to=reply_address(settings.support_address, ticket.ref, key),
         in_reply_to=known_ids[-1] if known_ids else None,
-        references=(*known_ids, thread_id),
+        references=(*known_ids, keys.ticket_thread_id(ticket.ref, domain)),
         auto_submitted="auto-generated",
     )
-    # Nothing went out when sending fails: the schedule's retry (or the dead-letter queue) takes it.
-    try:
-        sent = send_in_thread(
-            outbound,
-            ref=ticket.ref,
-            kind=MessageKind.SURVEY,
-            unique=f"survey-{ticket.cycle}",
-            now=now,
-            settings=settings,
-            ports=ports,
-            release_guard=guard_key,
+    once = OnceMail(
+        guard=keys.survey_guard(ticket.ref, ticket.cycle),
+        ref=ticket.ref,
+        mail=outbound,
+        kind=MessageKind.SURVEY,
+        thread_unique=f"survey-{ticket.cycle}",
+        metric="SurveysSent",
+        # A ticket closed before its survey went out: the survey goes when the ticket goes.
+        expires_at=ticket.expires_at,
+    )
+
+    def sent_event(sent: ThreadMessage | None, _: Ticket | None) -> Recording:
+        detail = {"cycle": str(ticket.cycle), "ses_message_id": (sent.ses_id if sent else None) or ""}
+        return Recording(
+            [
+                TicketEvent(
+                    ref=ticket.ref,
+                    at=now,
+                    kind="survey_sent",
+                    event_id=f"survey:{ticket.cycle}:sent",
+                    detail={**detail, "language": rendered.language},
+                )
+            ]
         )
-    except RecipientSuppressed:
+
+    # When sending fails nothing went out: the schedule's retry (or the dead-letter queue) takes it.
+    result = send_once(once, ports, sent_event)
+    if result.outcome is SendOutcome.SENT:
+        logger.info("survey sent", extra={"ref": ticket.ref, "cycle": ticket.cycle})
+        return SurveyOutcome.SENT
+    if result.outcome is SendOutcome.SUPPRESSED and result.earlier is None:
         # For good: a retry would find the address suppressed again.
-        ports.store.claim(guard_key, state="suppressed", now=now, ref=ticket.ref)
+        ports.guards.claim(once.guard, GuardState.SUPPRESSED, now, ref=ticket.ref)
         ports.store.record_event(
             TicketEvent(
                 ref=ticket.ref,
@@ -223,36 +229,7 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
             expires_at=ticket.expires_at,
         )
         return _skipped(request, SurveyOutcome.SUPPRESSED, ports)
-    ses_id = sent.ses_id or ""
-    ses_header_id = sent.message_id or ""
-    event = TicketEvent(
-        ref=ticket.ref,
-        at=now,
-        kind="survey_sent",
-        event_id=f"survey:{ticket.cycle}:sent",
-        detail={"cycle": str(ticket.cycle), "ses_message_id": ses_id, "language": rendered.language},
-    )
-    ports.store.finish_guard(
-        guard_key,
-        from_state="sending",
-        to_state="sent",
-        detail={"ses_message_id": ses_id, "sent_at": to_iso(now)},
-        messages=[sent],
-        events=[event],
-        # A ticket closed before its survey went out: the survey goes when the ticket goes.
-        expires_at=ticket.expires_at,
-    )
-    ports.store.index_message_ids(
-        ticket.ref, [ses_header_id, our_message_id], Direction.OUTBOUND, expires_at=ticket.expires_at
-    )
-    ports.metrics.count("SurveysSent")
-    logger.info("survey sent", extra={"ref": ticket.ref, "cycle": ticket.cycle})
-    return SurveyOutcome.SENT
-
-
-def survey_message_id(ref: str, cycle: int, domain: str) -> str:
-    """Our own Message-ID of a survey (SES gives it another; relays that keep ours are answered too)."""
-    return derived_message_id("survey", f"{ref}:{cycle}", domain)
+    return _skipped(request, SurveyOutcome.ALREADY_SENT, ports)
 
 
 def survey_answered(referenced_ids: Iterable[str], thread: list[ThreadMessage], domain: str) -> int | None:
@@ -263,7 +240,7 @@ def survey_answered(referenced_ids: Iterable[str], thread: list[ThreadMessage], 
         if message.kind is not MessageKind.SURVEY:
             continue
         cycle = int(message.key.rsplit("survey-", 1)[1])
-        ours = survey_message_id(message.ref, cycle, domain)
+        ours = keys.survey_message_id(message.ref, cycle, domain)
         if (message.message_id or "").lower() in named or ours.lower() in named:
             return cycle
     return None

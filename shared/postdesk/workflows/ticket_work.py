@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from postdesk.effects import keys
+from postdesk.effects.guards import ClaimResult, GuardState
 from postdesk.errors import ConcurrentUpdate, DuplicateRequest, Invalid, TicketNotFound
 from postdesk.mail.compose import is_header_safe
 from postdesk.settings import Settings
@@ -27,7 +29,6 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.states import agent_transition, status_fields
-from postdesk.tickets.store import ClaimResult, message_key
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.retention import apply_retention, closed_until
@@ -187,12 +188,12 @@ def add_note(
     if ticket is None:
         raise TicketNotFound(ref)
     now = ports.clock()
-    guard_key = f"note#{ref}#{request_id}"
-    if ports.store.claim(guard_key, state="written", now=now, ref=ref) is not ClaimResult.CLAIMED:
+    claim = ports.guards.claim(keys.note_guard(ref, request_id), GuardState.WRITTEN, now, ref=ref)
+    if claim.result is not ClaimResult.CLAIMED:
         raise DuplicateRequest(f"request {request_id} was already handled")
     note = ThreadMessage(
         ref=ref,
-        key=message_key(now, f"note-{request_id}"),
+        key=keys.thread_message_key(now, f"note-{request_id}"),
         direction=Direction.INTERNAL,
         kind=MessageKind.NOTE,
         at=now,

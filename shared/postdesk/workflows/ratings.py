@@ -1,5 +1,6 @@
-"""The customer's answer to the survey: recorded on the ticket (the first answer of a cycle, or a
-change of it), and a bad one flags the ticket for a follow-up and tells the team.
+"""The customer's answer to the survey, their rating: recorded on the ticket (the first answer of a
+cycle, or a change of it), and a bad one flags the ticket for a follow-up and tells the team. (SES's
+word on the desk's mail, bounces and complaints, is workflows/mail_feedback.py.)
 
 Answers come from the survey page or by mail. Each is a conditional write over the version of the
 ticket it read, so two answers at once never lose one; a second answer for the same cycle is logged
@@ -13,12 +14,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from postdesk.clock import to_iso
-from postdesk.errors import ConcurrentUpdate, Invalid, TicketNotFound
+from postdesk.effects.retry import retry_on_conflict
+from postdesk.errors import Invalid
 from postdesk.observability import logger
 from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS
+from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Ticket, TicketEvent
-from postdesk.tickets.store import TicketUpdate
 from postdesk.triage.sentiment import detect_sentiment
 from postdesk.workflows.notices import notify_queue
 from postdesk.workflows.ports import Ports
@@ -27,7 +29,6 @@ MAX_COMMENT_CHARS = 2000
 # A rating at or below this is bad news: the ticket is flagged for a follow-up.
 FOLLOW_UP_AT_OR_BELOW = 2
 NEGATIVE_SENTIMENTS = frozenset({"frustrated", "angry"})
-WRITE_ATTEMPTS = 5
 
 
 class AnswerSource(StrEnum):
@@ -44,7 +45,12 @@ class RatingOutcome:
     ticket: Ticket
     first_answer: bool
     previous_rating: int | None
-    follow_up_flagged: bool
+    # The answer that flagged the ticket for a follow-up, when this one did.
+    flagged_by: str | None = None
+
+    @property
+    def follow_up_flagged(self) -> bool:
+        return self.flagged_by is not None
 
 
 def record_rating(
@@ -63,18 +69,11 @@ def record_rating(
     comment = comment.strip()
     if len(comment) > MAX_COMMENT_CHARS:
         raise InvalidAnswer(f"a comment has at most {MAX_COMMENT_CHARS} characters")
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        ticket = ports.store.get_ticket(ref)
-        if ticket is None:
-            raise TicketNotFound(ref)
-        try:
-            outcome = _write_answer(ticket, cycle, rating, comment, source, ports)
-            break
-        except ConcurrentUpdate:
-            if attempt == WRITE_ATTEMPTS:
-                raise
-    if outcome.follow_up_flagged:
-        notify_team(outcome.ticket, settings, ports)
+    outcome = retry_on_conflict(
+        lambda ticket: _write_answer(ticket, cycle, rating, comment, source, ports), ref, ports.store
+    )
+    if outcome.flagged_by is not None:
+        notify_team(outcome.ticket, outcome.flagged_by, settings, ports)
     ports.metrics.count("SurveyAnswers", {"rating": str(rating), "source": source.value})
     return outcome
 
@@ -86,7 +85,7 @@ def _write_answer(
     first = ticket.survey_cycle != cycle or ticket.survey_rating is None
     previous = None if first else ticket.survey_rating
     if not first and previous == rating and ticket.survey_comment == comment:
-        return RatingOutcome(ticket, first_answer=False, previous_rating=previous, follow_up_flagged=False)
+        return RatingOutcome(ticket, first_answer=False, previous_rating=previous)
     # Two different answers in the same instant are two entries of the log.
     answer_id = (
         f"{source.value}:{cycle}:{to_iso(now)}:{rating}:{hashlib.sha256(comment.encode()).hexdigest()[:8]}"
@@ -125,7 +124,7 @@ def _write_answer(
     update = TicketUpdate(ticket, changes)
     ports.store.update_ticket(update, events)
     logger.info("survey answered", extra={"ref": ticket.ref, "rating": rating, "first": first})
-    return RatingOutcome(update.after(), first, previous, flagged)
+    return RatingOutcome(update.after(), first, previous, answer_id if flagged else None)
 
 
 def _follow_up_reason(rating: int, comment: str, language: str) -> str | None:
@@ -136,15 +135,15 @@ def _follow_up_reason(rating: int, comment: str, language: str) -> str | None:
     return None
 
 
-def notify_team(ticket: Ticket, settings: Settings, ports: Ports) -> None:
-    """Tell the ticket's queue that it needs a follow-up."""
+def notify_team(ticket: Ticket, answer_id: str, settings: Settings, ports: Ports) -> None:
+    """Tell the ticket's queue that the answer ``answer_id`` flagged it for a follow-up."""
     ports.metrics.count("FollowUpsFlagged", {"queue": ticket.queue})
     comment = [f'Comment: "{ticket.survey_comment}"'] if ticket.survey_comment else []
     notify_queue(
         ticket,
         f"needs a follow-up: {ticket.follow_up}",
         comment,
-        f"follow-up:{ticket.survey_cycle}",
+        f"follow-up:{answer_id}",
         settings,
         ports,
     )

@@ -1,0 +1,143 @@
+"""Every name the desk derives for a side effect that must happen once: guard keys, rate-limit counter
+keys, schedule names and our own Message-IDs. A retry derives the same name from the same cause, so
+it finds what an earlier attempt did. docs/data-model.md lists the same names (a test compares the
+first ``pattern`` of each docstring here with it); nothing else in the desk spells them out."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from postdesk.clock import to_iso
+from postdesk.mail.compose import derived_message_id
+
+# -- guards (GuardsTable) ------------------------------------------------------------------------------
+
+
+def delivery_guard(ses_id: str) -> str:
+    """``delivery#<ses id>``: which ticket one SES delivery went to, and whether it made it."""
+    return f"delivery#{ses_id}"
+
+
+def ack_guard(ses_id: str) -> str:
+    """``ack#<ses id>``: the acknowledgement of one delivery."""
+    return f"ack#{ses_id}"
+
+
+def reply_guard(ref: str, request_id: str) -> str:
+    """``reply#<ref>#<request>``: an agent's reply, once per request (its Idempotency-Key)."""
+    return f"reply#{ref}#{request_id}"
+
+
+def note_guard(ref: str, request_id: str) -> str:
+    """``note#<ref>#<request>``: an internal note, once per request."""
+    return f"note#{ref}#{request_id}"
+
+
+def survey_guard(ref: str, cycle: int) -> str:
+    """``survey#<ref>#<cycle>``: the survey of one resolution."""
+    return f"survey#{ref}#{cycle}"
+
+
+def notice_guard(ref: str, notice_id: str) -> str:
+    """``notice#<ref>#<notice>``: a notice to the team about a ticket (``follow-up:<cycle>``,
+    ``sla:<warning|breach>:<run>``)."""
+    return f"notice#{ref}#{notice_id}"
+
+
+def address_hash(address: str) -> str:
+    """``sha256(lower(address))``: how the desk names an address without holding it (the
+    suppression list's key; the start of every key below that concerns one address)."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def recipient_tag(address: str) -> str:
+    """``sha256(address)[:16]``: names a recipient in a guard's key without the address."""
+    return address_hash(address)[:16]
+
+
+def mail_feedback_guard(feedback_id: str, recipient: str) -> str:
+    """``mail-feedback#<feedback id>#<sha256(address)[:16]>``: SES's word on one recipient of one mail
+    (``none`` stands for a notification that names nobody)."""
+    return f"mail-feedback#{feedback_id}#{recipient_tag(recipient) if recipient else 'none'}"
+
+
+# -- rate-limit counters (CountersTable) ------------------------------------------------------------------
+
+
+def ack_rate_prefix(address: str) -> str:
+    """``ack-rate#<sha256(address)[:32]>#``: where the acknowledgement counters of an address begin;
+    the hour's and the day's window follow (an erasure deletes them by this prefix)."""
+    return f"ack-rate#{address_hash(address)[:32]}#"
+
+
+def ack_rate_hour(address: str, now: datetime) -> str:
+    """``ack-rate#<sha256(address)[:32]>#h#<yyyymmddhh>``: acknowledgements to an address this hour."""
+    return f"{ack_rate_prefix(address)}h#{now:%Y%m%d%H}"
+
+
+def ack_rate_day(address: str, now: datetime) -> str:
+    """``ack-rate#<sha256(address)[:32]>#d#<yyyymmdd>``: acknowledgements to an address this day."""
+    return f"{ack_rate_prefix(address)}d#{now:%Y%m%d}"
+
+
+# -- schedules (EventBridge Scheduler, the desk's group) ---------------------------------------------------
+
+
+def survey_schedule(ref: str, cycle: int) -> str:
+    """``survey-<ref>-<cycle>``: the survey of one resolution; a reopen knows which to delete."""
+    return f"survey-{ref}-{cycle}"
+
+
+def sla_schedule(ref: str, kind: str, target: str, at: datetime) -> str:
+    """``sla-<ref>-<w|b>-<fr|nr|re>-<time>``: one SLA timer (warning or breach of the first response,
+    next response or resolution, due at ``time``). Never changed in place: a moved timer is a new
+    schedule, so Scheduler deleting one after it fired never takes a newer one with it."""
+    return f"sla-{ref}-{kind[0]}-{_TARGET_CODES[target]}-{at:%Y%m%dT%H%M%S}"
+
+
+_TARGET_CODES = {"first_response": "fr", "next_response": "nr", "resolution": "re"}
+
+
+# -- our own Message-IDs (SES gives each mail another; relays that keep ours are answered too) ------
+
+
+def ticket_thread_id(ref: str, domain: str) -> str:
+    """``<ticket.<ref>.postdesk@domain>``: the id every mail of a ticket carries in References. SES
+    replaces our Message-ID, but clients copy References into their answers, so this still finds
+    the ticket."""
+    return f"<ticket.{ref.replace('-', '').lower()}.postdesk@{domain}>"
+
+
+def ack_message_id(ses_id: str, domain: str) -> str:
+    """``<ack.<hash>.postdesk@domain>``: the acknowledgement of one delivery."""
+    return derived_message_id("ack", ses_id, domain)
+
+
+def reply_message_id(ref: str, request_id: str, domain: str) -> str:
+    """``<reply.<hash>.postdesk@domain>``: an agent's reply."""
+    return derived_message_id("reply", f"{ref}:{request_id}", domain)
+
+
+def survey_message_id(ref: str, cycle: int, domain: str) -> str:
+    """``<survey.<hash>.postdesk@domain>``: the survey of one resolution."""
+    return derived_message_id("survey", f"{ref}:{cycle}", domain)
+
+
+def notice_message_id(ref: str, notice_id: str, domain: str) -> str:
+    """``<notice.<hash>.postdesk@domain>``: a notice to the team."""
+    return derived_message_id("notice", f"{ref}:{notice_id}", domain)
+
+
+# -- thread messages (TicketLogTable ``M#<time>#<unique>``) -------------------------------------------------
+
+
+def thread_message_key(at: datetime, unique: str) -> str:
+    """``M#<time>#<unique>``: a message of a ticket's thread (``<ses id>`` for mail received,
+    ``ack-<ses id>``, ``reply-<request>``, ``survey-<cycle>``, ``note-<request>`` for ours)."""
+    return f"M#{to_iso(at)}#{unique}"
+
+
+def event_key(at: datetime, event_id: str) -> str:
+    """``E#<time>#<cause>``: an event of a ticket's log; its cause makes a retried write the same."""
+    return f"E#{to_iso(at)}#{event_id}"
