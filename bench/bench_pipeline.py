@@ -1,9 +1,7 @@
-"""Per-mail compute of the ingest path without AWS, over every corpus mail, and the handler's cold start.
+"""Per-mail compute of the ingest path without AWS, over every corpus mail.
 
 Stages timed per mail: parse, screen, understand (visible reply, language, triage, articles) and
-render the acknowledgement. Cold start: a fresh interpreter importing the ingest handler module, and
-the same plus a first mail through every stage (models and the knowledge base load on first use),
-each as a ratio to ``import boto3`` measured in the same run (median of 5 subprocesses each).
+render the acknowledgement. The cold start of the functions is bench_package's (the deployed zip).
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ import time
 from pathlib import Path
 
 from bench.bench_parse import CORPORA
-from bench.timing import fresh_interpreter_seconds
 from postdesk.mail.parse import parse_message
 from postdesk.rendering import available_languages, render_mail
 from postdesk.triage.screening import ReceiptVerdicts, screen
@@ -21,16 +18,6 @@ from postdesk.triage.understand import understand
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOT_MAIL = {"README.md", "inventory.json", "expected.json"}
-COLD_RUNS = 5
-FIRST_MAIL = (
-    "import postdesk.handlers\n"
-    "from postdesk.mail.parse import parse_message\n"
-    "from postdesk.rendering import available_languages\n"
-    "from postdesk.triage.understand import understand\n"
-    "m = parse_message(b'From: a@b.example\\r\\nSubject: Refund\\r\\n\\r\\n'\n"
-    "                  b'I was charged twice, please refund.')\n"
-    "understand(m, history_languages=(), default_language='en', template_languages=available_languages())\n"
-)
 
 
 def _mail_files() -> list[Path]:
@@ -105,22 +92,7 @@ def run() -> dict[str, object]:
         stages["understand"].append(understood - screened)
         stages["render_ack"].append(rendered - understood)
         stages["total"].append(rendered - started)
-    bare = fresh_interpreter_seconds("pass", COLD_RUNS)
-    boto3 = fresh_interpreter_seconds("import boto3", COLD_RUNS)
-    handler = fresh_interpreter_seconds("import postdesk.handlers", COLD_RUNS)
-    first_mail = fresh_interpreter_seconds(FIRST_MAIL, COLD_RUNS)
     return {
         "mails": len(files),
         "per_mail": {stage: _summary(values) for stage, values in stages.items()},
-        "cold_seconds": {
-            "bare_interpreter": round(bare, 3),
-            "import_boto3": round(boto3, 3),
-            "import_ingest_handler": round(handler, 3),
-            "import_handler_and_first_mail": round(first_mail, 3),
-        },
-        "cold_ratio_to_boto3": {
-            "import_ingest_handler": round(handler / boto3, 2),
-            "import_handler_and_first_mail": round(first_mail / boto3, 2),
-            "import_handler_and_first_mail_minus_bare": round((first_mail - bare) / (boto3 - bare), 2),
-        },
     }
