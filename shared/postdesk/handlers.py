@@ -36,6 +36,13 @@ def masked_failures(handler: Handler) -> Handler:
     return run
 
 
+def _dropped(problem: str, event: Any) -> dict[str, Any]:
+    """A scheduled event the function cannot read is logged (its keys, never its values) and
+    dropped: a retry could not make it valid."""
+    logger.error(problem, extra={"keys": sorted(event)[:10] if isinstance(event, dict) else []})
+    return {"outcome": "malformed"}
+
+
 def deliveries_from_ses_event(event: dict[str, Any]) -> list[InboundDelivery]:
     """The SES receipt event of a Lambda action (one record per mail), typed."""
     from aws_lambda_powertools.utilities.data_classes import SESEvent
@@ -101,9 +108,7 @@ def survey_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings, ports = runtime()
     request = survey_request(event)
     if request is None:
-        keys = sorted(event)[:10] if isinstance(event, dict) else []
-        logger.error("survey event without a valid ref and cycle", extra={"keys": keys})
-        return {"outcome": "malformed"}
+        return _dropped("survey event without a valid ref and cycle", event)
     logger.set_correlation_id(f"survey-{request.ref}-{request.cycle}")
     return {"outcome": send_survey(request, settings, ports).value}
 
@@ -134,11 +139,7 @@ def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings, ports = runtime()
     request = timer_request(event)
     if request is None:
-        logger.error(
-            "SLA event without a valid timer",
-            extra={"keys": sorted(event)[:10] if isinstance(event, dict) else []},
-        )
-        return {"outcome": "malformed"}
+        return _dropped("SLA event without a valid timer", event)
     logger.set_correlation_id(f"sla-{request.ref}")
     own_arn = getattr(context, "invoked_function_arn", None)
     if not settings.scheduling.sla_function_arn and isinstance(own_arn, str):

@@ -9,7 +9,7 @@ when the effect failed before it happened, so a retry may try again. Guards expi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -64,6 +64,27 @@ class RateLimit:
     window_key: str
     limit: int
     expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuardMove:
+    """A guard to move on inside a caller's write, from one state to the next."""
+
+    key: str
+    from_state: GuardState
+    to_state: GuardState
+    detail: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardClaim:
+    """A guard to claim inside a write, created only if absent."""
+
+    key: str
+    state: GuardState
+    at: datetime
+    ref: str | None
+    detail: Mapping[str, str] = field(default_factory=dict)
 
 
 def guard_item(

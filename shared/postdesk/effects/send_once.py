@@ -32,13 +32,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from postdesk.clock import to_iso
-from postdesk.effects.guards import ClaimResult, Guard, GuardState, RateLimit
+from postdesk.effects.guards import ClaimResult, Guard, GuardMove, GuardState, RateLimit
 from postdesk.effects.keys import thread_message_key
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.mail.compose import OutboundMail, compose
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
-from postdesk.tickets.store import GuardMove
 
 if TYPE_CHECKING:
     from postdesk.hygiene.suppressions import Suppression
@@ -48,13 +47,13 @@ if TYPE_CHECKING:
 class SendOutcome(StrEnum):
     SENT = "sent"
     # An earlier attempt sent it and recorded it.
-    ALREADY_SENT = "already sent"
+    ALREADY_SENT = "already_sent"
     # An earlier attempt claimed it and never recorded it (it crashed, or it is still at work).
     UNCONFIRMED = "unconfirmed"
     # A recipient is on the suppression list (or an earlier attempt decided so).
     SUPPRESSED = "suppressed"
     # The claim would go over a rate limit.
-    RATE_LIMITED = "rate limited"
+    RATE_LIMITED = "rate_limited"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,80 +32,14 @@ from postdesk.aws.dynamodb import DeskModel
 from postdesk.settings import TableNames
 
 
-class ByRequesterIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "by-requester"
-        projection = AllProjection()
-
-    requester_email = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-# The ticket lists: one partition per (status), (assignee, status) or (queue, status), each sorted
-# by how long the ticket has waited or by priority then wait. See tickets/listing.py.
-class StatusWaitingIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "status-waiting"
-        projection = AllProjection()
-
-    status_key = UnicodeAttribute(hash_key=True)
-    waiting_since = UnicodeAttribute(range_key=True)
-
-
-class StatusPriorityIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "status-priority"
-        projection = AllProjection()
-
-    status_key = UnicodeAttribute(hash_key=True)
-    priority_waiting = UnicodeAttribute(range_key=True)
-
-
-class AssigneeWaitingIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "assignee-waiting"
-        projection = AllProjection()
-
-    assignee_key = UnicodeAttribute(hash_key=True)
-    waiting_since = UnicodeAttribute(range_key=True)
-
-
-class AssigneePriorityIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "assignee-priority"
-        projection = AllProjection()
-
-    assignee_key = UnicodeAttribute(hash_key=True)
-    priority_waiting = UnicodeAttribute(range_key=True)
-
-
-class QueueWaitingIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "queue-waiting"
-        projection = AllProjection()
-
-    queue_key = UnicodeAttribute(hash_key=True)
-    waiting_since = UnicodeAttribute(range_key=True)
-
-
-class QueuePriorityIndex(GlobalSecondaryIndex["TicketItem"]):
-    class Meta:
-        index_name = "queue-priority"
-        projection = AllProjection()
-
-    queue_key = UnicodeAttribute(hash_key=True)
-    priority_waiting = UnicodeAttribute(range_key=True)
-
-
-class FollowUpIndex(GlobalSecondaryIndex["TicketItem"]):
-    """Sparse: only tickets flagged for a follow-up are in it."""
-
-    class Meta:
-        index_name = "follow-up"
-        projection = AllProjection()
-
-    follow_up_key = UnicodeAttribute(hash_key=True)
-    waiting_since = UnicodeAttribute(range_key=True)
+def _index(index_name: str, hash_key: str, range_key: str) -> GlobalSecondaryIndex[Any]:
+    """A global secondary index of the tickets table keyed by two of its string attributes, with every
+    attribute projected (infra/template.json defines the same)."""
+    meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
+    attributes = {hash_key: UnicodeAttribute(hash_key=True), range_key: UnicodeAttribute(range_key=True)}
+    index_class = type(f"{index_name}-index", (GlobalSecondaryIndex,), {"Meta": meta, **attributes})
+    index: GlobalSecondaryIndex[Any] = index_class()
+    return index
 
 
 class TicketItem(DeskModel):
@@ -151,14 +85,17 @@ class TicketItem(DeskModel):
     # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.
     expires_at = NumberAttribute(null=True)
 
-    by_requester = ByRequesterIndex()
-    status_waiting = StatusWaitingIndex()
-    status_priority = StatusPriorityIndex()
-    assignee_waiting = AssigneeWaitingIndex()
-    assignee_priority = AssigneePriorityIndex()
-    queue_waiting = QueueWaitingIndex()
-    queue_priority = QueuePriorityIndex()
-    follow_up_index = FollowUpIndex()
+    by_requester = _index("by-requester", "requester_email", "created_at")
+    # The ticket lists: one partition per (status), (assignee, status) or (queue, status), each sorted
+    # by how long the ticket has waited or by priority then wait. See tickets/listing.py.
+    status_waiting = _index("status-waiting", "status_key", "waiting_since")
+    status_priority = _index("status-priority", "status_key", "priority_waiting")
+    assignee_waiting = _index("assignee-waiting", "assignee_key", "waiting_since")
+    assignee_priority = _index("assignee-priority", "assignee_key", "priority_waiting")
+    queue_waiting = _index("queue-waiting", "queue_key", "waiting_since")
+    queue_priority = _index("queue-priority", "queue_key", "priority_waiting")
+    # Sparse: only tickets flagged for a follow-up are in it.
+    follow_up_index = _index("follow-up", "follow_up_key", "waiting_since")
 
 
 class AttachmentMap(MapAttribute[str, Any]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -21,7 +21,15 @@ from pynamodb.expressions.update import Action
 
 from postdesk.aws.dynamodb import NamedTransaction, shared_connection
 from postdesk.clock import Clock, to_iso, utc_now
-from postdesk.effects.guards import Guard, Guards, GuardState, found_guard, guard_from_item, guard_item
+from postdesk.effects.guards import (
+    Guard,
+    GuardClaim,
+    GuardMove,
+    Guards,
+    found_guard,
+    guard_from_item,
+    guard_item,
+)
 from postdesk.errors import ConcurrentUpdate, TicketNotFound
 from postdesk.settings import TableNames
 from postdesk.tickets.dynamo import (
@@ -94,30 +102,9 @@ class Arrival:
 class Created(StrEnum):
     CREATED = "created"
     # Another attempt at this delivery holds its guard (with the ticket it chose): nothing written.
-    CLAIMED_ELSEWHERE = "claimed elsewhere"
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"
     # Another ticket has this reference: nothing written.
-    REF_TAKEN = "reference taken"
-
-
-@dataclass(frozen=True, slots=True)
-class GuardMove:
-    """A guard to move on inside a write (effects/guards.py), from one state to the next."""
-
-    key: str
-    from_state: GuardState
-    to_state: GuardState
-    detail: Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class GuardClaim:
-    """A guard to claim inside a write, created only if absent."""
-
-    key: str
-    state: GuardState
-    at: datetime
-    ref: str | None
-    detail: Mapping[str, str] = field(default_factory=dict)
+    REF_TAKEN = "ref_taken"
 
 
 class TicketStore:

@@ -19,12 +19,11 @@ from enum import StrEnum
 
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.effects import keys
-from postdesk.effects.guards import GuardState, RateLimit
+from postdesk.effects.guards import GuardClaim, GuardState, RateLimit
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import RawMailMissing
-from postdesk.mail.addressing import ReplyAddressCheck, reply_address
-from postdesk.mail.compose import OutboundMail
+from postdesk.mail.addressing import ReplyAddressCheck
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
@@ -46,7 +45,7 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
-from postdesk.tickets.store import Created, GuardClaim
+from postdesk.tickets.store import Created
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
@@ -57,6 +56,7 @@ from postdesk.workflows.ratings import AnswerSource, record_rating
 from postdesk.workflows.report import surge_began
 from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks
 from postdesk.workflows.survey import survey_answered
+from postdesk.workflows.thread_mail import thread_mail
 from postdesk.workflows.timers import after_change
 
 # Candidates for a new ticket's reference derived from one delivery, before it is given up on (each
@@ -634,21 +634,18 @@ def _acknowledge(
         },
         fallback=settings.default_language,
     )
-    outbound = OutboundMail(
-        sender=Address(settings.support_name, settings.support_address),
+    outbound = thread_mail(
+        ticket,
+        rendered,
+        settings=settings,
+        key=key,
+        sender_name=settings.support_name,
         to=(Address(ticket.requester_name if recipient == ticket.requester_email else "", recipient),),
         subject=f"[#{ticket.ref}] {ticket.subject}",
-        text=rendered.text,
-        html=rendered.html,
         message_id=keys.ack_message_id(delivery.ses_id, domain),
-        date=now,
-        reply_to=reply_address(settings.support_address, ticket.ref, key),
-        in_reply_to=message.message_id,
-        references=(
-            *message.references,
-            *([message.message_id] if message.message_id else []),
-            keys.ticket_thread_id(ticket.ref, domain),
-        ),
+        now=now,
+        answering=message.message_id,
+        earlier=(*message.references, *([message.message_id] if message.message_id else [])),
         auto_submitted="auto-replied",
     )
     once = OnceMail(

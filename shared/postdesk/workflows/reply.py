@@ -19,8 +19,6 @@ from postdesk.effects import keys
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
 from postdesk.hygiene.suppressions import RecipientSuppressed
-from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
@@ -40,6 +38,7 @@ from postdesk.tickets.model import (
 from postdesk.tickets.states import status_fields
 from postdesk.workflows.ports import Ports
 from postdesk.workflows.sla import clocked_update
+from postdesk.workflows.thread_mail import reply_subject, thread_mail
 from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
@@ -63,14 +62,6 @@ class AgentReply:
     status_after: Status = Status.PENDING
     # The saved reply the body came from, if any: recorded in the ticket's event.
     saved_reply_id: str | None = None
-
-
-def subject_for_reply(ticket: Ticket) -> str:
-    subject = ticket.subject
-    token = f"[#{ticket.ref}]"
-    if token not in subject:
-        subject = f"{token} {subject}"
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
 def _checked_length(body: str) -> str:
@@ -157,18 +148,19 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     display = (
         f"{request.agent_name} ({settings.support_name})" if request.agent_name else settings.support_name
     )
-    outbound = OutboundMail(
-        sender=Address(display, settings.support_address),
+    outbound = thread_mail(
+        ticket,
+        rendered,
+        settings=settings,
+        key=ports.signing_key(),
+        sender_name=display,
         to=(Address(ticket.requester_name, ticket.requester_email),),
         cc=tuple(Address("", address) for address in ticket.cc),
-        subject=subject_for_reply(ticket),
-        text=rendered.text,
-        html=rendered.html,
+        subject=reply_subject(ticket),
         message_id=keys.reply_message_id(ticket.ref, request.request_id, domain),
-        date=now,
-        reply_to=reply_address(settings.support_address, ticket.ref, ports.signing_key()),
-        in_reply_to=inbound[-1].message_id if inbound else None,
-        references=(*[i for i in known_ids if i], keys.ticket_thread_id(ticket.ref, domain)),
+        now=now,
+        answering=inbound[-1].message_id if inbound else None,
+        earlier=[i for i in known_ids if i],
     )
     event_id = f"reply:{request.request_id}"
 

@@ -19,8 +19,6 @@ from postdesk.effects import keys
 from postdesk.effects.guards import GuardState
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import ConfigurationError
-from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.rendering import render_mail
@@ -36,6 +34,7 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.refs import normalize_ref
 from postdesk.workflows.ports import Ports
+from postdesk.workflows.thread_mail import reply_subject, thread_mail
 
 
 class SurveyOutcome(StrEnum):
@@ -171,18 +170,18 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
     )
     thread = ports.store.thread(ticket.ref)
     known_ids = [m.message_id for m in thread if m.message_id]
-    subject = ticket.subject if f"[#{ticket.ref}]" in ticket.subject else f"[#{ticket.ref}] {ticket.subject}"
-    outbound = OutboundMail(
-        sender=Address(settings.support_name, settings.support_address),
+    outbound = thread_mail(
+        ticket,
+        rendered,
+        settings=settings,
+        key=key,
+        sender_name=settings.support_name,
         to=(Address(ticket.requester_name, ticket.requester_email),),
-        subject=subject if subject.lower().startswith("re:") else f"Re: {subject}",
-        text=rendered.text,
-        html=rendered.html,
+        subject=reply_subject(ticket),
         message_id=keys.survey_message_id(ticket.ref, ticket.cycle, domain),
-        date=now,
-        reply_to=reply_address(settings.support_address, ticket.ref, key),
-        in_reply_to=known_ids[-1] if known_ids else None,
-        references=(*known_ids, keys.ticket_thread_id(ticket.ref, domain)),
+        now=now,
+        answering=known_ids[-1] if known_ids else None,
+        earlier=known_ids,
         auto_submitted="auto-generated",
     )
     once = OnceMail(

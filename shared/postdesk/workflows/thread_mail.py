@@ -1,0 +1,60 @@
+"""Our mails in a ticket's thread are addressed and threaded alike: from the desk's address, answering
+the mail they follow (In-Reply-To), naming the thread before them and the ticket's own id
+(References, which clients copy into their answers), with a Reply-To signed for the ticket that
+brings an answer back to it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from postdesk.effects import keys
+from postdesk.mail.addressing import reply_address
+from postdesk.mail.compose import OutboundMail
+from postdesk.mail.model import Address
+from postdesk.rendering import RenderedMail
+from postdesk.settings import Settings
+from postdesk.tickets.model import Ticket
+
+
+def reply_subject(ticket: Ticket) -> str:
+    """``Re: [#K7Q2-M9XD] <subject>``: the ticket's token once, and one "Re:"."""
+    subject = ticket.subject
+    token = f"[#{ticket.ref}]"
+    if token not in subject:
+        subject = f"{token} {subject}"
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def thread_mail(
+    ticket: Ticket,
+    rendered: RenderedMail,
+    *,
+    settings: Settings,
+    key: bytes,
+    sender_name: str,
+    to: tuple[Address, ...],
+    subject: str,
+    message_id: str,
+    now: datetime,
+    answering: str | None,
+    earlier: Sequence[str],
+    cc: tuple[Address, ...] = (),
+    auto_submitted: str | None = None,
+) -> OutboundMail:
+    """One mail of ours in ``ticket``'s thread: ``answering`` is the Message-ID of the mail it answers,
+    ``earlier`` the ids of the thread before it, oldest first."""
+    return OutboundMail(
+        sender=Address(sender_name, settings.support_address),
+        to=to,
+        cc=cc,
+        subject=subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
+        date=now,
+        reply_to=reply_address(settings.support_address, ticket.ref, key),
+        in_reply_to=answering,
+        references=(*earlier, keys.ticket_thread_id(ticket.ref, settings.support_domain)),
+        auto_submitted=auto_submitted,
+    )
