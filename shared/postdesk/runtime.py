@@ -12,7 +12,7 @@ from postdesk.settings import Settings
 
 if TYPE_CHECKING:
     from postdesk.api.context import ApiContext
-    from postdesk.workflows.ports import MetricsRecorder, Ports
+    from postdesk.ports import MetricsRecorder, Ports
 
 _clock: list[Clock] = [utc_now]
 
@@ -32,9 +32,9 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
     from postdesk.aws.ses import SesMailer
     from postdesk.effects.guards import Guards
     from postdesk.hygiene.suppressions import SuppressionList
+    from postdesk.ports import Ports
     from postdesk.sla.policy import load_policy
     from postdesk.tickets.store import TicketStore
-    from postdesk.workflows.ports import Ports
 
     clock = clock or _clock[0]
     return Ports(

@@ -50,7 +50,7 @@ class SurveySettings:
     delay_hours_by_queue: Mapping[str, float] = field(default_factory=dict)
     # How long a survey link stays valid after the survey went out.
     link_days: int = 30
-    # Who hears of negative feedback: the team's address, or per queue.
+    # Who hears of bad survey answers (and SLA warnings): the team's address, or per queue.
     team_address: str = ""
     team_address_by_queue: Mapping[str, str] = field(default_factory=dict)
 

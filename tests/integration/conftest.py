@@ -27,10 +27,10 @@ from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.ingest import IngestResult, ingest
-from postdesk.workflows.ports import Ports
 from postdesk_tools import schedules
 from postdesk_tools.local_server import tame_moto_transactions
 from postdesk_tools.provision import provision

@@ -18,10 +18,10 @@ from postdesk.effects.guards import Guards, GuardState, RateLimit
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
+from postdesk.ports import Ports
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.store import TicketStore
-from postdesk.workflows.ports import Ports
 from tests.integration.conftest import Desk
 from tests.mails import build_mail
 

@@ -8,8 +8,8 @@ from postdesk.agents.model import Agent, Role, require_role
 from postdesk.agents.store import AgentStore
 from postdesk.api.http import ApiRequest
 from postdesk.aws.s3 import S3BlobStore
+from postdesk.ports import Ports
 from postdesk.settings import Settings
-from postdesk.workflows.ports import Ports
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from postdesk.signing import sign, verify
 from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
+from postdesk.tickets.views import ticket_summary
 from postdesk.workflows.reply import AgentReply, send_reply
 from postdesk.workflows.ticket_work import TicketEdit, add_note, edit_ticket
 
@@ -68,64 +69,6 @@ def message_key_from_api_id(api_id: str) -> str | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     return key if key.startswith("M#") else None
-
-
-def ticket_summary(ticket: Ticket) -> dict[str, Any]:
-    return {
-        "ref": ticket.ref,
-        "subject": ticket.subject,
-        "status": ticket.status.value,
-        "requester": {"email": ticket.requester_email, "name": ticket.requester_name},
-        "cc": list(ticket.cc),
-        "queue": ticket.queue,
-        "priority": ticket.priority,
-        "language": ticket.language,
-        "category": ticket.category,
-        "tags": list(ticket.tags),
-        "sentiment": ticket.sentiment,
-        "triage": {"confidence": ticket.triage_confidence, "explanation": ticket.triage_explanation},
-        "quarantine": ticket.quarantine,
-        "cycle": ticket.cycle,
-        "created_at": to_iso(ticket.created_at),
-        "updated_at": to_iso(ticket.updated_at),
-        "first_response_at": to_iso(ticket.first_response_at) if ticket.first_response_at else None,
-        "waiting_since": to_iso(ticket.waiting_since or ticket.created_at),
-        "assignee": ticket.assignee,
-        "version": ticket.version,
-        "resolved_at": to_iso(ticket.resolved_at) if ticket.resolved_at else None,
-        "follow_up": ticket.follow_up,
-        "survey": _survey_summary(ticket),
-        "sla": _sla_summary(ticket),
-    }
-
-
-def _sla_summary(ticket: Ticket) -> dict[str, Any] | None:
-    """When each running clock is due (the earliest is the one to work on) and what broke."""
-    clocks = ticket.sla
-    if clocks is None:
-        return None
-    dues = {
-        "first_response_due": clocks.first_response_due,
-        "next_response_due": clocks.next_response_due,
-        "resolution_due": clocks.resolution_due,
-    }
-    running = [due for due in dues.values() if due is not None]
-    return {
-        **{name: to_iso(due) if due else None for name, due in dues.items()},
-        "next_due": to_iso(min(running)) if running else None,
-        "breached": sorted({run.split(":", 1)[0] for run in clocks.breached}),
-    }
-
-
-def _survey_summary(ticket: Ticket) -> dict[str, Any] | None:
-    if ticket.survey_rating is None:
-        return None
-    return {
-        "rating": ticket.survey_rating,
-        "cycle": ticket.survey_cycle,
-        "comment": ticket.survey_comment,
-        "answered_at": to_iso(ticket.survey_answered_at) if ticket.survey_answered_at else None,
-    }
 
 
 def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str, Any]:
@@ -345,7 +288,7 @@ def _follow_up_cleared(document: Mapping[str, object]) -> bool:
     if "follow_up" not in document:
         return False
     if document["follow_up"] is not False:
-        raise BadRequest("follow_up can only be set to false (done); bad feedback sets it")
+        raise BadRequest("follow_up can only be set to false (done); a bad survey answer sets it")
     return True
 
 

@@ -1,1 +1,2 @@
-"""Adapters for S3, SES, SSM and EventBridge Scheduler, built lazily (never a client at import)."""
+"""Adapters for S3, SES, Secrets Manager, EventBridge Scheduler and DynamoDB (one shared connection,
+named transactions), built lazily (never a client at import)."""

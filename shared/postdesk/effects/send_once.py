@@ -41,7 +41,7 @@ from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket
 
 if TYPE_CHECKING:
     from postdesk.hygiene.suppressions import Suppression
-    from postdesk.workflows.ports import Ports
+    from postdesk.ports import Ports
 
 
 class SendOutcome(StrEnum):

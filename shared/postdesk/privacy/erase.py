@@ -5,8 +5,8 @@ Removed: the tickets they asked (their items in TicketsTable, and with them thei
 index of it), each ticket's whole log (messages and events), its Message-ID entries, its guards and
 its pending schedules (surveys, SLA timers); in the mail bucket its raw mails, attachments and long
 texts, the requester's exports and any unreadable SES notification naming the address; the
-acknowledgement rate-limit counters and the feedback guards kept by hashes of the address; and the
-address's suppression-list entry, unless ``keep_suppression`` asks to keep a suppression (the
+acknowledgement rate-limit counters and the guards of SES's mail feedback kept by hashes of the
+address; and the address's suppression-list entry, unless ``keep_suppression`` asks to keep a suppression (the
 person complained and must never be mailed again: the entry is a hash, not the address).
 
 Kept: the per-day figures (counts without anyone in them), and everything outside the requester's

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from postdesk.api.tickets import ticket_summary
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.clock import to_iso
 from postdesk.hygiene.suppressions import REASON_WORDS, SuppressionEntry
@@ -39,6 +38,7 @@ from postdesk.privacy.records import (
 )
 from postdesk.tickets.items import sla_to_json
 from postdesk.tickets.model import ThreadMessage, TicketEvent
+from postdesk.tickets.views import ticket_summary
 
 FORMAT = "postdesk-privacy-export"
 FORMAT_VERSION = 1

@@ -15,6 +15,7 @@ from postdesk.clock import Clock
 from postdesk.effects import keys
 from postdesk.errors import Invalid
 from postdesk.hygiene.suppressions import SuppressionList
+from postdesk.ports import Ports
 from postdesk.privacy.audit import AuditLog
 from postdesk.privacy.store import PrivacyStore
 from postdesk.settings import Settings
@@ -23,7 +24,6 @@ from postdesk.sla.clocks import next_timer
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.mail_feedback import UNREADABLE_PREFIX
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.retention import ticket_message_ids
 from postdesk.workflows.sla import policy_of, timer_name
 

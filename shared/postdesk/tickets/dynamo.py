@@ -1,4 +1,5 @@
-"""PynamoDB models of the tables defined in infra/template.json. Only tickets/store.py uses them.
+"""PynamoDB models of the tables defined in infra/template.json. The store (tickets/store.py), the
+guards (effects/guards.py) and the privacy package's store use them; nothing above those layers.
 
 Access patterns (docs/data-model.md has the whole list):
 - ticket by reference: ``TicketItem`` get by ``ref``;
@@ -80,7 +81,7 @@ class TicketItem(DeskModel):
     survey_comment = UnicodeAttribute(null=True)
     survey_answered_at = UnicodeAttribute(null=True)
     follow_up = UnicodeAttribute(null=True)
-    # The SLA clocks, as JSON (tickets/store.py): read and written whole with the ticket.
+    # The SLA clocks, as JSON (tickets/items.py): read and written whole with the ticket.
     sla = UnicodeAttribute(null=True)
     # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.
     expires_at = NumberAttribute(null=True)

@@ -1,1 +1,2 @@
-"""One module per use case; each takes its ports (store, mailer, blob store, clock) as parameters."""
+"""One module per use case (ingest, reply, ticket work, survey, ratings, SLA timers, mail feedback,
+retention, the report); each takes the settings and its ports (postdesk/ports.py) as parameters."""

@@ -28,6 +28,7 @@ from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
 from postdesk.observability import logger, mask_address, mask_quoted_values
+from postdesk.ports import Ports
 from postdesk.rendering import available_languages, render_mail
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
@@ -51,7 +52,6 @@ from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.ratings import AnswerSource, record_rating
 from postdesk.workflows.report import surge_began
 from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks

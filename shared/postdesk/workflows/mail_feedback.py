@@ -22,8 +22,8 @@ from postdesk.effects import keys
 from postdesk.effects.guards import ClaimResult, GuardState
 from postdesk.hygiene.suppressions import Reason
 from postdesk.observability import logger, mask_address
+from postdesk.ports import Ports
 from postdesk.tickets.model import TicketEvent
-from postdesk.workflows.ports import Ports
 
 UNREADABLE_PREFIX = "feedback/unreadable/"
 

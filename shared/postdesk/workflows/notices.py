@@ -1,5 +1,5 @@
 """Notices to the team: a short internal mail to the address of the ticket's queue when something
-needs a person's attention (bad feedback, an SLA about to break or broken). Without an address
+needs a person's attention (a bad survey answer, an SLA about to break or broken). Without an address
 configured, the ticket's flag, its event and the metric are the notice."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from postdesk.effects.send_once import OnceMail, SendOutcome, send_once
 from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.model import MessageKind, Ticket
-from postdesk.workflows.ports import Ports
 
 
 def notify_queue(

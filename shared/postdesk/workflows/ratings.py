@@ -17,13 +17,13 @@ from postdesk.clock import to_iso
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.errors import Invalid
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Ticket, TicketEvent
 from postdesk.triage.sentiment import detect_sentiment
 from postdesk.workflows.notices import notify_queue
-from postdesk.workflows.ports import Ports
 
 MAX_COMMENT_CHARS = 2000
 # A rating at or below this is bad news: the ticket is flagged for a follow-up.

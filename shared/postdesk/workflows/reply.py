@@ -21,6 +21,7 @@ from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
 from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.mail.model import Address
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.rendering import render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html
 from postdesk.replies.variables import ReplyVariables, render_reply
@@ -36,7 +37,6 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.states import status_fields
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.thread_mail import reply_subject, thread_mail
 from postdesk.workflows.timers import after_change

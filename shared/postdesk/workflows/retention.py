@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from postdesk.clock import to_iso
 from postdesk.effects import keys
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket
-from postdesk.workflows.ports import Ports
 
 
 def closed_until(closed_at: datetime, settings: Settings) -> datetime:

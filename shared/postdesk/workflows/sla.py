@@ -22,6 +22,7 @@ from postdesk.effects import keys
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.errors import TicketNotFound
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.sla.clocks import (
     FIRING_TOLERANCE,
@@ -40,7 +41,6 @@ from postdesk.sla.policy import SlaPolicy, Target, load_policy
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import DONE_STATUSES, PRIORITIES, Status, Ticket, TicketEvent
 from postdesk.workflows.notices import notify_queue
-from postdesk.workflows.ports import Ports
 
 # Scheduler refuses nothing in the past, but a timer due now is given a minute to be made.
 MINIMUM_LEAD = timedelta(minutes=1)

@@ -21,6 +21,7 @@ from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_on
 from postdesk.errors import ConfigurationError
 from postdesk.mail.model import Address
 from postdesk.observability import logger
+from postdesk.ports import Ports
 from postdesk.rendering import render_mail
 from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS, issue_token
@@ -33,7 +34,6 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.refs import normalize_ref
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.thread_mail import reply_subject, thread_mail
 
 

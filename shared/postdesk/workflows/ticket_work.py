@@ -17,6 +17,7 @@ from postdesk.effects import keys
 from postdesk.effects.guards import ClaimResult, GuardState
 from postdesk.errors import ConcurrentUpdate, DuplicateRequest, Invalid, TicketNotFound
 from postdesk.mail.compose import is_header_safe
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.model import (
@@ -30,7 +31,6 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.states import agent_transition, status_fields
 from postdesk.triage.rules import CATEGORIES
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
@@ -62,7 +62,7 @@ class TicketEdit:
     # Assigning is the one change where "nobody" is a value: set ``assignee_set`` to change it.
     assignee_set: bool = False
     assignee: str | None = None
-    # True clears the follow-up flag (an agent followed up on bad feedback).
+    # True clears the follow-up flag (an agent followed up on a bad survey answer).
     clear_follow_up: bool = False
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.model import Ticket, TicketEvent
-from postdesk.workflows.ports import Ports
 from postdesk.workflows.retention import sync_retention
 from postdesk.workflows.sla import emit_clock_metrics, sync_timer
 from postdesk.workflows.survey import after_status_change

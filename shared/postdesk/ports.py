@@ -1,4 +1,5 @@
-"""What workflows need from the outside world, as protocols: tests pass fakes or moto-backed adapters."""
+"""What the workflows need from the outside world (store, mail, blobs, scheduler, signing key, metrics,
+suppression list, guards, clock): one bundle, so tests pass fakes or moto-backed adapters."""
 
 from __future__ import annotations
 
