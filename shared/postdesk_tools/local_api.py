@@ -60,12 +60,22 @@ def get_outbox() -> Response:
     return serve(local_routes.current_request, outbox)
 
 
+LOCAL_PATHS = ("/outbox",)
+
+
 def local_app(app: Any) -> Any:
     """``app`` (functions/app.py's) with the local stack's routes, on the local stack's clock."""
-    if "/outbox" not in app.routes:
+    if not set(LOCAL_PATHS) <= set(app.routes):
         app.register_blueprint(local_routes)
     runtime.use_clock(local_clock())
     return app
+
+
+def without_local_routes(app: Any) -> None:
+    """Take the local stack's routes off ``app`` again (a test process that served the desk in a
+    thread goes on testing the app as it is deployed)."""
+    for path in LOCAL_PATHS:
+        app.routes.pop(path, None)
 
 
 def main(argv: list[str] | None = None) -> int:

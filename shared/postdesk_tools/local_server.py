@@ -30,6 +30,7 @@ from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
 from postdesk.settings import Settings
+from postdesk_tools.local_api import without_local_routes
 from postdesk_tools.provision import provision
 from postdesk_tools.ses_events import store_and_describe
 
@@ -271,6 +272,7 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
             chalice_server.server.shutdown()
             chalice_server.server.server_close()
             chalice_thread.join()
+            without_local_routes(chalice_server.app_object)
 
 
 def main() -> int:
