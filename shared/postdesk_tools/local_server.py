@@ -7,13 +7,12 @@ PynamoDB, Powertools) at the moto server.
 
 from __future__ import annotations
 
-import copy
 import http.client
 import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
 from postdesk.aws.clients import reset_clients
 from postdesk.settings import Settings
+from postdesk_tools import moto_fit
 from postdesk_tools.local_api import without_local_routes
 from postdesk_tools.provision import provision
 from postdesk_tools.ses_events import store_and_describe
@@ -155,56 +155,6 @@ def local_api_server(port: int, host: str = HOST) -> Any:
     return create_local_server(app, config, host, port)
 
 
-class _CopyEachTableOnce:
-    """Stands in for the ``copy`` module inside moto's DynamoDB backend during a transaction: the
-    rollback backup of a table is made once per transaction, not once per item of it."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
-        backups: dict[int, Any] | None = getattr(self._local, "backups", None)
-        # Only the backups of whole tables are shared; items are copied as moto copies them.
-        if backups is None or memo is not None or type(value).__name__ != "Table":
-            return copy.deepcopy(value, memo)
-        if id(value) not in backups:
-            backups[id(value)] = copy.deepcopy(value)
-        return backups[id(value)]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
-
-    def transaction(self, original: Callable[..., None]) -> Callable[..., None]:
-        lock = threading.Lock()
-
-        def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
-            # One transaction at a time: moto's backend takes no lock of its own, and a table
-            # copied while another request changes it fails ("dictionary changed size").
-            with lock:
-                self._local.backups = {}
-                try:
-                    original(backend, transact_items)
-                finally:
-                    self._local.backups = None
-
-        return transact_write_items
-
-
-def tame_moto_transactions() -> None:
-    """Moto deep-copies a whole table for every item of a DynamoDB transaction (quadratic in the
-    table's size: minutes and gigabytes once a desk holds a thousand tickets) and unsafely under
-    concurrent requests. For the stacks on this machine, each table is copied once per transaction
-    and transactions run one at a time; what a transaction does is unchanged."""
-    from moto.dynamodb import models as dynamodb_models
-
-    if isinstance(dynamodb_models.copy, _CopyEachTableOnce):  # type: ignore[attr-defined]
-        return
-    shim = _CopyEachTableOnce()
-    backend = dynamodb_models.DynamoDBBackend
-    backend.transact_write_items = shim.transaction(backend.transact_write_items)  # type: ignore[method-assign]
-    dynamodb_models.copy = shim  # type: ignore[assignment,attr-defined]
-
-
 @contextmanager
 def moto_desk(
     prefix: str = "local", support_address: str = SUPPORT_ADDRESS, port: int = 0
@@ -214,7 +164,7 @@ def moto_desk(
     at it while the block runs and is restored afterwards, as are the cached AWS clients."""
     from moto.server import ThreadedMotoServer
 
-    tame_moto_transactions()
+    moto_fit.apply()
     saved_environment = dict(os.environ)
     # Moto's server logs every AWS call it answers through werkzeug; the desk's own log is enough.
     werkzeug_log = logging.getLogger("werkzeug")

@@ -31,8 +31,7 @@ from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.ingest import IngestResult, ingest
-from postdesk_tools import schedules
-from postdesk_tools.local_server import tame_moto_transactions
+from postdesk_tools import moto_fit, schedules
 from postdesk_tools.provision import provision
 from postdesk_tools.ses_events import new_ses_message_id, store_and_describe
 from tests.api_calls import recording_api_calls
@@ -147,9 +146,9 @@ def log_output() -> Iterator[io.StringIO]:
 
 @pytest.fixture
 def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    # DynamoDB runs a transaction atomically; moto's backend, under threads, does not: the tests that
-    # deliver one event from several workers at once need its transactions one at a time.
-    tame_moto_transactions()
+    # The moto the local stack runs: transactions one at a time (the tests that deliver one event from
+    # several workers at once need that), rolled back item by item, no instance tracking.
+    moto_fit.apply()
     with mock_aws():
         reset_clients()
         provisioned = provision(REGION, "test", SUPPORT, "Example Support")

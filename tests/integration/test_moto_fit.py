@@ -1,0 +1,219 @@
+"""The patches of postdesk_tools/moto_fit.py: moto answers as before, but keeps no object it made,
+backs up only what a transaction names, and reads one partition for a base-table query."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import moto
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core.common_models import BaseModel
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+
+from postdesk_tools import moto_fit
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    moto_fit.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        for name, keys in (("log", ("ref", "sk")), ("counters", ("key", None))):
+            schema = [{"AttributeName": keys[0], "KeyType": "HASH"}]
+            attributes = [{"AttributeName": keys[0], "AttributeType": "S"}]
+            if keys[1]:
+                schema.append({"AttributeName": keys[1], "KeyType": "RANGE"})
+                attributes.append({"AttributeName": keys[1], "AttributeType": "S"})
+            client.create_table(
+                TableName=name,
+                KeySchema=schema,
+                AttributeDefinitions=attributes,
+                BillingMode="PAY_PER_REQUEST",
+            )
+        yield client
+
+
+def _fill(client: Any, refs: int, per_ref: int) -> None:
+    for ref in range(refs):
+        for number in range(per_ref):
+            client.put_item(
+                TableName="log",
+                Item={"ref": {"S": f"T{ref}"}, "sk": {"S": f"M#{number:04d}"}, "n": {"N": "1"}},
+            )
+
+
+def test_no_model_instance_is_tracked(dynamodb: Any) -> None:
+    _fill(dynamodb, 20, 5)
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": "counters", "Item": {"key": {"S": "a"}, "hits": {"N": "1"}}}}]
+    )
+    dynamodb.query(
+        TableName="log",
+        KeyConditionExpression="#r = :r",
+        ExpressionAttributeNames={"#r": "ref"},
+        ExpressionAttributeValues={":r": {"S": "T3"}},
+    )
+
+    tracked = {model.__name__: len(model.instances_tracked) for model in (Item, Table)}  # type: ignore[attr-defined]
+    assert tracked == {"Item": 0, "Table": 0}
+    assert not any(getattr(model, "instances_tracked", []) for model in _models(BaseModel))
+
+
+def _models(base: type) -> list[type]:
+    found, pending = [], [base]
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending.extend(model.__subclasses__())
+    return found
+
+
+def test_a_transaction_copies_the_items_it_names_not_the_table(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a table of 2,000 items
+    _fill(dynamodb, 100, 20)
+    copied: list[str] = []
+    real_deepcopy = copy.deepcopy
+
+    def counting_deepcopy(value: Any, memo: Any = None) -> Any:
+        copied.append(type(value).__name__)
+        return real_deepcopy(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting_deepcopy)
+
+    # When a transaction writes two items of it (and one elsewhere)
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "log", "Item": {"ref": {"S": "T1"}, "sk": {"S": "E#1"}}}},
+            {
+                "Update": {
+                    "TableName": "log",
+                    "Key": {"ref": {"S": "T2"}, "sk": {"S": "M#0001"}},
+                    "UpdateExpression": "SET n = n + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {"Put": {"TableName": "counters", "Item": {"key": {"S": "b"}, "hits": {"N": "1"}}}},
+        ]
+    )
+
+    # Then no table was copied, and only a handful of items (moto's update copies its item once more)
+    assert "Table" not in copied
+    assert copied.count("Item") <= 4
+
+
+def test_a_cancelled_transaction_undoes_every_write_of_it(dynamodb: Any) -> None:
+    # Given an item, a counter and a guard that exist
+    dynamodb.put_item(TableName="log", Item={"ref": {"S": "T1"}, "sk": {"S": "M#1"}, "n": {"N": "1"}})
+    dynamodb.put_item(TableName="counters", Item={"key": {"S": "hits"}, "hits": {"N": "5"}})
+    dynamodb.put_item(TableName="counters", Item={"key": {"S": "guard"}, "state": {"S": "sent"}})
+
+    # When a transaction updates in place, puts new items, adds to the counter, and then claims the guard
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": "log",
+                        "Key": {"ref": {"S": "T1"}, "sk": {"S": "M#1"}},
+                        "UpdateExpression": "SET n = :two, extra = :x",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}, ":x": {"S": "x"}},
+                    }
+                },
+                {"Put": {"TableName": "log", "Item": {"ref": {"S": "T9"}, "sk": {"S": "M#1"}}}},
+                {
+                    "Update": {
+                        "TableName": "counters",
+                        "Key": {"key": {"S": "hits"}},
+                        "UpdateExpression": "ADD hits :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": "counters",
+                        "Key": {"key": {"S": "fresh"}},
+                        "UpdateExpression": "ADD hits :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": "counters",
+                        "Item": {"key": {"S": "guard"}, "state": {"S": "sending"}},
+                        "ConditionExpression": "attribute_not_exists(#k)",
+                        "ExpressionAttributeNames": {"#k": "key"},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+
+    # Then DynamoDB's answer names the failed claim, with what it found, and nothing was written
+    error = cancelled.value.response
+    assert error["Error"]["Code"] == "TransactionCanceledException"
+    reasons = error["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == [
+        "None",
+        "None",
+        "None",
+        "None",
+        "ConditionalCheckFailed",
+    ]
+    assert reasons[4]["Item"]["state"] == {"S": "sent"}
+    item = dynamodb.get_item(TableName="log", Key={"ref": {"S": "T1"}, "sk": {"S": "M#1"}})["Item"]
+    assert item == {"ref": {"S": "T1"}, "sk": {"S": "M#1"}, "n": {"N": "1"}}
+    assert "Item" not in dynamodb.get_item(TableName="log", Key={"ref": {"S": "T9"}, "sk": {"S": "M#1"}})
+    assert dynamodb.get_item(TableName="counters", Key={"key": {"S": "hits"}})["Item"]["hits"] == {"N": "5"}
+    assert "Item" not in dynamodb.get_item(TableName="counters", Key={"key": {"S": "fresh"}})
+    assert dynamodb.get_item(TableName="counters", Key={"key": {"S": "guard"}})["Item"]["state"] == {
+        "S": "sent"
+    }
+
+
+def test_a_base_table_query_reads_one_partition(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(dynamodb, 50, 4)
+    scanned: list[int] = []
+    partition_or_all = Table.all_items
+
+    def counting(table: Any) -> list[Any]:
+        items = partition_or_all(table)
+        scanned.append(len(items))
+        return items
+
+    monkeypatch.setattr(Table, "all_items", counting)
+
+    found = dynamodb.query(
+        TableName="log",
+        KeyConditionExpression="#r = :r AND begins_with(sk, :m)",
+        ExpressionAttributeNames={"#r": "ref"},
+        ExpressionAttributeValues={":r": {"S": "T7"}, ":m": {"S": "M#"}},
+        ScanIndexForward=False,
+    )["Items"]
+
+    assert [item["sk"]["S"] for item in found] == ["M#0003", "M#0002", "M#0001", "M#0000"]
+    assert scanned == [4]
+    assert (
+        dynamodb.query(
+            TableName="log",
+            KeyConditionExpression="#r = :r",
+            ExpressionAttributeNames={"#r": "ref"},
+            ExpressionAttributeValues={":r": {"S": "nobody"}},
+        )["Items"]
+        == []
+    )
+
+
+def test_another_moto_version_is_refused_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moto, "__version__", "5.3.0")
+    with pytest.raises(moto_fit.UnsupportedMotoVersion, match=r"5\.2\.5"):
+        moto_fit.apply()
