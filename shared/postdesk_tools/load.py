@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid, parseaddr
+from email.parser import BytesParser
+from email.utils import getaddresses, make_msgid, parseaddr
+from pathlib import Path
 from typing import Any
 
 from postdesk_tools.local_stack import Delivery, LocalStack
@@ -116,9 +118,6 @@ def _percentile(values: Sequence[float], share: float) -> float:
 def run_load(stack: LocalStack, requests: int = 700, replies: int = 300, senders: int = 8) -> dict[str, Any]:
     """Send ``requests`` new requests, then ``replies`` answers to some of them, from ``senders``
     concurrent connections; check the desk's state; return the figures and any problem found."""
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
     from postdesk.aws.clients import client
     from postdesk.settings import Settings
     from postdesk.tickets.store import TicketStore
@@ -126,8 +125,8 @@ def run_load(stack: LocalStack, requests: int = 700, replies: int = 300, senders
     info = stack.info
     settings = Settings.from_environment()
     domain = settings.support_domain
-    outbox = ses_backends[DEFAULT_ACCOUNT_ID][settings.region].sent_messages
-    sent_before = len(outbox)
+    outbox = Path(info["outbox_dir"])
+    sent_before = set(outbox.glob("*.eml"))
     started = time.monotonic()
     built = [_request(number, domain) for number in range(requests)]
     first = _send_all(info, [(sender, message, None) for sender, message in built], senders)
@@ -176,11 +175,10 @@ def run_load(stack: LocalStack, requests: int = 700, replies: int = 300, senders
             problems.append(f"ticket {ref} holds {kinds}, not {expected}")
     # Exactly one acknowledgement per request, to its customer; none for a reply.
     acks: Counter[str] = Counter()
-    for message in list(outbox)[sent_before:]:
-        raw = message.raw_data if isinstance(message.raw_data, str) else message.raw_data.decode()
-        if "Auto-Submitted: auto-replied" in raw:
-            # Moto lists a raw mail's To again after the destinations given: count each address once.
-            addresses = {parseaddr(d)[1].lower() for d in message.destinations}
+    for path in sorted(set(outbox.glob("*.eml")) - sent_before):
+        message = BytesParser().parsebytes(path.read_bytes(), headersonly=True)
+        if str(message.get("Auto-Submitted", "")).strip() == "auto-replied":
+            addresses = {address.lower() for _, address in getaddresses(message.get_all("To", []))}
             acks.update(a for a in addresses if a.endswith("@load.example"))
     customers = {s.sender for s in first}
     if set(acks) != customers or any(count != 1 for count in acks.values()):

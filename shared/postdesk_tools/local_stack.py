@@ -1,56 +1,70 @@
-"""The whole desk on one machine, all on 127.0.0.1, with no AWS account (``make local``).
+"""The whole desk on one machine, all on 127.0.0.1, with no AWS account (``make local``); it keeps its
+data in the checkout's ``.postdesk/`` from one start to the next.
 
-- a moto server with every resource of infra/template.json;
-- an SMTP listener (aiosmtpd) that does what SES receiving does: the raw mail into the bucket, then
-  ``ingest`` with an SES-shaped event and PASS verdicts (asynchronously, with Lambda's two retries);
-- the agent API and console: functions/app.py served as ``chalice local`` serves it, with the local
-  stack's outbox page and clock (local_api.py), a process of its own;
-- a clock that fires due Scheduler schedules (moto never does), which ``postdesk local advance 24h``
-  moves forward for every process of the stack;
-- an outbox: every mail SES sent, as ``.eml`` files in a folder and a page of the console.
+Three processes (so the desk's work and moto's use both cores):
 
-Where everything is goes to the terminal and to ``.postdesk/local.json``. Ctrl-C or SIGTERM stops
-every process it started.
+- **moto** (``postdesk_tools/moto_server.py``) with every resource of infra/template.json; its state is
+  journaled before each answer and written whole at a stop (``.postdesk/aws/``), every mail SES sends
+  lands in ``.postdesk/outbox/`` as it is sent, due schedules are kept in a heap, TTL is applied;
+- **the API and console** (``postdesk_tools/local_api.py``): functions/app.py as ``chalice local``
+  serves it, with the outbox page;
+- **this one**: an SMTP listener that does what SES receiving does (accepts mail for the support domain
+  only, spools it to disk before the 250, stores it in the bucket and invokes ``ingest`` with an
+  SES-shaped event, with Lambda's two retries); the clock, which fires due schedules and which
+  ``postdesk local advance 24h`` moves for every process of the stack; a small control server.
+
+What survives what: README, "The desk on your machine". Ctrl-C or SIGTERM stops every process it
+started; a start after a ``kill -9`` stops what the killed stack left and takes the same ports.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import importlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
+import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.parser import BytesHeaderParser
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from postdesk.clock import Clock, to_iso
 from postdesk_tools.local_api import OUTBOX_VARIABLE
 from postdesk_tools.local_clock import CLOCK_FILE_VARIABLE, advance_clock, read_offset, shifted_clock
 from postdesk_tools.local_server import (
     FUNCTIONS_DIR,
     HOST,
+    LOCAL_AWS_ENVIRONMENT,
     REGION,
     SUPPORT_ADDRESS,
-    moto_desk,
+    SUPPORT_NAME,
 )
+from postdesk_tools.spool import Spool, SpooledMail
 
 CHECKOUT = FUNCTIONS_DIR.parent
 STATE_DIR = CHECKOUT / ".postdesk"
 INFO_FILE = "local.json"
+# What the desk keeps between starts: its provisioned environment and the first admin's token.
+DESK_FILE = "desk.json"
 DEFAULT_SMTP_PORT = 2525
 DEFAULT_API_PORT = 8000
+DEFAULT_MOTO_PORT = 4566
 # What SES receiving accepts through its S3 action.
 MAX_MAIL_BYTES = 40 * 1024 * 1024
 # Lambda's asynchronous invocation: the first try and two retries.
@@ -59,6 +73,8 @@ INGEST_RETRY_SECONDS = 1.0
 INGEST_WORKERS = 4
 CLOCK_TICK_SECONDS = 1.0
 ADMIN_EMAIL = "admin@example.com"
+PREFIX = "local"
+START_SECONDS = 60
 
 
 @dataclass
@@ -80,12 +96,9 @@ class StackState:
 
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     fired: list[dict[str, Any]] = field(default_factory=list)
-    outbox_written: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     # One firer at a time: the clock's tick and an advance must not both run a due schedule.
     firing: threading.Lock = field(default_factory=threading.Lock)
-    # The schedules the clock has read, by name and last change (a tick reads only new ones).
-    schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def free_port() -> int:
@@ -95,82 +108,161 @@ def free_port() -> int:
         return port
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
 def _port_or_free(wanted: int) -> int:
     """``wanted`` when it is free on 127.0.0.1, else any free port (0 asks for any)."""
-    if wanted:
-        with socket.socket() as probe:
-            try:
-                probe.bind((HOST, wanted))
-                return wanted
-            except OSError:
-                pass
+    if wanted and _port_free(wanted):
+        return wanted
     return free_port()
+
+
+# -- the Lambda functions, invoked as Lambda invokes them ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaContext:
+    """What the Lambda runtime hands a function: enough for Powertools' context and the SLA function."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def lambda_function(name: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The function ``name`` of functions/app.py, as deployed (Powertools' middleware included)."""
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    # functions/app.py, imported as Lambda imports it.
+    app: Any = importlib.import_module("app")
+    function = {"ingest": app.ingest, "survey": app.send_survey, "sla": app.check_sla}[name]
+
+    def invoke(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
+        result: dict[str, Any] = function(event, LambdaContext(f"{PREFIX}-{name}"))
+        return result
+
+    return invoke
 
 
 # -- SMTP: what SES receiving does ------------------------------------------------------------------
 
 
-class SesReceiving:
-    """aiosmtpd handler: accept mail for the support domain, store it, hand it to ingest."""
+def smtp_controller(handler: Any, port: int) -> Any:
+    """An aiosmtpd controller as lenient as SES receiving: bare-LF line endings and lines longer
+    than RFC 5321's 1,000 characters are accepted (SES keeps such mail as it came); only a mail over
+    40 MB is refused for its size."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
 
-    def __init__(self, support_domain: str, state: StackState, executor: ThreadPoolExecutor) -> None:
+    class LenientSMTP(SMTP):
+        line_length_limit = MAX_MAIL_BYTES + 1024
+
+    class LenientController(Controller):
+        def factory(self) -> SMTP:
+            return LenientSMTP(self.handler, data_size_limit=MAX_MAIL_BYTES, hostname=HOST)
+
+    return LenientController(handler, hostname=HOST, port=port)
+
+
+class SesReceiving:
+    """aiosmtpd handler: accept mail for the support domain, spool it, hand it to ingest."""
+
+    def __init__(
+        self, support_domain: str, spool: Spool, clock: Clock, submit: Callable[[SpooledMail], None]
+    ) -> None:
         self._domain = support_domain.lower()
-        self._state = state
-        self._executor = executor
+        self._spool = spool
+        self._clock = clock
+        self._submit = submit
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         if not address.lower().endswith("@" + self._domain):
-            return f"550 5.1.1 {address}: this desk receives mail for @{self._domain} only"
+            return (
+                f"550 5.1.1 <{address}>: Recipient address rejected: "
+                f"this desk receives mail for @{self._domain} only"
+            )
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        from postdesk_tools.ses_events import new_ses_message_id
+
         raw = envelope.original_content or envelope.content
         if not isinstance(raw, bytes):
             raw = str(raw).encode("utf-8", errors="surrogateescape")
         if len(raw) > MAX_MAIL_BYTES:
-            return "552 5.3.4 message too big for SES receiving (40 MB)"
-        from postdesk.settings import Settings
-        from postdesk_tools.ses_events import store_and_describe
-
-        settings = Settings.from_environment()
-        event = store_and_describe(
-            raw,
-            bucket=settings.mail_bucket,
-            prefix=settings.raw_mail_prefix,
-            region=settings.region,
-            recipients=list(envelope.rcpt_tos),
+            return "552 5.3.4 Message too big: SES receives at most 40 MB"
+        mail = SpooledMail(
+            ses_id=new_ses_message_id(),
+            # The receipt time is the stack's, so that everything follows `postdesk local advance`.
+            received_at=self._clock(),
             envelope_sender=envelope.mail_from or "",
+            recipients=tuple(envelope.rcpt_tos),
+            raw=raw,
         )
-        ses_id = event["Records"][0]["ses"]["mail"]["messageId"]
-        with self._state.lock:
-            self._state.deliveries[ses_id] = Delivery(ses_id, time.monotonic())
-        # SES invokes the Lambda action asynchronously: the sender has its 250 already.
-        self._executor.submit(_ingest, event, ses_id, self._state)
-        return f"250 OK queued as {ses_id}"
+        # On disk before the 250: a stack killed right after it still has the mail.
+        await asyncio.get_running_loop().run_in_executor(None, self._spool.accept, mail)
+        self._submit(mail)
+        return f"250 OK queued as {mail.ses_id}"
 
 
-def _ingest(event: dict[str, Any], ses_id: str, state: StackState) -> None:
-    from postdesk import handlers
+def _deliver(mail: SpooledMail, state: StackState, spool: Spool, ingest: Any) -> None:
+    """What SES does once it accepted a mail: store it in the bucket, then invoke ingest (with
+    Lambda's retries). The spool lets go of it once ingest has made it ticket state."""
     from postdesk.observability import logger
+    from postdesk.settings import Settings
+    from postdesk_tools.ses_events import store_and_describe
 
+    with state.lock:
+        state.deliveries.setdefault(mail.ses_id, Delivery(mail.ses_id, time.monotonic()))
     for attempt in range(1, INGEST_ATTEMPTS + 1):
         try:
-            (result,) = handlers.ingest_handler(event, None)["results"]
+            settings = Settings.from_environment()
+            event = store_and_describe(
+                mail.raw,
+                bucket=settings.mail_bucket,
+                prefix=settings.raw_mail_prefix,
+                region=settings.region,
+                recipients=list(mail.recipients),
+                envelope_sender=mail.envelope_sender,
+                ses_id=mail.ses_id,
+                received_at=mail.received_at,
+            )
+            (result,) = ingest(event)["results"]
         except Exception:
             logger.exception("ingest failed", extra={"attempt": attempt})
             if attempt == INGEST_ATTEMPTS:
+                spool.dead_letter(mail.ses_id)
                 with state.lock:
-                    state.deliveries[ses_id].outcome = "dead_letter"
-                    state.deliveries[ses_id].attempts = attempt
-                    state.deliveries[ses_id].done_at = time.monotonic()
+                    delivery = state.deliveries[mail.ses_id]
+                    delivery.outcome, delivery.attempts, delivery.done_at = (
+                        "dead_letter",
+                        attempt,
+                        time.monotonic(),
+                    )
                 return
             time.sleep(INGEST_RETRY_SECONDS * attempt)
             continue
+        spool.done(mail.ses_id)
         with state.lock:
-            delivery = state.deliveries[ses_id]
+            delivery = state.deliveries[mail.ses_id]
             delivery.done_at = time.monotonic()
             delivery.outcome = "created" if result.get("created") else "added"
             delivery.ref = result.get("ref")
@@ -179,46 +271,45 @@ def _ingest(event: dict[str, Any], ses_id: str, state: StackState) -> None:
         return
 
 
-# -- the clock and the outbox -----------------------------------------------------------------------
+# -- the clock: due schedules fire -------------------------------------------------------------------------
 
 
-def _fire_due(state: StackState, clock_file: Path) -> None:
+def _fire_due(state: StackState, moto_url: str, clock: Clock, targets: dict[str, Any]) -> None:
+    """Invoke every schedule due by the stack's clock, as Scheduler would, and delete it
+    (``ActionAfterCompletion=DELETE``). Moto keeps the due times in a heap and answers with those due."""
+    from postdesk.aws.clients import client
     from postdesk.observability import logger
-    from postdesk.settings import Settings
-    from postdesk_tools.schedules import fire_due_schedules
 
-    settings = Settings.from_environment()
     with state.firing:
-        now = shifted_clock(str(clock_file))()
         try:
-            fired = fire_due_schedules(settings.region, settings.scheduling.group, now, known=state.schedules)
-        except Exception:
-            logger.exception("firing due schedules failed")
+            with urllib.request.urlopen(  # noqa: S310 - the stack's own moto on 127.0.0.1
+                f"{moto_url}/_postdesk/due?until={to_iso(clock())}", timeout=30
+            ) as answer:
+                due = json.loads(answer.read())["due"]
+        except OSError:
+            logger.exception("asking moto for due schedules failed")
             return
-    with state.lock:
-        state.fired.extend({"name": f.name, "target": f.target, "result": f.result} for f in fired)
+        scheduler = client("scheduler", REGION)
+        for schedule in due:
+            target = schedule["target_arn"].rsplit(":", 1)[-1].rsplit("-", 1)[-1]
+            invoke = targets.get(target)
+            if invoke is None:
+                logger.error("a schedule names a target the stack has not", extra={"target": target})
+                continue
+            try:
+                result = invoke(json.loads(schedule["input"]))
+            except Exception:
+                # Scheduler retries a failed invocation: the schedule stays, and is due again next tick.
+                logger.exception("scheduled invocation failed", extra={"schedule": schedule["name"]})
+                continue
+            with suppress(scheduler.exceptions.ResourceNotFoundException):
+                # Gone already when its target deleted it (a reopen cancelling a survey, say).
+                scheduler.delete_schedule(Name=schedule["name"], GroupName=schedule["group"])
+            with state.lock:
+                state.fired.append({"name": schedule["name"], "target": target, "result": result})
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60] or "mail"
-
-
-def _write_outbox(state: StackState, outbox: Path) -> None:
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
-    with state.lock:
-        start = state.outbox_written
-    for number, message in enumerate(list(sent)[start:], start=start + 1):
-        raw = message.raw_data.encode("utf-8") if isinstance(message.raw_data, str) else message.raw_data
-        subject = str(BytesHeaderParser().parsebytes(raw).get("Subject", ""))
-        (outbox / f"{number:05d}-{_slug(subject)}.eml").write_bytes(raw)
-        with state.lock:
-            state.outbox_written = number
-
-
-def _every(seconds: float, stop: threading.Event, work: Any) -> threading.Thread:
+def _every(seconds: float, stop: threading.Event, work: Callable[[], None]) -> threading.Thread:
     def loop() -> None:
         while not stop.wait(seconds):
             work()
@@ -228,10 +319,19 @@ def _every(seconds: float, stop: threading.Event, work: Any) -> threading.Thread
     return thread
 
 
+def _sweep_expired(moto_url: str) -> None:
+    """Ask moto to apply TTL now (after the clock moved, say)."""
+    request = urllib.request.Request(f"{moto_url}/_postdesk/sweep", method="POST", data=b"")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=120):  # noqa: S310 - the stack's own moto
+        pass
+
+
 # -- control: advance the clock, report deliveries ---------------------------------------------------
 
 
-def _control_server(state: StackState, clock_file: Path, port: int) -> ThreadingHTTPServer:
+def _control_server(
+    state: StackState, clock_file: Path, port: int, on_advance: Callable[[], None]
+) -> ThreadingHTTPServer:
     class Control(BaseHTTPRequestHandler):
         def _answer(self, status: int, document: dict[str, Any]) -> None:
             body = json.dumps(document).encode()
@@ -266,8 +366,8 @@ def _control_server(state: StackState, clock_file: Path, port: int) -> Threading
                 self._answer(400, {"error": "BadRequest", "message": "between 1 second and a year"})
                 return
             offset = advance_clock(clock_file, timedelta(seconds=seconds))
-            # Fire what became due at once, so a caller sees its effect when this returns.
-            _fire_due(state, clock_file)
+            # Fire what became due and expire what ran out at once, so a caller sees it on return.
+            on_advance()
             with state.lock:
                 fired = list(state.fired)
             self._answer(200, {"offset_seconds": offset, "fired": fired})
@@ -280,15 +380,16 @@ def _control_server(state: StackState, clock_file: Path, port: int) -> Threading
     return server
 
 
-# -- the API: the app as chalice local serves it ------------------------------------------------------
+# -- processes --------------------------------------------------------------------------------------------
 
 
-def _local_api(port: int, environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "postdesk_tools.local_api", "--host", HOST, "--port", str(port)]
+def _start_process(
+    module: str, arguments: list[str], environment: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
-        # A session of its own: stopping the stack stops the API and anything it started.
-        return subprocess.Popen(  # noqa: S603 (our own interpreter, our own arguments)
-            command,
+        # A session of its own: stopping the stack stops it and anything it started.
+        return subprocess.Popen(  # noqa: S603 (our own interpreter, our own module)
+            [sys.executable, "-m", module, *arguments],
             cwd=FUNCTIONS_DIR,
             env={**os.environ, **environment},
             stdout=output,
@@ -297,16 +398,18 @@ def _local_api(port: int, environment: dict[str, str], log: Path) -> subprocess.
         )
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def _wait_for_port(
+    port: int, process: subprocess.Popen[bytes], name: str, seconds: float = START_SECONDS
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the API exited with {process.returncode} (see .postdesk/chalice.log)")
+            raise RuntimeError(f"{name} exited with {process.returncode} (see .postdesk/logs/)")
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
                 return
-        time.sleep(0.1)
-    raise RuntimeError(f"the API did not listen on {port} within {seconds:.0f} s")
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not listen on {port} within {seconds:.0f} s")
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -315,7 +418,7 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
@@ -323,17 +426,29 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 def _stop_leftovers(info_file: Path) -> None:
-    """A stack killed outright (SIGKILL, out of memory) could not stop its chalice: stop it now."""
+    """A stack killed outright (SIGKILL, out of memory) could not stop its children: stop them now,
+    and wait until the ports they held are free again."""
     try:
         old = json.loads(info_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
     if _alive(int(old.get("pid", 0))):
         raise RuntimeError(f"a local stack is running already (pid {old['pid']}); stop it first")
-    chalice = int(old.get("chalice_pid", 0))
-    if chalice and _alive(chalice):
-        with suppress(ProcessLookupError):
-            os.killpg(chalice, signal.SIGTERM)
+    for key in ("moto_pid", "api_pid"):
+        pid = int(old.get(key, 0))
+        if pid and _alive(pid):
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                with suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+    ports = [int(old.get(key, 0)) for key in ("smtp_port", "api_port", "moto_port", "control_port")]
+    deadline = time.monotonic() + 10
+    while any(port and not _port_free(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.05)
     info_file.unlink(missing_ok=True)
 
 
@@ -344,7 +459,48 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except OSError:
         return False
+    # A zombie (a child nobody waited for yet) is gone but for its exit status.
+    with suppress(OSError, IndexError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
     return True
+
+
+# -- the desk's own state ---------------------------------------------------------------------------------
+
+
+def _desk(state_dir: Path, support_address: str, moto_url: str) -> dict[str, Any]:
+    """The provisioned desk: read from ``desk.json``, or made on this moto and written there."""
+    desk_file = state_dir / DESK_FILE
+    if desk_file.exists():
+        known: dict[str, Any] = json.loads(desk_file.read_text(encoding="utf-8"))
+        return known
+    from datetime import UTC, datetime
+
+    from postdesk.agents.model import Role
+    from postdesk.agents.store import AgentStore
+    from postdesk.aws.clients import reset_clients
+    from postdesk.settings import Settings
+    from postdesk_tools.provision import provision
+
+    os.environ["AWS_ENDPOINT_URL"] = moto_url
+    reset_clients()
+    provisioned = provision(REGION, PREFIX, support_address, SUPPORT_NAME)
+    settings = Settings.from_environment(provisioned.environment)
+    _, token = AgentStore(settings.tables.agents, settings.region).add(
+        ADMIN_EMAIL, "Local Admin", Role.ADMIN, datetime.now(UTC)
+    )
+    desk = {
+        "support_address": support_address,
+        "environment": provisioned.environment,
+        "admin_email": ADMIN_EMAIL,
+        "admin_token": token,
+    }
+    temporary = desk_file.with_suffix(".tmp")
+    temporary.write_text(json.dumps(desk, indent=2), encoding="utf-8")
+    temporary.chmod(0o600)
+    temporary.replace(desk_file)
+    return desk
 
 
 # -- the stack ----------------------------------------------------------------------------------------
@@ -363,94 +519,141 @@ def local_stack(
     smtp_port: int = DEFAULT_SMTP_PORT,
     api_port: int = DEFAULT_API_PORT,
     support_address: str = SUPPORT_ADDRESS,
+    moto_port: int = DEFAULT_MOTO_PORT,
 ) -> Iterator[LocalStack]:
-    """Start everything (ports taken when free, else any free one) and stop it all afterwards."""
-    from aiosmtpd.controller import Controller
-
-    from postdesk.agents.model import Role
-    from postdesk.agents.store import AgentStore
-    from postdesk.settings import Settings
+    """Start everything (ports taken when free, else any free one) on the state in ``state_dir``, and
+    stop it all afterwards, the state written to disk."""
+    from postdesk import runtime
+    from postdesk.aws.clients import reset_clients
 
     state_dir.mkdir(parents=True, exist_ok=True)
-    _stop_leftovers(state_dir / INFO_FILE)
+    info_file = state_dir / INFO_FILE
+    _stop_leftovers(info_file)
+    logs = state_dir / "logs"
+    logs.mkdir(exist_ok=True)
     outbox = state_dir / "outbox"
     outbox.mkdir(exist_ok=True)
-    for old in outbox.glob("*.eml"):
-        old.unlink()
     clock_file = state_dir / "clock.json"
-    clock_file.write_text(json.dumps({"offset_seconds": 0}), encoding="utf-8")
-    info_file = state_dir / INFO_FILE
+    if not clock_file.exists():
+        clock_file.write_text(json.dumps({"offset_seconds": 0}), encoding="utf-8")
+    clock = shifted_clock(clock_file)
+    spool = Spool(state_dir / "spool")
     state = StackState()
     stop = threading.Event()
     smtp_port = _port_or_free(smtp_port)
     api_port = _port_or_free(api_port)
+    moto_port = _port_or_free(moto_port)
+    control_port = free_port()
     api_url = f"http://{HOST}:{api_port}"
-    with moto_desk("local", support_address) as (aws_url, environment):
+    moto_url = f"http://{HOST}:{moto_port}"
+    saved_environment = dict(os.environ)
+    base = {**LOCAL_AWS_ENVIRONMENT, CLOCK_FILE_VARIABLE: str(clock_file), OUTBOX_VARIABLE: str(outbox)}
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(base)
+    processes: list[subprocess.Popen[bytes]] = []
+    controller = None
+    control = None
+    executor = ThreadPoolExecutor(max_workers=INGEST_WORKERS, thread_name_prefix="ingest")
+    threads: list[threading.Thread] = []
+    try:
+        moto = _start_process(
+            "postdesk_tools.moto_server",
+            ["--state-dir", str(state_dir / "aws"), "--port", str(moto_port), "--outbox", str(outbox)],
+            base,
+            logs / "moto.log",
+        )
+        processes.append(moto)
+        _wait_for_port(moto_port, moto, "moto")
+        desk = _desk(state_dir, support_address, moto_url)
         environment = {
-            **environment,
+            **base,
+            "AWS_ENDPOINT_URL": moto_url,
+            **desk["environment"],
+            # Links in mail (the survey's) point at this very API.
             "POSTDESK_PUBLIC_URL": api_url,
-            CLOCK_FILE_VARIABLE: str(clock_file),
-            OUTBOX_VARIABLE: str(outbox),
         }
         os.environ.update(environment)
-        from postdesk import runtime
+        reset_clients()
+        runtime.use_clock(clock)
+        api = _start_process(
+            "postdesk_tools.local_api",
+            ["--host", HOST, "--port", str(api_port)],
+            environment,
+            logs / "api.log",
+        )
+        processes.append(api)
+        ingest = lambda_function("ingest")
+        targets = {name: lambda_function(name) for name in ("survey", "sla")}
 
-        runtime.use_clock(shifted_clock(clock_file))
+        def submit(mail: SpooledMail) -> None:
+            with state.lock:
+                state.deliveries.setdefault(mail.ses_id, Delivery(mail.ses_id, time.monotonic()))
+            executor.submit(_deliver, mail, state, spool, ingest)
+
+        from postdesk.settings import Settings
+
         settings = Settings.from_environment()
-        _, admin_token = AgentStore(settings.tables.agents, settings.region).add(
-            ADMIN_EMAIL, "Local Admin", Role.ADMIN, datetime.now(UTC)
-        )
-        executor = ThreadPoolExecutor(max_workers=INGEST_WORKERS, thread_name_prefix="ingest")
-        controller = Controller(
-            SesReceiving(settings.support_domain, state, executor),
-            hostname=HOST,
-            port=smtp_port,
-            data_size_limit=MAX_MAIL_BYTES,
-        )
-        chalice = _local_api(api_port, environment, state_dir / "chalice.log")
-        control = None
-        threads: list[threading.Thread] = []
-        try:
-            controller.start()
-            _wait_for_port(api_port, chalice)
-            control = _control_server(state, clock_file, free_port())
-            threads += [
-                _every(CLOCK_TICK_SECONDS, stop, lambda: _fire_due(state, clock_file)),
-                _every(0.5, stop, lambda: _write_outbox(state, outbox)),
-            ]
-            info = {
-                "smtp_host": HOST,
-                "smtp_port": smtp_port,
-                "api_url": api_url,
-                "console_url": f"{api_url}/console",
-                "support_address": support_address,
-                "admin_email": ADMIN_EMAIL,
-                "admin_token": admin_token,
-                "outbox_dir": str(outbox),
-                "endpoint_url": aws_url,
-                "control_url": f"http://{HOST}:{control.server_address[1]}",
-                "pid": os.getpid(),
-                "chalice_pid": chalice.pid,
-                "environment": environment,
-            }
-            info_file.write_text(json.dumps(info, indent=2), encoding="utf-8")
-            info_file.chmod(0o600)
-            yield LocalStack(info, state, state_dir)
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=10)
+        controller = smtp_controller(SesReceiving(settings.support_domain, spool, clock, submit), smtp_port)
+        controller.start()
+        # What the last run accepted and did not finish (a stop mid-delivery, a kill -9).
+        for mail in spool.pending():
+            submit(mail)
+
+        def fire() -> None:
+            _fire_due(state, moto_url, clock, targets)
+
+        def after_advance() -> None:
+            fire()
+            _sweep_expired(moto_url)
+
+        _wait_for_port(api_port, api, "the API")
+        control = _control_server(state, clock_file, control_port, after_advance)
+        threads.append(_every(CLOCK_TICK_SECONDS, stop, fire))
+        info = {
+            "smtp_host": HOST,
+            "smtp_port": smtp_port,
+            "api_url": api_url,
+            "api_port": api_port,
+            "console_url": f"{api_url}/console",
+            "support_address": desk["support_address"],
+            "admin_email": desk["admin_email"],
+            "admin_token": desk["admin_token"],
+            "state_dir": str(state_dir),
+            "outbox_dir": str(outbox),
+            "endpoint_url": moto_url,
+            "moto_port": moto_port,
+            "control_url": f"http://{HOST}:{control_port}",
+            "control_port": control_port,
+            "pid": os.getpid(),
+            "moto_pid": moto.pid,
+            "api_pid": api.pid,
+            "environment": environment,
+        }
+        temporary = info_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(info, indent=2), encoding="utf-8")
+        temporary.chmod(0o600)
+        temporary.replace(info_file)
+        yield LocalStack(info, state, state_dir)
+    finally:
+        stop.set()
+        if controller is not None:
             with suppress(Exception):
                 controller.stop()
-            executor.shutdown(wait=True, cancel_futures=False)
-            _stop_process(chalice)
-            if control is not None:
-                control.shutdown()
-                control.server_close()
-            with suppress(Exception):
-                _write_outbox(state, outbox)
-            info_file.unlink(missing_ok=True)
-            runtime.use_clock(None)
+        # Mail accepted is finished before the desk goes (what is left, the next start finishes).
+        executor.shutdown(wait=True, cancel_futures=False)
+        for thread in threads:
+            thread.join(timeout=10)
+        if control is not None:
+            control.shutdown()
+            control.server_close()
+        for process in reversed(processes):
+            _stop_process(process)
+        info_file.unlink(missing_ok=True)
+        runtime.use_clock(None)
+        os.environ.clear()
+        os.environ.update(saved_environment)
+        reset_clients()
 
 
 def _summary(info: dict[str, Any]) -> str:
@@ -464,6 +667,9 @@ def _summary(info: dict[str, Any]) -> str:
             f"  API            {info['api_url']}",
             f"  Outbox         {info['outbox_dir']}  (every mail the desk sent, as .eml)",
             f"  AWS (moto)     {info['endpoint_url']}",
+            "",
+            f"  Its data lives in {info['state_dir']} and is kept from one start to the next",
+            "  (postdesk local reset starts afresh).",
             "",
             "  postdesk local advance 24h   moves the clock (surveys, SLA timers)",
             "  postdesk report --since 7d   the numbers     make demo   a story on this stack",
@@ -479,7 +685,7 @@ def quiet_empty_metrics() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def serve(state_dir: Path, smtp_port: int, api_port: int) -> int:
+def serve(state_dir: Path, smtp_port: int, api_port: int, moto_port: int) -> int:
     """Run the stack until Ctrl-C or SIGTERM."""
     quiet_empty_metrics()
     stopping = threading.Event()
@@ -489,21 +695,51 @@ def serve(state_dir: Path, smtp_port: int, api_port: int) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with local_stack(state_dir, smtp_port, api_port) as stack:
+    with local_stack(state_dir, smtp_port, api_port, moto_port=moto_port) as stack:
         sys.stdout.write(_summary(stack.info))
         sys.stdout.flush()
         stopping.wait()
         sys.stdout.write("Stopping…\n")
+        sys.stdout.flush()
+    return 0
+
+
+def reset(state_dir: Path, answer: Callable[[str], str] = input, out: Any = sys.stdout) -> int:
+    """Forget the local desk's data (asks first); refused while a stack runs on it."""
+    info = running_stack_info(state_dir)
+    if info is not None:
+        out.write(
+            f"postdesk local reset: a stack is running on {state_dir} (pid {info['pid']}); stop it first\n"
+        )
+        return 1
+    if not state_dir.exists():
+        out.write(f"Nothing to reset: {state_dir} does not exist.\n")
+        return 0
+    if answer(
+        f"Delete every ticket, mail and agent of the local desk in {state_dir}? [y/N] "
+    ).strip().lower() not in ("y", "yes"):
+        out.write("Nothing was deleted.\n")
+        return 1
+    for name in ("aws", "spool", "outbox", "logs", DESK_FILE, "clock.json", INFO_FILE):
+        path = state_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    out.write(f"The local desk in {state_dir} starts empty next time.\n")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="postdesk local", description="the whole desk on this machine")
-    parser.add_argument("--state-dir", default=str(STATE_DIR), help="where local.json and the outbox go")
+    parser.add_argument(
+        "--state-dir", default=str(STATE_DIR), help="where the desk's data and local.json live"
+    )
     parser.add_argument("--smtp-port", type=int, default=DEFAULT_SMTP_PORT, help="0 for any free port")
     parser.add_argument("--api-port", type=int, default=DEFAULT_API_PORT, help="0 for any free port")
+    parser.add_argument("--moto-port", type=int, default=DEFAULT_MOTO_PORT, help="0 for any free port")
     arguments = parser.parse_args(argv)
-    return serve(Path(arguments.state_dir), arguments.smtp_port, arguments.api_port)
+    return serve(Path(arguments.state_dir), arguments.smtp_port, arguments.api_port, arguments.moto_port)
 
 
 if __name__ == "__main__":
@@ -583,7 +819,14 @@ def status(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_local(argv: list[str], out: Any) -> int:
-    """``postdesk local`` (start), ``postdesk local advance 24h``, ``postdesk local status``."""
+    """``postdesk local`` (start), ``postdesk local advance 24h``, ``postdesk local status``,
+    ``postdesk local reset [--yes] [--state-dir DIR]``."""
+    if argv[:1] == ["reset"]:
+        parser = argparse.ArgumentParser(prog="postdesk local reset")
+        parser.add_argument("--state-dir", default=str(STATE_DIR))
+        parser.add_argument("--yes", action="store_true", help="do not ask")
+        arguments = parser.parse_args(argv[1:])
+        return reset(Path(arguments.state_dir), (lambda _: "yes") if arguments.yes else input, out)
     if argv[:1] in (["advance"], ["status"]):
         info = running_stack_info()
         if info is None:

@@ -293,7 +293,7 @@ def test_the_commands_of_the_checkout_talk_to_the_running_stack(
 
 def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
     process, info = _start(tmp_path / "state")
-    pids = [int(info["pid"]), int(info["chalice_pid"])]
+    pids = [int(info["pid"]), int(info["api_pid"]), int(info["moto_pid"])]
     assert all(_alive(pid) for pid in pids)
 
     output = _stop(process)
