@@ -4,8 +4,9 @@ with moto_fit's patches, and what a desk left running for a week needs that moto
 - **state that survives.** Every request that changes state is written to a journal before its answer
   goes back (one fsync serves every request waiting at that moment), and the whole state is written as
   a snapshot at a clean stop, after a start that replayed a long journal, and when the journal grows
-  long. A start loads the last snapshot and replays the journal after it. A ``kill -9`` therefore
-  loses nothing moto had answered.
+  long. A start loads the last snapshot and replays the journal after it, each change under the seed it
+  first ran with, so it makes the same identifiers again. A ``kill -9`` therefore loses nothing moto
+  had answered.
 - **an outbox.** Every mail SES is asked to send is written to the outbox folder (a file per mail, on
   disk before SES answers); moto keeps only the last few in memory.
 - **due schedules.** Scheduler's one-time schedules, kept in a heap of their due times; the stack
@@ -27,6 +28,7 @@ import json
 import logging
 import os
 import pickle
+import random
 import re
 import signal
 import struct
@@ -247,6 +249,19 @@ def read_snapshot(folder: Path) -> int:
     return int(loaded["seq"])
 
 
+# -- replaying the same identifiers ------------------------------------------------------------------
+
+# Moto draws every identifier it makes (a secret's ARN suffix, an SES message id) from one seeded
+# generator. Each change is journaled with the seed it ran under, so its replay makes the same ones:
+# the desk's settings name its secret by ARN.
+_FRESH_SEEDS = random.SystemRandom()
+
+
+def _draw_as_before(seed: int | None) -> None:
+    if seed is not None:
+        _moto("moto.moto_api._internal", "mock_random").seed(seed)
+
+
 # -- due schedules ------------------------------------------------------------------------------------
 
 
@@ -374,7 +389,7 @@ def write_to_outbox(outbox: Path) -> None:
 class PersistentMoto:
     """Moto's WSGI application behind the journal (a WSGI middleware) and the stack's own endpoints."""
 
-    def __init__(self, state_dir: Path, clock: Clock) -> None:
+    def __init__(self, state_dir: Path, clock: Clock, outbox: Path | None = None) -> None:
         dispatcher = _moto("moto.moto_server.werkzeug_app", "DomainDispatcherApplication")
         create_backend_app = _moto("moto.moto_server.werkzeug_app", "create_backend_app")
         self.state_dir = state_dir
@@ -387,6 +402,9 @@ class PersistentMoto:
         replayed = self._replay(read_journal(state_dir, self.snapshot_seq))
         self.journal = Journal(state_dir, self.snapshot_seq + replayed + 1)
         self.due.watch()
+        # After the replay: a mail sent before the restart is in the outbox already.
+        if outbox is not None:
+            write_to_outbox(outbox)
         if replayed > SNAPSHOT_EVERY // 10:
             self.snapshot()
         log.info(
@@ -408,6 +426,7 @@ class PersistentMoto:
             )
             environ = builder.get_environ()
             builder.close()
+            _draw_as_before(record.get("seed"))
             for _ in self.app(environ, lambda status, headers, exc_info=None: lambda data: None):
                 pass
             count += 1
@@ -486,8 +505,10 @@ class PersistentMoto:
             "query": str(environ.get("QUERY_STRING", "")),
             "headers": _headers(environ),
             "body": body,
+            "seed": _FRESH_SEEDS.getrandbits(64),
         }
         with self.state_lock:
+            _draw_as_before(record["seed"])
             status, headers, chunks = _run(self.app, environ)
             seq = self.journal.append(record) if int(status.split()[0]) < 400 else 0
         if seq:
@@ -597,10 +618,8 @@ def serve(state_dir: Path, host: str, port: int, outbox: Path | None) -> int:
     moto_fit.apply()
     state_dir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    if outbox is not None:
-        write_to_outbox(outbox)
     clock = local_clock() or utc_now
-    desk = PersistentMoto(state_dir, clock)
+    desk = PersistentMoto(state_dir, clock, outbox)
     server = make_server(host, port, desk, threaded=True)
     stopping = threading.Event()
 

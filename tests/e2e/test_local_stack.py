@@ -4,20 +4,13 @@ running once it is stopped."""
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
-import re
-import signal
 import smtplib
 import subprocess
 import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import EmailMessage, Message
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,129 +18,30 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.stack import (
+    CHECKOUT,
+    alive,
+    api,
+    clean_environment,
+    mail,
+    outbox,
+    ref_of,
+    send,
+    start,
+    stop,
+)
+
 pytestmark = pytest.mark.e2e
-
-CHECKOUT = Path(__file__).resolve().parents[2]
-START_SECONDS = 90
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone but for its exit status.
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(") ", 1)[1].startswith("Z"))
-
-
-def _clean_environment(state_dir: Path) -> dict[str, str]:
-    """The environment of a person's shell: no desk named, the stack found through its folder."""
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("POSTDESK_") and k != "AWS_ENDPOINT_URL"
-    }
-    environment["POSTDESK_LOCAL_DIR"] = str(state_dir)
-    return environment
-
-
-def _start(state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "postdesk_tools.cli",
-            "local",
-            "--state-dir",
-            str(state_dir),
-            "--smtp-port",
-            "0",
-            "--api-port",
-            "0",
-        ],
-        cwd=CHECKOUT,
-        env=_clean_environment(state_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    info_file = state_dir / "local.json"
-    deadline = time.monotonic() + START_SECONDS
-    while not info_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            raise AssertionError(f"the local stack did not start:\n{output[-3000:]}")
-        time.sleep(0.2)
-    return process, json.loads(info_file.read_text())
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=60)
-    return output.decode(errors="replace")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     state_dir = tmp_path_factory.mktemp("local-stack")
-    process, info = _start(state_dir)
+    process, info = start(state_dir)
     try:
         yield info
     finally:
-        _stop(process)
-
-
-def _send(stack: dict[str, Any], message: EmailMessage) -> None:
-    with smtplib.SMTP(stack["smtp_host"], stack["smtp_port"], timeout=30) as smtp:
-        smtp.send_message(message)
-
-
-def _mail(
-    subject: str, body: str, sender: str = "Jane Doe <jane.doe@customer.example>", **headers: str
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "support@example.com"
-    message["Subject"] = subject
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message
-
-
-def _outbox(stack: dict[str, Any], contains: str, count: int = 1, seconds: float = 30) -> list[Message]:
-    """The outbox's mails whose subject contains ``contains``, once there are ``count`` of them."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = [
-            message_from_bytes(path.read_bytes(), policy=default_policy)
-            for path in sorted(Path(stack["outbox_dir"]).glob("*.eml"))
-        ]
-        matching = [m for m in found if contains in str(m["Subject"])]
-        if len(matching) >= count or time.monotonic() > deadline:
-            return matching
-        time.sleep(0.25)
-
-
-def _api(stack: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
-    address = urlsplit(stack["api_url"])
-    connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=30)
-    connection.request(
-        method,
-        path,
-        body=json.dumps(body) if body is not None else None,
-        headers={"Authorization": f"Bearer {stack['admin_token']}", "Content-Type": "application/json"},
-    )
-    response = connection.getresponse()
-    document = json.loads(response.read())
-    connection.close()
-    assert response.status == 200, document
-    return document
-
-
-def _ref_of(message: Message) -> str:
-    match = re.search(r"\[#([A-Z0-9]{4}-[A-Z0-9]{4})\]", str(message["Subject"]))
-    assert match, message["Subject"]
-    return match.group(1)
+        stop(process, state_dir)
 
 
 def test_local_json_says_where_everything_is(stack: dict[str, Any]) -> None:
@@ -168,29 +62,29 @@ def test_local_json_says_where_everything_is(stack: dict[str, Any]) -> None:
 
 def test_mail_over_smtp_becomes_a_ticket_and_the_customers_reply_joins_it(stack: dict[str, Any]) -> None:
     # A customer writes; the acknowledgement comes back within seconds
-    _send(
-        stack, _mail("Parcel 8812 missing", "Hello,\n\nmy parcel 8812 did not arrive. Can you check?\n\nJane")
+    send(
+        stack, mail("Parcel 8812 missing", "Hello,\n\nmy parcel 8812 did not arrive. Can you check?\n\nJane")
     )
-    (ack,) = _outbox(stack, "Parcel 8812 missing")
-    ref = _ref_of(ack)
+    (ack,) = outbox(stack, "Parcel 8812 missing")
+    ref = ref_of(ack)
     assert ack["Auto-Submitted"] == "auto-replied"
 
     # She answers the acknowledgement from her mail client
-    _send(
+    send(
         stack,
-        _mail(
+        mail(
             f"Re: {ack['Subject']}", "It was supposed to come on Monday.", In_Reply_To=str(ack["Message-ID"])
         ),
     )
 
     deadline = time.monotonic() + 30
     while True:
-        thread = _api(stack, "GET", f"/tickets/{ref}")["thread"]
+        thread = api(stack, "GET", f"/tickets/{ref}")["thread"]
         if len(thread) >= 3 or time.monotonic() > deadline:
             break
         time.sleep(0.25)
     assert [m["kind"] for m in thread] == ["customer", "acknowledgement", "customer"]
-    assert len(_outbox(stack, "Parcel 8812 missing", seconds=1)) == 1  # no second acknowledgement
+    assert len(outbox(stack, "Parcel 8812 missing", seconds=1)) == 1  # no second acknowledgement
 
 
 def test_mail_for_another_domain_is_refused_at_the_door(stack: dict[str, Any]) -> None:
@@ -204,15 +98,15 @@ def test_mail_for_another_domain_is_refused_at_the_door(stack: dict[str, Any]) -
 def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_later(
     stack: dict[str, Any], page: Page
 ) -> None:
-    _send(
+    send(
         stack,
-        _mail(
+        mail(
             "Invoice twice",
             "Hello, I was charged twice for order 77. Please refund one.",
             sender="Li Wei <li@shop.example>",
         ),
     )
-    ref = _ref_of(_outbox(stack, "Invoice twice")[0])
+    ref = ref_of(outbox(stack, "Invoice twice")[0])
 
     # The agent signs in with the admin token, answers and resolves in the console
     page.goto(stack["console_url"])
@@ -224,10 +118,10 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     page.get_by_label("Status after sending").select_option("resolved")
     page.get_by_role("button", name="Send reply").click()
     expect(page.locator("#ticket-status")).to_have_value("resolved")
-    assert len(_outbox(stack, "Invoice twice", count=2)) == 2
+    assert len(outbox(stack, "Invoice twice", count=2)) == 2
 
     # The clock moves a day: the survey goes out
-    environment = _clean_environment(Path(stack["outbox_dir"]).parent)
+    environment = clean_environment(Path(stack["outbox_dir"]).parent)
     advanced = subprocess.run(
         [sys.executable, "-m", "postdesk_tools.cli", "local", "advance", "25h"],
         cwd=CHECKOUT,
@@ -238,7 +132,7 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     )
     assert advanced.returncode == 0, advanced.stdout + advanced.stderr
     assert f"survey-{ref}-1: sent" in advanced.stdout
-    surveys = [m for m in _outbox(stack, "Invoice twice", count=3) if m["Auto-Submitted"] == "auto-generated"]
+    surveys = [m for m in outbox(stack, "Invoice twice", count=3) if m["Auto-Submitted"] == "auto-generated"]
     assert len(surveys) == 1
     text = surveys[0].get_body(preferencelist=("plain",))
     assert text is not None
@@ -251,7 +145,7 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     expect(page.get_by_label("5 – Excellent")).to_be_checked()
     page.get_by_role("button", name="Send my rating").click()
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
-    assert _api(stack, "GET", f"/tickets/{ref}")["ticket"]["survey"]["rating"] == 5
+    assert api(stack, "GET", f"/tickets/{ref}")["ticket"]["survey"]["rating"] == 5
 
     # And the outbox page of the console lists all of it
     page.goto(stack["console_url"])
@@ -262,7 +156,7 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
 def test_the_commands_of_the_checkout_talk_to_the_running_stack(
     stack: dict[str, Any], tmp_path: Path
 ) -> None:
-    environment = _clean_environment(Path(stack["outbox_dir"]).parent)
+    environment = clean_environment(Path(stack["outbox_dir"]).parent)
 
     def postdesk(*arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - our own interpreter and module
@@ -292,18 +186,18 @@ def test_the_commands_of_the_checkout_talk_to_the_running_stack(
 
 
 def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
-    process, info = _start(tmp_path / "state")
+    process, info = start(tmp_path / "state")
     pids = [int(info["pid"]), int(info["api_pid"]), int(info["moto_pid"])]
-    assert all(_alive(pid) for pid in pids)
+    assert all(alive(pid) for pid in pids)
 
-    output = _stop(process)
+    output = stop(process, tmp_path / "state")
 
     assert process.returncode == 0, output[-2000:]
     assert "Stopping" in output
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [pid for pid in pids if _alive(pid)] == []
+    assert [pid for pid in pids if alive(pid)] == []
     assert not (tmp_path / "state" / "local.json").exists()
     with pytest.raises(OSError):
         smtplib.SMTP(info["smtp_host"], info["smtp_port"], timeout=2)
