@@ -32,6 +32,7 @@ from postdesk.settings import Settings
 from postdesk_tools import moto_fit
 from postdesk_tools.local_api import without_local_routes
 from postdesk_tools.provision import provision
+from postdesk_tools.serving import serve_in_thread
 from postdesk_tools.ses_events import store_and_describe
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
@@ -210,8 +211,7 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
         # Links in mail (the survey's) point at this very server.
         os.environ["POSTDESK_PUBLIC_URL"] = f"http://{HOST}:{api_port}"
         _reset_desk_state()
-        chalice_thread = threading.Thread(target=chalice_server.server.serve_forever, daemon=True)
-        chalice_thread.start()
+        chalice_thread = serve_in_thread(chalice_server.server, "api")
         try:
             yield RunningDesk(
                 api_url=f"http://{HOST}:{api_port}",

@@ -55,6 +55,7 @@ from postdesk_tools.local_server import (
     SUPPORT_ADDRESS,
     SUPPORT_NAME,
 )
+from postdesk_tools.serving import serve_in_thread
 from postdesk_tools.spool import Spool, SpooledMail
 
 CHECKOUT = FUNCTIONS_DIR.parent
@@ -223,6 +224,53 @@ class SesReceiving:
         return f"250 OK queued as {mail.ses_id}"
 
 
+_WARM_UP_MAIL = (
+    b"From: Jane Doe <jane@customer.example>\r\nTo: support@example.com\r\n"
+    b"Subject: My order never came\r\nMessage-ID: <warm-up@customer.example>\r\n\r\n"
+    b"Hello,\r\n\r\nmy order never came. Can you help?\r\n\r\nJane\r\n"
+)
+
+
+def _warm_up() -> None:
+    """Load what a first mail would (the SES event's maker, the ingest workflow, the language model,
+    the templates, the desk's AWS clients and moto's services, by reads that change nothing) before
+    one comes: this process lives for days, unlike a Lambda container, so an idle stack answers its
+    first mail as fast as its hundredth."""
+    # How ingest reads the SES event (Powertools' event classes load as one package).
+    from aws_lambda_powertools.utilities import data_classes  # noqa: F401 - loaded for its own sake
+
+    from postdesk import runtime
+    from postdesk.aws.clients import client
+    from postdesk.effects import keys
+    from postdesk.mail.parse import parse_message
+    from postdesk.observability import logger
+    from postdesk.rendering import available_languages, environment
+    from postdesk.triage.rules import load_rules
+    from postdesk.triage.understand import understand
+    from postdesk.workflows import ingest  # noqa: F401 - loaded for its own sake
+    from postdesk_tools import ses_events  # noqa: F401 - loaded for its own sake
+
+    try:
+        settings, ports = runtime.runtime()
+        ports.signing_key()
+        ports.store.lookup_arrival(["<warm-up@customer.example>"], keys.delivery_guard("warm-up"))
+        client("s3", settings.region).head_bucket(Bucket=settings.mail_bucket)
+        client("ses", settings.region).get_send_quota()
+        client("scheduler", settings.region).list_schedule_groups(MaxResults=1)
+        understanding = understand(
+            parse_message(_WARM_UP_MAIL),
+            history_languages=(),
+            default_language="en",
+            template_languages=available_languages(),
+            rules=load_rules(settings.triage_rules_path),
+        )
+        for kind in ("txt", "html"):
+            environment().get_template(f"{understanding.reply_language}/ack.{kind}.j2")
+    except Exception:
+        # Only the first mail's speed is at stake: it loads whatever this did not.
+        logger.exception("warming up failed")
+
+
 def _deliver(mail: SpooledMail, state: StackState, spool: Spool, ingest: Any) -> None:
     """What SES does once it accepted a mail: store it in the bucket, then invoke ingest (with
     Lambda's retries). The spool lets go of it once ingest has made it ticket state."""
@@ -376,7 +424,7 @@ def _control_server(
             return
 
     server = ThreadingHTTPServer((HOST, port), Control)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server, "control")
     return server
 
 
@@ -469,11 +517,19 @@ def _alive(pid: int) -> bool:
 # -- the desk's own state ---------------------------------------------------------------------------------
 
 
+def _known_desk(state_dir: Path) -> dict[str, Any] | None:
+    """The desk provisioned by an earlier start, from ``desk.json``; None before the first."""
+    desk_file = state_dir / DESK_FILE
+    if not desk_file.exists():
+        return None
+    known: dict[str, Any] = json.loads(desk_file.read_text(encoding="utf-8"))
+    return known
+
+
 def _desk(state_dir: Path, support_address: str, moto_url: str) -> dict[str, Any]:
     """The provisioned desk: read from ``desk.json``, or made on this moto and written there."""
-    desk_file = state_dir / DESK_FILE
-    if desk_file.exists():
-        known: dict[str, Any] = json.loads(desk_file.read_text(encoding="utf-8"))
+    known = _known_desk(state_dir)
+    if known is not None:
         return known
     from datetime import UTC, datetime
 
@@ -496,6 +552,7 @@ def _desk(state_dir: Path, support_address: str, moto_url: str) -> dict[str, Any
         "admin_email": ADMIN_EMAIL,
         "admin_token": token,
     }
+    desk_file = state_dir / DESK_FILE
     temporary = desk_file.with_suffix(".tmp")
     temporary.write_text(json.dumps(desk, indent=2), encoding="utf-8")
     temporary.chmod(0o600)
@@ -564,25 +621,37 @@ def local_stack(
             logs / "moto.log",
         )
         processes.append(moto)
+
+        def desk_environment(desk: dict[str, Any]) -> dict[str, str]:
+            return {
+                **base,
+                "AWS_ENDPOINT_URL": moto_url,
+                **desk["environment"],
+                # Links in mail (the survey's) point at this very API.
+                "POSTDESK_PUBLIC_URL": api_url,
+            }
+
+        def start_api(desk: dict[str, Any]) -> subprocess.Popen[bytes]:
+            process = _start_process(
+                "postdesk_tools.local_api",
+                ["--host", HOST, "--port", str(api_port)],
+                desk_environment(desk),
+                logs / "api.log",
+            )
+            processes.append(process)
+            return process
+
+        # A desk made before: the API starts while moto loads its state.
+        known = _known_desk(state_dir)
+        api = start_api(known) if known is not None else None
         _wait_for_port(moto_port, moto, "moto")
-        desk = _desk(state_dir, support_address, moto_url)
-        environment = {
-            **base,
-            "AWS_ENDPOINT_URL": moto_url,
-            **desk["environment"],
-            # Links in mail (the survey's) point at this very API.
-            "POSTDESK_PUBLIC_URL": api_url,
-        }
+        desk = known or _desk(state_dir, support_address, moto_url)
+        environment = desk_environment(desk)
         os.environ.update(environment)
         reset_clients()
         runtime.use_clock(clock)
-        api = _start_process(
-            "postdesk_tools.local_api",
-            ["--host", HOST, "--port", str(api_port)],
-            environment,
-            logs / "api.log",
-        )
-        processes.append(api)
+        if api is None:
+            api = start_api(desk)
         ingest = lambda_function("ingest")
         targets = {name: lambda_function(name) for name in ("survey", "sla")}
 
@@ -595,6 +664,7 @@ def local_stack(
 
         settings = Settings.from_environment()
         controller = smtp_controller(SesReceiving(settings.support_domain, spool, clock, submit), smtp_port)
+        warming = executor.submit(_warm_up)
         controller.start()
         # What the last run accepted and did not finish (a stop mid-delivery, a kill -9).
         for mail in spool.pending():
@@ -608,6 +678,8 @@ def local_stack(
             _sweep_expired(moto_url)
 
         _wait_for_port(api_port, api, "the API")
+        # Ready means ready for a first mail at full speed (it fails only into a log line).
+        warming.result(timeout=60)
         control = _control_server(state, clock_file, control_port, after_advance)
         threads.append(_every(CLOCK_TICK_SECONDS, stop, fire))
         info = {

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copyreg
+import gc
 import heapq
 import importlib
 import io
@@ -44,6 +45,7 @@ from urllib.parse import parse_qs
 from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk_tools import moto_fit
 from postdesk_tools.local_clock import local_clock
+from postdesk_tools.serving import serve_in_thread
 
 SNAPSHOT = "snapshot.pickle"
 JOURNAL_PREFIX = "journal-"
@@ -398,8 +400,15 @@ class PersistentMoto:
         self.state_lock = threading.Lock()
         self.due = DueSchedules()
         started = time.monotonic()
-        self.snapshot_seq = read_snapshot(state_dir)
-        replayed = self._replay(read_journal(state_dir, self.snapshot_seq))
+        # Loading makes millions of objects and frees none: a collection meanwhile only walks them.
+        # Frozen afterwards, they are left out of every later collection too.
+        gc.disable()
+        try:
+            self.snapshot_seq = read_snapshot(state_dir)
+            replayed = self._replay(read_journal(state_dir, self.snapshot_seq))
+        finally:
+            gc.freeze()
+            gc.enable()
         self.journal = Journal(state_dir, self.snapshot_seq + replayed + 1)
         self.due.watch()
         # After the replay: a mail sent before the restart is in the outbox already.
@@ -628,8 +637,7 @@ def serve(state_dir: Path, host: str, port: int, outbox: Path | None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
-    thread.start()
+    thread = serve_in_thread(server, "moto")
     sys.stdout.write(f"moto listening on http://{host}:{server.server_address[1]}\n")
     sys.stdout.flush()
     while not stopping.wait(TTL_SWEEP_SECONDS):

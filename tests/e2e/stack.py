@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
-import signal
 import smtplib
-import subprocess
-import sys
 import time
 from email import message_from_bytes
 from email.message import EmailMessage, Message
@@ -19,90 +15,32 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-START_SECONDS = 90
+from postdesk_tools.stack_process import (
+    CHECKOUT,
+    alive,
+    clean_environment,
+    kill_all,
+    launch,
+    output_file,
+    start,
+    stop,
+)
 
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone but for its exit status.
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(") ", 1)[1].startswith("Z"))
-
-
-def clean_environment(state_dir: Path) -> dict[str, str]:
-    """The environment of a person's shell: no desk named, the stack found through its folder."""
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("POSTDESK_") and k != "AWS_ENDPOINT_URL"
-    }
-    environment["POSTDESK_LOCAL_DIR"] = str(state_dir)
-    return environment
-
-
-def launch(state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0)) -> subprocess.Popen[bytes]:
-    """`postdesk local` on ``state_dir`` with (SMTP, API, moto) ``ports`` (0: any free one)."""
-    smtp_port, api_port, moto_port = ports
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [
-            sys.executable,
-            "-m",
-            "postdesk_tools.cli",
-            "local",
-            "--state-dir",
-            str(state_dir),
-            "--smtp-port",
-            str(smtp_port),
-            "--api-port",
-            str(api_port),
-            "--moto-port",
-            str(moto_port),
-        ],
-        cwd=CHECKOUT,
-        env=clean_environment(state_dir),
-        # A file, not a pipe: nobody reads a pipe while the stack runs, and a full one would stop it.
-        stdout=output_file(state_dir).open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def output_file(state_dir: Path) -> Path:
-    """Where the stack launched on ``state_dir`` writes what it prints."""
-    return state_dir.parent / f"{state_dir.name}.out"
-
-
-def start(
-    state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0)
-) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    """Launch the stack and wait until it says where everything is."""
-    process = launch(state_dir, ports)
-    info_file = state_dir / "local.json"
-    deadline = time.monotonic() + START_SECONDS
-    # A killed stack leaves its local.json behind: wait for the one this process writes.
-    while (info := _info_of(info_file)) is None or info.get("pid") != process.pid:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = output_file(state_dir).read_text(errors="replace")
-            raise AssertionError(f"the local stack did not start:\n{output[-3000:]}")
-        time.sleep(0.2)
-    return process, info
-
-
-def _info_of(info_file: Path) -> dict[str, Any] | None:
-    try:
-        info: dict[str, Any] = json.loads(info_file.read_text())
-    except (OSError, ValueError):
-        return None
-    return info
-
-
-def stop(process: subprocess.Popen[bytes], state_dir: Path, how: int = signal.SIGTERM) -> str:
-    """Stop the stack as Ctrl-C (SIGINT) or a service manager (SIGTERM) does; what it printed."""
-    process.send_signal(how)
-    process.wait(timeout=90)
-    return output_file(state_dir).read_text(errors="replace")
+__all__ = [
+    "CHECKOUT",
+    "alive",
+    "api",
+    "clean_environment",
+    "kill_all",
+    "launch",
+    "mail",
+    "outbox",
+    "output_file",
+    "ref_of",
+    "send",
+    "start",
+    "stop",
+]
 
 
 def send(stack: dict[str, Any], message: EmailMessage) -> None:

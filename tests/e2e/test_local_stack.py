@@ -121,6 +121,9 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     assert len(outbox(stack, "Invoice twice", count=2)) == 2
 
     # The clock moves a day: the survey goes out
+    # Its own ticket from Jane: the tests of this module may run on other workers' stacks.
+    send(stack, mail("Parcel stuck in Lyon", "Hello,\n\nmy parcel has not moved for a week."))
+    assert outbox(stack, "Parcel stuck in Lyon")
     environment = clean_environment(Path(stack["outbox_dir"]).parent)
     advanced = subprocess.run(
         [sys.executable, "-m", "postdesk_tools.cli", "local", "advance", "25h"],
@@ -156,6 +159,9 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
 def test_the_commands_of_the_checkout_talk_to_the_running_stack(
     stack: dict[str, Any], tmp_path: Path
 ) -> None:
+    # Its own ticket from Jane: the tests of this module may run on other workers' stacks.
+    send(stack, mail("Parcel stuck in Lyon", "Hello,\n\nmy parcel has not moved for a week."))
+    assert outbox(stack, "Parcel stuck in Lyon")
     environment = clean_environment(Path(stack["outbox_dir"]).parent)
 
     def postdesk(*arguments: str) -> subprocess.CompletedProcess[str]:
