@@ -38,6 +38,12 @@ def test_every_key_the_desk_derives_is_in_the_data_model() -> None:
 def test_the_patterns_describe_what_the_builders_make() -> None:
     at = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
     assert keys.delivery_guard("0100abc") == "delivery#0100abc"
+    assert keys.first_delivery_guard("Jane@Example.com", "<a@b>") == keys.first_delivery_guard(
+        "jane@example.com", " <a@b> "
+    )
+    assert keys.first_delivery_guard("jane@example.com", "<a@b>").startswith(
+        f"first-delivery#{keys.address_hash('jane@example.com')[:32]}#"
+    )
     assert keys.reply_guard("K7Q2-M9XD", "req-1") == "reply#K7Q2-M9XD#req-1"
     assert keys.survey_guard("K7Q2-M9XD", 2) == "survey#K7Q2-M9XD#2"
     assert keys.notice_guard("K7Q2-M9XD", "sla:warning:r1") == "notice#K7Q2-M9XD#sla:warning:r1"

@@ -100,9 +100,9 @@ def guard_item(
     )
 
 
-def found_guard(transaction: NamedTransaction) -> Guard | None:
-    """The guard a transaction's "guard" claim found in its way, if it failed for that."""
-    raw = transaction.found.get("guard")
+def found_guard(transaction: NamedTransaction, name: str = "guard") -> Guard | None:
+    """The guard a transaction's claim ``name`` found in its way, if it failed for that."""
+    raw = transaction.found.get(name)
     return guard_from_item(GuardItem.from_raw_data(raw)) if raw else None
 
 
@@ -179,10 +179,17 @@ class Guards:
         return Claim(ClaimResult.CLAIMED)
 
     @staticmethod
-    def put_in(transaction: NamedTransaction, item: GuardItem) -> None:
-        """Claim a guard inside a caller's transaction (its operation is named "guard"); when the
-        guard exists, the transaction fails and :func:`found_guard` tells what it found."""
-        transaction.put("guard", item, condition=GuardItem.key.does_not_exist(), return_existing=True)
+    def put_in(
+        transaction: NamedTransaction, item: GuardItem, *, name: str = "guard", over_expired: bool = False
+    ) -> None:
+        """Claim a guard inside a caller's transaction (its operation is named ``name``); when the
+        guard exists, the transaction fails and :func:`found_guard` tells what it found. With
+        ``over_expired``, a guard past its expiry that DynamoDB's TTL has not deleted yet (it may
+        take days) counts as absent: for guards whose expiry is a rule, not only housekeeping."""
+        condition = GuardItem.key.does_not_exist()
+        if over_expired:
+            condition = condition | (GuardItem.expires_at < int(item.expires_at) - GUARD_TTL_SECONDS)
+        transaction.put(name, item, condition=condition, return_existing=True)
 
     @staticmethod
     def move_in(

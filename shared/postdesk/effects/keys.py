@@ -19,6 +19,14 @@ def delivery_guard(ses_id: str) -> str:
     return f"delivery#{ses_id}"
 
 
+def first_delivery_guard(sender: str, message_id: str) -> str:
+    """``first-delivery#<sha256(address)[:32]>#<sha256(message id)[:32]>``: the first delivery of one
+    mail from one sender (an MTA's retry, or the mail sent to two of our addresses, comes again under
+    another SES id and joins the first's ticket)."""
+    digest = hashlib.sha256(message_id.strip().encode("utf-8", "replace")).hexdigest()[:32]
+    return f"first-delivery#{address_hash(sender)[:32]}#{digest}"
+
+
 def ack_guard(ses_id: str) -> str:
     """``ack#<ses id>``: the acknowledgement of one delivery."""
     return f"ack#{ses_id}"

@@ -97,6 +97,17 @@ class Arrival:
 
     known: Mapping[str, IndexEntry]
     delivery: Guard | None
+    # The guard of the first delivery of this mail from this sender (another SES id, an MTA's retry).
+    first_delivery: Guard | None = None
+
+
+class DeliveredBefore(Exception):
+    """The same mail from the same sender was delivered before under another SES id: ``first`` is
+    the guard that first delivery wrote with its ticket or message. Nothing was written."""
+
+    def __init__(self, first: Guard) -> None:
+        super().__init__(f"delivered before to ticket {first.ref}")
+        self.first = first
 
 
 class Created(StrEnum):
@@ -191,9 +202,26 @@ class TicketStore:
             )
 
     @staticmethod
-    def _claim_in(transaction: NamedTransaction, claim: GuardClaim | None) -> None:
+    def _claim_in(
+        transaction: NamedTransaction, claim: GuardClaim | None, first: GuardClaim | None = None
+    ) -> None:
         if claim is not None:
             Guards.put_in(transaction, guard_item(claim.key, claim.state, claim.at, claim.ref, claim.detail))
+        if first is not None:
+            # Its 30 days are the rule (the same mail later is a new request), not housekeeping.
+            Guards.put_in(
+                transaction,
+                guard_item(first.key, first.state, first.at, first.ref, first.detail),
+                name="first-delivery",
+                over_expired=True,
+            )
+
+    @staticmethod
+    def _delivered_before(transaction: NamedTransaction) -> None:
+        if "first-delivery" in transaction.failed:
+            found = found_guard(transaction, "first-delivery")
+            if found is not None and found.ref:
+                raise DeliveredBefore(found)
 
     # Tickets -------------------------------------------------------------------------------------
 
@@ -216,24 +244,27 @@ class TicketStore:
         events: Sequence[TicketEvent],
         *,
         claim: GuardClaim | None = None,
+        first: GuardClaim | None = None,
         index: Mapping[str, Direction] | None = None,
     ) -> tuple[Created, Guard | None]:
         """Store a new ticket with its first message, its events, the guard of the delivery that
-        made it (``claim``) and its Message-IDs (``index``), all or nothing: CLAIMED_ELSEWHERE when the
-        guard exists, REF_TAKEN when the reference (or its log) does. An id another ticket holds
-        stays that ticket's (the write is made again without it). With CLAIMED_ELSEWHERE, the guard
-        found in the way."""
+        made it (``claim``), the guard of the mail's first delivery (``first``) and its Message-IDs
+        (``index``), all or nothing: CLAIMED_ELSEWHERE when the delivery's guard exists, REF_TAKEN
+        when the reference (or its log) does; DeliveredBefore is raised when ``first`` exists. An id
+        another ticket holds stays that ticket's (the write is made again without it). With
+        CLAIMED_ELSEWHERE, the guard found in the way."""
         pending = dict(index or {})
         while True:
             transaction = self._transaction()
             transaction.put("ticket", item_from_ticket(ticket), condition=TicketItem.ref.does_not_exist())
-            self._claim_in(transaction, claim)
+            self._claim_in(transaction, claim, first)
             self._add_log(transaction, [first_message], events, None)
             self._add_index(transaction, ticket.ref, pending, None, ours=False)
             if transaction.commit():
                 return Created.CREATED, None
             if "guard" in transaction.failed:
                 return Created.CLAIMED_ELSEWHERE, found_guard(transaction)
+            self._delivered_before(transaction)
             taken = {name.removeprefix("index:") for name in transaction.failed if name.startswith("index:")}
             if not taken or transaction.failed - {f"index:{message_id}" for message_id in taken}:
                 return Created.REF_TAKEN, None
@@ -247,25 +278,28 @@ class TicketStore:
         *,
         expires_at: datetime | None = None,
         claim: GuardClaim | None = None,
+        first: GuardClaim | None = None,
         index: Mapping[str, Direction] | None = None,
     ) -> bool:
         """Add a message to a thread, apply ``update``, write the events, claim the guard of the
-        delivery (``claim``) and index the message's ids (``index``), all or nothing. False when the
-        message or the guard is already there (an earlier attempt wrote it); ConcurrentUpdate when
-        the ticket changed since it was read. The items carry the ticket's expiry (``update``'s,
-        else ``expires_at``) while it is closed."""
+        delivery (``claim``) and of the mail's first delivery (``first``) and index the message's ids
+        (``index``), all or nothing. False when the message or the guard is already there (an earlier
+        attempt wrote it); DeliveredBefore when ``first`` is (another delivery of the same mail);
+        ConcurrentUpdate when the ticket changed since it was read. The items carry the ticket's
+        expiry (``update``'s, else ``expires_at``) while it is closed."""
         expiry = expiry_of(update, expires_at)
         pending = dict(index or {})
         while True:
             transaction = self._transaction()
             self._add_log(transaction, [message], events, expiry)
             self._add_update(transaction, update)
-            self._claim_in(transaction, claim)
+            self._claim_in(transaction, claim, first)
             self._add_index(transaction, message.ref, pending, expiry, ours=False)
             if transaction.commit():
                 return True
             if transaction.failed & {f"message:{message.key}", "guard"}:
                 return False
+            self._delivered_before(transaction)
             if update is not None and "ticket" in transaction.failed:
                 raise self._conflict(update.before.ref)
             taken = {name.removeprefix("index:") for name in transaction.failed if name.startswith("index:")}
@@ -496,10 +530,14 @@ class TicketStore:
         """The index entries of these Message-IDs (the first 100), leaving out expired ones."""
         return dict(self.lookup_arrival(message_ids, None).known)
 
-    def lookup_arrival(self, message_ids: Sequence[str], delivery_guard: str | None) -> Arrival:
-        """The index entries of these Message-IDs (the first 99 with a guard, else 100; expired ones
-        left out) and the guard ``delivery_guard``, in one BatchGetItem over both tables."""
-        room = MAX_BATCH_KEYS - (1 if delivery_guard else 0)
+    def lookup_arrival(
+        self, message_ids: Sequence[str], delivery_guard: str | None, first_delivery_guard: str | None = None
+    ) -> Arrival:
+        """The index entries of these Message-IDs (as many as fit beside the guards; expired ones
+        left out), the guard ``delivery_guard`` and the live guard ``first_delivery_guard``, in one
+        BatchGetItem over both tables."""
+        guard_keys = [key for key in (delivery_guard, first_delivery_guard) if key]
+        room = MAX_BATCH_KEYS - len(guard_keys)
         wanted = list(dict.fromkeys(message_ids))[:room]
         requests: dict[str, dict[str, Any]] = {}
         if wanted:
@@ -507,8 +545,11 @@ class TicketStore:
                 "Keys": [{"message_id": {"S": message_id}} for message_id in wanted],
                 "ConsistentRead": True,
             }
-        if delivery_guard:
-            requests[self._tables.guards] = {"Keys": [{"key": {"S": delivery_guard}}], "ConsistentRead": True}
+        if guard_keys:
+            requests[self._tables.guards] = {
+                "Keys": [{"key": {"S": key}} for key in guard_keys],
+                "ConsistentRead": True,
+            }
         found: dict[str, list[dict[str, Any]]] = {}
         client = shared_connection(self._region).client
         while requests:
@@ -524,8 +565,16 @@ class TicketStore:
                 known[item.message_id] = IndexEntry(
                     item.ref, Direction(item.direction), from_epoch(item.expires_at)
                 )
-        guards = [guard_from_item(GuardItem.from_raw_data(raw)) for raw in found.get(self._tables.guards, [])]
-        return Arrival(known, guards[0] if guards else None)
+        guards: dict[str, Guard] = {}
+        for raw in found.get(self._tables.guards, []):
+            guard = GuardItem.from_raw_data(raw)
+            if not _expired(guard.expires_at, now):
+                guards[guard.key] = guard_from_item(guard)
+        return Arrival(
+            known,
+            guards.get(delivery_guard) if delivery_guard else None,
+            guards.get(first_delivery_guard) if first_delivery_guard else None,
+        )
 
     # Retention (workflows/retention.py) ----------------------------------------------------------
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.effects import keys
-from postdesk.effects.guards import GuardClaim, GuardState, RateLimit
+from postdesk.effects.guards import Guard, GuardClaim, GuardState, RateLimit
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import RawMailMissing
@@ -46,7 +46,7 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
-from postdesk.tickets.store import Created
+from postdesk.tickets.store import Created, DeliveredBefore
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
@@ -93,6 +93,7 @@ class AckOutcome(StrEnum):
     SUPPRESSED = "suppressed"
     ALREADY_SENT = "already sent"
     UNCONFIRMED = "claimed before a crash; not sent again"
+    DUPLICATE = "the same mail was delivered before; not acknowledged again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +124,11 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         logger.info("mail defect", extra={"defect": mask_quoted_values(defect)[:200]})
 
     guard_key = keys.delivery_guard(delivery.ses_id)
+    first_key = _first_delivery_key(message, delivery)
     arrival = ports.store.lookup_arrival(
-        [*referenced_ids(message), *([message.message_id] if message.message_id else [])], guard_key
+        [*referenced_ids(message), *([message.message_id] if message.message_id else [])],
+        guard_key,
+        first_key,
     )
     known = {message_id: (entry.ref, entry.direction) for message_id, entry in arrival.known.items()}
     own_ids = {mid for mid, (_, direction) in known.items() if direction is Direction.OUTBOUND}
@@ -136,6 +140,9 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         own_domain=settings.support_domain,
         own_message_ids=own_ids,
     )
+    earlier = arrival.delivery
+    if earlier is None and arrival.first_delivery is not None:
+        return _join_as_duplicate(arrival.first_delivery, message, delivery, screening, raw_key, ports)
     key = ports.signing_key()
     reads = _TicketReads(ports)
     match = match_thread(
@@ -165,7 +172,6 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
 
     # An earlier attempt at this delivery decided where it goes (its guard is written with the ticket
     # or the message): go the same way.
-    earlier = arrival.delivery
     new_ticket = earlier.state is GuardState.NEW if earlier is not None else match.ref is None
     created = False
     understanding: Understanding | None = None
@@ -174,9 +180,13 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         if earlier is not None and earlier.ref:
             ticket = _created_before(earlier.ref, delivery, reads)
         else:
-            ticket, created, new_ticket = _create_ticket(
-                message, delivery, screening, match, understanding, raw_key, key, index, settings, ports
-            )
+            try:
+                ticket, created, new_ticket = _create_ticket(
+                    message, delivery, screening, match, understanding, raw_key, key, index, settings, ports
+                )
+            except DeliveredBefore as found:
+                # Another delivery of this mail made its ticket while this one was on its way.
+                return _join_as_duplicate(found.first, message, delivery, screening, raw_key, ports)
         if created:
             ports.metrics.count("TicketsCreated")
             logger.info("ticket created", extra={"ref": ticket.ref, "quarantine": ticket.quarantine})
@@ -189,9 +199,12 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         existing = reads.get(ref) if ref else None
         if existing is None:  # The ticket is gone (erased) since: keep the mail anyway.
             raise RawMailMissing(f"ticket {ref} of delivery {delivery.ses_id} no longer exists")
-        ticket = _append_to_ticket(
-            existing, message, delivery, screening, match, raw_key, index, settings, ports
-        )
+        try:
+            ticket = _append_to_ticket(
+                existing, message, delivery, screening, match, raw_key, index, settings, ports
+            )
+        except DeliveredBefore as found:
+            return _join_as_duplicate(found.first, message, delivery, screening, raw_key, ports)
 
     ref = ticket.ref
     if not new_ticket or understanding is None:
@@ -203,6 +216,62 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         )
     ack, reason = _acknowledge(ticket, message, delivery, understanding, settings, ports, key)
     return IngestResult(ref, created, new_ticket, screening, match.matched_by, ack, reason)
+
+
+def _first_delivery_key(message: ParsedMessage, delivery: InboundDelivery) -> str | None:
+    """The guard naming this mail's first delivery (by its Message-ID and sender); None for a mail
+    without a Message-ID or a sender, which cannot be told from another."""
+    sender = _requester(message, delivery).email
+    if not message.message_id or not sender:
+        return None
+    return keys.first_delivery_guard(sender, message.message_id)
+
+
+def _first_delivery_claim(
+    message: ParsedMessage, delivery: InboundDelivery, state: GuardState, ref: str
+) -> GuardClaim | None:
+    key = _first_delivery_key(message, delivery)
+    if key is None:
+        return None
+    return GuardClaim(key, state, delivery.received_at, ref, {"ses_id": delivery.ses_id})
+
+
+def _join_as_duplicate(
+    first: Guard,
+    message: ParsedMessage,
+    delivery: InboundDelivery,
+    screening: Screening,
+    raw_key: str,
+    ports: Ports,
+) -> IngestResult:
+    """The same mail from the same sender came again under another SES id (an MTA's retry, a copy
+    to a second address of ours) within the first delivery's 30 days: record it on the first
+    delivery's ticket as a duplicate, its raw mail kept, with no second acknowledgement. Only the
+    sender who sent the first may join it: the guard's key holds the sender's address."""
+    ref = first.ref or ""
+    ticket = ports.store.get_ticket(ref) if ref else None
+    if ticket is None:
+        # The first delivery's ticket was erased since: the copy is kept (raw mail) and said so.
+        logger.warning(
+            "duplicate of a mail whose ticket is gone; raw mail kept",
+            extra={"ref": ref, "raw_key": raw_key},
+        )
+        return IngestResult(ref, False, False, screening, None, AckOutcome.DUPLICATE)
+    event = _event(
+        ref,
+        delivery,
+        "duplicate_delivery",
+        message_id=(message.message_id or "")[:300],
+        first_delivery=first.detail.get("ses_id", ""),
+        raw_key=raw_key,
+    )
+    if ports.store.record_event(event, expires_at=ticket.expires_at):
+        ports.metrics.count("DuplicateDeliveries")
+        logger.info(
+            "duplicate delivery joined its ticket",
+            extra={"ref": ref, "first_delivery": first.detail.get("ses_id")},
+        )
+    return IngestResult(ref, False, False, screening, None, AckOutcome.DUPLICATE)
 
 
 class _TicketReads:
@@ -256,6 +325,7 @@ def _create_ticket(
             first,
             _arrival_events(ref, delivery, screening, match, created=ticket),
             claim=GuardClaim(keys.delivery_guard(delivery.ses_id), GuardState.NEW, delivery.received_at, ref),
+            first=_first_delivery_claim(message, delivery, GuardState.NEW, ref),
             index={**index, keys.ticket_thread_id(ref, settings.support_domain): Direction.OUTBOUND},
         )
         if created is Created.CREATED:
@@ -440,6 +510,7 @@ _EVENT_ORDER = {
     "survey_reply_recorded": 3,
     "status_changed": 4,
     "reopened": 4,
+    "duplicate_delivery": 3,
     "ack_suppressed": 8,
     "ack_unconfirmed": 9,
 }
@@ -501,10 +572,11 @@ def _append_to_ticket(
         if screening.automatic or screening.quarantined
         else _survey_rating(ticket, message, visible, settings, ports)
     )
+    first = _first_delivery_claim(message, delivery, GuardState.EXISTING, ticket.ref)
     # An agent may change the ticket between our read and our write: read again and redo the change.
     after = retry_on_conflict(
         lambda current: _write_arrival(
-            current, stored, delivery, screening, match, rating is not None, index, settings, ports
+            current, stored, delivery, screening, match, rating is not None, index, first, settings, ports
         ),
         ticket.ref,
         ports.store,
@@ -542,6 +614,7 @@ def _write_arrival(
     match: ThreadMatch,
     survey_rating: bool,
     index: dict[str, Direction],
+    first: GuardClaim | None,
     settings: Settings,
     ports: Ports,
 ) -> Ticket:
@@ -579,7 +652,7 @@ def _write_arrival(
         keys.delivery_guard(delivery.ses_id), GuardState.EXISTING, delivery.received_at, ticket.ref
     )
     # Mail recorded on a closed ticket (an out-of-office, say) goes when the ticket goes.
-    appended = ports.store.append_message(stored, events, update, claim=claim, index=index)
+    appended = ports.store.append_message(stored, events, update, claim=claim, first=first, index=index)
     if not appended:
         return ticket
     logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
