@@ -13,6 +13,11 @@ refuses loudly, because each patch replaces a piece of that version's code.
    at a time, as DynamoDB runs each atomically (moto's backend takes no lock of its own).
 3. **A base-table query reads one partition.** ``Table.query`` without an index filtered every item of
    the table by its hash key; here it is handed the one partition.
+4. **SES counts each recipient once.** ``send_raw_email`` appends the To/Cc/Bcc addresses of the raw
+   mail to the ``Destinations`` it was given and refuses more than 50 of that list, so a mail to 25
+   people, named in both, was refused. SES takes 50 recipients; here the given destinations that the
+   headers name already are left out before moto appends the headers' addresses, so each recipient is
+   counted (and recorded) once and the limit of 50 is SES's.
 
 Offered upstream, each would be a small change in moto itself; until then this module pins them.
 """
@@ -48,7 +53,8 @@ def apply() -> None:
             f"postdesk_tools/moto_fit.py patches moto {TARGET_VERSION}, but moto {moto.__version__} is "
             "installed. Check each patch against the new version's source (core/common_models.py "
             "BaseModel.__new__, dynamodb/models/__init__.py transact_write_items, dynamodb/models/"
-            "table.py Table.query) and update TARGET_VERSION, or pin moto back in requirements-dev.txt."
+            "table.py Table.query, ses/models.py SESBackend.send_raw_email) and update "
+            "TARGET_VERSION, or pin moto back in requirements-dev.txt."
         )
     with _applied:
         if _state["applied"]:
@@ -56,6 +62,7 @@ def apply() -> None:
         _stop_instance_tracking()
         _back_up_named_items_only()
         _query_one_partition()
+        _count_each_recipient_once()
         _state["applied"] = True
 
 
@@ -251,3 +258,28 @@ def _reading(table: Any, items: list[Any]) -> Iterator[None]:
         yield
     finally:
         _query.partition = None
+
+
+# -- 4. SES recipients -------------------------------------------------------------------------------------
+
+
+def _count_each_recipient_once() -> None:
+    import email
+    from email.utils import getaddresses
+
+    from moto.ses.models import SESBackend
+
+    send_raw_email: Callable[..., Any] = SESBackend.send_raw_email
+
+    def send_to_each_once(backend: Any, source: Any, destinations: list[str], raw_data: str) -> Any:
+        message = email.message_from_string(raw_data)
+        named = [message[header] for header in ("TO", "CC", "BCC") if header in message]
+        in_headers = {address.lower() for _, address in getaddresses(named) if address}
+        others = [
+            destination
+            for destination in destinations
+            if getaddresses([destination])[0][1].lower() not in in_headers
+        ]
+        return send_raw_email(backend, source, others, raw_data)
+
+    SESBackend.send_raw_email = send_to_each_once  # type: ignore[method-assign]

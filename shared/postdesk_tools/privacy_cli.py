@@ -12,7 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from postdesk.privacy.records import InvalidAddress, PrivacyDesk, normalize_address
+from postdesk.mail.recipients import InvalidAddress, normalize_address
+from postdesk.privacy.records import PrivacyDesk
 from postdesk.settings import Settings
 from postdesk_tools.local_clock import local_clock
 

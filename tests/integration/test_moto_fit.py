@@ -213,6 +213,38 @@ def test_a_base_table_query_reads_one_partition(dynamodb: Any, monkeypatch: pyte
     )
 
 
+def _raw_mail(recipients: list[str]) -> bytes:
+    head = f"From: desk@example.com\r\nTo: {recipients[0]}\r\nCc: {', '.join(recipients[1:])}\r\n"
+    return (head + "Subject: hello\r\n\r\nHello\r\n").encode()
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(25, True), (50, True), (51, False)])
+def test_ses_counts_each_recipient_once_and_takes_fifty(count: int, accepted: bool) -> None:
+    moto_fit.apply()
+    recipients = [f"person{n}@partner.example" for n in range(count)]
+    with mock_aws():
+        ses = boto3.client("ses", region_name=REGION)
+        ses.verify_domain_identity(Domain="example.com")
+
+        def send() -> Any:
+            return ses.send_raw_email(
+                Source="desk@example.com",
+                Destinations=recipients,
+                RawMessage={"Data": _raw_mail(recipients)},
+            )
+
+        if not accepted:
+            with pytest.raises(ClientError, match="Too many recipients"):
+                send()
+            return
+        send()
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        (sent,) = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+        assert sorted(sent.destinations) == sorted(recipients)
+
+
 def test_another_moto_version_is_refused_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "5.3.0")
     with pytest.raises(moto_fit.UnsupportedMotoVersion, match=r"5\.2\.5"):

@@ -9,9 +9,10 @@ from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest
+from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.privacy.erase import ErasureReport, erase
 from postdesk.privacy.export import export_to_bucket
-from postdesk.privacy.records import InvalidAddress, PrivacyDesk, normalize_address, privacy_desk
+from postdesk.privacy.records import PrivacyDesk, privacy_desk
 
 
 def _desk(context: ApiContext) -> PrivacyDesk:

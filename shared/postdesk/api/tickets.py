@@ -17,6 +17,7 @@ from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest, PreconditionRequired, TicketNotFound
+from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.signing import sign, verify
 from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
@@ -325,12 +326,26 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     return ApiResponse(201, {"message": _message(note, True, context.blobs)})
 
 
+def _cc_field(document: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The reply's ``cc``: a list of addresses (checked, lower case, each once); None when absent.
+    Its length is the workflow's to judge, against the limit of recipients."""
+    if "cc" not in document:
+        return None
+    given = document["cc"]
+    if not isinstance(given, list) or not all(isinstance(address, str) for address in given):
+        raise BadRequest("cc must be a list of email addresses")
+    try:
+        return tuple(dict.fromkeys(normalize_address(address) for address in given))
+    except InvalidAddress as error:
+        raise BadRequest(f"cc: {error}") from error
+
+
 def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Send the agent's reply (plain text or Markdown, with variables), written or taken from a saved
     reply; ``status`` after it defaults to pending (waiting on the customer)."""
     agent = authenticated(request, context)
     ref = _ref(request)
-    document = request.json_body(allowed=frozenset({"body", "status", "saved_reply_id"}))
+    document = request.json_body(allowed=frozenset({"body", "status", "saved_reply_id", "cc"}))
     saved_reply_id = text_field(document, "saved_reply_id")
     body = reply_body(text_field(document, "body"), saved_reply_id, saved_reply_store(context))
     try:
@@ -351,6 +366,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
             request_id=request_id,
             status_after=status,
             saved_reply_id=saved_reply_id,
+            cc=_cc_field(document),
         ),
         context.settings,
         context.ports,

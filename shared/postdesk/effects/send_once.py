@@ -36,6 +36,7 @@ from postdesk.effects.guards import ClaimResult, Guard, GuardMove, GuardState, R
 from postdesk.effects.keys import thread_message_key
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.mail.compose import OutboundMail, compose
+from postdesk.mail.recipients import check_recipient_count
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
 
@@ -121,6 +122,9 @@ def send_once(
     """Send ``once.mail`` unless it went out before, and record it (see the module docstring).
     ``record`` says what to write with it; given a ``ticket``, the record is made over that version
     of it, and over each newer one while agents' changes cross it."""
+    # SES would refuse the whole message: refused here, before anything is claimed, so a retry of the
+    # same request gets the same clear answer.
+    check_recipient_count(len(once.mail.recipients))
     now = ports.clock()
     suppressed = ports.suppressions.check(once.mail.recipients)
     if suppressed:

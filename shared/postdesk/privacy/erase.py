@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from postdesk.effects import keys
+from postdesk.mail.recipients import normalize_address
 from postdesk.observability import logger
 from postdesk.privacy.audit import ERASURE, AuditRecord, new_record_id, operator_for_record
 from postdesk.privacy.records import (
@@ -32,7 +33,6 @@ from postdesk.privacy.records import (
     TicketRecords,
     exports_folder,
     mentions,
-    normalize_address,
     records_of,
 )
 

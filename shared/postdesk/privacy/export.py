@@ -27,13 +27,13 @@ from typing import IO, Any
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.clock import to_iso
 from postdesk.hygiene.suppressions import REASON_WORDS, SuppressionEntry
+from postdesk.mail.recipients import normalize_address
 from postdesk.observability import logger
 from postdesk.privacy.audit import EXPORT, AuditRecord, new_record_id, operator_for_record
 from postdesk.privacy.records import (
     PrivacyDesk,
     TicketRecords,
     exports_folder,
-    normalize_address,
     records_of,
 )
 from postdesk.tickets.items import sla_to_json

@@ -5,7 +5,6 @@ start here, so they always agree on what "everything about an address" is."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,8 +12,8 @@ from postdesk.aws.s3 import S3BlobStore
 from postdesk.aws.scheduler import EventBridgeScheduler
 from postdesk.clock import Clock
 from postdesk.effects import keys
-from postdesk.errors import Invalid
 from postdesk.hygiene.suppressions import SuppressionList
+from postdesk.mail.recipients import normalize_address
 from postdesk.ports import Ports
 from postdesk.privacy.audit import AuditLog
 from postdesk.privacy.store import PrivacyStore
@@ -32,22 +31,7 @@ from postdesk.workflows.sla import policy_of, timer_name
 EXPORTS_PREFIX = "exports/"
 # SES notifications the desk could not read are kept as they came; they may name anyone.
 UNREADABLE_FEEDBACK_PREFIX = UNREADABLE_PREFIX
-# RFC 5321 caps a forward path at 256 octets, so an address is at most 254 characters.
-MAX_ADDRESS = 254
-_ADDRESS = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 _SUBJECT_ID_LENGTH = 26
-
-
-class InvalidAddress(Invalid):
-    """The address to export or erase is not an email address."""
-
-
-def normalize_address(address: str) -> str:
-    """The requester's address as the desk stores it (lower case); InvalidAddress if it is none."""
-    candidate = address.strip()
-    if len(candidate) > MAX_ADDRESS or not _ADDRESS.fullmatch(candidate):
-        raise InvalidAddress(f"{candidate[:80]!r} is not an email address")
-    return candidate.lower()
 
 
 def stored_forms(address: str) -> list[str]:

@@ -27,6 +27,7 @@ from postdesk.mail.addressing import ReplyAddressCheck
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
+from postdesk.mail.recipients import MAX_RECIPIENTS, MAX_TICKET_CC
 from postdesk.observability import logger, mask_address, mask_quoted_values
 from postdesk.ports import Ports
 from postdesk.rendering import available_languages, render_mail
@@ -320,10 +321,24 @@ def _create_ticket(
             ports,
             understanding.visible.text_with_forward,
         )
+        events = _arrival_events(ref, delivery, screening, match, created=ticket)
+        copied = len(_copied(message, _requester(message, delivery), settings))
+        if copied > len(ticket.cc):
+            # Answers go to the requester and the Cc, and SES takes 50 recipients: the rest is said.
+            events.append(
+                _event(
+                    ref,
+                    delivery,
+                    "cc_trimmed",
+                    kept=str(len(ticket.cc)),
+                    left_out=str(copied - len(ticket.cc)),
+                    limit=str(MAX_RECIPIENTS),
+                )
+            )
         created, found = ports.store.create_ticket(
             ticket,
             first,
-            _arrival_events(ref, delivery, screening, match, created=ticket),
+            events,
             claim=GuardClaim(keys.delivery_guard(delivery.ses_id), GuardState.NEW, delivery.received_at, ref),
             first=_first_delivery_claim(message, delivery, GuardState.NEW, ref),
             index={**index, keys.ticket_thread_id(ref, settings.support_domain): Direction.OUTBOUND},
@@ -391,6 +406,20 @@ def _requester(message: ParsedMessage, delivery: InboundDelivery) -> Address:
     return Address("", delivery.envelope_sender.strip("<>").lower())
 
 
+def _copied(message: ParsedMessage, requester: Address, settings: Settings) -> tuple[str, ...]:
+    """Everyone else the mail went to, who answers go to as well (not us, not the requester)."""
+    own = settings.own_addresses
+    return tuple(
+        dict.fromkeys(
+            address.email
+            for address in (*message.to, *message.cc)
+            if address.email not in own
+            and address.domain != settings.support_domain
+            and address.email != requester.email
+        )
+    )
+
+
 def _new_ticket(
     ref: str,
     message: ParsedMessage,
@@ -400,16 +429,7 @@ def _new_ticket(
     settings: Settings,
 ) -> Ticket:
     requester = _requester(message, delivery)
-    own = settings.own_addresses
-    cc = tuple(
-        dict.fromkeys(
-            address.email
-            for address in (*message.to, *message.cc)
-            if address.email not in own
-            and address.domain != settings.support_domain
-            and address.email != requester.email
-        )
-    )[:MAX_STORED_ADDRESSES]
+    cc = _copied(message, requester, settings)[:MAX_TICKET_CC]
     decision = understanding.triage
     quarantine: str | None = None
     if screening.quarantined or screening.automatic:
@@ -502,6 +522,7 @@ def _stored_message(
 _EVENT_ORDER = {
     "ticket_created": 0,
     "mail_screened": 1,
+    "cc_trimmed": 1,
     "quarantined": 2,
     "customer_replied": 3,
     "automatic_reply_recorded": 3,

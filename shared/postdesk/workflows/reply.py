@@ -20,6 +20,7 @@ from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_on
 from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
 from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.mail.model import Address
+from postdesk.mail.recipients import MAX_TICKET_CC, check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
 from postdesk.rendering import render_mail
@@ -62,6 +63,23 @@ class AgentReply:
     status_after: Status = Status.PENDING
     # The saved reply the body came from, if any: recorded in the ticket's event.
     saved_reply_id: str | None = None
+    # The Cc addresses this reply goes to, and the ticket keeps from now on (checked, lower case);
+    # None: the ticket's.
+    cc: tuple[str, ...] | None = None
+
+
+def _reply_cc(ticket: Ticket, request: AgentReply) -> tuple[str, ...]:
+    """Who the reply copies: those the request names, else the ticket's Cc; never the requester.
+    TooManyRecipients when they and the requester are more than one mail may go to."""
+    chosen = ticket.cc if request.cc is None else request.cc
+    cc = tuple(address for address in dict.fromkeys(chosen) if address != ticket.requester_email.lower())
+    where = (
+        f"the requester and the ticket's {len(cc)} Cc addresses; name the Cc addresses that stay in "
+        if request.cc is None
+        else f"the requester and {len(cc)} Cc addresses; name at most {MAX_TICKET_CC} in "
+    )
+    check_recipient_count(1 + len(cc), f"{where}the reply's `cc` (at most {MAX_TICKET_CC})")
+    return cc
 
 
 def _checked_length(body: str) -> str:
@@ -112,6 +130,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     ticket = ports.store.get_ticket(request.ref)
     if ticket is None:
         raise TicketNotFound(request.ref)
+    cc = _reply_cc(ticket, request)
     variables = ReplyVariables(
         customer_name=ticket.requester_name,
         customer_email=ticket.requester_email,
@@ -155,7 +174,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         key=ports.signing_key(),
         sender_name=display,
         to=(Address(ticket.requester_name, ticket.requester_email),),
-        cc=tuple(Address("", address) for address in ticket.cc),
+        cc=tuple(Address("", address) for address in cc),
         subject=reply_subject(ticket),
         message_id=keys.reply_message_id(ticket.ref, request.request_id, domain),
         now=now,
@@ -170,6 +189,8 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         detail = {"ses_message_id": sent.ses_id or "", "status_after": request.status_after.value}
         if request.saved_reply_id:
             detail["saved_reply_id"] = request.saved_reply_id
+        if cc != current.cc:
+            detail["cc"] = ", ".join(cc)[:2000]
         replied = TicketEvent(
             ref=current.ref,
             at=now,
@@ -179,6 +200,9 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
             detail=detail,
         )
         changes, events = _after_reply(current, request, now)
+        if cc != current.cc:
+            # The Cc the agent chose stays on the ticket: the next reply goes to the same people.
+            changes["cc"] = cc
         update, stopped = clocked_update(
             current, changes, ClockEvent.AGENT_REPLY, request.agent_email, now, event_id, settings
         )
