@@ -282,4 +282,4 @@ def _count_each_recipient_once() -> None:
         ]
         return send_raw_email(backend, source, others, raw_data)
 
-    SESBackend.send_raw_email = send_to_each_once  # type: ignore[method-assign]
+    SESBackend.send_raw_email = send_to_each_once  # type: ignore[method-assign,assignment]
