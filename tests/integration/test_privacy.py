@@ -669,3 +669,38 @@ def _ticket(ref: str) -> Ticket:
 def test_the_privacy_desk_is_built_from_the_api_context(desk: Desk) -> None:
     built = privacy_desk(desk.settings, desk.ports)
     assert built.blobs.bucket == desk.settings.mail_bucket and built.store is desk.ports.store
+
+
+def test_keeping_someone_off_the_list_who_was_never_on_it_keeps_them_off(
+    clocked: Desk, client: Client, admin_token: str, token: str
+) -> None:
+    desk = clocked
+    me = _from(ERASED, "Rosalind Quenby")
+    desk.deliver(build_mail(sender=me), envelope_sender=ERASED)
+    suppressions = SuppressionList(desk.settings.tables.suppressions, desk.settings.region)
+    assert suppressions.entry(ERASED) is None
+
+    answer = client.http.post(
+        "/privacy/erasures",
+        headers=auth(admin_token),
+        body=json.dumps({"email": ERASED, "confirm": True, "keep_suppression": True}),
+    )
+
+    erasure = _check(answer, "/privacy/erasures", "post")["erasure"]
+    assert erasure["suppression_kept"] is True
+    (entry,) = suppressions.check([ERASED]).values()
+    assert entry.reason is Reason.DO_NOT_CONTACT
+    # The table holds the hash only.
+    items = aws_client("dynamodb", desk.settings.region).scan(TableName=desk.settings.tables.suppressions)
+    assert ERASED not in json.dumps(items["Items"]) and address_hash(ERASED) in json.dumps(items["Items"])
+    # Mail from the person is recorded but never answered automatically, and an agent cannot write.
+    sent_before = len(desk.sent())
+    again = desk.deliver(build_mail(sender=me, subject="Hello again"), envelope_sender=ERASED)
+    assert again.ack is AckOutcome.SUPPRESSED
+    refused = client.http.post(
+        f"/tickets/{again.ref}/replies",
+        headers={**auth(token), "Idempotency-Key": "after-erasure"},
+        body=json.dumps({"body": "Hello Rosalind"}),
+    )
+    assert refused.status_code == 422 and "asked never to be written to again" in body_of(refused)["message"]
+    assert len(desk.sent()) == sent_before

@@ -29,12 +29,15 @@ class Reason(StrEnum):
     HARD_BOUNCE = "hard_bounce"
     COMPLAINT = "complaint"
     SOFT_BOUNCES = "soft_bounces"
+    # The person asked to be erased and never written to again: only the hash of the address stays.
+    DO_NOT_CONTACT = "do_not_contact"
 
 
 REASON_WORDS = {
     Reason.HARD_BOUNCE: "mail to it bounced permanently",
     Reason.COMPLAINT: "its owner marked our mail as spam",
     Reason.SOFT_BOUNCES: f"mail to it bounced {SOFT_BOUNCES_BEFORE_SUPPRESSION} times within a month",
+    Reason.DO_NOT_CONTACT: "its owner was erased and asked never to be written to again",
 }
 
 

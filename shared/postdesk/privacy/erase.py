@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from postdesk.effects import keys
+from postdesk.hygiene.suppressions import Reason
 from postdesk.mail.recipients import normalize_address
 from postdesk.observability import logger
 from postdesk.privacy.audit import ERASURE, AuditRecord, new_record_id, operator_for_record
@@ -133,11 +134,15 @@ def erase(
 
     removed = kept = False
     entry = desk.suppressions.entry(subject)
-    if entry is not None:
-        if keep_suppression and entry.suppressed:
-            kept = True
-        else:
-            removed = desk.suppressions.remove(subject)
+    if entry is not None and not (keep_suppression and entry.suppressed):
+        # A soft-bounce count that suppresses nothing goes either way.
+        removed = desk.suppressions.remove(subject)
+    if keep_suppression:
+        # Kept as it was, or written now: a hashed "do not contact" entry that every send checks.
+        if entry is None or not entry.suppressed:
+            desk.suppressions.suppress(subject, Reason.DO_NOT_CONTACT, now)
+            removed = False
+        kept = True
 
     report = ErasureReport(
         erasure_id=erasure_id,
