@@ -85,6 +85,7 @@ class TicketItem(DeskModel):
     sla = UnicodeAttribute(null=True)
     # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.
     expires_at = NumberAttribute(null=True)
+    fingerprint = UnicodeAttribute(null=True)
 
     by_requester = _index("by-requester", "requester_email", "created_at")
     # The ticket lists: one partition per (status), (assignee, status) or (queue, status), each sorted

@@ -161,6 +161,7 @@ def item_from_ticket(ticket: Ticket) -> TicketItem:
         survey_answered_at=to_iso(ticket.survey_answered_at) if ticket.survey_answered_at else None,
         follow_up=ticket.follow_up,
         sla=sla_to_json(ticket.sla) if ticket.sla else None,
+        fingerprint=ticket.fingerprint or None,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -198,6 +199,7 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         survey_answered_at=from_iso(item.survey_answered_at) if item.survey_answered_at else None,
         follow_up=item.follow_up,
         sla=sla_from_json(item.sla) if item.sla else None,
+        fingerprint=item.fingerprint or "",
         expires_at=from_epoch(item.expires_at),
     )
 

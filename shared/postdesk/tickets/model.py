@@ -118,6 +118,9 @@ class Ticket:
     # When the desk forgets the ticket (set when it is closed, cleared when it reopens): its items
     # carry this as their TTL, and from then on no read returns them (workflows/retention.py).
     expires_at: datetime | None = None
+    # What the first mail said, reduced and hashed (triage/flood.py): a repeat of it from the same
+    # sender within the hour joins this ticket. Empty for tickets an agent started.
+    fingerprint: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -17,6 +17,8 @@ class MatchedBy(StrEnum):
     REPLY_ADDRESS = "signed reply address"
     MESSAGE_ID = "In-Reply-To/References"
     SUBJECT_TOKEN = "subject token"  # noqa: S105 - a way of matching, not a secret
+    # Not a reply: the same text as an open ticket's first mail, from its sender, within the hour.
+    REPEAT = "repeat of the sender's open ticket"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
 from postdesk.tickets.store import Created, DeliveredBefore
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
+from postdesk.triage.flood import FLOOD_WINDOW, repeat_of, text_fingerprint
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
@@ -95,6 +96,7 @@ class AckOutcome(StrEnum):
     ALREADY_SENT = "already sent"
     UNCONFIRMED = "claimed before a crash; not sent again"
     DUPLICATE = "the same mail was delivered before; not acknowledged again"
+    REPEAT = "a repeat of the sender's open ticket within the hour; joined it, not acknowledged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +178,28 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
     new_ticket = earlier.state is GuardState.NEW if earlier is not None else match.ref is None
     created = False
     understanding: Understanding | None = None
+    requester_tickets = _RequesterTickets(_requester(message, delivery).email, ports)
+    repeated = (
+        repeat_of(
+            text_fingerprint(message.subject, message.text),
+            delivery.received_at,
+            requester_tickets.recent(),
+        )
+        if new_ticket and earlier is None
+        else None
+    )
+    if repeated is not None and (first_of_flood := reads.get(repeated)) is not None:
+        # The same text from the same sender within the hour: it joins the first, unacknowledged.
+        try:
+            ticket = _append_to_ticket(
+                first_of_flood, message, delivery, screening, match, raw_key, index, settings, ports, True
+            )
+        except DeliveredBefore as found:
+            return _join_as_duplicate(found.first, message, delivery, screening, raw_key, ports)
+        ports.metrics.count("RepeatsFolded")
+        return IngestResult(ticket.ref, False, False, screening, MatchedBy.REPEAT, AckOutcome.REPEAT)
     if new_ticket:
-        understanding = _understand(message, delivery, settings, ports)
+        understanding = _understand(message, delivery, settings, ports, requester_tickets)
         if earlier is not None and earlier.ref:
             ticket = _created_before(earlier.ref, delivery, reads)
         else:
@@ -381,15 +403,33 @@ def _announce_surge(ticket: Ticket, settings: Settings, ports: Ports) -> None:
         )
 
 
+class _RequesterTickets:
+    """The requester's latest tickets, read once per delivery and only when asked for (a flood check
+    of a new request, a language the mail leaves open)."""
+
+    def __init__(self, email: str, ports: Ports) -> None:
+        self._email = email
+        self._store = ports.store
+        self._read: list[Ticket] | None = None
+
+    def recent(self) -> list[Ticket]:
+        if self._read is None:
+            self._read = self._store.tickets_of_requester(self._email, limit=10) if self._email else []
+        return self._read
+
+
 def _understand(
-    message: ParsedMessage, delivery: InboundDelivery, settings: Settings, ports: Ports
+    message: ParsedMessage,
+    delivery: InboundDelivery,
+    settings: Settings,
+    ports: Ports,
+    requester_tickets: _RequesterTickets,
 ) -> Understanding:
     """Visible reply, language (with the requester's earlier tickets as a hint), triage, articles."""
-    requester = _requester(message, delivery)
 
     def history() -> list[str]:
         # Read only when the mail itself leaves the language open.
-        return [t.language for t in ports.store.tickets_of_requester(requester.email, limit=10)]
+        return [t.language for t in requester_tickets.recent()]
 
     return understand(
         message,
@@ -453,6 +493,7 @@ def _new_ticket(
         sentiment=decision.sentiment.label,
         triage_confidence=round(decision.confidence, 3),
         triage_explanation=decision.explanation[:1000],
+        fingerprint=text_fingerprint(message.subject, message.text),
     )
 
 
@@ -532,6 +573,7 @@ _EVENT_ORDER = {
     "status_changed": 4,
     "reopened": 4,
     "duplicate_delivery": 3,
+    "repeat_folded": 3,
     "ack_suppressed": 8,
     "ack_unconfirmed": 9,
 }
@@ -583,21 +625,33 @@ def _append_to_ticket(
     index: dict[str, Direction],
     settings: Settings,
     ports: Ports,
+    repeat: bool = False,
 ) -> Ticket:
     """Record the mail on ``ticket``, with the delivery's guard and the mail's Message-IDs; the
-    ticket as the arrival left it."""
+    ticket as the arrival left it. A ``repeat`` (triage/flood.py) is recorded as such, and changes
+    neither the ticket's status nor its clocks."""
     visible = visible_reply(message.text, message.html).text_with_forward
     stored = _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible)
     rating = (
         None
-        if screening.automatic or screening.quarantined
+        if screening.automatic or screening.quarantined or repeat
         else _survey_rating(ticket, message, visible, settings, ports)
     )
     first = _first_delivery_claim(message, delivery, GuardState.EXISTING, ticket.ref)
     # An agent may change the ticket between our read and our write: read again and redo the change.
     after = retry_on_conflict(
         lambda current: _write_arrival(
-            current, stored, delivery, screening, match, rating is not None, index, first, settings, ports
+            current,
+            stored,
+            delivery,
+            screening,
+            match,
+            rating is not None,
+            index,
+            first,
+            settings,
+            ports,
+            repeat,
         ),
         ticket.ref,
         ports.store,
@@ -638,12 +692,23 @@ def _write_arrival(
     first: GuardClaim | None,
     settings: Settings,
     ports: Ports,
+    repeat: bool = False,
 ) -> Ticket:
     """Write the arrival over ``ticket``; the ticket after it (as it was, when a retry finds the
     message written already)."""
     events = _arrival_events(ticket.ref, delivery, screening, match, created=None)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
-    if survey_rating:
+    if repeat:
+        events.append(
+            _event(
+                ticket.ref,
+                delivery,
+                "repeat_folded",
+                reason=f"the same text as this ticket's first mail, from the same sender, within "
+                f"{int(FLOOD_WINDOW.total_seconds() // 60)} minutes: not a new request",
+            )
+        )
+    elif survey_rating:
         # A rating sent by mail is an answer to the survey, not a new question: no reopen.
         events.append(_event(ticket.ref, delivery, "survey_reply_recorded"))
     elif screening.automatic or screening.quarantined:
@@ -665,7 +730,7 @@ def _write_arrival(
                     **{"from": ticket.status.value, "to": outcome.status.value, "cycle": str(outcome.cycle)},
                 )
             )
-    if not (screening.automatic or screening.quarantined):
+    if not (screening.automatic or screening.quarantined or repeat):
         event = ClockEvent.EDIT if survey_rating else ClockEvent.CUSTOMER_MESSAGE
         changes = with_clocks(ticket, changes, event, delivery.received_at, settings)
     update = TicketUpdate(ticket, changes)
@@ -752,18 +817,26 @@ def _acknowledge(
         retry_failed_send=False,
         # AcksSuppressed counts it, with the reason.
         count_suppressed=False,
-        # RFC 3834 §2: an automatic responder limits how often it writes to one address.
-        rate_limits=(
-            RateLimit(
-                keys.ack_rate_hour(recipient, now),
-                settings.ack_limit_per_hour,
-                int((now + timedelta(hours=2)).timestamp()),
-            ),
-            RateLimit(
-                keys.ack_rate_day(recipient, now),
-                settings.ack_limit_per_day,
-                int((now + timedelta(days=2)).timestamp()),
-            ),
+        # RFC 3834 §2: an automatic responder limits how often it writes to one address. Counted
+        # for the return path and for the person (From): a sender whose every mail has a return
+        # path of its own (VERP, SRS) is still one person.
+        rate_limits=tuple(
+            limit
+            for address in dict.fromkeys(
+                a.strip().lower() for a in (recipient, ticket.requester_email) if a.strip()
+            )
+            for limit in (
+                RateLimit(
+                    keys.ack_rate_hour(address, now),
+                    settings.ack_limit_per_hour,
+                    int((now + timedelta(hours=2)).timestamp()),
+                ),
+                RateLimit(
+                    keys.ack_rate_day(address, now),
+                    settings.ack_limit_per_day,
+                    int((now + timedelta(days=2)).timestamp()),
+                ),
+            )
         ),
     )
 
