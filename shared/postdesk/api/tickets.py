@@ -17,6 +17,7 @@ from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest, PreconditionRequired, TicketNotFound
+from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.signing import sign, verify
 from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
@@ -84,7 +85,7 @@ def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str
         "visible_reply": message.visible_text if message.visible_text is not None else message.text,
         "attachments": [
             {
-                "filename": a.filename,
+                "filename": neutral_filename(a.filename),
                 "content_type": a.content_type,
                 "size": a.size,
                 "sha256": a.sha256,
@@ -92,6 +93,15 @@ def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str
             }
             for a in message.attachments
         ],
+        # Attachments only the raw mail holds (the parse keeps at most 100 of a mail).
+        "attachments_not_extracted": message.attachments_not_extracted,
+        "raw_url": (
+            blobs.presigned_url(
+                message.raw_key, ATTACHMENT_LINK_SECONDS, f"{message.ref}-{message_api_id(message.key)}.eml"
+            )
+            if message.raw_key
+            else None
+        ),
         "screening": message.screening,
         "has_html": message.has_html,
     }

@@ -8,6 +8,7 @@ from typing import IO
 from botocore.exceptions import ClientError
 
 from postdesk.aws.clients import client
+from postdesk.mail.filenames import content_disposition
 
 # DeleteObjects takes at most this many keys per request.
 _DELETE_BATCH = 1000
@@ -42,8 +43,7 @@ class S3BlobStore:
         """A short-lived GET link, served as a download so a browser never renders it in our origin."""
         parameters: dict[str, str] = {"Bucket": self.bucket, "Key": key}
         if filename:
-            safe = filename.replace('"', "").replace("\\", "")
-            parameters["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+            parameters["ResponseContentDisposition"] = content_disposition(filename)
         url: str = client("s3", self._region).generate_presigned_url(
             "get_object", Params=parameters, ExpiresIn=seconds
         )

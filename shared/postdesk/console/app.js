@@ -351,6 +351,17 @@ function threadItem(message) {
     });
     actions.push(button);
   }
+  if (message.raw_url) {
+    actions.push(el("a", { href: message.raw_url, className: "quiet", rel: "noopener" }, "Download raw mail"));
+  }
+  const notExtracted = message.attachments_not_extracted
+    ? el(
+        "p",
+        { className: "notice not-extracted", role: "note" },
+        `${message.attachments_not_extracted.toLocaleString("en")} attachments not extracted; the raw mail holds them. `,
+        message.raw_url ? el("a", { href: message.raw_url, rel: "noopener" }, "Download the raw mail") : null,
+      )
+    : null;
   return el(
     "li",
     { className: `message ${message.direction} kind-${message.kind}`, dataset: { id: message.id } },
@@ -364,6 +375,7 @@ function threadItem(message) {
     message.screening ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
     el("div", { className: "message-body" }, message.visible_reply || ""),
     attachmentList(message.attachments),
+    notExtracted,
     actions.length ? el("div", { className: "message-actions" }, actions) : null,
     original,
   );

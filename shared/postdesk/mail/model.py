@@ -55,6 +55,9 @@ class ParsedMessage:
     html: str | None
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...] = ()
+    # Attachments (and MIME parts past the part limit) the parse left in the raw mail: the ticket
+    # says so and links the raw mail.
+    not_extracted: int = 0
 
     def header(self, name: str) -> str | None:
         """The first value of a header, or None."""

@@ -20,6 +20,7 @@ from email.utils import getaddresses, parsedate_tz
 from urllib.parse import unquote_to_bytes
 
 from postdesk.mail.charsets import codecs_for, decode_bytes, decode_header_bytes
+from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.html_text import html_to_text
 from postdesk.mail.model import Address, Attachment, ParsedMessage
 
@@ -472,6 +473,10 @@ class _Parser:
         self.limits = limits
         self.defects: list[str] = []
         self.parts_seen = 0
+        # Parts past the part budget (counted, not read) and attachments past the attachment limit:
+        # what the raw mail holds that the ticket does not.
+        self.parts_ignored = 0
+        self.attachments_dropped = 0
         self._reported_part_limit = False
         self._reported_depth_limit = False
 
@@ -538,22 +543,28 @@ class _Parser:
         child_type = "message/rfc822" if part.content_type == "multipart/digest" else "text/plain"
         children: list[_Part] = []
         start: int | None = None
-        closed = False
+        closed = over_budget = False
         for content_end, next_start, closing in self._delimiters(
             part.body, boundary.encode("utf-8", "replace")
         ):
-            if start is not None and not self._add_child(
+            if over_budget:
+                # Past the budget the parts are only counted (a delimiter each), never read.
+                self.parts_ignored += 1
+            elif start is not None and not self._add_child(
                 children, part.body[start:content_end], depth, child_type
             ):
-                closed = True
-                break
+                over_budget = True
+                self.parts_ignored += 1
             if closing:
                 closed = True
                 break
             start = next_start
         else:
-            if start is not None:
-                self._add_child(children, part.body[start:], depth, child_type)
+            if start is not None and not over_budget:
+                if not self._add_child(children, part.body[start:], depth, child_type):
+                    self.parts_ignored += 1
+            elif over_budget:
+                self.parts_ignored += 1
         if start is None:
             self.defects.append(f"no {part.content_type} boundary found in the body; read as text")
             part.content_type = "text/plain"
@@ -709,9 +720,10 @@ class _Parser:
         )
         enclosed_texts: list[str] = []
         dropped = False
-        for part in attachment_parts:
+        for position, part in enumerate(attachment_parts):
             if len(rendered.attachments) >= self.limits.max_attachments:
                 dropped = True
+                self.attachments_dropped += len(attachment_parts) - position
                 break
             if not text.strip() and part.content_type in _ENCLOSED_MESSAGE_TYPES:
                 if depth + 1 < self.limits.max_depth:
@@ -726,6 +738,7 @@ class _Parser:
             rendered.text = "\n\n".join(enclosed_texts)
         if dropped or len(rendered.attachments) > self.limits.max_attachments:
             self.defects.append(f"more than {self.limits.max_attachments} attachments; the rest was dropped")
+            self.attachments_dropped += max(0, len(rendered.attachments) - self.limits.max_attachments)
             del rendered.attachments[self.limits.max_attachments :]
         return rendered
 
@@ -866,10 +879,11 @@ def _date(raw: bytes | None, defects: list[str]) -> datetime | None:
 
 
 def _safe_filename(name: str | None) -> str | None:
-    """The last path component, on one line, without control characters; None when nothing is left."""
+    """The last path component, on one line, without control or format characters (a bidi override
+    would make ``invoice\u202egpj.exe`` look like ``invoiceexe.jpg``); None when nothing is left."""
     if name is None:
         return None
-    name = _fold(_PATH_SEPARATORS.split(name)[-1])
+    name = neutral_filename(_fold(_PATH_SEPARATORS.split(name)[-1]))
     if not name.strip("."):
         return None
     if len(name) > _MAX_FILENAME_CHARS:
@@ -956,6 +970,7 @@ def _parse(raw: bytes, limits: ParseLimits) -> ParsedMessage:
         html=rendered.html,
         attachments=tuple(rendered.attachments),
         defects=_bounded_defects(defects, limits.max_defects),
+        not_extracted=parser.attachments_dropped + parser.parts_ignored,
     )
 
 

@@ -134,6 +134,7 @@ class LogItem(DeskModel):
     screening = UnicodeAttribute(null=True)
     visible_text = UnicodeAttribute(null=True)
     has_html = BooleanAttribute(null=True)
+    attachments_not_extracted = NumberAttribute(null=True)
     # Event fields.
     actor = UnicodeAttribute(null=True)
     detail = MapAttribute[str, Any](null=True)

@@ -231,6 +231,7 @@ def item_from_message(message: ThreadMessage) -> LogItem:
         screening=message.screening,
         visible_text=message.visible_text,
         has_html=message.has_html or None,
+        attachments_not_extracted=message.attachments_not_extracted or None,
     )
 
 
@@ -258,6 +259,7 @@ def message_from_item(item: LogItem) -> ThreadMessage:
         screening=item.screening,
         visible_text=item.visible_text,
         has_html=bool(item.has_html),
+        attachments_not_extracted=int(item.attachments_not_extracted or 0),
     )
 
 

@@ -153,6 +153,8 @@ class ThreadMessage:
     visible_text: str | None = None
     # Whether the mail had an HTML part (agents can ask for it, sanitized).
     has_html: bool = False
+    # Attachments the mail had beyond what was extracted: only its raw mail (``raw_key``) holds them.
+    attachments_not_extracted: int = 0
 
 
 @dataclass(frozen=True, slots=True)

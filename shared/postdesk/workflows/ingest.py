@@ -343,7 +343,7 @@ def _create_ticket(
             ports,
             understanding.visible.text_with_forward,
         )
-        events = _arrival_events(ref, delivery, screening, match, created=ticket)
+        events = _arrival_events(ref, delivery, screening, match, created=ticket, stored=first)
         copied = len(_copied(message, _requester(message, delivery), settings))
         if copied > len(ticket.cc):
             # Answers go to the requester and the Cc, and SES takes 50 recipients: the rest is said.
@@ -556,6 +556,7 @@ def _stored_message(
         # Stored only when it differs from the text, and bounded like the text preview.
         visible_text=None if visible_text == message.text else visible_text[: settings.inline_body_limit],
         has_html=bool(message.html),
+        attachments_not_extracted=message.not_extracted,
     )
 
 
@@ -564,6 +565,7 @@ _EVENT_ORDER = {
     "ticket_created": 0,
     "mail_screened": 1,
     "cc_trimmed": 1,
+    "attachments_not_extracted": 2,
     "quarantined": 2,
     "customer_replied": 3,
     "automatic_reply_recorded": 3,
@@ -586,11 +588,30 @@ def _event(ref: str, delivery: InboundDelivery, kind: str, **detail: str) -> Tic
 
 
 def _arrival_events(
-    ref: str, delivery: InboundDelivery, screening: Screening, match: ThreadMatch, *, created: Ticket | None
+    ref: str,
+    delivery: InboundDelivery,
+    screening: Screening,
+    match: ThreadMatch,
+    *,
+    created: Ticket | None,
+    stored: ThreadMessage,
 ) -> list[TicketEvent]:
     """The events of an arrival; ``created`` is the ticket it makes, if any (its event carries what
-    the desk's figures count: category, language, queue)."""
+    the desk's figures count: category, language, queue); ``stored`` is the message it records."""
     events = []
+    if stored.attachments_not_extracted:
+        events.append(
+            _event(
+                ref,
+                delivery,
+                "attachments_not_extracted",
+                count=str(stored.attachments_not_extracted),
+                kept=str(len(stored.attachments)),
+                message=f"{stored.attachments_not_extracted:,} attachments not extracted; "
+                "the raw mail holds them",
+                raw_key=stored.raw_key or "",
+            )
+        )
     if created is not None:
         events.append(
             _event(
@@ -696,7 +717,7 @@ def _write_arrival(
 ) -> Ticket:
     """Write the arrival over ``ticket``; the ticket after it (as it was, when a retry finds the
     message written already)."""
-    events = _arrival_events(ticket.ref, delivery, screening, match, created=None)
+    events = _arrival_events(ticket.ref, delivery, screening, match, created=None, stored=stored)
     changes: dict[str, object] = {"updated_at": delivery.received_at}
     if repeat:
         events.append(
