@@ -92,3 +92,25 @@ def test_bad_replies_get_a_clear_error(
     assert answer.status_code == status
     assert _json(answer)["error"] == error
     assert len(desk.sent()) == 1
+
+
+def test_a_subject_set_through_the_api_goes_out_as_typed(desk: Desk, client: Client, token: str) -> None:
+    typed = "=?utf-8?q?Hi=0D=0ABcc:_e@a.example?="
+    ref = desk.deliver(build_mail()).ref
+    version = _json(client.http.get(f"/tickets/{ref}", headers=_auth(token)))["ticket"]["version"]
+    patched = client.http.patch(
+        f"/tickets/{ref}", headers=_auth(token), body=json.dumps({"version": version, "subject": typed})
+    )
+    assert patched.status_code == 200, _json(patched)
+
+    answer = client.http.post(
+        f"/tickets/{ref}/replies",
+        headers={**_auth(token), "Idempotency-Key": "typed-subject"},
+        body=json.dumps({"body": "Hello"}),
+    )
+
+    assert answer.status_code == 201, _json(answer)
+    sent = desk.sent()[-1]
+    assert sent.message["Subject"] == f"Re: [#{ref}] {typed}"
+    assert sent.message["Bcc"] is None
+    assert sent.recipients == {"jane.doe@customer.example"}

@@ -60,3 +60,25 @@ def test_long_ses_message_ids_stay_literal_so_replies_can_match_them() -> None:
     raw = compose(_mail(in_reply_to=ses_id, references=(ses_id, "<a@b.example>")))
     assert f"In-Reply-To: {ses_id}".encode() in raw
     assert f"References: {ses_id} <a@b.example>".encode() in raw
+
+
+def test_text_that_looks_like_an_encoded_word_is_shown_as_it_was_typed() -> None:
+    typed = "=?utf-8?q?Hi=0D=0ABcc:_e@a.example?="
+    for subject in (typed, f"Re: {typed}", "Grüße =?x?= " * 12):
+        raw = compose(_mail(subject=subject, to=(Address(typed, "jane@customer.example"),)))
+        head = raw.split(b"\r\n\r\n")[0]
+        message = message_from_bytes(raw, policy=default)
+
+        # A client decodes the header once and gets the text back, not a line break and a Bcc line.
+        assert message["Subject"] == " ".join(subject.split())
+        assert message["Bcc"] is None and b"\r\nBcc" not in head
+        lines = head.split(b"\r\n")
+        start = next(n for n, line in enumerate(lines) if line.startswith(b"Subject: "))
+        end = next(n for n in range(start + 1, len(lines) + 1) if n == len(lines) or lines[n][:1] != b" ")
+        subject_lines = lines[start:end]
+        # RFC 2047: an encoded word is at most 75 characters.
+        assert all(len(line.removeprefix(b"Subject: ").strip()) <= 75 for line in subject_lines)
+        # A name shows with a space after "=", so nothing in it is decoded.
+        assert message["To"].addresses[0].display_name == "= ?utf-8?q?Hi=0D=0ABcc:_e@a.example?="  # type: ignore[attr-defined]
+    # Ordinary subjects are written as before.
+    assert b"Subject: Hello there\r\n" in compose(_mail(subject="Hello there"))

@@ -3,6 +3,7 @@ came from a customer (a subject, a name) can never add a header to what we send.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -70,7 +71,33 @@ class OutboundMail:
 
 def _header_address(address: Address) -> HeaderAddress:
     local, _, domain = address.email.rpartition("@")
-    return HeaderAddress(display_name=clean_header_text(address.name, 200), username=local, domain=domain)
+    # "=?" would start an encoded word that clients decode (into a line break, say): a name is shown,
+    # so a space keeps it literal.
+    name = clean_header_text(address.name, 200).replace("=?", "= ?")
+    return HeaderAddress(display_name=name, username=local, domain=domain)
+
+
+# UTF-8 bytes per encoded word: base64 makes 60 characters of 45 bytes, 72 with "=?utf-8?b?" and
+# "?=", within RFC 2047's 75.
+_ENCODED_WORD_BYTES = 45
+
+
+def literal_encoded_words(text: str) -> str:
+    """``text`` as RFC 2047 encoded words (UTF-8, base64), one per folded line, which a client decodes
+    to exactly ``text``. For text that holds "=?": written as it is, a client would decode *that* as
+    an encoded word (``=?utf-8?q?Hi=0D=0ABcc:...?=`` shows as a line break and a Bcc line), and the
+    email package decodes it too when it is set as a header."""
+    words: list[str] = []
+    chunk = b""
+    for character in text:
+        encoded = character.encode("utf-8")
+        if len(chunk) + len(encoded) > _ENCODED_WORD_BYTES:
+            words.append(chunk.decode("utf-8"))
+            chunk = b""
+        chunk += encoded
+    if chunk:
+        words.append(chunk.decode("utf-8"))
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words)
 
 
 def trimmed_references(references: tuple[str, ...]) -> list[str]:
@@ -89,7 +116,12 @@ def compose(mail: OutboundMail) -> bytes:
         message["Cc"] = [_header_address(address) for address in mail.cc]
     if mail.reply_to:
         message["Reply-To"] = clean_header_text(mail.reply_to, 320)
-    message["Subject"] = clean_header_text(mail.subject, MAX_SUBJECT)
+    subject = clean_header_text(mail.subject, MAX_SUBJECT)
+    if "=?" in subject:
+        # Set as written: the email package would decode it first (see literal_encoded_words).
+        message.set_raw("Subject", literal_encoded_words(subject))
+    else:
+        message["Subject"] = subject
     message["Date"] = format_datetime(mail.date)
     message["Message-ID"] = clean_header_text(mail.message_id, 250)
     if mail.in_reply_to:
