@@ -6,14 +6,18 @@ level the function's log is set to."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import sys
+import threading
 import warnings
-from typing import Any
+from typing import Any, TextIO
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 SERVICE = "postdesk"
 NAMESPACE = "Postdesk"
@@ -76,8 +80,77 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
         return mask_addresses_in(super().serialize(log))
 
 
+class WholeLines(io.TextIOBase):
+    """Standard output that reaches the stream under it in whole lines, one line at a time. The log
+    handler writes a record in one call, but Powertools prints each metrics line with ``print``,
+    which writes the text and its line end apart: with threads (the local stack ingests mail on
+    several) lines ran into each other, and a log reader needs one JSON object per line. Each
+    thread's text waits here until its line ends."""
+
+    def __init__(self, under: TextIO) -> None:
+        self._under = under
+        self._lock = threading.Lock()
+        self._pending = threading.local()
+
+    def write(self, text: str) -> int:
+        pending: str = getattr(self._pending, "text", "") + text
+        complete, newline, rest = pending.rpartition("\n")
+        self._pending.text = rest
+        if newline:
+            with self._lock:
+                self._under.write(complete + newline)
+                self._under.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._under.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self._under.isatty()
+
+    def fileno(self) -> int:
+        return self._under.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._under, "encoding", "utf-8")
+
+
+if not isinstance(sys.stdout, WholeLines):
+    # Before the Logger: its handler keeps the stream it is given.
+    sys.stdout = WholeLines(sys.stdout)
+
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
-metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+class _OneAtATimeEMF(AmazonCloudWatchEMFProvider):
+    """Powertools' EMF metrics, counted and flushed one thread at a time. A Lambda runs one
+    invocation at a time; the local stack runs the ingest function on several threads of one
+    process, and a flush that serialised the metrics while another thread added one cleared that
+    one unprinted."""
+
+    _lock = threading.RLock()
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super().add_metric(*args, **kwargs)
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        with self._lock:
+            super().flush_metrics(raise_on_empty_metrics)
+
+    def clear_metrics(self) -> None:
+        with self._lock:
+            super().clear_metrics()
+
+
+metrics = Metrics(
+    namespace=NAMESPACE, service=SERVICE, provider=_OneAtATimeEMF(namespace=NAMESPACE, service=SERVICE)
+)
 # Every invocation flushes the metrics (functions/app.py); one that counted nothing (a page view, a
 # stale timer) is normal here, and the warning would be a log line per request, paid for.
 warnings.filterwarnings("ignore", message="No application metrics to publish")

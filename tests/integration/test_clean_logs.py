@@ -383,3 +383,33 @@ def _a_tickets_life(life: Life, desk: Desk, client: Client, token: str) -> list[
     except Exception as error:
         failures.append("".join(traceback.format_exception(error)))
     return failures
+
+
+def test_every_line_is_one_json_object_with_eight_ingest_threads() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.integration import threaded_ingest
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.integration.threaded_ingest"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.split("=== ingest\n", 1)[1].splitlines()
+    parsed = []
+    for line in lines:
+        document = json.loads(line)  # fails on two records run together, or half of one
+        assert isinstance(document, dict)
+        parsed.append(document)
+    mails = threaded_ingest.THREADS * threaded_ingest.MAILS_PER_THREAD
+    assert sum(1 for d in parsed if d.get("message") == "ticket created") == mails
+    # And no metric was lost to another thread's flush: every ticket and acknowledgement is counted.
+    emf = [d for d in parsed if "_aws" in d]
+    assert sum(sum(d.get("TicketsCreated", [])) for d in emf) == mails
+    assert sum(sum(d.get("AcksSent", [])) for d in emf) == mails
