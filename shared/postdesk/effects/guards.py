@@ -88,8 +88,15 @@ class GuardClaim:
 
 
 def guard_item(
-    key: str, state: GuardState, now: datetime, ref: str | None, detail: Mapping[str, str]
+    key: str,
+    state: GuardState,
+    now: datetime,
+    ref: str | None,
+    detail: Mapping[str, str],
+    owner: str | None = None,
 ) -> GuardItem:
+    """The item of a guard; its ``owner`` (for an erasure to find it) is the ticket ``ref`` unless
+    another is given (the tag of an address, for a guard of no ticket)."""
     return GuardItem(
         key=key,
         state=state.value,
@@ -97,6 +104,7 @@ def guard_item(
         detail=dict(detail) or None,
         created_at=to_iso(now),
         expires_at=int(now.timestamp()) + GUARD_TTL_SECONDS,
+        owner=owner or ref or None,
     )
 
 
@@ -135,11 +143,12 @@ class Guards:
         ref: str | None = None,
         detail: Mapping[str, str] | None = None,
         rate_limits: Sequence[RateLimit] = (),
+        owner: str | None = None,
     ) -> Claim:
         """Create the guard ``key`` unless it exists (then the guard found comes back with the refusal:
         no second read). With rate limits, one transaction counts the claim against each: either the
         guard is created and every counter moves, or nothing happens."""
-        item = guard_item(key, state, now, ref, detail or {})
+        item = guard_item(key, state, now, ref, detail or {}, owner)
         if not rate_limits:
             # One item: a conditional put is all it takes (and half a transaction's price).
             return self._put_if_absent(item)

@@ -6,7 +6,7 @@ first ``pattern`` of each docstring here with it); nothing else in the desk spel
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from postdesk.clock import to_iso
 from postdesk.mail.compose import derived_message_id
@@ -87,6 +87,14 @@ def ack_rate_hour(address: str, now: datetime) -> str:
 def ack_rate_day(address: str, now: datetime) -> str:
     """``ack-rate#<sha256(address)[:32]>#d#<yyyymmdd>``: acknowledgements to an address this day."""
     return f"{ack_rate_prefix(address)}d#{now:%Y%m%d}"
+
+
+def ack_rate_keys(address: str, now: datetime, days: int) -> list[str]:
+    """Every acknowledgement counter an address may still have ``days`` after ``now``'s windows
+    began: the hour's and the day's of each window since (an erasure deletes them by name)."""
+    start = now.replace(minute=0, second=0, microsecond=0)
+    hours = [ack_rate_hour(address, start - timedelta(hours=n)) for n in range(days * 24 + 1)]
+    return [*hours, *(ack_rate_day(address, start - timedelta(days=n)) for n in range(days + 1))]
 
 
 # -- schedules (EventBridge Scheduler, the desk's group) ---------------------------------------------------

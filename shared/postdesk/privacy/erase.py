@@ -32,10 +32,15 @@ from postdesk.privacy.records import (
     UNREADABLE_FEEDBACK_PREFIX,
     PrivacyDesk,
     TicketRecords,
+    each_at_once,
     exports_folder,
     mentions,
     records_of,
 )
+
+# Acknowledgement counters expire two days after their window at the most, and DynamoDB's TTL deletes
+# an expired item within days: an erasure looks for the windows of the last week by name.
+COUNTER_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,19 +123,35 @@ def erase(
     exports = desk.blobs.keys_under(exports_folder(desk.signing_key(), subject))
     desk.blobs.delete_keys([*unreadable, *exports])
     domain = desk.settings.support_domain
-    message_ids = sum(desk.records.erase_message_ids(r.ref, r.message_ids(domain)) for r in records)
+    message_ids = desk.records.erase_message_ids(
+        (r.ref, message_id) for r in records for message_id in r.message_ids(domain)
+    )
     addresses = {subject}.union(*(r.acknowledged_addresses() for r in records))
-    guards = desk.records.erase_guards(refs, [keys.recipient_tag(a) for a in sorted(addresses)])
-    counters = desk.records.erase_counters([keys.ack_rate_prefix(a) for a in sorted(addresses)])
+    owners = [*refs, *(keys.recipient_tag(a) for a in sorted(addresses))]
+    guards = desk.records.erase_guards(
+        key for found in each_at_once(desk.records.guard_keys, owners) for key in found
+    )
+    counters = desk.records.erase_counters(
+        key for address in sorted(addresses) for key in keys.ack_rate_keys(address, now, COUNTER_DAYS)
+    )
 
-    messages = events = tickets = 0
-    for ref in refs:
-        log_messages, log_events = desk.records.erase_log(ref)
-        tickets += desk.records.erase_ticket(ref)
-        # Whatever was written to the log while it went (a mail arriving that very moment).
-        late_messages, late_events = desk.records.erase_log(ref)
-        messages += log_messages + late_messages
-        events += log_events + late_events
+    # The log as it was read, then the tickets, then whatever was written to a log while it went (a
+    # mail arriving that very moment).
+    known = [
+        *((r.ref, message.key) for r in records for message in r.thread),
+        *((r.ref, keys.event_key(event.at, event.event_id)) for r in records for event in r.events),
+    ]
+    desk.records.erase_log_items(known)
+    desk.records.erase_tickets(refs)
+    late = [
+        (ref, sk)
+        for ref, found in zip(refs, each_at_once(desk.records.log_keys, refs), strict=True)
+        for sk in found
+    ]
+    desk.records.erase_log_items(late)
+    tickets = len(refs)
+    messages = sum(1 for _, sk in (*known, *late) if sk.startswith("M#"))
+    events = len(known) + len(late) - messages
 
     removed = kept = False
     entry = desk.suppressions.entry(subject)
@@ -178,20 +199,23 @@ def erase(
 def _erase_schedules(records: list[TicketRecords], desk: PrivacyDesk) -> int:
     """Delete the tickets' pending schedules; how many there were. One left behind by a crash fires
     into a ticket that is gone, which does nothing, and deletes itself."""
-    return sum(
-        desk.scheduler.delete(name) for ticket in records for name in ticket.schedule_names(desk.settings)
-    )
+    names = [name for ticket in records for name in ticket.schedule_names(desk.settings)]
+    return sum(each_at_once(desk.scheduler.delete, names))
 
 
 def _erase_ticket_objects(records: list[TicketRecords], desk: PrivacyDesk) -> int:
     """Delete the raw mails, attachments and long texts of the tickets; how many there were."""
-    present: set[str] = set()
-    for ticket in records:
+
+    def present(ticket: TicketRecords) -> set[str]:
+        found: set[str] = set()
         for prefix in ticket.object_prefixes(desk.settings):
-            present.update(desk.blobs.keys_under(prefix))
+            found.update(desk.blobs.keys_under(prefix))
         for key in (*ticket.raw_mail_keys(), *ticket.attachment_keys(), *ticket.body_keys()):
             # The lifecycle rules may have removed it already: count what is there.
-            if key not in present and key in desk.blobs.keys_under(key):
-                present.add(key)
-    desk.blobs.delete_keys(present)
-    return len(present)
+            if key not in found and key in desk.blobs.keys_under(key):
+                found.add(key)
+        return found
+
+    doomed = set().union(*each_at_once(present, records))
+    desk.blobs.delete_keys(doomed)
+    return len(doomed)

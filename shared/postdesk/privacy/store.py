@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DeleteError
-
 from postdesk.settings import TableNames
 from postdesk.tickets.dynamo import CounterItem, GuardItem, LogItem, MessageIndexItem, TicketItem, bind_tables
 from postdesk.tickets.items import ticket_from_item
 from postdesk.tickets.model import Ticket
+from postdesk.tickets.store import MAX_BATCH_KEYS
 
 
 class PrivacyStore:
@@ -22,66 +21,66 @@ class PrivacyStore:
         """Every ticket whose requester is ``stored_email`` exactly as stored (all pages, oldest first)."""
         return [ticket_from_item(item) for item in TicketItem.by_requester.query(stored_email)]
 
-    def erase_log(self, ref: str) -> tuple[int, int]:
-        """Delete every item of the ticket's log: (messages, events) deleted."""
-        keys = [item.sk for item in LogItem.query(ref, consistent_read=True, attributes_to_get=["ref", "sk"])]
-        with LogItem.batch_write() as batch:
-            for sk in keys:
-                batch.delete(LogItem(ref=ref, sk=sk))
-        messages = sum(1 for sk in keys if sk.startswith("M#"))
-        return messages, len(keys) - messages
-
-    def erase_message_ids(self, ref: str, message_ids: Iterable[str]) -> int:
-        """Delete the Message-ID entries among ``message_ids`` that map to ``ref`` (an id another
-        ticket claimed first stays that ticket's); how many were deleted."""
-        deleted = 0
-        for message_id in dict.fromkeys(message_ids):
-            try:
-                MessageIndexItem(message_id=message_id).delete(condition=MessageIndexItem.ref == ref)
-            except DeleteError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                continue
-            deleted += 1
-        return deleted
-
-    def erase_guards(self, refs: Iterable[str], key_fragments: Iterable[str]) -> int:
-        """Delete the guards of ``refs`` and every guard whose key holds one of ``key_fragments``, in
-        one scan (the table stays small: guards expire after GUARD_TTL_SECONDS); how many."""
-        wanted = set(refs)
-        fragments = [fragment for fragment in key_fragments if fragment]
-        doomed = [
-            str(item.key)
-            for item in GuardItem.scan(consistent_read=True, attributes_to_get=["key", "ref"])
-            if (item.ref is not None and item.ref in wanted) or any(f in item.key for f in fragments)
+    def log_keys(self, ref: str) -> list[str]:
+        """The sort keys of every item of the ticket's log (``M#...`` messages, ``E#...`` events)."""
+        return [
+            str(item.sk) for item in LogItem.query(ref, consistent_read=True, attributes_to_get=["ref", "sk"])
         ]
+
+    def erase_log_items(self, items: Iterable[tuple[str, str]]) -> None:
+        """Delete these (ref, sort key) items of ticket logs, 25 to a request."""
+        with LogItem.batch_write() as batch:
+            for ref, sk in dict.fromkeys(items):
+                batch.delete(LogItem(ref=ref, sk=sk))
+
+    def erase_tickets(self, refs: Iterable[str]) -> None:
+        """Delete the ticket items (their entries in every list index go with them), 25 to a request."""
+        with TicketItem.batch_write() as batch:
+            for ref in dict.fromkeys(refs):
+                batch.delete(TicketItem(ref=ref))
+
+    def erase_message_ids(self, entries: Iterable[tuple[str, str]]) -> int:
+        """Delete the Message-ID entries among these (ref, id) that map to that ref (an id another
+        ticket claimed first stays that ticket's): read 100 to a request, deleted 25 to a request;
+        how many were deleted."""
+        wanted = dict(((message_id, ref) for ref, message_id in entries))
+        ids = list(wanted)
+        doomed = [
+            str(item.message_id)
+            for start in range(0, len(ids), MAX_BATCH_KEYS)
+            for item in MessageIndexItem.batch_get(ids[start : start + MAX_BATCH_KEYS], consistent_read=True)
+            if item.ref == wanted[str(item.message_id)]
+        ]
+        with MessageIndexItem.batch_write() as batch:
+            for message_id in doomed:
+                batch.delete(MessageIndexItem(message_id=message_id))
+        return len(doomed)
+
+    def guard_keys(self, owner: str) -> list[str]:
+        """The keys of every guard of ``owner`` (a ticket's ref, an address's tag), through the guards'
+        ``by-owner`` index: never a scan."""
+        return [str(item.key) for item in GuardItem.by_owner.query(owner)] if owner else []
+
+    def erase_guards(self, keys: Iterable[str]) -> int:
+        """Delete these guards, 25 to a request; how many."""
+        doomed = list(dict.fromkeys(keys))
         with GuardItem.batch_write() as batch:
             for key in doomed:
                 batch.delete(GuardItem(key=key))
         return len(doomed)
 
-    def erase_counters(self, key_prefixes: Iterable[str]) -> int:
-        """Delete the counters whose key starts with one of ``key_prefixes``, in one scan (counters
-        expire within days); how many."""
-        prefixes = tuple(prefix for prefix in key_prefixes if prefix)
-        if not prefixes:
-            return 0
-        doomed = [
+    def erase_counters(self, keys: Iterable[str]) -> int:
+        """Delete the counters among ``keys`` that exist (read in batches of 100, never a scan); how
+        many."""
+        wanted = list(dict.fromkeys(keys))
+        found = [
             str(item.key)
-            for item in CounterItem.scan(consistent_read=True, attributes_to_get=["key"])
-            if str(item.key).startswith(prefixes)
+            for start in range(0, len(wanted), MAX_BATCH_KEYS)
+            for item in CounterItem.batch_get(
+                wanted[start : start + MAX_BATCH_KEYS], attributes_to_get=["key"]
+            )
         ]
         with CounterItem.batch_write() as batch:
-            for key in doomed:
+            for key in found:
                 batch.delete(CounterItem(key=key))
-        return len(doomed)
-
-    def erase_ticket(self, ref: str) -> bool:
-        """Delete the ticket item (its entries in every list index go with it); False if none."""
-        try:
-            TicketItem(ref=ref).delete(condition=TicketItem.ref.exists())
-        except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return len(found)

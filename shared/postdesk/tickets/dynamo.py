@@ -27,7 +27,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from postdesk.aws.dynamodb import DeskModel
 from postdesk.settings import TableNames
@@ -162,6 +162,17 @@ class CounterItem(DeskModel):
     expires_at = NumberAttribute()
 
 
+class GuardsByOwner(GlobalSecondaryIndex[Any]):
+    """The guards of one owner (a ticket's reference, or the tag of an address with no ticket): what
+    an erasure deletes, found without a scan. Keys only (infra/template.json defines the same)."""
+
+    class Meta:
+        index_name = "by-owner"
+        projection = KeysOnlyProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+
+
 class GuardItem(DeskModel):
     """One item per side effect that must happen once (keyed by its cause), with what it produced."""
 
@@ -174,6 +185,10 @@ class GuardItem(DeskModel):
     detail = MapAttribute[str, Any](null=True)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute(null=True)
+    # Whose guard it is, for an erasure (GuardsByOwner): the ticket's ref, else an address's tag.
+    owner = UnicodeAttribute(null=True)
+
+    by_owner = GuardsByOwner()
 
 
 class StatItem(DeskModel):

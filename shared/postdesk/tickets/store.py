@@ -430,6 +430,16 @@ class TicketStore:
         )
         return [message_from_item(item) for item in items]
 
+    def log(self, ref: str) -> tuple[list[ThreadMessage], list[TicketEvent]]:
+        """The ticket's thread and its events, read in one query of its log."""
+        items = list(
+            LogItem.query(
+                ref, filter_condition=_alive(LogItem.expires_at, self._now_epoch()), consistent_read=True
+            )
+        )
+        thread = [message_from_item(item) for item in items if str(item.sk).startswith("M#")]
+        return thread, [event_from_item(item) for item in items if str(item.sk).startswith("E#")]
+
     def events(self, ref: str) -> list[TicketEvent]:
         items = LogItem.query(
             ref,

@@ -155,7 +155,10 @@ def handle_notification(notification: Notification, ports: Ports) -> FeedbackOut
     for recipient in recipients:
         hashed = keys.recipient_tag(recipient) if recipient else "none"
         guard = keys.mail_feedback_guard(notification.feedback_id, recipient)
-        if ports.guards.claim(guard, GuardState.DONE, now, ref=ref or "-").result is not ClaimResult.CLAIMED:
+        claim = ports.guards.claim(
+            guard, GuardState.DONE, now, ref=ref or "-", owner=ref or keys.recipient_tag(recipient or "")
+        )
+        if claim.result is not ClaimResult.CLAIMED:
             duplicate = True
             continue
         now_suppressed = False
