@@ -139,7 +139,7 @@ def local_api_server(port: int, host: str = HOST) -> Any:
     local stack's routes and clock (local_api.py)."""
     from chalice.cli.factory import CLIFactory
     from chalice.deploy.validate import validate_routes
-    from chalice.local import LocalChalice, LocalDevServer, create_local_server
+    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
     from postdesk_tools.local_api import local_app
 
@@ -150,10 +150,22 @@ def local_api_server(port: int, host: str = HOST) -> Any:
     )
     app = local_app(config.chalice_app)
     validate_routes(app.routes)
-    if isinstance(app, LocalChalice):
-        # create_local_server already rebased this app object's class (an earlier desk in this process).
-        return LocalDevServer(app, config, host, port)
-    return create_local_server(app, config, host, port)
+    if not isinstance(app, LocalChalice):
+        # What chalice's create_local_server does (once per app object), with our request handler.
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+
+    class DeskRequestHandler(ChaliceRequestHandler):
+        """chalice local's handler, which answers any method (TRACE, CONNECT, QUERY, a made-up one)
+        through the app, as API Gateway does: a JSON error, not http.server's HTML 501."""
+
+        def __getattr__(self, name: str) -> Any:
+            # http.server looks for do_<METHOD>; chalice defines the usual seven.
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
+
+    return LocalDevServer(app, config, host, port, handler_cls=DeskRequestHandler)
 
 
 @contextmanager

@@ -108,7 +108,7 @@ def message_html(request: ApiRequest, context: ApiContext) -> ApiResponse:
     html = parse_message(raw).html
     if not html:
         raise MessageNotFound("This message has no HTML part.")
-    allow_remote_images = request.query.get("images", "").lower() in ("1", "true", "yes")
+    allow_remote_images = request.flag("images")
     sanitized = sanitize_html(html, allow_remote_images=allow_remote_images)
     return ApiResponse(
         200,

@@ -46,6 +46,15 @@ class ApiRequest:
                 f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed)) or 'none'}"
             )
 
+    def flag(self, name: str) -> bool:
+        """A ``true``/``false`` query parameter (false when absent); BadRequest for any other value."""
+        value = self.query.get(name)
+        if value is None or value == "false":
+            return False
+        if value == "true":
+            return True
+        raise BadRequest(f"{name} must be true or false")
+
     def json_body(self, allowed: frozenset[str], required: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The body as a JSON object holding only ``allowed`` keys and every ``required`` one."""
         if self.body is not None and len(self.body) > MAX_BODY_BYTES:

@@ -129,7 +129,7 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     ticket = context.ports.store.get_ticket(ref)
     if ticket is None:
         raise TicketNotFound(ref)
-    full = request.query.get("full", "").lower() in ("1", "true", "yes")
+    full = request.flag("full")
     others = [
         ticket_summary(other)
         for other in context.ports.store.tickets_of_requester(ticket.requester_email, limit=20)
@@ -157,19 +157,37 @@ def _with_etag(ticket: Ticket) -> dict[str, str]:
     return {"Content-Type": "application/json", "ETag": f'"{ticket.version}"'}
 
 
+# The longest Idempotency-Key taken (docs/openapi.yaml): a longer one is refused, not cut, since two
+# keys that differ after it would name the same request.
+MAX_IDEMPOTENCY_KEY = 80
+
+
 def _request_id(request: ApiRequest) -> str:
     """The client's Idempotency-Key (a retry carries the same one), or a fresh id."""
-    return (request.header("idempotency-key") or secrets.token_hex(12))[:80]
+    given = request.header("idempotency-key")
+    if given is not None and len(given) > MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"the Idempotency-Key is over {MAX_IDEMPOTENCY_KEY} characters")
+    return given or secrets.token_hex(12)
+
+
+def _requester_filter(given: str | None) -> str | None:
+    """The ``requester`` filter: an address (lower case), or None when the query has none."""
+    if given is None:
+        return None
+    try:
+        return normalize_address(given)
+    except InvalidAddress as error:
+        raise BadRequest(f"requester: {error}") from error
 
 
 def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """A page of tickets: open work, oldest waiting first, unless filters and ``sort`` say otherwise."""
     agent = authenticated(request, context)
     request.only_query(LIST_PARAMETERS)
-    wanted = _ticket_filter(request.query, agent)
+    wanted = _ticket_filter(request, agent)
     limit = _page_size(request.query.get("limit"))
     key = context.ports.signing_key()
-    cursor = _decode_cursor(request.query["cursor"], wanted, key) if request.query.get("cursor") else None
+    cursor = _decode_cursor(request.query["cursor"], wanted, key) if "cursor" in request.query else None
     page = context.ports.store.list_tickets(wanted, limit, cursor)
     return ApiResponse(
         200,
@@ -180,9 +198,10 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     )
 
 
-def _ticket_filter(query: Mapping[str, str], agent: Agent) -> TicketFilter:
+def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
+    query = request.query
     statuses = TicketFilter().statuses
-    if query.get("status"):
+    if "status" in query:
         try:
             statuses = tuple(dict.fromkeys(Status(part.strip()) for part in query["status"].split(",")))
         except ValueError as error:
@@ -198,27 +217,27 @@ def _ticket_filter(query: Mapping[str, str], agent: Agent) -> TicketFilter:
     if priority is not None and priority not in PRIORITIES:
         raise BadRequest(f"priority must be one of {', '.join(PRIORITIES)}")
     try:
-        sort = Sort(query.get("sort") or Sort.WAITING.value)
+        sort = Sort(query.get("sort", Sort.WAITING.value))
     except ValueError as error:
         raise BadRequest(f"sort must be one of {', '.join(s.value for s in Sort)}") from error
-    follow_up = query.get("follow_up", "").lower() in ("1", "true", "yes")
+    follow_up = request.flag("follow_up")
     if follow_up and not query.get("status"):
         statuses = ()
     return TicketFilter(
         statuses=statuses,
         follow_up=follow_up,
-        quarantined=query.get("quarantined", "").lower() in ("1", "true", "yes"),
+        quarantined=request.flag("quarantined"),
         queue=query.get("queue") or None,
         assignee=assignee.lower() if assignee and assignee != UNASSIGNED else assignee,
         priority=priority,
         language=query.get("language") or None,
-        requester=(query.get("requester") or "").strip().lower() or None,
+        requester=_requester_filter(query.get("requester")),
         sort=sort,
     )
 
 
 def _page_size(value: str | None) -> int:
-    if not value:
+    if value is None:
         return DEFAULT_PAGE_SIZE
     if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")

@@ -15,6 +15,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from postdesk.aws.dynamodb import DeskModel
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import Invalid, NotFound, PostdeskError
+from postdesk.mail.compose import is_header_safe
 from postdesk.replies.variables import validate_reply_template
 from postdesk.tickets.dynamo import bind_model
 
@@ -66,8 +67,8 @@ class SavedReplyItem(DeskModel):
 def _validated(title: str, body: str, language: str) -> tuple[str, str, str]:
     """The title (without surrounding spaces), the body and the language (lower case) to store.
     Raises InvalidSavedReply, or InvalidReplyTemplate for a body whose variables or tags are wrong."""
-    if "\r" in title or "\n" in title:
-        raise InvalidSavedReply("the title must be one line")
+    if not is_header_safe(title):
+        raise InvalidSavedReply("the title must be one line, without control characters")
     clean_title = title.strip()
     if not clean_title:
         raise InvalidSavedReply("a saved reply needs a title")
