@@ -11,8 +11,11 @@ refuses loudly, because each patch replaces a piece of that version's code.
    transaction touched, for its rollback: quadratic in the table's size. Here it copies the items the
    transaction names (at most 100) and puts exactly those back when it is cancelled. It also runs one
    at a time, as DynamoDB runs each atomically (moto's backend takes no lock of its own).
-3. **A base-table query reads one partition.** ``Table.query`` without an index filtered every item of
-   the table by its hash key; here it is handed the one partition.
+3. **A query reads one partition.** ``Table.query`` without an index filtered every item of the
+   table by its hash key; here it is handed the one partition. A query of a global secondary index is
+   handed the items whose index hash attributes hold the queried values, picked by a plain comparison
+   (moto sorted every item of the table by key before filtering them: 60 ms a query on 30,000 guards
+in one process, 9 ms with this).
 4. **SES counts each recipient once.** ``send_raw_email`` appends the To/Cc/Bcc addresses of the raw
    mail to the ``Destinations`` it was given and refuses more than 50 of that list, so a mail to 25
    people, named in both, was refused. SES takes 50 recipients; here the given destinations that the
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -235,13 +238,47 @@ def _query_one_partition() -> None:
     def query_one_partition(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         # moto passes index_name as the 8th argument (after the hash key's seven), or by name.
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
-        if index_name is not None or hash_key is None:
+        if index_name is not None:
+            conditions = kwargs.get("hash_key_conditions") or []
+            if not conditions:
+                return query(table, hash_key, *args, **kwargs)
+            with _reading(table, _index_partition(_unsorted_items(table), conditions)):
+                return query(table, hash_key, *args, **kwargs)
+        if hash_key is None:
             return query(table, hash_key, *args, **kwargs)
         with _reading(table, _partition(table, hash_key)):
             return query(table, hash_key, *args, **kwargs)
 
     Table.all_items = partition_or_all  # type: ignore[method-assign,assignment]
     Table.query = query_one_partition  # type: ignore[method-assign,assignment]
+
+
+def _unsorted_items(table: Any) -> Iterator[Any]:
+    """Every item of the table as it is stored (``Table.all_items`` sorts them all by key first,
+    which is most of a query's cost on a large table; moto sorts what the query picks anyway)."""
+    for found in list(table.items.values()):
+        if isinstance(found, dict):
+            yield from list(found.values())
+        else:
+            yield found
+
+
+def _index_partition(items: Iterable[Any], conditions: list[tuple[str, Any]]) -> list[Any]:
+    """The items whose index hash attributes hold the queried values (moto checks them again, with
+    the rest of the query): compared as type and raw value, a fraction of moto's per-item cost."""
+    wanted = [(name, value.type, value.value) for name, value in conditions]
+    found = []
+    for item in items:
+        attrs = getattr(item, "attrs", None)
+        if attrs is None:
+            continue
+        for name, kind, raw in wanted:
+            held = attrs.get(name)
+            if held is None or held.type != kind or held.value != raw:
+                break
+        else:
+            found.append(item)
+    return found
 
 
 def _partition(table: Any, hash_key: Any) -> list[Any]:

@@ -213,6 +213,54 @@ def test_a_base_table_query_reads_one_partition(dynamodb: Any, monkeypatch: pyte
     )
 
 
+def test_an_index_query_answers_as_moto_does_reading_only_its_partition() -> None:
+    moto_fit.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(
+            TableName="tickets",
+            KeySchema=[{"AttributeName": "ref", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": "ref", "AttributeType": "S"},
+                {"AttributeName": "who", "AttributeType": "S"},
+                {"AttributeName": "at", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by-who",
+                    "KeySchema": [
+                        {"AttributeName": "who", "KeyType": "HASH"},
+                        {"AttributeName": "at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+        for n in range(60):
+            item = {"ref": {"S": f"r{n:02d}"}, "at": {"S": f"2026-11-{60 - n:02d}"}}
+            if n % 5:  # every fifth item has no index key: the index leaves it out
+                item["who"] = {"S": f"w{n % 3}"}
+            client.put_item(TableName="tickets", Item=item)
+
+        def refs(**query: Any) -> list[str]:
+            answer = client.query(
+                TableName="tickets",
+                IndexName="by-who",
+                KeyConditionExpression="who = :w",
+                ExpressionAttributeValues={":w": {"S": "w1"}},
+                **query,
+            )
+            return [item["ref"]["S"] for item in answer["Items"]]
+
+        expected = sorted(
+            (f"r{n:02d}" for n in range(60) if n % 5 and n % 3 == 1), key=lambda ref: 60 - int(ref[1:])
+        )
+        assert refs() == expected
+        assert refs(ScanIndexForward=False) == expected[::-1]
+        assert refs(Limit=3) == expected[:3]
+
+
 def _raw_mail(recipients: list[str]) -> bytes:
     head = f"From: desk@example.com\r\nTo: {recipients[0]}\r\nCc: {', '.join(recipients[1:])}\r\n"
     return (head + "Subject: hello\r\n\r\nHello\r\n").encode()
