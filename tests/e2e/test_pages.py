@@ -139,7 +139,8 @@ def test_the_original_html_needs_a_token_and_a_known_ticket(desk: RunningDesk) -
 
 def test_a_message_without_html_is_404(desk: RunningDesk) -> None:
     token = desk.add_agent("max@example.com", "Max Roe")
-    ref = desk.deliver(build_mail())
+    # Its own text: the same text again from the same sender would join the earlier ticket (a repeat).
+    ref = desk.deliver(build_mail(subject="Plain text only", body="Hello,\n\nno HTML in this one.\n\nJane"))
     (customer, *_) = _thread_keys(desk, token, ref)
     for message_id in (customer, message_api_id("M#nothing")):
         answer = _get(desk, f"/tickets/{ref}/messages/{message_id}/html", token)

@@ -374,8 +374,8 @@ function threadItem(message) {
     ),
     message.screening ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
     el("div", { className: "message-body" }, message.visible_reply || ""),
-    attachmentList(message.attachments),
     notExtracted,
+    attachmentList(message.attachments),
     actions.length ? el("div", { className: "message-actions" }, actions) : null,
     original,
   );
