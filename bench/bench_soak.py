@@ -139,7 +139,14 @@ def run() -> dict[str, Any]:
             sent = IDLE_MAILS + count
             remaining = TOTAL_MAILS - sent
             requests = round(remaining * 0.7)
-            bulk = run_load(stack, requests=requests, replies=remaining - requests, senders=SENDERS)
+            # Customers of their own: those of the phases before would be repeating themselves.
+            bulk = run_load(
+                stack,
+                requests=requests,
+                replies=remaining - requests,
+                senders=SENDERS,
+                first_customer=1000 + count,
+            )
             figures["bulk"] = {key: bulk[key] for key in ("mails", "seconds", "mails_per_second", "problems")}
             figures["mails_in_all"] = sent + int(bulk["mails"])
             figures["peak_rss_mb_all_processes"] = round(memory.stop() / 1_000_000)

@@ -44,3 +44,22 @@ def build_mail(
     for name, value in (headers or {}).items():
         message[name] = value
     return message.as_bytes()
+
+
+def mail_with_attachments(
+    names: list[str],
+    *,
+    subject: str = "The files",
+    body: str = "Hello, the files are attached.\n",
+    message_id: str = "<files.1@customer.example>",
+) -> bytes:
+    """A mail from Jane with one small PDF attachment per name (each holding its own name)."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = "Jane Doe <jane.doe@customer.example>"
+    message["To"] = SUPPORT
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content(body)
+    for name in names:
+        message.add_attachment(name.encode(), maintype="application", subtype="pdf", filename=name)
+    return message.as_bytes()

@@ -115,9 +115,13 @@ def _percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def run_load(stack: LocalStack, requests: int = 700, replies: int = 300, senders: int = 8) -> dict[str, Any]:
+def run_load(
+    stack: LocalStack, requests: int = 700, replies: int = 300, senders: int = 8, first_customer: int = 0
+) -> dict[str, Any]:
     """Send ``requests`` new requests, then ``replies`` answers to some of them, from ``senders``
-    concurrent connections; check the desk's state; return the figures and any problem found."""
+    concurrent connections; check the desk's state; return the figures and any problem found.
+    Customers are numbered from ``first_customer``: one who wrote the same words within the hour
+    would be a repeat of their open ticket, not a new request (triage/flood.py)."""
     from postdesk.aws.clients import client
     from postdesk.settings import Settings
     from postdesk.tickets.store import TicketStore
@@ -128,7 +132,7 @@ def run_load(stack: LocalStack, requests: int = 700, replies: int = 300, senders
     outbox = Path(info["outbox_dir"])
     sent_before = set(outbox.glob("*.eml"))
     started = time.monotonic()
-    built = [_request(number, domain) for number in range(requests)]
+    built = [_request(number, domain) for number in range(first_customer, first_customer + requests)]
     first = _send_all(info, [(sender, message, None) for sender, message in built], senders)
     first_done = _wait(stack, (s.ses_id for s in first))
     answered = built[: min(replies, requests)]

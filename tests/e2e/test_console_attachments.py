@@ -5,34 +5,28 @@ the raw mail and the Japanese attachment download from the local stack."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from urllib.parse import unquote
 
 from playwright.sync_api import Page, expect
 
 from postdesk_tools.local_server import RunningDesk
+from tests.mails import mail_with_attachments
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
-
-
-def _mail_with_attachments(names: list[str]) -> bytes:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = "Jane Doe <jane.doe@customer.example>"
-    message["To"] = "support@example.com"
-    message["Subject"] = "The scanned pages"
-    message["Message-ID"] = "<pages.1@customer.example>"
-    message.set_content("Hello,\n\nthe scanned pages are attached.\n\nJane\n")
-    for name in names:
-        message.add_attachment(name.encode(), maintype="application", subtype="pdf", filename=name)
-    return message.as_bytes()
 
 
 def test_the_console_shows_what_was_not_extracted_and_safe_names(desk: RunningDesk, page: Page) -> None:
     token = desk.add_agent("kim@example.com", "Kim Park")
     names = ["見積書.pdf", "invoice\u202egpj.exe", *(f"page-{n:03d}.pdf" for n in range(118))]
-    ref = desk.deliver(_mail_with_attachments(names))
+    ref = desk.deliver(
+        mail_with_attachments(
+            names,
+            subject="The scanned pages",
+            body="Hello,\n\nthe scanned pages are attached.\n\nJane\n",
+            message_id="<pages.1@customer.example>",
+        )
+    )
 
     page.goto(f"{desk.api_url}/console")
     page.get_by_label("API token").fill(token)

@@ -5,8 +5,6 @@ RFC 6266 so a Japanese name downloads as itself."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from email.policy import SMTP
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -17,20 +15,7 @@ from postdesk.mail.filenames import content_disposition, neutral_filename
 from postdesk.mail.parse import parse_message
 from tests.integration.conftest import Desk, auth
 from tests.integration.test_openapi import _check
-
-
-def _mail_with_attachments(names: list[str]) -> bytes:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = "Jane Doe <jane.doe@customer.example>"
-    message["To"] = "support@example.com"
-    message["Subject"] = "The files"
-    message["Message-ID"] = "<files.1@customer.example>"
-    message.set_content("Hello, the files are attached.\n")
-    for name in names:
-        message.add_attachment(
-            b"%PDF-1.4 " + name.encode(), maintype="application", subtype="pdf", filename=name
-        )
-    return message.as_bytes()
+from tests.mails import mail_with_attachments
 
 
 def _ticket(client: Client, token: str, ref: str) -> Any:
@@ -40,7 +25,7 @@ def _ticket(client: Client, token: str, ref: str) -> Any:
 def test_two_thousand_attachments_keep_a_hundred_and_say_the_rest(
     desk: Desk, client: Client, token: str
 ) -> None:
-    raw = _mail_with_attachments([f"page-{n:04d}.pdf" for n in range(2000)])
+    raw = mail_with_attachments([f"page-{n:04d}.pdf" for n in range(2000)])
     assert parse_message(raw).not_extracted == 1900
 
     ref = desk.deliver(raw).ref
@@ -60,7 +45,7 @@ def test_two_thousand_attachments_keep_a_hundred_and_say_the_rest(
 
 
 def test_a_mail_within_the_limits_says_nothing_was_left_out(desk: Desk, client: Client, token: str) -> None:
-    ref = desk.deliver(_mail_with_attachments(["one.pdf", "two.pdf"])).ref
+    ref = desk.deliver(mail_with_attachments(["one.pdf", "two.pdf"])).ref
 
     first = _ticket(client, token, ref)["thread"][0]
 
@@ -72,7 +57,7 @@ def test_names_are_neutralised_and_downloads_are_named_by_rfc_6266(
     desk: Desk, client: Client, token: str
 ) -> None:
     ref = desk.deliver(
-        _mail_with_attachments(["見積書.pdf", "invoice\u202egpj.exe", "a\u200bb\ufeff\u2066c.pdf"])
+        mail_with_attachments(["見積書.pdf", "invoice\u202egpj.exe", "a\u200bb\ufeff\u2066c.pdf"])
     ).ref
 
     first = _ticket(client, token, ref)["thread"][0]
@@ -83,7 +68,7 @@ def test_names_are_neutralised_and_downloads_are_named_by_rfc_6266(
     disposition = parse_qs(urlsplit(japanese).query)["response-content-disposition"][0]
     assert disposition == "attachment; filename=\"___.pdf\"; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf"
     download = requests.get(japanese, timeout=10)
-    assert download.status_code == 200 and download.content == "%PDF-1.4 見積書.pdf".encode()
+    assert download.status_code == 200 and download.content == "見積書.pdf".encode()
     served = download.headers["Content-Disposition"]
     assert unquote(served.split("filename*=UTF-8''")[1]) == "見積書.pdf"
 
