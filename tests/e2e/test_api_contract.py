@@ -19,8 +19,9 @@ from tests.mails import build_mail
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "docs" / "openapi.yaml"
 # Per operation and phase: enough to find what was found by hand, bounded for CI (about a minute a run).
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 5
 SEED = 20261205
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
 
 
 def _config(desk: RunningDesk, token: str | None) -> str:
@@ -60,7 +61,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 """
 
 
-def _schemathesis(config: Path) -> subprocess.CompletedProcess[str]:
+def _schemathesis(config: Path, phases: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter and an installed tool
         [
             sys.executable,
@@ -72,6 +73,8 @@ def _schemathesis(config: Path) -> subprocess.CompletedProcess[str]:
             str(OPENAPI),
             "--checks",
             "all",
+            "--phases",
+            phases,
             "--no-color",
         ],
         capture_output=True,
@@ -91,7 +94,9 @@ def test_the_api_does_what_its_spec_says(desk: RunningDesk, tmp_path: Path, as_a
     config = tmp_path / "schemathesis.toml"
     config.write_text(_config(desk, token), encoding="utf-8")
 
-    done = _schemathesis(config)
+    # Without a token every operation but the public pages is a 401: the coverage phase's boundary
+    # values would only meet that 401 again, so that run leaves the phase out.
+    done = _schemathesis(config, ALL_PHASES if as_admin else "examples,fuzzing,stateful")
 
     summary = (
         done.stdout[done.stdout.find("=== FAILURES") :] if "FAILURES" in done.stdout else done.stdout[-3000:]
