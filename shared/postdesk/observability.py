@@ -89,7 +89,9 @@ class WholeLines(io.TextIOBase):
 
     def __init__(self, under: TextIO) -> None:
         self._under = under
-        self._lock = threading.Lock()
+        # Re-entrant: a signal handler runs on the thread it interrupts, maybe inside write(), and
+        # may print (a stop during start-up does); a plain lock would wait for itself forever.
+        self._lock = threading.RLock()
         self._pending = threading.local()
 
     def write(self, text: str) -> int:
