@@ -75,6 +75,8 @@ def _schemathesis(config: Path, phases: str) -> subprocess.CompletedProcess[str]
             "all",
             "--phases",
             phases,
+            "--workers",
+            "2",
             "--no-color",
         ],
         capture_output=True,
