@@ -43,10 +43,10 @@ $(INFRA_STAMP): infra/requirements.txt infra/constraints.txt
 	@touch $(INFRA_STAMP)
 
 # Two workers: the machines have two cores, and the integration tests wait on moto more than on CPU.
-# Three workers on two cores: many tests wait on a moto server, a stack's processes or a browser, and
-# a third worker keeps both cores busy meanwhile.
+# Four workers on two cores: many tests wait on a moto server, a stack's processes or a browser, and
+# the other workers keep both cores busy meanwhile.
 test: setup browser infra-tools
-	$(PY) -m pytest -n 3
+	$(PY) -m pytest -n 4
 
 # The console tests drive Debian's Chromium through Playwright (which never downloads a browser).
 # Installed here when the machine allows it; otherwise those tests are skipped and say why.
