@@ -42,11 +42,10 @@ $(INFRA_STAMP): infra/requirements.txt infra/constraints.txt
 	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements.txt -c infra/constraints.txt
 	@touch $(INFRA_STAMP)
 
-# Two workers: the machines have two cores, and the integration tests wait on moto more than on CPU.
-# Four workers on two cores: many tests wait on a moto server, a stack's processes or a browser, and
-# the other workers keep both cores busy meanwhile.
+# Three workers on two cores: many tests wait on a moto server, a stack's processes or a browser more
+# than on CPU, and a third worker keeps both cores busy meanwhile (four made the whole run slower).
 test: setup browser infra-tools
-	$(PY) -m pytest -n 4
+	$(PY) -m pytest -n 3
 
 # The console tests drive Debian's Chromium through Playwright (which never downloads a browser).
 # Installed here when the machine allows it; otherwise those tests are skipped and say why.
