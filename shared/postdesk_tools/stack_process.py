@@ -67,7 +67,16 @@ def launch(state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0)) -> subproce
         # A file, not a pipe: nobody reads a pipe while the stack runs, and a full one would stop it.
         stdout=output_file(state_dir).open("ab"),
         stderr=subprocess.STDOUT,
+        preexec_fn=_signals_as_a_terminal_gives_them,
     )
+
+
+def _signals_as_a_terminal_gives_them() -> None:
+    """In the child, before it runs: SIGINT and SIGTERM at their defaults. A process started in the
+    background (an xdist worker, a shell's `&`) inherits SIGINT ignored, and Python keeps it ignored
+    until the stack installs its handler: a Ctrl-C sent during start-up was lost, and the stack ran on."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def start(
