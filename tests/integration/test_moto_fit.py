@@ -213,8 +213,19 @@ def test_a_base_table_query_reads_one_partition(dynamodb: Any, monkeypatch: pyte
     )
 
 
-def test_an_index_query_answers_as_moto_does_reading_only_its_partition() -> None:
+def test_an_index_query_answers_as_moto_does_reading_only_its_partition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     moto_fit.apply()
+    picked: list[int] = []
+    pick = moto_fit._index_partition
+
+    def counting(items: Any, conditions: Any) -> list[Any]:
+        found = pick(items, conditions)
+        picked.append(len(found))
+        return found
+
+    monkeypatch.setattr(moto_fit, "_index_partition", counting)
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
         client.create_table(
@@ -259,6 +270,8 @@ def test_an_index_query_answers_as_moto_does_reading_only_its_partition() -> Non
         assert refs() == expected
         assert refs(ScanIndexForward=False) == expected[::-1]
         assert refs(Limit=3) == expected[:3]
+        # moto was handed the items of the index partition only, not the table's 60.
+        assert picked == [len(expected)] * 3
 
 
 def _raw_mail(recipients: list[str]) -> bytes:
