@@ -55,6 +55,15 @@ def mail_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return mail_feedback_handler(event, context)
 
 
+@app.lambda_function(name="search_index")
+def index_for_search(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """DynamoDB Streams of the tickets and their logs (one event source mapping each, one batch at a
+    time): the changed tickets are written to the search index (docs/search.md)."""
+    from postdesk.handlers import search_index_handler
+
+    return search_index_handler(event, context)
+
+
 # -- HTTP: the agent API, the console and the survey page (docs/openapi.yaml) ------------------------
 
 

@@ -1,4 +1,4 @@
-"""The four event-driven Lambda functions: event in, typed input, one workflow call, typed output.
+"""The event-driven Lambda functions: event in, typed input, one workflow call, typed output.
 functions/app.py registers them. Each imports its workflow on its first call, so a function never
 loads another's code; settings and adapters are made at the first invocation (postdesk/runtime.py)."""
 
@@ -147,3 +147,19 @@ def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # targets the function that runs now.
         settings = replace(settings, scheduling=replace(settings.scheduling, sla_function_arn=own_arn))
     return {"outcome": fire_timer(request, settings, ports).value}
+
+
+@masked_failures
+def search_index_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """DynamoDB Streams of the tickets and their logs: the tickets of the batch are written to the
+    search index as they are now. A failure fails the batch (the event source mapping retries it)."""
+    from postdesk.runtime import search_index
+    from postdesk.workflows.indexing import index_tickets, refs_of_changes
+
+    _, ports = runtime()
+    refs = refs_of_changes(event.get("Records") or [])
+    if not refs:
+        return {"indexed": 0, "removed": 0}
+    run = index_tickets(ports.store, search_index("writer"), refs)
+    logger.info("search index updated", extra={"indexed": run.indexed, "removed": run.removed})
+    return {"indexed": run.indexed, "removed": run.removed, "generation": run.generation}

@@ -13,6 +13,7 @@ from postdesk.settings import Settings
 if TYPE_CHECKING:
     from postdesk.api.context import ApiContext
     from postdesk.ports import MetricsRecorder, Ports
+    from postdesk.search.index import SearchIndex
 
 _clock: list[Clock] = [utc_now]
 
@@ -78,7 +79,23 @@ def api_context() -> ApiContext:
     )
 
 
+@cache
+def search_index(role: str) -> SearchIndex:
+    """The search index of this container, its segments kept under the temporary directory (a
+    Lambda's /tmp survives between invocations of a warm container). The writer and the readers of
+    one process keep separate copies: a reader forgets the segments it no longer needs."""
+    import tempfile
+    from pathlib import Path
+
+    from postdesk.search.index import SearchIndex
+
+    settings, _ = runtime()
+    cache_dir = Path(tempfile.mkdtemp(prefix=f"postdesk-search-{role}-"))
+    return SearchIndex(settings.mail_bucket, settings.region, cache_dir)
+
+
 def reset_runtime() -> None:
     """Forget settings and adapters (tests change the environment between cases)."""
     runtime.cache_clear()
     api_context.cache_clear()
+    search_index.cache_clear()

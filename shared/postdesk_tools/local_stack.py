@@ -151,7 +151,12 @@ def lambda_function(name: str) -> Callable[[dict[str, Any], Any], dict[str, Any]
         sys.path.insert(0, str(FUNCTIONS_DIR))
     # functions/app.py, imported as Lambda imports it.
     app: Any = importlib.import_module("app")
-    function = {"ingest": app.ingest, "survey": app.send_survey, "sla": app.check_sla}[name]
+    function = {
+        "ingest": app.ingest,
+        "survey": app.send_survey,
+        "sla": app.check_sla,
+        "search_index": app.index_for_search,
+    }[name]
 
     def invoke(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
         result: dict[str, Any] = function(event, LambdaContext(f"{PREFIX}-{name}"))

@@ -21,6 +21,13 @@ in one process, 9 ms with this).
    people, named in both, was refused. SES takes 50 recipients; here the given destinations that the
    headers name already are left out before moto appends the headers' addresses, so each recipient is
    counted (and recorded) once and the limit of 50 is SES's.
+5. **DynamoDB Streams at the address botocore uses.** botocore sends DynamoDB Streams calls for an
+   ARN with an account to ``<account>.streams-ddb.<region>.amazonaws.com``, which moto's in-process
+   mock does not know (it answers "Not yet implemented"); that address is added to the service's
+   (moto's server routes by the target header and never needed it).
+6. **Stream records for 24 hours.** A table's stream kept every record it ever made; DynamoDB keeps
+   them 24 hours. Here older records are dropped as new ones come (the sequence numbers of the rest
+   stay what they were), so a week of mail does not pile up in memory.
 
 Offered upstream, each would be a small change in moto itself; until then this module pins them.
 """
@@ -56,7 +63,8 @@ def apply() -> None:
             f"postdesk_tools/moto_fit.py patches moto {TARGET_VERSION}, but moto {moto.__version__} is "
             "installed. Check each patch against the new version's source (core/common_models.py "
             "BaseModel.__new__, dynamodb/models/__init__.py transact_write_items, dynamodb/models/"
-            "table.py Table.query, ses/models.py SESBackend.send_raw_email) and update "
+            "table.py Table.query and StreamShard, ses/models.py SESBackend.send_raw_email, "
+            "dynamodbstreams/urls.py) and update "
             "TARGET_VERSION, or pin moto back in requirements-dev.txt."
         )
     with _applied:
@@ -66,6 +74,8 @@ def apply() -> None:
         _back_up_named_items_only()
         _query_one_partition()
         _count_each_recipient_once()
+        _route_stream_endpoints()
+        _keep_stream_records_a_day()
         _state["applied"] = True
 
 
@@ -320,3 +330,47 @@ def _count_each_recipient_once() -> None:
         return send_raw_email(backend, source, others, raw_data)
 
     SESBackend.send_raw_email = send_to_each_once  # type: ignore[method-assign,assignment]
+
+
+# -- 5. DynamoDB Streams endpoints ---------------------------------------------------------------
+
+STREAMS_ACCOUNT_ENDPOINT = r"https?://(.+)\.streams-ddb\.(.+)\.amazonaws\.com"
+
+
+def _route_stream_endpoints() -> None:
+    import re
+
+    from moto import backend_index
+    from moto.dynamodbstreams import urls
+
+    if STREAMS_ACCOUNT_ENDPOINT not in urls.url_bases:
+        urls.url_bases.append(STREAMS_ACCOUNT_ENDPOINT)
+        backend_index.backend_url_patterns.append(("dynamodbstreams", re.compile(STREAMS_ACCOUNT_ENDPOINT)))
+
+
+# -- 6. stream records expire -----------------------------------------------------------------------
+
+STREAM_RECORD_SECONDS = 24 * 3600
+
+
+def _keep_stream_records_a_day() -> None:
+    from moto.core.utils import utcnow
+    from moto.dynamodb.models.table import StreamShard
+
+    add: Callable[..., None] = StreamShard.add
+
+    def add_and_forget_old(shard: Any, old: Any, new: Any) -> None:
+        add(shard, old, new)
+        now = utcnow()
+        stale = 0
+        for record in shard.items:
+            created = record.record["dynamodb"]["ApproximateCreationDateTime"]
+            if (now - created).total_seconds() <= STREAM_RECORD_SECONDS:
+                break
+            stale += 1
+        if stale:
+            # StreamShard.get counts positions from starting_sequence_number: move it with the cut.
+            del shard.items[:stale]
+            shard.starting_sequence_number += stale
+
+    StreamShard.add = add_and_forget_old  # type: ignore[method-assign,assignment]

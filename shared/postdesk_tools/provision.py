@@ -60,6 +60,8 @@ def create_tables(region: str, prefix: str) -> TableNames:
         }
         if "GlobalSecondaryIndexes" in properties:
             arguments["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in properties:
+            arguments["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
         dynamodb.create_table(**arguments)
         ttl = properties.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):

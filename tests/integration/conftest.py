@@ -32,6 +32,8 @@ from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.ingest import IngestResult, ingest
 from postdesk_tools import moto_fit, schedules
+from postdesk_tools.change_feed import ChangeFeed, deliver_changes
+from postdesk_tools.local_stack import lambda_function
 from postdesk_tools.provision import provision
 from postdesk_tools.ses_events import new_ses_message_id, store_and_describe
 from tests.api_calls import recording_api_calls
@@ -81,6 +83,7 @@ class Desk:
         self.store = TicketStore(settings.tables, settings.region)
         self.metrics = RecordingMetrics()
         self.clock_now = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
+        self.change_feed = ChangeFeed(settings.region, (settings.tables.tickets, settings.tables.ticket_log))
         # The desk answers a couple of seconds after SES received the mail.
         self.ports = runtime.aws_ports(
             settings, self.metrics, clock=lambda: self.clock_now + timedelta(seconds=2)
@@ -119,6 +122,16 @@ class Desk:
     def deliver_event(self, event: dict[str, Any], ports: Ports | None = None) -> IngestResult:
         (delivery,) = handlers.deliveries_from_ses_event(event)
         return ingest(delivery, self.settings, ports or self.ports)
+
+    def index_changes(self) -> int:
+        """Hand what changed in the tickets and their logs to the ``search_index`` function, as the
+        event source mappings do on AWS; the number of stream records handed on."""
+        feed = self.change_feed
+        total = 0
+        index_for_search = lambda_function("search_index")
+        while handed := deliver_changes(feed, index_for_search):
+            total += handed
+        return total
 
     def sent(self) -> list[SentMail]:
         backend = ses_backends[DEFAULT_ACCOUNT_ID][self.settings.region]

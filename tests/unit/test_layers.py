@@ -31,6 +31,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "tickets.stats",
         "tickets.views",
         "effects.keys",
+        "search.query",
+        "search.documents",
+        "search.segments",
     ),
     # 3. Adapters and storage: the only modules that talk to AWS.
     (
@@ -44,6 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "replies.saved",
         "privacy.audit",
         "privacy.store",
+        "search.index",
         "ports",
     ),
     # 4. Mechanisms every workflow shares.

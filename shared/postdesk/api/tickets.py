@@ -7,6 +7,7 @@ import binascii
 import json
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from postdesk.agents.model import Agent, AgentNotFound
@@ -19,6 +20,8 @@ from postdesk.clock import to_iso
 from postdesk.errors import BadRequest, PreconditionRequired, TicketNotFound
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
+from postdesk.search.documents import snippet_parts
+from postdesk.search.segments import Order, search_conditions
 from postdesk.signing import sign, verify
 from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
@@ -45,6 +48,11 @@ LIST_PARAMETERS = frozenset(
         "sort",
         "limit",
         "cursor",
+        # Search (docs/search.md): words, their order, and when the tickets were created.
+        "q",
+        "order",
+        "created_from",
+        "created_to",
     }
 )
 EDIT_FIELDS = frozenset(
@@ -188,6 +196,8 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     limit = _page_size(request.query.get("limit"))
     key = context.ports.signing_key()
     cursor = _decode_cursor(request.query["cursor"], wanted, key) if "cursor" in request.query else None
+    if wanted.text is not None or wanted.created_from or wanted.created_before:
+        return _search_tickets(wanted, limit, cursor, key, context)
     page = context.ports.store.list_tickets(wanted, limit, cursor)
     return ApiResponse(
         200,
@@ -223,7 +233,16 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
     follow_up = request.flag("follow_up")
     if follow_up and not query.get("status"):
         statuses = ()
+    text = query.get("q", "").strip() or None
+    try:
+        order = Order(query.get("order", Order.RELEVANCE.value))
+    except ValueError as error:
+        raise BadRequest(f"order must be one of {', '.join(o.value for o in Order)}") from error
     return TicketFilter(
+        text=text,
+        order=order.value,
+        created_from=_day_bound(query.get("created_from"), "created_from", 0),
+        created_before=_day_bound(query.get("created_to"), "created_to", 1),
         statuses=statuses,
         follow_up=follow_up,
         quarantined=request.flag("quarantined"),
@@ -234,6 +253,48 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
         requester=_requester_filter(query.get("requester")),
         sort=sort,
     )
+
+
+def _day_bound(value: str | None, name: str, days_after: int) -> str | None:
+    """The start of the day ``value`` names (``days_after`` days later), as the index compares it."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as error:
+        raise BadRequest(f"{name} must be a date such as 2026-12-01") from error
+    return to_iso(datetime.combine(day + timedelta(days=days_after), time(), tzinfo=UTC))
+
+
+def _search_tickets(
+    wanted: TicketFilter, limit: int, cursor: Mapping[str, object] | None, key: bytes, context: ApiContext
+) -> ApiResponse:
+    """The list through the search index: the words of ``q`` (any, when only dates were asked),
+    ranked, each ticket with the passage that matched; the tickets read fresh from the store."""
+    from postdesk.runtime import search_index
+    from postdesk.search.documents import document_of
+    from postdesk.search.query import parse_query
+
+    parsed = parse_query(wanted.text) if wanted.text is not None else None
+    if wanted.text is not None and parsed is None:
+        raise BadRequest("q holds no word to look for")
+    offset = cursor.get("offset", 0) if cursor else 0
+    if not isinstance(offset, int) or offset < 0:
+        raise BadRequest("the cursor is not valid for this list; start again without it")
+    conditions = search_conditions(wanted)
+    page = search_index("reader").search(parsed, conditions, Order(wanted.order), limit, offset)
+    tickets = context.ports.store.get_tickets([hit.ref for hit in page.hits])
+    shown = []
+    for hit in page.hits:
+        ticket = tickets.get(hit.ref)
+        # The index may be a second behind: a ticket gone or changed out of the filters is left out.
+        if ticket is None or not conditions.admits(document_of(ticket, ())):
+            continue
+        shown.append(
+            {**ticket_summary(ticket), "match": {"snippet": snippet_parts(hit.snippet), "score": hit.score}}
+        )
+    next_cursor = _encode_cursor({"offset": offset + limit}, wanted, key) if page.more else None
+    return ApiResponse(200, {"tickets": shown, "next_cursor": next_cursor})
 
 
 def _page_size(value: str | None) -> int:

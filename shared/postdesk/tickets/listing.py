@@ -71,6 +71,12 @@ class TicketFilter:
     # Only tickets flagged for a follow-up (of any status unless ``statuses`` says otherwise).
     follow_up: bool = False
     sort: Sort = Sort.WAITING
+    # Search (docs/search.md): the words typed, relevance or date order, and creation bounds as
+    # fixed-width ISO times (from inclusive, before exclusive).
+    text: str | None = None
+    order: str = "relevance"
+    created_from: str | None = None
+    created_before: str | None = None
 
     def fingerprint(self) -> str:
         """Identifies the filter, so a cursor is only ever continued with the filter it came from."""

@@ -237,6 +237,17 @@ class TicketStore:
             return None
         return ticket_from_item(item)
 
+    def get_tickets(self, refs: Sequence[str]) -> dict[str, Ticket]:
+        """The tickets of ``refs`` that exist and have not expired, by reference (batched reads)."""
+        now = self._now_epoch()
+        found: dict[str, Ticket] = {}
+        wanted = list(dict.fromkeys(refs))
+        for start in range(0, len(wanted), 100):
+            for item in TicketItem.batch_get(wanted[start : start + 100], consistent_read=True):
+                if not _expired(item.expires_at, now):
+                    found[str(item.ref)] = ticket_from_item(item)
+        return found
+
     def create_ticket(
         self,
         ticket: Ticket,
