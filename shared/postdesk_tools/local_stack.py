@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from postdesk.clock import Clock, to_iso
+from postdesk_tools.change_feed import ChangeFeed, deliver_changes
 from postdesk_tools.local_api import OUTBOX_VARIABLE
 from postdesk_tools.local_clock import CLOCK_FILE_VARIABLE, advance_clock, read_offset, shifted_clock
 from postdesk_tools.local_server import (
@@ -73,6 +74,9 @@ INGEST_ATTEMPTS = 3
 INGEST_RETRY_SECONDS = 1.0
 INGEST_WORKERS = 4
 CLOCK_TICK_SECONDS = 1.0
+# How often the streams are read for search (Lambda's event source mapping polls about 4 times a second).
+SEARCH_FEED_SECONDS = 0.25
+SEARCH_FEED_FILE = "search-feed.json"
 ADMIN_EMAIL = "admin@example.com"
 PREFIX = "local"
 START_SECONDS = 60
@@ -368,6 +372,55 @@ def _every(seconds: float, stop: threading.Event, work: Callable[[], None]) -> t
             work()
 
     thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread
+
+
+def _feed_search(
+    settings: Any, positions_file: Path, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
+) -> threading.Thread:
+    """What the event source mappings do on AWS: hand the streams' records to ``search_index``
+    every SEARCH_FEED_SECONDS, the position kept in ``positions_file``. A desk with no position yet
+    (made before search, or its index lost) is indexed whole first, from the position it had then."""
+    from postdesk.observability import logger
+    from postdesk.runtime import runtime, search_index
+    from postdesk.workflows.indexing import rebuild_index
+
+    feed = ChangeFeed(settings.region, (settings.tables.tickets, settings.tables.ticket_log))
+
+    def save() -> None:
+        temporary = positions_file.with_suffix(".tmp")
+        temporary.write_text(feed.checkpoint(), encoding="utf-8")
+        temporary.replace(positions_file)
+
+    def start() -> None:
+        if positions_file.exists():
+            feed.restore(positions_file.read_text(encoding="utf-8"))
+            return
+        while True:
+            records, moved = feed.read()
+            if not records:
+                break
+            feed.advance(moved)
+        run = rebuild_index(runtime()[1].store, search_index("writer"))
+        logger.info("search index rebuilt", extra={"indexed": run.indexed})
+        save()
+
+    def loop() -> None:
+        started = False
+        while not stop.is_set():
+            try:
+                if not started:
+                    start()
+                    started = True
+                if deliver_changes(feed, handle):
+                    save()
+            except Exception:
+                # The batch is handed on again at the next turn (the function is idempotent).
+                logger.exception("search feed failed; retrying")
+            stop.wait(SEARCH_FEED_SECONDS)
+
+    thread = threading.Thread(target=loop, name="search-feed", daemon=True)
     thread.start()
     return thread
 
@@ -687,6 +740,12 @@ def local_stack(
         warming.result(timeout=60)
         control = _control_server(state, clock_file, control_port, after_advance)
         threads.append(_every(CLOCK_TICK_SECONDS, stop, fire))
+        index_for_search = lambda_function("search_index")
+        threads.append(
+            _feed_search(
+                settings, state_dir / SEARCH_FEED_FILE, stop, lambda event: index_for_search(event, None)
+            )
+        )
         info = {
             "smtp_host": HOST,
             "smtp_port": smtp_port,

@@ -87,6 +87,26 @@ def test_mail_over_smtp_becomes_a_ticket_and_the_customers_reply_joins_it(stack:
     assert len(outbox(stack, "Parcel 8812 missing", seconds=1)) == 1  # no second acknowledgement
 
 
+def test_a_new_mail_is_found_by_its_words_within_two_seconds(stack: dict[str, Any]) -> None:
+    send(
+        stack,
+        mail("Kühlschrank brummt", "Guten Tag,\n\nmein Kühlschrank Modell QX-7731 brummt laut.\n\nGrüße"),
+    )
+    accepted = time.monotonic()
+    (ack,) = outbox(stack, "Kühlschrank brummt")
+    ref = ref_of(ack)
+    found_after = None
+    while time.monotonic() - accepted < 10:
+        found = api(stack, "GET", "/tickets?q=kuhlschrank+qx-7731")["tickets"]
+        if [ticket["ref"] for ticket in found] == [ref]:
+            found_after = time.monotonic() - accepted
+            break
+        time.sleep(0.05)
+    assert found_after is not None and found_after < 2.0, found_after
+    (hit,) = api(stack, "GET", "/tickets?q=brummt")["tickets"]
+    assert [part["text"] for part in hit["match"]["snippet"] if part["match"]] == ["brummt"]
+
+
 def test_mail_for_another_domain_is_refused_at_the_door(stack: dict[str, Any]) -> None:
     with (
         smtplib.SMTP(stack["smtp_host"], stack["smtp_port"], timeout=30) as smtp,

@@ -8,7 +8,7 @@ privacy/store.py."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -247,6 +247,12 @@ class TicketStore:
                 if not _expired(item.expires_at, now):
                     found[str(item.ref)] = ticket_from_item(item)
         return found
+
+    def every_ref(self) -> Iterator[str]:
+        """Every ticket's reference, read page by page: the one scan of the desk, for rebuilding the
+        search index from the tables (an operator's command, never a request's path)."""
+        for item in TicketItem.scan(attributes_to_get=["ref"], page_size=1000):
+            yield str(item.ref)
 
     def create_ticket(
         self,

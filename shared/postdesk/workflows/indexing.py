@@ -47,3 +47,25 @@ def index_tickets(store: TicketStore, index: SearchIndex, refs: Sequence[str]) -
             documents.append(document_of(ticket, store.thread(ref)))
     manifest = index.publish(documents, removed)
     return IndexRun(len(documents), len(removed), manifest.generation)
+
+
+# Tickets read per segment while rebuilding (each publish past eight segments merges them).
+REBUILD_BATCH = 2000
+
+
+def rebuild_index(store: TicketStore, index: SearchIndex) -> IndexRun:
+    """Write every ticket of the tables to the index (a desk that had no index, or lost it). Changes
+    made meanwhile reach the index through the feed as usual."""
+    total = IndexRun(0, 0, 0)
+    batch: list[str] = []
+    refs = store.every_ref()
+    while True:
+        ref = next(refs, None)
+        if ref is not None:
+            batch.append(ref)
+        if batch and (ref is None or len(batch) == REBUILD_BATCH):
+            run = index_tickets(store, index, batch)
+            total = IndexRun(total.indexed + run.indexed, total.removed + run.removed, run.generation)
+            batch = []
+        if ref is None:
+            return total
