@@ -40,6 +40,7 @@ from typing import Any
 
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
+from postdesk.aws.clients import client
 from postdesk.settings import Settings
 from postdesk_tools.provision import TABLE_RESOURCES
 from tests.api_calls import ApiCall
@@ -206,6 +207,14 @@ def _secret_arn(call: ApiCall) -> str:
     return secret
 
 
+def _stream_of_iterator(iterator: str) -> str:
+    """The stream ARN a shard iterator of moto's names (``<stream arn>/stream/…|<shard>|…``)."""
+    match = re.search(r"(arn:[^|]*?/stream/[^/|]+)", iterator)
+    if match is None:
+        raise UnmappedCall(f"dynamodbstreams:GetRecords with an iterator naming no stream: {iterator[:80]!r}")
+    return match.group(1)
+
+
 def needs_of(call: ApiCall, region: str, account: str = ACCOUNT, partition: str = "aws") -> list[Need]:
     """The (action, resource) pairs IAM checks for ``call``, made in ``region`` of ``account``."""
     extra: list[Need] = []
@@ -239,6 +248,17 @@ def needs_of(call: ApiCall, region: str, account: str = ACCOUNT, partition: str 
     elif call.service == "sqs" and call.operation in ("SendMessage", "SendMessageBatch"):
         name = str(call.params["QueueUrl"]).rstrip("/").rsplit("/", 1)[-1]
         found = [("sqs:SendMessage", f"arn:{partition}:sqs:{region}:{account}:{name}", "")]
+    elif call.service == "dynamodbstreams" and call.operation in (
+        "DescribeStream",
+        "GetShardIterator",
+        "GetRecords",
+        "ListStreams",
+    ):
+        # Lambda's event source mapping reads the stream with the function's role.
+        stream = call.params.get("StreamArn") or _stream_of_iterator(
+            str(call.params.get("ShardIterator", ""))
+        )
+        found = [(f"dynamodb:{call.operation}", stream, "")]
     elif call.service == "sts" and call.operation == "GetCallerIdentity":
         return []  # needs no permission
     else:
@@ -351,6 +371,11 @@ def desk_stack(
             table = getattr(settings.tables, TABLE_RESOURCES[logical_id])
             refs[logical_id] = table
             attributes[f"{logical_id}.Arn"] = _table_arn(table, region, account, partition)
+            if "StreamSpecification" in resource["Properties"]:
+                stream = client("dynamodb", region).describe_table(TableName=table)["Table"][
+                    "LatestStreamArn"
+                ]
+                attributes[f"{logical_id}.StreamArn"] = stream
         elif kind == "AWS::S3::Bucket":
             refs[logical_id] = settings.mail_bucket
             attributes[f"{logical_id}.Arn"] = f"arn:{partition}:s3:::{settings.mail_bucket}"
@@ -534,6 +559,7 @@ def check(function: str, role: str, grants: Sequence[Grant], needs: Iterable[Nee
 LAMBDA_LOGS = "the Lambda runtime writes the function's logs with its role"
 # Lambda hands an asynchronous event (SES, Scheduler) that failed every retry to the function's
 # dead-letter queue with the function's role (sqs:SendMessage). The code makes no call for it.
+STREAM_POLLER = "Lambda's event source mapping reads the stream and hands on failed batches"
 DEAD_LETTERS = "Lambda sends an event that failed every retry to the function's dead-letter queue"
 # Lambda names a container's log stream date/[version]id.
 LOG_STREAM = "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef"
@@ -567,4 +593,18 @@ def runtime_allowances(template: Mapping[str, Any], function: str, stack: Stack)
         allowances.append(
             Allowance("sqs:SendMessage", stack.resolve(dead_letters["TargetArn"]), DEAD_LETTERS)
         )
+    for resource in resources.values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] != "AWS::Lambda::EventSourceMapping" or properties.get("FunctionName") != {
+            "Ref": function
+        }:
+            continue
+        # The mapping's poller lists the table's streams and, for a batch that failed every retry,
+        # sends its position to the on-failure destination, both with the function's role.
+        allowances.append(
+            Allowance("dynamodb:ListStreams", stack.resolve(properties["EventSourceArn"]), STREAM_POLLER)
+        )
+        failed = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        if failed:
+            allowances.append(Allowance("sqs:SendMessage", stack.resolve(failed), STREAM_POLLER))
     return allowances

@@ -23,6 +23,18 @@ class ChangeFeed:
     tables: Sequence[str]
     # Shard id to the last sequence number handed on.
     positions: dict[str, str] = field(default_factory=dict)
+    _streams: list[str] | None = None
+
+    def stream_arns(self) -> list[str]:
+        """The tables' streams (an event source mapping is given them; here they are looked up once)."""
+        if self._streams is None:
+            dynamodb = client("dynamodb", self.region)
+            found = [
+                dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+                for table in self.tables
+            ]
+            self._streams = [arn for arn in found if arn]
+        return self._streams
 
     def restore(self, checkpoint: str | None) -> None:
         self.positions = dict(json.loads(checkpoint)) if checkpoint else {}
@@ -35,12 +47,8 @@ class ChangeFeed:
         stands after them. The positions move only when ``advance`` is called with those."""
         records: list[dict[str, Any]] = []
         moved: dict[str, str] = {}
-        dynamodb = client("dynamodb", self.region)
         streams = client("dynamodbstreams", self.region)
-        for table in self.tables:
-            arn = dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
-            if not arn:
-                continue
+        for arn in self.stream_arns():
             for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
                 key = f"{arn}|{shard['ShardId']}"
                 after = self.positions.get(key)

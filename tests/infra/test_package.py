@@ -26,7 +26,10 @@ CHALICE_NAMES = {
     "Survey": "survey",
     "Sla": "sla",
     "Feedback": "feedback",
+    "SearchIndex": "search_index",
 }
+# Fed by DynamoDB Streams: a failed batch's position goes to the mapping's on-failure queue instead.
+STREAM_FED = {"SearchIndex": ("SearchIndexFeedTickets", "SearchIndexFeedTicketLog")}
 DEV_ONLY = ("pytest", "moto", "playwright", "ruff", "mypy", "aiosmtpd", "jsonschema", "yaml", "xdist")
 
 
@@ -66,7 +69,17 @@ def test_every_function_is_configured_on_purpose(functions: dict[str, dict[str, 
         chosen["lambda_memory_size"],
         chosen["lambda_timeout"],
     )
-    if name != "APIHandler":
+    if name in STREAM_FED:
+        resources = json.loads((FUNCTIONS_DIR.parent / "infra" / "template.json").read_text())["Resources"]
+        for mapping in STREAM_FED[name]:
+            properties = resources[mapping]["Properties"]
+            assert properties["FunctionName"] == {"Ref": name}
+            assert properties["BisectBatchOnFunctionError"] is True
+            failed = properties["DestinationConfig"]["OnFailure"]["Destination"]
+            assert failed == {"Fn::GetAtt": [f"{name}DeadLetterQueue", "Arn"]}
+        # One batch at a time: the index has one writer (docs/search.md).
+        assert function["ReservedConcurrentExecutions"] == 1
+    elif name != "APIHandler":
         # Invoked asynchronously (SES, Scheduler): what fails every retry lands in a queue.
         dead_letters = function["DeadLetterQueue"]
         assert dead_letters["Type"] == "SQS"
@@ -272,7 +285,7 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
     assert skipped == MOTO_SKIPS
     assert sorted(created.values()).count("AWS::DynamoDB::Table") == 10
     assert {i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]} >= {"status-waiting", "follow-up"}
-    assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 5
+    assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 6
     # Every function gets the desk's settings: the tables, the bucket, the secret, the address.
     for function in functions:
         variables = function["Environment"]["Variables"]

@@ -51,6 +51,7 @@ FUNCTIONS = {
     "survey": "Survey",
     "sla": "Sla",
     "feedback": "Feedback",
+    "search_index": "SearchIndex",
 }
 # The console's filters (index.html): each combination reads another index of the tickets table.
 CONSOLE_LISTS = (
@@ -226,6 +227,10 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
     )
     assert noted.status_code == 201, noted.body
     _patch(life, token, ref, priority="high", assignee="sam@example.com")
+    # Search keeps up with the tables; the agent finds the ticket by a word of the note
+    assert life.index_changes() > 0
+    found = life.http("get", "/tickets?q=warehouse&status=new,open,pending", headers=auth(token))
+    assert [t["ref"] for t in body_of(found)["tickets"]] == [ref], found.body
     for query in CONSOLE_LISTS:
         listed = life.http("get", "/tickets" + query.format(queue=queue), headers=auth(token))
         assert listed.status_code == 200, (query, listed.body)
@@ -348,6 +353,11 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         )
         assert erased.status_code in (200, 201), erased.body
         assert body_of(erased)["erasure"]["removed"]["tickets"] >= 1, erased.body
+    # The erased tickets leave the search index (a merge rewrites it without them)
+    assert life.index_changes() > 0
+    life.sitting()
+    gone = life.http("get", "/tickets?q=warehouse&status=new,open,pending,resolved", headers=auth(token))
+    assert body_of(gone)["tickets"] == [], gone.body
 
 
 @pytest.fixture

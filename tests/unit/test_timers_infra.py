@@ -75,6 +75,7 @@ def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_to
             "FeedbackDeadLetterQueue",
             "IngestDeadLetterQueue",
             "SchedulerDeadLetterQueue",
+            "SearchIndexDeadLetterQueue",
             "SlaDeadLetterQueue",
             "SurveyDeadLetterQueue",
         ]
@@ -94,7 +95,7 @@ def test_every_function_raises_an_alarm_on_its_first_error_and_its_first_throttl
         if alarm.get("Namespace") == "AWS/Lambda"
     )
 
-    assert functions == ["APIHandler", "Feedback", "Ingest", "Sla", "Survey"]
+    assert functions == ["APIHandler", "Feedback", "Ingest", "SearchIndex", "Sla", "Survey"]
     assert watched == sorted((metric, name) for metric in ("Errors", "Throttles") for name in functions)
     for name in functions:
         for metric in ("Errors", "Throttles"):
@@ -131,6 +132,7 @@ def test_every_function_keeps_its_logs_for_the_retention_chosen() -> None:
         "APIHandlerLogGroup",
         "FeedbackLogGroup",
         "IngestLogGroup",
+        "SearchIndexLogGroup",
         "SlaLogGroup",
         "SurveyLogGroup",
     ]
