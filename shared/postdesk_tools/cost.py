@@ -61,7 +61,7 @@ CLOUDWATCH_PER_DASHBOARD_MONTH = 3.00
 # Billed milliseconds per invocation, the initialisation included: at a few thousand mails a month
 # most invocations start a container (about 1 s of imports and set-up, billed since August 2025).
 # The API's requests come in sittings of several, so fewer of them start one.
-BILLED_MS = {"ingest": 1500, "api_handler": 400, "survey": 1000, "sla": 1000}
+BILLED_MS = {"ingest": 1500, "api_handler": 400, "survey": 1000, "sla": 1000, "search_index": 300}
 # Log bytes per invocation: the desk's JSON lines and EMF metrics, plus Lambda's START, END and
 # REPORT lines (about 350 bytes); the test checks that no invocation of the ticket's life writes more.
 LOG_BYTES_PER_INVOCATION = 3000
@@ -75,7 +75,7 @@ KB = 1024
 
 # --- The paths of a ticket's life the test measures, and how often each comes per 1,000 mails. -----
 SES_RECEIPT = "ses-receipt"  # SES's own S3 action storing the raw mail: a PUT, not a function
-FUNCTIONS = ("ingest", "api_handler", "survey", "sla")
+FUNCTIONS = ("ingest", "api_handler", "survey", "sla", "search_index")
 NEW_REQUEST = "new_request"
 CUSTOMER_REPLY = "customer_reply"
 AGENT_ANSWER = "agent_answer"
@@ -84,6 +84,8 @@ SURVEY_RATING = "survey_rating"
 SLA_WARNING = "sla_warning"
 OUT_OF_OFFICE = "out_of_office"
 BOUNCE = "bounce"
+SEARCH_INDEX = "search_index"
+AGENT_SEARCH = "agent_search"
 PATHS = {
     NEW_REQUEST: "a new request: ticket, acknowledgement, SLA timer",
     CUSTOMER_REPLY: "the customer's reply to the acknowledgement",
@@ -93,11 +95,29 @@ PATHS = {
     SLA_WARNING: "an SLA timer fires: the warning on a ticket nobody answered yet",
     OUT_OF_OFFICE: "an out-of-office answering the agent's reply",
     BOUNCE: "a bounce from a remote mail server",
+    SEARCH_INDEX: "the changes of one mail or one agent's action written to the search index (a segment)",
+    AGENT_SEARCH: "an agent searches, typing: three requests",
 }
+# The paths that exist only because of search (docs/search.md).
+SEARCH_PATHS = (SEARCH_INDEX, AGENT_SEARCH)
+# The event source mappings' MaximumBatchingWindowInSeconds (infra/template.json) and the working
+# day over which a desk of 1,000 mails a day changes its tickets.
+SEARCH_BATCHING_SECONDS = 5
+WORKING_SECONDS_PER_DAY = 10 * 3600
+
+
+def search_batches(changes_per_thousand_mails: float, mails_per_day: float = 1000) -> float:
+    """Index batches per 1,000 mails: a batch opens at a change and takes the changes of the next
+    SEARCH_BATCHING_SECONDS (changes arriving at random over the working day)."""
+    changes_per_second = changes_per_thousand_mails * mails_per_day / 1000 / WORKING_SECONDS_PER_DAY
+    return changes_per_thousand_mails / (1 + changes_per_second * SEARCH_BATCHING_SECONDS)
+
+
 # 1,000 inbound mails: 700 new requests and 300 customer replies. Each request is answered by an
 # agent once and surveyed once; a quarter of the surveys are answered; one ticket in five is still
 # unanswered at 75 % of its first-response target and gets a warning.
 REQUESTS = 700
+SEARCH_CHANGES = 1000 + 2 * REQUESTS + REQUESTS + REQUESTS / 4 + REQUESTS / 5
 MIX = {
     NEW_REQUEST: REQUESTS,
     CUSTOMER_REPLY: 300,
@@ -105,6 +125,11 @@ MIX = {
     SURVEY_MAIL: REQUESTS,
     SURVEY_RATING: REQUESTS / 4,
     SLA_WARNING: REQUESTS / 5,
+    # The index's batches: a change per mail in, per agent's reply and resolution, per survey sent
+    # and answered and per warning, joined by the mappings' batching window (search_batches).
+    SEARCH_INDEX: search_batches(SEARCH_CHANGES),
+    # One search per mail.
+    AGENT_SEARCH: 1000,
 }
 
 
@@ -443,8 +468,22 @@ def markdown(model: CostModel, mix: Mapping[str, float] = MIX) -> str:
         "| path of a ticket's life (each measured by the test) | times per 1,000 mails | USD per 1,000 |",
         "| --- | ---: | ---: |",
         *paths,
+        "",
+        _search_sentence(model, mix),
     ]
     return "\n".join(rows) + "\n"
+
+
+def _search_sentence(model: CostModel, mix: Mapping[str, float]) -> str:
+    """What search adds (its paths; the index's storage, a few MB, is left out)."""
+    per_thousand = sum(
+        total(model.path_bill(name)) * mix[name] for name in SEARCH_PATHS if name in model.paths
+    )
+    per_month_at_a_thousand_a_day = per_thousand * DAYS_PER_MONTH
+    return (
+        f"Search adds {per_thousand:.4f} USD per 1,000 mails: at 1,000 mails a day, "
+        f"{per_month_at_a_thousand_a_day:.2f} USD a month (docs/search.md)."
+    )
 
 
 def fixed_markdown(model: CostModel) -> str:

@@ -114,6 +114,12 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     assert [c.operation for c in ingest_calls if c.service == "scheduler"] == ["CreateSchedule"]
     assert [c.operation for c in calls if c.function == cost.SES_RECEIPT] == ["PutObject"]
 
+    # The search_index function writes the new ticket to the search index
+    start = life.begin()
+    assert life.index_changes() > 0
+    calls = done(cost.SEARCH_INDEX, start)
+    assert [c.operation for c in calls if c.service == "s3"] == ["GetObject", "PutObject", "PutObject"]
+
     # The customer answers the acknowledgement: the same ticket, and nothing is sent
     life.advance(timedelta(minutes=10))
     start, before = life.begin(), len(desk.sent())
@@ -168,6 +174,21 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     assert reply.recipients == {"jane.doe@customer.example"}
     assert [c.operation for c in calls if c.service == "ses"] == ["SendRawEmail"]
     assert "CreateSchedule" in [c.operation for c in calls if c.service == "scheduler"]
+
+    # Later another agent looks for it by the order's number, typing (the index has the answer too)
+    life.index_changes()
+    start = life.begin()
+    life.sitting()
+    every_status = "new,open,pending,on-hold,resolved,closed"
+    for typed in ("or", "order", "order 4711"):
+        found = body_of(
+            life.http(
+                "get", "/tickets?" + urlencode({"q": typed, "status": every_status}), headers=auth(token)
+            )
+        )
+    calls = done(cost.AGENT_SEARCH, start)
+    assert [t["ref"] for t in found["tickets"]] == [ref]
+    assert "Scan" not in [c.operation for c in calls]
 
     # The customer's out-of-office answers the reply: recorded on the ticket, nothing sent
     life.advance(timedelta(minutes=1))
@@ -240,7 +261,12 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     # first-writer-wins entries (the ticket's own id, written again with the agent's reply)
     assert [c for c in life.recorder.calls if c.operation == "Scan"] == []
     failed = {(c.operation, c.params.get("TableName"), c.error) for c in life.recorder.calls if c.error}
-    assert failed <= {("PutItem", desk.settings.tables.message_index, "ConditionalCheckFailedException")}
+    # and the search index's manifest read before it exists (NoSuchKey) or while it did not change (304)
+    assert failed <= {
+        ("PutItem", desk.settings.tables.message_index, "ConditionalCheckFailedException"),
+        ("GetObject", None, "NoSuchKey"),
+        ("GetObject", None, "304"),
+    }
     assert {c.function for c in life.recorder.calls} >= {
         "ingest",
         "api_handler",

@@ -13,7 +13,7 @@ from postdesk_tools import cost
 
 OPERATIONS = cost.REPO_ROOT / "docs" / "operations.md"
 SECTION = "## What it costs per 1,000 mails"
-MEMORY = {"ingest": 1024, "api_handler": 512, "survey": 256, "sla": 256}
+MEMORY = {"ingest": 1024, "api_handler": 512, "survey": 256, "sla": 256, "search_index": 512}
 
 
 def _section() -> str:
@@ -176,6 +176,7 @@ def test_memory_comes_from_the_chalicefile_stage(tmp_path: Path) -> None:
         "api_handler": 256,
         "survey": 384,
         "sla": 512,
+        "search_index": 640,
     }
 
 

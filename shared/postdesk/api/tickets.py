@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -194,8 +194,9 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     request.only_query(LIST_PARAMETERS)
     wanted = _ticket_filter(request, agent)
     limit = _page_size(request.query.get("limit"))
-    key = context.ports.signing_key()
-    cursor = _decode_cursor(request.query["cursor"], wanted, key) if "cursor" in request.query else None
+    # The key signs cursors: read (from Secrets Manager, on a cold container) only when one is used.
+    key = context.ports.signing_key
+    cursor = _decode_cursor(request.query["cursor"], wanted, key()) if "cursor" in request.query else None
     if wanted.text is not None or wanted.created_from or wanted.created_before:
         return _search_tickets(wanted, limit, cursor, key, context)
     page = context.ports.store.list_tickets(wanted, limit, cursor)
@@ -203,7 +204,7 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
         200,
         {
             "tickets": [ticket_summary(ticket) for ticket in page.tickets],
-            "next_cursor": _encode_cursor(page.cursor, wanted, key) if page.cursor else None,
+            "next_cursor": _encode_cursor(page.cursor, wanted, key()) if page.cursor else None,
         },
     )
 
@@ -267,7 +268,11 @@ def _day_bound(value: str | None, name: str, days_after: int) -> str | None:
 
 
 def _search_tickets(
-    wanted: TicketFilter, limit: int, cursor: Mapping[str, object] | None, key: bytes, context: ApiContext
+    wanted: TicketFilter,
+    limit: int,
+    cursor: Mapping[str, object] | None,
+    key: Callable[[], bytes],
+    context: ApiContext,
 ) -> ApiResponse:
     """The list through the search index: the words of ``q`` (any, when only dates were asked),
     ranked, each ticket with the passage that matched; the tickets read fresh from the store."""
@@ -293,7 +298,7 @@ def _search_tickets(
         shown.append(
             {**ticket_summary(ticket), "match": {"snippet": snippet_parts(hit.snippet), "score": hit.score}}
         )
-    next_cursor = _encode_cursor({"offset": offset + limit}, wanted, key) if page.more else None
+    next_cursor = _encode_cursor({"offset": offset + limit}, wanted, key()) if page.more else None
     return ApiResponse(200, {"tickets": shown, "next_cursor": next_cursor})
 
 
