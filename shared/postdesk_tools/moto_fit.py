@@ -354,14 +354,16 @@ STREAM_RECORD_SECONDS = 24 * 3600
 
 
 def _keep_stream_records_a_day() -> None:
-    from moto.core.utils import utcnow
     from moto.dynamodb.models.table import StreamShard
 
     add: Callable[..., None] = StreamShard.add
 
     def add_and_forget_old(shard: Any, old: Any, new: Any) -> None:
         add(shard, old, new)
-        now = utcnow()
+        if not shard.items:
+            return
+        # A day before the record just made (moto's clock, as the record's own time says).
+        now = shard.items[-1].record["dynamodb"]["ApproximateCreationDateTime"]
         stale = 0
         for record in shard.items:
             created = record.record["dynamodb"]["ApproximateCreationDateTime"]
