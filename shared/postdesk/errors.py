@@ -76,6 +76,10 @@ class ConcurrentUpdate(Conflict):
     """The ticket changed after it was read; the change was not written."""
 
 
+class TicketMerged(Conflict):
+    """The ticket was merged into another and is read-only: work on that one."""
+
+
 class IllegalTransition(Conflict):
     """The ticket's status cannot move that way."""
 

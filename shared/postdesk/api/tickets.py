@@ -410,6 +410,30 @@ def _expected_version(version: object, if_match: str | None) -> int:
     return int(version)
 
 
+def post_merge(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """Merge this ticket into ``into`` over the version the agent saw (``version`` or If-Match):
+    its thread, notes, events and Cc join that ticket; it is closed and points there. Nobody is
+    mailed. Asking again finishes a merge cut short and changes nothing more."""
+    from postdesk.workflows.merge import merge_tickets
+
+    agent = authenticated(request, context)
+    ref = _ref(request)
+    document = request.json_body(allowed=frozenset({"into", "version"}), required=frozenset({"into"}))
+    into = normalize_ref(text_field(document, "into") or "")
+    if into is None:
+        raise BadRequest("into must be the reference of the ticket to merge into, such as K7Q2-M9XD")
+    expected = _expected_version(document.get("version"), request.header("if-match"))
+    result = merge_tickets(ref, into, agent.email, expected, context.settings, context.ports)
+    return ApiResponse(
+        200,
+        {
+            "ticket": ticket_summary(result.target),
+            "merged": ticket_summary(result.source),
+            "copied": result.copied,
+        },
+    )
+
+
 def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Add an internal note (never mailed)."""
     agent = authenticated(request, context)

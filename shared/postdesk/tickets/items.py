@@ -162,6 +162,7 @@ def item_from_ticket(ticket: Ticket) -> TicketItem:
         follow_up=ticket.follow_up,
         sla=sla_to_json(ticket.sla) if ticket.sla else None,
         fingerprint=ticket.fingerprint or None,
+        merged_into=ticket.merged_into,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -201,6 +202,7 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         sla=sla_from_json(item.sla) if item.sla else None,
         fingerprint=item.fingerprint or "",
         expires_at=from_epoch(item.expires_at),
+        merged_into=item.merged_into,
     )
 
 

@@ -121,6 +121,8 @@ class Ticket:
     # What the first mail said, reduced and hashed (triage/flood.py): a repeat of it from the same
     # sender within the hour joins this ticket. Empty for tickets an agent started.
     fingerprint: str = ""
+    # Merged into that ticket (kept, closed and read-only; later mail to it lands there).
+    merged_into: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from postdesk.errors import IllegalTransition
+from postdesk.errors import IllegalTransition, TicketMerged
 from postdesk.tickets.model import DONE_STATUSES, Status, Ticket
 
 
@@ -75,3 +75,10 @@ def status_fields(
         fields["resolved_at"] = None
     fields["expires_at"] = closed_until if status is Status.CLOSED else None
     return fields
+
+
+def require_unmerged(ticket: Ticket) -> Ticket:
+    """``ticket``, unless it was merged into another: then TicketMerged (it is read-only)."""
+    if ticket.merged_into:
+        raise TicketMerged(f"Ticket {ticket.ref} was merged into {ticket.merged_into}: work on that one.")
+    return ticket

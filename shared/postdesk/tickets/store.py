@@ -457,6 +457,25 @@ class TicketStore:
         thread = [message_from_item(item) for item in items if str(item.sk).startswith("M#")]
         return thread, [event_from_item(item) for item in items if str(item.sk).startswith("E#")]
 
+    def copy_log(self, source: str, target: str) -> int:
+        """Copy every message and event of ``source``'s log into ``target``'s under the same keys
+        (their times keep them in order among the target's own). An item already there is left as it
+        is, so a copy cut short and made again writes each item once. The number of items copied."""
+        copied = 0
+        items = LogItem.query(
+            source, filter_condition=_alive(LogItem.expires_at, self._now_epoch()), consistent_read=True
+        )
+        for item in items:
+            item.ref = target
+            try:
+                item.save(condition=LogItem.sk.does_not_exist())
+            except PutError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            copied += 1
+        return copied
+
     def events(self, ref: str) -> list[TicketEvent]:
         items = LogItem.query(
             ref,

@@ -4,7 +4,7 @@ then Message-IDs we stored, then a subject token, which counts only from people 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from postdesk.mail.addressing import ReplyAddressCheck
@@ -63,3 +63,18 @@ def match_thread(
             return ThreadMatch(candidate, MatchedBy.SUBJECT_TOKEN)
         return ThreadMatch(None, None, "subject token from someone not on the ticket")
     return ThreadMatch(None, None)
+
+
+# How many merges mail follows (merging into a merged ticket is refused, so chains stay short).
+MAX_MERGE_HOPS = 5
+
+
+def followed_merges(match: ThreadMatch, get_ticket: Callable[[str], Ticket | None]) -> ThreadMatch:
+    """``match``, its ticket replaced by the one it was merged into (workflows/merge.py), if it was."""
+    ref = match.ref
+    for _ in range(MAX_MERGE_HOPS):
+        ticket = get_ticket(ref) if ref else None
+        if ticket is None or not ticket.merged_into:
+            break
+        ref = ticket.merged_into
+    return match if ref == match.ref else replace(match, ref=ref)

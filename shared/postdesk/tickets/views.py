@@ -33,6 +33,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "resolved_at": to_iso(ticket.resolved_at) if ticket.resolved_at else None,
         "follow_up": ticket.follow_up,
+        # Merged into that ticket: this one is closed and read-only.
+        "merged_into": ticket.merged_into,
         "survey": _survey_summary(ticket),
         "sla": _sla_summary(ticket),
     }

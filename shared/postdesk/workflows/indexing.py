@@ -41,7 +41,8 @@ def index_tickets(store: TicketStore, index: SearchIndex, refs: Sequence[str]) -
     removed = []
     for ref in dict.fromkeys(refs):
         ticket = store.get_ticket(ref)
-        if ticket is None:
+        # A merged ticket is found through the ticket it went into (its words are there now).
+        if ticket is None or ticket.merged_into:
             removed.append(ref)
         else:
             documents.append(document_of(ticket, store.thread(ref)))

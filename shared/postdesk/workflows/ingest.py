@@ -48,7 +48,7 @@ from postdesk.tickets.model import (
 from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
 from postdesk.tickets.store import Created, DeliveredBefore
-from postdesk.tickets.threading import MatchedBy, ThreadMatch, match_thread, referenced_ids
+from postdesk.tickets.threading import MatchedBy, ThreadMatch, followed_merges, match_thread, referenced_ids
 from postdesk.triage.flood import FLOOD_WINDOW, repeat_of, text_fingerprint
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
@@ -155,6 +155,7 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         known_ids=known,
         get_ticket=reads.get,
     )
+    match = followed_merges(match, reads.get)
     logger.info(
         "mail screened",
         extra={

@@ -37,7 +37,7 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.states import status_fields
+from postdesk.tickets.states import require_unmerged, status_fields
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.thread_mail import reply_subject, thread_mail
 from postdesk.workflows.timers import after_change
@@ -130,6 +130,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     ticket = ports.store.get_ticket(request.ref)
     if ticket is None:
         raise TicketNotFound(request.ref)
+    require_unmerged(ticket)
     cc = _reply_cc(ticket, request)
     variables = ReplyVariables(
         customer_name=ticket.requester_name,

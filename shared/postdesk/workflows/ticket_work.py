@@ -29,7 +29,7 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.states import agent_transition, status_fields
+from postdesk.tickets.states import agent_transition, require_unmerged, status_fields
 from postdesk.triage.rules import CATEGORIES
 from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
@@ -81,6 +81,7 @@ def edit_ticket(
     ticket = ports.store.get_ticket(edit.ref)
     if ticket is None:
         raise TicketNotFound(edit.ref)
+    require_unmerged(ticket)
     if ticket.version != edit.expected_version:
         raise ConcurrentUpdate(
             f"Ticket {ticket.ref} was changed by someone else since you opened it (you had version "
@@ -187,6 +188,7 @@ def add_note(
     ticket = ports.store.get_ticket(ref)
     if ticket is None:
         raise TicketNotFound(ref)
+    require_unmerged(ticket)
     now = ports.clock()
     claim = ports.guards.claim(keys.note_guard(ref, request_id), GuardState.WRITTEN, now, ref=ref)
     if claim.result is not ClaimResult.CLAIMED:
