@@ -148,6 +148,13 @@ def post_merge(ref: str) -> Response:
     return _serve(tickets.post_merge)
 
 
+@app.route("/tickets/{ref}/release", methods=["POST"], content_types=JSON)
+def post_release(ref: str) -> Response:
+    from postdesk.api import tickets
+
+    return _serve(tickets.post_release)
+
+
 @app.route("/tickets/{ref}/messages/{message_id}/html", methods=["GET"])
 def get_message_html(ref: str, message_id: str) -> Response:
     from postdesk.api import console

@@ -62,7 +62,7 @@ def test_a_ticket_merged_joins_the_other_and_later_mail_follows_it(
     assert "merged_in" in kinds and kinds.count("ticket_created") == 2  # both histories, in one
     source = _ticket(client, token, second.ref)
     assert source["ticket"]["merged_into"] == first.ref
-    assert [e for e in source["events"] if e["kind"] == "merged"][0]["detail"]["into"] == first.ref
+    assert next(e for e in source["events"] if e["kind"] == "merged")["detail"]["into"] == first.ref
 
     # Read-only: no edit, note or reply on the merged ticket, each with a clear answer
     for method, path, body in (

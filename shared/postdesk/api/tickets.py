@@ -434,6 +434,21 @@ def post_merge(request: ApiRequest, context: ApiContext) -> ApiResponse:
     )
 
 
+def post_release(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """ "Not spam": take the ticket out of quarantine into the normal flow; with ``trust_sender``
+    (the default) the sender's mail is no longer kept out by a spam verdict."""
+    from postdesk.workflows.quarantine import release
+
+    agent = authenticated(request, context)
+    ref = _ref(request)
+    document = request.json_body(allowed=frozenset({"trust_sender"}))
+    trust = document.get("trust_sender", True)
+    if not isinstance(trust, bool):
+        raise BadRequest("trust_sender must be true or false")
+    ticket = release(ref, agent.email, trust, context.settings, context.ports)
+    return ApiResponse(200, {"ticket": ticket_summary(ticket)})
+
+
 def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Add an internal note (never mailed)."""
     agent = authenticated(request, context)

@@ -34,6 +34,8 @@ class GuardState(StrEnum):
     # A note's guard, and the guard of SES's word on a mail: written, done.
     WRITTEN = "written"
     DONE = "done"
+    # A sender an agent vouched for (released from quarantine).
+    TRUSTED = "trusted"
 
 
 class ClaimResult(StrEnum):
@@ -166,6 +168,13 @@ class Guards:
         if "guard" in transaction.failed:
             return Claim(ClaimResult.ALREADY_CLAIMED, found_guard(transaction))
         return Claim(ClaimResult.RATE_LIMITED)
+
+    def remember(self, key: str, state: GuardState, now: datetime, owner: str, seconds: int) -> None:
+        """Write the guard ``key`` (again: its expiry starts over) for ``seconds``; ``owner`` names
+        the address it concerns (keys.recipient_tag), so an erasure finds it."""
+        item = guard_item(key, state, now, None, {}, owner)
+        item.expires_at = int(now.timestamp()) + seconds
+        item.save()
 
     def _put_if_absent(self, item: GuardItem) -> Claim:
         # PynamoDB's put cannot ask for the item a failed condition found; the client can.

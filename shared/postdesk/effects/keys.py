@@ -27,6 +27,12 @@ def first_delivery_guard(sender: str, message_id: str) -> str:
     return f"first-delivery#{address_hash(sender)[:32]}#{digest}"
 
 
+def trusted_sender_guard(address: str) -> str:
+    """``trusted-sender#<sha256(address)>``: an agent released this sender's mail from quarantine, so
+    a spam verdict or an automatic look no longer keeps their mail out of the desk."""
+    return f"trusted-sender#{address_hash(address)}"
+
+
 def ack_guard(ses_id: str) -> str:
     """``ack#<ses id>``: the acknowledgement of one delivery."""
     return f"ack#{ses_id}"

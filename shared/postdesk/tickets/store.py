@@ -99,6 +99,8 @@ class Arrival:
     delivery: Guard | None
     # The guard of the first delivery of this mail from this sender (another SES id, an MTA's retry).
     first_delivery: Guard | None = None
+    # The sender was released from quarantine by an agent before (workflows/quarantine.py).
+    trusted_sender: bool = False
 
 
 class DeliveredBefore(Exception):
@@ -577,12 +579,16 @@ class TicketStore:
         return dict(self.lookup_arrival(message_ids, None).known)
 
     def lookup_arrival(
-        self, message_ids: Sequence[str], delivery_guard: str | None, first_delivery_guard: str | None = None
+        self,
+        message_ids: Sequence[str],
+        delivery_guard: str | None,
+        first_delivery_guard: str | None = None,
+        trusted_sender_guard: str | None = None,
     ) -> Arrival:
         """The index entries of these Message-IDs (as many as fit beside the guards; expired ones
-        left out), the guard ``delivery_guard`` and the live guard ``first_delivery_guard``, in one
-        BatchGetItem over both tables."""
-        guard_keys = [key for key in (delivery_guard, first_delivery_guard) if key]
+        left out), the guard ``delivery_guard``, the live guard ``first_delivery_guard`` and whether
+        the sender is trusted (``trusted_sender_guard``), in one BatchGetItem over both tables."""
+        guard_keys = [key for key in (delivery_guard, first_delivery_guard, trusted_sender_guard) if key]
         room = MAX_BATCH_KEYS - len(guard_keys)
         wanted = list(dict.fromkeys(message_ids))[:room]
         requests: dict[str, dict[str, Any]] = {}
@@ -620,6 +626,7 @@ class TicketStore:
             known,
             guards.get(delivery_guard) if delivery_guard else None,
             guards.get(first_delivery_guard) if first_delivery_guard else None,
+            trusted_sender=bool(trusted_sender_guard and trusted_sender_guard in guards),
         )
 
     # Retention (workflows/retention.py) ----------------------------------------------------------

@@ -166,3 +166,19 @@ def _auto_reply_reason(message: ParsedMessage) -> str | None:
     if _AUTO_REPLY_SUBJECT.match(message.subject):
         return "subject of an automatic reply"
     return None
+
+
+# What an agent's release of a sender overrules: SES's spam verdict (it errs on newsletters and
+# first-time senders). Never a virus or a DMARC failure: those are about the mail, not the person,
+# and a forged From would borrow the trust.
+OVERRULED_FOR_TRUSTED = frozenset({Verdict.SPAM})
+
+
+def trusted(screening: Screening) -> Screening:
+    """The screening of a mail from a sender an agent released before: a spam verdict is overruled
+    (said in the reason); anything else stands."""
+    if screening.verdict in OVERRULED_FOR_TRUSTED:
+        return Screening(
+            Verdict.ACCEPT, f"{screening.reason}, overruled: an agent released this sender before"
+        )
+    return screening

@@ -51,7 +51,7 @@ from postdesk.tickets.store import Created, DeliveredBefore
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, followed_merges, match_thread, referenced_ids
 from postdesk.triage.flood import FLOOD_WINDOW, repeat_of, text_fingerprint
 from postdesk.triage.rules import load_rules
-from postdesk.triage.screening import ReceiptVerdicts, Screening, screen
+from postdesk.triage.screening import ReceiptVerdicts, Screening, screen, trusted
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
 from postdesk.workflows.ratings import AnswerSource, record_rating
@@ -128,10 +128,12 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
 
     guard_key = keys.delivery_guard(delivery.ses_id)
     first_key = _first_delivery_key(message, delivery)
+    sender = _requester(message, delivery).email
     arrival = ports.store.lookup_arrival(
         [*referenced_ids(message), *([message.message_id] if message.message_id else [])],
         guard_key,
         first_key,
+        keys.trusted_sender_guard(sender) if sender else None,
     )
     known = {message_id: (entry.ref, entry.direction) for message_id, entry in arrival.known.items()}
     own_ids = {mid for mid, (_, direction) in known.items() if direction is Direction.OUTBOUND}
@@ -143,6 +145,8 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         own_domain=settings.support_domain,
         own_message_ids=own_ids,
     )
+    if arrival.trusted_sender:
+        screening = trusted(screening)
     earlier = arrival.delivery
     if earlier is None and arrival.first_delivery is not None:
         return _join_as_duplicate(arrival.first_delivery, message, delivery, screening, raw_key, ports)
