@@ -3,8 +3,12 @@ shows a customer's original HTML, sanitized."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Final
 
 from postdesk.api.context import ApiContext, authenticated
@@ -19,11 +23,25 @@ from postdesk.tickets.refs import normalize_ref
 
 CONSOLE_DIR: Final = Path(__file__).resolve().parents[1] / "console"
 INDEX: Final = "index.html"
-# The files the console is made of, and nothing else: no path from a request ever reaches the disk.
-ASSET_TYPES: Final = {
-    "app.js": "text/javascript; charset=utf-8",
-    "app.css": "text/css; charset=utf-8",
-}
+# A console file's name: a lower-case word or words joined by "-", and its type. No folder, no
+# "..", no second dot: index.html is the page (served at /console only), a source map never ships.
+ASSET_NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.(js|css)")
+CONTENT_TYPES: Final = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
+
+
+def console_files(directory: Path) -> Mapping[str, str]:
+    """The files the console is made of (its ES modules and style sheet), by name, with their type.
+    Read once, at import, from the files the package holds: no path from a request ever reaches the
+    disk, a request only picks a name from this list. Links are left out: they could point anywhere."""
+    found: dict[str, str] = {}
+    for path in sorted(directory.iterdir()):
+        named = ASSET_NAME.fullmatch(path.name)
+        if named and path.is_file() and not path.is_symlink():
+            found[path.name] = CONTENT_TYPES[named.group(1)]
+    return MappingProxyType(found)
+
+
+ASSET_TYPES: Final = console_files(CONSOLE_DIR)
 
 # Scripts and styles from the console's own files only, no inline code, nothing framed or framing.
 # style-src-attr allows style attributes (not <style> elements): a customer's HTML is shown in a
@@ -51,23 +69,37 @@ SECURITY_HEADERS: Final = {
 
 
 @cache
-def _read(name: str) -> str:
-    return (CONSOLE_DIR / name).read_text(encoding="utf-8")
+def _read(name: str) -> tuple[str, str]:
+    """The file's text and its entity tag (a hash of the text: a deploy that changes it changes it)."""
+    text = (CONSOLE_DIR / name).read_text(encoding="utf-8")
+    return text, '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
 
 
-def _file(name: str, content_type: str, cache_control: str) -> ApiResponse:
-    return ApiResponse(
-        200, _read(name), {"Content-Type": content_type, "Cache-Control": cache_control, **SECURITY_HEADERS}
-    )
+def _file(request: ApiRequest, name: str, content_type: str, cache_control: str) -> ApiResponse:
+    text, etag = _read(name)
+    headers = {"Content-Type": content_type, "Cache-Control": cache_control, **SECURITY_HEADERS}
+    if cache_control == "no-store":
+        return ApiResponse(200, text, headers)
+    # "no-cache" makes the browser ask again on every load; an unchanged file answers without a body.
+    headers["ETag"] = etag
+    if etag in _tags(request.header("if-none-match")):
+        return ApiResponse(304, "", headers)
+    return ApiResponse(200, text, headers)
+
+
+def _tags(if_none_match: str | None) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",") if tag.strip()}
 
 
 def index_page(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """The console page (never cached: it names the scripts, which change with a deploy)."""
-    return _file(INDEX, "text/html; charset=utf-8", "no-store")
+    """The console page (never cached: it names the scripts, which change with a deploy). Its
+    address may carry the list's state (``?q=…&status=…``) and the view (``#/tickets/…``): the page
+    reads them itself."""
+    return _file(request, INDEX, "text/html; charset=utf-8", "no-store")
 
 
 def asset(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """One of the console's scripts or style sheets; 404 for any other name."""
+    """One of the console's modules or style sheets; 404 for any other name."""
     name = request.path_params.get("asset", "")
     if name not in ASSET_TYPES:
         return ApiResponse(
@@ -75,7 +107,7 @@ def asset(request: ApiRequest, context: ApiContext) -> ApiResponse:
             {"error": "NotFound", "message": "No such console file."},
             {"Content-Type": "application/json", **SECURITY_HEADERS},
         )
-    return _file(name, ASSET_TYPES[name], "no-cache")
+    return _file(request, name, ASSET_TYPES[name], "no-cache")
 
 
 def console_location(request_path: str) -> str:

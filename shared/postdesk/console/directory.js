@@ -1,0 +1,36 @@
+// What the desk knows that seldom changes (its agents, its saved replies): read once per sign-in.
+
+import { ApiError, api } from "./api.js";
+
+let knownAgents = null;
+let knownSavedReplies = null;
+
+// Reference data that cannot be read leaves the lists empty (the page still works); only a sign-in
+// that expired stops it.
+async function readOnce(path, field) {
+  try {
+    return (await api(path))[field] || [];
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    return [];
+  }
+}
+
+export async function agents() {
+  if (knownAgents === null) knownAgents = await readOnce("agents", "agents");
+  return knownAgents;
+}
+
+export async function savedReplies() {
+  if (knownSavedReplies === null) knownSavedReplies = await readOnce("saved-replies", "saved_replies");
+  return knownSavedReplies;
+}
+
+export function savedReply(id) {
+  return (knownSavedReplies || []).find((reply) => reply.id === id) || null;
+}
+
+export function forgetDirectory() {
+  knownAgents = null;
+  knownSavedReplies = null;
+}

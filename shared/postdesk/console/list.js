@@ -1,0 +1,298 @@
+// The ticket list: the search box, the filters, the rows and "More".
+//
+// The address is the list's state (url-state.js): a control that changes writes the address, and
+// the list is always loaded from the address, so a reload or a shared link shows the same rows.
+// With words in the search box (or a creation date) the API searches its index: the tickets come
+// ranked, each with the passage that matched, and "Sort" gives way to "Sort results".
+
+import { api, isAbandoned } from "./api.js";
+import { agents } from "./directory.js";
+import { byId, chooseOption, el, highlighted } from "./dom.js";
+import { statusBadge, when } from "./format.js";
+import { flash, showView, shownView } from "./page.js";
+import { reportError } from "./session.js";
+import { LIST_DEFAULTS, LIST_HREF, readListState, ticketHref, writeListState } from "./url-state.js";
+
+const PAGE_SIZE = 25;
+// Long enough not to search on every letter of a word typed at speed, short enough to feel live.
+const TYPING_PAUSE_MS = 250;
+// "All" in the address is "status=all"; the API takes the statuses themselves.
+const ALL_STATUSES = "new,open,pending,on-hold,resolved,closed";
+const FILTERS = ["status", "assignee", "queue", "priority", "language"];
+// Where app.css stops showing the list as cards.
+const WIDE_SCREEN = "(min-width: 761px)";
+
+let nextCursor = null;
+// The list request under way: a newer one (the next letter typed) abandons it, so an older answer
+// arriving late can never replace a newer one.
+let listRequest = null;
+let typingTimer = 0;
+let focusSearchWhenShown = false;
+
+// The API refuses a query without a letter or a digit ("q holds no word"): such a box is no search.
+function hasWords(text) {
+  return /[\p{L}\p{N}]/u.test(text || "");
+}
+
+function isSearch(state) {
+  return hasWords(state.q) || Boolean(state.created_from || state.created_to);
+}
+
+function apiQuery(state, cursor) {
+  const query = new URLSearchParams();
+  if (hasWords(state.q)) {
+    query.set("q", state.q);
+    query.set("order", state.order);
+  }
+  for (const name of FILTERS) {
+    if (state[name]) query.set(name, name === "status" && state[name] === "all" ? ALL_STATUSES : state[name]);
+  }
+  if (state.follow_up) query.set("follow_up", "true");
+  if (state.created_from) query.set("created_from", state.created_from);
+  if (state.created_to) query.set("created_to", state.created_to);
+  // The index ranks a search itself; sort orders the plain list.
+  if (!isSearch(state)) query.set("sort", state.sort);
+  query.set("limit", String(PAGE_SIZE));
+  if (cursor) query.set("cursor", cursor);
+  return query;
+}
+
+// ---- the form and the address ----
+
+function formState() {
+  const controls = byId("filters").elements;
+  const state = {};
+  for (const name of Object.keys(LIST_DEFAULTS)) {
+    const control = controls.namedItem(name);
+    if (!control) continue;
+    state[name] = control.type === "checkbox" ? (control.checked ? "true" : "") : control.value.trim();
+  }
+  return state;
+}
+
+function fillForm(state) {
+  const controls = byId("filters").elements;
+  for (const [name, value] of Object.entries(state)) {
+    const control = controls.namedItem(name);
+    if (!control) continue;
+    if (control.type === "checkbox") control.checked = value === "true";
+    else if (control instanceof HTMLSelectElement) chooseOption(control, value);
+    else control.value = value;
+  }
+}
+
+// The desk's agents join "Anyone", "Me" and "Unassigned"; an agent the address named before the
+// list of agents came (an option with the bare address) gets their name.
+function fillAssignees(known) {
+  const filter = byId("filter-assignee");
+  for (const agent of known) {
+    const listed = [...filter.options].find((option) => option.value === agent.email);
+    if (listed) listed.textContent = agent.name || agent.email;
+    else filter.append(el("option", { value: agent.email }, agent.name || agent.email));
+  }
+}
+
+// Sort orders the plain list, "Sort results" a search; the folded panel (a phone) says how many
+// filters are on.
+function showControls(state) {
+  byId("field-sort").hidden = isSearch(state);
+  byId("field-order").hidden = !hasWords(state.q);
+  const on = [...FILTERS, "follow_up", "created_from", "created_to"].filter((name) => state[name]).length;
+  byId("filter-count").textContent = on ? `(${on} on)` : "";
+}
+
+function showTitle(state) {
+  document.title = hasWords(state.q) ? `“${state.q}” · Tickets · Postdesk` : "Tickets · Postdesk";
+}
+
+// What the form says becomes the address, then the list.
+function applyForm({ replace }) {
+  clearTimeout(typingTimer);
+  const state = formState();
+  writeListState(state, { replace });
+  showControls(state);
+  showTitle(state);
+  loadList(false).catch(reportError);
+}
+
+// ---- the rows ----
+
+// The earliest SLA due time: overdue and broken promises stand out.
+function dueBadge(sla) {
+  if (!sla) return "";
+  if (sla.breached && sla.breached.length) {
+    return el("span", { className: "badge warning", title: `Broken: ${sla.breached.join(", ").replaceAll("_", " ")}` }, "SLA broken");
+  }
+  if (!sla.next_due) return "—";
+  const overdue = new Date(sla.next_due).getTime() < Date.now();
+  return el("span", { className: overdue ? "badge warning" : "due" }, when(sla.next_due));
+}
+
+// data-label names the column where a narrow screen shows each row as a card (app.css).
+function cell(label, attributes, ...content) {
+  return el("td", { ...attributes, dataset: { label } }, ...content);
+}
+
+function passage(match) {
+  const parts = match && match.snippet;
+  if (!parts || !parts.length) return null;
+  return el("p", { className: "passage" }, highlighted(parts));
+}
+
+function ticketRow(ticket) {
+  return el(
+    "tr",
+    { dataset: { ref: ticket.ref } },
+    cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
+    cell(
+      "Subject",
+      { className: "subject" },
+      el("span", { className: "subject-text" }, ticket.subject || "(no subject)"),
+      passage(ticket.match),
+    ),
+    cell("Requester", {}, ticket.requester ? ticket.requester.name || ticket.requester.email : ""),
+    cell(
+      "Status",
+      {},
+      statusBadge(ticket.status),
+      ...(ticket.follow_up ? [" ", el("span", { className: "badge warning", title: ticket.follow_up }, "Follow up")] : []),
+    ),
+    cell("Priority", {}, el("span", { className: `badge priority-${ticket.priority}` }, ticket.priority || "")),
+    cell("Queue", {}, ticket.queue || ""),
+    cell("Assignee", {}, ticket.assignee || "—"),
+    cell("Waiting since", {}, when(ticket.waiting_since || ticket.updated_at)),
+    cell("Due", {}, dueBadge(ticket.sla)),
+  );
+}
+
+function showSummary(state, count, more) {
+  const summary = byId("queue-summary");
+  const widen = byId("search-all-statuses");
+  if (!isSearch(state)) {
+    summary.textContent = "";
+    widen.hidden = true;
+    byId("queue-empty").hidden = count > 0;
+    return;
+  }
+  // A search keeps the Status filter, which is open work unless chosen: say so, since an old
+  // conversation is often what is looked for.
+  const openWorkOnly = !state.status;
+  const found = count === 0 ? "No ticket found" : `${count} ${count === 1 ? "ticket" : "tickets"} found`;
+  summary.textContent = `${found}${openWorkOnly ? " in open work" : ""}${more ? ", more below" : ""}.`;
+  widen.hidden = !openWorkOnly;
+  byId("queue-empty").hidden = true;
+}
+
+async function loadList(append) {
+  const state = readListState();
+  if (listRequest) listRequest.abort();
+  const request = new AbortController();
+  listRequest = request;
+  const table = byId("queue-table");
+  if (!append) byId("queue-more").hidden = true;
+  table.setAttribute("aria-busy", "true");
+  let page;
+  try {
+    page = await api(`tickets?${apiQuery(state, append ? nextCursor : null)}`, { signal: request.signal });
+  } catch (error) {
+    if (isAbandoned(error)) return;
+    throw error;
+  } finally {
+    if (listRequest === request) {
+      listRequest = null;
+      table.removeAttribute("aria-busy");
+    }
+  }
+  const rows = byId("queue-rows");
+  if (!append) rows.replaceChildren();
+  rows.append(...(page.tickets || []).map(ticketRow));
+  nextCursor = page.next_cursor || null;
+  const count = rows.children.length;
+  table.hidden = count === 0;
+  byId("queue-more").hidden = !nextCursor;
+  // A message left by a refused search (a bad date typed in the address) goes once one works.
+  flash("");
+  showSummary(state, count, Boolean(nextCursor));
+}
+
+export async function showList() {
+  showView("queue-view");
+  // The form shows the address at once, before anything is awaited: what the agent types from
+  // the moment the list shows is never overwritten.
+  const state = readListState();
+  fillForm(state);
+  showControls(state);
+  showTitle(state);
+  if (focusSearchWhenShown) {
+    focusSearchWhenShown = false;
+    byId("search-q").focus();
+  }
+  const loading = loadList(false);
+  fillAssignees(await agents());
+  await loading;
+}
+
+// ---- keys and controls ----
+
+function isTypingIn(target) {
+  return target instanceof Element && (target.closest("input, textarea, select") !== null || target.isContentEditable);
+}
+
+// "/" searches, as in most web apps an agent knows; from a ticket it goes back to the list first.
+function onShortcut(event) {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTypingIn(event.target)) return;
+  const view = shownView();
+  if (view === "queue-view") {
+    event.preventDefault();
+    byId("search-q").focus();
+    byId("search-q").select();
+  } else if (view === "ticket-view" || view === "outbox-view") {
+    event.preventDefault();
+    focusSearchWhenShown = true;
+    location.hash = LIST_HREF;
+  }
+}
+
+export function setUpList() {
+  const form = byId("filters");
+  const search = byId("search-q");
+  search.addEventListener("input", () => {
+    clearTimeout(typingTimer);
+    // Not once the agent opened a ticket meanwhile: the ticket keeps its title and the address its list.
+    typingTimer = setTimeout(() => {
+      if (shownView() === "queue-view") applyForm({ replace: true });
+    }, TYPING_PAUSE_MS);
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !search.value) return;
+    event.preventDefault();
+    search.value = "";
+    applyForm({ replace: true });
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    applyForm({ replace: true });
+  });
+  // A chosen filter is a new history entry (Back undoes it); the search box writes as one types.
+  form.addEventListener("change", (event) => {
+    if (event.target !== search) applyForm({ replace: false });
+  });
+  byId("filters-clear").addEventListener("click", () => {
+    fillForm(LIST_DEFAULTS);
+    applyForm({ replace: false });
+    search.focus();
+  });
+  byId("search-all-statuses").addEventListener("click", () => {
+    chooseOption(byId("filter-status"), "all");
+    applyForm({ replace: false });
+  });
+  byId("queue-more").addEventListener("click", () => loadList(true).catch(reportError));
+  document.addEventListener("keydown", onShortcut);
+  // A wide screen shows the filters; a phone folds them under "Filters" so the tickets come first.
+  const wide = matchMedia(WIDE_SCREEN);
+  const unfold = () => {
+    if (wide.matches) byId("filter-panel").open = true;
+  };
+  wide.addEventListener("change", unfold);
+  unfold();
+}

@@ -1,0 +1,33 @@
+// Which view the address asks for (url-state.js), shown once the agent is signed in.
+
+import { showList } from "./list.js";
+import { showOutbox } from "./outbox.js";
+import { flash } from "./page.js";
+import { ensureSignedIn, reportError } from "./session.js";
+import { showTicket } from "./ticket.js";
+import { currentPage, locationChanged } from "./url-state.js";
+
+async function route() {
+  flash("");
+  if (!(await ensureSignedIn())) return;
+  const page = currentPage();
+  if (page.name === "ticket") await showTicket(page.ref);
+  else if (page.name === "outbox") await showOutbox();
+  else await showList();
+}
+
+// Show what the address says now (at start, and after signing in).
+export function showAddress() {
+  locationChanged();
+  route().catch(reportError);
+}
+
+export function startRouting() {
+  // A link, Back or Forward: one move can fire both events; it is shown once.
+  const onMove = () => {
+    if (locationChanged()) route().catch(reportError);
+  };
+  window.addEventListener("popstate", onMove);
+  window.addEventListener("hashchange", onMove);
+  showAddress();
+}

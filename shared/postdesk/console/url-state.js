@@ -1,0 +1,83 @@
+// What the console shows lives in its address, so that a reload, the back button or a link sent to
+// a colleague shows the same thing:
+//   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox
+//   the list's state in the query: ?q=m%C3%BCller&status=all&order=date
+// A ticket opened from a search keeps the search in its address: "Back to the queue" returns to it.
+// Only values other than the defaults are written, so the plain list is just /console.
+
+export const LIST_DEFAULTS = Object.freeze({
+  q: "",
+  status: "",
+  assignee: "",
+  queue: "",
+  priority: "",
+  language: "",
+  follow_up: "",
+  sort: "waiting",
+  order: "relevance",
+  created_from: "",
+  created_to: "",
+});
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+// The list's state from the address; values the console could not have written are dropped.
+export function readListState() {
+  const query = new URLSearchParams(location.search);
+  const state = { ...LIST_DEFAULTS };
+  for (const name of Object.keys(LIST_DEFAULTS)) {
+    const value = query.get(name);
+    if (value !== null) state[name] = value.trim();
+  }
+  for (const name of ["created_from", "created_to"]) {
+    if (!DAY.test(state[name])) state[name] = "";
+  }
+  if (state.follow_up !== "true") state.follow_up = "";
+  return state;
+}
+
+// The href seen last by the router or written here: popstate and hashchange both fire for one
+// move, and an address written by the list itself is already shown.
+let shownHref = null;
+
+export function locationChanged() {
+  if (location.href === shownHref) return false;
+  shownHref = location.href;
+  return true;
+}
+
+// Put the list's state into the address. `replace` while the agent types (one history entry per
+// search, not per letter); a new entry when a filter is chosen, so Back undoes it.
+export function writeListState(state, { replace = false } = {}) {
+  const query = new URLSearchParams();
+  for (const [name, fallback] of Object.entries(LIST_DEFAULTS)) {
+    const value = (state[name] || "").trim();
+    if (value && value !== fallback) query.set(name, value);
+  }
+  const address = new URL(location.href);
+  address.search = query.toString();
+  if (address.href === location.href) return;
+  if (replace) history.replaceState(null, "", address);
+  else history.pushState(null, "", address);
+  shownHref = location.href;
+}
+
+export function currentPage() {
+  const ticket = /^#\/tickets\/([^/?#]+)$/.exec(location.hash);
+  if (ticket) {
+    try {
+      return { name: "ticket", ref: decodeURIComponent(ticket[1]) };
+    } catch {
+      return { name: "list" };
+    }
+  }
+  if (location.hash === "#/outbox") return { name: "outbox" };
+  return { name: "list" };
+}
+
+// Relative to the page: the list's query stays in the address of the ticket.
+export function ticketHref(ref) {
+  return `#/tickets/${encodeURIComponent(ref)}`;
+}
+
+export const LIST_HREF = "#/";
