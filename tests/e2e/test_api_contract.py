@@ -29,8 +29,9 @@ def _config(desk: RunningDesk, token: str | None) -> str:
     list (a fixed {ref} made schemathesis 4.32's coverage phase send ``0`` as a JSON body it took for
     valid). Two answers the spec
     cannot express are allowed to valid requests: PATCH answers 428 to a change that names no version
-    (the body's ``version`` or an If-Match header: "one of a body field and a header"), and the list
-    answers 400 to a cursor it did not sign."""
+    (the body's ``version`` or an If-Match header: "one of a body field and a header"), as does a
+    merge (which also refuses, 400, a ticket merged into itself), and the list answers 400 to a
+    cursor it did not sign."""
     headers = f'headers = {{ Authorization = "Bearer {token}" }}\n' if token else ""
     return f"""
 base-url = "{desk.api_url}"
@@ -58,6 +59,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-name = "PATCH /tickets/{{ref}}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "428"]
+
+# A merge names the version like PATCH (428 without one), and a ticket merged into itself is a 400.
+[[operations]]
+include-name = "POST /tickets/{{ref}}/merge"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "428"]
 """
 
 

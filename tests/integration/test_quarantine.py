@@ -54,7 +54,7 @@ def test_not_spam_releases_the_mail_and_remembers_the_sender(
     assert event["detail"] == {"was": "spam: SES spam verdict FAIL", "sender_trusted": "yes"}
     assert len(desk.sent()) == sent  # nobody is mailed
     again = client.http.post(f"/tickets/{held.ref}/release", headers=auth(token), body="")
-    assert again.status_code == 400 and "not in quarantine" in body_of(again)["message"]
+    assert again.status_code == 409 and "not in quarantine" in body_of(again)["message"]
 
     # The same sender, the same verdict: a ticket like any other, acknowledged
     next_one = desk.deliver(build_mail(sender=SENDER, subject="Following up"), verdicts={"spam": "FAIL"})

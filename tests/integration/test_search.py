@@ -5,13 +5,15 @@ follows changes, erasure and expiry through the tables' streams (docs/search.md)
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from chalice.test import Client
 
 from postdesk.aws.clients import client as aws_client
-from postdesk.search.index import SEGMENT_PREFIX
+from postdesk.search.documents import SearchDocument
+from postdesk.search.index import SEGMENT_PREFIX, SearchIndex
 from tests.integration.conftest import Desk, auth, body_of
 from tests.mails import build_mail
 
@@ -167,3 +169,42 @@ def test_erasure_and_expiry_take_a_ticket_out_of_the_index_and_its_words_out_of_
     )
     assert b"giraffes" in stored
     assert b"5512" not in stored and "Müller".encode() not in stored and b"zebras" not in stored
+
+
+def test_the_bucket_and_the_writer_keep_only_the_live_segments(desk: Desk, tmp_path: Path) -> None:
+    """Every object under search/segments/ is one the manifest names, after batches that merged
+    (past eight segments) and a batch that removed a ticket: a segment taken into a merge, the
+    batch's own included, never stays behind holding words that were removed."""
+    index = SearchIndex(desk.settings.mail_bucket, desk.settings.region, tmp_path / "writer")
+    s3 = aws_client("s3", desk.settings.region)
+    for batch in range(12):
+        index.publish([_document(f"AAAA-{batch:04d}", f"word{batch}")], [])
+        index.publish(
+            [_document(f"BBBB-{batch:04d}", "kept")], [f"AAAA-{batch:04d}"] if batch % 5 == 4 else []
+        )
+        live = set(index.manifest().segments)
+        objects = s3.list_objects_v2(Bucket=desk.settings.mail_bucket, Prefix=SEGMENT_PREFIX).get(
+            "Contents", []
+        )
+        assert {entry["Key"].removeprefix(SEGMENT_PREFIX) for entry in objects} == live
+        assert {path.name for path in (tmp_path / "writer").glob("*.db")} <= live
+
+
+def _document(ref: str, word: str) -> SearchDocument:
+    return SearchDocument(
+        ref=ref,
+        subject=word,
+        requester="",
+        tags="",
+        messages=f"a message with {word}",
+        notes="",
+        status="open",
+        queue="support",
+        assignee="-",
+        priority="normal",
+        language="en",
+        requester_email="x@example.com",
+        follow_up="",
+        created_at="2026-11-24T09:00:00.000Z",
+        updated_at="2026-11-24T09:00:00.000Z",
+    )

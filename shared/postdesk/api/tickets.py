@@ -21,6 +21,7 @@ from postdesk.errors import BadRequest, PreconditionRequired, TicketNotFound
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.search.documents import snippet_parts
+from postdesk.search.query import MAX_QUERY_LENGTH
 from postdesk.search.segments import Order, search_conditions
 from postdesk.signing import sign, verify
 from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
@@ -234,6 +235,8 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
     follow_up = request.flag("follow_up")
     if follow_up and not query.get("status"):
         statuses = ()
+    if len(query.get("q", "")) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"q is at most {MAX_QUERY_LENGTH} characters: search with fewer words")
     text = query.get("q", "").strip() or None
     try:
         order = Order(query.get("order", Order.RELEVANCE.value))
@@ -258,7 +261,7 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
 
 def _day_bound(value: str | None, name: str, days_after: int) -> str | None:
     """The start of the day ``value`` names (``days_after`` days later), as the index compares it."""
-    if not value:
+    if value is None:
         return None
     try:
         day = date.fromisoformat(value)

@@ -167,10 +167,14 @@ class SearchIndex:
         return path
 
     def _forget_all_but(self, live: Sequence[str]) -> None:
+        """Close and delete every local segment the manifest no longer names (a Lambda's /tmp is
+        small, and a merged-away segment may hold erased words)."""
         for name in set(self._cache.readers) - set(live):
             self._cache.readers.pop(name).close()
             self._cache.names.pop(name, None)
-            (self._dir / name).unlink(missing_ok=True)
+        for path in self._dir.glob("*.db"):
+            if path.name not in live:
+                path.unlink(missing_ok=True)
 
     # Writing (one writer at a time) ----------------------------------------------------------------
 
@@ -182,9 +186,11 @@ class SearchIndex:
             current = self.manifest()
             generation = current.generation + 1
             segments = list(current.segments)
+            written: set[str] = set()
             if documents or removed:
                 name = self._write(generation, lambda path: write_segment(path, documents, removed))
                 segments.insert(0, name)
+                written.add(name)
             if len(segments) > MAX_SEGMENTS or removed:
                 sources = [self._local(segment) for segment in segments]
                 segments = [self._write(generation, lambda path: merge_segments(sources, path))]
@@ -192,7 +198,8 @@ class SearchIndex:
             client("s3", self._region).put_object(
                 Bucket=self.bucket, Key=MANIFEST_KEY, Body=manifest.to_json(), ContentType="application/json"
             )
-            gone = set(current.segments) - set(segments)
+            # The batch's own segment too, when a merge took it in: it holds what was just removed.
+            gone = (set(current.segments) | written) - set(segments)
             if gone:
                 client("s3", self._region).delete_objects(
                     Bucket=self.bucket,

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from postdesk.effects import keys
 from postdesk.effects.guards import GuardState
-from postdesk.errors import Invalid, TicketNotFound
+from postdesk.errors import Conflict, TicketNotFound
 from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.items import TicketUpdate
@@ -22,8 +22,8 @@ from postdesk.workflows.timers import after_change
 TRUSTED_SENDER_SECONDS = 365 * 24 * 3600
 
 
-class NotQuarantined(Invalid):
-    """The ticket is not in quarantine."""
+class NotQuarantined(Conflict):
+    """The ticket is not in quarantine (a 409: its state, not the request, is in the way)."""
 
 
 def release(ref: str, actor: str, trust_sender: bool, settings: Settings, ports: Ports) -> Ticket:
