@@ -14,6 +14,8 @@ from chalice.test import Client
 from postdesk.aws.clients import client as aws_client
 from postdesk.search.documents import SearchDocument
 from postdesk.search.index import SEGMENT_PREFIX, SearchIndex
+from postdesk.search.query import parse_query
+from postdesk.search.segments import Conditions, Order
 from tests.integration.conftest import Desk, auth, body_of
 from tests.mails import build_mail
 
@@ -188,6 +190,22 @@ def test_the_bucket_and_the_writer_keep_only_the_live_segments(desk: Desk, tmp_p
         )
         assert {entry["Key"].removeprefix(SEGMENT_PREFIX) for entry in objects} == live
         assert {path.name for path in (tmp_path / "writer").glob("*.db")} <= live
+
+
+def test_small_segments_merge_among_themselves_and_leave_the_base_alone(desk: Desk, tmp_path: Path) -> None:
+    index = SearchIndex(desk.settings.mail_bucket, desk.settings.region, tmp_path / "writer")
+    index.publish([_document(f"BASE-{n:04d}", f"base{n}") for n in range(400)], [])
+    (base,) = index.manifest().segments
+    for batch in range(12):
+        index.publish([_document(f"SMAL-{batch:04d}", f"small{batch}")], [])
+        assert index.manifest().segments[-1] == base  # never rewritten for a few small batches
+    assert len(index.manifest().segments) <= 8
+    reader = SearchIndex(desk.settings.mail_bucket, desk.settings.region, tmp_path / "reader")
+    conditions = Conditions()
+    for word in ("base7", "small0", "small11"):
+        parsed = parse_query(word + " ")
+        assert parsed is not None
+        assert len(reader.search(parsed, conditions, Order.RELEVANCE, 10).hits) == 1
 
 
 def _document(ref: str, word: str) -> SearchDocument:

@@ -2,8 +2,9 @@
 manifest (``search/manifest.json``) naming the live ones, newest first.
 
 One writer (the ``search_index`` function, one at a time) adds a segment per batch of changed tickets
-and merges: when there are more than ``MAX_SEGMENTS``, and at once when a batch removes tickets, so
-erased and expired text leaves the bucket with the batch that removed it. Readers (the API) keep the
+and merges: past ``MAX_SEGMENTS`` the small segments among themselves (the base too once they have
+grown to a quarter of it), and everything at once when a batch removes tickets, so erased and
+expired text leaves the bucket with the batch that removed it. Readers (the API) keep the
 segments they downloaded in a local directory (a Lambda's /tmp) and ask S3 for the manifest on each
 search with its ETag, which is answered "not modified" until the writer publishes again.
 """
@@ -28,6 +29,8 @@ from postdesk.search.segments import Conditions, Hit, Order, SegmentReader, merg
 MANIFEST_KEY = "search/manifest.json"
 SEGMENT_PREFIX = "search/segments/"
 MAX_SEGMENTS = 8
+# The base segment is merged with the others once they hold a quarter of its size.
+BASE_MERGE_RATIO = 4
 # The most hits a search ranks (pages beyond are refused: refine the words instead).
 MAX_RANKED = 500
 
@@ -76,6 +79,8 @@ class SearchIndex:
         self._cache = _Cache()
         # Readers are SQLite connections with a scratch table: one search at a time per process.
         self._lock = threading.Lock()
+        # The segments the publish under way wrote (some a merge of the same publish took in).
+        self._written: set[str] = set()
 
     # Reading -------------------------------------------------------------------------------------
 
@@ -186,20 +191,29 @@ class SearchIndex:
             current = self.manifest()
             generation = current.generation + 1
             segments = list(current.segments)
-            written: set[str] = set()
+            self._written.clear()
             if documents or removed:
                 name = self._write(generation, lambda path: write_segment(path, documents, removed))
                 segments.insert(0, name)
-                written.add(name)
-            if len(segments) > MAX_SEGMENTS or removed:
-                sources = [self._local(segment) for segment in segments]
-                segments = [self._write(generation, lambda path: merge_segments(sources, path))]
+            if removed and len(segments) > 0:
+                # Removed words leave every segment now: all of them are rewritten.
+                segments = self._merged(generation, segments)
+            elif len(segments) > MAX_SEGMENTS:
+                # Tiered: the small segments merge among themselves; the base (the oldest, by far
+                # the largest) is rewritten only when they have grown to a quarter of it, so a
+                # busy desk does not rewrite (and every reader download) the whole index each time.
+                base, small = segments[-1], segments[:-1]
+                merged_small = self._merged(generation, small)
+                if self._size(merged_small[0]) * BASE_MERGE_RATIO >= self._size(base):
+                    segments = self._merged(generation, [*merged_small, base])
+                else:
+                    segments = [*merged_small, base]
             manifest = Manifest(generation, tuple(segments))
             client("s3", self._region).put_object(
                 Bucket=self.bucket, Key=MANIFEST_KEY, Body=manifest.to_json(), ContentType="application/json"
             )
-            # The batch's own segment too, when a merge took it in: it holds what was just removed.
-            gone = (set(current.segments) | written) - set(segments)
+            # What this publish wrote and a merge took in goes too: it may hold what was just removed.
+            gone = (set(current.segments) | self._written) - set(segments)
             if gone:
                 client("s3", self._region).delete_objects(
                     Bucket=self.bucket,
@@ -207,6 +221,13 @@ class SearchIndex:
                 )
             self._forget_all_but(segments)
             return manifest
+
+    def _merged(self, generation: int, newest_first: Sequence[str]) -> list[str]:
+        sources = [self._local(segment) for segment in newest_first]
+        return [self._write(generation, lambda path: merge_segments(sources, path))]
+
+    def _size(self, name: str) -> int:
+        return self._local(name).stat().st_size
 
     def _write(self, generation: int, make: Callable[[Path], int]) -> str:
         name = f"{generation:012d}-{secrets.token_hex(6)}.db"
@@ -218,4 +239,5 @@ class SearchIndex:
             SEGMENT_PREFIX + name,
             ExtraArgs={"ContentType": "application/vnd.sqlite3"},
         )
+        self._written.add(name)
         return name
