@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import http.client
-import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Frame, Page, expect
@@ -15,6 +12,7 @@ from playwright.sync_api import ConsoleMessage, Dialog, Frame, Page, expect
 from postdesk.agents.model import Role
 from postdesk_tools.local_server import RunningDesk
 from tests.e2e.conftest import ImageServer
+from tests.e2e.desk_api import call_api
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -54,21 +52,6 @@ def _customer_html(image_url: str) -> str:
         f'<p><img src="{image_url}" alt="Shop logo" width="1" height="1"></p>'
         f"{XSS_VECTORS}<p>Thanks, Jane</p></body></html>"
     )
-
-
-def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    address = urlsplit(desk.api_url)
-    connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
-    connection.request(
-        method,
-        path,
-        body=json.dumps(body) if body is not None else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    response = connection.getresponse()
-    answer = (response.status, json.loads(response.read()))
-    connection.close()
-    return answer
 
 
 def _sign_in(page: Page, desk: RunningDesk, token: str) -> None:
@@ -253,15 +236,15 @@ def test_a_change_over_a_stale_version_shows_the_conflict_and_reloads(desk: Runn
     expect(page.locator("#who")).to_have_text("Lou Park (agent)")
     page.goto(f"{desk.api_url}/console#/tickets/{ref}")
     expect(page.locator("#ticket-subject")).to_have_text("Invoice question")
-    status, seen = _api(desk, token, "GET", f"/tickets/{ref}")
+    status, seen = call_api(desk, token, "GET", f"/tickets/{ref}")
     assert status == 200
 
     # And a colleague changes its priority meanwhile
-    status, _ = _api(
+    status, _ = call_api(
         desk, token, "PATCH", f"/tickets/{ref}", {"version": seen["ticket"]["version"], "priority": "urgent"}
     )
     assert status == 200
-    stale_status, stale = _api(
+    stale_status, stale = call_api(
         desk, token, "PATCH", f"/tickets/{ref}", {"version": seen["ticket"]["version"], "priority": "low"}
     )
     assert stale_status == 409
@@ -279,7 +262,7 @@ def test_a_change_over_a_stale_version_shows_the_conflict_and_reloads(desk: Runn
 def test_a_saved_reply_is_inserted_and_its_variables_filled_when_sent(desk: RunningDesk, page: Page) -> None:
     # Given a saved reply an admin wrote, and a customer's ticket
     admin_token = desk.add_agent("ada@example.com", "Ada Admin", Role.ADMIN)
-    status, created = _api(
+    status, created = call_api(
         desk,
         admin_token,
         "POST",
@@ -334,7 +317,7 @@ def test_the_queue_and_the_ticket_show_when_the_promise_is_due(desk: RunningDesk
     # Given a new ticket, whose first response is promised by the SLA policy
     token = desk.add_agent("lee@example.com", "Lee Park")
     ref = desk.deliver(build_mail(subject="When will you answer?"))
-    status, body = _api(desk, token, "GET", f"/tickets/{ref}")
+    status, body = call_api(desk, token, "GET", f"/tickets/{ref}")
     assert status == 200
     due = body["ticket"]["sla"]["first_response_due"]
     assert due and body["ticket"]["sla"]["next_due"] == due

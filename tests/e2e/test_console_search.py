@@ -8,12 +8,9 @@ function itself, as the local stack's feeder (and the event source mappings on A
 
 from __future__ import annotations
 
-import http.client
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -22,6 +19,7 @@ from playwright.sync_api import Page, expect
 from postdesk_tools.change_feed import ChangeFeed, deliver_changes
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.local_stack import lambda_function
+from tests.e2e.desk_api import call_api
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -70,21 +68,6 @@ def tickets(desk: RunningDesk, search_feed: ChangeFeed) -> Iterator[dict[str, st
     }
     _index(search_feed)
     yield refs
-
-
-def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    address = urlsplit(desk.api_url)
-    connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
-    connection.request(
-        method,
-        path,
-        body=json.dumps(body) if body is not None else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    response = connection.getresponse()
-    answer = (response.status, json.loads(response.read()))
-    connection.close()
-    return answer
 
 
 def _sign_in(page: Page, token: str) -> None:
@@ -166,9 +149,9 @@ def test_the_search_with_a_filter_survives_a_reload_and_a_ticket_link_opens_in_a
 ) -> None:
     # Given the leaking kettle's ticket waits on its customer (and the index knows it)
     token = desk.add_agent("ute@example.com", "Ute Lang")
-    status, seen = _api(desk, token, "GET", f"/tickets/{tickets['leaks']}")
+    status, seen = call_api(desk, token, "GET", f"/tickets/{tickets['leaks']}")
     assert status == 200
-    status, _ = _api(
+    status, _ = call_api(
         desk,
         token,
         "PATCH",
@@ -281,9 +264,9 @@ def test_more_continues_a_search_past_its_first_page(
                 sender=f"Customer {n} <customer.{n}@toasters.example>",
             )
         )
-        status, seen = _api(desk, token, "GET", f"/tickets/{ref}")
+        status, seen = call_api(desk, token, "GET", f"/tickets/{ref}")
         assert status == 200
-        status, _ = _api(
+        status, _ = call_api(
             desk,
             token,
             "PATCH",

@@ -3,8 +3,6 @@ changes the rating, comments and submits; the agent finds the bad answer in the 
 
 from __future__ import annotations
 
-import http.client
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,23 +14,14 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from postdesk.tickets.store import TicketStore
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.schedules import fire_due_schedules
+from tests.e2e.desk_api import call_api
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
 
 
 def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> Any:
-    address = urlsplit(desk.api_url)
-    connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
-    connection.request(
-        method,
-        path,
-        body=json.dumps(body) if body is not None else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    response = connection.getresponse()
-    status, document = response.status, json.loads(response.read())
-    connection.close()
+    status, document = call_api(desk, token, method, path, body)
     assert status == 200, document
     return document
 
