@@ -155,6 +155,13 @@ def post_release(ref: str) -> Response:
     return _serve(tickets.post_release)
 
 
+@app.route("/tickets/{ref}/messages/{message_id}/split", methods=["POST"], content_types=JSON)
+def post_split(ref: str, message_id: str) -> Response:
+    from postdesk.api import tickets
+
+    return _serve(tickets.post_split)
+
+
 @app.route("/tickets/{ref}/messages/{message_id}/html", methods=["GET"])
 def get_message_html(ref: str, message_id: str) -> Response:
     from postdesk.api import console

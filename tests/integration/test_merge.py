@@ -117,3 +117,53 @@ def test_bad_merges_get_a_clear_answer(desk: Desk, client: Client, token: str) -
     assert into_merged.status_code == 409 and f"merged into {two}" in body_of(into_merged)["message"]
     elsewhere = _merge(client, token, one, into=three, version=2)
     assert elsewhere.status_code == 409 and f"already merged into {two}" in body_of(elsewhere)["message"]
+
+
+def test_a_later_message_splits_into_a_ticket_of_its_own(desk: Desk, client: Client, token: str) -> None:
+    first = desk.deliver(build_mail(subject="Boots too small", body="The boots of order 881 are too small."))
+    (ack,) = desk.sent()
+    desk.deliver(
+        build_mail(
+            subject=f"Re: {ack.message['Subject']}",
+            body="Also, my invoice 2026-77 shows the wrong address.",
+            in_reply_to=str(ack.message["Message-ID"]),
+            to=str(ack.message["Reply-To"]),
+        ),
+        recipients=[str(ack.message["Reply-To"].addresses[0].addr_spec)],
+    )
+    thread = _ticket(client, token, first.ref)["thread"]
+    customer = [m for m in thread if m["kind"] == "customer"]
+    sent_before = len(desk.sent())
+
+    answer = client.http.post(
+        f"/tickets/{first.ref}/messages/{customer[1]['id']}/split", headers=auth(token), body=""
+    )
+
+    assert answer.status_code == 201, answer.body
+    created = body_of(answer)["ticket"]
+    assert created["ref"] != first.ref and created["status"] == "new"
+    assert created["requester"]["email"] == "jane.doe@customer.example"
+    assert created["sla"]["first_response_due"] is not None
+    new_thread = _ticket(client, token, created["ref"])
+    assert [m["visible_reply"] for m in new_thread["thread"]] == [
+        "Also, my invoice 2026-77 shows the wrong address."
+    ]
+    assert [e["detail"] for e in new_thread["events"] if e["kind"] == "split_from"] == [
+        {"from": first.ref, "subject": "Boots too small"}
+    ]
+    source = _ticket(client, token, first.ref)
+    assert len(source["thread"]) == len(thread)  # the source keeps the message
+    (split,) = [e for e in source["events"] if e["kind"] == "split"]
+    assert split["detail"]["into"] == created["ref"]
+    assert len(desk.sent()) == sent_before  # nobody is mailed
+
+    again = client.http.post(
+        f"/tickets/{first.ref}/messages/{customer[1]['id']}/split", headers=auth(token), body=""
+    )
+    assert again.status_code == 200 and body_of(again)["ticket"]["ref"] == created["ref"]
+    # The first message is the ticket; an acknowledgement is not a customer's message; a made-up id
+    for message_id, status in ((customer[0]["id"], 400), (thread[1]["id"], 400), ("bm9wZQ", 404)):
+        refused = client.http.post(
+            f"/tickets/{first.ref}/messages/{message_id}/split", headers=auth(token), body=""
+        )
+        assert refused.status_code == status, refused.body

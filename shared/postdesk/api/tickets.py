@@ -17,7 +17,7 @@ from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
-from postdesk.errors import BadRequest, PreconditionRequired, TicketNotFound
+from postdesk.errors import BadRequest, MessageNotFound, PreconditionRequired, TicketNotFound
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.search.documents import snippet_parts
@@ -434,6 +434,24 @@ def post_merge(request: ApiRequest, context: ApiContext) -> ApiResponse:
             "merged": ticket_summary(result.source),
             "copied": result.copied,
         },
+    )
+
+
+def post_split(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """A customer's message of this ticket becomes a ticket of its own (201; 200 with the same
+    ticket when that split was made before)."""
+    from postdesk.workflows.merge import split_message
+
+    agent = authenticated(request, context)
+    ref = _ref(request)
+    request.json_body(allowed=frozenset())
+    key = message_key_from_api_id(request.path_params.get("message_id", ""))
+    if key is None:
+        raise MessageNotFound("This ticket has no such message.")
+    result = split_message(ref, key, agent.email, context.settings, context.ports)
+    return ApiResponse(
+        201 if result.new else 200,
+        {"ticket": ticket_summary(result.created), "source": ticket_summary(result.source)},
     )
 
 
