@@ -113,6 +113,13 @@ def list_tickets() -> Response:
     return _serve(tickets.list_tickets)
 
 
+@app.route("/tickets/bulk", methods=["POST"], content_types=JSON)
+def post_bulk() -> Response:
+    from postdesk.api import tickets
+
+    return _serve(tickets.post_bulk)
+
+
 @app.route("/tickets/{ref}", methods=["GET"])
 def get_ticket(ref: str) -> Response:
     from postdesk.api import tickets

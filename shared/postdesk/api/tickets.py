@@ -13,11 +13,11 @@ from typing import Any
 from postdesk.agents.model import Agent, AgentNotFound
 from postdesk.agents.store import AgentStore
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse, text_field
+from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
-from postdesk.errors import BadRequest, MessageNotFound, PreconditionRequired, TicketNotFound
+from postdesk.errors import BadRequest, MessageNotFound, PostdeskError, PreconditionRequired, TicketNotFound
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.search.documents import snippet_parts
@@ -29,7 +29,7 @@ from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, Ti
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.views import ticket_summary
 from postdesk.workflows.reply import AgentReply, send_reply
-from postdesk.workflows.ticket_work import TicketEdit, add_note, edit_ticket
+from postdesk.workflows.ticket_work import TicketEdit, add_note, check_edit, edit_ticket
 
 ATTACHMENT_LINK_SECONDS = 300
 REPLY_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED})
@@ -342,6 +342,23 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     ref = _ref(request)
     document = request.json_body(allowed=EDIT_FIELDS)
     expected = _expected_version(document.get("version"), request.header("if-match"))
+    result = edit_ticket(
+        _ticket_edit(ref, expected, document, agent.email, _request_id(request)),
+        context.settings,
+        context.ports,
+        lambda address: _is_active_agent(context.agents, address),
+    )
+    return ApiResponse(
+        200,
+        {"ticket": ticket_summary(result.ticket), "changed": list(result.changed)},
+        _with_etag(result.ticket),
+    )
+
+
+def _ticket_edit(
+    ref: str, expected: int, document: Mapping[str, Any], actor: str, request_id: str
+) -> TicketEdit:
+    """The edit a PATCH body (or a bulk change) asks for; BadRequest for a value of the wrong type."""
     status = None
     status_text = text_field(document, "status")
     if status_text is not None:
@@ -355,31 +372,96 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     assignee = document.get("assignee")
     if assignee is not None and not isinstance(assignee, str):
         raise BadRequest("assignee must be an agent's email address or null")
-    result = edit_ticket(
-        TicketEdit(
-            ref=ref,
-            expected_version=expected,
-            actor=agent.email,
-            request_id=_request_id(request),
-            status=status,
-            priority=text_field(document, "priority"),
-            queue=text_field(document, "queue"),
-            category=text_field(document, "category"),
-            tags=tuple(tags) if tags is not None else None,
-            subject=text_field(document, "subject"),
-            assignee_set="assignee" in document,
-            assignee=assignee,
-            clear_follow_up=_follow_up_cleared(document),
-        ),
-        context.settings,
-        context.ports,
-        lambda address: _is_active_agent(context.agents, address),
+    return TicketEdit(
+        ref=ref,
+        expected_version=expected,
+        actor=actor,
+        request_id=request_id,
+        status=status,
+        priority=text_field(document, "priority"),
+        queue=text_field(document, "queue"),
+        category=text_field(document, "category"),
+        tags=tuple(tags) if tags is not None else None,
+        subject=text_field(document, "subject"),
+        assignee_set="assignee" in document,
+        assignee=assignee,
+        clear_follow_up=_follow_up_cleared(document),
     )
-    return ApiResponse(
-        200,
-        {"ticket": ticket_summary(result.ticket), "changed": list(result.changed)},
-        _with_etag(result.ticket),
+
+
+# At most this many tickets in one bulk request (each is its own versioned change).
+MAX_BULK_TICKETS = 100
+BULK_CHANGE_FIELDS = EDIT_FIELDS - {"version", "subject", "follow_up"}
+
+
+def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """One change for a selection of tickets (``tickets``: each ``{"ref", "version"}``), or all of
+    them merged into one (``merge_into``): each ticket is its own versioned change, and the answer
+    says, ticket by ticket, what happened (``results``: status, message, ticket). 200 even when
+    some failed: the results say which."""
+    from postdesk.workflows.merge import merge_tickets
+
+    agent = authenticated(request, context)
+    document = request.json_body(
+        allowed=frozenset({"tickets", "change", "merge_into"}), required=frozenset({"tickets"})
     )
+    selection = document["tickets"]
+    if (
+        not isinstance(selection, list)
+        or not 1 <= len(selection) <= MAX_BULK_TICKETS
+        or not all(isinstance(item, dict) and set(item) <= {"ref", "version"} for item in selection)
+    ):
+        raise BadRequest(f'tickets must be a list of 1 to {MAX_BULK_TICKETS} objects {{"ref", "version"}}')
+    change = document.get("change")
+    merge_into = document.get("merge_into")
+    if ("change" in document and not isinstance(change, dict)) or (
+        "merge_into" in document and not isinstance(merge_into, str)
+    ):
+        raise BadRequest("change must be an object of fields, merge_into a ticket's reference")
+    if (change is None) == (merge_into is None):
+        raise BadRequest("say either change (the fields to set) or merge_into (a ticket's reference)")
+    if isinstance(change, dict) and (not change or set(change) - BULK_CHANGE_FIELDS):
+        raise BadRequest(f"change holds one or more of: {', '.join(sorted(BULK_CHANGE_FIELDS))}")
+    if isinstance(change, dict) and [
+        name for name, value in change.items() if value is None and name != "assignee"
+    ]:
+        raise BadRequest("only assignee may be null (nobody); leave out a field to keep it")
+    target = normalize_ref(merge_into) if isinstance(merge_into, str) else None
+    if merge_into is not None and target is None:
+        raise BadRequest("merge_into must be a ticket's reference, such as K7Q2-M9XD")
+    request_id = _request_id(request)
+    if change is not None:
+        # A value no ticket could take is the request's fault, not any one ticket's.
+        check_edit(_ticket_edit("", 0, change, agent.email, request_id))
+        assignee = change.get("assignee")
+        if isinstance(assignee, str) and not _is_active_agent(context.agents, assignee.strip().lower()):
+            raise BadRequest(f"no active agent has the address {assignee[:100]!r}")
+    results = []
+    for item in selection:
+        ref = normalize_ref(str(item.get("ref", "")))
+        version = item.get("version")
+        if ref is None or isinstance(version, bool) or not isinstance(version, int):
+            results.append(
+                {"ref": item.get("ref"), "status": 400, "message": "needs a reference and its version"}
+            )
+            continue
+        try:
+            if target is not None:
+                if ref == target:
+                    continue
+                merged = merge_tickets(ref, target, agent.email, version, context.settings, context.ports)
+                ticket = merged.source
+            else:
+                edit = _ticket_edit(ref, version, change or {}, agent.email, f"{request_id}:{ref}")
+                ticket = edit_ticket(
+                    edit, context.settings, context.ports, lambda a: _is_active_agent(context.agents, a)
+                ).ticket
+        except PostdeskError as error:
+            answer = error_response(error)
+            results.append({"ref": ref, "status": answer.status, **answer.body})
+            continue
+        results.append({"ref": ref, "status": 200, "ticket": ticket_summary(ticket)})
+    return ApiResponse(200, {"results": results})
 
 
 def _follow_up_cleared(document: Mapping[str, object]) -> bool:

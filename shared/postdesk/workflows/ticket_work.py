@@ -78,6 +78,7 @@ def edit_ticket(
     """Apply ``edit`` over the version the agent saw. Raises TicketNotFound, ConcurrentUpdate
     (someone changed the ticket since), IllegalTransition (the status cannot move that way) and
     InvalidEdit. ``is_agent`` says whether an address belongs to an active agent (assignees)."""
+    check_edit(edit)
     ticket = ports.store.get_ticket(edit.ref)
     if ticket is None:
         raise TicketNotFound(edit.ref)
@@ -118,16 +119,12 @@ def edit_ticket(
             "reopened" if transition.reopened else None,
         )
     if edit.priority is not None and edit.priority != ticket.priority:
-        if edit.priority not in PRIORITIES:
-            raise InvalidEdit(f"priority must be one of {', '.join(PRIORITIES)}")
         changes["priority"] = edit.priority
         record("priority", ticket.priority, edit.priority)
     if edit.queue is not None and edit.queue != ticket.queue:
         changes["queue"] = _slug(edit.queue, "queue")
         record("queue", ticket.queue, edit.queue)
     if edit.category is not None and edit.category != ticket.category:
-        if edit.category not in CATEGORIES:
-            raise InvalidEdit(f"category must be one of {', '.join(CATEGORIES)}")
         changes["category"] = edit.category
         record("category", ticket.category, edit.category)
     if edit.tags is not None:
@@ -220,6 +217,22 @@ def add_note(
     ports.store.append_message(note, [event], expires_at=ticket.expires_at)
     ports.metrics.count("NotesAdded")
     return note
+
+
+def check_edit(edit: TicketEdit) -> None:
+    """InvalidEdit for a value no ticket could take: the checks that need no ticket, made before
+    one is read (and once for every ticket of a bulk change)."""
+    if edit.priority is not None and edit.priority not in PRIORITIES:
+        raise InvalidEdit(f"priority must be one of {', '.join(PRIORITIES)}")
+    if edit.category is not None and edit.category not in CATEGORIES:
+        raise InvalidEdit(f"category must be one of {', '.join(CATEGORIES)}")
+    if edit.queue is not None:
+        _slug(edit.queue, "queue")
+    if edit.tags is not None:
+        for tag in edit.tags:
+            _slug(tag, "tag")
+        if len(set(edit.tags)) > MAX_TAGS:
+            raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
 
 
 def _slug(value: str, what: str) -> str:
