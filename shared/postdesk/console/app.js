@@ -7,9 +7,12 @@
 import { setUpList } from "./list.js";
 import { showAddress, startRouting } from "./router.js";
 import { setUpSession } from "./session.js";
+import { setUpShortcuts } from "./shortcuts.js";
 import { setUpTicket } from "./ticket.js";
 
 setUpSession(showAddress);
 setUpList();
 setUpTicket();
+// After the views: they register their keys first, so the list of shortcuts shows them in order.
+setUpShortcuts();
 startRouting();

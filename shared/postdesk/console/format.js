@@ -17,6 +17,30 @@ export function when(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+// "24 Nov, 10:31" (in the agent's locale): for one-line summaries where the year is clear.
+export function shortWhen(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+// What kept a ticket out of the queues ("spam: SES spam verdict FAIL"): a headline and the reason.
+const HELD_AS = {
+  spam: "Spam",
+  virus: "Virus",
+  forged: "Forged sender",
+  auto_reply: "Automatic reply",
+  bounce: "Bounce",
+  own_mail: "The desk's own mail",
+};
+
+export function quarantineReason(text) {
+  const [verdict, ...rest] = (text || "").split(": ");
+  if (!rest.length || !HELD_AS[verdict]) return { headline: "Held", reason: text || "" };
+  return { headline: HELD_AS[verdict], reason: rest.join(": "), verdict };
+}
+
 export function person(who) {
   if (!who) return "";
   return who.name ? `${who.name} <${who.email}>` : who.email;

@@ -4,14 +4,25 @@
 // the list is always loaded from the address, so a reload or a shared link shows the same rows.
 // With words in the search box (or a creation date) the API searches its index: the tickets come
 // ranked, each with the passage that matched, and "Sort" gives way to "Sort results".
+// Two lists share the search and filters: the tickets (by the Status filter) and the quarantine
+// (view=quarantine: mail held as spam, a virus or a forged sender, with why).
+// The keyboard moves a selection over the rows: j and k, Enter opens (shortcuts.js).
 
 import { api, isAbandoned } from "./api.js";
 import { agents } from "./directory.js";
 import { byId, chooseOption, el, highlighted } from "./dom.js";
-import { statusBadge, when } from "./format.js";
+import { person, quarantineReason, statusBadge, when } from "./format.js";
 import { flash, showView, shownView } from "./page.js";
 import { reportError } from "./session.js";
-import { LIST_DEFAULTS, LIST_HREF, readListState, ticketHref, writeListState } from "./url-state.js";
+import { isActionable, onKey } from "./shortcuts.js";
+import {
+  LIST_DEFAULTS,
+  LIST_HREF,
+  goToListView,
+  readListState,
+  ticketHref,
+  writeListState,
+} from "./url-state.js";
 
 const PAGE_SIZE = 25;
 // Long enough not to search on every letter of a word typed at speed, short enough to feel live.
@@ -28,6 +39,8 @@ let nextCursor = null;
 let listRequest = null;
 let typingTimer = 0;
 let focusSearchWhenShown = false;
+// The ticket the keyboard selection is on (kept across reloads of the list and a visit to it).
+let selectedRef = null;
 
 // The API refuses a query without a letter or a digit ("q holds no word"): such a box is no search.
 function hasWords(text) {
@@ -38,6 +51,10 @@ function isSearch(state) {
   return hasWords(state.q) || Boolean(state.created_from || state.created_to);
 }
 
+function inQuarantine(state) {
+  return state.view === "quarantine";
+}
+
 function apiQuery(state, cursor) {
   const query = new URLSearchParams();
   if (hasWords(state.q)) {
@@ -45,8 +62,11 @@ function apiQuery(state, cursor) {
     query.set("order", state.order);
   }
   for (const name of FILTERS) {
+    // The quarantine has no statuses: it is a list of its own.
+    if (name === "status" && inQuarantine(state)) continue;
     if (state[name]) query.set(name, name === "status" && state[name] === "all" ? ALL_STATUSES : state[name]);
   }
+  if (inQuarantine(state)) query.set("quarantined", "true");
   if (state.follow_up) query.set("follow_up", "true");
   if (state.created_from) query.set("created_from", state.created_from);
   if (state.created_to) query.set("created_to", state.created_to);
@@ -95,14 +115,26 @@ function fillAssignees(known) {
 // Sort orders the plain list, "Sort results" a search; the folded panel (a phone) says how many
 // filters are on.
 function showControls(state) {
+  const quarantine = inQuarantine(state);
   byId("field-sort").hidden = isSearch(state);
   byId("field-order").hidden = !hasWords(state.q);
-  const on = [...FILTERS, "follow_up", "created_from", "created_to"].filter((name) => state[name]).length;
-  byId("filter-count").textContent = on ? `(${on} on)` : "";
+  byId("field-status").hidden = quarantine;
+  const counted = [...FILTERS, "follow_up", "created_from", "created_to"].filter(
+    (name) => state[name] && !(quarantine && name === "status"),
+  );
+  byId("filter-count").textContent = counted.length ? `(${counted.length} on)` : "";
+  // The tabs: which list this is.
+  for (const tab of document.querySelectorAll("#list-tabs a")) {
+    if (tab.dataset.view === state.view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  byId("queue-title").textContent = quarantine ? "Quarantine" : "Tickets";
+  byId("quarantine-hint").hidden = !quarantine;
 }
 
 function showTitle(state) {
-  document.title = hasWords(state.q) ? `“${state.q}” · Tickets · Postdesk` : "Tickets · Postdesk";
+  const list = inQuarantine(state) ? "Quarantine" : "Tickets";
+  document.title = hasWords(state.q) ? `“${state.q}” · ${list} · Postdesk` : `${list} · Postdesk`;
 }
 
 // What the form says becomes the address, then the list.
@@ -165,9 +197,44 @@ function ticketRow(ticket) {
   );
 }
 
+// A held mail: who sent it, why it was held, when it came.
+function quarantineRow(ticket) {
+  const { headline, reason } = quarantineReason(ticket.quarantine);
+  return el(
+    "tr",
+    { dataset: { ref: ticket.ref } },
+    cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
+    cell(
+      "Subject",
+      { className: "subject" },
+      el("span", { className: "subject-text" }, ticket.subject || "(no subject)"),
+      passage(ticket.match),
+    ),
+    cell("Sender", { className: "sender" }, person(ticket.requester)),
+    cell(
+      "Held because",
+      { className: "held-reason" },
+      el("span", { className: "badge warning" }, headline),
+      " ",
+      reason,
+    ),
+    cell("Received", {}, when(ticket.created_at)),
+  );
+}
+
 function showSummary(state, count, more) {
   const summary = byId("queue-summary");
   const widen = byId("search-all-statuses");
+  if (inQuarantine(state)) {
+    // The quarantine says how many mails it holds (or found), since each is one to look at.
+    widen.hidden = true;
+    byId("queue-empty").hidden = count > 0;
+    const what = isSearch(state) ? "found in quarantine" : "held";
+    summary.textContent = count ? `${count} ${count === 1 ? "mail" : "mails"} ${what}${more ? ", more below" : ""}.` : "";
+    byId("queue-empty").textContent = isSearch(state) ? "No held mail matches." : "Nothing is held in quarantine.";
+    return;
+  }
+  byId("queue-empty").textContent = "No tickets match.";
   if (!isSearch(state)) {
     summary.textContent = "";
     widen.hidden = true;
@@ -183,12 +250,21 @@ function showSummary(state, count, more) {
   byId("queue-empty").hidden = true;
 }
 
+// The table of the list shown: the tickets' or the quarantine's (each has its own columns).
+function shownTable(state) {
+  const quarantine = inQuarantine(state);
+  byId(quarantine ? "queue-table" : "quarantine-table").hidden = true;
+  return quarantine
+    ? { table: byId("quarantine-table"), rows: byId("quarantine-rows"), row: quarantineRow }
+    : { table: byId("queue-table"), rows: byId("queue-rows"), row: ticketRow };
+}
+
 async function loadList(append) {
   const state = readListState();
   if (listRequest) listRequest.abort();
   const request = new AbortController();
   listRequest = request;
-  const table = byId("queue-table");
+  const { table, rows, row } = shownTable(state);
   if (!append) byId("queue-more").hidden = true;
   table.setAttribute("aria-busy", "true");
   let page;
@@ -203,12 +279,12 @@ async function loadList(append) {
       table.removeAttribute("aria-busy");
     }
   }
-  const rows = byId("queue-rows");
   if (!append) rows.replaceChildren();
-  rows.append(...(page.tickets || []).map(ticketRow));
+  rows.append(...(page.tickets || []).map(row));
   nextCursor = page.next_cursor || null;
   const count = rows.children.length;
   table.hidden = count === 0;
+  markSelected(false);
   byId("queue-more").hidden = !nextCursor;
   // A message left by a refused search (a bad date typed in the address) goes once one works.
   flash("");
@@ -232,24 +308,89 @@ export async function showList() {
   await loading;
 }
 
-// ---- keys and controls ----
+// ---- the keyboard: a selection over the rows ----
 
-function isTypingIn(target) {
-  return target instanceof Element && (target.closest("input, textarea, select") !== null || target.isContentEditable);
+function shownRows() {
+  const rows = inQuarantine(readListState()) ? byId("quarantine-rows") : byId("queue-rows");
+  return [...rows.children];
+}
+
+// Mark the selected ticket's row; with `focus`, move the focus to its link (which scrolls it into
+// view, and which Enter follows).
+function markSelected(focus) {
+  let marked = null;
+  for (const row of shownRows()) {
+    const selected = row.dataset.ref === selectedRef;
+    row.classList.toggle("selected", selected);
+    if (selected) marked = row;
+  }
+  if (marked && focus) marked.querySelector("a").focus();
+}
+
+function moveSelection(step) {
+  const rows = shownRows();
+  if (!rows.length) return false;
+  const at = rows.findIndex((row) => row.dataset.ref === selectedRef);
+  const next = at === -1 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + step));
+  selectedRef = rows[next].dataset.ref;
+  markSelected(true);
+  return true;
+}
+
+function openSelected(event) {
+  // Enter on a link, a button or the filters' fold does what it does anyway.
+  if (isActionable(event.target)) return false;
+  const row = shownRows().find((candidate) => candidate.dataset.ref === selectedRef);
+  if (!row) return false;
+  location.hash = ticketHref(row.dataset.ref);
+  return true;
 }
 
 // "/" searches, as in most web apps an agent knows; from a ticket it goes back to the list first.
-function onShortcut(event) {
-  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTypingIn(event.target)) return;
+function searchKey() {
   const view = shownView();
   if (view === "queue-view") {
-    event.preventDefault();
     byId("search-q").focus();
     byId("search-q").select();
-  } else if (view === "ticket-view" || view === "outbox-view") {
-    event.preventDefault();
+    return true;
+  }
+  if (view === "ticket-view" || view === "outbox-view") {
     focusSearchWhenShown = true;
     location.hash = LIST_HREF;
+    return true;
+  }
+  return false;
+}
+
+function setUpKeys() {
+  onKey("/", { what: "Search tickets (from a ticket: back to the list, then search)", group: "Anywhere" }, searchKey);
+  const list = { view: "queue-view", group: "The list" };
+  onKey("j", { ...list, what: "Select the next ticket" }, () => moveSelection(1));
+  onKey("k", { ...list, what: "Select the previous ticket" }, () => moveSelection(-1));
+  onKey("Enter", { ...list, what: "Open the selected ticket" }, openSelected);
+  // The rows' links remember the selection when clicked or focused with Tab, so j goes on from there.
+  for (const rows of [byId("queue-rows"), byId("quarantine-rows")]) {
+    rows.addEventListener("focusin", (event) => {
+      const row = event.target instanceof Element ? event.target.closest("tr") : null;
+      if (!row) return;
+      selectedRef = row.dataset.ref;
+      markSelected(false);
+    });
+  }
+}
+
+// ---- the tabs: the tickets and the quarantine ----
+
+function setUpTabs() {
+  for (const tab of document.querySelectorAll("#list-tabs a")) {
+    tab.addEventListener("click", (event) => {
+      // A new tab or window (Ctrl, Shift, the middle button) opens the link as it is.
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      clearTimeout(typingTimer);
+      goToListView(tab.dataset.view);
+      showList().catch(reportError);
+    });
   }
 }
 
@@ -264,8 +405,13 @@ export function setUpList() {
     }, TYPING_PAUSE_MS);
   });
   search.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape" || !search.value) return;
+    if (event.key !== "Escape") return;
     event.preventDefault();
+    // Esc clears the box; in an empty box it leaves it, so that j and k move over the rows.
+    if (!search.value) {
+      search.blur();
+      return;
+    }
     search.value = "";
     applyForm({ replace: true });
   });
@@ -278,7 +424,8 @@ export function setUpList() {
     if (event.target !== search) applyForm({ replace: false });
   });
   byId("filters-clear").addEventListener("click", () => {
-    fillForm(LIST_DEFAULTS);
+    // Clears the filters of the list shown, not which list it is.
+    fillForm({ ...LIST_DEFAULTS, view: readListState().view });
     applyForm({ replace: false });
     search.focus();
   });
@@ -287,7 +434,8 @@ export function setUpList() {
     applyForm({ replace: false });
   });
   byId("queue-more").addEventListener("click", () => loadList(true).catch(reportError));
-  document.addEventListener("keydown", onShortcut);
+  setUpKeys();
+  setUpTabs();
   // A wide screen shows the filters; a phone folds them under "Filters" so the tickets come first.
   const wide = matchMedia(WIDE_SCREEN);
   const unfold = () => {

@@ -1,13 +1,18 @@
 // One ticket: its thread, the customer's original HTML (sandboxed), its properties and history.
+// A merged ticket is read-only and points at the ticket it went to; a quarantined one says why it
+// was held and can be released ("Not spam").
 
 import { ApiError, api } from "./api.js";
 import { agents, savedReplies } from "./directory.js";
 import { byId, el } from "./dom.js";
-import { person, safeLink, statusBadge, when } from "./format.js";
+import { person, quarantineReason, safeLink, shortWhen, statusBadge, when } from "./format.js";
+import { historyItem } from "./history.js";
+import { setUpMerge } from "./merge.js";
 import { flash, showView } from "./page.js";
 import { prepareCompose, setUpCompose } from "./reply.js";
 import { currentAgent, reportError } from "./session.js";
-import { ticketHref } from "./url-state.js";
+import { onKey } from "./shortcuts.js";
+import { readListState, ticketHref } from "./url-state.js";
 
 const FRAME_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 const FRAME_POLICY_WITH_IMAGES = "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'";
@@ -17,12 +22,21 @@ const FRAME_BODY_STYLE =
 const KIND_LABELS = {
   customer: "Customer", auto_reply: "Automatic reply", bounce: "Bounce", quarantined: "Quarantined",
   acknowledgement: "Acknowledgement", agent_reply: "Reply", note: "Internal note", survey: "Survey",
+  team_notice: "Team notice",
+};
+// Mail the desk wrote by itself: one line each in the thread, opened on demand.
+const AUTOMATIC_MAIL = {
+  acknowledgement: "Automatic acknowledgement sent",
+  survey: "Satisfaction survey sent",
+  team_notice: "Notice sent to the team",
 };
 
 // The ticket document as the API gave it (ticket, thread, events, requester_tickets, …).
 let shown = null;
 // Which opening of a ticket is the latest: a slow answer for the ticket left behind is dropped.
 let opening = 0;
+// A line to show once the next ticket is rendered (after a merge, the ticket it went into).
+let noticeForNext = "";
 
 // ---- the customer's original HTML ----
 
@@ -106,9 +120,33 @@ function threadItem(message) {
         message.raw_url ? el("a", { href: message.raw_url, rel: "noopener" }, "Download the raw mail") : null,
       )
     : null;
+  const content = [
+    message.screening ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
+    el("div", { className: "message-body" }, message.visible_reply || ""),
+    notExtracted,
+    attachmentList(message.attachments),
+    actions.length ? el("div", { className: "message-actions" }, actions) : null,
+    original,
+  ];
+  const classes = `message ${message.direction} kind-${message.kind}`;
+  const automatic = AUTOMATIC_MAIL[message.kind];
+  if (automatic) {
+    // "Automatic acknowledgement sent · 24 Nov, 10:31": a click or Enter on the line opens it.
+    return el(
+      "li",
+      { className: `${classes} automatic`, dataset: { id: message.id } },
+      el(
+        "details",
+        {},
+        el("summary", {}, `${automatic} · `, el("time", { datetime: message.at, title: when(message.at) }, shortWhen(message.at))),
+        el("p", { className: "meta" }, `From ${person(message.from)}`, message.subject ? ` · ${message.subject}` : ""),
+        content,
+      ),
+    );
+  }
   return el(
     "li",
-    { className: `message ${message.direction} kind-${message.kind}`, dataset: { id: message.id } },
+    { className: classes, dataset: { id: message.id } },
     el(
       "header",
       { className: "message-head" },
@@ -116,28 +154,18 @@ function threadItem(message) {
       el("span", { className: "badge" }, KIND_LABELS[message.kind] || message.kind),
       el("time", { datetime: message.at }, when(message.at)),
     ),
-    message.screening ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
-    el("div", { className: "message-body" }, message.visible_reply || ""),
-    notExtracted,
-    attachmentList(message.attachments),
-    actions.length ? el("div", { className: "message-actions" }, actions) : null,
-    original,
+    content,
   );
 }
 
-function eventItem(event) {
-  const detail = Object.entries(event.detail || {})
-    .map(([key, value]) => `${key}: ${value}`)
-    .join(", ");
-  return el(
-    "li",
-    {},
-    el("time", { datetime: event.at }, when(event.at)),
-    " ",
-    el("strong", {}, event.kind.replaceAll("_", " ")),
-    event.actor && event.actor !== "system" ? ` by ${event.actor}` : "",
-    detail ? el("span", { className: "detail" }, ` (${detail})`) : null,
-  );
+// The names of the desk's agents (and of the one signed in), for the history's sentences.
+function agentNames(known) {
+  const names = new Map();
+  const me = currentAgent();
+  for (const agent of [...known, ...(me ? [me] : [])]) {
+    if (agent.email && agent.name) names.set(agent.email.toLowerCase(), agent.name);
+  }
+  return names;
 }
 
 // ---- the side: properties, facts, the requester's other tickets ----
@@ -169,6 +197,56 @@ function otherTicketItem(other) {
   );
 }
 
+// ---- merged, quarantined: what the page says above the thread ----
+
+function showMerged(data) {
+  const ticket = data.ticket;
+  const banner = byId("merged-banner");
+  banner.hidden = !ticket.merged_into;
+  if (!ticket.merged_into) {
+    banner.replaceChildren();
+    return;
+  }
+  // The subject the target had when this one was merged into it (the merge's event says it).
+  const merge = [...(data.events || [])].reverse().find((event) => event.kind === "merged");
+  const subject = merge && merge.detail && merge.detail.into === ticket.merged_into ? merge.detail.subject : "";
+  banner.replaceChildren(
+    el("strong", {}, "Merged into ", el("a", { href: ticketHref(ticket.merged_into), className: "ref" }, ticket.merged_into)),
+    subject ? ` (${subject})` : "",
+    el("span", {}, ". This ticket is closed and read-only: its thread and notes are on that ticket, work on that one."),
+  );
+}
+
+function showQuarantine(ticket) {
+  const box = byId("quarantine-box");
+  box.hidden = !ticket.quarantine;
+  if (!ticket.quarantine) return;
+  const { headline, reason, verdict } = quarantineReason(ticket.quarantine);
+  byId("quarantine-reason").replaceChildren(el("span", { className: "badge warning" }, headline), " ", reason);
+  // A virus or a forged sender is a risk even if the mail is real: say so next to the button.
+  byId("quarantine-risk").hidden = !(verdict === "virus" || verdict === "forged");
+  byId("quarantine-risk").textContent =
+    verdict === "virus"
+      ? "A virus scanner flagged this mail: open its attachments only if you are sure of them."
+      : "The sender's domain did not vouch for this mail: it may not come from the sender it names.";
+  byId("trust-sender").checked = true;
+  byId("release").disabled = false;
+}
+
+// A merged ticket takes no reply, note or change: its controls are off (the API would refuse).
+function setReadOnly(readOnly) {
+  for (const id of ["reply-fields", "note-fields", "properties-fields"]) byId(id).disabled = readOnly;
+  byId("follow-up-done").disabled = readOnly;
+  // Nothing more to merge: the banner says where it went.
+  byId("merge-open").hidden = readOnly;
+}
+
+function showNotice(message) {
+  const notice = byId("ticket-notice");
+  notice.textContent = message || "";
+  notice.hidden = !message;
+}
+
 function renderTicket(data, known) {
   const ticket = data.ticket;
   byId("ticket-subject").textContent = ticket.subject || "(no subject)";
@@ -178,9 +256,12 @@ function renderTicket(data, known) {
     person(ticket.requester),
     " · ",
     statusBadge(ticket.status),
-    ...(ticket.quarantine ? [el("span", { className: "badge warning" }, `Quarantined: ${ticket.quarantine}`)] : []),
+    ...(ticket.quarantine ? [" ", el("span", { className: "badge warning" }, "Quarantined")] : []),
     ...(ticket.follow_up ? [" ", el("span", { className: "badge warning" }, "Needs follow-up")] : []),
   );
+  showMerged(data);
+  showQuarantine(ticket);
+  setReadOnly(Boolean(ticket.merged_into));
   const suppressed = data.requester_suppressed;
   byId("suppressed-box").hidden = !suppressed;
   byId("suppressed-box").textContent = suppressed ? `No mail can reach the customer: ${suppressed.message}.` : "";
@@ -188,7 +269,8 @@ function renderTicket(data, known) {
   byId("follow-up-reason").textContent = ticket.follow_up ? `Needs a follow-up: ${ticket.follow_up}.` : "";
   document.title = `${ticket.ref} · Postdesk`;
   byId("thread").replaceChildren(...data.thread.map(threadItem));
-  byId("events").replaceChildren(...(data.events || []).map(eventItem));
+  const context = { ref: ticket.ref, names: agentNames(known) };
+  byId("events").replaceChildren(...(data.events || []).map((event) => historyItem(event, context)).filter(Boolean));
   const others = data.requester_tickets || [];
   byId("requester-tickets").replaceChildren(
     ...(others.length ? others.map(otherTicketItem) : [el("li", { className: "hint" }, "None")]),
@@ -225,6 +307,12 @@ async function loadTicket(ref) {
 export async function showTicket(ref) {
   const visit = ++opening;
   showView("ticket-view");
+  // Back to the list it came from, named as that list.
+  byId("ticket-back").textContent = readListState().view === "quarantine" ? "Back to the quarantine" : "Back to the queue";
+  // A notice for this ticket shows with it, not over the ticket still shown while it loads.
+  const notice = noticeForNext;
+  noticeForNext = "";
+  showNotice("");
   const [, replies] = await Promise.all([agents(), savedReplies()]);
   if (visit !== opening) return;
   prepareCompose(replies);
@@ -232,6 +320,7 @@ export async function showTicket(ref) {
   if (visit !== opening) return;
   shown = data;
   renderTicket(data, await agents());
+  showNotice(notice);
   byId("ticket-subject").focus({ preventScroll: true });
 }
 
@@ -281,8 +370,54 @@ async function followUpDone() {
   await loadTicket(ticket.ref);
 }
 
+// "Not spam": out of quarantine into the queue as a new ticket; the sender trusted if ticked.
+async function release(event) {
+  event.preventDefault();
+  const ticket = shown.ticket;
+  const button = byId("release");
+  button.disabled = true;
+  try {
+    await api(`tickets/${encodeURIComponent(ticket.ref)}/release`, {
+      method: "POST",
+      body: { trust_sender: byId("trust-sender").checked },
+    });
+  } catch (error) {
+    button.disabled = false;
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    // Released (or merged) by someone else meanwhile: show what is true now, and why.
+    await loadTicket(ticket.ref);
+    flash(error.message);
+    return;
+  }
+  flash("");
+  await loadTicket(ticket.ref);
+  showNotice(`Released from quarantine: ${ticket.ref} is in the queue as a new ticket.`);
+  byId("ticket-notice").focus();
+}
+
+// After a merge: the ticket that kept the conversation, saying what joined it.
+function merged(result) {
+  const entries = result.copied === 1 ? "1 message or event" : `${result.copied} messages and events`;
+  const copied = result.copied ? ` (${entries} joined its thread and history)` : "";
+  noticeForNext = `${result.merged.ref} was merged into this ticket${copied}.`;
+  location.hash = ticketHref(result.ticket.ref);
+}
+
+// A shortcut that focuses a box of the ticket: none while the ticket is read-only.
+function focusBox(id) {
+  const box = byId(id);
+  if (box.disabled || box.closest("fieldset:disabled")) return false;
+  box.focus();
+  return true;
+}
+
 export function setUpTicket() {
   setUpCompose({ ref: () => shown.ticket.ref, reload: () => loadTicket(shown.ticket.ref) });
+  setUpMerge({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), merged });
   byId("properties-form").addEventListener("submit", (event) => saveProperties(event).catch(reportError));
   byId("follow-up-done").addEventListener("click", () => followUpDone().catch(reportError));
+  byId("release-form").addEventListener("submit", (event) => release(event).catch(reportError));
+  const onTicket = { view: "ticket-view", group: "A ticket" };
+  onKey("r", { ...onTicket, what: "Write a reply" }, () => focusBox("reply-body"));
+  onKey("n", { ...onTicket, what: "Write an internal note" }, () => focusBox("note-body"));
 }

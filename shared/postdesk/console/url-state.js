@@ -2,10 +2,14 @@
 // a colleague shows the same thing:
 //   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox
 //   the list's state in the query: ?q=m%C3%BCller&status=all&order=date
+//   which list:                  ?view=quarantine (the held mail); none for the tickets
 // A ticket opened from a search keeps the search in its address: "Back to the queue" returns to it.
 // Only values other than the defaults are written, so the plain list is just /console.
 
+export const LIST_HREF = "#/";
+
 export const LIST_DEFAULTS = Object.freeze({
+  view: "",
   q: "",
   status: "",
   assignee: "",
@@ -20,6 +24,8 @@ export const LIST_DEFAULTS = Object.freeze({
 });
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+// The lists besides the tickets of the Status filter.
+export const LIST_VIEWS = Object.freeze(["quarantine"]);
 
 // The list's state from the address; values the console could not have written are dropped.
 export function readListState() {
@@ -33,6 +39,7 @@ export function readListState() {
     if (!DAY.test(state[name])) state[name] = "";
   }
   if (state.follow_up !== "true") state.follow_up = "";
+  if (!LIST_VIEWS.includes(state.view)) state.view = "";
   return state;
 }
 
@@ -75,9 +82,22 @@ export function currentPage() {
   return { name: "list" };
 }
 
+// The address of a list view's plain list (its tab): /console?view=quarantine#/, /console#/.
+export function listViewHref(view) {
+  const address = new URL(location.href);
+  address.search = view ? new URLSearchParams({ view }).toString() : "";
+  address.hash = LIST_HREF;
+  return address.href;
+}
+
+// A view's tab moves to its plain list as a new history entry (Back returns).
+export function goToListView(view) {
+  history.pushState(null, "", listViewHref(view));
+  shownHref = location.href;
+}
+
 // Relative to the page: the list's query stays in the address of the ticket.
 export function ticketHref(ref) {
   return `#/tickets/${encodeURIComponent(ref)}`;
 }
 
-export const LIST_HREF = "#/";
