@@ -6,9 +6,11 @@
 // ranked, each with the passage that matched, and "Sort" gives way to "Sort results".
 // Two lists share the search and filters: the tickets (by the Status filter) and the quarantine
 // (view=quarantine: mail held as spam, a virus or a forged sender, with why).
-// The keyboard moves a selection over the rows: j and k, Enter opens (shortcuts.js).
+// The keyboard moves a selection over the rows: j and k, Enter opens (shortcuts.js), x ticks the
+// row for a bulk action (bulk.js: the checkboxes, "Select all on this page" and the bar).
 
 import { api, isAbandoned } from "./api.js";
+import { fillAgents, rowsShown, selectCell, setUpBulk, showResult, toggleSelected } from "./bulk.js";
 import { agents } from "./directory.js";
 import { byId, chooseOption, el, highlighted } from "./dom.js";
 import { person, quarantineReason, statusBadge, when } from "./format.js";
@@ -34,6 +36,8 @@ const FILTERS = ["status", "assignee", "queue", "priority", "language"];
 const WIDE_SCREEN = "(min-width: 761px)";
 
 let nextCursor = null;
+// The tickets on the page, as the API gave them (bulk.js sends their versions).
+let shownTickets = [];
 // The list request under way: a newer one (the next letter typed) abandons it, so an older answer
 // arriving late can never replace a newer one.
 let listRequest = null;
@@ -144,6 +148,7 @@ function applyForm({ replace }) {
   writeListState(state, { replace });
   showControls(state);
   showTitle(state);
+  showResult("");
   loadList(false).catch(reportError);
 }
 
@@ -175,6 +180,7 @@ function ticketRow(ticket) {
   return el(
     "tr",
     { dataset: { ref: ticket.ref } },
+    selectCell(ticket),
     cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
     cell(
       "Subject",
@@ -279,12 +285,17 @@ async function loadList(append) {
       table.removeAttribute("aria-busy");
     }
   }
-  if (!append) rows.replaceChildren();
+  if (!append) {
+    rows.replaceChildren();
+    shownTickets = [];
+  }
+  shownTickets.push(...(page.tickets || []));
   rows.append(...(page.tickets || []).map(row));
   nextCursor = page.next_cursor || null;
   const count = rows.children.length;
   table.hidden = count === 0;
   markSelected(false);
+  rowsShown(!inQuarantine(state));
   byId("queue-more").hidden = !nextCursor;
   // A message left by a refused search (a bad date typed in the address) goes once one works.
   flash("");
@@ -296,6 +307,7 @@ export async function showList() {
   // The form shows the address at once, before anything is awaited: what the agent types from
   // the moment the list shows is never overwritten.
   const state = readListState();
+  showResult("");
   fillForm(state);
   showControls(state);
   showTitle(state);
@@ -304,7 +316,9 @@ export async function showList() {
     byId("search-q").focus();
   }
   const loading = loadList(false);
-  fillAssignees(await agents());
+  const known = await agents();
+  fillAssignees(known);
+  fillAgents(known);
   await loading;
 }
 
@@ -368,6 +382,9 @@ function setUpKeys() {
   onKey("j", { ...list, what: "Select the next ticket" }, () => moveSelection(1));
   onKey("k", { ...list, what: "Select the previous ticket" }, () => moveSelection(-1));
   onKey("Enter", { ...list, what: "Open the selected ticket" }, openSelected);
+  onKey("x", { ...list, what: "Tick or untick the selected ticket for a bulk action" }, () =>
+    selectedRef ? toggleSelected(selectedRef) : false,
+  );
   // The rows' links remember the selection when clicked or focused with Tab, so j goes on from there.
   for (const rows of [byId("queue-rows"), byId("quarantine-rows")]) {
     rows.addEventListener("focusin", (event) => {
@@ -436,6 +453,7 @@ export function setUpList() {
   byId("queue-more").addEventListener("click", () => loadList(true).catch(reportError));
   setUpKeys();
   setUpTabs();
+  setUpBulk({ tickets: () => shownTickets, reload: () => loadList(false) });
   // A wide screen shows the filters; a phone folds them under "Filters" so the tickets come first.
   const wide = matchMedia(WIDE_SCREEN);
   const unfold = () => {

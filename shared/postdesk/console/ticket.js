@@ -12,6 +12,7 @@ import { flash, showView } from "./page.js";
 import { prepareCompose, setUpCompose } from "./reply.js";
 import { currentAgent, reportError } from "./session.js";
 import { onKey } from "./shortcuts.js";
+import { setUpSplit, splitButton } from "./split.js";
 import { readListState, ticketHref } from "./url-state.js";
 
 const FRAME_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
@@ -95,9 +96,11 @@ function surveyFact(survey) {
   return `${survey.rating} of 5${comment}`;
 }
 
-function threadItem(message) {
+// `splittable`: a customer's later message of a ticket that takes changes (split.js).
+function threadItem(message, splittable) {
   const original = el("div", { className: "original-box" });
   const actions = [];
+  if (splittable) actions.push(splitButton(message));
   if (message.direction === "inbound" && message.has_html) {
     const button = el("button", { type: "button", className: "quiet" }, "Show original");
     button.addEventListener("click", () => {
@@ -268,7 +271,13 @@ function renderTicket(data, known) {
   byId("follow-up-box").hidden = !ticket.follow_up;
   byId("follow-up-reason").textContent = ticket.follow_up ? `Needs a follow-up: ${ticket.follow_up}.` : "";
   document.title = `${ticket.ref} · Postdesk`;
-  byId("thread").replaceChildren(...data.thread.map(threadItem));
+  // The ticket's first message is the ticket: only a customer's later one can be split off, and
+  // not from a merged (read-only) or held ticket.
+  const first = data.thread[0];
+  const canSplit = !ticket.merged_into && !ticket.quarantine;
+  byId("thread").replaceChildren(
+    ...data.thread.map((message) => threadItem(message, canSplit && message.kind === "customer" && message !== first)),
+  );
   const context = { ref: ticket.ref, names: agentNames(known) };
   byId("events").replaceChildren(...(data.events || []).map((event) => historyItem(event, context)).filter(Boolean));
   const others = data.requester_tickets || [];
@@ -403,6 +412,14 @@ function merged(result) {
   location.hash = ticketHref(result.ticket.ref);
 }
 
+// After a split: the new ticket, saying where it came from.
+function splitOff(result) {
+  noticeForNext = `Split off from ${result.source.ref}: this message is now a ticket of its own.`;
+  // The button was down the thread: the new ticket and its notice show from the top.
+  window.scrollTo(0, 0);
+  location.hash = ticketHref(result.ticket.ref);
+}
+
 // A shortcut that focuses a box of the ticket: none while the ticket is read-only.
 function focusBox(id) {
   const box = byId(id);
@@ -414,6 +431,7 @@ function focusBox(id) {
 export function setUpTicket() {
   setUpCompose({ ref: () => shown.ticket.ref, reload: () => loadTicket(shown.ticket.ref) });
   setUpMerge({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), merged });
+  setUpSplit({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), split: splitOff });
   byId("properties-form").addEventListener("submit", (event) => saveProperties(event).catch(reportError));
   byId("follow-up-done").addEventListener("click", () => followUpDone().catch(reportError));
   byId("release-form").addEventListener("submit", (event) => release(event).catch(reportError));
