@@ -106,6 +106,13 @@ def list_agents() -> Response:
     return _serve(directory.list_agents)
 
 
+@app.route("/queues", methods=["GET"])
+def list_queues() -> Response:
+    from postdesk.api import directory
+
+    return _serve(directory.list_queues)
+
+
 @app.route("/tickets", methods=["GET"])
 def list_tickets() -> Response:
     from postdesk.api import tickets

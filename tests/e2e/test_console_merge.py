@@ -155,7 +155,8 @@ def test_the_merge_dialog_says_in_words_what_cannot_be_merged_and_merges_after_a
     expect(error).to_contain_text(f"Ticket {source} was changed by someone else since you opened it")
     expect(page.get_by_role("region", name="Properties").get_by_label("Priority")).to_have_value("urgent")
 
-    # When they confirm again, over what they now see
+    # When they confirm again, over what they now see (the button waits for the ticket to reload)
+    expect(confirm).to_be_enabled()
     confirm.click()
 
     # Then the merge is made

@@ -289,3 +289,18 @@ def test_more_continues_a_search_past_its_first_page(
     expect(page.get_by_role("button", name="More")).to_be_hidden()
     refs = _shown_refs(page)
     assert len(set(refs)) == 26
+
+
+def test_the_queue_is_chosen_from_the_desks_queues(desk: RunningDesk, page: Page) -> None:
+    token = desk.add_agent("quinn@example.com", "Quinn Park")
+    page.goto(f"{desk.api_url}/console")
+    _sign_in(page, token)
+    queue = page.get_by_role("search").get_by_label("Queue")
+
+    expect(queue.locator("option[value=billing]")).to_have_count(1)
+    options = queue.locator("option").all_inner_texts()
+    assert options[:2] == ["Any", "support"] and {"billing", "orders", "triage"} <= set(options)
+    queue.select_option("billing")
+    expect(page).to_have_url(re.compile(r"[?&]queue=billing"))
+    page.reload()
+    expect(page.get_by_role("search").get_by_label("Queue")).to_have_value("billing")

@@ -114,3 +114,15 @@ def test_a_subject_set_through_the_api_goes_out_as_typed(desk: Desk, client: Cli
     assert sent.message["Subject"] == f"Re: [#{ref}] {typed}"
     assert sent.message["Bcc"] is None
     assert sent.recipients == {"jane.doe@customer.example"}
+
+
+def test_the_desks_queues_are_listed_for_choosing(client: Client, token: str) -> None:
+    answer = client.http.get("/queues", headers=_auth(token))
+
+    assert answer.status_code == 200
+    queues = _json(answer)["queues"]
+    names = [queue["name"] for queue in queues]
+    assert names[0] == "support" and queues[0]["default"] is True
+    assert {"billing", "orders", "technical", "triage"} <= set(names)
+    assert [queue["name"] for queue in queues if queue["triage"]] == ["triage"]
+    assert client.http.get("/queues").status_code == 401

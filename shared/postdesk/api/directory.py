@@ -30,6 +30,27 @@ def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
     return ApiResponse(200, {"agents": [_agent(agent) for agent in context.agents.list() if agent.active]})
 
 
+def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The desk's queues (its triage rules route to them and its SLA policy may time them), for
+    choosing one rather than typing it."""
+    from postdesk.sla.policy import load_policy
+    from postdesk.triage.rules import load_rules
+
+    authenticated(request, context)
+    rules = load_rules(context.settings.triage_rules_path)
+    timed = load_policy(context.settings.sla_policy_path).queue_targets
+    names = [*rules.queues, *sorted(set(timed) - set(rules.queues))]
+    return ApiResponse(
+        200,
+        {
+            "queues": [
+                {"name": name, "default": name == rules.default_queue, "triage": name == rules.triage_queue}
+                for name in names
+            ]
+        },
+    )
+
+
 def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Help articles that answer ``q`` in ``language`` (default: the desk's), best first."""
     authenticated(request, context)

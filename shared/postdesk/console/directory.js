@@ -4,6 +4,7 @@ import { ApiError, api } from "./api.js";
 
 let knownAgents = null;
 let knownSavedReplies = null;
+let knownQueues = null;
 
 // Reference data that cannot be read leaves the lists empty (the page still works); only a sign-in
 // that expired stops it.
@@ -21,6 +22,12 @@ export async function agents() {
   return knownAgents;
 }
 
+// The desk's queues (GET /queues: those its triage rules route to and its SLA policy times).
+export async function queues() {
+  if (knownQueues === null) knownQueues = await readOnce("queues", "queues");
+  return knownQueues;
+}
+
 export async function savedReplies() {
   if (knownSavedReplies === null) knownSavedReplies = await readOnce("saved-replies", "saved_replies");
   return knownSavedReplies;
@@ -33,4 +40,5 @@ export function savedReply(id) {
 export function forgetDirectory() {
   knownAgents = null;
   knownSavedReplies = null;
+  knownQueues = null;
 }

@@ -11,7 +11,7 @@
 
 import { api, isAbandoned } from "./api.js";
 import { fillAgents, rowsShown, selectCell, setUpBulk, showResult, toggleSelected } from "./bulk.js";
-import { agents } from "./directory.js";
+import { agents, queues } from "./directory.js";
 import { byId, chooseOption, el, highlighted } from "./dom.js";
 import { person, quarantineReason, statusBadge, when } from "./format.js";
 import { flash, showView, shownView } from "./page.js";
@@ -114,6 +114,19 @@ function fillAssignees(known) {
     if (listed) listed.textContent = agent.name || agent.email;
     else filter.append(el("option", { value: agent.email }, agent.name || agent.email));
   }
+}
+
+// The desk's queues, chosen rather than typed; a queue the address named that the desk does not
+// list (a ticket moved to a new one) stays chosen.
+function fillQueues(known) {
+  const filter = byId("filter-queue");
+  const chosen = filter.value;
+  for (const queue of known) {
+    if (![...filter.options].some((option) => option.value === queue.name)) {
+      filter.append(el("option", { value: queue.name }, queue.name));
+    }
+  }
+  if (chosen) chooseOption(filter, chosen);
 }
 
 // Sort orders the plain list, "Sort results" a search; the folded panel (a phone) says how many
@@ -319,6 +332,7 @@ export async function showList() {
   const known = await agents();
   fillAssignees(known);
   fillAgents(known);
+  fillQueues(await queues());
   await loading;
 }
 

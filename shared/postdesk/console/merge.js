@@ -140,14 +140,19 @@ async function merge() {
       body: { into, version: source.version },
     });
   } catch (error) {
-    button.disabled = false;
     if (!(error instanceof ApiError) || error.status === 401) {
+      button.disabled = false;
       byId("merge-dialog").close();
       throw error;
     }
     showError(error.message);
-    // Changed since it was opened (or merged meanwhile): show the ticket as it is now behind.
-    if (error.status === 409) await shownTicket.reload();
+    // Changed since it was opened (or merged meanwhile): show the ticket as it is now behind, and
+    // take a second confirmation only once it is (else it would go over the old version again).
+    try {
+      if (error.status === 409) await shownTicket.reload();
+    } finally {
+      button.disabled = false;
+    }
     return;
   }
   byId("merge-dialog").close();

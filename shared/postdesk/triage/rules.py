@@ -151,6 +151,17 @@ class TriageRules:
                 return route.queue
         return self.default_queue
 
+    @property
+    def queues(self) -> tuple[str, ...]:
+        """Every queue these rules can send a ticket to, the default first, then the rest in order."""
+        named = (
+            self.default_queue,
+            self.triage_queue,
+            *(route.queue for route in self.routes),
+            *(rule.queue for rule in self.rules if rule.queue),
+        )
+        return (self.default_queue, *sorted(set(named) - {self.default_queue}))
+
     def acknowledgement_line(self, category: str, language: str) -> str | None:
         """The extra acknowledgement sentence for a category in the language of the acknowledgement,
         or None: a sentence in another language would read as a mistake in the middle of the mail."""
