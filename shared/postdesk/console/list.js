@@ -298,6 +298,10 @@ async function loadList(append) {
       table.removeAttribute("aria-busy");
     }
   }
+  // A row's link that had the focus keeps it across the re-render (the keyboard goes on from it).
+  const focusedRef = rows.contains(document.activeElement)
+    ? document.activeElement.closest("tr")?.dataset.ref || null
+    : null;
   if (!append) {
     rows.replaceChildren();
     shownTickets = [];
@@ -308,6 +312,7 @@ async function loadList(append) {
   const count = rows.children.length;
   table.hidden = count === 0;
   markSelected(false);
+  if (focusedRef) [...rows.children].find((each) => each.dataset.ref === focusedRef)?.querySelector("a")?.focus();
   rowsShown(!inQuarantine(state));
   byId("queue-more").hidden = !nextCursor;
   // A message left by a refused search (a bad date typed in the address) goes once one works.

@@ -87,11 +87,28 @@ function helpRows() {
   );
 }
 
+// What had the focus when the list of keys opened: it gets it back when the list closes.
+let openedFrom = null;
+
 export function showShortcuts() {
   const dialog = byId("shortcuts-dialog");
   byId("shortcuts-groups").replaceChildren(...helpRows());
   byId("shortcuts-on").checked = enabled;
-  if (!dialog.open) dialog.showModal();
+  if (!dialog.open) {
+    openedFrom = document.activeElement;
+    dialog.showModal();
+  }
+}
+
+// The browser gives the focus back to what had it, unless that was replaced meanwhile (the list
+// re-rendered): then the focus would stay on a control of the closed dialog, where Enter and the
+// shortcuts do nothing. Back to the opener if it is still there, else to the page.
+function focusAfterClose() {
+  const dialog = byId("shortcuts-dialog");
+  if (!dialog.contains(document.activeElement)) return;
+  if (openedFrom && openedFrom.isConnected && openedFrom !== document.body) openedFrom.focus();
+  else document.activeElement.blur();
+  openedFrom = null;
 }
 
 export function setUpShortcuts() {
@@ -106,6 +123,7 @@ export function setUpShortcuts() {
   byId("shortcuts-button").addEventListener("click", showShortcuts);
   byId("shortcuts-on").addEventListener("change", (event) => rememberShortcutsOn(event.target.checked));
   byId("shortcuts-close").addEventListener("click", () => byId("shortcuts-dialog").close());
+  byId("shortcuts-dialog").addEventListener("close", focusAfterClose);
   // A click on the backdrop (outside the dialog's box) closes it, as Esc does.
   byId("shortcuts-dialog").addEventListener("click", (event) => {
     if (event.target === event.currentTarget) event.currentTarget.close();
