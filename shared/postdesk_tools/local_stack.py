@@ -77,6 +77,8 @@ CLOCK_TICK_SECONDS = 1.0
 # How often the streams are read for search (Lambda's event source mapping polls about 4 times a second).
 SEARCH_FEED_SECONDS = 0.25
 SEARCH_FEED_FILE = "search-feed.json"
+# How soon a running stack notices Ctrl-C or SIGTERM.
+STOP_POLL_SECONDS = 0.2
 ADMIN_EMAIL = "admin@example.com"
 PREFIX = "local"
 START_SECONDS = 60
@@ -824,17 +826,21 @@ def quiet_empty_metrics() -> None:
 def serve(state_dir: Path, smtp_port: int, api_port: int, moto_port: int) -> int:
     """Run the stack until Ctrl-C or SIGTERM."""
     quiet_empty_metrics()
-    stopping = threading.Event()
+    # A plain flag, polled: a signal handler runs in the main thread between two bytecodes, and one
+    # that called Event.set() while the main thread was inside Event.wait() on the same event could
+    # wait for the lock the interrupted wait held, for ever (seen: a stack that never stopped).
+    stop_requested = [False]
 
     def on_signal(signum: int, frame: Any) -> None:
-        stopping.set()
+        stop_requested[0] = True
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     with local_stack(state_dir, smtp_port, api_port, moto_port=moto_port) as stack:
         sys.stdout.write(_summary(stack.info))
         sys.stdout.flush()
-        stopping.wait()
+        while not stop_requested[0]:
+            time.sleep(STOP_POLL_SECONDS)
         sys.stdout.write("Stopping…\n")
         sys.stdout.flush()
     return 0
