@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from postdesk_tools.local_server import RunningDesk
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import api_ok, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -20,20 +20,8 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
 
 
-def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> Any:
-    status, document = call_api(desk, token, method, path, body)
-    assert status in (200, 201), document
-    return document
-
-
-def _sign_in(page: Page, desk: RunningDesk, token: str, address: str = "") -> None:
-    page.goto(f"{desk.api_url}/console{address}")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def _ticket(desk: RunningDesk, token: str, ref: str) -> dict[str, Any]:
-    ticket: dict[str, Any] = _api(desk, token, "GET", f"/tickets/{ref}")["ticket"]
+    ticket: dict[str, Any] = api_ok(desk, token, "GET", f"/tickets/{ref}")["ticket"]
     return ticket
 
 
@@ -47,9 +35,9 @@ def test_an_agent_assigns_tags_and_merges_a_selection_and_reads_what_happened_to
     second = desk.deliver(build_mail(subject="Parcel two"))
     third = desk.deliver(build_mail(subject="Parcel three"))
     version = _ticket(desk, token, first)["version"]
-    _api(desk, token, "PATCH", f"/tickets/{first}", {"version": version, "tags": ["damaged"]})
+    api_ok(desk, token, "PATCH", f"/tickets/{first}", {"version": version, "tags": ["damaged"]})
     page.set_viewport_size({"width": 1366, "height": 900})
-    _sign_in(page, desk, token)
+    sign_in(page, desk, token)
     rows = page.locator("#queue-rows > tr")
     expect(rows).to_have_count(3)
     bar = page.get_by_role("form", name="Change the selected tickets")
@@ -76,7 +64,7 @@ def test_an_agent_assigns_tags_and_merges_a_selection_and_reads_what_happened_to
 
     # When a colleague changes the first ticket, then the agent assigns the three to Ira Novak
     version = _ticket(desk, token, first)["version"]
-    _api(desk, token, "PATCH", f"/tickets/{first}", {"version": version, "priority": "urgent"})
+    api_ok(desk, token, "PATCH", f"/tickets/{first}", {"version": version, "priority": "urgent"})
     bar.get_by_label("Action").select_option(label="Assign")
     bar.get_by_label("Assign to").select_option(label="Ira Novak (ira@example.com)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -141,7 +129,7 @@ def test_the_bulk_bar_works_on_a_phone_and_not_in_the_quarantine(desk: RunningDe
     first = desk.deliver(build_mail(subject="Phone one"))
     second = desk.deliver(build_mail(subject="Phone two"))
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, desk, token)
+    sign_in(page, desk, token)
     expect(page.get_by_label(f"Select {second}")).to_be_visible()
 
     # When they select both and choose a status

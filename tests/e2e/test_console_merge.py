@@ -7,30 +7,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from postdesk_tools.local_server import RunningDesk
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import api_ok, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
-
-
-def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> Any:
-    status, document = call_api(desk, token, method, path, body)
-    assert status in (200, 201), document
-    return document
-
-
-def _sign_in(page: Page, desk: RunningDesk, token: str, address: str = "") -> None:
-    page.goto(f"{desk.api_url}/console{address}")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_an_agent_merges_a_ticket_into_the_one_they_see_and_the_merged_one_is_read_only(
@@ -44,7 +31,7 @@ def test_an_agent_merges_a_ticket_into_the_one_they_see_and_the_merged_one_is_re
     source = desk.deliver(
         build_mail(subject="Exchange please", body="Hello,\n\ncan I have size 39 instead?\n\nJane")
     )
-    _sign_in(page, desk, token, f"#/tickets/{source}")
+    sign_in(page, desk, token, f"#/tickets/{source}")
     expect(page.locator("#ticket-subject")).to_have_text("Exchange please")
 
     # When they choose "Merge into…" and type the other reference as they read it, in lower case
@@ -80,7 +67,7 @@ def test_an_agent_merges_a_ticket_into_the_one_they_see_and_the_merged_one_is_re
     expect(page.locator("#events")).to_contain_text(
         f"Ticket {source} (Exchange please) merged into this one by Sam Lee"
     )
-    assert _api(desk, token, "GET", f"/tickets/{source}")["ticket"]["merged_into"] == target
+    assert api_ok(desk, token, "GET", f"/tickets/{source}")["ticket"]["merged_into"] == target
 
     # When the agent goes back to the merged ticket
     page.go_back()
@@ -118,7 +105,7 @@ def test_the_merge_dialog_says_in_words_what_cannot_be_merged_and_merges_after_a
     token = desk.add_agent("ira@example.com", "Ira Novak")
     target = desk.deliver(build_mail(subject="Lost parcel", sender="Tom Berg <tom.berg@customer.example>"))
     source = desk.deliver(build_mail(subject="Parcel?"))
-    _sign_in(page, desk, token, f"#/tickets/{source}")
+    sign_in(page, desk, token, f"#/tickets/{source}")
     expect(page.locator("#ticket-subject")).to_have_text("Parcel?")
     page.get_by_role("button", name="Merge into…").click()
     dialog = page.get_by_role("dialog", name=f"Merge {source} into another ticket")
@@ -146,8 +133,8 @@ def test_the_merge_dialog_says_in_words_what_cannot_be_merged_and_merges_after_a
     )
 
     # When a colleague changes the ticket before the agent confirms
-    version = _api(desk, token, "GET", f"/tickets/{source}")["ticket"]["version"]
-    _api(desk, token, "PATCH", f"/tickets/{source}", {"version": version, "priority": "urgent"})
+    version = api_ok(desk, token, "GET", f"/tickets/{source}")["ticket"]["version"]
+    api_ok(desk, token, "PATCH", f"/tickets/{source}", {"version": version, "priority": "urgent"})
     confirm.click()
 
     # Then the dialog says so in words, and the ticket behind it is shown as it is now
@@ -168,7 +155,7 @@ def test_the_merge_dialog_is_a_keyboard_dialog(desk: RunningDesk, page: Page) ->
     # Given an agent on a ticket
     token = desk.add_agent("noa@example.com", "Noa Berg")
     source = desk.deliver(build_mail(subject="Where is it?"))
-    _sign_in(page, desk, token, f"#/tickets/{source}")
+    sign_in(page, desk, token, f"#/tickets/{source}")
     expect(page.locator("#ticket-subject")).to_have_text("Where is it?")
 
     # When they open the dialog from the keyboard

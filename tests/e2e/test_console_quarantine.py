@@ -12,19 +12,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from postdesk_tools.local_server import RunningDesk
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import call_api, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
 PHONE_WIDTH = 390
-
-
-def _sign_in(page: Page, desk: RunningDesk, token: str, address: str = "") -> None:
-    page.goto(f"{desk.api_url}/console{address}")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _quarantined(desk: RunningDesk, token: str, ref: str) -> bool:
@@ -47,7 +41,7 @@ def test_the_quarantine_lists_held_mail_and_not_spam_puts_one_in_the_queue(
     ordinary = desk.deliver(build_mail(subject="Zip broken"))
 
     # When the agent opens the Quarantine list
-    _sign_in(page, desk, token)
+    sign_in(page, desk, token)
     expect(page.locator(f'#queue-rows tr[data-ref="{ordinary}"]')).to_be_visible()
     expect(page.locator(f'#queue-rows tr[data-ref="{spam}"]')).to_have_count(0)
     lists = page.get_by_role("navigation", name="Lists")
@@ -133,7 +127,7 @@ def test_a_sender_left_untrusted_is_held_again(desk: RunningDesk, page: Page) ->
     token = desk.add_agent("ola@example.com", "Ola Lind")
     sender = "Ben Ode <ben.ode@customer.example>"
     held = desk.deliver(build_mail(subject="Prize inside", sender=sender), verdicts={"spam": "FAIL"})
-    _sign_in(page, desk, token, "?view=quarantine#/")
+    sign_in(page, desk, token, "?view=quarantine#/")
     expect(page.get_by_role("heading", name="Quarantine", level=1)).to_be_visible()
     page.locator(f'#quarantine-rows tr[data-ref="{held}"]').get_by_role("link", name=held).click()
 
@@ -154,7 +148,7 @@ def test_a_search_in_the_quarantine_stays_in_it(desk: RunningDesk, page: Page) -
     # Given an agent in the quarantine
     token = desk.add_agent("kai@example.com", "Kai Moss")
     desk.deliver(build_mail(subject="Cheap watches"), verdicts={"spam": "FAIL"})
-    _sign_in(page, desk, token, "?view=quarantine#/")
+    sign_in(page, desk, token, "?view=quarantine#/")
     expect(page.locator("#quarantine-rows tr").first).to_be_visible()
 
     # Then the Status filter, which the quarantine has none of, is not offered

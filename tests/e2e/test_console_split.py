@@ -7,30 +7,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from postdesk_tools.local_server import RunningDesk
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import api_ok, call_api, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
-
-
-def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> Any:
-    status, document = call_api(desk, token, method, path, body)
-    assert status in (200, 201), document
-    return document
-
-
-def _sign_in(page: Page, desk: RunningDesk, token: str, address: str = "") -> None:
-    page.goto(f"{desk.api_url}/console{address}")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _ticket_with_a_second_question(desk: RunningDesk, subject: str) -> str:
@@ -52,7 +39,7 @@ def test_an_agent_splits_a_later_message_into_a_new_ticket_and_lands_on_it(
     token = desk.add_agent("sam@example.com", "Sam Lee")
     source = _ticket_with_a_second_question(desk, "Boots too small")
     page.set_viewport_size({"width": 1366, "height": 900})
-    _sign_in(page, desk, token, f"#/tickets/{source}")
+    sign_in(page, desk, token, f"#/tickets/{source}")
     expect(page.locator("#ticket-subject")).to_have_text("Boots too small")
     messages = page.locator("#thread > li.kind-customer")
     expect(messages).to_have_count(2)
@@ -84,7 +71,7 @@ def test_an_agent_splits_a_later_message_into_a_new_ticket_and_lands_on_it(
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     expect(later).to_be_focused()
-    assert not [e for e in _api(desk, token, "GET", f"/tickets/{source}")["events"] if e["kind"] == "split"]
+    assert not [e for e in api_ok(desk, token, "GET", f"/tickets/{source}")["events"] if e["kind"] == "split"]
 
     # When they confirm
     later.click()
@@ -112,7 +99,7 @@ def test_an_agent_splits_a_later_message_into_a_new_ticket_and_lands_on_it(
         re.compile(rf"Sam Lee split .* off into ticket {new_ref}")
     )
     # and splitting it again gives the same ticket, not a second one
-    thread_now = _api(desk, token, "GET", f"/tickets/{source}")["thread"]
+    thread_now = api_ok(desk, token, "GET", f"/tickets/{source}")["thread"]
     message_id = [message for message in thread_now if message["kind"] == "customer"][1]["id"]
     status, again = call_api(desk, token, "POST", f"/tickets/{source}/messages/{message_id}/split")
     assert (status, again["ticket"]["ref"]) == (200, new_ref)
@@ -125,7 +112,7 @@ def test_the_split_dialog_fits_a_phone_and_a_merged_ticket_offers_no_split(
     token = desk.add_agent("ira@example.com", "Ira Novak")
     source = _ticket_with_a_second_question(desk, "Wrong size")
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, desk, token, f"#/tickets/{source}")
+    sign_in(page, desk, token, f"#/tickets/{source}")
     expect(page.locator("#ticket-subject")).to_have_text("Wrong size")
 
     # When they open the split dialog
@@ -144,8 +131,8 @@ def test_the_split_dialog_fits_a_phone_and_a_merged_ticket_offers_no_split(
 
     # When the ticket is merged into another one
     other = desk.deliver(build_mail(subject="Other", sender="Tom Berg <tom.berg@customer.example>"))
-    version = _api(desk, token, "GET", f"/tickets/{source}")["ticket"]["version"]
-    _api(desk, token, "POST", f"/tickets/{source}/merge", {"into": other, "version": version})
+    version = api_ok(desk, token, "GET", f"/tickets/{source}")["ticket"]["version"]
+    api_ok(desk, token, "POST", f"/tickets/{source}/merge", {"into": other, "version": version})
     page.reload()
 
     # Then it is read-only: no message of it can be split

@@ -17,7 +17,7 @@ from postdesk.tickets.model import TicketEvent
 from postdesk.tickets.store import TicketStore
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.schedules import fire_due_schedules
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import api_ok, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -28,21 +28,9 @@ PHONE_WIDTH = 390
 ID_DETAILS = re.compile(r"(^|_)(id|key)$")
 
 
-def _api(desk: RunningDesk, token: str, method: str, path: str, body: Any = None) -> Any:
-    status, document = call_api(desk, token, method, path, body)
-    assert status in (200, 201), document
-    return document
-
-
-def _sign_in(page: Page, desk: RunningDesk, token: str, address: str = "") -> None:
-    page.goto(f"{desk.api_url}/console{address}")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def _edit(desk: RunningDesk, token: str, ref: str, **change: Any) -> None:
-    version = _api(desk, token, "GET", f"/tickets/{ref}")["ticket"]["version"]
-    _api(desk, token, "PATCH", f"/tickets/{ref}", {"version": version, **change})
+    version = api_ok(desk, token, "GET", f"/tickets/{ref}")["ticket"]["version"]
+    api_ok(desk, token, "PATCH", f"/tickets/{ref}", {"version": version, **change})
 
 
 def _shown_refs(page: Page) -> list[str]:
@@ -58,11 +46,11 @@ def test_the_history_reads_as_sentences_and_the_desks_own_mails_are_one_line_eac
     token = desk.add_agent("sam@example.com", "Sam Lee")
     desk.add_agent("ana@example.com", "Ana Ruiz")
     ref = desk.deliver(build_mail(subject="Boots too small"))
-    before = _api(desk, token, "GET", f"/tickets/{ref}")["ticket"]["priority"]
+    before = api_ok(desk, token, "GET", f"/tickets/{ref}")["ticket"]["priority"]
     raised = "urgent" if before == "high" else "high"
     _edit(desk, token, ref, priority=raised)
     _edit(desk, token, ref, assignee="ana@example.com")
-    _api(desk, token, "POST", f"/tickets/{ref}/notes", {"body": "Asked the warehouse for a larger pair."})
+    api_ok(desk, token, "POST", f"/tickets/{ref}/notes", {"body": "Asked the warehouse for a larger pair."})
     _edit(desk, token, ref, status="resolved")
     fired = fire_due_schedules(
         desk.settings.region,
@@ -82,12 +70,12 @@ def test_the_history_reads_as_sentences_and_the_desks_own_mails_are_one_line_eac
             {"carrier": "DHL", "ses_message_id": "0100019a-feed-beef", "message_key": "M#2026#x", "note": ""},
         )
     )
-    events = _api(desk, token, "GET", f"/tickets/{ref}")["events"]
+    events = api_ok(desk, token, "GET", f"/tickets/{ref}")["events"]
     kinds = {event["kind"] for event in events}
     assert {"ack_sent", "priority_changed", "assigned", "note_added", "survey_sent"} <= kinds
 
     # When Sam opens it
-    _sign_in(page, desk, token, f"#/tickets/{ref}")
+    sign_in(page, desk, token, f"#/tickets/{ref}")
     expect(page.locator("#ticket-subject")).to_have_text("Boots too small")
 
     # Then the history says what happened, in words, with the agents' names
@@ -160,7 +148,7 @@ def test_the_keyboard_moves_over_the_list_opens_a_ticket_and_finds_its_boxes(
     token = desk.add_agent("kit@example.com", "Kit Moss")
     for subject in ("Zip broken", "Wrong colour", "Late parcel"):
         desk.deliver(build_mail(subject=subject))
-    _sign_in(page, desk, token)
+    sign_in(page, desk, token)
     expect(page.locator("#queue-rows tr").first).to_be_visible()
     refs = _shown_refs(page)
     assert len(refs) >= 3
@@ -243,7 +231,7 @@ def test_single_key_shortcuts_can_be_turned_off(desk: RunningDesk, page: Page) -
     # Given an agent whose speech input types single letters
     token = desk.add_agent("lou@example.com", "Lou Berg")
     desk.deliver(build_mail(subject="Missing receipt"))
-    _sign_in(page, desk, token)
+    sign_in(page, desk, token)
     expect(page.locator("#queue-rows tr").first).to_be_visible()
 
     # When they turn the shortcuts off in the list of keys (opened from the top bar)
