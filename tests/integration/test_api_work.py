@@ -411,7 +411,8 @@ def test_saved_replies_through_the_api_from_creation_to_a_sent_reply(
     # Given a saved reply an admin wrote with variables and Markdown
     template = {
         "title": "Refund on its way",
-        "body": "Hi {{ customer.first_name }},\n\nYour **refund** for [#{{ ticket.ref }}] is on its way.",
+        "body": "Hi {{ customer.first_name }},\n\nYour **refund** for [#{{ ticket.ref }}] is on its way:\n"
+        "- 20 EUR\n- to the card of [your order](https://shop.example/orders/1)",
     }
     forbidden = client.http.post("/saved-replies", headers=auth(token), body=json.dumps(template))
     created = client.http.post("/saved-replies", headers=auth(admin_token), body=json.dumps(template))
@@ -429,16 +430,24 @@ def test_saved_replies_through_the_api_from_creation_to_a_sent_reply(
         body=json.dumps({"saved_reply_id": saved["id"], "status": "on-hold"}),
     )
 
-    # Then the customer gets it with the variables filled in and the Markdown as HTML
+    # Then the customer gets it with the variables filled in, the Markdown as HTML, and a text part
+    # that reads as plain mail (no Markdown marks, the link's address after its words)
     assert answer.status_code == 201, answer.body
     mail = desk.sent()[-1].message
     text = mail.get_body(preferencelist=("plain",))
     html = mail.get_body(preferencelist=("html",))
     assert text is not None and html is not None
-    assert f"Hi Jane,\n\nYour **refund** for [#{ref}] is on its way." in text.get_content().replace(
-        "\r\n", "\n"
-    )
+    assert (
+        f"Hi Jane,\n\nYour refund for [#{ref}] is on its way:\n\n"
+        "- 20 EUR\n- to the card of your order <https://shop.example/orders/1>"
+    ) in text.get_content().replace("\r\n", "\n")
     assert "<strong>refund</strong>" in html.get_content()
+    assert (
+        '<li>to the card of <a href="https://shop.example/orders/1">your order</a></li>' in html.get_content()
+    )
+    # The thread keeps what the agent sent as it was written
+    (reply,) = [m for m in desk.store.thread(ref) if m.kind.value == "agent_reply"]
+    assert reply.text is not None and "Your **refund**" in reply.text
     ticket = desk.store.get_ticket(ref)
     assert ticket is not None and ticket.status is Status.ON_HOLD
     assert [e.detail.get("saved_reply_id") for e in desk.store.events(ref) if e.kind == "agent_replied"] == [

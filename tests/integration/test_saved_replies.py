@@ -346,12 +346,14 @@ def test_a_reply_from_a_saved_reply_has_its_variables_replaced_and_its_markdown_
         desk.ports,
     )
 
-    # Then the mail is multipart: the text is the Markdown source with the variables replaced
+    # Then the mail is multipart: the text reads as plain mail (no Markdown marks, the link's address
+    # after its words), with the variables replaced
     message = desk.sent()[-1].message
     assert message.get_content_type() == "multipart/alternative"
     text = _text_part(message)
     expected_text = f"Hi Jane,\n\nyour order is **on its way**: [track it](https://track.example/{ref}).\nSam"
-    assert text.startswith(expected_text + "\n\nSam Lee\nExample Support")
+    plain = f"Hi Jane,\n\nyour order is on its way: track it <https://track.example/{ref}>.\nSam"
+    assert text.startswith(plain + "\n\nSam Lee\nExample Support")
     # And the HTML part has the Markdown rendered
     html = _html_part(message)
     assert "<p>Hi Jane,</p>" in html
@@ -360,7 +362,7 @@ def test_a_reply_from_a_saved_reply_has_its_variables_replaced_and_its_markdown_
         f'<a href="https://track.example/{ref}">track it</a>.<br>\nSam</p>' in html
     )
     assert "<p>Sam Lee<br>Example Support</p>" in html
-    # And the thread keeps the text as sent, and the event which saved reply it came from
+    # And the thread keeps the text as the agent wrote it, and the event which saved reply it came from
     assert sent.text == expected_text
     (event,) = [e for e in desk.store.events(ref) if e.kind == "agent_replied"]
     assert event.detail["saved_reply_id"] == saved.id

@@ -1,4 +1,4 @@
-"""The HTML part of an agent's reply, from the Markdown the agent typed (CommonMark).
+"""The HTML and plain-text parts of an agent's reply, from the Markdown the agent typed (CommonMark).
 
 Raw HTML in the text is shown as text, never passed through; links and images may point only to
 http, https and mailto addresses (``javascript:``, ``data:``, ``file:``, relative links... stay as
@@ -11,6 +11,7 @@ import re
 from typing import Final
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _LINK_SCHEMES = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 # CommonMark lets any ASCII punctuation character be escaped with a backslash.
@@ -38,3 +39,97 @@ def escape_markdown(text: str) -> str:
     """``text`` with every Markdown punctuation character backslash-escaped, so that it renders as
     exactly ``text`` wherever it is put in a paragraph (a customer named ``*Sam*`` stays ``*Sam*``)."""
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def markdown_to_text(text: str) -> str:
+    """The plain-text part for ``text`` read as CommonMark: what the HTML part shows, written as a
+    person writes a plain mail. Emphasis marks and escapes go; a link keeps its words with the address
+    after them (``the guide <https://…>``, once when the words are the address); lists keep their
+    ``-`` and numbers, nested lists their indent; quotes their ``>``; code its lines as typed."""
+    lines: list[str] = []
+    # The prefix of each open container (a quote's "> ", a list item's indent), outermost first.
+    prefixes: list[str] = []
+    # Per open list: its next number (None for a bullet list) and how many items it has shown.
+    lists: list[list[int | None]] = []
+    # The marker ("- ", "2. ") the current list item's first line takes in place of its indent.
+    marker: str | None = None
+    # Whether the paragraph being read belongs to a tight list (markdown-it hides its <p>).
+    tight = False
+
+    def blank_line() -> None:
+        """One empty line between blocks (inside a quote, a bare ">"); never two, never first."""
+        if lines and lines[-1].strip(" >"):
+            lines.append("".join(prefixes).rstrip())
+
+    def emit(block: list[str]) -> None:
+        nonlocal marker
+        for line in block:
+            prefix = "".join(prefixes)
+            if marker is not None:
+                prefix = "".join(prefixes[:-1]) + marker
+                marker = None
+            lines.append((prefix + line).rstrip())
+
+    for token in _MARKDOWN.parse(text):
+        kind = token.type
+        # A quote or list opens after a blank line; not inside a tight list's item (its nested list
+        # follows its line), nor first in an item.
+        opens_block = kind in ("blockquote_open", "bullet_list_open", "ordered_list_open")
+        if opens_block and marker is None and not (lists and tight):
+            blank_line()
+        if kind == "blockquote_open":
+            prefixes.append("> ")
+        elif kind in ("blockquote_close", "list_item_close"):
+            if kind == "list_item_close" and marker is not None:
+                emit([""])  # an empty item still shows its marker
+            prefixes.pop()
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            start = token.attrGet("start")
+            lists.append([None if kind == "bullet_list_open" else int(start) if start else 1, 0])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            number, shown = lists[-1]
+            marker = "- " if number is None else f"{number}. "
+            lists[-1] = [None if number is None else number + 1, (shown or 0) + 1]
+            prefixes.append(" " * len(marker))
+        elif kind == "paragraph_open":
+            tight = token.hidden
+        elif kind == "inline":
+            # The items of a tight list follow each other without a blank line; those of a loose
+            # list are parted by one, as paragraphs are (not from the line that opens their list).
+            first_of_list = marker is not None and bool(lists) and lists[-1][1] == 1
+            if not tight and not first_of_list:
+                blank_line()
+            emit(_inline_text(token.children or []).split("\n"))
+        elif kind in ("fence", "code_block"):
+            if marker is None:
+                blank_line()
+            emit(token.content.rstrip("\n").split("\n"))
+        elif kind == "hr":
+            blank_line()
+            emit(["―" * 10])
+    return "\n".join(lines).strip("\n")
+
+
+def _inline_text(children: list[Token]) -> str:
+    parts: list[str] = []
+    # Per open link: its address and where its words start in ``parts``.
+    links: list[tuple[str, int]] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "link_open":
+            links.append((str(child.attrGet("href") or ""), len(parts)))
+        elif child.type == "link_close" and links:
+            address, start = links.pop()
+            words = "".join(parts[start:]).strip()
+            shown = address.removeprefix("mailto:")
+            if shown and words not in (address, shown):
+                parts.append(f" <{shown}>")
+        elif child.type == "image":
+            address = str(child.attrGet("src") or "")
+            parts.append(f"{child.content} <{address}>" if child.content else f"<{address}>")
+    return "".join(parts)

@@ -2,7 +2,8 @@
 records it (first response time, status after the reply, an event).
 
 The body is Markdown with variables (``{{ customer.first_name }}``...): the variables are replaced
-first, the result is the text part and the stored text, and its Markdown becomes the HTML part.
+first, the result is the stored text, its Markdown becomes the HTML part and, read back as a
+person writes plain mail, the text part.
 
 Human mail: no Auto-Submitted header. The same request (same ``request_id``) is sent once, through
 the send-once mechanism (effects/send_once.py), as every mail of the desk is.
@@ -24,7 +25,7 @@ from postdesk.mail.recipients import MAX_TICKET_CC, check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
 from postdesk.rendering import render_mail
-from postdesk.replies.markdown import escape_markdown, markdown_to_html
+from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
 from postdesk.replies.variables import ReplyVariables, render_reply
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
@@ -143,7 +144,11 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     body = _checked_length(render_reply(request.body, variables))
     # The HTML comes from the same body with the values escaped, so a customer's name or subject is
     # shown as it is written and never read as Markdown (a link, a heading).
-    body_html = markdown_to_html(render_reply(request.body.strip(), variables, escape=escape_markdown))
+    escaped = render_reply(request.body.strip(), variables, escape=escape_markdown)
+    body_html = markdown_to_html(escaped)
+    # The text part says what the HTML part shows, as a plain mail would: no Markdown marks, a
+    # link's address after its words (the stored text keeps the Markdown the agent typed).
+    body_text = markdown_to_text(escaped)
     now = ports.clock()
     domain = settings.support_domain
     thread = ports.store.thread(ticket.ref)
@@ -156,7 +161,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         "reply",
         ticket.language,
         {
-            "body": body,
+            "body": body_text,
             # Safe as it is: markdown-it escapes every character of raw HTML in the body.
             "body_html": Markup(body_html),  # noqa: S704
             "signature": signature,

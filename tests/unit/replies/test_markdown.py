@@ -1,10 +1,11 @@
-"""The HTML part of an agent's reply: CommonMark, raw HTML escaped, only web and mail links."""
+"""The HTML and text parts of an agent's reply: CommonMark, raw HTML escaped, only web and mail links;
+the text part readable as plain mail."""
 
 from __future__ import annotations
 
 import pytest
 
-from postdesk.replies.markdown import escape_markdown, markdown_to_html
+from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
 
 
 def test_plain_text_becomes_paragraphs_with_line_breaks() -> None:
@@ -81,3 +82,40 @@ def test_escaped_text_renders_as_itself(value: str) -> None:
     html = markdown_to_html(f"Dear {escape_markdown(value)},")
     expected = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert html == f"<p>Dear {expected},</p>\n"
+
+
+# -- the plain-text part -----------------------------------------------------------------------------
+
+
+def test_the_text_part_of_plain_text_is_the_text() -> None:
+    text = "Hello Jane,\n\nyour parcel left today.\nIt arrives on Monday.\n\nBest"
+    assert markdown_to_text(text) == text
+
+
+def test_the_text_part_keeps_lists_and_puts_a_links_address_after_its_words() -> None:
+    text = markdown_to_text(
+        "Please try:\n\n1. **Sign out** and in again\n2. Clear the cache, see [the guide](https://help.example.com/cache)\n"
+        "   - in Firefox\n   - in Chrome\n3. Write to [billing](mailto:billing@example.com) or <https://status.example.com>"
+    )
+    assert text == (
+        "Please try:\n\n"
+        "1. Sign out and in again\n"
+        "2. Clear the cache, see the guide <https://help.example.com/cache>\n"
+        "   - in Firefox\n"
+        "   - in Chrome\n"
+        "3. Write to billing <billing@example.com> or https://status.example.com"
+    )
+
+
+def test_the_text_part_of_loose_lists_quotes_and_code() -> None:
+    text = markdown_to_text(
+        "- one\n\n- two\n\n  more on two\n\n> You wrote:\n> it broke\n\n```\n$ app --reset\n  done\n```"
+    )
+    assert text == "- one\n\n- two\n\n  more on two\n\n> You wrote:\n> it broke\n\n$ app --reset\n  done"
+
+
+def test_the_text_part_shows_escaped_marks_and_refused_links_as_typed() -> None:
+    # A customer named *Sam* (escaped when put in) stays *Sam*; a link the HTML part refuses stays text.
+    assert markdown_to_text(f"Hello {escape_markdown('*Sam*')}, [x](javascript:alert(1))") == (
+        "Hello *Sam*, [x](javascript:alert(1))"
+    )
