@@ -1,0 +1,474 @@
+"""Accessibility: axe-core (vendored, tests/e2e/vendor/axe-core) audits every page and state of the
+console, and the public pages the desk serves, in Debian's Chromium at a desktop's width and a
+phone's; a serious or critical violation fails the test, naming the rule, the elements and the fix.
+
+Every page or state is one line of STATES (or PUBLIC_PAGES): its name, its address, what shows
+once it is there and, when it takes a click or two, what the agent does to reach it. A new page
+gets its line here when it is added (docs/console.md, "How it is tested")."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from postdesk.agents.model import Role
+from postdesk_tools.change_feed import ChangeFeed, deliver_changes
+from postdesk_tools.local_api import OUTBOX_VARIABLE
+from postdesk_tools.local_server import RunningDesk
+from postdesk_tools.local_stack import lambda_function
+from postdesk_tools.schedules import fire_due_schedules
+from tests.e2e.accessibility import report, violations
+from tests.e2e.desk_api import api_ok, sign_in
+from tests.mails import build_mail, mail_with_attachments
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots" / "accessibility"
+WIDTHS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1366, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
+AGENT = ("sam@example.com", "Sam Lee")
+
+Refs = Mapping[str, str]
+Action = Callable[[Page, Refs], None]
+
+
+@dataclass(frozen=True)
+class State:
+    """A page of the console as an agent sees it.
+
+    ``address`` follows ``/console`` ("#/reports", "?view=quarantine#/"); ``{name}`` in it is one of
+    the tickets the module makes (``desk_data``). ``shown`` is visible once the page is there;
+    ``then`` is what the agent does on it to reach the state (opens a dialog, ticks rows); ``who``
+    is signed in: "agent", "admin", or None for the sign-in form."""
+
+    name: str
+    address: str
+    shown: str = "main > section:not([hidden]) h1"
+    then: Action | None = None
+    who: str | None = "agent"
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """A page the desk serves to customers: ``link`` names one of the links ``desk_data`` made."""
+
+    name: str
+    link: str
+    shown: str = "h1"
+    then: Action | None = None
+
+
+# ---- what the agent does to reach a state ----
+
+
+def wrong_token(page: Page, refs: Refs) -> None:
+    page.get_by_label("API token").fill("pdk_not_a_token")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#sign-in-error")).to_be_visible()
+
+
+def open_filters(page: Page, refs: Refs) -> None:
+    panel = page.locator("#filter-panel")
+    if panel.get_attribute("open") is None:
+        panel.locator("summary").click()
+    expect(page.locator("#filter-priority")).to_be_visible()
+
+
+def tick_two_rows(page: Page, refs: Refs) -> None:
+    page.get_by_label(f"Select {refs['ticket']}").check()
+    page.get_by_label(f"Select {refs['files']}").check()
+    expect(page.locator("#bulk-bar")).to_be_visible()
+
+
+def choose_merge_into_one(page: Page, refs: Refs) -> None:
+    tick_two_rows(page, refs)
+    page.locator("#bulk-bar").get_by_label("Action").select_option(label="Merge into one")
+    expect(page.locator("#bulk-bar").get_by_label("Ticket to keep")).to_be_visible()
+
+
+def add_a_tag_that_cannot_be(page: Page, refs: Refs) -> None:
+    tick_two_rows(page, refs)
+    bar = page.locator("#bulk-bar")
+    bar.get_by_label("Action").select_option(label="Add tags")
+    bar.get_by_label("Tags to add").fill("free shipping!")
+    bar.get_by_role("button", name="Apply").click()
+    expect(bar.get_by_role("alert")).to_be_visible()
+
+
+def unassign_two(page: Page, refs: Refs) -> None:
+    tick_two_rows(page, refs)
+    page.locator("#bulk-bar").get_by_label("Assign to").select_option(label="Nobody (unassigned)")
+    page.locator("#bulk-bar").get_by_role("button", name="Apply").click()
+    expect(page.locator("#bulk-result")).to_be_visible()
+
+
+def press_question_mark(page: Page, refs: Refs) -> None:
+    page.locator("body").press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+
+
+def open_automatic_mails(page: Page, refs: Refs) -> None:
+    folded = page.locator("#thread details:not([open]) > summary")
+    expect(folded.first).to_be_visible()
+    while folded.count():
+        folded.first.click()
+
+
+def show_original(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Show original").first.click()
+    expect(page.locator("iframe.original")).to_be_visible()
+
+
+def save_nothing(page: Page, refs: Refs) -> None:
+    page.locator("#properties-form").get_by_role("button", name="Save").click()
+    expect(page.locator("#properties-message")).to_be_visible()
+
+
+def edit_properties_unsaved(page: Page, refs: Refs) -> None:
+    properties = page.locator("#properties-form")
+    properties.get_by_label("Priority").select_option("urgent")
+    properties.get_by_label("Add a tag").fill("vip")
+    properties.get_by_label("Add a tag").press("Enter")
+    expect(page.locator("#ticket-tags li")).to_have_count(1)
+    expect(page.locator("#properties-unsaved")).to_be_visible()
+
+
+def edit_the_subject(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Edit subject").click()
+    expect(page.get_by_label("Subject", exact=True)).to_be_focused()
+
+
+def merge_into_the_kept_ticket(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Merge into…").click()
+    page.get_by_label("Reference of the ticket to keep").fill(refs["kept"])
+    expect(page.locator("#merge-target .merge-card")).to_be_visible()
+
+
+def merge_into_itself(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Merge into…").click()
+    page.get_by_label("Reference of the ticket to keep").fill(refs["ticket"])
+    expect(page.locator("#merge-target .error")).to_be_visible()
+
+
+def open_split(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Split into a new ticket").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+
+def open_delete(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Delete…").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+
+def split_off(page: Page, refs: Refs) -> None:
+    open_split(page, refs)
+    page.get_by_role("button", name="Create the new ticket").click()
+    expect(page.locator("#ticket-notice")).to_be_visible()
+
+
+def send_the_rating(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Send my rating").click()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+
+
+def send_no_rating(page: Page, refs: Refs) -> None:
+    # No customer can untick a radio button; a form sent by a broken client can lack the rating.
+    page.evaluate(
+        """() => {
+          document.querySelector("form").noValidate = true;
+          document.querySelectorAll("input[type=radio]").forEach((radio) => (radio.checked = false));
+        }"""
+    )
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="Send my rating").click()
+    assert answer.value.status == 400
+    expect(page.get_by_role("button", name="Send my rating")).to_be_visible()
+
+
+# ---- every page and state: one line each ----
+
+# A list has loaded: its rows, or the line that says there are none.
+LIST_LOADED = "#queue-rows tr, #queue-empty:not([hidden])"
+
+STATES = [
+    State("sign-in", "", shown="#sign-in-view h1", who=None),
+    State("sign-in refused", "", shown="#sign-in-view h1", then=wrong_token, who=None),
+    State("tickets", "#/", shown="#queue-rows tr"),
+    State("search results", "?q=parcel#/", shown="#queue-rows mark"),
+    State(
+        "filters open", "?status=all&assignee=none&sort=priority#/", shown="#queue-rows tr", then=open_filters
+    ),
+    State("follow-up filter", "?status=all&follow_up=true#/", shown="#queue-rows tr"),
+    State("empty list", "?assignee=ana%40example.com#/", shown="#queue-empty"),
+    State("nothing found", "?q=zebra#/", shown="#search-all-statuses"),
+    State("selection and bulk bar", "#/", shown="#queue-rows tr", then=tick_two_rows),
+    State("bulk merge", "#/", shown="#queue-rows tr", then=choose_merge_into_one),
+    State("bulk refused", "#/", shown="#queue-rows tr", then=add_a_tag_that_cannot_be),
+    State("bulk applied", "#/", shown="#queue-rows tr", then=unassign_two),
+    State("keyboard shortcuts", "#/", shown="#queue-rows tr", then=press_question_mark),
+    State("quarantine", "?view=quarantine#/", shown="#quarantine-rows tr"),
+    State("mine", "?view=mine#/", shown=LIST_LOADED),
+    State("unassigned", "?view=unassigned#/", shown=LIST_LOADED),
+    State("due soon", "?view=due_soon#/", shown=LIST_LOADED),
+    State("breached", "?view=breached#/", shown=LIST_LOADED),
+    State("needs follow-up", "?view=follow_up#/", shown=LIST_LOADED),
+    State("ticket", "#/tickets/{ticket}", shown="#thread li"),
+    State(
+        "ticket, automatic mails opened",
+        "#/tickets/{followup}",
+        shown="#thread li",
+        then=open_automatic_mails,
+    ),
+    State("ticket, original html", "#/tickets/{ticket}", shown="#thread li", then=show_original),
+    State("ticket, attachments", "#/tickets/{files}", shown="#thread .attachments"),
+    State("ticket, nothing to save", "#/tickets/{ticket}", shown="#thread li", then=save_nothing),
+    State(
+        "ticket, properties edited", "#/tickets/{ticket}", shown="#thread li", then=edit_properties_unsaved
+    ),
+    State("ticket, subject edited", "#/tickets/{ticket}", shown="#thread li", then=edit_the_subject),
+    State("ticket, needs follow-up", "#/tickets/{followup}", shown="#follow-up-box"),
+    State("ticket, keyboard shortcuts", "#/tickets/{ticket}", shown="#thread li", then=press_question_mark),
+    State("merge dialog", "#/tickets/{ticket}", shown="#thread li", then=merge_into_the_kept_ticket),
+    State("merge dialog refusing", "#/tickets/{ticket}", shown="#thread li", then=merge_into_itself),
+    State("merged ticket", "#/tickets/{merged}", shown="#merged-banner"),
+    State("ticket with a Cc", "#/tickets/{split}", shown="#ticket-cc"),
+    State("split dialog", "#/tickets/{split}", shown="#thread li", then=open_split),
+    State("split off", "#/tickets/{split}", shown="#thread li", then=split_off),
+    State("held ticket", "?view=quarantine#/tickets/{held}", shown="#quarantine-box"),
+    State(
+        "held ticket, delete dialog",
+        "?view=quarantine#/tickets/{held}",
+        shown="#quarantine-box",
+        then=open_delete,
+    ),
+    State("held ticket with a virus", "?view=quarantine#/tickets/{virus}", shown="#quarantine-risk"),
+    State("unknown ticket", "#/tickets/ZZZZ-ZZZZ", shown="#flash"),
+    State("outbox", "#/outbox", shown="#outbox-mails li"),
+    State("reports", "#/reports", shown="#reports-charts svg", who="admin"),
+    State(
+        "reports of a range",
+        "#/reports?from=2026-11-01&to=2026-11-30",
+        shown="#reports-charts svg",
+        who="admin",
+    ),
+    State("reports refused to an agent", "#/reports", shown="#reports-refused"),
+]
+
+PUBLIC_PAGES = [
+    PublicPage("survey question", "survey"),
+    PublicPage("survey thanks", "survey", then=send_the_rating),
+    PublicPage("survey without a rating", "survey", then=send_no_rating),
+    PublicPage("survey link forged", "forged"),
+    PublicPage("survey link expired", "expired"),
+]
+
+
+# ---- the desk: one ticket of each kind ----
+
+
+@dataclass(frozen=True)
+class DeskData:
+    tokens: dict[str, str]
+    refs: dict[str, str]
+    links: dict[str, str]
+
+
+def _edit(desk: RunningDesk, token: str, ref: str, **change: object) -> None:
+    version = api_ok(desk, token, "GET", f"/tickets/{ref}")["ticket"]["version"]
+    api_ok(desk, token, "PATCH", f"/tickets/{ref}", {"version": version, **change})
+
+
+def _surveyed(desk: RunningDesk, token: str, ref: str) -> str:
+    """Resolve ``ref``, let the survey go out a day later, and return its "4 - Good" link."""
+    _edit(desk, token, ref, status="resolved")
+    fired = fire_due_schedules(
+        desk.settings.region,
+        desk.settings.scheduling.group,
+        datetime.now(UTC) + timedelta(days=1),
+        prefix=f"survey-{ref}-",
+    )
+    assert [f.result["outcome"] for f in fired] == ["sent"]
+    (survey,) = [m.message for m in desk.sent_mail() if ref in str(m.message["Subject"])][-1:]
+    assert isinstance(survey, EmailMessage)
+    html = survey.get_body(preferencelist=("html",))
+    assert isinstance(html, EmailMessage)
+    link: str
+    (link,) = [
+        link for link in re.findall(r'href="([^"]+/survey/[^"]+)"', html.get_content()) if ".4." in link
+    ]
+    return link
+
+
+def _answer(link: str, rating: int, comment: str) -> None:
+    form = urlencode({"rating": rating, "comment": comment}).encode()
+    request = urllib.request.Request(link, data=form, method="POST")  # noqa: S310 (the local desk)
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        assert answer.status == 200
+
+
+@pytest.fixture(scope="module")
+def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskData]:
+    token = desk.add_agent(*AGENT)
+    admin = desk.add_agent("ana@example.com", "Ana Ruiz", Role.ADMIN)
+    ticket = desk.deliver(
+        build_mail(
+            subject="Parcel 4711 missing",
+            body="Hello,\n\nthe courier left parcel 4711 with a neighbour I do not know.\n\nJörg",
+            sender="Jörg Müller <joerg.mueller@customer.example>",
+            html="<p>Hello,</p><p>the courier left <b>parcel 4711</b> with a neighbour.</p>"
+            '<img src="https://img.example/logo.png" alt="Shop logo">',
+        )
+    )
+    files = desk.deliver(
+        mail_with_attachments(["invoice.pdf", "photo of the parcel.pdf"], subject="Parcel photos")
+    )
+    split = desk.deliver(
+        build_mail(
+            subject="Boots too small",
+            body="Hello,\n\nthe boots pinch.\n\nJane",
+            cc="Max Roe <max.roe@customer.example>",
+        )
+    )
+    again = desk.deliver(
+        build_mail(
+            subject=f"Re: [#{split}] Boots too small",
+            body="Hello again,\n\nalso: my invoice 88 shows the wrong address.\n\nJane",
+        )
+    )
+    assert again == split
+    kept = desk.deliver(build_mail(subject="Exchange please", body="Hello,\n\nsize 39 please.\n\nJane"))
+    merged = desk.deliver(
+        build_mail(subject="Exchange, again", body="Hello,\n\nany news on size 39?\n\nJane")
+    )
+    api_ok(
+        desk,
+        token,
+        "POST",
+        f"/tickets/{merged}/merge",
+        {"into": kept, "version": _version(desk, token, merged)},
+    )
+    held = desk.deliver(
+        build_mail(subject="Wholesale order", sender="Mia Roth <mia.roth@customer.example>"),
+        verdicts={"spam": "FAIL"},
+    )
+    virus = desk.deliver(
+        build_mail(subject="Invoice attached", sender="Bad Actor <x@malware.example>"),
+        verdicts={"virus": "FAIL"},
+    )
+    followup = desk.deliver(build_mail(subject="Refund for order 4712", body="Hello,\n\nmy refund?\n\nKim"))
+    _answer(_surveyed(desk, token, followup), 2, "It took three weeks.")
+    survey = _surveyed(
+        desk, token, desk.deliver(build_mail(subject="Password reset", body="Hi,\n\nlocked out."))
+    )
+    reopened = desk.deliver(build_mail(subject="Printer jam", body="Hello,\n\nthe printer jams.\n\nLee"))
+    expired = _surveyed(desk, token, reopened)
+    _edit(desk, token, reopened, status="open")
+    forged = survey[:-1] + ("a" if not survey.endswith("a") else "b")
+
+    # The search index, fed as the local stack's feeder does (the desk fixture runs none).
+    feed = ChangeFeed(desk.settings.region, (desk.settings.tables.tickets, desk.settings.tables.ticket_log))
+    index_for_search = lambda_function("search_index")
+    while deliver_changes(feed, lambda event: index_for_search(event, None)):
+        pass
+
+    # The outbox page lists a folder of sent mail, as the local stack keeps it.
+    outbox = tmp_path_factory.mktemp("outbox")
+    for number, sent in enumerate(desk.sent_mail()):
+        (outbox / f"{number:04d}.eml").write_bytes(sent.raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(OUTBOX_VARIABLE, str(outbox))
+        yield DeskData(
+            tokens={"agent": token, "admin": admin},
+            refs={
+                "ticket": ticket,
+                "files": files,
+                "split": split,
+                "kept": kept,
+                "merged": merged,
+                "held": held,
+                "virus": virus,
+                "followup": followup,
+            },
+            links={"survey": survey, "expired": expired, "forged": forged},
+        )
+
+
+def _version(desk: RunningDesk, token: str, ref: str) -> int:
+    version: int = api_ok(desk, token, "GET", f"/tickets/{ref}")["ticket"]["version"]
+    return version
+
+
+# ---- the audit ----
+
+
+@pytest.fixture(params=list(WIDTHS))
+def screen(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Page]]:
+    """A fresh tab at a desktop's or a phone's size."""
+    context = browser.new_context(viewport=WIDTHS[request.param], ignore_https_errors=True)
+    context.set_default_timeout(10_000)
+    yield request.param, context.new_page()
+    context.close()
+
+
+def _audit(page: Page, name: str, width: str) -> None:
+    # The state's own expectations said when it is there: the console polls for new tickets, so
+    # the network is never idle for long.
+    page.wait_for_load_state("load")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    page.screenshot(path=str(SCREENSHOTS / f"{slug}-{width}.png"), full_page=True)
+    found = violations(page)
+    assert not found, f"{name} at {width} width:\n{report(found)}"
+    # Usable on a phone means no sideways scrolling too.
+    scroll, client = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll <= client, f"{name} scrolls sideways at {width} width ({scroll} > {client} px)"
+
+
+@pytest.mark.parametrize("state", STATES, ids=[state.name for state in STATES])
+def test_every_console_page_passes_axe(
+    desk: RunningDesk, desk_data: DeskData, screen: tuple[str, Page], state: State
+) -> None:
+    # Given the console at the state's address, signed in unless it is the sign-in form
+    width, page = screen
+    address = state.address.format(**desk_data.refs)
+    if state.who is not None:
+        sign_in(page, desk, desk_data.tokens[state.who], address)
+        expect(page.locator("#sign-in-view")).to_be_hidden()
+    else:
+        page.goto(f"{desk.api_url}/console{address}")
+    expect(page.locator(state.shown).first).to_be_visible()
+
+    # When the agent does what reaches the state
+    if state.then is not None:
+        state.then(page, desk_data.refs)
+
+    # Then axe finds nothing serious or critical
+    _audit(page, state.name, width)
+
+
+@pytest.mark.parametrize("public", PUBLIC_PAGES, ids=[public.name for public in PUBLIC_PAGES])
+def test_every_public_page_passes_axe(
+    desk_data: DeskData, screen: tuple[str, Page], public: PublicPage
+) -> None:
+    width, page = screen
+    link = desk_data.links[public.link]
+    assert urlsplit(link).path.startswith("/survey/")
+    page.goto(link)
+    expect(page.locator(public.shown).first).to_be_visible()
+    if public.then is not None:
+        public.then(page, desk_data.refs)
+    _audit(page, public.name, width)
