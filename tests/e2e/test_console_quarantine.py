@@ -163,3 +163,76 @@ def test_a_search_in_the_quarantine_stays_in_it(desk: RunningDesk, page: Page) -
     # Clear all clears the filters, not which list it is
     page.get_by_role("button", name="Clear all").click()
     expect(page).to_have_url(re.compile(r"\?view=quarantine#/$"))
+
+
+def test_not_spam_can_send_the_acknowledgement_and_delete_removes_held_mail(
+    desk: RunningDesk, page: Page
+) -> None:
+    # Given two held mails: a customer's that SES took for spam, and real spam
+    token = desk.add_agent("lea@example.com", "Lea Park")
+    customer = "Tom Reyes <tom.reyes@customer.example>"
+    wanted = desk.deliver(
+        build_mail(subject="Bulk order of 40 chairs", sender=customer), verdicts={"spam": "FAIL"}
+    )
+    junk = desk.deliver(
+        build_mail(subject="You won a cruise", sender="Prize Desk <win@lottery.example>"),
+        verdicts={"spam": "FAIL"},
+    )
+    forged = desk.deliver(
+        build_mail(subject="Password reset", sender="IT <it@bank.example>"),
+        verdicts={"dmarc": "FAIL", "dmarc_policy": "REJECT"},
+    )
+    sent_before = len(desk.sent_mail())
+    sign_in(page, desk, token, "?view=quarantine#/")
+    held = page.locator("#quarantine-rows")
+
+    # A forged sender is never acknowledged: the choice is not offered
+    held.locator(f'tr[data-ref="{forged}"]').get_by_role("link", name=forged).click()
+    box = page.get_by_role("region", name="Held in quarantine")
+    expect(box.get_by_role("button", name="Not spam")).to_be_visible()
+    expect(box.get_by_label("Send the acknowledgement")).to_be_hidden()
+    page.get_by_role("link", name="Back to the quarantine").click()
+
+    # When the agent releases the customer's mail with its acknowledgement
+    held.locator(f'tr[data-ref="{wanted}"]').get_by_role("link", name=wanted).click()
+    expect(box.get_by_label("Send the acknowledgement")).not_to_be_checked()
+    box.get_by_label("Send the acknowledgement").check()
+    box.get_by_role("button", name="Not spam").click()
+
+    # Then the customer gets the acknowledgement, once, and the page says so
+    expect(page.locator("#ticket-notice")).to_have_text(
+        f"Released from quarantine: {wanted} is in the queue as a new ticket. "
+        "The sender got the acknowledgement."
+    )
+    acknowledgements = [m for m in desk.sent_mail()[sent_before:] if f"[#{wanted}]" in m.message["Subject"]]
+    assert [m.recipients for m in acknowledgements] == [frozenset({"tom.reyes@customer.example"})]
+    expect(page.locator("#events")).to_contain_text("acknowledgement", ignore_case=True)
+
+    # When they open the real spam and choose Delete, a dialog says what goes, with Cancel focused
+    page.get_by_role("link", name="Back to the quarantine").click()
+    held.locator(f'tr[data-ref="{junk}"]').get_by_role("link", name=junk).click()
+    box.get_by_role("button", name="Delete…").click()
+    dialog = page.get_by_role("dialog", name=f"Delete {junk} for good?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("This cannot be undone.")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    page.screenshot(path=str(SCREENSHOTS / "quarantine-delete-dialog.png"))
+    # Cancel deletes nothing
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(box.get_by_role("button", name="Delete…")).to_be_focused()
+    assert _quarantined(desk, token, junk)
+    box.get_by_role("button", name="Delete…").click()
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+
+    # Then the quarantine shows again without it, and says what was done
+    expect(page.get_by_role("heading", name="Quarantine", level=1)).to_be_visible()
+    expect(page.locator("#flash")).to_have_text(
+        f"Deleted {junk}: the mail, its attachments and its history are gone."
+    )
+    expect(held.locator(f'tr[data-ref="{forged}"]')).to_be_visible()
+    expect(held.locator(f'tr[data-ref="{junk}"]')).to_have_count(0)
+    status, _ = call_api(desk, token, "GET", f"/tickets/{junk}")
+    assert status == 404
+    # Nobody was mailed but the customer whose mail was acknowledged
+    assert len(desk.sent_mail()) == sent_before + 1

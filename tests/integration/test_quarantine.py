@@ -13,7 +13,7 @@ from chalice.test import Client
 from postdesk.aws.clients import client as aws_client
 from postdesk.effects import keys
 from tests.integration.conftest import Desk, auth, body_of
-from tests.mails import build_mail
+from tests.mails import build_mail, mail_with_attachments
 
 SENDER = "Nia Okafor <nia@newsletter-looking.example>"
 ADDRESS = "nia@newsletter-looking.example"
@@ -88,3 +88,93 @@ def test_a_release_without_trust_keeps_the_next_spam_out(desk: Desk, client: Cli
         f"/tickets/{later.ref}/release", headers=auth(token), body=json.dumps({"trust_sender": "y"})
     )
     assert bad.status_code == 400
+
+
+def test_not_spam_with_an_acknowledgement_sends_the_one_the_mail_would_have_had(
+    desk: Desk, client: Client, token: str
+) -> None:
+    held = desk.deliver(build_mail(sender=SENDER, subject="Wholesale prices"), verdicts={"spam": "FAIL"})
+    sent = len(desk.sent())
+    answer = client.http.post(
+        f"/tickets/{held.ref}/release", headers=auth(token), body=json.dumps({"acknowledge": True})
+    )
+    assert answer.status_code == 200, answer.body
+    assert body_of(answer)["acknowledgement"] == {"outcome": "sent", "reason": None}
+    (ack,) = desk.sent()[sent:]
+    assert ack.destinations == [SENDER]
+    text = ack.raw.decode("utf-8", "replace")
+    assert f"[#{held.ref}] Wholesale prices" in text and "Auto-Submitted: auto-replied" in text
+    events = body_of(client.http.get(f"/tickets/{held.ref}", headers=auth(token)))["events"]
+    assert [e["kind"] for e in events].count("ack_sent") == 1
+
+    # Sent once: the same mail acknowledged again (a retried release, a second agent) sends nothing
+    from postdesk.workflows.ingest import AckOutcome, acknowledge_release
+
+    ticket = desk.store.get_ticket(held.ref)
+    assert ticket is not None
+    assert acknowledge_release(ticket, desk.settings, desk.ports)[0] is AckOutcome.ALREADY_SENT
+    assert len(desk.sent()) == sent + 1
+
+
+def test_an_acknowledgement_is_refused_for_held_mail_that_is_not_spam(
+    desk: Desk, client: Client, token: str
+) -> None:
+    forged = desk.deliver(
+        build_mail(sender=SENDER, subject="Reset"), verdicts={"dmarc": "FAIL", "dmarc_policy": "REJECT"}
+    )
+    infected = desk.deliver(build_mail(sender=SENDER, subject="Invoice"), verdicts={"virus": "FAIL"})
+    sent = len(desk.sent())
+    for ref in (forged.ref, infected.ref):
+        assert desk.store.get_ticket(ref).quarantine is not None  # type: ignore[union-attr]
+        refused = client.http.post(
+            f"/tickets/{ref}/release", headers=auth(token), body=json.dumps({"acknowledge": True})
+        )
+        assert refused.status_code == 400 and "never answered automatically" in body_of(refused)["message"]
+        # Refused before anything changed: still held
+        assert desk.store.get_ticket(ref).quarantine is not None  # type: ignore[union-attr]
+    wrong = client.http.post(
+        f"/tickets/{forged.ref}/release", headers=auth(token), body=json.dumps({"acknowledge": "yes"})
+    )
+    assert wrong.status_code == 400 and "acknowledge must be true or false" in body_of(wrong)["message"]
+    assert len(desk.sent()) == sent
+
+
+def test_delete_removes_held_mail_whole_and_nothing_else(
+    desk: Desk, client: Client, token: str, admin_token: str
+) -> None:
+    # Given a held mail with an attachment, and an ordinary ticket of the same sender
+    kept = desk.deliver(build_mail(subject="My real question"))
+    held = desk.deliver(
+        mail_with_attachments(["offer.pdf"], subject="Cheap watches", body="Cheap watches, buy now.\n"),
+        verdicts={"spam": "FAIL"},
+    )
+    desk.index_changes()
+    objects = desk.ports.blobs.keys_under(f"{desk.settings.attachments_prefix}{held.ref}/")
+    assert objects
+
+    # An ordinary ticket cannot be deleted: it is kept, or erased with its requester's data
+    refused = client.http.delete(f"/tickets/{kept.ref}", headers=auth(token))
+    assert refused.status_code == 409 and "not in quarantine" in body_of(refused)["message"]
+
+    # When an agent deletes the held one
+    answer = client.http.delete(f"/tickets/{held.ref}", headers=auth(token))
+
+    # Then it is gone with its raw mail, attachments and log; the sender's other ticket stays
+    assert answer.status_code == 200, answer.body
+    removed = body_of(answer)["deleted"]["removed"]
+    assert removed["tickets"] == 1 and removed["messages"] >= 1 and removed["objects"] >= 2
+    assert client.http.get(f"/tickets/{held.ref}", headers=auth(token)).status_code == 404
+    assert desk.ports.blobs.keys_under(f"{desk.settings.attachments_prefix}{held.ref}/") == []
+    assert desk.store.log(held.ref) == ([], [])
+    assert desk.store.get_ticket(kept.ref) is not None
+    # It leaves the search index with the ticket
+    desk.index_changes()
+    assert _refs(client, token, "q=watches&quarantined=true") == []
+    assert kept.ref in _refs(client, token, "q=question")
+    # An audit record says who and when, and names nobody
+    audit = aws_client("dynamodb", desk.settings.region).scan(TableName=desk.settings.tables.audit)["Items"]
+    (record,) = [item for item in audit if item["action"]["S"] == "ticket-deletion"]
+    assert record["operator"]["S"] == "sam@example.com"
+    assert held.ref not in json.dumps(record) and "jane.doe" not in json.dumps(record)
+    # Deleting again: not found
+    assert client.http.delete(f"/tickets/{held.ref}", headers=auth(token)).status_code == 404

@@ -2,18 +2,23 @@
 
 import { showList } from "./list.js";
 import { showOutbox } from "./outbox.js";
-import { flash } from "./page.js";
+import { flash, takeMessageForView } from "./page.js";
+import { showReports } from "./reports.js";
 import { ensureSignedIn, reportError } from "./session.js";
 import { showTicket } from "./ticket.js";
 import { currentPage, locationChanged } from "./url-state.js";
 
 async function route() {
   flash("");
+  const message = takeMessageForView();
   if (!(await ensureSignedIn())) return;
   const page = currentPage();
   if (page.name === "ticket") await showTicket(page.ref);
   else if (page.name === "outbox") await showOutbox();
+  else if (page.name === "reports") await showReports();
   else await showList();
+  // Once the view is shown (showing it clears the line).
+  if (message) flash(message);
 }
 
 // Show what the address says now (at start, and after signing in).

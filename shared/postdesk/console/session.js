@@ -1,5 +1,11 @@
 // Signing in and out, and what an error does to the session: a 401 (token revoked or mistyped)
 // asks for the token again; any other error is shown in the message line.
+//
+// One sign-in serves every tab of the browser: the token stays in each tab's sessionStorage (never
+// on disk), and the tabs of the console share it over a BroadcastChannel, which only pages of the
+// same origin can join. A tab opened without a token asks the others and takes the answer; a tab
+// waiting on the sign-in form signs in when another does; signing out (or a revoked token) signs out
+// every tab that used that token. When the last tab closes, the token is gone.
 
 import { ApiError, api, forgetToken, rememberToken, token } from "./api.js";
 import { forgetDirectory } from "./directory.js";
@@ -7,6 +13,11 @@ import { byId } from "./dom.js";
 import { flash, showView } from "./page.js";
 
 let signedInAgent = null;
+// How long a new tab waits for another tab to hand it the token before it shows the sign-in form.
+const ASK_OTHER_TABS_MS = 300;
+const tabs = "BroadcastChannel" in window ? new BroadcastChannel("postdesk.session") : null;
+// What to do once signed in by another tab (set by setUpSession: show what the address says).
+let signedInElsewhere = () => {};
 
 export function currentAgent() {
   return signedInAgent;
@@ -18,6 +29,8 @@ async function signIn(candidate) {
   signedInAgent = me;
   byId("who").textContent = `${me.name || me.email} (${me.role})`;
   byId("account").hidden = false;
+  // Reports are for admins (the API refuses the others; the view says so if its address is opened).
+  byId("reports-link").hidden = me.role !== "admin";
   // Only the local stack has an outbox (a deployed desk's mail goes out through SES).
   api("outbox").then(
     () => { byId("outbox-link").hidden = false; },
@@ -25,9 +38,46 @@ async function signIn(candidate) {
   );
 }
 
+// The token of another open tab of the console, or "" when none answers in time.
+function tokenFromOtherTabs() {
+  if (!tabs) return Promise.resolve("");
+  return new Promise((resolve) => {
+    const answered = (event) => {
+      if (event.data && event.data.kind === "token" && event.data.token) finish(event.data.token);
+    };
+    const finish = (value) => {
+      clearTimeout(timer);
+      tabs.removeEventListener("message", answered);
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(""), ASK_OTHER_TABS_MS);
+    tabs.addEventListener("message", answered);
+    tabs.postMessage({ kind: "who-has-the-token" });
+  });
+}
+
+function listenToOtherTabs() {
+  if (!tabs) return;
+  tabs.addEventListener("message", (event) => {
+    const message = event.data || {};
+    if (message.kind === "who-has-the-token" && signedInAgent && token()) {
+      tabs.postMessage({ kind: "token", token: token() });
+    } else if (message.kind === "signed-in" && !signedInAgent && message.token) {
+      // This tab waits on the sign-in form: the agent just signed in elsewhere.
+      if (byId("sign-in-view").hidden) return;
+      rememberToken(message.token);
+      signedInElsewhere();
+    } else if (message.kind === "signed-out" && message.token && message.token === token()) {
+      signOut(message.reason || "You signed out in another tab.", { tellOtherTabs: false });
+    }
+  });
+}
+
 // The address stays as it is: once the token is given, the agent lands where the link pointed
 // (a ticket opened in a new tab, a shared search).
-function signOut(message) {
+function signOut(message, { tellOtherTabs = true } = {}) {
+  const ended = token();
+  if (tabs && tellOtherTabs && ended) tabs.postMessage({ kind: "signed-out", token: ended, reason: message });
   forgetToken();
   signedInAgent = null;
   forgetDirectory();
@@ -44,6 +94,10 @@ function signOut(message) {
 
 // True when a token is kept and the desk took it; otherwise the sign-in form shows.
 export async function ensureSignedIn() {
+  if (!token()) {
+    const shared = await tokenFromOtherTabs();
+    if (shared) rememberToken(shared);
+  }
   if (!token()) {
     signOut();
     return false;
@@ -79,7 +133,10 @@ export function setUpSession(afterSignIn) {
       return;
     }
     error.hidden = true;
+    if (tabs) tabs.postMessage({ kind: "signed-in", token: candidate });
     afterSignIn();
   });
   byId("sign-out").addEventListener("click", () => signOut());
+  signedInElsewhere = afterSignIn;
+  listenToOtherTabs();
 }

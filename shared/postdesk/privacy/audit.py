@@ -1,5 +1,5 @@
-"""The audit table: one record per export and erasure, saying what was done, when, by whom and how
-much, and never whose data it was (no address, no hash of one, no ticket reference)."""
+"""The audit table: one record per export, erasure and ticket deletion, saying what was done, when,
+by whom and how much, and never whose data it was (no address, no hash of one, no ticket reference)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from postdesk.tickets.dynamo import bind_model
 
 EXPORT = "export"
 ERASURE = "erasure"
+# One ticket removed whole (held mail an agent deleted from the quarantine).
+TICKET_DELETION = "ticket-deletion"
 # Stands in for the operator when the operator is the requester themself (their address stays out).
 SELF = "the requester"
 

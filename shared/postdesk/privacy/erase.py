@@ -27,7 +27,7 @@ from postdesk.effects import keys
 from postdesk.hygiene.suppressions import Reason
 from postdesk.mail.recipients import normalize_address
 from postdesk.observability import logger
-from postdesk.privacy.audit import ERASURE, AuditRecord, new_record_id, operator_for_record
+from postdesk.privacy.audit import ERASURE, TICKET_DELETION, AuditRecord, new_record_id, operator_for_record
 from postdesk.privacy.records import (
     UNREADABLE_FEEDBACK_PREFIX,
     PrivacyDesk,
@@ -111,10 +111,9 @@ def erase(
     now = desk.clock()
     erasure_id = new_record_id(now)
     records = records_of(address, desk)
-    refs = [r.ref for r in records]
 
-    schedules = _erase_schedules(records, desk)
-    objects = _erase_ticket_objects(records, desk)
+    addresses = {subject}.union(*(r.acknowledged_addresses() for r in records))
+    erased = _erase_tickets(records, desk, [keys.recipient_tag(a) for a in sorted(addresses)])
     unreadable = [
         key
         for key in desk.blobs.keys_under(UNREADABLE_FEEDBACK_PREFIX)
@@ -122,36 +121,9 @@ def erase(
     ]
     exports = desk.blobs.keys_under(exports_folder(desk.signing_key(), subject))
     desk.blobs.delete_keys([*unreadable, *exports])
-    domain = desk.settings.support_domain
-    message_ids = desk.records.erase_message_ids(
-        (r.ref, message_id) for r in records for message_id in r.message_ids(domain)
-    )
-    addresses = {subject}.union(*(r.acknowledged_addresses() for r in records))
-    owners = [*refs, *(keys.recipient_tag(a) for a in sorted(addresses))]
-    guards = desk.records.erase_guards(
-        key for found in each_at_once(desk.records.guard_keys, owners) for key in found
-    )
     counters = desk.records.erase_counters(
         key for address in sorted(addresses) for key in keys.ack_rate_keys(address, now, COUNTER_DAYS)
     )
-
-    # The log as it was read, then the tickets, then whatever was written to a log while it went (a
-    # mail arriving that very moment).
-    known = [
-        *((r.ref, message.key) for r in records for message in r.thread),
-        *((r.ref, keys.event_key(event.at, event.event_id)) for r in records for event in r.events),
-    ]
-    desk.records.erase_log_items(known)
-    desk.records.erase_tickets(refs)
-    late = [
-        (ref, sk)
-        for ref, found in zip(refs, each_at_once(desk.records.log_keys, refs), strict=True)
-        for sk in found
-    ]
-    desk.records.erase_log_items(late)
-    tickets = len(refs)
-    messages = sum(1 for _, sk in (*known, *late) if sk.startswith("M#"))
-    events = len(known) + len(late) - messages
 
     removed = kept = False
     entry = desk.suppressions.entry(subject)
@@ -169,15 +141,15 @@ def erase(
         erasure_id=erasure_id,
         at=now,
         operator=operator_for_record(operator, subject),
-        tickets=tickets,
-        messages=messages,
-        events=events,
-        message_ids=message_ids,
-        guards=guards,
+        tickets=erased.tickets,
+        messages=erased.messages,
+        events=erased.events,
+        message_ids=erased.message_ids,
+        guards=erased.guards,
         counters=counters,
-        objects=objects + len(unreadable) + len(exports),
+        objects=erased.objects + len(unreadable) + len(exports),
         exports=len(exports),
-        schedules=schedules,
+        schedules=erased.schedules,
         suppression_removed=removed,
         suppression_kept=kept,
     )
@@ -193,6 +165,88 @@ def erase(
         )
     )
     logger.info("privacy erasure", extra={"erasure_id": erasure_id, **report.counts(), "kept": kept})
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class _TicketsErased:
+    tickets: int
+    messages: int
+    events: int
+    message_ids: int
+    guards: int
+    objects: int
+    schedules: int
+
+
+def _erase_tickets(records: list[TicketRecords], desk: PrivacyDesk, owner_tags: list[str]) -> _TicketsErased:
+    """Remove the tickets of ``records`` with everything they lead to, in the order that makes a run
+    stopped half-way safe to repeat; ``owner_tags`` name the further owners whose guards go too."""
+    refs = [r.ref for r in records]
+    schedules = _erase_schedules(records, desk)
+    objects = _erase_ticket_objects(records, desk)
+    domain = desk.settings.support_domain
+    message_ids = desk.records.erase_message_ids(
+        (r.ref, message_id) for r in records for message_id in r.message_ids(domain)
+    )
+    guards = desk.records.erase_guards(
+        key for found in each_at_once(desk.records.guard_keys, [*refs, *owner_tags]) for key in found
+    )
+    # The log as it was read, then the tickets, then whatever was written to a log while it went (a
+    # mail arriving that very moment).
+    known = [
+        *((r.ref, message.key) for r in records for message in r.thread),
+        *((r.ref, keys.event_key(event.at, event.event_id)) for r in records for event in r.events),
+    ]
+    desk.records.erase_log_items(known)
+    desk.records.erase_tickets(refs)
+    late = [
+        (ref, sk)
+        for ref, found in zip(refs, each_at_once(desk.records.log_keys, refs), strict=True)
+        for sk in found
+    ]
+    desk.records.erase_log_items(late)
+    messages = sum(1 for _, sk in (*known, *late) if sk.startswith("M#"))
+    return _TicketsErased(
+        tickets=len(refs),
+        messages=messages,
+        events=len(known) + len(late) - messages,
+        message_ids=message_ids,
+        guards=guards,
+        objects=objects,
+        schedules=schedules,
+    )
+
+
+def delete_ticket(records: TicketRecords, desk: PrivacyDesk, operator: str, channel: str) -> ErasureReport:
+    """Remove one ticket with everything it leads to (its log, Message-ID entries, guards, schedules
+    and objects), as an erasure does for each of a requester's tickets; the requester's other tickets
+    and their address's own entries stay. Recorded in the audit table like an erasure."""
+    now = desk.clock()
+    erased = _erase_tickets([records], desk, [])
+    report = ErasureReport(
+        erasure_id=new_record_id(now),
+        at=now,
+        operator=operator_for_record(operator, records.ticket.requester_email),
+        tickets=erased.tickets,
+        messages=erased.messages,
+        events=erased.events,
+        message_ids=erased.message_ids,
+        guards=erased.guards,
+        objects=erased.objects,
+        schedules=erased.schedules,
+    )
+    desk.audit.write(
+        AuditRecord(
+            action=TICKET_DELETION,
+            record_id=report.erasure_id,
+            at=now,
+            operator=report.operator,
+            channel=channel,
+            counts=report.counts(),
+        )
+    )
+    logger.info("ticket deleted", extra={"erasure_id": report.erasure_id, **report.counts()})
     return report
 
 

@@ -246,6 +246,36 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
     return IngestResult(ref, created, new_ticket, screening, match.matched_by, ack, reason)
 
 
+def acknowledge_release(ticket: Ticket, settings: Settings, ports: Ports) -> tuple[AckOutcome, str | None]:
+    """The acknowledgement the first mail of ``ticket`` would have had, sent now that an agent took
+    the ticket out of quarantine and asked for it: the same mail, under the same guard (so it goes
+    once, however often this is called) and the same rate limits. It goes to the requester (From):
+    the return path of the held mail is not kept."""
+    thread, _ = ports.store.log(ticket.ref)
+    first = next(
+        (m for m in thread if m.direction is Direction.INBOUND and m.raw_key and m.ses_id),
+        None,
+    )
+    if first is None or first.raw_key is None or first.ses_id is None:
+        return AckOutcome.SUPPRESSED, "the ticket has no received mail to acknowledge"
+    try:
+        raw = ports.blobs.get(first.raw_key)
+    except BlobNotFound:
+        return AckOutcome.SUPPRESSED, "the received mail is no longer kept"
+    message = parse_message(raw)
+    delivery = InboundDelivery(
+        ses_id=first.ses_id,
+        received_at=first.at,
+        envelope_sender="",
+        recipients=(),
+        verdicts=ReceiptVerdicts(),
+    )
+    understanding = _understand(
+        message, delivery, settings, ports, _RequesterTickets(ticket.requester_email, ports)
+    )
+    return _acknowledge(ticket, message, delivery, understanding, settings, ports, ports.signing_key())
+
+
 def _first_delivery_key(message: ParsedMessage, delivery: InboundDelivery) -> str | None:
     """The guard naming this mail's first delivery (by its Message-ID and sender); None for a mail
     without a Message-ID or a sender, which cannot be told from another."""
