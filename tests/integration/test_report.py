@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from chalice.test import Client
 
+from postdesk import runtime
 from postdesk.tickets.model import OPEN_STATUSES, Status
 from postdesk.workflows.ratings import AnswerSource, record_rating
 from postdesk.workflows.reply import AgentReply, send_reply
@@ -283,12 +284,113 @@ def test_admins_get_the_report_over_http_and_agents_do_not(
     answer = client.http.get("/metrics?since=30d", headers=auth(admin_token))
     refused = client.http.get("/metrics", headers=auth(token))
     wrong = client.http.get("/metrics?since=forever", headers=auth(admin_token))
-    unknown = client.http.get("/metrics?until=2026-12-01", headers=auth(admin_token))
+    unknown = client.http.get("/metrics?from=2026-12-01", headers=auth(admin_token))
 
     assert answer.status_code == 200 and body_of(answer)["volume"]["total"] == 1
     assert refused.status_code == 403
     assert wrong.status_code == 400 and "since" in body_of(wrong)["message"]
     assert unknown.status_code == 400
+
+
+def test_a_span_in_the_past_reports_its_days_only_with_each_days_figures(desk: Desk) -> None:
+    # Given four days of work, Monday to Thursday
+    refs = _week_of_work(desk)
+    now = MONDAY + timedelta(days=3, hours=9)
+
+    # When the report covers Monday and Tuesday only
+    report = build_report(desk.store, now, date(2026, 11, 16), "Europe/Berlin", until=date(2026, 11, 17))
+
+    # Then its days are those two, each with its new tickets by category, as the tickets say
+    monday, tuesday = "2026-11-16", "2026-11-17"
+    assert (report["since"], report["until"]) == (monday, tuesday)
+    volume = report["volume"]
+    assert list(volume["by_day"]) == list(volume["by_day_category"]) == [monday, tuesday]
+    expected: dict[str, Counter[str]] = {monday: Counter(), tuesday: Counter()}
+    first_responses: dict[str, list[float]] = {monday: [], tuesday: []}
+    resolutions: dict[str, list[float]] = {monday: [], tuesday: []}
+    for ref in refs:
+        ticket = desk.store.get_ticket(ref)
+        assert ticket is not None
+        created = ticket.created_at.astimezone(BERLIN).date().isoformat()
+        if created in expected:
+            expected[created][ticket.category] += 1
+        events = desk.store.events(ref)
+        for event in events:
+            day = event.at.astimezone(BERLIN).date().isoformat()
+            if event.kind == "first_response" and day in first_responses:
+                first_responses[day].append(float(event.detail["seconds"]))
+            if event.kind == "resolved" and day in resolutions:
+                resolutions[day].append(float(event.detail["seconds"]))
+    assert volume["by_day_category"] == {day: dict(sorted(n.items())) for day, n in expected.items()}
+    assert volume["total"] == sum(volume["by_day"].values()) == 5
+    assert {day: sum(n.values()) for day, n in volume["by_day_category"].items()} == volume["by_day"]
+    # And each day's first responses and resolutions, whose days together make the span's
+    for name, measured in (("first_response", first_responses), ("resolution", resolutions)):
+        by_day = report[name]["by_day"]
+        assert list(by_day) == [monday, tuesday], name
+        for day, values in measured.items():
+            assert by_day[day] == {
+                "count": len(values),
+                "median_seconds": percentile(values, 0.5),
+                "p90_seconds": percentile(values, 0.9),
+            }, (name, day)
+        assert report[name]["count"] == sum(len(values) for values in measured.values()) > 0
+    assert report["first_response"]["by_day"][monday]["count"] == 2
+    assert report["resolution"]["by_day"][tuesday]["count"] == 1
+    # And the agents' work of those days only (Sam's Wednesday resolution is not in it)
+    assert report["agents"]["sam@example.com"] == {"replies": 2, "resolutions": 1}
+
+
+def test_a_day_without_tickets_is_in_the_span_with_nothing_measured(desk: Desk) -> None:
+    desk.clock_now = MONDAY
+    desk.deliver(build_mail())
+
+    report = build_report(desk.store, MONDAY + timedelta(days=2), date(2026, 11, 17), "Europe/Berlin")
+
+    assert report["volume"]["by_day_category"] == {"2026-11-17": {}, "2026-11-18": {}}
+    assert report["volume"]["total"] == 0
+    assert report["first_response"]["by_day"]["2026-11-17"] == {
+        "count": 0,
+        "median_seconds": None,
+        "p90_seconds": None,
+    }
+    # The backlog is the desk's now, whatever the span: Monday's ticket waits
+    assert sum(report["backlog"].values()) == 1
+
+
+def test_admins_choose_the_span_over_http_and_a_span_that_is_not_one_is_a_400(
+    desk: Desk, client: Client, admin_token: str
+) -> None:
+    # Given a ticket today (24 November on the desk's clock, which the API runs on)
+    runtime.use_clock(desk.now)
+    desk.deliver(build_mail())
+
+    def metrics(query: str) -> tuple[int, dict[str, Any]]:
+        answer = client.http.get(f"/metrics?{query}", headers=auth(admin_token))
+        return answer.status_code, body_of(answer)
+
+    # A span ending today, and one ending yesterday without today's ticket
+    status, today = metrics("since=2026-11-20&until=2026-11-24")
+    assert status == 200
+    assert (today["since"], today["until"], today["volume"]["total"]) == ("2026-11-20", "2026-11-24", 1)
+    ((category, count),) = today["volume"]["by_day_category"]["2026-11-24"].items()
+    assert count == 1 and today["volume"]["by_category"] == {category: 1}
+    status, before = metrics("since=3d&until=2026-11-23")
+    assert status == 200
+    assert (before["since"], before["until"], before["volume"]["total"]) == ("2026-11-21", "2026-11-23", 0)
+    assert list(before["volume"]["by_day"]) == ["2026-11-21", "2026-11-22", "2026-11-23"]
+    # Spans that are not one, refused in words
+    for query, said in [
+        ("until=2026-11-25", "until: 2026-11-25 is after today (2026-11-24)"),
+        ("since=2026-11-20&until=2026-11-19", "since: 2026-11-20 is after until (2026-11-19)"),
+        ("since=2025-11-01&until=2026-11-24", "a report covers at most 366 days"),
+        ("until=", "until: a date such as"),
+        ("until=yesterday", "until: a date such as"),
+        ("until=2026-11-31", "until: a date such as"),
+    ]:
+        status, refused = metrics(query)
+        assert status == 400, query
+        assert said in refused["message"], (query, refused)
 
 
 @pytest.mark.parametrize("as_json", [True, False])
@@ -310,3 +412,23 @@ def test_postdesk_report_prints_the_same_figures(desk: Desk, as_json: bool) -> N
     else:
         assert "Tickets: 1" in out.getvalue() and "SLA attainment:" in out.getvalue()
     assert run_report(["--since", "nonsense"], desk.settings, io.StringIO(), lambda: MONDAY) == 1
+
+
+def test_postdesk_report_takes_the_last_day_too(desk: Desk) -> None:
+    desk.clock_now = MONDAY
+    desk.deliver(build_mail())
+    out, refused = io.StringIO(), io.StringIO()
+    later = MONDAY + timedelta(days=3)
+
+    done = run_report(["--since", "2d", "--until", "2026-11-17", "--json"], desk.settings, out, lambda: later)
+    failed = run_report(["--until", "2026-11-30"], desk.settings, refused, lambda: later)
+
+    assert done == 0
+    report = json.loads(out.getvalue())
+    assert (report["since"], report["until"], report["volume"]["by_day"]) == (
+        "2026-11-16",
+        "2026-11-17",
+        {"2026-11-16": 1, "2026-11-17": 0},
+    )
+    assert failed == 1
+    assert refused.getvalue() == "postdesk report: until: 2026-11-30 is after today (2026-11-19)\n"

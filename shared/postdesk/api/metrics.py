@@ -5,23 +5,24 @@ from __future__ import annotations
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
-from postdesk.workflows.report import build_report, parse_since
+from postdesk.workflows.report import build_report, parse_span
 from postdesk.workflows.sla import policy_of
 
-PARAMETERS = frozenset({"since"})
+PARAMETERS = frozenset({"since", "until"})
 
 
 def get_metrics(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """The report from ``since`` (``7d`` by default, or a date) to today, in the desk's time zone."""
+    """The report from ``since`` (``7d`` by default, or a date) to ``until`` (a date, today by
+    default), days in the desk's time zone."""
     authenticated(request, context, Role.ADMIN)
     request.only_query(PARAMETERS)
-    zone = policy_of(context.settings).calendar.timezone
+    calendar = policy_of(context.settings).calendar
     now = context.ports.clock()
-    since = parse_since(
-        request.query.get("since", "7d"), now.astimezone(policy_of(context.settings).calendar.zone()).date()
+    span = parse_span(
+        request.query.get("since", "7d"), request.query.get("until"), now.astimezone(calendar.zone()).date()
     )
     return ApiResponse(
         200,
-        build_report(context.ports.store, now, since, zone),
+        build_report(context.ports.store, now, span.first, calendar.timezone, until=span.last),
         {"Content-Type": "application/json", "Cache-Control": "no-store"},
     )

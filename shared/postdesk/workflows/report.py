@@ -35,30 +35,65 @@ BACKLOG_AGES: tuple[tuple[str, timedelta | None], ...] = (
 )
 MAX_DAYS = 366
 _SINCE = re.compile(r"(\d{1,3})d")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class InvalidSpan(Invalid):
-    """A report span that is not "7d" (days back, today included) or a date."""
+    """A report span that is not one: ``since`` not "7d" (days back) or a date, ``until`` not a date
+    by today, ``since`` after ``until``, or more than ``MAX_DAYS`` days."""
 
 
-def parse_since(text: str, today: date) -> date:
-    """``"7d"`` (the last seven days, today included) or ``"2026-11-01"``: the report's first day."""
-    text = text.strip()
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The report's days, both included, in the desk's time zone."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=offset) for offset in range((self.last - self.first).days + 1)]
+
+
+def _day_of(name: str, text: str) -> date:
+    # date.fromisoformat also takes "20261101" and "2026-W45-1": only the form the API documents.
+    try:
+        day = date.fromisoformat(text) if _DAY.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidSpan(f'{name}: a date such as "2026-11-01", not {text!r}')
+    return day
+
+
+def parse_span(since: str, until: str | None, today: date) -> Span:
+    """The days from ``since`` to ``until`` (today when ``None``). ``since`` is ``"7d"`` (seven days
+    ending with ``until``, which is included) or a date such as ``"2026-11-01"``; ``until`` is a date
+    no later than ``today``; the span covers at most ``MAX_DAYS`` days."""
+    last = today if until is None else _day_of("until", until.strip())
+    if last > today:
+        raise InvalidSpan(f"until: {last.isoformat()} is after today ({today.isoformat()})")
+    text = since.strip()
     match = _SINCE.fullmatch(text)
     if match:
         days = int(match.group(1))
         if not 1 <= days <= MAX_DAYS:
             raise InvalidSpan(f"since: 1d to {MAX_DAYS}d, not {text}")
-        return today - timedelta(days=days - 1)
-    try:
-        first = date.fromisoformat(text)
-    except ValueError as error:
+        return Span(last - timedelta(days=days - 1), last)
+    if not _DAY.fullmatch(text):
         raise InvalidSpan(
             f'since: a number of days such as "7d", or a date such as "2026-11-01", not {text!r}'
-        ) from error
-    if first > today or (today - first).days >= MAX_DAYS:
-        raise InvalidSpan(f"since: a date in the last {MAX_DAYS} days, not {text}")
-    return first
+        )
+    first = _day_of("since", text)
+    if first > last:
+        after = "today" if until is None else "until"
+        raise InvalidSpan(f"since: {first.isoformat()} is after {after} ({last.isoformat()})")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidSpan(
+            f"a report covers at most {MAX_DAYS} days; {first.isoformat()} to {last.isoformat()} is "
+            f"{(last - first).days + 1} days"
+        )
+    return Span(first, last)
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -129,23 +164,41 @@ def _durations(values: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def build_report(store: TicketStore, now: datetime, since: date, zone: str) -> dict[str, Any]:
-    """The report from ``since`` to today (in the desk's time zone ``zone``), as plain data."""
+def build_report(
+    store: TicketStore, now: datetime, since: date, zone: str, until: date | None = None
+) -> dict[str, Any]:
+    """The report of the days from ``since`` to ``until`` (today when ``None``; days in the desk's
+    time zone ``zone``), as plain data. The backlog and the surges are as of ``now`` whatever the
+    span: they say how the desk stands, not how it did."""
     local_zone = ZoneInfo(zone)
     today = now.astimezone(local_zone).date()
-    days = [since + timedelta(days=offset) for offset in range((today - since).days + 1)]
+    last = today if until is None else until
+    days = Span(since, last).days
     window = [today - timedelta(days=back) for back in range(SURGE_WINDOW_DAYS, 0, -1)]
-    figures = store.figures_of(sorted(set(days) | set(window)))
+    figures = store.figures_of(sorted(set(days) | set(window) | {today}))
     totals: Counter[str] = Counter()
     values: dict[str, list[float]] = {"first_response": [], "resolution": []}
     by_day: dict[str, int] = {}
+    by_day_category: dict[str, dict[str, int]] = {}
+    durations_by_day: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in values}
+    category_prefix = "created:category:"
     for day in days:
         of_day = figures.get(day, {})
-        by_day[day.isoformat()] = of_day["created"].total if "created" in of_day else 0
+        name_of_day = day.isoformat()
+        by_day[name_of_day] = of_day["created"].total if "created" in of_day else 0
+        by_day_category[name_of_day] = dict(
+            sorted(
+                (key[len(category_prefix) :], figure.total)
+                for key, figure in of_day.items()
+                if key.startswith(category_prefix) and figure.total
+            )
+        )
+        for name, measured in values.items():
+            of_day_values = of_day[name].values if name in of_day else []
+            durations_by_day[name][name_of_day] = _durations(of_day_values)
+            measured.extend(of_day_values)
         for key, figure in of_day.items():
             totals[key] += figure.total
-            if key in values:
-                values[key].extend(figure.values)
 
     def dimension(name: str) -> dict[str, int]:
         prefix = f"created:{name}:"
@@ -170,17 +223,21 @@ def build_report(store: TicketStore, now: datetime, since: date, zone: str) -> d
     sent, answered, satisfied = totals["survey:sent"], totals["survey:answered"], totals["survey:satisfied"]
     return {
         "since": since.isoformat(),
-        "until": today.isoformat(),
+        "until": last.isoformat(),
         "timezone": zone,
         "volume": {
             "total": totals["created"],
             "by_day": by_day,
+            "by_day_category": by_day_category,
             "by_category": dimension("category"),
             "by_language": dimension("language"),
             "by_queue": dimension("queue"),
         },
-        "first_response": _durations(values["first_response"]),
-        "resolution": _durations(values["resolution"]),
+        "first_response": {
+            **_durations(values["first_response"]),
+            "by_day": durations_by_day["first_response"],
+        },
+        "resolution": {**_durations(values["resolution"]), "by_day": durations_by_day["resolution"]},
         "sla": sla,
         "reopen": {
             "resolved": totals["resolved"],
