@@ -53,7 +53,8 @@ FUNCTIONS = {
     "feedback": "Feedback",
     "search_index": "SearchIndex",
 }
-# The console's filters (index.html): each combination reads another index of the tickets table.
+# The console's lists, views and filters (index.html), and the views' counts ("/views"): each reads
+# other indexes of the tickets table.
 CONSOLE_LISTS = (
     "",
     "?status=new&limit=50",
@@ -64,6 +65,10 @@ CONSOLE_LISTS = (
     "?queue={queue}&sort=priority&limit=50",
     "?priority=high&limit=50",
     "?follow_up=true&limit=50",
+    "?view=due_soon&limit=50",
+    "?view=breached&priority=high&limit=50",
+    "?view=mine&limit=50",
+    "/views",
 )
 LONG_LINE = "Error 0x80070005 at step {n}: the label printer refused the job and logged it again.\n"
 

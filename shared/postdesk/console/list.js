@@ -1,15 +1,20 @@
-// The ticket list: the search box, the filters, the rows and "More".
+// The ticket list: the views, the search box, the filters, the rows and "More".
 //
 // The address is the list's state (url-state.js): a control that changes writes the address, and
 // the list is always loaded from the address, so a reload or a shared link shows the same rows.
 // With words in the search box (or a creation date) the API searches its index: the tickets come
 // ranked, each with the passage that matched, and "Sort" gives way to "Sort results".
-// Two lists share the search and filters: the tickets (by the Status filter) and the quarantine
-// (view=quarantine: mail held as spam, a virus or a forged sender, with why).
+// The lists above the rows are the tickets (by the Status filter) and the views of GET
+// /tickets/views, each with its count: Mine, Unassigned, Due soon, Breached (ordered by due time),
+// Needs follow-up and the quarantine (mail held as spam, a virus or a forged sender, with why).
+// The headings of the columns the API can order by are buttons (aria-sort says the order shown).
+// Every few seconds, while the tab is in sight, the list and the counts are read again: what only
+// changes rows in place or adds rows after the last one shows at once; anything that would move
+// rows under the agent waits in a bar above them until asked for ("Show the updated list").
 // The keyboard moves a selection over the rows: j and k, Enter opens (shortcuts.js), x ticks the
 // row for a bulk action (bulk.js: the checkboxes, "Select all on this page" and the bar).
 
-import { api, isAbandoned } from "./api.js";
+import { ApiError, api, isAbandoned } from "./api.js";
 import { fillAgents, rowsShown, selectCell, setUpBulk, showResult, toggleSelected } from "./bulk.js";
 import { agents, queues } from "./directory.js";
 import { byId, chooseOption, el, highlighted } from "./dom.js";
@@ -27,13 +32,46 @@ import {
 } from "./url-state.js";
 
 const PAGE_SIZE = 25;
+// The API's largest page: a refresh reads the rows shown in pages of this many.
+const MAX_PAGE_SIZE = 100;
 // Long enough not to search on every letter of a word typed at speed, short enough to feel live.
 const TYPING_PAUSE_MS = 250;
+// New mail shows within 15 seconds; a failing desk is asked again less and less often.
+const REFRESH_MS = 10_000;
+const REFRESH_MAX_MS = 5 * 60_000;
+// How long a row that just arrived stays marked.
+const ARRIVED_MS = 8_000;
 // "All" in the address is "status=all"; the API takes the statuses themselves.
 const ALL_STATUSES = "new,open,pending,on-hold,resolved,closed";
 const FILTERS = ["status", "assignee", "queue", "priority", "language"];
 // Where app.css stops showing the list as cards.
 const WIDE_SCREEN = "(min-width: 761px)";
+// The views ordered by due time: the search index knows no due times, so a search leaves them.
+const SLA_VIEWS = ["due_soon", "breached"];
+const LIST_TITLES = {
+  "": "Tickets",
+  mine: "Mine",
+  unassigned: "Unassigned",
+  due_soon: "Due soon",
+  breached: "Breached",
+  follow_up: "Needs follow-up",
+  quarantine: "Quarantine",
+};
+// What a view holds, until GET /tickets/views says it in its own words (with Due soon's window).
+const VIEW_DESCRIPTIONS = {
+  mine: "Open tickets assigned to you",
+  unassigned: "Open tickets nobody is assigned to",
+  due_soon: "Open tickets whose next SLA target falls due soon, soonest first",
+  breached: "Open tickets with an SLA target already past due, longest overdue first",
+  follow_up: "Tickets of any status flagged for a follow-up after a bad survey answer",
+};
+const EMPTY_VIEWS = {
+  mine: "Nothing open is assigned to you.",
+  unassigned: "Every open ticket has someone.",
+  due_soon: "Nothing falls due soon.",
+  breached: "No open ticket is past its due time.",
+  follow_up: "No ticket needs a follow-up.",
+};
 
 let nextCursor = null;
 // The tickets on the page, as the API gave them (bulk.js sends their versions).
@@ -45,6 +83,16 @@ let typingTimer = 0;
 let focusSearchWhenShown = false;
 // The ticket the keyboard selection is on (kept across reloads of the list and a visit to it).
 let selectedRef = null;
+// The views' words from the API (Due soon's says its window).
+const viewDescriptions = { ...VIEW_DESCRIPTIONS };
+// Bringing the list up to date: the next one, the one under way, the failures in a row, and a
+// list read that would move rows, waiting for "Show the updated list".
+let refreshTimer = 0;
+let refreshing = null;
+let refreshFailures = 0;
+let heldUpdate = null;
+// A button held down over the page: a click on its way, whose row must not change under it.
+let pointerHeld = false;
 
 // The API refuses a query without a letter or a digit ("q holds no word"): such a box is no search.
 function hasWords(text) {
@@ -59,26 +107,50 @@ function inQuarantine(state) {
   return state.view === "quarantine";
 }
 
-function apiQuery(state, cursor) {
+function inSlaView(state) {
+  return SLA_VIEWS.includes(state.view);
+}
+
+// The address's state as the list shows it: words or dates in Due soon or Breached search all open
+// work instead (the search index cannot order by due time).
+function listState() {
+  const state = readListState();
+  if (inSlaView(state) && isSearch(state)) state.view = "";
+  return state;
+}
+
+// The filters a list takes: a view sets some itself (Mine the assignee, the quarantine has no status).
+function filtersOf(state) {
+  return FILTERS.filter(
+    (name) =>
+      !(name === "status" && inQuarantine(state)) &&
+      !(name === "assignee" && (state.view === "mine" || state.view === "unassigned")),
+  );
+}
+
+function apiQuery(state, cursor, limit = PAGE_SIZE) {
   const query = new URLSearchParams();
   if (hasWords(state.q)) {
     query.set("q", state.q);
     query.set("order", state.order);
   }
-  for (const name of FILTERS) {
-    // The quarantine has no statuses: it is a list of its own.
-    if (name === "status" && inQuarantine(state)) continue;
+  if (state.view) query.set("view", state.view);
+  for (const name of filtersOf(state)) {
     if (state[name]) query.set(name, name === "status" && state[name] === "all" ? ALL_STATUSES : state[name]);
   }
-  if (inQuarantine(state)) query.set("quarantined", "true");
-  if (state.follow_up) query.set("follow_up", "true");
+  if (state.follow_up && state.view !== "follow_up") query.set("follow_up", "true");
   if (state.created_from) query.set("created_from", state.created_from);
   if (state.created_to) query.set("created_to", state.created_to);
-  // The index ranks a search itself; sort orders the plain list.
-  if (!isSearch(state)) query.set("sort", state.sort);
-  query.set("limit", String(PAGE_SIZE));
+  // The index ranks a search itself; Due soon and Breached come by due time; sort orders the rest.
+  if (!isSearch(state) && !inSlaView(state)) query.set("sort", state.sort);
+  query.set("limit", String(limit));
   if (cursor) query.set("cursor", cursor);
   return query;
+}
+
+// Text that only changes when it does: a live region says nothing for the same words again.
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 // ---- the form and the address ----
@@ -129,28 +201,132 @@ function fillQueues(known) {
   if (chosen) chooseOption(filter, chosen);
 }
 
+// ---- the columns the API can order by ----
+
+// Per kind of list, the columns with an order: the control that holds it, its value, and which way
+// it runs. One direction each: the API orders each column one way only.
+function columnOrders(state) {
+  if (inSlaView(state)) return { due: { direction: "ascending", what: "soonest first", active: true } };
+  if (hasWords(state.q)) {
+    return {
+      subject: { control: "filter-order", value: "relevance", direction: "other", what: "best match first", active: state.order !== "date" },
+      waiting: { control: "filter-order", value: "date", direction: "descending", what: "latest first", active: state.order === "date" },
+    };
+  }
+  // Dates without words: the latest activity first, the only order there is.
+  if (isSearch(state)) return { waiting: { direction: "descending", what: "latest first", active: true } };
+  return {
+    waiting: { control: "filter-sort", value: "waiting", direction: "ascending", what: "oldest first", active: state.sort !== "priority" },
+    priority: { control: "filter-sort", value: "priority", direction: "descending", what: "most urgent first", active: state.sort === "priority" },
+  };
+}
+
+const SORT_ARROWS = { ascending: "▲", descending: "▼", other: "▼" };
+
+function columnLabel(column, state) {
+  if (column === "waiting") return isSearch(state) ? "Last activity" : "Waiting since";
+  return { subject: "Subject", priority: "Priority", due: "Due" }[column];
+}
+
+// A sortable heading is a button (Enter and Space press it); the one the list is in says so with
+// aria-sort and an arrow.
+function showSortHeadings(state) {
+  const orders = columnOrders(state);
+  for (const heading of document.querySelectorAll("#queue-table th[data-column]")) {
+    const column = heading.dataset.column;
+    const label = columnLabel(column, state);
+    const order = orders[column];
+    if (order && order.active) heading.setAttribute("aria-sort", order.direction);
+    else heading.removeAttribute("aria-sort");
+    const arrow = order && order.active ? el("span", { className: "sort-arrow", "aria-hidden": "true" }, SORT_ARROWS[order.direction]) : null;
+    const focused = heading.contains(document.activeElement);
+    if (order && order.control) {
+      const button = el(
+        "button",
+        {
+          type: "button",
+          className: "sort-button",
+          title: `${order.active ? "Sorted" : "Sort"} by ${label.toLowerCase()}, ${order.what}`,
+          dataset: { control: order.control, value: order.value },
+        },
+        label,
+        arrow,
+      );
+      heading.replaceChildren(button);
+      if (focused) button.focus();
+    } else {
+      heading.replaceChildren(...(arrow ? [label, " ", arrow] : [label]));
+    }
+  }
+}
+
+// ---- the views and their counts ----
+
+function showViewHint(state) {
+  const hint = byId("view-hint");
+  const described = state.view && !inQuarantine(state) ? viewDescriptions[state.view] : "";
+  const searchable = inSlaView(state) ? " Words typed in the search box search all open work instead." : "";
+  setText(hint, described ? `${described}.${searchable}` : "");
+  hint.hidden = !described;
+}
+
+function showCounts(views) {
+  const byName = new Map(views.map((view) => [view.name, view]));
+  for (const tab of document.querySelectorAll("#list-tabs a[data-view]")) {
+    const view = byName.get(tab.dataset.view);
+    if (!view) continue;
+    const count = tab.querySelector(".view-count");
+    if (count) setText(count, view.capped ? `${view.count}+` : String(view.count));
+    if (view.description) {
+      viewDescriptions[view.name] = view.description;
+      tab.title = view.description;
+    }
+  }
+  showViewHint(listState());
+}
+
+// The counts of the views (GET /tickets/views), beside their names. Counts that cannot be read stay
+// as they were: the list itself says when it cannot be brought up to date.
+async function loadCounts(signal) {
+  try {
+    showCounts((await api("tickets/views", { signal })).views || []);
+  } catch (error) {
+    if (isAbandoned(error) || (error instanceof ApiError && error.status === 401)) throw error;
+  }
+}
+
 // Sort orders the plain list, "Sort results" a search; the folded panel (a phone) says how many
-// filters are on.
+// filters are on. A view leaves out the filters it sets itself.
 function showControls(state) {
   const quarantine = inQuarantine(state);
-  byId("field-sort").hidden = isSearch(state);
+  const sla = inSlaView(state);
+  byId("field-sort").hidden = isSearch(state) || sla;
   byId("field-order").hidden = !hasWords(state.q);
   byId("field-status").hidden = quarantine;
-  const counted = [...FILTERS, "follow_up", "created_from", "created_to"].filter(
-    (name) => state[name] && !(quarantine && name === "status"),
-  );
+  byId("field-assignee").hidden = state.view === "mine" || state.view === "unassigned";
+  byId("field-follow-up").hidden = state.view === "follow_up";
+  byId("field-created-from").hidden = sla;
+  byId("field-created-to").hidden = sla;
+  const counted = [
+    ...filtersOf(state),
+    ...(state.view === "follow_up" ? [] : ["follow_up"]),
+    ...(sla ? [] : ["created_from", "created_to"]),
+  ].filter((name) => state[name]);
   byId("filter-count").textContent = counted.length ? `(${counted.length} on)` : "";
   // The tabs: which list this is.
   for (const tab of document.querySelectorAll("#list-tabs a")) {
     if (tab.dataset.view === state.view) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
   }
-  byId("queue-title").textContent = quarantine ? "Quarantine" : "Tickets";
+  byId("list-view").value = state.view;
+  byId("queue-title").textContent = LIST_TITLES[state.view] || LIST_TITLES[""];
   byId("quarantine-hint").hidden = !quarantine;
+  showViewHint(state);
+  showSortHeadings(state);
 }
 
 function showTitle(state) {
-  const list = inQuarantine(state) ? "Quarantine" : "Tickets";
+  const list = LIST_TITLES[state.view] || LIST_TITLES[""];
   document.title = hasWords(state.q) ? `“${state.q}” · ${list} · Postdesk` : `${list} · Postdesk`;
 }
 
@@ -158,6 +334,8 @@ function showTitle(state) {
 function applyForm({ replace }) {
   clearTimeout(typingTimer);
   const state = formState();
+  // A search in Due soon or Breached searches all open work (listState() reads it so too).
+  if (SLA_VIEWS.includes(state.view) && isSearch(state)) state.view = "";
   writeListState(state, { replace });
   showControls(state);
   showTitle(state);
@@ -167,15 +345,16 @@ function applyForm({ replace }) {
 
 // ---- the rows ----
 
-// The earliest SLA due time: overdue and broken promises stand out.
+// The earliest SLA due time (overdue stands out), and whether a promise was broken this cycle.
 function dueBadge(sla) {
-  if (!sla) return "";
-  if (sla.breached && sla.breached.length) {
-    return el("span", { className: "badge warning", title: `Broken: ${sla.breached.join(", ").replaceAll("_", " ")}` }, "SLA broken");
-  }
-  if (!sla.next_due) return "—";
+  if (!sla) return "—";
+  const broken = sla.breached && sla.breached.length
+    ? el("span", { className: "badge warning", title: `Broken: ${sla.breached.join(", ").replaceAll("_", " ")}` }, "SLA broken")
+    : null;
+  if (!sla.next_due) return broken || "—";
   const overdue = new Date(sla.next_due).getTime() < Date.now();
-  return el("span", { className: overdue ? "badge warning" : "due" }, when(sla.next_due));
+  const due = el("span", { className: overdue ? "badge warning" : "due" }, overdue ? `Overdue · ${when(sla.next_due)}` : when(sla.next_due));
+  return broken ? [due, " ", broken] : due;
 }
 
 // data-label names the column where a narrow screen shows each row as a card (app.css).
@@ -189,7 +368,8 @@ function passage(match) {
   return el("p", { className: "passage" }, highlighted(parts));
 }
 
-function ticketRow(ticket) {
+// A search orders by (and so shows) the latest activity; a list by how long the customer waits.
+function ticketRow(ticket, searched) {
   return el(
     "tr",
     { dataset: { ref: ticket.ref } },
@@ -211,7 +391,9 @@ function ticketRow(ticket) {
     cell("Priority", {}, el("span", { className: `badge priority-${ticket.priority}` }, ticket.priority || "")),
     cell("Queue", {}, ticket.queue || ""),
     cell("Assignee", {}, ticket.assignee || "—"),
-    cell("Waiting since", {}, when(ticket.waiting_since || ticket.updated_at)),
+    searched
+      ? cell("Last activity", {}, when(ticket.updated_at))
+      : cell("Waiting since", {}, when(ticket.waiting_since || ticket.updated_at)),
     cell("Due", {}, dueBadge(ticket.sla)),
   );
 }
@@ -244,43 +426,80 @@ function quarantineRow(ticket) {
 function showSummary(state, count, more) {
   const summary = byId("queue-summary");
   const widen = byId("search-all-statuses");
+  const empty = byId("queue-empty");
   if (inQuarantine(state)) {
     // The quarantine says how many mails it holds (or found), since each is one to look at.
     widen.hidden = true;
-    byId("queue-empty").hidden = count > 0;
+    empty.hidden = count > 0;
     const what = isSearch(state) ? "found in quarantine" : "held";
-    summary.textContent = count ? `${count} ${count === 1 ? "mail" : "mails"} ${what}${more ? ", more below" : ""}.` : "";
-    byId("queue-empty").textContent = isSearch(state) ? "No held mail matches." : "Nothing is held in quarantine.";
+    setText(summary, count ? `${count} ${count === 1 ? "mail" : "mails"} ${what}${more ? ", more below" : ""}.` : "");
+    setText(empty, isSearch(state) ? "No held mail matches." : "Nothing is held in quarantine.");
     return;
   }
-  byId("queue-empty").textContent = "No tickets match.";
+  const filtered = filtersOf(state).some((name) => state[name]) || Boolean(state.follow_up);
+  setText(empty, EMPTY_VIEWS[state.view] && !filtered ? EMPTY_VIEWS[state.view] : "No tickets match.");
   if (!isSearch(state)) {
-    summary.textContent = "";
+    setText(summary, "");
     widen.hidden = true;
-    byId("queue-empty").hidden = count > 0;
+    empty.hidden = count > 0;
     return;
   }
   // A search keeps the Status filter, which is open work unless chosen: say so, since an old
   // conversation is often what is looked for.
-  const openWorkOnly = !state.status;
+  const openWorkOnly = !state.status && state.view !== "follow_up";
   const found = count === 0 ? "No ticket found" : `${count} ${count === 1 ? "ticket" : "tickets"} found`;
-  summary.textContent = `${found}${openWorkOnly ? " in open work" : ""}${more ? ", more below" : ""}.`;
+  setText(summary, `${found}${openWorkOnly ? " in open work" : ""}${more ? ", more below" : ""}.`);
   widen.hidden = !openWorkOnly;
-  byId("queue-empty").hidden = true;
+  empty.hidden = true;
 }
 
 // The table of the list shown: the tickets' or the quarantine's (each has its own columns).
 function shownTable(state) {
   const quarantine = inQuarantine(state);
   byId(quarantine ? "queue-table" : "quarantine-table").hidden = true;
+  const searched = isSearch(state);
   return quarantine
     ? { table: byId("quarantine-table"), rows: byId("quarantine-rows"), row: quarantineRow }
-    : { table: byId("queue-table"), rows: byId("queue-rows"), row: ticketRow };
+    : { table: byId("queue-table"), rows: byId("queue-rows"), row: (ticket) => ticketRow(ticket, searched) };
+}
+
+// The row's link or checkbox that has the focus, to give it back once the row is drawn again.
+function focusedRowControl(rows) {
+  if (!rows.contains(document.activeElement)) return null;
+  const row = document.activeElement.closest("tr");
+  if (!row) return null;
+  return { ref: row.dataset.ref, selector: document.activeElement.classList.contains("row-select") ? ".row-select" : "a" };
+}
+
+function giveFocusBack(rows, focused) {
+  if (!focused) return;
+  const row = [...rows.children].find((each) => each.dataset.ref === focused.ref);
+  row?.querySelector(focused.selector)?.focus({ preventScroll: true });
+}
+
+// After rows changed: the keyboard's mark, the checkboxes and bulk bar, More and the summary.
+function rowsChanged(state, table, rows) {
+  const count = rows.children.length;
+  table.hidden = count === 0;
+  markSelected(false);
+  rowsShown(!inQuarantine(state));
+  byId("queue-more").hidden = !nextCursor;
+  showSummary(state, count, Boolean(nextCursor));
+}
+
+function markArrived(rowElements) {
+  for (const row of rowElements) row.classList.add("arrived");
+  setTimeout(() => {
+    for (const row of rowElements) row.classList.remove("arrived");
+  }, ARRIVED_MS);
 }
 
 async function loadList(append) {
-  const state = readListState();
+  const state = listState();
   if (listRequest) listRequest.abort();
+  // What the agent asked for wins over bringing the old list up to date.
+  if (refreshing) refreshing.abort();
+  clearTimeout(refreshTimer);
   const request = new AbortController();
   listRequest = request;
   const { table, rows, row } = shownTable(state);
@@ -299,32 +518,196 @@ async function loadList(append) {
     }
   }
   // A row's link that had the focus keeps it across the re-render (the keyboard goes on from it).
-  const focusedRef = rows.contains(document.activeElement)
-    ? document.activeElement.closest("tr")?.dataset.ref || null
-    : null;
+  const focused = focusedRowControl(rows);
   if (!append) {
     rows.replaceChildren();
     shownTickets = [];
   }
+  // Updates held for the rows shown before are of another list now.
+  showUpdates(null);
   shownTickets.push(...(page.tickets || []));
   rows.append(...(page.tickets || []).map(row));
   nextCursor = page.next_cursor || null;
-  const count = rows.children.length;
-  table.hidden = count === 0;
-  markSelected(false);
-  if (focusedRef) [...rows.children].find((each) => each.dataset.ref === focusedRef)?.querySelector("a")?.focus();
-  rowsShown(!inQuarantine(state));
-  byId("queue-more").hidden = !nextCursor;
+  rowsChanged(state, table, rows);
+  giveFocusBack(rows, focused);
   // A message left by a refused search (a bad date typed in the address) goes once one works.
   flash("");
-  showSummary(state, count, Boolean(nextCursor));
+  refreshFailures = 0;
+  scheduleRefresh();
+}
+
+// ---- bringing the list up to date ----
+
+// The bar above the rows: updates that wait for the agent (with "Show"), or why the list could not
+// be read again; null hides it. What it says is also said once to a screen reader.
+function showUpdates(message, { canShow = false } = {}) {
+  if (!message) heldUpdate = null;
+  const bar = byId("list-updates");
+  bar.hidden = !message;
+  setText(byId("list-updates-text"), message || "");
+  byId("list-updates-show").hidden = !canShow;
+  if (message) announce(canShow ? `${message} Show them with the button above the rows.` : message);
+}
+
+function announce(sentence) {
+  setText(byId("list-announcer"), sentence);
+}
+
+function scheduleRefresh(delay = REFRESH_MS) {
+  clearTimeout(refreshTimer);
+  refreshTimer = 0;
+  if (document.hidden || shownView() !== "queue-view") return;
+  refreshTimer = setTimeout(() => refresh().catch(reportError), delay);
+}
+
+// The rows from the top of the list, as many as `wanted`, in pages the API allows.
+async function readRows(state, wanted, signal) {
+  const tickets = [];
+  let cursor = null;
+  do {
+    const limit = Math.min(MAX_PAGE_SIZE, wanted - tickets.length);
+    const page = await api(`tickets?${apiQuery(state, cursor, limit)}`, { signal });
+    tickets.push(...(page.tickets || []));
+    cursor = page.next_cursor || null;
+  } while (cursor && tickets.length < wanted);
+  return { tickets, cursor };
+}
+
+function plural(count, one, many) {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+// Read the rows shown (and, when all of the list is shown, what came after them) and the counts
+// again. Never while a list is being read, a click is on its way or the tab is out of sight.
+async function refresh() {
+  refreshTimer = 0;
+  if (document.hidden || shownView() !== "queue-view") return;
+  if (listRequest || refreshing || pointerHeld) {
+    scheduleRefresh(1_000);
+    return;
+  }
+  const state = listState();
+  const request = new AbortController();
+  refreshing = request;
+  const complete = !nextCursor;
+  const shownCount = shownTickets.length;
+  // All of the list shown: a page more, for what arrived after the last row. Else the rows shown.
+  const wanted = complete ? shownCount + PAGE_SIZE : Math.max(shownCount, 1);
+  let fresh;
+  try {
+    [fresh] = await Promise.all([readRows(state, wanted, request.signal), loadCounts(request.signal)]);
+  } catch (error) {
+    if (isAbandoned(error)) return;
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    refreshFailures += 1;
+    const delay = Math.min(REFRESH_MS * 2 ** refreshFailures, REFRESH_MAX_MS);
+    showUpdates(`This list could not be brought up to date: ${error.message} It is tried again in ${Math.round(delay / 1000)} seconds.`);
+    scheduleRefresh(delay);
+    return;
+  } finally {
+    if (refreshing === request) refreshing = null;
+  }
+  refreshFailures = 0;
+  bringUpToDate(state, fresh, complete);
+  scheduleRefresh();
+}
+
+// What a refresh read, applied without moving a row: each row shown is drawn again where it is
+// when its ticket changed; new tickets after the last row are added at the end. Anything else (a
+// ticket that arrived above, one that left the list, an order that changed) waits for "Show".
+function bringUpToDate(state, fresh, complete) {
+  const { table, rows, row } = shownTable(state);
+  const shownRefs = shownTickets.map((ticket) => ticket.ref);
+  const shownSet = new Set(shownRefs);
+  const freshRefs = fresh.tickets.map((ticket) => ticket.ref);
+  const freshSet = new Set(freshRefs);
+  const elements = new Map([...rows.children].map((element) => [element.dataset.ref, element]));
+  const focused = focusedRowControl(rows);
+  // Rows shown whose ticket changed: drawn again in their place.
+  shownTickets = shownTickets.map((ticket) => {
+    const now = fresh.tickets.find((candidate) => candidate.ref === ticket.ref);
+    if (!now || JSON.stringify(now) === JSON.stringify(ticket)) return ticket;
+    const old = elements.get(ticket.ref);
+    if (old) {
+      const redrawn = row(now);
+      redrawn.className = old.className;
+      old.replaceWith(redrawn);
+    }
+    return now;
+  });
+  const keepsPlaces = freshRefs.length >= shownRefs.length && shownRefs.every((ref, at) => freshRefs[at] === ref);
+  if (keepsPlaces) {
+    heldUpdate = null;
+    byId("list-updates").hidden = true;
+    if (complete) {
+      const arrived = fresh.tickets.slice(shownRefs.length);
+      const added = arrived.map(row);
+      shownTickets.push(...arrived);
+      rows.append(...added);
+      nextCursor = fresh.cursor;
+      markArrived(added);
+      if (arrived.length) {
+        announce(`${plural(arrived.length, "new ticket", "new tickets")} at the end of the list: ${arrived.map((ticket) => ticket.ref).join(", ")}.`);
+      }
+    }
+  } else {
+    const arrived = freshRefs.filter((ref) => !shownSet.has(ref)).length;
+    const left = shownRefs.filter((ref) => !freshSet.has(ref)).length;
+    const parts = [];
+    if (arrived) parts.push(plural(arrived, "new ticket", "new tickets"));
+    if (left) parts.push(`${plural(left, "ticket", "tickets")} left this part of the list`);
+    if (!parts.length) parts.push("the order changed");
+    heldUpdate = fresh;
+    showUpdates(`Updates to this list: ${parts.join(", ")}.`, { canShow: true });
+  }
+  rowsChanged(state, table, rows);
+  giveFocusBack(rows, focused);
+}
+
+// "Show the updated list": the rows as the last refresh read them, the new ones marked.
+function showHeldUpdate() {
+  if (!heldUpdate) return;
+  const state = listState();
+  const { table, rows, row } = shownTable(state);
+  const focused = focusedRowControl(rows);
+  const before = new Set(shownTickets.map((ticket) => ticket.ref));
+  const update = heldUpdate;
+  showUpdates(null);
+  shownTickets = [...update.tickets];
+  const drawn = shownTickets.map(row);
+  rows.replaceChildren(...drawn);
+  nextCursor = update.cursor;
+  markArrived(drawn.filter((element) => !before.has(element.dataset.ref)));
+  rowsChanged(state, table, rows);
+  // The button is gone with the bar: the focus goes to the row it was on, else the first row.
+  if (focused) giveFocusBack(rows, focused);
+  else rows.querySelector("a")?.focus({ preventScroll: true });
+  announce(`The list is up to date: ${plural(shownTickets.length, "ticket", "tickets")} shown.`);
+}
+
+function setUpRefresh() {
+  // Out of sight, nothing is read; back in sight, the list is brought up to date at once.
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) clearTimeout(refreshTimer);
+    else scheduleRefresh(0);
+  });
+  const queueView = byId("queue-view");
+  queueView.addEventListener("pointerdown", () => {
+    pointerHeld = true;
+  });
+  for (const ended of ["pointerup", "pointercancel"]) {
+    window.addEventListener(ended, () => {
+      pointerHeld = false;
+    });
+  }
+  byId("list-updates-show").addEventListener("click", showHeldUpdate);
 }
 
 export async function showList() {
   showView("queue-view");
   // The form shows the address at once, before anything is awaited: what the agent types from
   // the moment the list shows is never overwritten.
-  const state = readListState();
+  const state = listState();
   showResult("");
   fillForm(state);
   showControls(state);
@@ -334,17 +717,20 @@ export async function showList() {
     byId("search-q").focus();
   }
   const loading = loadList(false);
+  const counting = loadCounts().catch((error) => {
+    if (!isAbandoned(error)) throw error;
+  });
   const known = await agents();
   fillAssignees(known);
   fillAgents(known);
   fillQueues(await queues());
-  await loading;
+  await Promise.all([loading, counting]);
 }
 
 // ---- the keyboard: a selection over the rows ----
 
 function shownRows() {
-  const rows = inQuarantine(readListState()) ? byId("quarantine-rows") : byId("queue-rows");
+  const rows = inQuarantine(listState()) ? byId("quarantine-rows") : byId("queue-rows");
   return [...rows.children];
 }
 
@@ -415,7 +801,20 @@ function setUpKeys() {
   }
 }
 
-// ---- the tabs: the tickets and the quarantine ----
+// ---- the column headings: a click orders the list as the API can ----
+
+function setUpSorting() {
+  byId("queue-table").tHead.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button.sort-button") : null;
+    if (!button) return;
+    const control = byId(button.dataset.control);
+    if (control.value === button.dataset.value) return;
+    chooseOption(control, button.dataset.value);
+    applyForm({ replace: false });
+  });
+}
+
+// ---- the tabs: the tickets, the views and the quarantine ----
 
 function setUpTabs() {
   for (const tab of document.querySelectorAll("#list-tabs a")) {
@@ -472,7 +871,9 @@ export function setUpList() {
   byId("queue-more").addEventListener("click", () => loadList(true).catch(reportError));
   setUpKeys();
   setUpTabs();
-  setUpBulk({ tickets: () => shownTickets, reload: () => loadList(false) });
+  setUpBulk({ tickets: () => shownTickets, reload: () => Promise.all([loadList(false), loadCounts()]) });
+  setUpSorting();
+  setUpRefresh();
   // A wide screen shows the filters; a phone folds them under "Filters" so the tickets come first.
   const wide = matchMedia(WIDE_SCREEN);
   const unfold = () => {

@@ -1,8 +1,10 @@
 // What the console shows lives in its address, so that a reload, the back button or a link sent to
 // a colleague shows the same thing:
-//   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox
+//   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox, #/reports
+//   the reports' range in the hash's own query: #/reports?from=2026-11-01&to=2026-11-30
 //   the list's state in the query: ?q=m%C3%BCller&status=all&order=date
-//   which list:                  ?view=quarantine (the held mail); none for the tickets
+//   which list:                  ?view=mine, unassigned, due_soon, breached, follow_up, quarantine
+//                                (the held mail); none for the tickets
 // A ticket opened from a search keeps the search in its address: "Back to the queue" returns to it.
 // Only values other than the defaults are written, so the plain list is just /console.
 
@@ -24,8 +26,8 @@ export const LIST_DEFAULTS = Object.freeze({
 });
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-// The lists besides the tickets of the Status filter.
-export const LIST_VIEWS = Object.freeze(["quarantine"]);
+// The lists besides the tickets of the Status filter: the views of GET /tickets/views.
+export const LIST_VIEWS = Object.freeze(["mine", "unassigned", "due_soon", "breached", "follow_up", "quarantine"]);
 
 // The list's state from the address; values the console could not have written are dropped.
 export function readListState() {
@@ -79,6 +81,7 @@ export function currentPage() {
     }
   }
   if (location.hash === "#/outbox") return { name: "outbox" };
+  if (/^#\/reports(\?[^#]*)?$/.test(location.hash)) return { name: "reports" };
   return { name: "list" };
 }
 
@@ -101,3 +104,24 @@ export function ticketHref(ref) {
   return `#/tickets/${encodeURIComponent(ref)}`;
 }
 
+// The reports' range (reports.js), its days as YYYY-MM-DD; a value that is not a day is dropped.
+export function readReportRange() {
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  const day = (name) => {
+    const value = (query.get(name) || "").trim();
+    return DAY.test(value) ? value : "";
+  };
+  return { from: day("from"), to: day("to") };
+}
+
+// A chosen range is a new history entry: Back returns to the range before.
+export function writeReportRange({ from, to }) {
+  const query = new URLSearchParams();
+  if (from) query.set("from", from);
+  if (to) query.set("to", to);
+  const address = new URL(location.href);
+  address.hash = query.size ? `#/reports?${query}` : "#/reports";
+  if (address.href === location.href) return;
+  history.pushState(null, "", address);
+  shownHref = location.href;
+}

@@ -55,6 +55,8 @@ class SlaPolicy:
     warn_at: float = 0.75
     raise_priority: bool = True
     reassign_to: str | None = None
+    # The view "Due soon": open work whose next SLA target falls due within this business time.
+    due_soon: timedelta = timedelta(hours=4)
 
     def targets_for(self, priority: str, queue: str) -> Targets:
         """The targets of a ticket of ``priority`` in ``queue`` (an unknown priority counts as normal)."""
@@ -125,7 +127,7 @@ def _targets(
 
 def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> SlaPolicy:
     """Validate an already parsed policy document; PolicyError names the bad entry."""
-    _only_keys(document, {"calendar", "clocks", "targets", "queues", "escalation"}, source)
+    _only_keys(document, {"calendar", "clocks", "targets", "queues", "escalation", "views"}, source)
     try:
         calendar = calendar_from_config(_table(document.get("calendar", {}), f"{source}: [calendar]"))
     except InvalidCalendar as error:
@@ -165,6 +167,9 @@ def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> Sl
         raise PolicyError(f"{source}: [escalation] raise_priority: true or false")
     if not isinstance(reassign_to, str) or (reassign_to and "@" not in reassign_to):
         raise PolicyError(f'{source}: [escalation] reassign_to: an agent\'s email address, or ""')
+    views = _table(document.get("views", {}), f"{source}: [views]")
+    _only_keys(views, {"due_soon"}, f"{source}: [views]")
+    due_soon = parse_duration(views.get("due_soon", "4h"), business_day, f"{source}: [views] due_soon")
     return SlaPolicy(
         calendar=calendar,
         targets=targets,
@@ -174,6 +179,7 @@ def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> Sl
         warn_at=float(warn_at),
         raise_priority=raise_priority,
         reassign_to=reassign_to.strip().lower() or None,
+        due_soon=due_soon,
     )
 
 

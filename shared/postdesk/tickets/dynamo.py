@@ -8,6 +8,8 @@ Access patterns (docs/data-model.md has the whole list):
 - tickets of a requester: GSI ``by-requester`` (``requester_email``, ``created_at``);
 - ticket lists by status, assignee or queue, oldest waiting or highest priority first: the GSIs
   ``status-*``, ``assignee-*``, ``queue-*`` (see tickets/listing.py);
+- open work by its earliest running SLA due time (the views "Due soon" and "Breached"): the sparse
+  GSI ``sla-due``;
 - ticket by Message-ID: ``MessageIndexItem`` get by ``message_id``;
 - counters with TTL: ``CounterItem`` (``expires_at``), side-effect guards: ``GuardItem``.
 
@@ -75,6 +77,8 @@ class TicketItem(DeskModel):
     queue_key = UnicodeAttribute()
     priority_waiting = UnicodeAttribute()
     follow_up_key = UnicodeAttribute(null=True)
+    sla_due_key = UnicodeAttribute(null=True)
+    sla_due = UnicodeAttribute(null=True)
     resolved_at = UnicodeAttribute(null=True)
     survey_rating = NumberAttribute(null=True)
     survey_cycle = NumberAttribute(null=True)
@@ -99,6 +103,8 @@ class TicketItem(DeskModel):
     queue_priority = _index("queue-priority", "queue_key", "priority_waiting")
     # Sparse: only tickets flagged for a follow-up are in it.
     follow_up_index = _index("follow-up", "follow_up_key", "waiting_since")
+    # Sparse: only open work with an SLA clock running, sorted by its earliest due time.
+    sla_due_index = _index("sla-due", "sla_due_key", "sla_due")
 
 
 class AttachmentMap(MapAttribute[str, Any]):

@@ -7,13 +7,18 @@ every default list. Each partition is sorted two ways: by ``waiting_since`` (old
 and by ``priority_waiting`` (highest priority first, then oldest). A list over several statuses
 reads one partition per status and merges them in order; the most selective filter given picks the
 index, and the remaining filters are applied inside those partitions.
+
+Two sparse indexes hold only the tickets that need something: ``follow-up`` (a bad survey answer)
+and ``sla-due`` (open work with an SLA clock running, sorted by the earliest due time). The views
+"Due soon" and "Breached" are ranges of ``sla-due`` relative to now, so a ticket moves from one to
+the other as time passes, without a write.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 
 from postdesk.clock import to_iso
@@ -22,6 +27,8 @@ from postdesk.tickets.model import OPEN_STATUSES, PRIORITIES, Status, Ticket
 UNASSIGNED = "-"
 QUARANTINE = "quarantine"
 FOLLOW_UP = "follow-up"
+# The one partition of the sparse ``sla-due`` index: open work whose SLA clock runs.
+SLA_RUNNING = "running"
 MAX_PAGE_SIZE = 100
 # Open work in the order agents read it (an order is needed so the partition plan is stable).
 DEFAULT_STATUSES = tuple(status for status in Status if status in OPEN_STATUSES)
@@ -30,6 +37,23 @@ DEFAULT_STATUSES = tuple(status for status in Status if status in OPEN_STATUSES)
 class Sort(StrEnum):
     WAITING = "waiting"
     PRIORITY = "priority"
+    # The earliest running SLA due time first: the order of the views due_soon and breached.
+    DUE = "due"
+
+
+class View(StrEnum):
+    """The lists an agent works from, each one index read (docs/console.md "Views")."""
+
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    DUE_SOON = "due_soon"
+    BREACHED = "breached"
+    FOLLOW_UP = "follow_up"
+    QUARANTINE = "quarantine"
+
+
+# The views read from the ``sla-due`` index, ordered by due time.
+SLA_VIEWS = frozenset({View.DUE_SOON, View.BREACHED})
 
 
 def priority_rank(priority: str) -> int:
@@ -42,10 +66,25 @@ def status_partition(ticket: Ticket) -> str:
     return QUARANTINE if ticket.quarantine else ticket.status.value
 
 
+def sla_due(ticket: Ticket) -> str | None:
+    """When the earliest SLA clock running on ``ticket`` falls due (ISO), for open work only; None
+    when no clock runs (waiting on the customer, resolved, quarantined, merged)."""
+    clocks = ticket.sla
+    if clocks is None or ticket.quarantine or ticket.merged_into or ticket.status not in OPEN_STATUSES:
+        return None
+    running = [
+        due
+        for due in (clocks.first_response_due, clocks.next_response_due, clocks.resolution_due)
+        if due is not None
+    ]
+    return to_iso(min(running)) if running else None
+
+
 def index_keys(ticket: Ticket) -> dict[str, str | None]:
     """The list-index attributes of ``ticket``, written with every change of it."""
     partition = status_partition(ticket)
     waiting = to_iso(ticket.waiting_since or ticket.created_at)
+    due = sla_due(ticket)
     return {
         "status_key": partition,
         "assignee_key": f"{ticket.assignee or UNASSIGNED}#{partition}",
@@ -54,6 +93,9 @@ def index_keys(ticket: Ticket) -> dict[str, str | None]:
         "priority_waiting": f"{priority_rank(ticket.priority)}#{waiting}",
         # Sparse: set only while the ticket needs a follow-up.
         "follow_up_key": FOLLOW_UP if ticket.follow_up else None,
+        # Sparse: set only while an SLA clock runs on open work (the views due_soon and breached).
+        "sla_due_key": SLA_RUNNING if due else None,
+        "sla_due": due,
     }
 
 
@@ -77,11 +119,40 @@ class TicketFilter:
     order: str = "relevance"
     created_from: str | None = None
     created_before: str | None = None
+    # The view asked for (``view=``), and for the SLA views the range of due times it reads (ISO:
+    # from inclusive, before exclusive), which moves with the clock from one page to the next.
+    view: View | None = None
+    due_from: str | None = None
+    due_before: str | None = None
 
     def fingerprint(self) -> str:
-        """Identifies the filter, so a cursor is only ever continued with the filter it came from."""
-        encoded = json.dumps(asdict(self), sort_keys=True, default=str).encode("utf-8")
+        """Identifies the filter, so a cursor is only ever continued with the filter it came from.
+        The due range is left out: the next page of "Due soon" is read a little later, with a range
+        that moved on, and continues the same list."""
+        described = {
+            name: value for name, value in asdict(self).items() if name not in ("due_from", "due_before")
+        }
+        encoded = json.dumps(described, sort_keys=True, default=str).encode("utf-8")
         return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def view_filter(view: View, agent: str, now: str, due_soon_before: str) -> TicketFilter:
+    """The plain list of ``view`` for the agent ``agent`` at ``now`` (ISO): what its count counts
+    and what ``GET /tickets?view=`` narrows with the other filters. "Due soon" reads the due times
+    from now to ``due_soon_before``; "Breached" those already past."""
+    plain = TicketFilter(view=view)
+    if view is View.MINE:
+        return replace(plain, assignee=agent)
+    if view is View.UNASSIGNED:
+        return replace(plain, assignee=UNASSIGNED)
+    if view is View.FOLLOW_UP:
+        # Bad feedback usually comes after the resolution: every status.
+        return replace(plain, follow_up=True, statuses=())
+    if view is View.QUARANTINE:
+        return replace(plain, quarantined=True)
+    if view is View.DUE_SOON:
+        return replace(plain, sort=Sort.DUE, due_from=now, due_before=due_soon_before)
+    return replace(plain, sort=Sort.DUE, due_before=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +166,9 @@ class Partition:
     range_attribute: str
     range_prefix: str | None = None
     ascending: bool = True
+    # A range of the range key instead of a prefix (ISO times: from inclusive, before exclusive).
+    range_from: str | None = None
+    range_before: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +183,18 @@ class ListPlan:
 def plan(wanted: TicketFilter) -> ListPlan:
     """The partitions that hold exactly the tickets ``wanted`` asks for (up to ``residual``)."""
     status_parts = (QUARANTINE,) if wanted.quarantined else tuple(s.value for s in wanted.statuses)
+    if wanted.view in SLA_VIEWS:
+        # The index holds open work only; the statuses asked for narrow it, as do the other filters.
+        partition = Partition(
+            "sla-due",
+            "sla_due_key",
+            SLA_RUNNING,
+            "sla_due",
+            range_from=wanted.due_from,
+            range_before=wanted.due_before,
+        )
+        narrowed = status_parts if set(DEFAULT_STATUSES) - set(wanted.statuses) else ()
+        return ListPlan((partition,), _residual(wanted, exclude=()), narrowed)
     if wanted.follow_up:
         partition = Partition("follow-up", "follow_up_key", FOLLOW_UP, "waiting_since")
         return ListPlan((partition,), _residual(wanted, exclude=()), status_parts)
@@ -148,5 +234,7 @@ def _residual(wanted: TicketFilter, exclude: tuple[str, ...]) -> dict[str, str]:
         "assignee": wanted.assignee,
         "priority": wanted.priority,
         "language": wanted.language,
+        # Only a list read from another index than follow-up's asks this of its partitions.
+        "follow_up_key": FOLLOW_UP if wanted.follow_up and wanted.view in SLA_VIEWS else None,
     }
     return {name: value for name, value in candidates.items() if value is not None and name not in exclude}

@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from postdesk.aws.dynamodb import NamedTransaction, shared_connection
-from postdesk.clock import Clock, to_iso, utc_now
+from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk.effects.guards import (
     Guard,
     GuardClaim,
@@ -55,7 +55,7 @@ from postdesk.tickets.items import (
     update_actions,
     version_condition,
 )
-from postdesk.tickets.listing import UNASSIGNED, ListPlan, TicketFilter, plan
+from postdesk.tickets.listing import UNASSIGNED, ListPlan, Partition, TicketFilter, plan
 from postdesk.tickets.model import Direction, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.stats import figures, stat_deltas
 
@@ -392,13 +392,11 @@ class TicketStore:
                 fetched.append([])
                 continue
             index = _INDEXES[partition.index_name]
-            range_attribute = getattr(TicketItem, partition.range_attribute)
-            prefix = partition.range_prefix
             fetched.append(
                 list(
                     index.query(
                         partition.hash_value,
-                        range_attribute.startswith(prefix) if prefix else None,
+                        _range_condition(partition),
                         filter_condition=filter_condition,
                         scan_index_forward=partition.ascending,
                         limit=limit,
@@ -428,6 +426,30 @@ class TicketStore:
             listing.partitions
         )
         return TicketPage([ticket_from_item(item) for _, _, item in taken], next_state if more else None)
+
+    def count_tickets(self, wanted: TicketFilter, cap: int) -> int:
+        """How many tickets ``wanted`` asks for, counting at most ``cap`` (a view's count), with
+        ``Select=COUNT`` over its index partitions: no ticket is read, nothing is scanned. Only for
+        a filter its partitions answer whole (no residual condition: a view's plain list)."""
+        listing = plan(wanted)
+        if _residual_condition(listing) is not None:
+            raise ValueError("a count is taken only of a list its index partitions hold exactly")
+        alive = _alive(TicketItem.expires_at, self._now_epoch())
+        total = 0
+        for partition in listing.partitions:
+            if total >= cap:
+                break
+            # Limit caps the items DynamoDB evaluates (and bills); the alive filter only drops
+            # closed tickets past their expiry, which the views never hold.
+            total += int(
+                _INDEXES[partition.index_name].count(
+                    partition.hash_value,
+                    range_key_condition=_range_condition(partition),
+                    filter_condition=alive,
+                    limit=cap - total,
+                )
+            )
+        return min(total, cap)
 
     def tickets_of_requester(self, email: str, limit: int = 50) -> list[Ticket]:
         items = TicketItem.by_requester.query(
@@ -695,7 +717,25 @@ _INDEXES: dict[str, Any] = {
     "queue-waiting": TicketItem.queue_waiting,
     "queue-priority": TicketItem.queue_priority,
     "follow-up": TicketItem.follow_up_index,
+    "sla-due": TicketItem.sla_due_index,
 }
+
+
+def _range_condition(partition: Partition) -> Condition | None:
+    """The key condition on a partition's range key: its prefix, or its range of times."""
+    attribute = getattr(TicketItem, partition.range_attribute)
+    if partition.range_prefix:
+        condition: Condition = attribute.startswith(partition.range_prefix)
+        return condition
+    low, high = partition.range_from, partition.range_before
+    if low is not None and high is not None:
+        # ISO times of one width: "before" is exclusive, BETWEEN inclusive.
+        return attribute.between(low, to_iso(from_iso(high) - _JUST_BEFORE))  # type: ignore[no-any-return]
+    if low is not None:
+        return attribute >= low  # type: ignore[no-any-return]
+    if high is not None:
+        return attribute < high  # type: ignore[no-any-return]
+    return None
 
 
 def _residual_condition(listing: ListPlan) -> Condition | None:
