@@ -113,11 +113,25 @@ def list_queues() -> Response:
     return _serve(directory.list_queues)
 
 
+@app.route("/categories", methods=["GET"])
+def list_categories() -> Response:
+    from postdesk.api import directory
+
+    return _serve(directory.list_categories)
+
+
 @app.route("/tickets", methods=["GET"])
 def list_tickets() -> Response:
     from postdesk.api import tickets
 
     return _serve(tickets.list_tickets)
+
+
+@app.route("/tickets/views", methods=["GET"])
+def list_views() -> Response:
+    from postdesk.api import tickets
+
+    return _serve(tickets.list_views)
 
 
 @app.route("/tickets/bulk", methods=["POST"], content_types=JSON)
@@ -139,6 +153,13 @@ def patch_ticket(ref: str) -> Response:
     from postdesk.api import tickets
 
     return _serve(tickets.patch_ticket)
+
+
+@app.route("/tickets/{ref}", methods=["DELETE"])
+def delete_ticket(ref: str) -> Response:
+    from postdesk.api import tickets
+
+    return _serve(tickets.delete_ticket)
 
 
 @app.route("/tickets/{ref}/replies", methods=["POST"], content_types=JSON)

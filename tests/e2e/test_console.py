@@ -252,11 +252,17 @@ def test_a_change_over_a_stale_version_shows_the_conflict_and_reloads(desk: Runn
     # When the agent saves a change over what they saw
     properties = page.get_by_role("region", name="Properties")
     properties.get_by_label("Priority").select_option("low")
-    page.get_by_role("button", name="Save").click()
+    properties.get_by_role("button", name="Save", exact=True).click()
 
-    # Then the API's conflict message shows and the ticket is shown as it is now
-    expect(page.locator("#flash")).to_have_text(stale["message"])
-    expect(properties.get_by_label("Priority")).to_have_value("urgent")
+    # Then they read in words that a colleague changed it, and what; the ticket is shown as it is
+    # now, with the agent's own choice kept in the form, not saved
+    expect(properties.locator("#properties-message")).to_contain_text(
+        "A colleague changed this ticket while you were editing it: Lou Park changed the priority from "
+    )
+    expect(page.locator("#events")).to_contain_text("Lou Park changed the priority")
+    expect(properties.get_by_label("Priority")).to_have_value("low")
+    expect(properties.locator("#properties-unsaved")).to_have_text("Not saved yet: priority.")
+    assert "changed by someone else" in stale["message"]
 
 
 def test_a_saved_reply_is_inserted_and_its_variables_filled_when_sent(desk: RunningDesk, page: Page) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from postdesk.agents.store import AgentStore
 from postdesk_tools.local_server import RunningDesk
 from tests.e2e.desk_api import api_ok, sign_in
 from tests.mails import build_mail
@@ -102,12 +103,17 @@ def test_an_agent_assigns_tags_and_merges_a_selection_and_reads_what_happened_to
     assert {"vip", "refund"} <= set(_ticket(desk, token, second)["tags"])
     assert "damaged" not in _ticket(desk, token, second)["tags"]
 
-    # And a value no ticket can take is said in the bar, nothing changed
+    # And a value no ticket can take is said in the bar, nothing changed: tags the desk would
+    # refuse, before anything is sent; an agent who left meanwhile, in the API's words
     page.get_by_label("Select all on this page").check()
-    bar.get_by_label("Action").select_option(label="Queue")
-    bar.get_by_label("Move to queue").fill("Not a queue!")
+    bar.get_by_label("Tags to add").fill("free shipping!")
     bar.get_by_role("button", name="Apply to 3 tickets").click()
-    expect(bar.get_by_role("alert")).to_contain_text("queue")
+    expect(bar.get_by_role("alert")).to_contain_text("“shipping!” cannot be a tag")
+    AgentStore(desk.settings.tables.agents, desk.settings.region).revoke("ira@example.com")
+    bar.get_by_label("Action").select_option(label="Assign")
+    bar.get_by_label("Assign to").select_option(label="Ira Novak (ira@example.com)")
+    bar.get_by_role("button", name="Apply to 3 tickets").click()
+    expect(bar.get_by_role("alert")).to_contain_text("no active agent has the address")
     expect(result).to_be_hidden()
 
     # When they merge the selection, keeping the third
@@ -121,6 +127,71 @@ def test_an_agent_assigns_tags_and_merges_a_selection_and_reads_what_happened_to
     assert _ticket(desk, token, second)["merged_into"] == third
     expect(rows).to_have_count(1)
     expect(bar).to_be_hidden()
+
+
+def test_priority_queue_category_and_tags_removed_for_a_selection_chosen_from_the_desks_lists(
+    desk: RunningDesk, page: Page
+) -> None:
+    # Given two tagged tickets
+    token = desk.add_agent("eli@example.com", "Eli Moss")
+    first = desk.deliver(build_mail(subject="Select one"))
+    second = desk.deliver(build_mail(subject="Select two"))
+    for ref, tags in ((first, ["vip", "damaged"]), (second, ["vip"])):
+        version = _ticket(desk, token, ref)["version"]
+        api_ok(desk, token, "PATCH", f"/tickets/{ref}", {"version": version, "tags": tags})
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, desk, token)
+
+    def select_both() -> None:
+        page.get_by_label(f"Select {first}").check()
+        page.get_by_label(f"Select {second}").check()
+
+    select_both()
+    bar = page.get_by_role("form", name="Change the selected tickets")
+    result = page.locator("#bulk-result")
+
+    # When the agent raises their priority
+    bar.get_by_label("Action").select_option(label="Priority")
+    bar.get_by_label("New priority").select_option(label="Urgent")
+    bar.get_by_role("button", name="Apply to 2 tickets").click()
+    expect(result).to_have_text("2 changed.")
+    assert {_ticket(desk, token, ref)["priority"] for ref in (first, second)} == {"urgent"}
+
+    # When they move them to a queue chosen from the desk's queues (never typed)
+    select_both()
+    bar.get_by_label("Action").select_option(label="Queue")
+    queue = bar.get_by_label("Move to queue")
+    desks_queues = [entry["name"] for entry in api_ok(desk, token, "GET", "/queues")["queues"]]
+    expect(queue.locator("option")).to_have_text(desks_queues)
+    queue.select_option("billing")
+    page.screenshot(path=str(SCREENSHOTS / "bulk-queue-1366.png"))
+    bar.get_by_role("button", name="Apply to 2 tickets").click()
+    expect(result).to_have_text("2 changed.")
+    assert {_ticket(desk, token, ref)["queue"] for ref in (first, second)} == {"billing"}
+
+    # When they set a category chosen from the desk's categories
+    select_both()
+    bar.get_by_label("Action").select_option(label="Category")
+    bar.get_by_label("New category").select_option(label="Feedback")
+    bar.get_by_role("button", name="Apply to 2 tickets").click()
+    expect(result).to_have_text("2 changed.")
+    assert {_ticket(desk, token, ref)["category"] for ref in (first, second)} == {"feedback"}
+
+    # When they remove a tag: each ticket keeps its other tags
+    select_both()
+    bar.get_by_label("Action").select_option(label="Remove tags")
+    bar.get_by_label("Tags to remove").fill("VIP")
+    bar.get_by_role("button", name="Apply to 2 tickets").click()
+    expect(result).to_have_text("2 changed.")
+    assert _ticket(desk, token, first)["tags"] == ["damaged"]
+    assert _ticket(desk, token, second)["tags"] == []
+
+    # And each ticket's history says what was done to it, in words
+    page.get_by_role("link", name=first).click()
+    history = page.locator("#events")
+    expect(history).to_contain_text("Eli Moss changed the queue")
+    expect(history).to_contain_text("Eli Moss changed the priority")
+    expect(history).to_contain_text("Eli Moss removed the tag vip")
 
 
 def test_the_bulk_bar_works_on_a_phone_and_not_in_the_quarantine(desk: RunningDesk, page: Page) -> None:

@@ -126,3 +126,16 @@ def test_the_desks_queues_are_listed_for_choosing(client: Client, token: str) ->
     assert {"billing", "orders", "technical", "triage"} <= set(names)
     assert [queue["name"] for queue in queues if queue["triage"]] == ["triage"]
     assert client.http.get("/queues").status_code == 401
+
+
+def test_the_categories_a_ticket_can_have_are_listed_for_choosing(client: Client, token: str) -> None:
+    # When an agent asks which categories there are
+    answer = client.http.get("/categories", headers=_auth(token))
+
+    # Then they get triage's taxonomy, each one a category an edit accepts
+    assert answer.status_code == 200
+    names = [category["name"] for category in _json(answer)["categories"]]
+    assert names == ["billing", "account", "technical", "orders", "feedback", "general"]
+    assert client.http.get("/categories").status_code == 401
+    refused = client.http.get("/categories?lang=de", headers=_auth(token))
+    assert refused.status_code == 400 and "lang" in _json(refused)["message"]

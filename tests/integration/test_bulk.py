@@ -75,6 +75,9 @@ def test_bad_bulk_requests_get_a_clear_answer(client: Client, token: str) -> Non
         {"tickets": [{"ref": "AAAA-BBBB", "version": 1}], "change": {}, "merge_into": "AAAA-CCCC"},
         {"tickets": [{"ref": "AAAA-BBBB"}] * 101, "change": {"priority": "high"}},
         {"tickets": [{"ref": "AAAA-BBBB", "version": 1}], "merge_into": "nope"},
+        {"tickets": [{"ref": "", "version": {}}], "merge_into": "22222222"},
+        {"tickets": [{"ref": 5, "version": 1}], "change": {"priority": "high"}},
+        {"tickets": [{"ref": "AAAA-BBBB", "version": True}], "change": {"priority": "high"}},
     ):
         answer = _bulk(client, token, body)
         assert answer.status_code == 400, (body, answer.body)
@@ -87,5 +90,83 @@ def test_bad_bulk_requests_get_a_clear_answer(client: Client, token: str) -> Non
     ):
         answer = _bulk(client, token, {"tickets": [{"ref": "AAAA-BBBB", "version": 1}], "change": change})
         assert answer.status_code == 400, (change, answer.body)
-    one = _bulk(client, token, {"tickets": [{"ref": "AAAA-BBBB"}], "change": {"priority": "high"}})
-    assert one.status_code == 200 and body_of(one)["results"][0]["status"] == 400
+    # A ticket without the version seen is the request's fault; a reference that is none, that ticket's
+    unversioned = _bulk(client, token, {"tickets": [{"ref": "AAAA-BBBB"}], "change": {"priority": "high"}})
+    assert unversioned.status_code == 400 and "version" in body_of(unversioned)["message"]
+    one = _bulk(
+        client, token, {"tickets": [{"ref": "not one", "version": 1}], "change": {"priority": "high"}}
+    )
+    assert one.status_code == 200
+    assert body_of(one)["results"] == [
+        {"ref": "not one", "status": 400, "message": "is not a ticket's reference, such as K7Q2-M9XD"}
+    ]
+
+
+def test_tags_are_added_to_and_removed_from_each_tickets_own(desk: Desk, client: Client, token: str) -> None:
+    # Given two tickets with tags of their own
+    refs = [
+        desk.deliver(build_mail(subject=f"Parcel {n}", sender=f"p{n}@customer.example")).ref for n in range(2)
+    ]
+    for ref, tags in zip(refs, (["damaged", "courier"], ["late"]), strict=True):
+        edited = client.http.patch(
+            f"/tickets/{ref}", headers=auth(token), body=json.dumps({"version": 1, "tags": tags})
+        )
+        assert edited.status_code == 200, edited.body
+
+    # When an agent adds two tags to both and takes "courier" away, in any case
+    answer = _bulk(
+        client,
+        token,
+        {
+            "tickets": [{"ref": ref, "version": 2} for ref in refs],
+            "change": {"add_tags": ["VIP", "late"], "remove_tags": ["Courier"]},
+        },
+    )
+
+    # Then each ticket keeps its other tags, the new ones after them, and the history says so
+    assert answer.status_code == 200, answer.body
+    tickets = {r["ref"]: r["ticket"] for r in body_of(answer)["results"]}
+    assert tickets[refs[0]]["tags"] == ["damaged", "vip", "late"]
+    assert tickets[refs[1]]["tags"] == ["late", "vip"]
+    events = body_of(client.http.get(f"/tickets/{refs[0]}", headers=auth(token)))["events"]
+    changed = [e["detail"] for e in events if e["kind"] == "tags_changed"]
+    assert changed[-1] == {"from": "damaged, courier", "to": "damaged, vip, late"}
+
+    # And a removal of a tag a ticket does not have changes nothing: same version, no event
+    again = _bulk(
+        client,
+        token,
+        {"tickets": [{"ref": refs[1], "version": 3}], "change": {"remove_tags": ["courier"]}},
+    )
+    assert body_of(again)["results"][0]["ticket"]["version"] == 3
+
+
+def test_a_tag_list_that_cannot_be_applied_is_refused_in_words(
+    desk: Desk, client: Client, token: str
+) -> None:
+    ref = desk.deliver(build_mail(subject="Too many tags")).ref
+    one = [{"ref": ref, "version": 1}]
+    # A request no ticket could take is a 400 that says why
+    for change, words in (
+        ({"tags": ["a"], "add_tags": ["b"]}, "not both"),
+        ({"add_tags": ["vip"], "remove_tags": ["VIP"]}, "both added and removed"),
+        ({"add_tags": []}, "one tag or more"),
+        ({"remove_tags": ["no spaces"]}, "lower-case letters"),
+        ({"add_tags": [f"t{n}" for n in range(21)]}, "at most 20"),
+        ({"add_tags": "vip"}, "list of strings"),
+    ):
+        answer = _bulk(client, token, {"tickets": one, "change": change})
+        assert answer.status_code == 400, (change, answer.body)
+        assert words in body_of(answer)["message"], (change, body_of(answer))
+    # A ticket that would end up with more than 20 tags is refused on its own, and left as it was
+    client.http.patch(
+        f"/tickets/{ref}",
+        headers=auth(token),
+        body=json.dumps({"version": 1, "tags": [f"t{n}" for n in range(20)]}),
+    )
+    answer = _bulk(
+        client, token, {"tickets": [{"ref": ref, "version": 2}], "change": {"add_tags": ["one-more"]}}
+    )
+    result = body_of(answer)["results"][0]
+    assert result["status"] == 400 and "at most 20 tags" in result["message"]
+    assert len(desk.store.get_ticket(ref).tags) == 20  # type: ignore[union-attr]

@@ -51,6 +51,16 @@ def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:
     )
 
 
+def list_categories(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The categories a ticket can have (triage's taxonomy, in its order), for choosing one rather
+    than typing it."""
+    from postdesk.triage.rules import CATEGORIES
+
+    authenticated(request, context)
+    request.only_query(frozenset())
+    return ApiResponse(200, {"categories": [{"name": name} for name in CATEGORIES]})
+
+
 def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Help articles that answer ``q`` in ``language`` (default: the desk's), best first."""
     authenticated(request, context)

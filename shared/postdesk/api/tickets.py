@@ -7,6 +7,7 @@ import binascii
 import json
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,7 +25,15 @@ from postdesk.search.documents import snippet_parts
 from postdesk.search.query import MAX_QUERY_LENGTH
 from postdesk.search.segments import Order, search_conditions
 from postdesk.signing import sign, verify
-from postdesk.tickets.listing import MAX_PAGE_SIZE, UNASSIGNED, Sort, TicketFilter
+from postdesk.tickets.listing import (
+    MAX_PAGE_SIZE,
+    SLA_VIEWS,
+    UNASSIGNED,
+    Sort,
+    TicketFilter,
+    View,
+    view_filter,
+)
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.views import ticket_summary
@@ -46,6 +55,8 @@ LIST_PARAMETERS = frozenset(
         "requester",
         "quarantined",
         "follow_up",
+        # One of the views (GET /tickets/views), narrowed by the other filters where they apply.
+        "view",
         "sort",
         "limit",
         "cursor",
@@ -193,7 +204,7 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """A page of tickets: open work, oldest waiting first, unless filters and ``sort`` say otherwise."""
     agent = authenticated(request, context)
     request.only_query(LIST_PARAMETERS)
-    wanted = _ticket_filter(request, agent)
+    wanted = _ticket_filter(request, agent, context)
     limit = _page_size(request.query.get("limit"))
     # The key signs cursors: read (from Secrets Manager, on a cold container) only when one is used.
     key = context.ports.signing_key
@@ -210,7 +221,7 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     )
 
 
-def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
+def _ticket_filter(request: ApiRequest, agent: Agent, context: ApiContext) -> TicketFilter:
     query = request.query
     statuses = TicketFilter().statuses
     if "status" in query:
@@ -232,6 +243,8 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
         sort = Sort(query.get("sort", Sort.WAITING.value))
     except ValueError as error:
         raise BadRequest(f"sort must be one of {', '.join(s.value for s in Sort)}") from error
+    if sort is Sort.DUE and query.get("view") not in SLA_VIEWS:
+        raise BadRequest("sort=due orders the views due_soon and breached only")
     follow_up = request.flag("follow_up")
     if follow_up and not query.get("status"):
         statuses = ()
@@ -242,7 +255,7 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
         order = Order(query.get("order", Order.RELEVANCE.value))
     except ValueError as error:
         raise BadRequest(f"order must be one of {', '.join(o.value for o in Order)}") from error
-    return TicketFilter(
+    wanted = TicketFilter(
         text=text,
         order=order.value,
         created_from=_day_bound(query.get("created_from"), "created_from", 0),
@@ -256,6 +269,117 @@ def _ticket_filter(request: ApiRequest, agent: Agent) -> TicketFilter:
         language=query.get("language") or None,
         requester=_requester_filter(query.get("requester")),
         sort=sort,
+    )
+    return _in_view(wanted, request, agent, context) if "view" in query else wanted
+
+
+# A view's count stops here ("1000+"): it bounds what one count reads when a list grows large.
+VIEW_COUNT_CAP = 1000
+VIEW_LABELS = {
+    View.MINE: "Mine",
+    View.UNASSIGNED: "Unassigned",
+    View.DUE_SOON: "Due soon",
+    View.BREACHED: "Breached",
+    View.FOLLOW_UP: "Needs follow-up",
+    View.QUARANTINE: "Quarantine",
+}
+
+
+def _business_hours(duration: timedelta) -> str:
+    hours = duration.total_seconds() / 3600
+    if hours < 1:
+        minutes = round(duration.total_seconds() / 60)
+        return f"{minutes} business {'minute' if minutes == 1 else 'minutes'}"
+    shown = f"{hours:g}"
+    return f"{shown} business {'hour' if hours == 1 else 'hours'}"
+
+
+def list_views(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The views an agent works from, each with how many tickets it holds now (counted over its
+    index partitions with Select=COUNT: no ticket is read), in the order the console shows them."""
+    from postdesk.sla.policy import load_policy
+
+    agent = authenticated(request, context)
+    request.only_query(frozenset())
+    now = context.ports.clock()
+    due_soon = load_policy(context.settings.sla_policy_path).due_soon
+    soon = _due_soon_before(now, context)
+    descriptions = {
+        View.MINE: "Open tickets assigned to you",
+        View.UNASSIGNED: "Open tickets nobody is assigned to",
+        View.DUE_SOON: (
+            f"Open tickets whose next SLA target falls due within {_business_hours(due_soon)}, soonest first"
+        ),
+        View.BREACHED: "Open tickets with an SLA target already past due, longest overdue first",
+        View.FOLLOW_UP: "Tickets of any status flagged for a follow-up after a bad survey answer",
+        View.QUARANTINE: "Mail held as spam, as carrying a virus or as coming from a forged sender",
+    }
+    views = []
+    for view in View:
+        wanted = view_filter(view, agent.email, to_iso(now), to_iso(soon))
+        count = context.ports.store.count_tickets(wanted, VIEW_COUNT_CAP)
+        shown: dict[str, Any] = {
+            "name": view.value,
+            "label": VIEW_LABELS[view],
+            "count": count,
+            "capped": count >= VIEW_COUNT_CAP,
+            "description": descriptions[view],
+        }
+        if view is View.DUE_SOON:
+            shown["due_before"] = to_iso(soon)
+        views.append(shown)
+    return ApiResponse(200, {"views": views, "counted_at": to_iso(now)})
+
+
+def _due_soon_before(now: datetime, context: ApiContext) -> datetime:
+    """The end of "Due soon": the policy's due_soon of business time from now."""
+    from postdesk.sla.policy import load_policy
+
+    policy = load_policy(context.settings.sla_policy_path)
+    return policy.calendar.add(now, policy.due_soon)
+
+
+def _in_view(wanted: TicketFilter, request: ApiRequest, agent: Agent, context: ApiContext) -> TicketFilter:
+    """``wanted`` narrowed to the view ``view=`` names; a filter that contradicts the view, or that
+    its index cannot answer, is a 400 that says so."""
+    query = request.query
+    try:
+        view = View(query["view"])
+    except ValueError as error:
+        raise BadRequest(f"view must be one of {', '.join(v.value for v in View)}") from error
+    clashes = {
+        View.MINE: ("assignee", "quarantined"),
+        View.UNASSIGNED: ("assignee", "quarantined"),
+        View.FOLLOW_UP: ("follow_up", "quarantined"),
+        View.QUARANTINE: ("status", "quarantined"),
+        View.DUE_SOON: ("quarantined", "q", "order", "created_from", "created_to"),
+        View.BREACHED: ("quarantined", "q", "order", "created_from", "created_to"),
+    }[view]
+    given = [name for name in clashes if name in query]
+    if given:
+        raise BadRequest(
+            f"view={view.value} cannot be combined with {', '.join(given)}"
+            + (
+                ": the search index does not know due times; search open work without the view"
+                if view in SLA_VIEWS and not set(given) <= {"quarantined"}
+                else ": the view sets it"
+            )
+        )
+    if view in SLA_VIEWS and query.get("sort", Sort.DUE.value) != Sort.DUE.value:
+        raise BadRequest(f"view={view.value} is ordered by due time: sort=due or no sort")
+    now = context.ports.clock()
+    shown = view_filter(view, agent.email, to_iso(now), to_iso(_due_soon_before(now, context)))
+    return replace(
+        wanted,
+        view=view,
+        assignee=shown.assignee or wanted.assignee,
+        follow_up=shown.follow_up or wanted.follow_up,
+        quarantined=shown.quarantined,
+        # Needs follow-up spans every status unless the agent picked some.
+        statuses=wanted.statuses if "status" in query or view is not View.FOLLOW_UP else shown.statuses,
+        sort=shown.sort if view in SLA_VIEWS else wanted.sort,
+        due_from=shown.due_from,
+        due_before=shown.due_before,
     )
 
 
@@ -366,9 +490,7 @@ def _ticket_edit(
             status = Status(status_text)
         except ValueError as error:
             raise BadRequest(f"status must be one of {', '.join(s.value for s in Status)}") from error
-    tags = document.get("tags")
-    if tags is not None and (not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags)):
-        raise BadRequest("tags must be a list of strings")
+    tags = _tag_list(document, "tags")
     assignee = document.get("assignee")
     if assignee is not None and not isinstance(assignee, str):
         raise BadRequest("assignee must be an agent's email address or null")
@@ -381,7 +503,9 @@ def _ticket_edit(
         priority=text_field(document, "priority"),
         queue=text_field(document, "queue"),
         category=text_field(document, "category"),
-        tags=tuple(tags) if tags is not None else None,
+        tags=tags,
+        add_tags=_tag_list(document, "add_tags") or (),
+        remove_tags=_tag_list(document, "remove_tags") or (),
         subject=text_field(document, "subject"),
         assignee_set="assignee" in document,
         assignee=assignee,
@@ -389,16 +513,28 @@ def _ticket_edit(
     )
 
 
+def _tag_list(document: Mapping[str, Any], name: str) -> tuple[str, ...] | None:
+    """The list of tags ``document`` gives as ``name``, or None when it gives none."""
+    tags = document.get(name)
+    if tags is None:
+        return None
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise BadRequest(f"{name} must be a list of strings")
+    return tuple(tags)
+
+
 # At most this many tickets in one bulk request (each is its own versioned change).
 MAX_BULK_TICKETS = 100
-BULK_CHANGE_FIELDS = EDIT_FIELDS - {"version", "subject", "follow_up"}
+# A bulk change can also add tags to each ticket's own, or take some away, rather than set them all.
+BULK_CHANGE_FIELDS = (EDIT_FIELDS - {"version", "subject", "follow_up"}) | {"add_tags", "remove_tags"}
 
 
 def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """One change for a selection of tickets (``tickets``: each ``{"ref", "version"}``), or all of
-    them merged into one (``merge_into``): each ticket is its own versioned change, and the answer
-    says, ticket by ticket, what happened (``results``: status, message, ticket). 200 even when
-    some failed: the results say which."""
+    them merged into one (``merge_into``); ``add_tags`` and ``remove_tags`` change each ticket's own
+    tags. Each ticket is its own versioned change, and the answer says, ticket by ticket, what
+    happened (``results``: status, message, ticket). 200 even when some failed: the results say
+    which."""
     from postdesk.workflows.merge import merge_tickets
 
     agent = authenticated(request, context)
@@ -412,6 +548,13 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
         or not all(isinstance(item, dict) and set(item) <= {"ref", "version"} for item in selection)
     ):
         raise BadRequest(f'tickets must be a list of 1 to {MAX_BULK_TICKETS} objects {{"ref", "version"}}')
+    if not all(
+        isinstance(item.get("ref"), str)
+        and isinstance(item.get("version"), int)
+        and not isinstance(item.get("version"), bool)
+        for item in selection
+    ):
+        raise BadRequest("each ticket needs its reference (text) and the version seen (a whole number)")
     change = document.get("change")
     merge_into = document.get("merge_into")
     if ("change" in document and not isinstance(change, dict)) or (
@@ -426,6 +569,8 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
         name for name, value in change.items() if value is None and name != "assignee"
     ]:
         raise BadRequest("only assignee may be null (nobody); leave out a field to keep it")
+    if isinstance(change, dict) and [name for name in ("add_tags", "remove_tags") if change.get(name) == []]:
+        raise BadRequest("add_tags and remove_tags name one tag or more; leave out a field to keep the tags")
     target = normalize_ref(merge_into) if isinstance(merge_into, str) else None
     if merge_into is not None and target is None:
         raise BadRequest("merge_into must be a ticket's reference, such as K7Q2-M9XD")
@@ -440,10 +585,9 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
     for item in selection:
         ref = normalize_ref(str(item.get("ref", "")))
         version = item.get("version")
-        if ref is None or isinstance(version, bool) or not isinstance(version, int):
-            results.append(
-                {"ref": item.get("ref"), "status": 400, "message": "needs a reference and its version"}
-            )
+        if ref is None:
+            refused = "is not a ticket's reference, such as K7Q2-M9XD"
+            results.append({"ref": item.get("ref"), "status": 400, "message": refused})
             continue
         try:
             if target is not None:
@@ -539,17 +683,41 @@ def post_split(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 def post_release(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """ "Not spam": take the ticket out of quarantine into the normal flow; with ``trust_sender``
-    (the default) the sender's mail is no longer kept out by a spam verdict."""
+    (the default) the sender's mail is no longer kept out by a spam verdict; with ``acknowledge``
+    (off by default) the sender gets the acknowledgement their mail would have had."""
     from postdesk.workflows.quarantine import release
 
     agent = authenticated(request, context)
     ref = _ref(request)
-    document = request.json_body(allowed=frozenset({"trust_sender"}))
+    document = request.json_body(allowed=frozenset({"trust_sender", "acknowledge"}))
     trust = document.get("trust_sender", True)
     if not isinstance(trust, bool):
         raise BadRequest("trust_sender must be true or false")
-    ticket = release(ref, agent.email, trust, context.settings, context.ports)
-    return ApiResponse(200, {"ticket": ticket_summary(ticket)})
+    acknowledge = document.get("acknowledge", False)
+    if not isinstance(acknowledge, bool):
+        raise BadRequest("acknowledge must be true or false")
+    released = release(ref, agent.email, trust, context.settings, context.ports, acknowledge)
+    return ApiResponse(
+        200,
+        {
+            "ticket": ticket_summary(released.ticket),
+            "acknowledgement": None
+            if released.acknowledgement is None
+            else {"outcome": released.acknowledgement.value, "reason": released.acknowledgement_reason},
+        },
+    )
+
+
+def delete_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """ "Delete" on held mail: a quarantined ticket removed whole (any other ticket answers 409)."""
+    from postdesk.privacy.records import privacy_desk
+    from postdesk.workflows.quarantine import delete_held
+
+    agent = authenticated(request, context)
+    ref = _ref(request)
+    request.only_query(frozenset())
+    report = delete_held(ref, agent.email, privacy_desk(context.settings, context.ports, context.blobs))
+    return ApiResponse(200, {"deleted": {"ref": ref, "at": to_iso(report.at), "removed": report.counts()}})
 
 
 def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:

@@ -5,6 +5,7 @@
 // This module only wires the others together; each view lives in its own module.
 
 import { setUpList } from "./list.js";
+import { setUpReports } from "./reports.js";
 import { showAddress, startRouting } from "./router.js";
 import { setUpSession } from "./session.js";
 import { setUpShortcuts } from "./shortcuts.js";
@@ -13,6 +14,7 @@ import { setUpTicket } from "./ticket.js";
 setUpSession(showAddress);
 setUpList();
 setUpTicket();
+setUpReports();
 // After the views: they register their keys first, so the list of shortcuts shows them in order.
 setUpShortcuts();
 startRouting();

@@ -1,6 +1,6 @@
 // Bulk actions on the ticket list: a checkbox on each row and "Select all on this page"; once a
 // ticket is selected, a bar says how many and offers one change for all of them (assign, status,
-// queue, add tags) or merging them into one of them. Each ticket is changed over the version shown
+// priority, queue, category, add or remove tags) or merging them into one of them. Each ticket is changed over the version shown
 // on screen (POST /tickets/bulk), so a ticket someone changed meanwhile is left as it was; the
 // answer is told ticket by ticket in words, and the list is read again.
 //
@@ -8,8 +8,10 @@
 // for merge.js; the selection lives here.
 
 import { ApiError, api } from "./api.js";
-import { byId, el } from "./dom.js";
+import { categories, queues } from "./directory.js";
+import { byId, chooseOption, el } from "./dom.js";
 import { reportError } from "./session.js";
+import { readTags, refusedWords } from "./tags.js";
 
 // The refs ticked, in the order they were ticked.
 const selected = new Set();
@@ -124,6 +126,7 @@ export function toggleSelected(ref) {
 // After the rows were drawn again: only tickets still on the page stay selected.
 export function rowsShown(isTicketsList) {
   available = isTicketsList;
+  if (available) fillChoices().catch(reportError);
   const refs = new Set(shownTickets().map((ticket) => ticket.ref));
   for (const ref of [...selected]) if (!refs.has(ref)) selected.delete(ref);
   if (!available) {
@@ -147,33 +150,48 @@ export function fillAgents(known) {
   if ([...select.options].some((option) => option.value === before)) select.value = before;
 }
 
-// The tags an agent types, separated by commas or spaces: "VIP, refund" -> ["vip", "refund"].
-function typedTags(text) {
-  return [...new Set((text || "").split(/[\s,]+/).map((tag) => tag.trim().toLowerCase()).filter(Boolean))];
+// "Move to queue" and "New category": the desk's own lists (read once per sign-in), the choice kept.
+function fillSelect(select, names, label = (name) => name) {
+  const before = select.value;
+  select.replaceChildren(...names.map((name) => el("option", { value: name }, label(name))));
+  if (before) chooseOption(select, before, label(before));
 }
 
-// The requests the chosen action makes: one, or for "Add tags" one per set of tags the tickets end
-// up with (the API sets a ticket's tags; adding keeps each ticket's own).
+async function fillChoices() {
+  const [desksQueues, desksCategories] = await Promise.all([queues(), categories()]);
+  fillSelect(byId("bulk-queue"), desksQueues.map((queue) => queue.name));
+  fillSelect(byId("bulk-category"), desksCategories.map((category) => category.name), (name) => `${name[0].toUpperCase()}${name.slice(1)}`);
+}
+
+// The tags typed in `id`, as the desk will keep them; an Error in words for what it would refuse.
+function typedTags(id, what) {
+  const { tags, refused } = readTags(byId(id).value);
+  if (refused.length) throw new Error(refusedWords(refused));
+  if (!tags.length) throw new Error(`Type the tags to ${what}, separated by commas or spaces.`);
+  return tags;
+}
+
+// The change the chosen action makes, one request for all the tickets (adding and removing tags
+// keeps each ticket's other tags: the API applies them to each one's own).
 function requests(action, tickets) {
-  const versions = (group) => group.map((ticket) => ({ ref: ticket.ref, version: ticket.version }));
-  if (action === "merge") return [{ tickets: versions(tickets), merge_into: byId("bulk-keep").value }];
-  if (action === "assignee") return [{ tickets: versions(tickets), change: { assignee: byId("bulk-assignee").value || null } }];
-  if (action === "status") return [{ tickets: versions(tickets), change: { status: byId("bulk-status").value } }];
-  if (action === "queue") {
-    const queue = byId("bulk-queue").value.trim();
-    if (!queue) throw new Error("Type the queue to move the tickets to.");
-    return [{ tickets: versions(tickets), change: { queue } }];
-  }
-  const added = typedTags(byId("bulk-tags").value);
-  if (!added.length) throw new Error("Type the tags to add, separated by commas or spaces.");
-  const groups = new Map();
-  for (const ticket of tickets) {
-    const tags = [...new Set([...(ticket.tags || []), ...added])];
-    const key = JSON.stringify(tags);
-    if (!groups.has(key)) groups.set(key, { tags, tickets: [] });
-    groups.get(key).tickets.push(ticket);
-  }
-  return [...groups.values()].map((group) => ({ tickets: versions(group.tickets), change: { tags: group.tags } }));
+  const versions = tickets.map((ticket) => ({ ref: ticket.ref, version: ticket.version }));
+  if (action === "merge") return [{ tickets: versions, merge_into: byId("bulk-keep").value }];
+  const change = {
+    assignee: () => ({ assignee: byId("bulk-assignee").value || null }),
+    status: () => ({ status: byId("bulk-status").value }),
+    priority: () => ({ priority: byId("bulk-priority").value }),
+    queue: () => ({ queue: chosen("bulk-queue", "queue") }),
+    category: () => ({ category: chosen("bulk-category", "category") }),
+    "add-tags": () => ({ add_tags: typedTags("bulk-tags", "add") }),
+    "remove-tags": () => ({ remove_tags: typedTags("bulk-untags", "remove") }),
+  }[action]();
+  return [{ tickets: versions, change }];
+}
+
+function chosen(id, what) {
+  const value = byId(id).value;
+  if (!value) throw new Error(`Choose the ${what}: the desk's list could not be read. Reload the page to try again.`);
+  return value;
 }
 
 function joined(refs) {

@@ -1,10 +1,12 @@
-// What the desk knows that seldom changes (its agents, its saved replies): read once per sign-in.
+// What the desk knows that seldom changes (its agents, saved replies, queues and categories): read
+// once per sign-in.
 
 import { ApiError, api } from "./api.js";
 
 let knownAgents = null;
 let knownSavedReplies = null;
 let knownQueues = null;
+let knownCategories = null;
 
 // Reference data that cannot be read leaves the lists empty (the page still works); only a sign-in
 // that expired stops it.
@@ -28,6 +30,12 @@ export async function queues() {
   return knownQueues;
 }
 
+// The categories a ticket can have (GET /categories: triage's taxonomy).
+export async function categories() {
+  if (knownCategories === null) knownCategories = await readOnce("categories", "categories");
+  return knownCategories;
+}
+
 export async function savedReplies() {
   if (knownSavedReplies === null) knownSavedReplies = await readOnce("saved-replies", "saved_replies");
   return knownSavedReplies;
@@ -41,4 +49,5 @@ export function forgetDirectory() {
   knownAgents = null;
   knownSavedReplies = null;
   knownQueues = null;
+  knownCategories = null;
 }

@@ -103,6 +103,25 @@ function change(who, field, from, to, show = (value) => value) {
 
 const status = (value) => STATUS_WORDS[value] || value;
 
+function listed(words) {
+  return words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
+}
+
+// "added the tags vip and refund and removed the tag damaged": what changed, not both whole lists
+// (the event keeps them as "damaged, courier").
+function tagsChange(who, detail) {
+  const split = (text) => (text || "").split(",").map((tag) => tag.trim()).filter(Boolean);
+  const before = split(detail.from);
+  const after = split(detail.to);
+  const added = after.filter((tag) => !before.includes(tag));
+  const removed = before.filter((tag) => !after.includes(tag));
+  const parts = [];
+  if (added.length) parts.push(`added the ${added.length === 1 ? "tag" : "tags"} ${listed(added)}`);
+  if (removed.length) parts.push(`removed the ${removed.length === 1 ? "tag" : "tags"} ${listed(removed)}`);
+  if (!parts.length) return change(who, "tags", detail.from, detail.to);
+  return done(who, parts.join(" and "));
+}
+
 // ---- the sentences ----
 
 // Each returns the parts of the sentence (strings and nodes); `context`: { ref, names }.
@@ -141,7 +160,7 @@ const SENTENCES = {
   priority_changed: (d, who) => change(who, "priority", d.from, d.to),
   queue_changed: (d, who) => change(who, "queue", d.from, d.to),
   category_changed: (d, who) => change(who, "category", d.from, d.to),
-  tags_changed: (d, who) => change(who, "tags", d.from, d.to),
+  tags_changed: (d, who) => tagsChange(who, d),
   subject_changed: (d, who) => change(who, "subject", d.from, d.to, quoted),
   assigned: (d, who, { names }) => {
     const to = personName(d.to, names);

@@ -1,18 +1,95 @@
 // Writing on a ticket: the reply to the customer (with saved replies) and the internal note.
-// The ticket view hands in which ticket is shown and how to reload it (setUpCompose), so this
-// module does not depend on the view that holds it.
+// The ticket view hands in how to reload a ticket (setUpCompose), so this module does not depend on
+// the view that holds it.
+//
+// What the agent writes is kept as a draft (drafts.js) for the ticket it was written on, under the
+// signed-in agent's address: a reload or signing out and in again gives it back, sending it drops it.
+// Each send remembers which ticket it was for: its answer never touches the boxes of a ticket the
+// agent opened since.
 
 import { api } from "./api.js";
 import { savedReply } from "./directory.js";
 import { byId, el } from "./dom.js";
+import { dropDraft, dropStaleDrafts, keepDraft, readDraft } from "./drafts.js";
+import { person, shortWhen } from "./format.js";
 import { flash } from "./page.js";
-import { reportError } from "./session.js";
+import { currentAgent, reportError } from "./session.js";
 
-let shownTicket = null;
+// A draft is written this long after the last key, and at once when the page goes away.
+const DRAFT_DELAY_MS = 400;
+const BOXES = {
+  reply: { box: "reply-body", state: "reply-draft" },
+  note: { box: "note-body", state: "note-draft" },
+};
+
+let view = null;
+// The ticket the boxes are for (set as soon as a ticket is opened, before it has loaded).
+let composeRef = null;
 let insertedSavedReply = null;
+// Drafts typed but not written yet, by box: { agent, ref, text, extra, timer }.
+const unwritten = new Map();
+let staleDraftsDropped = false;
 
-// A fresh form for a newly opened ticket.
-export function prepareCompose(replies) {
+function agentAddress() {
+  const me = currentAgent();
+  return me ? me.email : null;
+}
+
+// ---- drafts ----
+
+function showDraftState(which, words) {
+  const state = byId(BOXES[which].state);
+  if (state.textContent !== words) state.textContent = words;
+}
+
+function writeDraft(which) {
+  const pending = unwritten.get(which);
+  if (!pending) return;
+  clearTimeout(pending.timer);
+  unwritten.delete(which);
+  const kept = keepDraft(pending.agent, pending.ref, which, pending.text, pending.extra);
+  if (pending.ref === composeRef) showDraftState(which, kept ? "Draft saved" : "");
+}
+
+function draftTyped(which) {
+  const agent = agentAddress();
+  if (!agent || !composeRef) return;
+  const before = unwritten.get(which);
+  if (before) clearTimeout(before.timer);
+  const extra = which === "reply" && insertedSavedReply ? { saved_reply_id: insertedSavedReply } : {};
+  const pending = { agent, ref: composeRef, text: byId(BOXES[which].box).value, extra };
+  pending.timer = setTimeout(() => writeDraft(which), DRAFT_DELAY_MS);
+  unwritten.set(which, pending);
+}
+
+function writeAllDrafts() {
+  for (const which of [...unwritten.keys()]) writeDraft(which);
+}
+
+function restoreDraft(which, ref) {
+  const draft = readDraft(agentAddress(), ref, which);
+  byId(BOXES[which].box).value = draft ? draft.text : "";
+  showDraftState(which, draft ? `Draft restored (saved ${shortWhen(draft.saved_at)})` : "");
+  return draft;
+}
+
+// ---- opening a ticket ----
+
+// The boxes for ticket `ref`, with its drafts if the agent left any: called as soon as the ticket
+// is asked for, so that nothing typed from then on is taken for another ticket's draft.
+export function openCompose(ref) {
+  writeAllDrafts();
+  if (!staleDraftsDropped) {
+    staleDraftsDropped = true;
+    dropStaleDrafts();
+  }
+  composeRef = ref;
+  const reply = restoreDraft("reply", ref);
+  insertedSavedReply = reply && reply.saved_reply_id ? reply.saved_reply_id : null;
+  restoreDraft("note", ref);
+}
+
+export function fillSavedReplies(replies) {
   const select = byId("saved-reply");
   select.replaceChildren(
     el("option", { value: "" }, replies.length ? "Choose a saved reply…" : "No saved replies"),
@@ -20,10 +97,21 @@ export function prepareCompose(replies) {
   );
   select.disabled = replies.length === 0;
   byId("insert-saved-reply").disabled = replies.length === 0;
-  insertedSavedReply = null;
-  byId("reply-body").value = "";
-  byId("note-body").value = "";
 }
+
+// Where a reply goes: To the requester, Cc the ticket's Cc (the desk never copies the requester).
+export function showRecipients(ticket) {
+  const requester = (ticket.requester.email || "").toLowerCase();
+  const cc = (ticket.cc || []).filter((address) => address.toLowerCase() !== requester);
+  byId("reply-recipients").replaceChildren(
+    el("span", { className: "recipient-line" }, el("span", { className: "recipient-label" }, "To"), " ", person(ticket.requester)),
+    ...(cc.length
+      ? [el("span", { className: "recipient-line" }, el("span", { className: "recipient-label" }, "Cc"), " ", cc.join(", "))]
+      : []),
+  );
+}
+
+// ---- writing ----
 
 function insertSavedReply() {
   const reply = savedReply(byId("saved-reply").value);
@@ -34,11 +122,35 @@ function insertSavedReply() {
   box.value = box.value.slice(0, start) + reply.body + box.value.slice(end);
   box.selectionStart = box.selectionEnd = start + reply.body.length;
   insertedSavedReply = reply.id;
+  draftTyped("reply");
+  writeDraft("reply");
   box.focus();
+}
+
+// After a send went through: its draft goes, and the box empties if it still holds what was sent
+// on that same ticket (what the agent typed since, or another ticket's draft, stays).
+function sent(which, agent, ref, text) {
+  const pending = unwritten.get(which);
+  if (pending && pending.ref === ref) {
+    clearTimeout(pending.timer);
+    unwritten.delete(which);
+  }
+  dropDraft(agent, ref, which);
+  if (composeRef !== ref) return;
+  const box = byId(BOXES[which].box);
+  if (box.value === text) {
+    box.value = "";
+    showDraftState(which, "");
+    if (which === "reply") insertedSavedReply = null;
+  } else {
+    draftTyped(which);
+  }
 }
 
 async function sendReply(event) {
   event.preventDefault();
+  const ref = composeRef;
+  const agent = agentAddress();
   const body = byId("reply-body").value;
   if (!body.trim()) {
     flash("Write a reply first.");
@@ -47,42 +159,59 @@ async function sendReply(event) {
   }
   const reply = { body, status: byId("reply-status").value };
   if (insertedSavedReply) reply.saved_reply_id = insertedSavedReply;
+  // Should the send fail, the draft is there to try again, even after a reload.
+  writeDraft("reply");
   const button = byId("send-reply");
   button.disabled = true;
   try {
     // One key per click: a retry of this very request (a lost answer) is not sent twice.
-    await api(`tickets/${encodeURIComponent(shownTicket.ref())}/replies`, {
+    await api(`tickets/${encodeURIComponent(ref)}/replies`, {
       method: "POST",
       body: reply,
       headers: { "Idempotency-Key": crypto.randomUUID() },
     });
-    byId("reply-body").value = "";
-    insertedSavedReply = null;
-    flash("");
-    await shownTicket.reload();
   } finally {
     button.disabled = false;
   }
+  sent("reply", agent, ref, body);
+  if (composeRef === ref) flash("");
+  await view.reload(ref);
 }
 
 async function addNote(event) {
   event.preventDefault();
+  const ref = composeRef;
+  const agent = agentAddress();
   const body = byId("note-body").value;
   if (!body.trim()) {
     flash("Write the note first.");
     byId("note-body").focus();
     return;
   }
-  await api(`tickets/${encodeURIComponent(shownTicket.ref())}/notes`, { method: "POST", body: { body } });
-  byId("note-body").value = "";
-  flash("");
-  await shownTicket.reload();
+  writeDraft("note");
+  const button = byId("add-note");
+  button.disabled = true;
+  try {
+    await api(`tickets/${encodeURIComponent(ref)}/notes`, { method: "POST", body: { body } });
+  } finally {
+    button.disabled = false;
+  }
+  sent("note", agent, ref, body);
+  if (composeRef === ref) flash("");
+  await view.reload(ref);
 }
 
-// `ticket`: { ref() -> the shown ticket's reference, reload() -> Promise }.
-export function setUpCompose(ticket) {
-  shownTicket = ticket;
+// `ticketView`: { reload(ref) -> Promise (renders only if that ticket is still the one shown) }.
+export function setUpCompose(ticketView) {
+  view = ticketView;
   byId("insert-saved-reply").addEventListener("click", insertSavedReply);
+  byId("reply-body").addEventListener("input", () => draftTyped("reply"));
+  byId("note-body").addEventListener("input", () => draftTyped("note"));
   byId("reply-form").addEventListener("submit", (event) => sendReply(event).catch(reportError));
   byId("note-form").addEventListener("submit", (event) => addNote(event).catch(reportError));
+  // A reload or a closed tab: what was typed in the last moment is kept too.
+  window.addEventListener("pagehide", writeAllDrafts);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") writeAllDrafts();
+  });
 }

@@ -1,15 +1,17 @@
 // One ticket: its thread, the customer's original HTML (sandboxed), its properties and history.
 // A merged ticket is read-only and points at the ticket it went to; a quarantined one says why it
-// was held and can be released ("Not spam").
+// was held (held.js: "Not spam", "Delete").
 
-import { ApiError, api } from "./api.js";
-import { agents, savedReplies } from "./directory.js";
+import { ApiError, api, isAbandoned } from "./api.js";
+import { agents, categories, queues, savedReplies } from "./directory.js";
 import { byId, el } from "./dom.js";
-import { person, quarantineReason, safeLink, shortWhen, statusBadge, when } from "./format.js";
+import { person, safeLink, shortWhen, statusBadge, when } from "./format.js";
 import { historyItem } from "./history.js";
+import { setUpHeld, showHeld } from "./held.js";
 import { setUpMerge } from "./merge.js";
 import { flash, showView } from "./page.js";
-import { prepareCompose, setUpCompose } from "./reply.js";
+import { setUpProperties, showProperties } from "./properties.js";
+import { fillSavedReplies, openCompose, setUpCompose, showRecipients } from "./reply.js";
 import { currentAgent, reportError } from "./session.js";
 import { onKey } from "./shortcuts.js";
 import { setUpSplit, splitButton } from "./split.js";
@@ -32,10 +34,15 @@ const AUTOMATIC_MAIL = {
   team_notice: "Notice sent to the team",
 };
 
-// The ticket document as the API gave it (ticket, thread, events, requester_tickets, …).
+// The ticket document as the API gave it (ticket, thread, events, requester_tickets, …), as last
+// drawn on the page.
 let shown = null;
-// Which opening of a ticket is the latest: a slow answer for the ticket left behind is dropped.
-let opening = 0;
+// The ticket the address asks for: { ref, controller }. Opening another aborts the requests of
+// this one, and an answer for a ticket that is no longer wanted is never drawn (a slow answer for
+// the ticket left behind, or for an action on it, never replaces the ticket opened since).
+let wanted = null;
+// The agents, queues and categories the page was last drawn with (the history's names).
+let choices = { agents: [], queues: [], categories: [], me: null };
 // A line to show once the next ticket is rendered (after a merge, the ticket it went into).
 let noticeForNext = "";
 
@@ -173,23 +180,6 @@ function agentNames(known) {
 
 // ---- the side: properties, facts, the requester's other tickets ----
 
-function fillAssignees(select, known, current) {
-  const options = [el("option", { value: "" }, "Unassigned")];
-  const listed = new Set();
-  for (const agent of known) {
-    listed.add(agent.email);
-    options.push(el("option", { value: agent.email }, agent.name ? `${agent.name} (${agent.email})` : agent.email));
-  }
-  const me = currentAgent();
-  if (me && !listed.has(me.email)) {
-    listed.add(me.email);
-    options.push(el("option", { value: me.email }, `Me (${me.email})`));
-  }
-  if (current && !listed.has(current)) options.push(el("option", { value: current }, current));
-  select.replaceChildren(...options);
-  select.value = current || "";
-}
-
 function otherTicketItem(other) {
   return el(
     "li",
@@ -220,22 +210,6 @@ function showMerged(data) {
   );
 }
 
-function showQuarantine(ticket) {
-  const box = byId("quarantine-box");
-  box.hidden = !ticket.quarantine;
-  if (!ticket.quarantine) return;
-  const { headline, reason, verdict } = quarantineReason(ticket.quarantine);
-  byId("quarantine-reason").replaceChildren(el("span", { className: "badge warning" }, headline), " ", reason);
-  // A virus or a forged sender is a risk even if the mail is real: say so next to the button.
-  byId("quarantine-risk").hidden = !(verdict === "virus" || verdict === "forged");
-  byId("quarantine-risk").textContent =
-    verdict === "virus"
-      ? "A virus scanner flagged this mail: open its attachments only if you are sure of them."
-      : "The sender's domain did not vouch for this mail: it may not come from the sender it names.";
-  byId("trust-sender").checked = true;
-  byId("release").disabled = false;
-}
-
 // A merged ticket takes no reply, note or change: its controls are off (the API would refuse).
 function setReadOnly(readOnly) {
   for (const id of ["reply-fields", "note-fields", "properties-fields"]) byId(id).disabled = readOnly;
@@ -244,14 +218,46 @@ function setReadOnly(readOnly) {
   byId("merge-open").hidden = readOnly;
 }
 
+// What "Not spam" did, or why it did not: on the page, where the focus goes.
+function heldNotice(message) {
+  showNotice(message);
+  byId("ticket-notice").focus();
+}
+
 function showNotice(message) {
   const notice = byId("ticket-notice");
   notice.textContent = message || "";
   notice.hidden = !message;
 }
 
-function renderTicket(data, known) {
+// Who else is on the thread: the ticket's Cc, each address (the requester is never copied).
+function showCc(ticket) {
+  const requester = (ticket.requester.email || "").toLowerCase();
+  const cc = (ticket.cc || []).filter((address) => address.toLowerCase() !== requester);
+  const line = byId("ticket-cc");
+  line.hidden = cc.length === 0;
+  line.replaceChildren(
+    el("span", { className: "recipient-label" }, "Cc"),
+    " ",
+    ...cc.flatMap((address, index) => [index ? ", " : "", el("span", { className: "address" }, address)]),
+  );
+}
+
+// While another ticket loads, nothing of the one before stays on screen to be acted on.
+function showLoading(ref) {
+  byId("ticket-view").setAttribute("aria-busy", "true");
+  byId("ticket-subject").textContent = ref;
+  byId("ticket-meta").replaceChildren("Loading…");
+  for (const id of ["thread", "events", "requester-tickets", "ticket-facts", "reply-recipients"]) byId(id).replaceChildren();
+  for (const id of ["merged-banner", "quarantine-box", "suppressed-box", "follow-up-box", "ticket-cc"]) byId(id).hidden = true;
+  for (const id of ["reply-fields", "note-fields", "properties-fields"]) byId(id).disabled = true;
+  byId("merge-open").hidden = true;
+  byId("edit-subject").disabled = true;
+}
+
+function renderTicket(data, keepEdits) {
   const ticket = data.ticket;
+  byId("ticket-view").removeAttribute("aria-busy");
   byId("ticket-subject").textContent = ticket.subject || "(no subject)";
   byId("ticket-meta").replaceChildren(
     el("span", { className: "ref" }, ticket.ref),
@@ -262,8 +268,10 @@ function renderTicket(data, known) {
     ...(ticket.quarantine ? [" ", el("span", { className: "badge warning" }, "Quarantined")] : []),
     ...(ticket.follow_up ? [" ", el("span", { className: "badge warning" }, "Needs follow-up")] : []),
   );
+  showCc(ticket);
+  showRecipients(ticket);
   showMerged(data);
-  showQuarantine(ticket);
+  showHeld(ticket);
   setReadOnly(Boolean(ticket.merged_into));
   const suppressed = data.requester_suppressed;
   byId("suppressed-box").hidden = !suppressed;
@@ -278,21 +286,16 @@ function renderTicket(data, known) {
   byId("thread").replaceChildren(
     ...data.thread.map((message) => threadItem(message, canSplit && message.kind === "customer" && message !== first)),
   );
-  const context = { ref: ticket.ref, names: agentNames(known) };
+  const context = { ref: ticket.ref, names: agentNames(choices.agents) };
   byId("events").replaceChildren(...(data.events || []).map((event) => historyItem(event, context)).filter(Boolean));
   const others = data.requester_tickets || [];
   byId("requester-tickets").replaceChildren(
     ...(others.length ? others.map(otherTicketItem) : [el("li", { className: "hint" }, "None")]),
   );
-  byId("ticket-status").value = ticket.status;
-  byId("ticket-priority").value = ticket.priority;
-  fillAssignees(byId("ticket-assignee"), known, ticket.assignee || "");
+  showProperties(ticket, choices, keepEdits);
   const facts = [
-    ["Queue", ticket.queue],
-    ["Category", ticket.category],
     ["Language", ticket.language],
     ["Sentiment", ticket.sentiment],
-    ["Tags", (ticket.tags || []).join(", ")],
     ["Triage", ticket.triage ? `${ticket.triage.explanation} (${Math.round((ticket.triage.confidence || 0) * 100)} %)` : ""],
     ["Created", when(ticket.created_at)],
     ["First response", when(ticket.first_response_at)],
@@ -306,15 +309,54 @@ function renderTicket(data, known) {
   byId("ticket-facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
 }
 
+// The ticket and what its page offers to choose from, read for `visit` (aborted when the agent
+// opens another ticket).
+async function readTicket(visit) {
+  const [data, known, desksQueues, desksCategories, replies] = await Promise.all([
+    api(`tickets/${encodeURIComponent(visit.ref)}`, { signal: visit.controller.signal }),
+    agents(),
+    queues(),
+    categories(),
+    savedReplies(),
+  ]);
+  return { data, replies, choices: { agents: known, queues: desksQueues, categories: desksCategories, me: currentAgent() } };
+}
+
+function draw(read) {
+  // The same ticket drawn again for the same agent keeps what they changed in its form and have
+  // not saved (another agent signed in on this browser starts from the ticket as it is).
+  const sameAgent = (choices.me && choices.me.email) === (read.choices.me && read.choices.me.email);
+  const keepEdits = Boolean(
+    shown && shown.ticket.ref === read.data.ticket.ref && sameAgent && !byId("ticket-view").hasAttribute("aria-busy"),
+  );
+  choices = read.choices;
+  shown = read.data;
+  renderTicket(read.data, keepEdits);
+}
+
+// Reads ticket `ref` again and draws it, if it is still the one the agent is on (after an action on
+// it): the document, or null when the agent has moved to another ticket meanwhile.
 async function loadTicket(ref) {
-  const [data, known] = await Promise.all([api(`tickets/${encodeURIComponent(ref)}`), agents()]);
-  shown = data;
-  renderTicket(data, known);
-  return data;
+  const visit = wanted;
+  if (!visit || visit.ref !== ref) return null;
+  let read;
+  try {
+    read = await readTicket(visit);
+  } catch (error) {
+    if (isAbandoned(error)) return null;
+    throw error;
+  }
+  if (wanted !== visit) return null;
+  // Two reads of one ticket can answer out of order: an older version never replaces a newer one.
+  if (shown && shown.ticket.ref === ref && read.data.ticket.version < shown.ticket.version) return shown;
+  draw(read);
+  return read.data;
 }
 
 export async function showTicket(ref) {
-  const visit = ++opening;
+  if (wanted) wanted.controller.abort();
+  const visit = { ref, controller: new AbortController() };
+  wanted = visit;
   showView("ticket-view");
   // Back to the list it came from, named as that list.
   byId("ticket-back").textContent = readListState().view === "quarantine" ? "Back to the quarantine" : "Back to the queue";
@@ -322,47 +364,30 @@ export async function showTicket(ref) {
   const notice = noticeForNext;
   noticeForNext = "";
   showNotice("");
-  const [, replies] = await Promise.all([agents(), savedReplies()]);
-  if (visit !== opening) return;
-  prepareCompose(replies);
-  const data = await api(`tickets/${encodeURIComponent(ref)}`);
-  if (visit !== opening) return;
-  shown = data;
-  renderTicket(data, await agents());
+  if (!shown || shown.ticket.ref !== ref) showLoading(ref);
+  // The reply and note boxes are this ticket's from now on, with its drafts.
+  openCompose(ref);
+  let read;
+  try {
+    read = await readTicket(visit);
+  } catch (error) {
+    if (isAbandoned(error) || wanted !== visit) return;
+    byId("ticket-meta").replaceChildren(el("span", { className: "ref" }, ref), " · This ticket could not be shown.");
+    throw error;
+  }
+  if (wanted !== visit) return;
+  fillSavedReplies(read.replies);
+  draw(read);
   showNotice(notice);
   byId("ticket-subject").focus({ preventScroll: true });
 }
 
-// ---- changes ----
-
-async function saveProperties(event) {
-  event.preventDefault();
-  const ticket = shown.ticket;
-  const change = { version: ticket.version };
-  const status = byId("ticket-status").value;
-  const priority = byId("ticket-priority").value;
-  const assignee = byId("ticket-assignee").value || null;
-  if (status !== ticket.status) change.status = status;
-  if (priority !== ticket.priority) change.priority = priority;
-  if (assignee !== (ticket.assignee || null)) change.assignee = assignee;
-  if (Object.keys(change).length === 1) {
-    flash("Nothing to save.");
-    return;
-  }
-  try {
-    await api(`tickets/${encodeURIComponent(ticket.ref)}`, { method: "PATCH", body: change });
-    flash("");
-    await loadTicket(ticket.ref);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 409) {
-      // Someone else changed the ticket (or the move is not allowed): show why, then what is true now.
-      await loadTicket(ticket.ref);
-      flash(error.message);
-      return;
-    }
-    throw error;
-  }
+// Whether ticket `ref` is the one on screen (an action's answer for another is not shown).
+function isShown(ref) {
+  return Boolean(wanted && wanted.ref === ref && shown && shown.ticket.ref === ref);
 }
+
+// ---- changes ----
 
 async function followUpDone() {
   const ticket = shown.ticket;
@@ -371,41 +396,18 @@ async function followUpDone() {
       method: "PATCH",
       body: { version: ticket.version, follow_up: false },
     });
-    flash("");
+    if (isShown(ticket.ref)) flash("");
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 409)) throw error;
-    flash(error.message);
+    if (isShown(ticket.ref)) flash(error.message);
   }
   await loadTicket(ticket.ref);
-}
-
-// "Not spam": out of quarantine into the queue as a new ticket; the sender trusted if ticked.
-async function release(event) {
-  event.preventDefault();
-  const ticket = shown.ticket;
-  const button = byId("release");
-  button.disabled = true;
-  try {
-    await api(`tickets/${encodeURIComponent(ticket.ref)}/release`, {
-      method: "POST",
-      body: { trust_sender: byId("trust-sender").checked },
-    });
-  } catch (error) {
-    button.disabled = false;
-    if (!(error instanceof ApiError && error.status === 409)) throw error;
-    // Released (or merged) by someone else meanwhile: show what is true now, and why.
-    await loadTicket(ticket.ref);
-    flash(error.message);
-    return;
-  }
-  flash("");
-  await loadTicket(ticket.ref);
-  showNotice(`Released from quarantine: ${ticket.ref} is in the queue as a new ticket.`);
-  byId("ticket-notice").focus();
 }
 
 // After a merge: the ticket that kept the conversation, saying what joined it.
 function merged(result) {
+  // The agent went on to another ticket meanwhile: they stay there.
+  if (!wanted || wanted.ref !== result.merged.ref) return;
   const entries = result.copied === 1 ? "1 message or event" : `${result.copied} messages and events`;
   const copied = result.copied ? ` (${entries} joined its thread and history)` : "";
   noticeForNext = `${result.merged.ref} was merged into this ticket${copied}.`;
@@ -414,6 +416,7 @@ function merged(result) {
 
 // After a split: the new ticket, saying where it came from.
 function splitOff(result) {
+  if (!wanted || wanted.ref !== result.source.ref) return;
   noticeForNext = `Split off from ${result.source.ref}: this message is now a ticket of its own.`;
   // The button was down the thread: the new ticket and its notice show from the top.
   window.scrollTo(0, 0);
@@ -429,12 +432,17 @@ function focusBox(id) {
 }
 
 export function setUpTicket() {
-  setUpCompose({ ref: () => shown.ticket.ref, reload: () => loadTicket(shown.ticket.ref) });
+  setUpCompose({ reload: loadTicket });
+  setUpProperties({
+    document: () => (shown && isShown(shown.ticket.ref) ? shown : null),
+    reload: loadTicket,
+    isShown,
+    names: () => agentNames(choices.agents),
+  });
   setUpMerge({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), merged });
   setUpSplit({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), split: splitOff });
-  byId("properties-form").addEventListener("submit", (event) => saveProperties(event).catch(reportError));
   byId("follow-up-done").addEventListener("click", () => followUpDone().catch(reportError));
-  byId("release-form").addEventListener("submit", (event) => release(event).catch(reportError));
+  setUpHeld({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), notice: heldNotice });
   const onTicket = { view: "ticket-view", group: "A ticket" };
   onKey("r", { ...onTicket, what: "Write a reply" }, () => focusBox("reply-body"));
   onKey("n", { ...onTicket, what: "Write an internal note" }, () => focusBox("note-body"));

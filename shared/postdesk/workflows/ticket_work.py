@@ -58,6 +58,9 @@ class TicketEdit:
     queue: str | None = None
     category: str | None = None
     tags: tuple[str, ...] | None = None
+    # Tags added to, or taken from, the ticket's own (a bulk change keeps each ticket's other tags).
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
     subject: str | None = None
     # Assigning is the one change where "nobody" is a value: set ``assignee_set`` to change it.
     assignee_set: bool = False
@@ -127,10 +130,8 @@ def edit_ticket(
     if edit.category is not None and edit.category != ticket.category:
         changes["category"] = edit.category
         record("category", ticket.category, edit.category)
-    if edit.tags is not None:
-        tags = tuple(dict.fromkeys(_slug(tag, "tag") for tag in edit.tags))
-        if len(tags) > MAX_TAGS:
-            raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
+    if edit.tags is not None or edit.add_tags or edit.remove_tags:
+        tags = _tags_after(ticket.tags, edit)
         if tags != ticket.tags:
             changes["tags"] = tags
             record("tags", ", ".join(ticket.tags), ", ".join(tags))
@@ -233,6 +234,28 @@ def check_edit(edit: TicketEdit) -> None:
             _slug(tag, "tag")
         if len(set(edit.tags)) > MAX_TAGS:
             raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
+    if edit.tags is not None and (edit.add_tags or edit.remove_tags):
+        raise InvalidEdit("say either tags (the whole list) or the tags to add and remove, not both")
+    if len(edit.add_tags) > MAX_TAGS or len(edit.remove_tags) > MAX_TAGS:
+        raise InvalidEdit(f"name at most {MAX_TAGS} tags to add and {MAX_TAGS} to remove")
+    added = {_slug(tag, "tag") for tag in edit.add_tags}
+    both = sorted(added & {_slug(tag, "tag") for tag in edit.remove_tags})
+    if both:
+        raise InvalidEdit(f"tag {both[0]!r} is both added and removed")
+
+
+def _tags_after(current: tuple[str, ...], edit: TicketEdit) -> tuple[str, ...]:
+    """The ticket's tags once ``edit`` is applied (normalised, in order, without repeats): the list
+    it gives, or the current ones with its additions after them and its removals left out."""
+    if edit.tags is not None:
+        tags = tuple(dict.fromkeys(_slug(tag, "tag") for tag in edit.tags))
+    else:
+        removed = {_slug(tag, "tag") for tag in edit.remove_tags}
+        kept = (tag for tag in current if tag not in removed)
+        tags = tuple(dict.fromkeys([*kept, *(_slug(tag, "tag") for tag in edit.add_tags)]))
+    if len(tags) > MAX_TAGS:
+        raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
+    return tags
 
 
 def _slug(value: str, what: str) -> str:
