@@ -20,7 +20,7 @@ no hash of it and no ticket reference."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from postdesk.effects import keys
@@ -141,29 +141,13 @@ def erase(
         erasure_id=erasure_id,
         at=now,
         operator=operator_for_record(operator, subject),
-        tickets=erased.tickets,
-        messages=erased.messages,
-        events=erased.events,
-        message_ids=erased.message_ids,
-        guards=erased.guards,
+        **{**asdict(erased), "objects": erased.objects + len(unreadable) + len(exports)},
         counters=counters,
-        objects=erased.objects + len(unreadable) + len(exports),
         exports=len(exports),
-        schedules=erased.schedules,
         suppression_removed=removed,
         suppression_kept=kept,
     )
-    desk.audit.write(
-        AuditRecord(
-            action=ERASURE,
-            record_id=erasure_id,
-            at=now,
-            operator=report.operator,
-            channel=channel,
-            counts=report.counts(),
-            kept_suppression=kept,
-        )
-    )
+    _audit(report, ERASURE, channel, desk, kept_suppression=kept)
     logger.info("privacy erasure", extra={"erasure_id": erasure_id, **report.counts(), "kept": kept})
     return report
 
@@ -228,26 +212,27 @@ def delete_ticket(records: TicketRecords, desk: PrivacyDesk, operator: str, chan
         erasure_id=new_record_id(now),
         at=now,
         operator=operator_for_record(operator, records.ticket.requester_email),
-        tickets=erased.tickets,
-        messages=erased.messages,
-        events=erased.events,
-        message_ids=erased.message_ids,
-        guards=erased.guards,
-        objects=erased.objects,
-        schedules=erased.schedules,
+        **asdict(erased),
     )
+    _audit(report, TICKET_DELETION, channel, desk)
+    logger.info("ticket deleted", extra={"erasure_id": report.erasure_id, **report.counts()})
+    return report
+
+
+def _audit(
+    report: ErasureReport, action: str, channel: str, desk: PrivacyDesk, kept_suppression: bool | None = None
+) -> None:
     desk.audit.write(
         AuditRecord(
-            action=TICKET_DELETION,
+            action=action,
             record_id=report.erasure_id,
-            at=now,
+            at=report.at,
             operator=report.operator,
             channel=channel,
             counts=report.counts(),
+            kept_suppression=kept_suppression,
         )
     )
-    logger.info("ticket deleted", extra={"erasure_id": report.erasure_id, **report.counts()})
-    return report
 
 
 def _erase_schedules(records: list[TicketRecords], desk: PrivacyDesk) -> int:
