@@ -97,6 +97,9 @@ class Settings:
     scheduling: SchedulingSettings = field(default_factory=SchedulingSettings)
     # The operator's SLA policy file; None means the shipped default (postdesk/sla/policy.toml).
     sla_policy_path: str | None = None
+    # The operator's sign-off file (closings, legal footers); None means the shipped default
+    # (postdesk/replies/sign_off.toml).
+    sign_off_path: str | None = None
     retention: RetentionSettings = field(default_factory=lambda: RetentionSettings())
 
     @property
@@ -212,6 +215,7 @@ class Settings:
                 sla_function_arn=env.get("POSTDESK_SLA_FUNCTION_ARN", "").strip(),
             ),
             sla_policy_path=env.get("POSTDESK_SLA_POLICY", "").strip() or None,
+            sign_off_path=env.get("POSTDESK_SIGN_OFF", "").strip() or None,
             retention=RetentionSettings(
                 closed_ticket_days=integer("POSTDESK_CLOSED_TICKET_RETENTION_DAYS", 730),
                 raw_mail_days=integer("POSTDESK_RAW_MAIL_RETENTION_DAYS", 400),

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "survey",
         "replies.markdown",
         "replies.variables",
+        "replies.sign_off",
         "tickets.model",
         "tickets.refs",
         "tickets.states",

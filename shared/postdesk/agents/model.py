@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -27,6 +28,9 @@ class Agent:
     role: Role
     active: bool
     created_at: datetime
+    # Their sign-off under replies, Markdown by language code ("default" for the others); empty
+    # when they have none (replies then sign with their name). See replies/sign_off.py.
+    signature: Mapping[str, str] = field(default_factory=dict)
 
 
 class AgentExists(Conflict):

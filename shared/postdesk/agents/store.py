@@ -1,8 +1,9 @@
 """The one repository of agents and their API tokens, in the agents table (partition key ``pk``).
 
 Items:
-- ``AGENT#<email>``: name, role, active, created_at, and ``key_id``, the key id of the one token
-  that works (absent once revoked), so revoking finds the token item without a scan;
+- ``AGENT#<email>``: name, role, active, created_at, ``signature`` (the agent's sign-off, Markdown
+  by language; absent when they have none), and ``key_id``, the key id of the one token that works
+  (absent once revoked), so revoking finds the token item without a scan;
 - ``TOKEN#<key id>``: the agent's email, the SHA-256 of the secret, created_at.
 
 Authenticating reads the token item, then the agent item, both with consistent reads, so a revoked
@@ -12,11 +13,13 @@ token fails from the moment revoke returns.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from postdesk.agents.model import (
@@ -58,6 +61,7 @@ class AgentItem(DeskModel):
     active = BooleanAttribute()
     created_at = UnicodeAttribute()
     key_id = UnicodeAttribute(null=True)
+    signature = MapAttribute[str, Any](null=True)
 
 
 class TokenItem(DeskModel):
@@ -152,6 +156,25 @@ class AgentStore:
         items = AgentItem.scan(AgentItem.pk.startswith(_AGENT_ITEM_PREFIX), consistent_read=True)
         return sorted((_agent_from_item(item) for item in items), key=lambda agent: agent.email)
 
+    def set_signature(self, email: str, signature: Mapping[str, str]) -> Agent:
+        """Replace the signature of the active agent ``email`` (checked by the caller:
+        replies/sign_off.py ``validated_signature``); an empty one removes it. Returns the agent as
+        it now is. Raises AgentNotFound for an unknown or revoked address."""
+        address = normalize_email(email)
+        item = AgentItem(pk=_AGENT_ITEM_PREFIX + address)
+        change = AgentItem.signature.set(dict(signature)) if signature else AgentItem.signature.remove()
+        try:
+            # One write, only while the agent is active: a token revoked meanwhile changes nothing.
+            item.update(actions=[change], condition=AgentItem.active == True)  # noqa: E712
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise AgentNotFound(
+                    f"no active agent has the address {clean_header_text(address, limit=100)!r}"
+                ) from None
+            raise
+        logger.info("agent signature changed", extra={"agent": mask_address(address)})
+        return _agent_from_item(item)
+
     def revoke(self, email: str) -> None:
         """Deactivate the agent and delete its token: from the moment this returns, the token fails.
         Revoking an agent already revoked changes nothing. Raises AgentNotFound for an unknown address."""
@@ -216,4 +239,7 @@ def _agent_from_item(item: AgentItem) -> Agent:
         role=Role(item.role),
         active=bool(item.active),
         created_at=from_iso(item.created_at),
+        signature={
+            str(key): str(text) for key, text in (item.signature.as_dict() if item.signature else {}).items()
+        },
     )

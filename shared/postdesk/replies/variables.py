@@ -86,6 +86,8 @@ _HONORIFICS: Final = frozenset(
 _NAME_SUFFIXES: Final = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "mba", "dds", "msc"})
 _SURROUNDING_QUOTES = "\"'“”‘’«»"
 _WORD = re.compile(r"\w", re.UNICODE)
+# "Sam Lee <sam@example.com>": a whole From header pasted as the name.
+_ADDRESS_AFTER_NAME = re.compile(r"\s*<[^<>@\s]+@[^<>\s]+>\s*$")
 
 
 class InvalidReplyTemplate(Invalid):
@@ -123,12 +125,13 @@ def first_name(display_name: str) -> str:
     - "Lee, Sam" -> "Sam" (a comma means "Last, First"), but "Sam Lee, Jr." -> "Sam";
     - honorifics are skipped: "Dr. Anna Schmidt" -> "Anna"; "Dr. Schmidt" -> "" (what is left is a
       surname, and "Hi Schmidt," would be wrong);
+    - an address after the name is left out: "Sam Lee <sam@example.com>" -> "Sam";
     - an empty name, an address used as the name, or a name with no letters -> "".
 
     Case is kept as written ("McDonald" must stay so). Names written family name first without a
     comma ("Yamada Taro") cannot be told apart and give the first word.
     """
-    name = " ".join(display_name.split()).strip(_SURROUNDING_QUOTES + " ")
+    name = " ".join(_ADDRESS_AFTER_NAME.sub("", display_name).split()).strip(_SURROUNDING_QUOTES + " ")
     if not name or "@" in name:
         return ""
     before, comma, after = name.partition(",")
@@ -318,6 +321,15 @@ def validate_reply_template(body: str) -> None:
     and tags (checked by rendering it for a sample ticket). Raises InvalidReplyTemplate otherwise."""
     if has_template_markers(body):
         _render(body, SAMPLE_VARIABLES, _unchanged)
+
+
+def variable_values(variables: ReplyVariables) -> dict[str, str]:
+    """What each variable stands for, by its name in a body ("customer.first_name": "Jane")."""
+    return {
+        f"{namespace}.{name}": value
+        for namespace, fields in _context(variables, _unchanged).items()
+        for name, value in sorted(fields.items())
+    }
 
 
 def render_reply(body: str, variables: ReplyVariables, escape: Callable[[str], str] = _unchanged) -> str:

@@ -188,6 +188,15 @@ def test_the_sample_used_for_validation_renders_every_variable() -> None:
         ("   ", ""),
         ("jane.doe@customer.example", ""),
         ("---", ""),
+        # Names with two words and more, as agents and customers write them
+        ("Local Admin", "Local"),
+        ("Anna Maria Schmidt", "Anna"),
+        ("van der Berg, Jan", "Jan"),
+        ("Dr. Eva Klein", "Eva"),
+        ("José García", "José"),
+        ("Sam Lee <sam@example.com>", "Sam"),
+        ('"Lee, Sam" <sam@example.com>', "Sam"),
+        ("<sam@example.com>", ""),
     ],
 )
 def test_first_name_rules(display_name: str, expected: str) -> None:
