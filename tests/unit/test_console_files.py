@@ -146,5 +146,6 @@ def test_every_module_is_used_and_preloaded_by_the_page() -> None:
 def test_no_module_turns_data_into_markup(module: str) -> None:
     text = (CONSOLE_DIR / module).read_text(encoding="utf-8")
     assert [sink for sink in MARKUP_SINKS if sink in text] == []
-    # The one document made from a string is the sandboxed frame of a customer's sanitized HTML.
-    assert ("srcdoc" in text) == (module == "ticket.js")
+    # The only documents made from a string are sandboxed frames: a customer's sanitized HTML
+    # (ticket.js) and a reply's HTML as the API renders it for a preview (reply-preview.js).
+    assert ("srcdoc" in text) == (module in ("ticket.js", "reply-preview.js"))

@@ -1,7 +1,8 @@
-"""Saved-reply routes: every agent reads them, admins write them."""
+"""Saved-reply routes: every agent reads and previews them, admins write them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -9,11 +10,15 @@ from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.clock import to_iso
-from postdesk.errors import BadRequest
-from postdesk.replies.saved import SavedReply, SavedReplyStore
+from postdesk.errors import BadRequest, TicketNotFound
+from postdesk.replies.markdown import reply_parts
+from postdesk.replies.saved import BODY_LIMIT, SavedReply, SavedReplyNotFound, SavedReplyStore
+from postdesk.replies.variables import SAMPLE_VARIABLES, ReplyVariables, variable_values
+from postdesk.tickets.refs import normalize_ref
 
 _FIELDS = frozenset({"title", "body", "language"})
 _REQUIRED = frozenset({"title", "body"})
+_PREVIEW_FIELDS = frozenset({"body", "ref"})
 
 
 @cache
@@ -84,6 +89,58 @@ def delete_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     authenticated(request, context, Role.ADMIN)
     saved_reply_store(context).delete(_reply_id(request))
     return ApiResponse(204, "", headers={})
+
+
+def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """A body (Markdown with variables) as a reply sends it: its HTML and plain-text parts, with the
+    variables of the ticket ``ref`` and the calling agent, or of a sample ticket without ``ref``.
+    Nothing is stored; every agent may preview (the reply box shows a saved reply for its ticket)."""
+    agent = authenticated(request, context)
+    document = request.json_body(allowed=_PREVIEW_FIELDS, required=frozenset({"body"}))
+    body = text_field(document, "body")
+    if not body:
+        raise BadRequest("body: the text to preview is empty")
+    if len(body) > BODY_LIMIT:
+        raise BadRequest(f"body: over {BODY_LIMIT:,} characters, the most a saved reply may hold")
+    typed_ref = text_field(document, "ref")
+    variables = replace(SAMPLE_VARIABLES, agent_name=agent.name, support_name=context.settings.support_name)
+    if typed_ref is not None:
+        ref = normalize_ref(typed_ref)
+        if ref is None:
+            raise BadRequest(f"ref: {typed_ref[:20]!r} is not a ticket reference such as K7Q2-M9XD")
+        ticket = context.ports.store.get_ticket(ref)
+        if ticket is None:
+            raise TicketNotFound(ref)
+        # As workflows/reply.py fills them in for a reply to that ticket.
+        variables = ReplyVariables(
+            customer_name=ticket.requester_name,
+            customer_email=ticket.requester_email,
+            ticket_ref=ticket.ref,
+            ticket_subject=ticket.subject,
+            agent_name=agent.name,
+            support_name=context.settings.support_name,
+        )
+    parts = reply_parts(body, variables)
+    return ApiResponse(
+        200,
+        {
+            "ref": variables.ticket_ref if typed_ref is not None else None,
+            "text": parts.plain,
+            "html": parts.html,
+            "variables": variable_values(variables),
+        },
+    )
+
+
+def used_saved_reply(saved_reply_id: str | None, store: SavedReplyStore) -> str | None:
+    """The saved reply a reply names, to record with it: None when it names none or one that no
+    longer exists (deleted since the agent inserted it; the reply still goes out)."""
+    if saved_reply_id is None:
+        return None
+    try:
+        return store.get(saved_reply_id).id
+    except SavedReplyNotFound:
+        return None
 
 
 def reply_body(document_body: str | None, saved_reply_id: str | None, store: SavedReplyStore) -> str:

@@ -1,0 +1,47 @@
+// A saved reply's body as the customer would read it: the API renders it (POST /saved-replies/preview,
+// the same code as a sent reply: variables filled in, Markdown made HTML with raw HTML escaped), and
+// the HTML is shown only inside a sandboxed frame with its own policy, never in the console's document.
+// Used by the saved-replies page (saved-replies.js) and the reply box's picker (saved-reply-picker.js).
+
+import { api } from "./api.js";
+import { el } from "./dom.js";
+
+// No script, no form, no request; the team's own pictures (https) may show.
+const FRAME_POLICY = "default-src 'none'; img-src data: https:; style-src 'unsafe-inline'";
+const FRAME_BODY_STYLE =
+  "margin:0;padding:12px;font:14px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;" +
+  "background:#fff;overflow-wrap:anywhere";
+
+// The preview of `body` with the variables of ticket `ref` (or of a sample ticket when ref is empty):
+// { ref, text, html, variables }. ApiError (400 in words) for a body that cannot be rendered.
+export function previewReply(body, ref, signal) {
+  return api("saved-replies/preview", { method: "POST", body: ref ? { body, ref } : { body }, signal });
+}
+
+function frame(html, title) {
+  const preview = el("iframe", {
+    sandbox: "allow-popups allow-popups-to-escape-sandbox",
+    referrerpolicy: "no-referrer",
+    title,
+    className: "reply-preview-frame",
+  });
+  // Links open in a new tab: the frame itself never navigates.
+  preview.srcdoc =
+    `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${FRAME_POLICY}">` +
+    `<meta charset="utf-8"><base target="_blank"></head><body style="${FRAME_BODY_STYLE}">${html}</body></html>`;
+  return preview;
+}
+
+// The HTML part in its frame, and the plain-text part (as a text-only mail program shows it) behind a
+// disclosure; `title` names the frame for a screen reader.
+export function previewParts(preview, title) {
+  return [
+    frame(preview.html, title),
+    el(
+      "details",
+      { className: "reply-preview-text" },
+      el("summary", {}, "Plain-text version"),
+      el("pre", {}, preview.text),
+    ),
+  ];
+}
