@@ -99,6 +99,27 @@ def me() -> Response:
     return _serve(directory.me)
 
 
+@app.route("/me/signature", methods=["GET"])
+def my_signature() -> Response:
+    from postdesk.api import signature
+
+    return _serve(signature.my_signature)
+
+
+@app.route("/me/signature", methods=["PUT"], content_types=JSON)
+def update_my_signature() -> Response:
+    from postdesk.api import signature
+
+    return _serve(signature.update_my_signature)
+
+
+@app.route("/me/signature/preview", methods=["POST"], content_types=JSON)
+def preview_sign_off() -> Response:
+    from postdesk.api import signature
+
+    return _serve(signature.preview_sign_off)
+
+
 @app.route("/agents", methods=["GET"])
 def list_agents() -> Response:
     from postdesk.api import directory
@@ -132,6 +153,13 @@ def list_views() -> Response:
     from postdesk.api import tickets
 
     return _serve(tickets.list_views)
+
+
+@app.route("/tickets", methods=["POST"], content_types=JSON)
+def post_ticket() -> Response:
+    from postdesk.api import tickets
+
+    return _serve(tickets.post_ticket)
 
 
 @app.route("/tickets/bulk", methods=["POST"], content_types=JSON)
@@ -176,6 +204,27 @@ def post_note(ref: str) -> Response:
     return _serve(tickets.post_note)
 
 
+@app.route("/tickets/{ref}/presence", methods=["PUT"], content_types=JSON)
+def put_presence(ref: str) -> Response:
+    from postdesk.api import presence
+
+    return _serve(presence.put_presence)
+
+
+@app.route("/tickets/{ref}/presence", methods=["GET"])
+def get_presence(ref: str) -> Response:
+    from postdesk.api import presence
+
+    return _serve(presence.get_presence)
+
+
+@app.route("/tickets/{ref}/presence", methods=["DELETE"])
+def delete_presence(ref: str) -> Response:
+    from postdesk.api import presence
+
+    return _serve(presence.delete_presence)
+
+
 @app.route("/tickets/{ref}/merge", methods=["POST"], content_types=JSON)
 def post_merge(ref: str) -> Response:
     from postdesk.api import tickets
@@ -216,6 +265,13 @@ def create_saved_reply() -> Response:
     from postdesk.api import saved_replies
 
     return _serve(saved_replies.create_saved_reply)
+
+
+@app.route("/saved-replies/preview", methods=["POST"], content_types=JSON)
+def preview_saved_reply() -> Response:
+    from postdesk.api import saved_replies
+
+    return _serve(saved_replies.preview_saved_reply)
 
 
 @app.route("/saved-replies/{id}", methods=["PUT"], content_types=JSON)

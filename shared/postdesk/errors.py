@@ -80,6 +80,10 @@ class TicketMerged(Conflict):
     """The ticket was merged into another and is read-only: work on that one."""
 
 
+class TicketHeld(Conflict):
+    """The ticket is held in quarantine: it is answered and changed only once released."""
+
+
 class IllegalTransition(Conflict):
     """The ticket's status cannot move that way."""
 

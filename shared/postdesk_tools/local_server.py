@@ -8,6 +8,7 @@ PynamoDB, Powertools) at the moto server.
 from __future__ import annotations
 
 import http.client
+import json
 import logging
 import os
 import sys
@@ -31,7 +32,7 @@ from postdesk.aws.clients import reset_clients
 from postdesk.settings import Settings
 from postdesk_tools import moto_fit
 from postdesk_tools.local_api import without_local_routes
-from postdesk_tools.provision import provision
+from postdesk_tools.provision import TEMPLATE, provision
 from postdesk_tools.serving import serve_in_thread
 from postdesk_tools.ses_events import store_and_describe
 
@@ -134,6 +135,15 @@ def _reset_desk_state() -> None:
     runtime.reset_runtime()
 
 
+def unknown_route_body() -> str:
+    """The body the deployed API answers for a path no route serves (its gateway response)."""
+    template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    body: str = template["Resources"]["UnknownRouteResponse"]["Properties"]["ResponseTemplates"][
+        "application/json"
+    ]
+    return body
+
+
 def local_api_server(port: int, host: str = HOST) -> Any:
     """The server ``chalice local`` runs, built the same way, for functions/app.py's app with the
     local stack's routes and clock (local_api.py)."""
@@ -164,6 +174,16 @@ def local_api_server(port: int, host: str = HOST) -> Any:
             if name.startswith("do_"):
                 return self._generic_handle
             raise AttributeError(name)
+
+        def _send_error_response(self, error: Any) -> None:
+            # A path no route serves: what the stack's gateway response answers on AWS
+            # (UnknownRouteResponse in infra/template.json), where chalice local would answer 403
+            # with the caller's whole Authorization header in the body.
+            if error.headers.get("x-amzn-ErrorType") == "UnauthorizedException":
+                body = unknown_route_body()
+                self._send_http_response(404, {"Content-Type": "application/json"}, body)
+                return
+            super()._send_error_response(error)
 
     return LocalDevServer(app, config, host, port, handler_cls=DeskRequestHandler)
 

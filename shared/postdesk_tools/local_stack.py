@@ -287,10 +287,12 @@ def _deliver(mail: SpooledMail, state: StackState, spool: Spool, ingest: Any) ->
     Lambda's retries). The spool lets go of it once ingest has made it ticket state."""
     from postdesk.observability import logger
     from postdesk.settings import Settings
-    from postdesk_tools.ses_events import store_and_describe
+    from postdesk_tools.ses_events import local_verdicts, store_and_describe
 
     with state.lock:
         state.deliveries.setdefault(mail.ses_id, Delivery(mail.ses_id, time.monotonic()))
+    # What SES would have found on receipt: all PASS, unless the mail asks otherwise (README).
+    verdicts, dmarc_policy = local_verdicts(mail.raw)
     for attempt in range(1, INGEST_ATTEMPTS + 1):
         try:
             settings = Settings.from_environment()
@@ -303,6 +305,8 @@ def _deliver(mail: SpooledMail, state: StackState, spool: Spool, ingest: Any) ->
                 envelope_sender=mail.envelope_sender,
                 ses_id=mail.ses_id,
                 received_at=mail.received_at,
+                verdicts=verdicts,
+                dmarc_policy=dmarc_policy,
             )
             (result,) = ingest(event)["results"]
         except Exception:

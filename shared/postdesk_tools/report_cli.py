@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+from postdesk.replies.saved import SavedReplyStore
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
 from postdesk.workflows.report import InvalidSpan, build_report, format_report, parse_span
@@ -45,7 +46,10 @@ def run_report(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
         out.write(f"postdesk report: {error}\n")
         return 1
     store = TicketStore(settings.tables, settings.region, calendar.timezone)
-    report = build_report(store, moment, span.first, calendar.timezone, until=span.last)
+    saved_replies = SavedReplyStore(settings.tables.saved_replies, settings.region).list()
+    report = build_report(
+        store, moment, span.first, calendar.timezone, until=span.last, saved_replies=saved_replies
+    )
     out.write(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n" if arguments.json else format_report(report)
     )

@@ -116,3 +116,29 @@ def store_and_describe(
         verdicts=verdicts,
         dmarc_policy=dmarc_policy,
     )
+
+
+# The local stack only: SES's receipt verdicts for a mail sent to its SMTP listener, so that the
+# quarantine can be tried by hand ("X-Postdesk-Local-Verdicts: spam=FAIL"). SES never reads it.
+LOCAL_VERDICTS_HEADER = "X-Postdesk-Local-Verdicts"
+_VERDICT_NAMES = frozenset({"spam", "virus", "spf", "dkim", "dmarc"})
+_VERDICT_VALUES = frozenset({"PASS", "FAIL", "GRAY", "PROCESSING_FAILED"})
+_DMARC_POLICIES = frozenset({"NONE", "QUARANTINE", "REJECT"})
+
+
+def local_verdicts(raw: bytes) -> tuple[dict[str, str], str | None]:
+    """The verdicts (and DMARC policy) a mail's LOCAL_VERDICTS_HEADER asks for: ``spam=FAIL;
+    dmarc=FAIL; dmarc_policy=REJECT``, names and values in any case; what it does not name passes,
+    and what is not a verdict is left out."""
+    header_block = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    value = BytesHeaderParser(policy=compat32).parsebytes(header_block).get(LOCAL_VERDICTS_HEADER)
+    verdicts: dict[str, str] = {}
+    policy: str | None = None
+    for part in str(value or "").replace(",", ";").split(";"):
+        name, _, given = part.partition("=")
+        name, given = name.strip().lower(), given.strip().upper()
+        if name in _VERDICT_NAMES and given in _VERDICT_VALUES:
+            verdicts[name] = given
+        elif name == "dmarc_policy" and given in _DMARC_POLICIES:
+            policy = given
+    return verdicts, policy

@@ -65,6 +65,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-name = "POST /tickets/bulk"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
 
+# A new ticket's subject and names must be safe in a mail header and its body a valid template,
+# which no pattern says whole (400), and a suppressed requester is not mailed (422).
+[[operations]]
+include-name = "POST /tickets"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "409", "422"]
+
 # Only held mail can be deleted or released, which no schema can say: 409 for any other ticket; an
 # acknowledgement asked for held mail that is not spam is a 400.
 [[operations]]
@@ -80,6 +86,22 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-name = "GET /metrics"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
+
+# A preview's body may use a variable or tag that does not exist (400, naming the line), and its ref
+# may fit the pattern of a reference no ticket has (404): no schema can say either.
+[[operations]]
+include-name = "POST /saved-replies/preview"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
+
+# A signature of more than 10 lines, or holding HTML, a variable or a control character, is a 400
+# in words; a preview's queue must be one of the desk's: no pattern the generator handles says that.
+[[operations]]
+include-name = "PUT /me/signature"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+
+[[operations]]
+include-name = "POST /me/signature/preview"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 
 # A merge names the version like PATCH (428 without one), and a ticket merged into itself is a 400.
 [[operations]]

@@ -220,10 +220,12 @@ def test_a_bad_token_shows_the_sign_in_error(desk: RunningDesk, page: Page) -> N
     # When someone signs in with it
     _sign_in(page, desk, "pdk_unknown_0123456789abcdef")
 
-    # Then the API's message shows on the sign-in form and nothing is remembered
+    # Then the form says in an agent's words what went wrong, and nothing is remembered
     error = page.locator("#sign-in-error")
     expect(error).to_be_visible()
-    expect(error).to_have_text("Sign in: send your API token as 'Authorization: Bearer <token>'.")
+    expect(error).to_have_text(
+        "That token was not accepted: it may be mistyped, or revoked. Ask an admin for a new one."
+    )
     expect(page.locator("#queue-view")).to_be_hidden()
     assert page.evaluate("() => sessionStorage.getItem('postdesk.token')") is None
 
@@ -334,7 +336,9 @@ def test_the_queue_and_the_ticket_show_when_the_promise_is_due(desk: RunningDesk
     expect(row).to_be_visible()
 
     # Then the row shows the due time (the browser's rendering of it), and the ticket its clocks
-    shown = page.evaluate("(iso) => new Date(iso).toLocaleString()", due)
+    shown = page.evaluate(
+        "(iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })", due
+    )
     expect(row.locator("td").last).to_have_text(shown)
     row.get_by_role("link", name=ref).click()
     expect(page.locator("#ticket-facts")).to_contain_text("First response due" + shown)

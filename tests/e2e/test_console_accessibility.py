@@ -8,6 +8,7 @@ gets its line here when it is added (docs/console.md, "How it is tested")."""
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 from postdesk.agents.model import Role
 from postdesk_tools.change_feed import ChangeFeed, deliver_changes
@@ -70,6 +71,30 @@ class PublicPage:
 
 
 # ---- what the agent does to reach a state ----
+
+
+def send_a_new_ticket_without_subject(page: Page, refs: Refs) -> None:
+    form = page.get_by_role("region", name="New ticket")
+    form.get_by_label("To (customer's email)").fill("ines.ramos@customer.example")
+    form.get_by_role("button", name="Send and create the ticket").click()
+    expect(page.locator("#new-ticket-error")).to_be_visible()
+
+
+def preview_a_saved_reply(page: Page, refs: Refs) -> None:
+    page.locator("#saved-reply").select_option(label="Parcel on its way")
+    expect(page.frame_locator("#saved-reply-preview iframe").locator("body")).to_contain_text("Hi Jörg,")
+
+
+def save_a_broken_saved_reply(page: Page, refs: Refs) -> None:
+    page.get_by_label("Title").fill("Greeting")
+    page.get_by_label("Text", exact=True).fill("Hi {{ customer.age }}")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#saved-reply-body-error")).to_be_visible()
+
+
+def open_saved_reply_delete(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Delete Parcel on its way…").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
 
 
 def wrong_token(page: Page, refs: Refs) -> None:
@@ -171,6 +196,19 @@ def open_delete(page: Page, refs: Refs) -> None:
     expect(page.get_by_role("dialog")).to_be_visible()
 
 
+def send_over_an_older_thread(page: Page, refs: Refs) -> None:
+    """The reply names a thread the agent saw before the customer's mail (the empty marker): the
+    API's 409 says what changed, the box offers to send anyway."""
+
+    def older(route: Route) -> None:
+        route.continue_(post_data=json.dumps({**json.loads(route.request.post_data or "{}"), "seen": "s1."}))
+
+    page.route("**/replies", older)
+    page.locator("#reply-body").fill("We are on it.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#reply-conflict")).to_be_visible()
+
+
 def split_off(page: Page, refs: Refs) -> None:
     open_split(page, refs)
     page.get_by_role("button", name="Create the new ticket").click()
@@ -237,6 +275,7 @@ STATES = [
         "ticket, properties edited", "#/tickets/{ticket}", shown="#thread li", then=edit_properties_unsaved
     ),
     State("ticket, subject edited", "#/tickets/{ticket}", shown="#thread li", then=edit_the_subject),
+    State("ticket, reply crossed", "#/tickets/{ticket}", shown="#thread li", then=send_over_an_older_thread),
     State("ticket, needs follow-up", "#/tickets/{followup}", shown="#follow-up-box"),
     State("ticket, keyboard shortcuts", "#/tickets/{ticket}", shown="#thread li", then=press_question_mark),
     State("merge dialog", "#/tickets/{ticket}", shown="#thread li", then=merge_into_the_kept_ticket),
@@ -255,6 +294,9 @@ STATES = [
     State("held ticket with a virus", "?view=quarantine#/tickets/{virus}", shown="#quarantine-risk"),
     State("unknown ticket", "#/tickets/ZZZZ-ZZZZ", shown="#flash"),
     State("outbox", "#/outbox", shown="#outbox-mails li"),
+    State("your signature", "#/signature", shown="#signature-preview-sign-off:not(:empty)"),
+    State("new ticket", "#/new", shown="#new-ticket-view h1"),
+    State("new ticket refused", "#/new", shown="#new-ticket-view h1", then=send_a_new_ticket_without_subject),
     State("reports", "#/reports", shown="#reports-charts svg", who="admin"),
     State(
         "reports of a range",
@@ -263,6 +305,34 @@ STATES = [
         who="admin",
     ),
     State("reports refused to an agent", "#/reports", shown="#reports-refused"),
+    State("saved replies", "#/saved-replies", shown="#saved-replies-list tbody tr", who="admin"),
+    State("saved replies, read by an agent", "#/saved-replies", shown="#saved-replies-list tbody tr"),
+    State(
+        "saved reply editor",
+        "#/saved-replies/{saved}",
+        shown="#saved-reply-editor-preview iframe",
+        who="admin",
+    ),
+    State(
+        "saved reply refused",
+        "#/saved-replies/new",
+        shown="#saved-reply-editor",
+        then=save_a_broken_saved_reply,
+        who="admin",
+    ),
+    State(
+        "saved reply delete dialog",
+        "#/saved-replies",
+        shown="#saved-replies-list tbody tr",
+        then=open_saved_reply_delete,
+        who="admin",
+    ),
+    State(
+        "saved reply, read by an agent", "#/saved-replies/{saved}", shown="#saved-reply-editor-preview iframe"
+    ),
+    State(
+        "ticket, saved reply preview", "#/tickets/{ticket}", shown="#thread li", then=preview_a_saved_reply
+    ),
 ]
 
 PUBLIC_PAGES = [
@@ -376,6 +446,13 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
     expired = _surveyed(desk, token, reopened)
     _edit(desk, token, reopened, status="open")
     forged = survey[:-1] + ("a" if not survey.endswith("a") else "b")
+    saved = api_ok(
+        desk,
+        admin,
+        "POST",
+        "/saved-replies",
+        {"title": "Parcel on its way", "body": "Hi {{ customer.first_name }},"},
+    )["saved_reply"]["id"]
 
     # The search index, fed as the local stack's feeder does (the desk fixture runs none).
     feed = ChangeFeed(desk.settings.region, (desk.settings.tables.tickets, desk.settings.tables.ticket_log))
@@ -400,6 +477,7 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
                 "held": held,
                 "virus": virus,
                 "followup": followup,
+                "saved": saved,
             },
             links={"survey": survey, "expired": expired, "forged": forged},
         )

@@ -82,7 +82,7 @@ def test_an_agent_assigns_tags_and_merges_a_selection_and_reads_what_happened_to
     assert _ticket(desk, token, second)["assignee"] == "ira@example.com"
     assert _ticket(desk, token, third)["assignee"] == "ira@example.com"
     assert _ticket(desk, token, first).get("assignee") is None
-    expect(rows.filter(has_text=second)).to_contain_text("ira@example.com")
+    expect(rows.filter(has_text=second)).to_contain_text("Ira Novak")
     expect(bar).to_contain_text("1 selected")
     expect(page.get_by_label(f"Select {first}")).to_be_checked()
 

@@ -84,6 +84,11 @@ def test_the_quarantine_lists_held_mail_and_not_spam_puts_one_in_the_queue(
     expect(box).to_be_visible()
     expect(box.locator("#quarantine-reason")).to_have_text("Spam SES spam verdict FAIL")
     expect(box.get_by_label("Trust this sender from now on")).to_be_checked()
+    # Held mail is not answered or changed before it is released; a note about it is fine
+    expect(page.locator("#reply-body")).to_be_disabled()
+    expect(page.locator("#ticket-status")).to_be_disabled()
+    expect(page.locator("#note-body")).to_be_enabled()
+    expect(page.get_by_role("button", name="Merge into…")).to_be_hidden()
     expect(page.get_by_role("link", name="Back to the quarantine")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "quarantined-ticket-1366.png"))
 
@@ -98,6 +103,7 @@ def test_the_quarantine_lists_held_mail_and_not_spam_puts_one_in_the_queue(
     meta = page.locator("#ticket-meta")
     expect(meta).to_contain_text("New")
     expect(meta).not_to_contain_text("Quarantined")
+    expect(page.locator("#reply-body")).to_be_enabled()
     expect(page.locator("#events")).to_contain_text(
         "Released from quarantine (was: spam: SES spam verdict FAIL) by Sam Lee; the sender is trusted"
     )
@@ -234,5 +240,10 @@ def test_not_spam_can_send_the_acknowledgement_and_delete_removes_held_mail(
     expect(held.locator(f'tr[data-ref="{junk}"]')).to_have_count(0)
     status, _ = call_api(desk, token, "GET", f"/tickets/{junk}")
     assert status == 404
+    # A link to it now says so, with no forms of a ticket that is not there
+    page.goto(f"{desk.api_url}/console#/tickets/{junk}")
+    expect(page.locator("#flash")).to_contain_text(junk)
+    expect(page.locator("#ticket-meta")).to_contain_text("This ticket could not be shown.")
+    expect(page.locator("#ticket-body")).to_be_hidden()
     # Nobody was mailed but the customer whose mail was acknowledged
     assert len(desk.sent_mail()) == sent_before + 1

@@ -87,6 +87,8 @@ def test_a_revoked_token_signs_out_every_tab_that_used_it(desk: RunningDesk, bro
         # Then both tabs ask for the token again, with the desk's own words
         expect(two.get_by_label("API token")).to_be_visible()
         expect(one.get_by_label("API token")).to_be_visible()
-        expect(one.locator("#sign-in-error")).to_have_text("The token is not valid.")
+        expect(one.locator("#sign-in-error")).to_have_text(
+            "Your sign-in is no longer valid (the token was revoked or replaced): sign in again."
+        )
     finally:
         context.close()

@@ -105,6 +105,23 @@ def test_a_new_mail_is_found_by_its_words(stack: dict[str, Any]) -> None:
     assert [part["text"] for part in hit["match"]["snippet"] if part["match"]] == ["brummt"]
 
 
+def test_a_mail_can_ask_the_local_stack_for_the_verdicts_ses_would_give(stack: dict[str, Any]) -> None:
+    # So that the quarantine can be tried by hand: SES's spam verdict, asked for by a header
+    send(stack, mail("Cheap pills", "Buy now.", X_Postdesk_Local_Verdicts="spam=FAIL"))
+    deadline = time.monotonic() + 30
+    held: list[dict[str, Any]] = []
+    while not held and time.monotonic() < deadline:
+        held = [
+            t
+            for t in api(stack, "GET", "/tickets?view=quarantine")["tickets"]
+            if t["subject"] == "Cheap pills"
+        ]
+        time.sleep(0.1)
+    (ticket,) = held
+    assert ticket["quarantine"] == "spam: SES spam verdict FAIL"
+    assert outbox(stack, "Cheap pills", seconds=1) == []  # held mail is never acknowledged
+
+
 def test_mail_for_another_domain_is_refused_at_the_door(stack: dict[str, Any]) -> None:
     with (
         smtplib.SMTP(stack["smtp_host"], stack["smtp_port"], timeout=30) as smtp,

@@ -37,6 +37,7 @@ MOTO_SKIPS = {
     "AWS::SES::EmailIdentity",
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
+    "AWS::ApiGateway::GatewayResponse",
 }
 
 

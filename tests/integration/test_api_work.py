@@ -154,6 +154,7 @@ def test_filters_by_queue_priority_language_requester_and_assignee(
 
     # Then each filter narrows the list to exactly its tickets
     assert _refs(_list(client, token, language="de")) == [german]
+    assert _refs(_list(client, token, language="DE")) == [german]  # a code in any case
     assert _refs(_list(client, token, requester="LI@shop.example")) == [other, english]
     assert _refs(_list(client, token, priority="urgent")) == [other]
     assert _refs(_list(client, token, assignee="me")) == [english]
@@ -175,10 +176,16 @@ def test_list_parameters_are_checked(client: Client, token: str) -> None:
         ("sort=newest", "sort"),
         ("limit=0", "limit"),
         ("limit=1000", "limit"),
+        ("language=german", "language is a two-letter code"),
+        ("created_from=2026-12-06&created_to=2026-12-01", "the first day comes first"),
+        ("status=new&status=open", "give each parameter once: status came more than once"),
     ]:
         answer = client.http.get(f"/tickets?{query}", headers=auth(token))
         assert answer.status_code == 400, query
         assert word in body_of(answer)["message"], query
+    # One ticket takes no list parameters
+    one = client.http.get("/tickets/ABCD-EFGH?bogus=1", headers=auth(token))
+    assert one.status_code == 400 and "unknown parameter(s): bogus" in body_of(one)["message"]
 
 
 def test_status_changes_follow_the_state_machine(desk: Desk, client: Client, token: str) -> None:
@@ -393,7 +400,7 @@ def test_a_customer_reply_takes_an_on_hold_ticket_back_to_open(
 
 def test_me_agents_and_the_knowledge_base(client: Client, token: str, admin_token: str) -> None:
     me = body_of(client.http.get("/me", headers=auth(token)))
-    assert me == {"email": "sam@example.com", "name": "Sam Lee", "role": "agent"}
+    assert me == {"email": "sam@example.com", "name": "Sam Lee", "role": "agent", "signature": {}}
     agents = body_of(client.http.get("/agents", headers=auth(token)))["agents"]
     assert [agent["email"] for agent in agents] == ["alex@example.com", "sam@example.com"]
 
@@ -468,3 +475,12 @@ def test_saved_replies_through_the_api_from_creation_to_a_sent_reply(
         body=json.dumps({"title": "x", "body": "Hi {{ customer.age }}"}),
     )
     assert broken.status_code == 400 and "customer.age" in body_of(broken)["message"]
+
+
+def test_a_ticket_moves_only_to_one_of_the_desks_queues(desk: Desk, client: Client, token: str) -> None:
+    ref = _deliver(desk, "Where is my parcel?")
+    unknown = _patch(client, token, ref, version=_version(client, token, ref), queue="nope")
+    assert unknown.status_code == 400
+    assert "queue 'nope' is not one of the desk's queues" in body_of(unknown)["message"]
+    moved = _patch(client, token, ref, version=_version(client, token, ref), queue="orders")
+    assert moved.status_code == 200 and body_of(moved)["ticket"]["queue"] == "orders"

@@ -33,7 +33,7 @@ def test_one_change_for_a_selection_with_a_result_per_ticket(desk: Desk, client:
             "tickets": [{"ref": ref, "version": 1} for ref in refs] + [{"ref": "ZZZZ-ZZZZ", "version": 1}],
             "change": {
                 "status": "open",
-                "queue": "shipping",
+                "queue": "technical",
                 "assignee": "sam@example.com",
                 "tags": ["courier"],
             },
@@ -43,12 +43,12 @@ def test_one_change_for_a_selection_with_a_result_per_ticket(desk: Desk, client:
     assert answer.status_code == 200, answer.body
     results = {r["ref"]: r for r in body_of(answer)["results"]}
     assert results[refs[0]]["status"] == 200 and results[refs[2]]["status"] == 200
-    assert results[refs[0]]["ticket"]["queue"] == "shipping" and results[refs[0]]["ticket"]["tags"] == [
+    assert results[refs[0]]["ticket"]["queue"] == "technical" and results[refs[0]]["ticket"]["tags"] == [
         "courier"
     ]
     assert results[refs[1]]["status"] == 409 and "changed by someone else" in results[refs[1]]["message"]
     assert results["ZZZZ-ZZZZ"]["status"] == 404
-    assert desk.store.get_ticket(refs[1]).queue != "shipping"  # type: ignore[union-attr]
+    assert desk.store.get_ticket(refs[1]).queue != "technical"  # type: ignore[union-attr]
     events = body_of(client.http.get(f"/tickets/{refs[0]}", headers=auth(token)))["events"]
     assert {"status_changed", "queue_changed", "assigned", "tags_changed"} <= {e["kind"] for e in events}
 

@@ -213,6 +213,12 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
     life.advance(timedelta(minutes=30))
     life.sitting()
     assert body_of(life.http("get", "/me", headers=auth(token)))["email"] == "sam@example.com"
+    # The agent writes their signature (the agent item is updated) and previews the sign-off
+    signed = life.http(
+        "put", "/me/signature", headers=auth(token), body=json.dumps({"signature": {"default": "Sam Lee"}})
+    )
+    assert signed.status_code == 200, signed.body
+    assert life.http("post", "/me/signature/preview", headers=auth(token), body="{}").status_code == 200
     assert len(body_of(life.http("get", "/agents", headers=auth(token)))["agents"]) == 2
     assert body_of(life.http("get", "/saved-replies", headers=auth(token)))["saved_replies"]
     assert life.http("get", "/kb?q=damaged%20delivery&language=en", headers=auth(token)).status_code == 200
@@ -224,11 +230,17 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         "get", f"/tickets/{ref}/messages/{message_api_id(first['key'])}/html", headers=auth(token)
     )
     assert html.status_code == 200, html.body
+    # The console says the agent is on the ticket, then writing, reads who else is, and leaves
+    for state in ({"state": "viewing"}, {"state": "writing", "box": "note"}):
+        here = life.http("put", f"/tickets/{ref}/presence", headers=auth(token), body=json.dumps(state))
+        assert here.status_code == 200, here.body
+    assert life.http("get", f"/tickets/{ref}/presence", headers=auth(token)).status_code == 200
+    assert life.http("delete", f"/tickets/{ref}/presence", headers=auth(token)).status_code == 204
     noted = life.http(
         "post",
         f"/tickets/{ref}/notes",
         headers=auth(token),
-        body=json.dumps({"body": "Asked the warehouse."}),
+        body=json.dumps({"body": "Asked the warehouse.", "seen": ticket["seen"]}),
     )
     assert noted.status_code == 201, noted.body
     _patch(life, token, ref, priority="high", assignee="sam@example.com")

@@ -142,6 +142,8 @@ def test_a_later_message_splits_into_a_ticket_of_its_own(desk: Desk, client: Cli
     assert answer.status_code == 201, answer.body
     created = body_of(answer)["ticket"]
     assert created["ref"] != first.ref and created["status"] == "new"
+    # Its own matter for a subject: not "Re: [#<source>] Boots too small"
+    assert created["subject"] == "Boots too small"
     assert created["requester"]["email"] == "jane.doe@customer.example"
     assert created["sla"]["first_response_due"] is not None
     new_thread = _ticket(client, token, created["ref"])

@@ -152,6 +152,24 @@ def test_real_answers_match_the_documented_schemas(
     )
     _check(client.http.get("/saved-replies", headers=headers), "/saved-replies", "get")
     reply_id = created["saved_reply"]["id"]
+    for preview in (
+        {"body": "Hi {{ customer.first_name }}", "ref": ref},
+        {"body": "Hi {{ customer.first_name }}"},
+        {"body": "Hi {{ customer.age }}"},
+        {"body": "Hi", "ref": "AAAA-BBBB"},
+    ):
+        _check(
+            client.http.post("/saved-replies/preview", headers=headers, body=json.dumps(preview)),
+            "/saved-replies/preview",
+            "post",
+        )
+    client.http.post(
+        f"/tickets/{ref}/replies",
+        headers=headers,
+        body=json.dumps({"saved_reply_id": reply_id, "status": "resolved"}),
+    )
+    report = _check(client.http.get("/metrics", headers=auth(admin_token)), "/metrics", "get")
+    assert [row["uses"] for row in report["saved_replies"]] == [1]
     _check(
         client.http.put(
             f"/saved-replies/{reply_id}",

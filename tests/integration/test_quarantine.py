@@ -178,3 +178,29 @@ def test_delete_removes_held_mail_whole_and_nothing_else(
     assert held.ref not in json.dumps(record) and "jane.doe" not in json.dumps(record)
     # Deleting again: not found
     assert client.http.delete(f"/tickets/{held.ref}", headers=auth(token)).status_code == 404
+
+
+def test_held_mail_is_neither_answered_nor_changed_until_released(
+    desk: Desk, client: Client, token: str
+) -> None:
+    held = desk.deliver(build_mail(sender=SENDER, subject="Claim your prize"), verdicts={"spam": "FAIL"})
+    sent = len(desk.sent())
+    version = body_of(client.http.get(f"/tickets/{held.ref}", headers=auth(token)))["ticket"]["version"]
+
+    reply = client.http.post(
+        f"/tickets/{held.ref}/replies", headers=auth(token), body=json.dumps({"body": "Thanks!"})
+    )
+    change = client.http.patch(
+        f"/tickets/{held.ref}", headers=auth(token), body=json.dumps({"version": version, "status": "open"})
+    )
+    for refused in (reply, change):
+        assert refused.status_code == 409, refused.body
+        assert "held in quarantine: release it (Not spam)" in body_of(refused)["message"]
+    assert len(desk.sent()) == sent
+    ticket = desk.store.get_ticket(held.ref)
+    assert ticket is not None and ticket.status.value == "new" and ticket.first_response_at is None
+    # An internal note is fine: nobody is mailed
+    note = client.http.post(
+        f"/tickets/{held.ref}/notes", headers=auth(token), body=json.dumps({"body": "Looks like spam."})
+    )
+    assert note.status_code == 201, note.body

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from postdesk.mail.addressing import ReplyAddressCheck, reply_address
 from postdesk.signing import sign, verify
-from postdesk.tickets.refs import ALPHABET, new_ref, normalize_ref, refs_in_subject
+from postdesk.tickets.refs import ALPHABET, new_ref, normalize_ref, refs_in_subject, subject_of_matter
 
 KEY = b"k" * 32
 
@@ -44,3 +46,18 @@ def test_reply_address_round_trip_and_forgery() -> None:
     assert check.find(["support+k7q2m9xd.aaaaaaaaaa@example.com"]) == (None, True)
     assert check.find(["support@example.com"]) == (None, False)
     assert check.find(["sales+k7q2m9xd.aaaaaaaaaa@example.com"]) == (None, False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "matter"),
+    [
+        ("Re: [#SZK4-SEEY] Wrong size", "Wrong size"),
+        ("AW: RE: [#SZK4-SEEY] Re:  Wrong  size", "Wrong size"),
+        ("Fwd: [#K7Q2-M9XD] Order 5521", "Order 5521"),
+        ("Re[2]: Invoice", "Invoice"),
+        ("Recycling and refunds", "Recycling and refunds"),
+        ("[#SZK4-SEEY]", ""),
+    ],
+)
+def test_the_subject_of_a_matter_leaves_out_what_its_thread_put_there(subject: str, matter: str) -> None:
+    assert subject_of_matter(subject) == matter

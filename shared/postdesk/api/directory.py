@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postdesk.agents.model import Agent
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.errors import BadRequest
+from postdesk.rendering import available_languages
+from postdesk.workflows.ticket_work import desk_queues
+
+if TYPE_CHECKING:
+    from postdesk.replies.sign_off import SignOffPolicy
 from postdesk.triage.knowledge import fold, load_articles
 
 MAX_QUERY_CHARS = 500
@@ -20,8 +25,9 @@ def _agent(agent: Agent) -> dict[str, Any]:
 
 
 def me(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """The agent the token belongs to (the console checks a token with this)."""
-    return ApiResponse(200, _agent(authenticated(request, context)))
+    """The agent the token belongs to (the console checks a token with this), with their signature."""
+    agent = authenticated(request, context)
+    return ApiResponse(200, {**_agent(agent), "signature": dict(agent.signature)})
 
 
 def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -32,23 +38,34 @@ def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The desk's queues (its triage rules route to them and its SLA policy may time them), for
-    choosing one rather than typing it."""
-    from postdesk.sla.policy import load_policy
+    choosing one rather than typing it, each with the legal footer its replies carry by language
+    (read only: the footers are legal text, reviewed and deployed in the operator's sign-off file)."""
+    from postdesk.replies.sign_off import load_sign_off
     from postdesk.triage.rules import load_rules
 
     authenticated(request, context)
     rules = load_rules(context.settings.triage_rules_path)
-    timed = load_policy(context.settings.sla_policy_path).queue_targets
-    names = [*rules.queues, *sorted(set(timed) - set(rules.queues))]
+    sign_off = load_sign_off(context.settings.sign_off_path)
     return ApiResponse(
         200,
         {
             "queues": [
-                {"name": name, "default": name == rules.default_queue, "triage": name == rules.triage_queue}
-                for name in names
+                {
+                    "name": name,
+                    "default": name == rules.default_queue,
+                    "triage": name == rules.triage_queue,
+                    "footer": _footers(sign_off, name),
+                }
+                for name in desk_queues(context.settings)
             ]
         },
     )
+
+
+def _footers(sign_off: SignOffPolicy, queue: str) -> dict[str, str]:
+    """The footer a reply on a ticket of ``queue`` carries, by the desk's languages (none: no footer)."""
+    footers = {language: sign_off.footer_for(queue, language) for language in sorted(available_languages())}
+    return {language: footer for language, footer in footers.items() if footer}
 
 
 def list_categories(request: ApiRequest, context: ApiContext) -> ApiResponse:

@@ -34,12 +34,20 @@ class ApiRequest:
     body: bytes | None = None
     # The path as the caller asked for it (behind API Gateway it starts with the stage).
     path: str = ""
+    # Query parameters given more than once (``status=new&status=open``): only one value would be
+    # read, so the request is refused rather than half done.
+    repeated: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
     def only_query(self, allowed: frozenset[str]) -> None:
-        """BadRequest when the query has parameters other than ``allowed``."""
+        """BadRequest when the query has parameters other than ``allowed``, or one more than once."""
+        if self.repeated:
+            raise BadRequest(
+                f"give each parameter once: {', '.join(self.repeated)} came more than once "
+                "(a list of statuses is one parameter: status=new,open)"
+            )
         unknown = sorted(set(self.query) - allowed)
         if unknown:
             raise BadRequest(

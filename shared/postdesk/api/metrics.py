@@ -5,6 +5,7 @@ from __future__ import annotations
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
+from postdesk.api.saved_replies import saved_reply_store
 from postdesk.workflows.report import build_report, parse_span
 from postdesk.workflows.sla import policy_of
 
@@ -23,6 +24,13 @@ def get_metrics(request: ApiRequest, context: ApiContext) -> ApiResponse:
     )
     return ApiResponse(
         200,
-        build_report(context.ports.store, now, span.first, calendar.timezone, until=span.last),
+        build_report(
+            context.ports.store,
+            now,
+            span.first,
+            calendar.timezone,
+            until=span.last,
+            saved_replies=saved_reply_store(context).list(),
+        ),
         {"Content-Type": "application/json", "Cache-Control": "no-store"},
     )

@@ -27,7 +27,16 @@ def api_request(current: Request) -> ApiRequest:
         headers={name.lower(): value for name, value in current.headers.items()},
         body=_raw_body(current),
         path=str(current.context.get("path") or "/"),
+        repeated=_repeated(current),
     )
+
+
+def _repeated(current: Request) -> tuple[str, ...]:
+    """The query parameters given more than once (Chalice keeps every value of each)."""
+    params = current.query_params
+    if not params or not hasattr(params, "getlist"):
+        return ()
+    return tuple(sorted(name for name in params if len(params.getlist(name)) > 1))
 
 
 def _raw_body(current: Request) -> bytes | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -13,12 +14,14 @@ from typing import Any
 
 from postdesk.agents.model import Agent, AgentNotFound
 from postdesk.agents.store import AgentStore
+from postdesk.api.collision import COLLISION_FIELDS, answering_changes, seen_of
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
-from postdesk.api.saved_replies import reply_body, saved_reply_store
+from postdesk.api.saved_replies import reply_body, saved_reply_store, used_saved_reply
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest, MessageNotFound, PostdeskError, PreconditionRequired, TicketNotFound
+from postdesk.mail.compose import is_header_safe
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.search.documents import snippet_parts
@@ -37,6 +40,7 @@ from postdesk.tickets.listing import (
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.views import ticket_summary
+from postdesk.workflows.collision import seen_marker
 from postdesk.workflows.reply import AgentReply, send_reply
 from postdesk.workflows.ticket_work import TicketEdit, add_note, check_edit, edit_ticket
 
@@ -145,6 +149,7 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The ticket, its thread in order (visible replies; whole texts with ``?full=true``), its event
     log, and the requester's other tickets."""
     authenticated(request, context)
+    request.only_query(frozenset({"full"}))
     ref = _ref(request)
     ticket = context.ports.store.get_ticket(ref)
     if ticket is None:
@@ -155,9 +160,12 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         for other in context.ports.store.tickets_of_requester(ticket.requester_email, limit=20)
         if other.ref != ticket.ref
     ]
+    thread = context.ports.store.thread(ref)
     body = {
         "ticket": ticket_summary(ticket),
-        "thread": [_message(m, full, context.blobs) for m in context.ports.store.thread(ref)],
+        "thread": [_message(m, full, context.blobs) for m in thread],
+        # What a reply or note names as read (api/collision.py): exactly the thread above.
+        "seen": seen_marker(thread),
         "events": [_event(e) for e in context.ports.store.events(ref)],
         "requester_tickets": others,
         "requester_suppressed": _suppression(ticket.requester_email, context),
@@ -255,18 +263,25 @@ def _ticket_filter(request: ApiRequest, agent: Agent, context: ApiContext) -> Ti
         order = Order(query.get("order", Order.RELEVANCE.value))
     except ValueError as error:
         raise BadRequest(f"order must be one of {', '.join(o.value for o in Order)}") from error
+    created_from = _day_bound(query.get("created_from"), "created_from", 0)
+    created_before = _day_bound(query.get("created_to"), "created_to", 1)
+    if created_from and created_before and created_from >= created_before:
+        raise BadRequest(
+            f"created_from ({query['created_from']}) is after created_to ({query['created_to']}): "
+            "the first day comes first"
+        )
     wanted = TicketFilter(
         text=text,
         order=order.value,
-        created_from=_day_bound(query.get("created_from"), "created_from", 0),
-        created_before=_day_bound(query.get("created_to"), "created_to", 1),
+        created_from=created_from,
+        created_before=created_before,
         statuses=statuses,
         follow_up=follow_up,
         quarantined=request.flag("quarantined"),
         queue=query.get("queue") or None,
         assignee=assignee.lower() if assignee and assignee != UNASSIGNED else assignee,
         priority=priority,
-        language=query.get("language") or None,
+        language=_language_filter(query.get("language")),
         requester=_requester_filter(query.get("requester")),
         sort=sort,
     )
@@ -381,6 +396,20 @@ def _in_view(wanted: TicketFilter, request: ApiRequest, agent: Agent, context: A
         due_from=shown.due_from,
         due_before=shown.due_before,
     )
+
+
+# Languages are named by their ISO 639-1 code, as tickets keep them ("de", not "DE" or "German").
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+
+
+def _language_filter(given: str | None) -> str | None:
+    """The ``language`` filter: a two-letter code in any case (``DE`` is ``de``); None when absent."""
+    if not given:
+        return None
+    code = given.lower()
+    if not _LANGUAGE_CODE.fullmatch(code):
+        raise BadRequest(f"language is a two-letter code such as de, en or fr, not {given[:20]!r}")
+    return code
 
 
 def _day_bound(value: str | None, name: str, days_after: int) -> str | None:
@@ -721,14 +750,26 @@ def delete_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 
 def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """Add an internal note (never mailed)."""
+    """Add an internal note (never mailed); with ``seen``, a 409 naming what was written on the
+    ticket since, and no note (api/collision.py)."""
     agent = authenticated(request, context)
     ref = _ref(request)
-    document = request.json_body(allowed=frozenset({"body"}), required=frozenset({"body"}))
-    note = add_note(
-        ref, agent.email, agent.name, text_field(document, "body") or "", _request_id(request), context.ports
-    )
-    return ApiResponse(201, {"message": _message(note, True, context.blobs)})
+    document = request.json_body(allowed=frozenset({"body"}) | COLLISION_FIELDS, required=frozenset({"body"}))
+    seen = seen_of(document)
+
+    def add() -> ApiResponse:
+        note = add_note(
+            ref,
+            agent.email,
+            agent.name,
+            text_field(document, "body") or "",
+            _request_id(request),
+            context.ports,
+            seen,
+        )
+        return ApiResponse(201, {"message": _message(note, True, context.blobs)})
+
+    return answering_changes(add, message_api_id)
 
 
 def _cc_field(document: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -745,12 +786,85 @@ def _cc_field(document: Mapping[str, Any]) -> tuple[str, ...] | None:
         raise BadRequest(f"cc: {error}") from error
 
 
+NEW_TICKET_FIELDS = frozenset(
+    {"requester", "subject", "body", "cc", "queue", "category", "priority", "language", "status"}
+)
+MAX_REQUESTER_NAME = 200
+
+
+def _new_requester(document: Mapping[str, Any]) -> tuple[str, str]:
+    """The new ticket's ``requester``: ``{"email": ..., "name": ...}`` (the name may be left out)."""
+    given = document.get("requester")
+    if not isinstance(given, dict) or set(given) - {"email", "name"} or "email" not in given:
+        raise BadRequest('requester must be {"email": "...", "name": "..."} (the name may be left out)')
+    name = given.get("name", "")
+    if not isinstance(given["email"], str) or not isinstance(name, str):
+        raise BadRequest("requester: email and name are text")
+    if not is_header_safe(name) or len(name) > MAX_REQUESTER_NAME:
+        raise BadRequest(f"requester: the name is one line of at most {MAX_REQUESTER_NAME} characters")
+    try:
+        return normalize_address(given["email"]), name.strip()
+    except InvalidAddress as error:
+        raise BadRequest(f"requester: {error}") from error
+
+
+def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """A ticket the agent starts: its first mail goes to the requester (and the Cc) now; the same
+    Idempotency-Key gives the same ticket (200) and sends once."""
+    from postdesk.workflows.new_ticket import NewTicket, start_ticket
+
+    agent = authenticated(request, context)
+    document = request.json_body(
+        allowed=NEW_TICKET_FIELDS, required=frozenset({"requester", "subject", "body"})
+    )
+    email, name = _new_requester(document)
+    for field_name in NEW_TICKET_FIELDS - {"requester", "cc"}:
+        # Given means given: a null is no way to ask for the default.
+        if field_name in document and not isinstance(document[field_name], str):
+            raise BadRequest(f"{field_name} must be a string")
+    try:
+        status = Status(document.get("status", Status.PENDING.value))
+    except ValueError as error:
+        raise BadRequest("status must be one of open, pending, on-hold, resolved") from error
+    started = start_ticket(
+        NewTicket(
+            agent_email=agent.email,
+            agent_name=agent.name,
+            requester_email=email,
+            requester_name=name,
+            subject=document["subject"],
+            body=document["body"],
+            request_id=_request_id(request),
+            cc=_cc_field(document) or (),
+            queue=document.get("queue"),
+            category=document.get("category"),
+            priority=document.get("priority", "normal"),
+            language=document.get("language"),
+            status_after=status,
+            agent_signature=agent.signature,
+        ),
+        context.settings,
+        context.ports,
+    )
+    return ApiResponse(
+        201 if started.new else 200,
+        {
+            "ticket": ticket_summary(started.ticket),
+            "message": _message(started.message, True, context.blobs) if started.message else None,
+        },
+    )
+
+
 def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Send the agent's reply (plain text or Markdown, with variables), written or taken from a saved
-    reply; ``status`` after it defaults to pending (waiting on the customer)."""
+    reply; ``status`` after it defaults to pending (waiting on the customer). With ``seen``, a 409
+    naming what was written on the ticket since, and nothing sent (api/collision.py)."""
     agent = authenticated(request, context)
     ref = _ref(request)
-    document = request.json_body(allowed=frozenset({"body", "status", "saved_reply_id", "cc"}))
+    document = request.json_body(
+        allowed=frozenset({"body", "status", "saved_reply_id", "cc"}) | COLLISION_FIELDS
+    )
+    seen = seen_of(document)
     saved_reply_id = text_field(document, "saved_reply_id")
     body = reply_body(text_field(document, "body"), saved_reply_id, saved_reply_store(context))
     try:
@@ -762,18 +876,21 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     if status not in REPLY_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(sorted(s.value for s in REPLY_STATUSES))}")
     request_id = _request_id(request)
-    sent = send_reply(
-        AgentReply(
-            ref=ref,
-            agent_email=agent.email,
-            agent_name=agent.name,
-            body=body,
-            request_id=request_id,
-            status_after=status,
-            saved_reply_id=saved_reply_id,
-            cc=_cc_field(document),
-        ),
-        context.settings,
-        context.ports,
+    reply = AgentReply(
+        ref=ref,
+        agent_email=agent.email,
+        agent_name=agent.name,
+        body=body,
+        request_id=request_id,
+        status_after=status,
+        saved_reply_id=used_saved_reply(saved_reply_id, saved_reply_store(context)),
+        cc=_cc_field(document),
+        agent_signature=agent.signature,
+        seen=seen,
     )
-    return ApiResponse(201, {"message": _message(sent, True, context.blobs)})
+
+    def send() -> ApiResponse:
+        sent = send_reply(reply, context.settings, context.ports)
+        return ApiResponse(201, {"message": _message(sent, True, context.blobs)})
+
+    return answering_changes(send, message_api_id)

@@ -7,10 +7,12 @@ const TOKEN_KEY = "postdesk.token";
 const API_ROOT = new URL(location.pathname.replace(/console\/?$/, ""), location.origin);
 
 export class ApiError extends Error {
-  constructor(status, kind, message) {
+  // `data`: the API's whole answer (a 409 ConversationChanged says there what changed).
+  constructor(status, kind, message, data = null) {
     super(message);
     this.status = status;
     this.kind = kind;
+    this.data = data;
   }
 }
 
@@ -32,11 +34,13 @@ export function isAbandoned(error) {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
-export async function api(path, { method = "GET", body, headers = {}, asToken, signal } = {}) {
+// `keepalive`: the request outlives the page (what is said as the page closes).
+export async function api(path, { method = "GET", body, headers = {}, asToken, signal, keepalive = false } = {}) {
   const request = {
     method,
     cache: "no-store",
     signal,
+    keepalive,
     headers: { Accept: "application/json", Authorization: `Bearer ${asToken ?? token()}`, ...headers },
   };
   if (body !== undefined) {
@@ -61,7 +65,7 @@ export async function api(path, { method = "GET", body, headers = {}, asToken, s
   }
   if (!response.ok) {
     const message = (data && (data.message || data.Message)) || `The desk answered ${response.status}.`;
-    throw new ApiError(response.status, (data && data.error) || "HttpError", message);
+    throw new ApiError(response.status, (data && data.error) || "HttpError", message, data);
   }
   return data;
 }

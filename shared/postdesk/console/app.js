@@ -5,16 +5,22 @@
 // This module only wires the others together; each view lives in its own module.
 
 import { setUpList } from "./list.js";
+import { setUpNewTicket } from "./new-ticket.js";
 import { setUpReports } from "./reports.js";
 import { showAddress, startRouting } from "./router.js";
+import { setUpSavedReplies } from "./saved-replies.js";
 import { setUpSession } from "./session.js";
 import { setUpShortcuts } from "./shortcuts.js";
+import { setUpSignature } from "./signature.js";
 import { setUpTicket } from "./ticket.js";
 
 setUpSession(showAddress);
 setUpList();
 setUpTicket();
 setUpReports();
+setUpSignature();
+setUpSavedReplies();
+setUpNewTicket();
 // After the views: they register their keys first, so the list of shortcuts shows them in order.
 setUpShortcuts();
 startRouting();

@@ -45,6 +45,11 @@ export function savedReply(id) {
   return (knownSavedReplies || []).find((reply) => reply.id === id) || null;
 }
 
+// After a saved reply was written or deleted: the reply box reads them again.
+export function forgetSavedReplies() {
+  knownSavedReplies = null;
+}
+
 export function forgetDirectory() {
   knownAgents = null;
   knownSavedReplies = null;

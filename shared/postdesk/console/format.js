@@ -10,11 +10,11 @@ export function statusBadge(status) {
   return el("span", { className: `badge status-${status}` }, STATUS_LABELS[status] || status);
 }
 
-// In the agent's own locale and time zone; a value that is not a time shows as it came.
+// In the agent's own locale and time zone, to the minute; a value that is not a time shows as it came.
 export function when(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
 // "24 Nov, 10:31" (in the agent's locale): for one-line summaries where the year is clear.
@@ -53,5 +53,14 @@ export function safeLink(url) {
     return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
   } catch {
     return null;
+  }
+}
+
+// "de" -> "German", in the agent's own language; the code itself when the browser cannot name it.
+export function languageName(code) {
+  try {
+    return new Intl.DisplayNames([navigator.language || "en"], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
   }
 }

@@ -126,8 +126,10 @@ function tagsChange(who, detail) {
 
 // Each returns the parts of the sentence (strings and nodes); `context`: { ref, names }.
 const SENTENCES = {
-  ticket_created: (d) => {
+  ticket_created: (d, who) => {
     const where = d.queue ? ` in the ${d.queue} queue` : "";
+    // A ticket an agent started: the desk wrote first.
+    if (d.channel === "agent") return [`Started by ${who || "an agent"}, writing to ${d.requester || "the customer"}${where}`];
     const held = d.quarantined === "true" ? ", held in quarantine" : "";
     return [`Created from an email${where}${held}`];
   },

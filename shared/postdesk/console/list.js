@@ -359,7 +359,7 @@ function dueBadge(sla) {
 
 // data-label names the column where a narrow screen shows each row as a card (app.css).
 function cell(label, attributes, ...content) {
-  return el("td", { ...attributes, dataset: { label } }, ...content);
+  return el("td", { ...attributes, dataset: { ...attributes.dataset, label } }, ...content);
 }
 
 function passage(match) {
@@ -369,6 +369,21 @@ function passage(match) {
 }
 
 // A search orders by (and so shows) the latest activity; a list by how long the customer waits.
+// Agents by their address, for the Assignee column: their names once the directory has answered.
+let agentNames = new Map();
+
+function assigneeName(email) {
+  return email ? agentNames.get(email.toLowerCase()) || email : "—";
+}
+
+// The names arrive after the first rows may have been drawn: those rows get them now.
+function nameAssignees(known) {
+  agentNames = new Map(known.map((agent) => [agent.email.toLowerCase(), agent.name || agent.email]));
+  for (const cellOf of document.querySelectorAll("td[data-assignee]")) {
+    if (cellOf.dataset.assignee) cellOf.textContent = assigneeName(cellOf.dataset.assignee);
+  }
+}
+
 function ticketRow(ticket, searched) {
   return el(
     "tr",
@@ -390,7 +405,7 @@ function ticketRow(ticket, searched) {
     ),
     cell("Priority", {}, el("span", { className: `badge priority-${ticket.priority}` }, ticket.priority || "")),
     cell("Queue", {}, ticket.queue || ""),
-    cell("Assignee", {}, ticket.assignee || "—"),
+    cell("Assignee", { dataset: { assignee: ticket.assignee || "" } }, assigneeName(ticket.assignee)),
     searched
       ? cell("Last activity", {}, when(ticket.updated_at))
       : cell("Waiting since", {}, when(ticket.waiting_since || ticket.updated_at)),
@@ -721,6 +736,7 @@ export async function showList() {
     if (!isAbandoned(error)) throw error;
   });
   const known = await agents();
+  nameAssignees(known);
   fillAssignees(known);
   fillAgents(known);
   fillQueues(await queues());

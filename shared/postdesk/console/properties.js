@@ -311,7 +311,7 @@ function closeSubject(focus) {
 
 // A new ticket closes the editor; the same one read again leaves what the agent typed.
 function showSubject(ticket, keepEdits) {
-  byId("edit-subject").disabled = Boolean(ticket.merged_into);
+  byId("edit-subject").disabled = Boolean(ticket.merged_into || ticket.quarantine);
   if (!keepEdits && subjectEditing()) closeSubject(false);
 }
 

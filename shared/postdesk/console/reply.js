@@ -7,12 +7,13 @@
 // Each send remembers which ticket it was for: its answer never touches the boxes of a ticket the
 // agent opened since.
 
-import { api } from "./api.js";
+import { sendChecked } from "./collision.js";
 import { savedReply } from "./directory.js";
 import { byId, el } from "./dom.js";
 import { dropDraft, dropStaleDrafts, keepDraft, readDraft } from "./drafts.js";
 import { person, shortWhen } from "./format.js";
 import { flash } from "./page.js";
+import { hidePreview, setUpSavedReplyPicker, showSavedReplies } from "./saved-reply-picker.js";
 import { currentAgent, reportError } from "./session.js";
 
 // A draft is written this long after the last key, and at once when the page goes away.
@@ -89,14 +90,9 @@ export function openCompose(ref) {
   restoreDraft("note", ref);
 }
 
-export function fillSavedReplies(replies) {
-  const select = byId("saved-reply");
-  select.replaceChildren(
-    el("option", { value: "" }, replies.length ? "Choose a saved reply…" : "No saved replies"),
-    ...replies.map((reply) => el("option", { value: reply.id }, reply.language ? `${reply.title} (${reply.language})` : reply.title)),
-  );
-  select.disabled = replies.length === 0;
-  byId("insert-saved-reply").disabled = replies.length === 0;
+// The saved replies offered on `ticket`, its language first (saved-reply-picker.js).
+export function fillSavedReplies(replies, ticket) {
+  showSavedReplies(replies, ticket);
 }
 
 // Where a reply goes: To the requester, Cc the ticket's Cc (the desk never copies the requester).
@@ -124,6 +120,9 @@ function insertSavedReply() {
   insertedSavedReply = reply.id;
   draftTyped("reply");
   writeDraft("reply");
+  byId("saved-reply").value = "";
+  byId("insert-saved-reply").disabled = true;
+  hidePreview();
   box.focus();
 }
 
@@ -163,16 +162,18 @@ async function sendReply(event) {
   writeDraft("reply");
   const button = byId("send-reply");
   button.disabled = true;
+  let answer;
   try {
     // One key per click: a retry of this very request (a lost answer) is not sent twice.
-    await api(`tickets/${encodeURIComponent(ref)}/replies`, {
-      method: "POST",
+    answer = await sendChecked("reply", ref, `tickets/${encodeURIComponent(ref)}/replies`, {
       body: reply,
       headers: { "Idempotency-Key": crypto.randomUUID() },
     });
   } finally {
     button.disabled = false;
   }
+  // Someone wrote since the ticket was shown: nothing went, the text waits (collision.js).
+  if (!answer) return;
   sent("reply", agent, ref, body);
   if (composeRef === ref) flash("");
   await view.reload(ref);
@@ -191,11 +192,13 @@ async function addNote(event) {
   writeDraft("note");
   const button = byId("add-note");
   button.disabled = true;
+  let answer;
   try {
-    await api(`tickets/${encodeURIComponent(ref)}/notes`, { method: "POST", body: { body } });
+    answer = await sendChecked("note", ref, `tickets/${encodeURIComponent(ref)}/notes`, { body: { body } });
   } finally {
     button.disabled = false;
   }
+  if (!answer) return;
   sent("note", agent, ref, body);
   if (composeRef === ref) flash("");
   await view.reload(ref);
@@ -205,6 +208,7 @@ async function addNote(event) {
 export function setUpCompose(ticketView) {
   view = ticketView;
   byId("insert-saved-reply").addEventListener("click", insertSavedReply);
+  setUpSavedReplyPicker();
   byId("reply-body").addEventListener("input", () => draftTyped("reply"));
   byId("note-body").addEventListener("input", () => draftTyped("note"));
   byId("reply-form").addEventListener("submit", (event) => sendReply(event).catch(reportError));

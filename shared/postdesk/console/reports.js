@@ -500,13 +500,44 @@ function agentsFigure(report, known) {
   });
 }
 
+// Each saved reply: replies taken from it, and how the tickets it was used on went afterwards.
+function savedRepliesFigure(report) {
+  const rows = report.saved_replies || [];
+  const used = rows.filter((row) => row.uses);
+  const largest = Math.max(1, ...used.map((row) => row.uses));
+  const name = (row) => (row.title === null ? `A deleted saved reply (${row.id})` : row.title);
+  const satisfied = (row) => (row.answers ? `${percent(row.satisfied_share)} satisfied (${count(row.satisfied)} of ${count(row.answers)} answers)` : "no survey answers");
+  const reopened = (row) => (row.resolved ? `${percent(row.reopen_rate)} reopened (${count(row.reopened)} of ${count(row.resolved)} resolutions)` : "none resolved");
+  return figure({
+    id: "report-saved-replies",
+    title: "Saved replies",
+    note: "Replies taken from each saved reply, and of the tickets it was used on: answers rated 4 or 5 of the survey answers, and reopenings of the resolutions.",
+    wide: true,
+    empty: used.length ? null : `No reply was taken from a saved reply ${rangeWords(report)}.`,
+    visual: el("div", { className: "meters" }, used.slice(0, 10).map((row) => meterRow(
+      name(row), row.uses / largest, count(row.uses), 0,
+      `${satisfied(row)}; ${reopened(row)}`,
+    ))),
+    data: table(
+      "Use, satisfaction and reopen rate per saved reply",
+      ["Saved reply", "Uses", "Satisfied", "Reopened"],
+      rows.map((row) => [
+        name(row),
+        count(row.uses),
+        satisfied(row),
+        reopened(row),
+      ]),
+    ),
+  });
+}
+
 function surgeNotice(report) {
   if (!report.surges.length) return null;
   return el(
     "p",
     { className: "banner", role: "note" },
     "Surging today: ",
-    report.surges.map((surge) => `${surge.category} (${count(surge.today)} tickets; about ${surge.mean.toLocaleString()} a day over the last two weeks)`).join(", "),
+    report.surges.map((surge) => `${surge.category} (${count(surge.today)} tickets; ${surge.mean < 0.5 ? "almost none" : `about ${surge.mean.toLocaleString(undefined, { maximumFractionDigits: 1 })} a day`} over the last two weeks)`).join(", "),
     ".",
   );
 }
@@ -541,6 +572,7 @@ function render(report, known) {
       satisfactionFigure(report),
       backlogFigure(report),
       agentsFigure(report, known),
+      savedRepliesFigure(report),
     ),
   );
   drawColumns();

@@ -1,10 +1,13 @@
 // Which view the address asks for (url-state.js), shown once the agent is signed in.
 
 import { showList } from "./list.js";
+import { showNewTicket } from "./new-ticket.js";
 import { showOutbox } from "./outbox.js";
 import { flash, takeMessageForView } from "./page.js";
 import { showReports } from "./reports.js";
+import { showSavedReplies } from "./saved-replies.js";
 import { ensureSignedIn, reportError } from "./session.js";
+import { showSignature } from "./signature.js";
 import { showTicket } from "./ticket.js";
 import { currentPage, locationChanged } from "./url-state.js";
 
@@ -16,6 +19,9 @@ async function route() {
   if (page.name === "ticket") await showTicket(page.ref);
   else if (page.name === "outbox") await showOutbox();
   else if (page.name === "reports") await showReports();
+  else if (page.name === "signature") await showSignature();
+  else if (page.name === "saved-replies") await showSavedReplies(page.id);
+  else if (page.name === "new-ticket") await showNewTicket();
   else await showList();
   // Once the view is shown (showing it clears the line).
   if (message) flash(message);

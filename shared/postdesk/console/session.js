@@ -106,9 +106,13 @@ export async function ensureSignedIn() {
   return true;
 }
 
+// The API's 401 speaks to programs ("send your API token as ..."); agents read these instead.
+const TOKEN_REFUSED = "That token was not accepted: it may be mistyped, or revoked. Ask an admin for a new one.";
+const SIGNED_OUT = "Your sign-in is no longer valid (the token was revoked or replaced): sign in again.";
+
 export function reportError(error) {
   if (error instanceof ApiError && error.status === 401) {
-    signOut(error.message);
+    signOut(SIGNED_OUT);
     return;
   }
   flash(error instanceof Error ? error.message : String(error));
@@ -127,7 +131,7 @@ export function setUpSession(afterSignIn) {
     try {
       await signIn(candidate);
     } catch (failure) {
-      error.textContent = failure.message;
+      error.textContent = failure instanceof ApiError && failure.status === 401 ? TOKEN_REFUSED : failure.message;
       error.hidden = false;
       byId("token").focus();
       return;

@@ -3,6 +3,7 @@
 // was held (held.js: "Not spam", "Delete").
 
 import { ApiError, api, isAbandoned } from "./api.js";
+import { setUpCollision } from "./collision.js";
 import { agents, categories, queues, savedReplies } from "./directory.js";
 import { byId, el } from "./dom.js";
 import { person, safeLink, shortWhen, statusBadge, when } from "./format.js";
@@ -10,6 +11,7 @@ import { historyItem } from "./history.js";
 import { setUpHeld, showHeld } from "./held.js";
 import { setUpMerge } from "./merge.js";
 import { flash, showView } from "./page.js";
+import { setUpPresence, showPresence } from "./presence.js";
 import { setUpProperties, showProperties } from "./properties.js";
 import { fillSavedReplies, openCompose, setUpCompose, showRecipients } from "./reply.js";
 import { currentAgent, reportError } from "./session.js";
@@ -211,11 +213,14 @@ function showMerged(data) {
 }
 
 // A merged ticket takes no reply, note or change: its controls are off (the API would refuse).
-function setReadOnly(readOnly) {
-  for (const id of ["reply-fields", "note-fields", "properties-fields"]) byId(id).disabled = readOnly;
-  byId("follow-up-done").disabled = readOnly;
-  // Nothing more to merge: the banner says where it went.
-  byId("merge-open").hidden = readOnly;
+// A held ticket is neither answered nor changed until "Not spam" (the API refuses it too); a note
+// about it is fine.
+function setReadOnly(merged, held) {
+  for (const id of ["reply-fields", "properties-fields"]) byId(id).disabled = merged || held;
+  byId("note-fields").disabled = merged;
+  byId("follow-up-done").disabled = merged || held;
+  // Nothing more to merge: the banner says where it went (held mail is released first).
+  byId("merge-open").hidden = merged || held;
 }
 
 // What "Not spam" did, or why it did not: on the page, where the focus goes.
@@ -258,6 +263,7 @@ function showLoading(ref) {
 function renderTicket(data, keepEdits) {
   const ticket = data.ticket;
   byId("ticket-view").removeAttribute("aria-busy");
+  byId("ticket-body").hidden = false;
   byId("ticket-subject").textContent = ticket.subject || "(no subject)";
   byId("ticket-meta").replaceChildren(
     el("span", { className: "ref" }, ticket.ref),
@@ -272,7 +278,7 @@ function renderTicket(data, keepEdits) {
   showRecipients(ticket);
   showMerged(data);
   showHeld(ticket);
-  setReadOnly(Boolean(ticket.merged_into));
+  setReadOnly(Boolean(ticket.merged_into), Boolean(ticket.quarantine));
   const suppressed = data.requester_suppressed;
   byId("suppressed-box").hidden = !suppressed;
   byId("suppressed-box").textContent = suppressed ? `No mail can reach the customer: ${suppressed.message}.` : "";
@@ -367,16 +373,20 @@ export async function showTicket(ref) {
   if (!shown || shown.ticket.ref !== ref) showLoading(ref);
   // The reply and note boxes are this ticket's from now on, with its drafts.
   openCompose(ref);
+  showPresence(ref);
   let read;
   try {
     read = await readTicket(visit);
   } catch (error) {
     if (isAbandoned(error) || wanted !== visit) return;
     byId("ticket-meta").replaceChildren(el("span", { className: "ref" }, ref), " · This ticket could not be shown.");
+    // No forms of a ticket that is not there (deleted, mistyped, or out of reach).
+    byId("ticket-body").hidden = true;
+    byId("ticket-view").removeAttribute("aria-busy");
     throw error;
   }
   if (wanted !== visit) return;
-  fillSavedReplies(read.replies);
+  fillSavedReplies(read.replies, read.data.ticket);
   draw(read);
   showNotice(notice);
   byId("ticket-subject").focus({ preventScroll: true });
@@ -433,6 +443,8 @@ function focusBox(id) {
 
 export function setUpTicket() {
   setUpCompose({ reload: loadTicket });
+  setUpCollision({ seen: (ref) => (isShown(ref) ? shown.seen : null), reload: loadTicket });
+  setUpPresence();
   setUpProperties({
     document: () => (shown && isShown(shown.ticket.ref) ? shown : null),
     reload: loadTicket,

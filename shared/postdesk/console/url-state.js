@@ -1,6 +1,8 @@
 // What the console shows lives in its address, so that a reload, the back button or a link sent to
 // a colleague shows the same thing:
-//   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox, #/reports
+//   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox, #/reports,
+//                                #/saved-replies, #/saved-replies/new, #/saved-replies/<id>,
+//                                #/signature
 //   the reports' range in the hash's own query: #/reports?from=2026-11-01&to=2026-11-30
 //   the list's state in the query: ?q=m%C3%BCller&status=all&order=date
 //   which list:                  ?view=mine, unassigned, due_soon, breached, follow_up, quarantine
@@ -81,6 +83,10 @@ export function currentPage() {
     }
   }
   if (location.hash === "#/outbox") return { name: "outbox" };
+  if (location.hash === "#/signature") return { name: "signature" };
+  const savedReply = /^#\/saved-replies(?:\/([A-Za-z0-9_-]{1,64}))?$/.exec(location.hash);
+  if (savedReply) return { name: "saved-replies", id: savedReply[1] || null };
+  if (location.hash === "#/new") return { name: "new-ticket" };
   if (/^#\/reports(\?[^#]*)?$/.test(location.hash)) return { name: "reports" };
   return { name: "list" };
 }
@@ -97,6 +103,13 @@ export function listViewHref(view) {
 export function goToListView(view) {
   history.pushState(null, "", listViewHref(view));
   shownHref = location.href;
+}
+
+// The saved replies page (saved-replies.js): the list, and one saved reply ("new" for a new one).
+export const SAVED_REPLIES_HREF = "#/saved-replies";
+
+export function savedReplyHref(id) {
+  return `${SAVED_REPLIES_HREF}/${encodeURIComponent(id)}`;
 }
 
 // Relative to the page: the list's query stays in the address of the ticket.

@@ -43,6 +43,12 @@ def reply_guard(ref: str, request_id: str) -> str:
     return f"reply#{ref}#{request_id}"
 
 
+def new_ticket_guard(agent_email: str, request_id: str) -> str:
+    """``new-ticket#<agent>#<request>``: a ticket an agent starts, once per request of that agent
+    (two agents sending the same Idempotency-Key start two tickets)."""
+    return f"new-ticket#{agent_email.lower()}#{request_id}"
+
+
 def note_guard(ref: str, request_id: str) -> str:
     """``note#<ref>#<request>``: an internal note, once per request."""
     return f"note#{ref}#{request_id}"
@@ -101,6 +107,12 @@ def ack_rate_keys(address: str, now: datetime, days: int) -> list[str]:
     start = now.replace(minute=0, second=0, microsecond=0)
     hours = [ack_rate_hour(address, start - timedelta(hours=n)) for n in range(days * 24 + 1)]
     return [*hours, *(ack_rate_day(address, start - timedelta(days=n)) for n in range(days + 1))]
+
+
+def presence_key(ref: str) -> str:
+    """``presence#<ref>``: who has a ticket open in the console and who is writing on it (one item
+    per ticket, an entry per agent, each good for a minute; agents/presence.py)."""
+    return f"presence#{ref}"
 
 
 # -- schedules (EventBridge Scheduler, the desk's group) ---------------------------------------------------

@@ -8,10 +8,13 @@ the text that was typed). A line break is a line break: agents type replies line
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from postdesk.replies.variables import ReplyVariables, render_reply
 
 _LINK_SCHEMES = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 # CommonMark lets any ASCII punctuation character be escaped with a backslash.
@@ -133,3 +136,28 @@ def _inline_text(children: list[Token]) -> str:
             address = str(child.attrGet("src") or "")
             parts.append(f"{child.content} <{address}>" if child.content else f"<{address}>")
     return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyParts:
+    """A reply body made ready for one ticket."""
+
+    # The body with its variables replaced, Markdown as typed: what the thread shows.
+    text: str
+    # The mail's HTML part and its plain-text part (without the template around them).
+    html: str
+    plain: str
+
+
+def reply_parts(body: str, variables: ReplyVariables) -> ReplyParts:
+    """The parts of a reply whose ``body`` (Markdown with variables) goes to the ticket of
+    ``variables``, made as workflows/reply.py makes them for the mail it sends (a test holds the two
+    together). Raises InvalidReplyTemplate for a body that cannot be rendered."""
+    # The values are escaped for the HTML and plain parts, so that a customer's name or subject is
+    # shown as written and never read as Markdown.
+    escaped = render_reply(body.strip(), variables, escape=escape_markdown)
+    return ReplyParts(
+        text=render_reply(body, variables).strip(),
+        html=markdown_to_html(escaped),
+        plain=markdown_to_text(escaped),
+    )

@@ -86,6 +86,7 @@ class TicketItem(DeskModel):
     survey_answered_at = UnicodeAttribute(null=True)
     follow_up = UnicodeAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)
+    saved_replies = ListAttribute[str](null=True)
     # The SLA clocks, as JSON (tickets/items.py): read and written whole with the ticket.
     sla = UnicodeAttribute(null=True)
     # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.

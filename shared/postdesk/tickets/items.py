@@ -163,6 +163,7 @@ def item_from_ticket(ticket: Ticket) -> TicketItem:
         sla=sla_to_json(ticket.sla) if ticket.sla else None,
         fingerprint=ticket.fingerprint or None,
         merged_into=ticket.merged_into,
+        saved_replies=list(ticket.saved_replies) or None,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -203,6 +204,7 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         fingerprint=item.fingerprint or "",
         expires_at=from_epoch(item.expires_at),
         merged_into=item.merged_into,
+        saved_replies=tuple(item.saved_replies or ()),
     )
 
 

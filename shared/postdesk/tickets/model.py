@@ -123,6 +123,9 @@ class Ticket:
     fingerprint: str = ""
     # Merged into that ticket (kept, closed and read-only; later mail to it lands there).
     merged_into: str | None = None
+    # The saved replies its agents' replies were taken from (ids, sorted): their figures count this
+    # ticket's resolutions, reopenings and survey answers (tickets/stats.py).
+    saved_replies: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:

@@ -44,3 +44,21 @@ def refs_in_subject(subject: str) -> list[str]:
     """Every ``[#XXXX-XXXX]`` token in a subject, canonical, in order of appearance."""
     found = [normalize_ref(match) for match in SUBJECT_TOKEN.findall(subject)]
     return [ref for ref in found if ref]
+
+
+# "Re:", "AW:", "Fwd:"... and the ticket tokens our replies put in: what a subject carries from its
+# thread rather than from its matter.
+_THREAD_PREFIX = re.compile(
+    r"^\s*(?:(?:re|aw|sv|vs|fw|fwd|wg|tr|rv|enc)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
+
+
+def subject_of_matter(subject: str) -> str:
+    """``subject`` without reply and forward prefixes and ticket tokens: "Re: [#K7Q2-M9XD] Wrong
+    size" is "Wrong size" (the subject of a ticket split off another)."""
+    previous = None
+    text = subject
+    while text != previous:
+        previous = text
+        text = SUBJECT_TOKEN.sub("", _THREAD_PREFIX.sub("", text)).strip()
+    return " ".join(text.split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from postdesk.errors import IllegalTransition, TicketMerged
+from postdesk.errors import IllegalTransition, TicketHeld, TicketMerged
 from postdesk.tickets.model import DONE_STATUSES, Status, Ticket
 
 
@@ -75,6 +75,17 @@ def status_fields(
         fields["resolved_at"] = None
     fields["expires_at"] = closed_until if status is Status.CLOSED else None
     return fields
+
+
+def require_released(ticket: Ticket) -> Ticket:
+    """``ticket``, unless it is held in quarantine: then TicketHeld (it is answered and changed only
+    once an agent released it; a note may be added)."""
+    if ticket.quarantine:
+        raise TicketHeld(
+            f"Ticket {ticket.ref} is held in quarantine: release it (Not spam) before you answer or "
+            "change it."
+        )
+    return ticket
 
 
 def require_unmerged(ticket: Ticket) -> Ticket:

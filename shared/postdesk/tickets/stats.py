@@ -13,13 +13,21 @@ Keys (``<figure>`` or ``<figure>:<dimension>:<value>``):
 - ``sla:<target>:met``, ``sla:<target>:missed`` when a clock stops, ``sla:breached:<target>`` when a
   breach is recorded;
 - ``survey:sent``, ``survey:answered``, ``survey:satisfied`` (the latest rating is 4 or 5);
-- ``agent:<email>:replies``, ``agent:<email>:resolutions``.
+- ``agent:<email>:replies``, ``agent:<email>:resolutions``;
+- ``saved:<id>:used`` (a reply taken from that saved reply), and for every saved reply used on the
+  ticket before the event: ``saved:<id>:resolved``, ``saved:<id>:reopened``, ``saved:<id>:answered``,
+  ``saved:<id>:satisfied`` (the desk's own figures of the same names, counted again per saved reply).
+
+Which saved replies were used on a ticket is the ticket's ``saved_replies``, which the store hands in
+as they were before the write: itself the fold of the ``saved_reply_id`` of its ``agent_replied``
+events, so the figures stay the fold of the log. A reply's own saved reply counts the resolution that
+reply makes, not a reopening it makes (an agent reopening with a reply is no reopening after it).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -76,7 +84,11 @@ def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
                 found.append((f"agent:{event.actor}:resolutions", 1, None))
         return found
     if kind == "agent_replied" and _is_agent(event.actor):
-        return [(f"agent:{event.actor}:replies", 1, None)]
+        saved = detail.get("saved_reply_id")
+        return [
+            (f"agent:{event.actor}:replies", 1, None),
+            *([(f"saved:{saved}:used", 1, None)] if saved else []),
+        ]
     if kind == "reopened":
         return [("reopened", 1, None)]
     if kind == "sla_breached":
@@ -94,12 +106,41 @@ def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
     return []
 
 
-def stat_deltas(events: Iterable[TicketEvent], zone: ZoneInfo) -> dict[tuple[str, str], Delta]:
-    """What ``events`` add, by (local day, key)."""
+# The desk's figures that each saved reply used on the ticket counts too, and their names there.
+_SAVED_REPLY_OUTCOMES = {
+    "resolved": "resolved",
+    "reopened": "reopened",
+    "survey:answered": "answered",
+    "survey:satisfied": "satisfied",
+}
+
+
+def saved_reply_figures(
+    event: TicketEvent, saved_replies: Collection[str]
+) -> list[tuple[str, int, float | None]]:
+    """The (key, count, duration) figures ``event`` adds to the saved replies used on its ticket."""
+    return [
+        (f"saved:{saved}:{_SAVED_REPLY_OUTCOMES[key]}", count, None)
+        for key, count, _ in figures(event)
+        if key in _SAVED_REPLY_OUTCOMES and count
+        for saved in sorted(saved_replies)
+    ]
+
+
+def stat_deltas(
+    events: Iterable[TicketEvent], zone: ZoneInfo, saved_replies: Collection[str] = ()
+) -> dict[tuple[str, str], Delta]:
+    """What ``events`` add, by (local day, key). ``saved_replies``: those used on the events'
+    ticket before them (a write's events belong to one ticket); a reply among the events adds its own
+    for the events after it, but a reopening counts only those used before."""
     deltas: dict[tuple[str, str], Delta] = defaultdict(Delta)
+    used = set(saved_replies)
     for event in events:
         day = _day(event, zone).isoformat()
-        for key, count, value in figures(event):
+        if event.kind == "agent_replied" and event.detail.get("saved_reply_id"):
+            used.add(event.detail["saved_reply_id"])
+        counted = saved_replies if event.kind == "reopened" else used
+        for key, count, value in [*figures(event), *saved_reply_figures(event, counted)]:
             delta = deltas[(day, key)]
             delta.count += count
             if value is not None:

@@ -136,9 +136,12 @@ class TicketStore:
     def _transaction(self) -> NamedTransaction:
         return NamedTransaction(self._region)
 
-    def _add_figures(self, transaction: NamedTransaction, events: Sequence[TicketEvent]) -> None:
-        """Add the events' figures to their days, in the transaction that writes the events."""
-        for (day, key), delta in stat_deltas(events, self._stats_zone).items():
+    def _add_figures(
+        self, transaction: NamedTransaction, events: Sequence[TicketEvent], saved_replies: Sequence[str]
+    ) -> None:
+        """Add the events' figures to their days, in the transaction that writes the events
+        (``saved_replies``: those used on their ticket before, whose figures they add to)."""
+        for (day, key), delta in stat_deltas(events, self._stats_zone, saved_replies).items():
             actions: list[Action] = []
             if delta.count:
                 actions.append(StatItem.total.add(delta.count))
@@ -153,8 +156,10 @@ class TicketStore:
         messages: Sequence[ThreadMessage],
         events: Sequence[TicketEvent],
         expiry: datetime | None,
+        update: TicketUpdate | None = None,
     ) -> None:
-        """The messages and events, each written only if absent (the same cause writes the same key)."""
+        """The messages and events, each written only if absent (the same cause writes the same key),
+        and their figures (with those of the saved replies used on the ticket ``update`` changes)."""
         for message in messages:
             transaction.put(
                 f"message:{message.key}",
@@ -167,7 +172,7 @@ class TicketStore:
                 stamped(item_from_event(event), expiry),
                 condition=LogItem.sk.does_not_exist(),
             )
-        self._add_figures(transaction, events)
+        self._add_figures(transaction, events, update.before.saved_replies if update else ())
 
     @staticmethod
     def _add_update(transaction: NamedTransaction, update: TicketUpdate | None) -> None:
@@ -259,7 +264,7 @@ class TicketStore:
     def create_ticket(
         self,
         ticket: Ticket,
-        first_message: ThreadMessage,
+        first_message: ThreadMessage | None,
         events: Sequence[TicketEvent],
         *,
         claim: GuardClaim | None = None,
@@ -277,7 +282,8 @@ class TicketStore:
             transaction = self._transaction()
             transaction.put("ticket", item_from_ticket(ticket), condition=TicketItem.ref.does_not_exist())
             self._claim_in(transaction, claim, first)
-            self._add_log(transaction, [first_message], events, None)
+            # None: a ticket an agent starts, whose first message is the mail it then sends.
+            self._add_log(transaction, [first_message] if first_message else [], events, None)
             self._add_index(transaction, ticket.ref, pending, None, ours=False)
             if transaction.commit():
                 return Created.CREATED, None
@@ -310,7 +316,7 @@ class TicketStore:
         pending = dict(index or {})
         while True:
             transaction = self._transaction()
-            self._add_log(transaction, [message], events, expiry)
+            self._add_log(transaction, [message], events, expiry, update)
             self._add_update(transaction, update)
             self._claim_in(transaction, claim, first)
             self._add_index(transaction, message.ref, pending, expiry, ours=False)
@@ -332,7 +338,7 @@ class TicketStore:
         it was read; TicketNotFound when it does not exist."""
         transaction = self._transaction()
         self._add_update(transaction, update)
-        self._add_log(transaction, [], events, expiry_of(update, None))
+        self._add_log(transaction, [], events, expiry_of(update, None), update)
         if transaction.commit():
             return True
         if any(name.startswith("event:") for name in transaction.failed):
@@ -358,7 +364,7 @@ class TicketStore:
         transaction = self._transaction()
         Guards.move_in(transaction, move.key, move.from_state, move.to_state, move.detail)
         self._add_update(transaction, update)
-        self._add_log(transaction, messages, events, expiry)
+        self._add_log(transaction, messages, events, expiry, update)
         if index:
             owner = ref or (update.before.ref if update else messages[0].ref if messages else "")
             self._add_index(transaction, owner, index, expiry, ours=True)

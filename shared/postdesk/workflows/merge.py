@@ -26,7 +26,7 @@ from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import MessageKind, Status, ThreadMessage, Ticket, TicketEvent
-from postdesk.tickets.refs import delivery_ref
+from postdesk.tickets.refs import delivery_ref, subject_of_matter
 from postdesk.tickets.states import require_unmerged, status_fields
 from postdesk.tickets.store import Created
 from postdesk.workflows.retention import closed_until
@@ -224,7 +224,10 @@ def _split_ticket(
 ) -> Ticket:
     ticket = Ticket(
         ref=ref,
-        subject=(message.subject or source.subject)[:998],
+        # Its own matter: not "Re: [#<source>] ..." (its replies carry its own token).
+        subject=(subject_of_matter(message.subject) or subject_of_matter(source.subject) or "(no subject)")[
+            :998
+        ],
         requester_email=message.from_email.lower() or source.requester_email,
         requester_name=message.from_name if message.from_email else source.requester_name,
         status=Status.NEW,

@@ -11,7 +11,8 @@ the send-once mechanism (effects/send_once.py), as every mail of the desk is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
@@ -24,8 +25,9 @@ from postdesk.mail.model import Address
 from postdesk.mail.recipients import MAX_TICKET_CC, check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
-from postdesk.rendering import render_mail
+from postdesk.rendering import available_languages, render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
+from postdesk.replies.sign_off import SignOff, compose_sign_off, load_sign_off, sign_off_language
 from postdesk.replies.variables import ReplyVariables, render_reply
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
@@ -38,7 +40,8 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.states import require_unmerged, status_fields
+from postdesk.tickets.states import require_released, require_unmerged, status_fields
+from postdesk.workflows.collision import check_conversation
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.thread_mail import reply_subject, thread_mail
 from postdesk.workflows.timers import after_change
@@ -64,9 +67,18 @@ class AgentReply:
     status_after: Status = Status.PENDING
     # The saved reply the body came from, if any: recorded in the ticket's event.
     saved_reply_id: str | None = None
+    # The first mail of a ticket the agent started (workflows/new_ticket.py): its subject is the
+    # ticket's, not an answer's ("Re: ...").
+    first_mail: bool = False
     # The Cc addresses this reply goes to, and the ticket keeps from now on (checked, lower case);
     # None: the ticket's.
     cc: tuple[str, ...] | None = None
+    # What the agent saw of the conversation (workflows/collision.py): a reply over messages they
+    # have not read is not sent. None: not checked (an integration that names no marker, or "send
+    # anyway").
+    seen: frozenset[bytes] | None = None
+    # The agent's signature, Markdown by language (agents/model.py); empty: they sign with their name.
+    agent_signature: Mapping[str, str] = field(default_factory=dict)
 
 
 def _reply_cc(ticket: Ticket, request: AgentReply) -> tuple[str, ...]:
@@ -83,7 +95,8 @@ def _reply_cc(ticket: Ticket, request: AgentReply) -> tuple[str, ...]:
     return cc
 
 
-def _checked_length(body: str) -> str:
+def checked_body(body: str) -> str:
+    """The text of a mail an agent writes, stripped; EmptyReply or ReplyTooLarge if it cannot go."""
     text = body.strip()
     if not text:
         raise EmptyReply("the reply has no text")
@@ -121,17 +134,40 @@ def _after_reply(
     return changes, events
 
 
+def _saved_reply_used(ticket: Ticket, request: AgentReply) -> dict[str, object]:
+    """The ticket remembers the saved reply the reply came from, so that its figures count what
+    becomes of the ticket (resolutions, reopenings, ratings; tickets/stats.py)."""
+    if not request.saved_reply_id or request.saved_reply_id in ticket.saved_replies:
+        return {}
+    return {"saved_replies": tuple(sorted({*ticket.saved_replies, request.saved_reply_id}))}
+
+
+def reply_sign_off(ticket: Ticket, request: AgentReply, body_text: str, settings: Settings) -> SignOff:
+    """The one sign-off under the reply (replies/sign_off.py): in the ticket's language (the desk's
+    when it does not answer in that one), with the footer of the ticket's queue."""
+    return compose_sign_off(
+        body_text,
+        language=sign_off_language(ticket.language, settings.default_language, available_languages()),
+        default_language=settings.default_language,
+        agent_name=request.agent_name,
+        agent_signature=request.agent_signature,
+        support_name=settings.support_name,
+        queue=ticket.queue,
+        policy=load_sign_off(settings.sign_off_path),
+    )
+
+
 def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadMessage:
     """Send the agent's reply and record it; raises TicketNotFound, EmptyReply, ReplyTooLarge,
-    InvalidReplyTemplate, DuplicateRequest."""
+    InvalidReplyTemplate, ConversationChanged (someone wrote since ``seen``), DuplicateRequest."""
     # Checked before and after the variables are replaced: before, so no work is done on a body that
     # is refused anyway; after, because the values make the text longer (or a body of only an empty
     # variable leaves nothing to send).
-    _checked_length(request.body)
+    checked_body(request.body)
     ticket = ports.store.get_ticket(request.ref)
     if ticket is None:
         raise TicketNotFound(request.ref)
-    require_unmerged(ticket)
+    require_released(require_unmerged(ticket))
     cc = _reply_cc(ticket, request)
     variables = ReplyVariables(
         customer_name=ticket.requester_name,
@@ -141,7 +177,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         agent_name=request.agent_name,
         support_name=settings.support_name,
     )
-    body = _checked_length(render_reply(request.body, variables))
+    body = checked_body(render_reply(request.body, variables))
     # The HTML comes from the same body with the values escaped, so a customer's name or subject is
     # shown as it is written and never read as Markdown (a link, a heading).
     escaped = render_reply(request.body.strip(), variables, escape=escape_markdown)
@@ -152,11 +188,17 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     now = ports.clock()
     domain = settings.support_domain
     thread = ports.store.thread(ticket.ref)
+    check_conversation(
+        request.seen,
+        ticket,
+        thread,
+        request.agent_email,
+        unique=f"reply-{request.request_id}",
+        action="Nothing was sent.",
+    )
     inbound = [m for m in thread if m.direction is Direction.INBOUND and m.message_id]
     known_ids = [m.message_id for m in thread if m.message_id]
-    signature = (
-        f"{request.agent_name}\n{settings.support_name}" if request.agent_name else settings.support_name
-    )
+    sign_off = reply_sign_off(ticket, request, body_text, settings)
     rendered = render_mail(
         "reply",
         ticket.language,
@@ -164,7 +206,12 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
             "body": body_text,
             # Safe as it is: markdown-it escapes every character of raw HTML in the body.
             "body_html": Markup(body_html),  # noqa: S704
-            "signature": signature,
+            "signature": sign_off.text,
+            "footer": sign_off.footer_text,
+            # Safe as they are: Markdown the checks of replies/sign_off.py let through, rendered as
+            # the body is (markdown-it escapes raw HTML).
+            "signature_html": Markup(sign_off.html),  # noqa: S704
+            "footer_html": Markup(sign_off.footer_html),  # noqa: S704
             "ref": ticket.ref,
             "subject": ticket.subject,
         },
@@ -181,7 +228,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         sender_name=display,
         to=(Address(ticket.requester_name, ticket.requester_email),),
         cc=tuple(Address("", address) for address in cc),
-        subject=reply_subject(ticket),
+        subject=f"[#{ticket.ref}] {ticket.subject}" if request.first_mail else reply_subject(ticket),
         message_id=keys.reply_message_id(ticket.ref, request.request_id, domain),
         now=now,
         answering=inbound[-1].message_id if inbound else None,
@@ -206,6 +253,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
             detail=detail,
         )
         changes, events = _after_reply(current, request, now)
+        changes.update(_saved_reply_used(current, request))
         if cc != current.cc:
             # The Cc the agent chose stays on the ticket: the next reply goes to the same people.
             changes["cc"] = cc

@@ -1,5 +1,6 @@
 """How the desk is doing: volume, response and resolution times, SLA attainment, reopen rate,
-satisfaction, work per agent, backlog by age and category surges, over a span of days.
+satisfaction, work per agent, the use and outcomes of each saved reply, backlog by age and category
+surges, over a span of days.
 
 Read from the per-day figures (``tickets/stats.py``, one query per day) and from counts over the
 status index (the backlog): no report reads or scans the tickets.
@@ -18,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from postdesk.errors import Invalid
+from postdesk.replies.saved import SavedReply
 from postdesk.sla.policy import Target
 from postdesk.tickets.model import OPEN_STATUSES, Status
 from postdesk.tickets.store import DayFigure, TicketStore
@@ -164,12 +166,54 @@ def _durations(values: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def saved_reply_figures(
+    totals: Mapping[str, int], saved_replies: Sequence[SavedReply]
+) -> list[dict[str, Any]]:
+    """Per saved reply: how often replies were taken from it, and of the tickets it was used on the
+    resolutions and reopenings (the reopen rate) and the survey answers and satisfied ones (the share
+    satisfied), most used first. Every saved reply there is, used or not (one never used is worth
+    knowing about), and those deleted since that have figures in the span (title and language null)."""
+    prefix = "saved:"
+    counts: dict[str, Counter[str]] = {reply.id: Counter() for reply in saved_replies}
+    for key, n in totals.items():
+        if key.startswith(prefix) and n:
+            saved_id, _, what = key[len(prefix) :].rpartition(":")
+            counts.setdefault(saved_id, Counter())[what] += n
+    known = {reply.id: reply for reply in saved_replies}
+    rows = []
+    for saved_id, of_reply in counts.items():
+        reply = known.get(saved_id)
+        rows.append(
+            {
+                "id": saved_id,
+                "title": reply.title if reply else None,
+                "language": reply.language if reply else None,
+                "uses": of_reply["used"],
+                "resolved": of_reply["resolved"],
+                "reopened": of_reply["reopened"],
+                "reopen_rate": _ratio(of_reply["reopened"], of_reply["resolved"]),
+                "answers": of_reply["answered"],
+                "satisfied": of_reply["satisfied"],
+                "satisfied_share": _ratio(of_reply["satisfied"], of_reply["answered"]),
+            }
+        )
+    return sorted(
+        rows, key=lambda row: (-row["uses"], row["title"] is None, (row["title"] or "").casefold(), row["id"])
+    )
+
+
 def build_report(
-    store: TicketStore, now: datetime, since: date, zone: str, until: date | None = None
+    store: TicketStore,
+    now: datetime,
+    since: date,
+    zone: str,
+    until: date | None = None,
+    saved_replies: Sequence[SavedReply] = (),
 ) -> dict[str, Any]:
     """The report of the days from ``since`` to ``until`` (today when ``None``; days in the desk's
-    time zone ``zone``), as plain data. The backlog and the surges are as of ``now`` whatever the
-    span: they say how the desk stands, not how it did."""
+    time zone ``zone``), as plain data; ``saved_replies`` name the saved replies whose figures it
+    shows. The backlog and the surges are as of ``now`` whatever the span: they say how the desk
+    stands, not how it did."""
     local_zone = ZoneInfo(zone)
     today = now.astimezone(local_zone).date()
     last = today if until is None else until
@@ -252,6 +296,7 @@ def build_report(
             "response_rate": _ratio(answered, sent),
         },
         "agents": agents,
+        "saved_replies": saved_reply_figures(totals, saved_replies),
         "backlog": backlog_by_age(store, now),
         "surges": [asdict(surge) for surge in surges(figures, today)],
     }
@@ -317,6 +362,17 @@ def format_report(report: Mapping[str, Any]) -> str:
             [
                 f"  {email}: {n['replies']} replies, {n['resolutions']} resolutions"
                 for email, n in report["agents"].items()
+            ]
+            or ["  -"]
+        ),
+        "",
+        "Saved replies:",
+        *(
+            [
+                f"  {row['title'] if row['title'] is not None else '(deleted) ' + row['id']}: "
+                f"{row['uses']} uses, {share(row['satisfied_share'])} satisfied of {row['answers']} "
+                f"answers, {share(row['reopen_rate'])} reopened of {row['resolved']} resolutions"
+                for row in report["saved_replies"]
             ]
             or ["  -"]
         ),

@@ -20,6 +20,7 @@ from postdesk.mail.compose import is_header_safe
 from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
+from postdesk.sla.policy import load_policy
 from postdesk.tickets.model import (
     PRIORITIES,
     Direction,
@@ -29,8 +30,9 @@ from postdesk.tickets.model import (
     Ticket,
     TicketEvent,
 )
-from postdesk.tickets.states import agent_transition, require_unmerged, status_fields
-from postdesk.triage.rules import CATEGORIES
+from postdesk.tickets.states import agent_transition, require_released, require_unmerged, status_fields
+from postdesk.triage.rules import CATEGORIES, load_rules
+from postdesk.workflows.collision import check_conversation
 from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
@@ -85,7 +87,7 @@ def edit_ticket(
     ticket = ports.store.get_ticket(edit.ref)
     if ticket is None:
         raise TicketNotFound(edit.ref)
-    require_unmerged(ticket)
+    require_released(require_unmerged(ticket))
     if ticket.version != edit.expected_version:
         raise ConcurrentUpdate(
             f"Ticket {ticket.ref} was changed by someone else since you opened it (you had version "
@@ -125,7 +127,7 @@ def edit_ticket(
         changes["priority"] = edit.priority
         record("priority", ticket.priority, edit.priority)
     if edit.queue is not None and edit.queue != ticket.queue:
-        changes["queue"] = _slug(edit.queue, "queue")
+        changes["queue"] = checked_queue(edit.queue, settings)
         record("queue", ticket.queue, edit.queue)
     if edit.category is not None and edit.category != ticket.category:
         changes["category"] = edit.category
@@ -136,11 +138,7 @@ def edit_ticket(
             changes["tags"] = tags
             record("tags", ", ".join(ticket.tags), ", ".join(tags))
     if edit.subject is not None:
-        subject = edit.subject.strip()
-        if not is_header_safe(subject):
-            raise InvalidEdit("the subject must be one line: no line breaks or control characters")
-        if not subject or len(subject) > MAX_SUBJECT_CHARS:
-            raise InvalidEdit(f"the subject needs 1 to {MAX_SUBJECT_CHARS} characters")
+        subject = checked_subject(edit.subject)
         if subject != ticket.subject:
             changes["subject"] = subject
             record("subject", ticket.subject, subject)
@@ -174,10 +172,17 @@ def edit_ticket(
 
 
 def add_note(
-    ref: str, actor: str, actor_name: str, body: str, request_id: str, ports: Ports
+    ref: str,
+    actor: str,
+    actor_name: str,
+    body: str,
+    request_id: str,
+    ports: Ports,
+    seen: frozenset[bytes] | None = None,
 ) -> ThreadMessage:
     """Add an internal note to the ticket's thread: seen by agents, never mailed. The same
-    ``request_id`` adds it once (DuplicateRequest after)."""
+    ``request_id`` adds it once (DuplicateRequest after). With ``seen`` (what the agent saw of the
+    conversation), ConversationChanged when someone wrote since (workflows/collision.py)."""
     text = body.strip()
     if not text:
         raise InvalidEdit("the note has no text")
@@ -187,6 +192,11 @@ def add_note(
     if ticket is None:
         raise TicketNotFound(ref)
     require_unmerged(ticket)
+    if seen is not None:
+        unique = f"note-{request_id}"
+        check_conversation(
+            seen, ticket, ports.store.thread(ref), actor, unique=unique, action="The note was not added."
+        )
     now = ports.clock()
     claim = ports.guards.claim(keys.note_guard(ref, request_id), GuardState.WRITTEN, now, ref=ref)
     if claim.result is not ClaimResult.CLAIMED:
@@ -228,18 +238,18 @@ def check_edit(edit: TicketEdit) -> None:
     if edit.category is not None and edit.category not in CATEGORIES:
         raise InvalidEdit(f"category must be one of {', '.join(CATEGORIES)}")
     if edit.queue is not None:
-        _slug(edit.queue, "queue")
+        checked_slug(edit.queue, "queue")
     if edit.tags is not None:
         for tag in edit.tags:
-            _slug(tag, "tag")
+            checked_slug(tag, "tag")
         if len(set(edit.tags)) > MAX_TAGS:
             raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
     if edit.tags is not None and (edit.add_tags or edit.remove_tags):
         raise InvalidEdit("say either tags (the whole list) or the tags to add and remove, not both")
     if len(edit.add_tags) > MAX_TAGS or len(edit.remove_tags) > MAX_TAGS:
         raise InvalidEdit(f"name at most {MAX_TAGS} tags to add and {MAX_TAGS} to remove")
-    added = {_slug(tag, "tag") for tag in edit.add_tags}
-    both = sorted(added & {_slug(tag, "tag") for tag in edit.remove_tags})
+    added = {checked_slug(tag, "tag") for tag in edit.add_tags}
+    both = sorted(added & {checked_slug(tag, "tag") for tag in edit.remove_tags})
     if both:
         raise InvalidEdit(f"tag {both[0]!r} is both added and removed")
 
@@ -248,17 +258,46 @@ def _tags_after(current: tuple[str, ...], edit: TicketEdit) -> tuple[str, ...]:
     """The ticket's tags once ``edit`` is applied (normalised, in order, without repeats): the list
     it gives, or the current ones with its additions after them and its removals left out."""
     if edit.tags is not None:
-        tags = tuple(dict.fromkeys(_slug(tag, "tag") for tag in edit.tags))
+        tags = tuple(dict.fromkeys(checked_slug(tag, "tag") for tag in edit.tags))
     else:
-        removed = {_slug(tag, "tag") for tag in edit.remove_tags}
+        removed = {checked_slug(tag, "tag") for tag in edit.remove_tags}
         kept = (tag for tag in current if tag not in removed)
-        tags = tuple(dict.fromkeys([*kept, *(_slug(tag, "tag") for tag in edit.add_tags)]))
+        tags = tuple(dict.fromkeys([*kept, *(checked_slug(tag, "tag") for tag in edit.add_tags)]))
     if len(tags) > MAX_TAGS:
         raise InvalidEdit(f"a ticket has at most {MAX_TAGS} tags")
     return tags
 
 
-def _slug(value: str, what: str) -> str:
+def desk_queues(settings: Settings) -> list[str]:
+    """The desk's queues: those its triage rules route to (the default first), then those only its
+    SLA policy names."""
+    rules = load_rules(settings.triage_rules_path)
+    timed = load_policy(settings.sla_policy_path).queue_targets
+    return [*rules.queues, *sorted(set(timed) - set(rules.queues))]
+
+
+def checked_queue(value: str, settings: Settings) -> str:
+    """One of the desk's queues, as an agent named it; InvalidEdit otherwise (a ticket in a queue
+    nobody lists would be seen by nobody)."""
+    queue = checked_slug(value, "queue")
+    known = desk_queues(settings)
+    if queue not in known:
+        raise InvalidEdit(f"queue {value[:50]!r} is not one of the desk's queues: {', '.join(known)}")
+    return queue
+
+
+def checked_subject(text: str) -> str:
+    """A ticket's subject as an agent gave it: one line of 1 to MAX_SUBJECT_CHARS characters."""
+    subject = text.strip()
+    if not is_header_safe(subject):
+        raise InvalidEdit("the subject must be one line: no line breaks or control characters")
+    if not subject or len(subject) > MAX_SUBJECT_CHARS:
+        raise InvalidEdit(f"the subject needs 1 to {MAX_SUBJECT_CHARS} characters")
+    return subject
+
+
+def checked_slug(value: str, what: str) -> str:
+    """A queue's or tag's name as an agent gave it, in lower case; InvalidEdit if it is none."""
     slug = value.strip().lower()
     if not _SLUG.fullmatch(slug):
         raise InvalidEdit(

@@ -1,0 +1,126 @@
+// "New ticket" (#/new): the desk writes first. The form names the customer, the Cc, the subject and
+// the message (Markdown, with the reply's variables), the queue, category, priority, language and
+// the status once the mail is out; "Send" posts it (POST /tickets) and opens the new ticket.
+//
+// One form fill is one request: its Idempotency-Key is made when the form opens and kept until the
+// desk answers with the ticket, so a double click, or sending again after the network failed, makes
+// one ticket and one mail. A refusal is shown in the desk's words and the form keeps what was typed.
+
+import { ApiError, api } from "./api.js";
+import { categories, queues } from "./directory.js";
+import { byId, el } from "./dom.js";
+import { flashAfterMove, showView } from "./page.js";
+import { reportError } from "./session.js";
+import { ticketHref } from "./url-state.js";
+
+// One mail goes to at most 50 recipients (Amazon SES): the customer and 49 more.
+const MAX_CC = 49;
+const LANGUAGES = { de: "German", en: "English", es: "Spanish", fr: "French", pt: "Portuguese" };
+
+let requestKey = null;
+
+function showError(message) {
+  const box = byId("new-ticket-error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function ccAddresses() {
+  return byId("new-ticket-cc").value.split(/[,;\n]+/).map((address) => address.trim()).filter(Boolean);
+}
+
+function options(select, values, chosen) {
+  select.replaceChildren(...values.map(([value, label]) => el("option", { value }, label)));
+  if (chosen !== undefined) select.value = chosen;
+}
+
+export async function showNewTicket() {
+  showView("new-ticket-view");
+  document.title = "New ticket · Postdesk";
+  const form = byId("new-ticket-form");
+  // Back on a form being filled (after a look at the queue, say), what was typed stays.
+  const fresh = requestKey === null;
+  if (fresh) {
+    // A fresh form: a new request.
+    form.reset();
+    showError("");
+    requestKey = crypto.randomUUID();
+  }
+  const [known, kinds] = await Promise.all([queues(), categories()]);
+  const queue = byId("new-ticket-queue");
+  const defaultQueue = (known.find((q) => q.default) || known[0] || {}).name;
+  options(queue, known.map((q) => [q.name, q.default ? `${q.name} (default)` : q.name]),
+    fresh || !queue.value ? defaultQueue : queue.value);
+  const category = byId("new-ticket-category");
+  options(category, kinds.map((c) => [c.name, c.name]), fresh || !category.value ? "general" : category.value);
+  const language = byId("new-ticket-language");
+  if (!language.options.length) {
+    options(language, [["", "From the message"], ...Object.entries(LANGUAGES)], "");
+  }
+  byId("new-ticket-email").focus();
+}
+
+function formDocument() {
+  const name = byId("new-ticket-name").value.trim();
+  const body = {
+    requester: { email: byId("new-ticket-email").value.trim(), ...(name ? { name } : {}) },
+    subject: byId("new-ticket-subject").value.trim(),
+    body: byId("new-ticket-body").value,
+    cc: ccAddresses(),
+    queue: byId("new-ticket-queue").value,
+    category: byId("new-ticket-category").value,
+    priority: byId("new-ticket-priority").value,
+    status: byId("new-ticket-status").value,
+  };
+  const language = byId("new-ticket-language").value;
+  if (language) body.language = language;
+  return body;
+}
+
+// What the browser can say before asking the desk (the desk checks everything again).
+function problem(body) {
+  if (!body.requester.email) return ["new-ticket-email", "Who is it to? Enter the customer's email address."];
+  if (!body.subject) return ["new-ticket-subject", "Give the ticket a subject."];
+  if (!body.body.trim()) return ["new-ticket-body", "Write the message."];
+  if (body.cc.length > MAX_CC) {
+    return ["new-ticket-cc", `At most ${MAX_CC} Cc addresses: one mail goes to at most 50 people (the limit of Amazon SES).`];
+  }
+  return null;
+}
+
+async function send(event) {
+  event.preventDefault();
+  const body = formDocument();
+  const found = problem(body);
+  if (found) {
+    showError(found[1]);
+    byId(found[0]).focus();
+    return;
+  }
+  showError("");
+  const button = byId("new-ticket-send");
+  button.disabled = true;
+  let result;
+  try {
+    result = await api("tickets", { method: "POST", body, headers: { "Idempotency-Key": requestKey } });
+  } catch (error) {
+    button.disabled = false;
+    if (!(error instanceof ApiError) || error.status === 401) throw error;
+    // The desk's words; the form keeps what was typed, and the same key makes one ticket on a retry.
+    showError(error.message);
+    byId("new-ticket-error").focus();
+    return;
+  }
+  button.disabled = false;
+  requestKey = null;
+  flashAfterMove(`Ticket ${result.ticket.ref} started: the mail went to ${result.ticket.requester.email}.`);
+  location.hash = ticketHref(result.ticket.ref);
+}
+
+export function setUpNewTicket() {
+  byId("new-ticket-form").addEventListener("submit", (event) => send(event).catch(reportError));
+  byId("new-ticket-cancel").addEventListener("click", () => {
+    requestKey = null;
+    location.hash = "#/";
+  });
+}
