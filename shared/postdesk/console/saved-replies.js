@@ -75,7 +75,18 @@ function replyRow(reply, figures, admin) {
   );
 }
 
+// A control of the list that has the focus keeps it across a redraw (the list is read again after a
+// move back to it, which may land after the agent already reached for a button).
+function focusedControl() {
+  const focused = document.activeElement;
+  if (!focused || !byId("saved-replies-list").contains(focused)) return null;
+  if (focused.dataset.delete) return `button[data-delete="${CSS.escape(focused.dataset.delete)}"]`;
+  const href = focused.getAttribute("href");
+  return href ? `a[href="${CSS.escape(href)}"]` : null;
+}
+
 function drawList(figuresById, admin) {
+  const keep = focusedControl();
   const head = ["Title", "Language", ...(admin ? [`Uses (${FIGURE_DAYS} days)`, "Satisfied", "Reopened"] : []), "Changed", ...(admin ? ["Actions"] : [])];
   byId("saved-replies-list").replaceChildren(
     replies.length
@@ -90,6 +101,8 @@ function drawList(figuresById, admin) {
         ? "No saved replies yet. Write the answers the team gives again and again once, with New saved reply."
         : "No saved replies yet. An admin writes them."),
   );
+  const again = keep && byId("saved-replies-list").querySelector(keep);
+  if (again) again.focus();
 }
 
 async function showList(load) {
