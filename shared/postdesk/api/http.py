@@ -127,8 +127,32 @@ def error_response(error: Exception) -> ApiResponse:
                 logger.exception("the desk could not answer", extra={"error": type(error).__name__})
             message = answer.message or str(error) or type(error).__doc__ or type(error).__name__
             return ApiResponse(answer.status, {"error": type(error).__name__, "message": message})
+    if _missing_resource(error):
+        # A table, bucket or function the desk needs is not there (a stack half deployed or torn
+        # down): the desk is not set up, which the caller can do nothing about but wait.
+        logger.exception("a part of the desk is missing")
+        answer = _STATUS[Unavailable]
+        return ApiResponse(answer.status, {"error": "Unavailable", "message": answer.message})
     logger.exception("unhandled error in the API")
     return ApiResponse(500, {"error": "InternalError", "message": "Something went wrong on our side."})
+
+
+# What AWS answers for a table, bucket or function that does not exist.
+_MISSING_RESOURCE_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket"})
+
+
+def _missing_resource(error: BaseException) -> bool:
+    """Whether ``error``, or an error it was raised from (PynamoDB wraps botocore's), says an AWS
+    resource the desk needs does not exist."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict) and response.get("Error", {}).get("Code") in _MISSING_RESOURCE_CODES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def respond(action: Callable[[], ApiResponse]) -> ApiResponse:
