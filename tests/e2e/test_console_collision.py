@@ -6,6 +6,7 @@ anyway" sends it, and the customer gets both mails. Screenshots at 1,366 and 390
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,18 @@ def second_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def _wait_until_writing(desk: RunningDesk, token: str, ref: str, name: str) -> None:
+    """Until the desk holds ``name`` as writing on ``ref`` (her console says so at her first key, a
+    request that may still be on its way when the test moves another browser's clock)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        others = api_ok(desk, token, "GET", f"/tickets/{ref}/presence")["others"]
+        if any(o["agent"]["name"] == name and o["state"] == "writing" for o in others):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{name} never showed as writing on {ref}")
+
+
 def _replies_to_the_customer(desk: RunningDesk, ref: str) -> list[str]:
     """The texts of the agents' replies on ticket ``ref`` the customer got (not the acknowledgement)."""
     return [
@@ -56,8 +69,9 @@ def test_two_agents_see_each_other_and_a_crossing_reply_waits_for_the_agents_wor
         sign_in(agent, desk, token, f"#/tickets/{ref}")
         expect(agent.locator("#ticket-subject")).to_have_text("Boots too small")
 
-    # When Ira starts writing a reply, and Sam's console says it is still there
+    # When Ira starts writing a reply (the desk has heard it), and Sam's console says it is still there
     ira.locator("#reply-body").fill("Hello Jane, a size up is on its way.")
+    _wait_until_writing(desk, sam_token, ref, "Ira Novak")
     sam.clock.run_for(21_000)
 
     # Then Sam sees, above his reply box, that Ira is writing one (said politely to a screen reader)

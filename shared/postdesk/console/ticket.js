@@ -180,6 +180,16 @@ function agentNames(known) {
   return names;
 }
 
+// The history names the customers of the thread too ("split Mia Roth's message"), as their mail did.
+function withThreadNames(names, data) {
+  const people = [data.ticket.requester, ...data.thread.map((message) => message.from)];
+  for (const person of people) {
+    const email = person && person.email ? person.email.toLowerCase() : "";
+    if (email && person.name && !names.has(email)) names.set(email, person.name);
+  }
+  return names;
+}
+
 // ---- the side: properties, facts, the requester's other tickets ----
 
 function otherTicketItem(other) {
@@ -292,7 +302,7 @@ function renderTicket(data, keepEdits) {
   byId("thread").replaceChildren(
     ...data.thread.map((message) => threadItem(message, canSplit && message.kind === "customer" && message !== first)),
   );
-  const context = { ref: ticket.ref, names: agentNames(choices.agents) };
+  const context = { ref: ticket.ref, names: withThreadNames(agentNames(choices.agents), data) };
   byId("events").replaceChildren(...(data.events || []).map((event) => historyItem(event, context)).filter(Boolean));
   const others = data.requester_tickets || [];
   byId("requester-tickets").replaceChildren(
