@@ -22,6 +22,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses, parseaddr
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,7 @@ def _reset_desk_state() -> None:
     runtime.reset_runtime()
 
 
+@cache
 def unknown_route_body() -> str:
     """The body the deployed API answers for a path no route serves (its gateway response)."""
     template = json.loads(TEMPLATE.read_text(encoding="utf-8"))

@@ -9,13 +9,15 @@
 import { ApiError, api } from "./api.js";
 import { categories, queues } from "./directory.js";
 import { byId, el } from "./dom.js";
+import { languageName } from "./format.js";
 import { flashAfterMove, showView } from "./page.js";
 import { reportError } from "./session.js";
 import { ticketHref } from "./url-state.js";
 
 // One mail goes to at most 50 recipients (Amazon SES): the customer and 49 more.
 const MAX_CC = 49;
-const LANGUAGES = { de: "German", en: "English", es: "Spanish", fr: "French", pt: "Portuguese" };
+// The languages the desk writes in (its mail templates); named in the agent's own language.
+const DESK_LANGUAGES = ["de", "en", "es", "fr", "pt"];
 
 let requestKey = null;
 
@@ -55,7 +57,7 @@ export async function showNewTicket() {
   options(category, kinds.map((c) => [c.name, c.name]), fresh || !category.value ? "general" : category.value);
   const language = byId("new-ticket-language");
   if (!language.options.length) {
-    options(language, [["", "From the message"], ...Object.entries(LANGUAGES)], "");
+    options(language, [["", "From the message"], ...DESK_LANGUAGES.map((code) => [code, languageName(code)])], "");
   }
   byId("new-ticket-email").focus();
 }
