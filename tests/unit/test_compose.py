@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default
 
-from postdesk.mail.compose import MAX_REFERENCES, OutboundMail, clean_header_text, compose
+from postdesk.mail.compose import (
+    MAX_REFERENCES,
+    OutboundMail,
+    OutgoingAttachment,
+    clean_header_text,
+    compose,
+)
 from postdesk.mail.model import Address
 
 
@@ -82,3 +88,27 @@ def test_text_that_looks_like_an_encoded_word_is_shown_as_it_was_typed() -> None
         assert message["To"].addresses[0].display_name == "= ?utf-8?q?Hi=0D=0ABcc:_e@a.example?="  # type: ignore[attr-defined]
     # Ordinary subjects are written as before.
     assert b"Subject: Hello there\r\n" in compose(_mail(subject="Hello there"))
+
+
+def test_bcc_recipients_are_destinations_but_in_no_header() -> None:
+    mail = _mail(cc=(Address("", "cc@example.org"),), bcc=(Address("", "quiet@example.org"),))
+    assert mail.recipients == ["jane@customer.example", "cc@example.org", "quiet@example.org"]
+    raw = compose(mail)
+    assert b"quiet@example.org" not in raw
+    assert b"cc@example.org" in raw
+
+
+def test_files_ride_in_multipart_mixed_after_the_text_and_html() -> None:
+    pdf = b"%PDF-1.4\n" + bytes(range(256))
+    mail = _mail(
+        html="<p>Hello</p>",
+        attachments=(OutgoingAttachment("Rechnung März\r\nBcc: x.pdf", "application/pdf", pdf),),
+    )
+    parsed = message_from_bytes(compose(mail), policy=default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    body, file = parsed.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    assert file.get_content_type() == "application/pdf"
+    assert file.get_filename() == "Rechnung März Bcc: x.pdf"
+    assert file.get_payload(decode=True) == pdf
+    assert "Bcc" not in parsed

@@ -38,7 +38,14 @@ from postdesk.effects.retry import retry_on_conflict
 from postdesk.mail.compose import OutboundMail, compose
 from postdesk.mail.recipients import check_recipient_count
 from postdesk.tickets.items import TicketUpdate
-from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
+from postdesk.tickets.model import (
+    AttachmentRef,
+    Direction,
+    MessageKind,
+    ThreadMessage,
+    Ticket,
+    TicketEvent,
+)
 
 if TYPE_CHECKING:
     from postdesk.hygiene.suppressions import Suppression
@@ -83,6 +90,12 @@ class OnceMail:
     # Whether a mail the suppression list stops counts as MailsSuppressed (a caller with a metric of
     # its own for it says no).
     count_suppressed: bool = True
+    # Where the files the mail carries are kept (in the ticket's S3 prefix, so erasure and retention
+    # take them with it): the thread message names them.
+    attachments: tuple[AttachmentRef, ...] = ()
+    # How the thread message is recorded (a forward to a third party is internal: never shown to
+    # the customer).
+    direction: Direction = Direction.OUTBOUND
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +218,7 @@ def _thread_message(once: OnceMail, now: datetime, ses_id: str, header_id: str) 
     return ThreadMessage(
         ref=once.ref,
         key=thread_message_key(now, once.thread_unique),
-        direction=Direction.OUTBOUND,
+        direction=once.direction,
         kind=once.kind,
         at=now,
         subject=mail.subject,
@@ -218,4 +231,6 @@ def _thread_message(once: OnceMail, now: datetime, ses_id: str, header_id: str) 
         raw_key=None,
         to=tuple(address.email for address in mail.to),
         cc=tuple(address.email for address in mail.cc),
+        bcc=tuple(address.email for address in mail.bcc),
+        attachments=once.attachments,
     )

@@ -47,6 +47,16 @@ def derived_message_id(kind: str, seed: str, domain: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class OutgoingAttachment:
+    """A file a mail of ours carries: its name as the recipient sees it (already cleaned), its
+    checked type, and its bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundMail:
     sender: Address
     to: tuple[Address, ...]
@@ -63,10 +73,14 @@ class OutboundMail:
     # mail a person wrote.
     auto_submitted: str | None = None
     extra_headers: tuple[tuple[str, str], ...] = field(default=())
+    # Recipients no header names: SES is given them as destinations only.
+    bcc: tuple[Address, ...] = ()
+    attachments: tuple[OutgoingAttachment, ...] = ()
 
     @property
     def recipients(self) -> list[str]:
-        return list(dict.fromkeys(address.email for address in (*self.to, *self.cc)))
+        """Every address the message goes to (To, Cc and Bcc), once each: the SES destinations."""
+        return list(dict.fromkeys(address.email for address in (*self.to, *self.cc, *self.bcc)))
 
 
 def _header_address(address: Address) -> HeaderAddress:
@@ -108,7 +122,8 @@ def trimmed_references(references: tuple[str, ...]) -> list[str]:
 
 
 def compose(mail: OutboundMail) -> bytes:
-    """The mail as MIME bytes (multipart/alternative when there is HTML), CRLF line ends."""
+    """The mail as MIME bytes (multipart/alternative when there is HTML, inside multipart/mixed when
+    it carries files), CRLF line ends. Bcc recipients are in no header."""
     message = EmailMessage(policy=_POLICY)
     message["From"] = _header_address(mail.sender)
     message["To"] = [_header_address(address) for address in mail.to]
@@ -138,4 +153,12 @@ def compose(mail: OutboundMail) -> bytes:
     message.set_content(mail.text, subtype="plain", charset="utf-8")
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html", charset="utf-8")
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=clean_header_text(attachment.filename, 200) or "attachment",
+        )
     return message.as_bytes()

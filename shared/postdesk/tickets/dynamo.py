@@ -138,6 +138,7 @@ class LogItem(DeskModel):
     raw_key = UnicodeAttribute(null=True)
     to = ListAttribute[str](null=True)
     cc = ListAttribute[str](null=True)
+    bcc = ListAttribute[str](null=True)
     attachments = ListAttribute[AttachmentMap](of=AttachmentMap, null=True)
     screening = UnicodeAttribute(null=True)
     visible_text = UnicodeAttribute(null=True)

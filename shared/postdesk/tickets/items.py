@@ -225,6 +225,7 @@ def item_from_message(message: ThreadMessage) -> LogItem:
         raw_key=message.raw_key,
         to=list(message.to) or None,
         cc=list(message.cc) or None,
+        bcc=list(message.bcc) or None,
         attachments=[
             AttachmentMap(
                 filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256, key=a.key
@@ -260,6 +261,7 @@ def message_from_item(item: LogItem) -> ThreadMessage:
         ),
         to=tuple(item.to or ()),
         cc=tuple(item.cc or ()),
+        bcc=tuple(item.bcc or ()),
         screening=item.screening,
         visible_text=item.visible_text,
         has_html=bool(item.has_html),

@@ -153,6 +153,8 @@ class ThreadMessage:
     attachments: tuple[AttachmentRef, ...] = ()
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
+    # Who an outbound mail went to without being named in it (agents see it; the mail does not).
+    bcc: tuple[str, ...] = ()
     screening: str | None = None
     # The new text of the message without quoted history and signature (None: same as ``text``).
     visible_text: str | None = None
