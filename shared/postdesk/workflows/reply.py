@@ -25,7 +25,7 @@ from postdesk.mail.model import Address
 from postdesk.mail.recipients import MAX_TICKET_CC, check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
-from postdesk.rendering import available_languages, render_mail
+from postdesk.rendering import RenderedMail, available_languages, render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
 from postdesk.replies.sign_off import SignOff, compose_sign_off, load_sign_off, sign_off_language
 from postdesk.replies.variables import ReplyVariables, render_reply
@@ -157,6 +157,31 @@ def reply_sign_off(ticket: Ticket, request: AgentReply, body_text: str, settings
     )
 
 
+def reply_mail(
+    body_text: str, body_html: str, sign_off: SignOff, *, language: str, ref: str, subject: str
+) -> RenderedMail:
+    """The mail an agent's reply is: the body's parts (replies/markdown.py), the one sign-off under
+    them and the queue's footer, in the ticket's language (the saved-reply preview shows this too)."""
+    return render_mail(
+        "reply",
+        language,
+        {
+            "body": body_text,
+            # Safe as it is: markdown-it escapes every character of raw HTML in the body.
+            "body_html": Markup(body_html),  # noqa: S704
+            "signature": sign_off.text,
+            "footer": sign_off.footer_text,
+            # Safe as they are: Markdown the checks of replies/sign_off.py let through, rendered as
+            # the body is (markdown-it escapes raw HTML).
+            "signature_html": Markup(sign_off.html),  # noqa: S704
+            "footer_html": Markup(sign_off.footer_html),  # noqa: S704
+            "ref": ref,
+            "subject": subject,
+        },
+        fallback="en",
+    )
+
+
 def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadMessage:
     """Send the agent's reply and record it; raises TicketNotFound, EmptyReply, ReplyTooLarge,
     InvalidReplyTemplate, ConversationChanged (someone wrote since ``seen``), DuplicateRequest."""
@@ -199,23 +224,8 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     inbound = [m for m in thread if m.direction is Direction.INBOUND and m.message_id]
     known_ids = [m.message_id for m in thread if m.message_id]
     sign_off = reply_sign_off(ticket, request, body_text, settings)
-    rendered = render_mail(
-        "reply",
-        ticket.language,
-        {
-            "body": body_text,
-            # Safe as it is: markdown-it escapes every character of raw HTML in the body.
-            "body_html": Markup(body_html),  # noqa: S704
-            "signature": sign_off.text,
-            "footer": sign_off.footer_text,
-            # Safe as they are: Markdown the checks of replies/sign_off.py let through, rendered as
-            # the body is (markdown-it escapes raw HTML).
-            "signature_html": Markup(sign_off.html),  # noqa: S704
-            "footer_html": Markup(sign_off.footer_html),  # noqa: S704
-            "ref": ticket.ref,
-            "subject": ticket.subject,
-        },
-        fallback="en",
+    rendered = reply_mail(
+        body_text, body_html, sign_off, language=ticket.language, ref=ticket.ref, subject=ticket.subject
     )
     display = (
         f"{request.agent_name} ({settings.support_name})" if request.agent_name else settings.support_name
