@@ -262,7 +262,9 @@ def test_the_reply_box_offers_the_tickets_language_first_and_previews_with_its_d
     expect(preview.get_by_role("heading", name="Preview: Paket unterwegs")).to_be_visible()
     expect(_preview_frame(page, "#saved-reply-preview").locator("body")).to_contain_text("Hallo Jörg,")
     expect(_preview_frame(page, "#saved-reply-preview").locator("strong")).to_have_text("unterwegs")
-    expect(preview).to_contain_text(f"With the details of {ref} filled in, as Jörg Müller will read it")
+    # (with the one sign-off the reply will carry: the ticket's language, under the body)
+    expect(_preview_frame(page, "#saved-reply-preview").locator("body")).to_contain_text("Viele Grüße")
+    expect(preview).to_contain_text(f"With the details of {ref} filled in, as Jörg Müller will read it, with the sign-off")
     assert len(desk.sent_mail()) == sent_before
     page.locator("#saved-reply-preview").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "reply-box-saved-reply-preview.png"), full_page=True)
@@ -285,6 +287,7 @@ def test_the_reply_box_offers_the_tickets_language_first_and_previews_with_its_d
     (mail,) = desk.sent_mail()[sent_before:]
     plain = mail.message.get_body(preferencelist=("plain",))
     assert plain is not None and plain.get_content().startswith("Hallo Jörg,")
+    assert plain.get_content().count("Viele Grüße") == 1
     figures = {row["id"]: row for row in api_ok(desk, admin, "GET", "/metrics")["saved_replies"]}
     assert figures[written["Paket unterwegs"]]["uses"] == 1
     assert figures[written["Rückerstattung"]]["uses"] == 0

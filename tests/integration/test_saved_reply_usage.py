@@ -336,3 +336,54 @@ def test_the_metrics_route_lists_the_saved_replies_figures(
             "satisfied_share": None,
         }
     ]
+
+
+def test_the_preview_shows_the_one_sign_off_the_reply_carries(desk: Desk, client: Client, token: str) -> None:
+    # Given a German customer's ticket
+    ref = desk.deliver(
+        build_mail(
+            subject="Paket fehlt",
+            body="Hallo, mein Paket ist nicht angekommen. Können Sie bitte nachsehen? Danke.",
+            sender="Anna Berg <anna@shop.example>",
+        ),
+        envelope_sender="anna@shop.example",
+    ).ref
+    ticket = desk.store.get_ticket(ref)
+    assert ticket is not None and ticket.language == "de"
+
+    # When an agent previews a body that does not sign, and one that signs already
+    _, bare = _preview(client, token, {"body": "Ihr Paket ist unterwegs.", "ref": ref})
+    _, signed = _preview(
+        client, token, {"body": "Ihr Paket ist unterwegs.\n\nViele Grüße\nSam Lee", "ref": ref}
+    )
+
+    # Then the bare body gets the German closing and the agent's name once; the signed one nothing more
+    assert bare["sign_off"]["text"].startswith("Viele Grüße")
+    assert bare["sign_off"]["text"].count("Sam Lee") == 1
+    assert "Sam Lee" in bare["sign_off"]["html"]
+    assert "Sam Lee" not in signed["sign_off"]["text"]
+
+    # And the reply sent with each body is the preview's text, then its sign-off, word for word
+    for number, (body, preview) in enumerate(
+        [("Ihr Paket ist unterwegs.", bare), ("Ihr Paket ist unterwegs.\n\nViele Grüße\nSam Lee", signed)]
+    ):
+        _reply(desk, ref, f"de-{number}", SavedReply("x", "t", body, "de", MONDAY, MONDAY, ADMIN))
+        plain = desk.sent()[-1].message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        sent = plain.get_content().replace("\r\n", "\n")
+        expected = "\n\n".join(part for part in (preview["text"], preview["sign_off"]["text"]) if part)
+        assert sent.startswith(expected + "\n")
+        assert sent.count("Sam Lee") == 1
+
+
+def test_a_preview_without_a_ticket_signs_off_in_the_language_asked_for(
+    desk: Desk, client: Client, token: str
+) -> None:
+    _, german = _preview(client, token, {"body": "Ihr Paket ist unterwegs.", "language": "de"})
+    _, unknown = _preview(client, token, {"body": "Your parcel is on its way.", "language": "it"})
+    status, wrong = _preview(client, token, {"body": "Hi", "language": "deutsch"})
+
+    assert german["sign_off"]["text"].startswith("Viele Grüße")
+    # A language the desk has no sign-off in falls back to the desk's own, as a reply's does
+    assert unknown["sign_off"]["text"].startswith("Best regards,")
+    assert status == 400 and "two-letter language code" in wrong["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -11,14 +12,18 @@ from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest, TicketNotFound
+from postdesk.rendering import available_languages
 from postdesk.replies.markdown import reply_parts
 from postdesk.replies.saved import BODY_LIMIT, SavedReply, SavedReplyNotFound, SavedReplyStore
+from postdesk.replies.sign_off import compose_sign_off, load_sign_off, sign_off_language
 from postdesk.replies.variables import SAMPLE_VARIABLES, ReplyVariables, variable_values
 from postdesk.tickets.refs import normalize_ref
+from postdesk.workflows.ticket_work import desk_queues
 
 _FIELDS = frozenset({"title", "body", "language"})
 _REQUIRED = frozenset({"title", "body"})
-_PREVIEW_FIELDS = frozenset({"body", "ref"})
+_PREVIEW_FIELDS = frozenset({"body", "ref", "language"})
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 
 
 @cache
@@ -103,6 +108,11 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
     if len(body) > BODY_LIMIT:
         raise BadRequest(f"body: over {BODY_LIMIT:,} characters, the most a saved reply may hold")
     typed_ref = text_field(document, "ref")
+    languages = available_languages()
+    language = text_field(document, "language") or context.settings.default_language
+    if not _LANGUAGE_CODE.fullmatch(language):
+        raise BadRequest(f"language: {language[:20]!r} is not a two-letter language code such as 'de'")
+    queue = desk_queues(context.settings)[0]
     variables = replace(SAMPLE_VARIABLES, agent_name=agent.name, support_name=context.settings.support_name)
     if typed_ref is not None:
         ref = normalize_ref(typed_ref)
@@ -120,13 +130,33 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
             agent_name=agent.name,
             support_name=context.settings.support_name,
         )
+        # A reply to the ticket signs off in its language and with its queue's footer. (A language
+        # the desk has no sign-off in falls back to the desk's, as the reply's does.)
+        language, queue = ticket.language, ticket.queue
     parts = reply_parts(body, variables)
+    # The one sign-off the reply would carry under this body (none when the body signs already).
+    sign_off = compose_sign_off(
+        parts.plain,
+        language=sign_off_language(language, context.settings.default_language, languages),
+        default_language=context.settings.default_language,
+        agent_name=agent.name,
+        agent_signature=agent.signature,
+        support_name=context.settings.support_name,
+        queue=queue,
+        policy=load_sign_off(context.settings.sign_off_path),
+    )
     return ApiResponse(
         200,
         {
             "ref": variables.ticket_ref if typed_ref is not None else None,
             "text": parts.plain,
             "html": parts.html,
+            "sign_off": {
+                "text": sign_off.text,
+                "html": sign_off.html,
+                "footer": sign_off.footer_text,
+                "footer_html": sign_off.footer_html,
+            },
             "variables": variable_values(variables),
         },
     )

@@ -12,10 +12,27 @@ const FRAME_BODY_STYLE =
   "margin:0;padding:12px;font:14px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;" +
   "background:#fff;overflow-wrap:anywhere";
 
-// The preview of `body` with the variables of ticket `ref` (or of a sample ticket when ref is empty):
-// { ref, text, html, variables }. ApiError (400 in words) for a body that cannot be rendered.
-export function previewReply(body, ref, signal) {
-  return api("saved-replies/preview", { method: "POST", body: ref ? { body, ref } : { body }, signal });
+// The preview of `body` with the variables of ticket `ref` (or of a sample ticket in `language` when
+// ref is empty): { ref, text, html, sign_off, variables }. ApiError (400 in words) for a body that
+// cannot be rendered.
+export function previewReply(body, ref, signal, language = "") {
+  const document = ref ? { body, ref } : language ? { body, language } : { body };
+  return api("saved-replies/preview", { method: "POST", body: document, signal });
+}
+
+const FOOTER_STYLE = "margin-top:20px;padding-top:12px;border-top:1px solid #e4e7eb;font-size:12px;color:#52606d";
+
+// The body and the one sign-off the reply carries under it (none when the body signs already), and the
+// queue's footer, as the mail shows them. The parts are the API's HTML (markdown-it, raw HTML escaped).
+function wholeHtml(preview) {
+  const signOff = preview.sign_off || {};
+  const footer = signOff.footer_html ? `<div style="${FOOTER_STYLE}">${signOff.footer_html}</div>` : "";
+  return `${preview.html}${signOff.html || ""}${footer}`;
+}
+
+function wholeText(preview) {
+  const signOff = preview.sign_off || {};
+  return [preview.text, signOff.text, signOff.footer].filter(Boolean).join("\n\n");
 }
 
 function frame(html, title) {
@@ -36,12 +53,12 @@ function frame(html, title) {
 // disclosure; `title` names the frame for a screen reader.
 export function previewParts(preview, title) {
   return [
-    frame(preview.html, title),
+    frame(wholeHtml(preview), title),
     el(
       "details",
       { className: "reply-preview-text" },
       el("summary", {}, "Plain-text version"),
-      el("pre", {}, preview.text),
+      el("pre", {}, wholeText(preview)),
     ),
   ];
 }

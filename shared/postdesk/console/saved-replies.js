@@ -242,7 +242,8 @@ async function refreshPreview() {
   box.setAttribute("aria-busy", "true");
   let preview;
   try {
-    preview = await previewReply(body, ref, request.signal);
+    const language = byId("saved-reply-language").value.trim().toLowerCase();
+    preview = await previewReply(body, ref, request.signal, /^[a-z]{2}$/.test(language) ? language : "");
   } catch (error) {
     if (isAbandoned(error) || previewing !== request) return;
     box.removeAttribute("aria-busy");
@@ -398,7 +399,7 @@ export async function showSavedReplies(id) {
 
 export function setUpSavedReplies() {
   byId("saved-reply-editor").addEventListener("submit", (event) => save(event).catch(reportError));
-  for (const id of ["saved-reply-body", "saved-reply-preview-ref"]) {
+  for (const id of ["saved-reply-body", "saved-reply-preview-ref", "saved-reply-language"]) {
     byId(id).addEventListener("input", () => schedulePreview());
   }
   byId("saved-reply-title").addEventListener("input", () => fieldError("title", ""));

@@ -128,7 +128,7 @@ async function showPreview() {
   box.removeAttribute("aria-busy");
   const customer = preview.variables["customer.name"] || preview.variables["customer.email"];
   byId("saved-reply-preview-body").replaceChildren(
-    el("p", { className: "hint" }, `With the details of ${preview.ref} filled in, as ${customer} will read it (your signature follows when it is sent).`),
+    el("p", { className: "hint" }, `With the details of ${preview.ref} filled in, as ${customer} will read it, with the sign-off the reply will carry.`),
     ...previewParts(preview, `Preview of ${reply.title} for ${preview.ref}`),
   );
 }
