@@ -120,6 +120,20 @@ def preview_sign_off() -> Response:
     return _serve(signature.preview_sign_off)
 
 
+@app.route("/attachments", methods=["POST"], content_types=JSON)
+def post_attachment() -> Response:
+    from postdesk.api import attachments
+
+    return _serve(attachments.post_attachment)
+
+
+@app.route("/attachments/limits", methods=["GET"])
+def attachment_limits() -> Response:
+    from postdesk.api import attachments
+
+    return _serve(attachments.attachment_limits)
+
+
 @app.route("/agents", methods=["GET"])
 def list_agents() -> Response:
     from postdesk.api import directory
@@ -132,6 +146,13 @@ def list_queues() -> Response:
     from postdesk.api import directory
 
     return _serve(directory.list_queues)
+
+
+@app.route("/mailboxes", methods=["GET"])
+def list_mailboxes() -> Response:
+    from postdesk.api import directory
+
+    return _serve(directory.list_mailboxes)
 
 
 @app.route("/categories", methods=["GET"])
@@ -195,6 +216,13 @@ def post_reply(ref: str) -> Response:
     from postdesk.api import tickets
 
     return _serve(tickets.post_reply)
+
+
+@app.route("/tickets/{ref}/forwards", methods=["POST"], content_types=JSON)
+def post_forward(ref: str) -> Response:
+    from postdesk.api import forwards
+
+    return _serve(forwards.post_forward)
 
 
 @app.route("/tickets/{ref}/notes", methods=["POST"], content_types=JSON)

@@ -272,6 +272,8 @@ def needs_of(call: ApiCall, region: str, account: str = ACCOUNT, partition: str 
 
 # ---- the template, resolved -----------------------------------------------------------------------
 
+# What Ref AWS::NoValue gives: the property or list element it stands for is left out.
+_NO_VALUE: Any = object()
 _SUB = re.compile(r"\$\{(!?)([^}]+)\}")
 
 
@@ -286,8 +288,16 @@ class Stack:
     refs: Mapping[str, str]
     attributes: Mapping[str, str]
     partition: str = "aws"
+    # The template's Conditions, for Fn::If.
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    # The parameters of type CommaDelimitedList: their Ref is a list.
+    lists: frozenset[str] = frozenset()
 
-    def ref(self, name: str) -> str:
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return _NO_VALUE
+        if name in self.lists:
+            return self.refs[name].split(",")
         pseudo = {
             "AWS::Partition": self.partition,
             "AWS::Region": self.region,
@@ -308,15 +318,20 @@ class Stack:
         return self.attributes[key]
 
     def resolve(self, node: Any) -> Any:
-        """``node`` with every Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select and Fn::Split done."""
+        """``node`` with every Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split and Fn::If done."""
         if isinstance(node, list):
-            return [self.resolve(value) for value in node]
+            return [
+                resolved for resolved in (self.resolve(value) for value in node) if resolved is not _NO_VALUE
+            ]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
             ((key, value),) = node.items()
             if key == "Ref":
                 return self.ref(value)
+            if key == "Fn::If":
+                condition, when_true, when_false = value
+                return self.resolve(when_true if self.holds(condition) else when_false)
             if key == "Fn::GetAtt":
                 logical_id, attribute = value.split(".", 1) if isinstance(value, str) else value
                 return self.attribute(logical_id, attribute)
@@ -334,7 +349,27 @@ class Stack:
                 return self.resolve(text).split(separator)
             if key.startswith("Fn::"):
                 raise ValueError(f"{key} is not resolved here")
-        return {key: self.resolve(value) for key, value in node.items()}
+        resolved = {key: self.resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
+
+    def holds(self, condition: str) -> bool:
+        """Whether the template's condition ``condition`` holds on this stack."""
+        return self._evaluate(self.conditions[condition])
+
+    def _evaluate(self, node: Any) -> bool:
+        ((key, value),) = node.items()
+        if key == "Condition":
+            return self.holds(value)
+        if key == "Fn::Equals":
+            first, second = (self.resolve(operand) for operand in value)
+            return bool(first == second)
+        if key == "Fn::Not":
+            return not self._evaluate(value[0])
+        if key == "Fn::And":
+            return all(self._evaluate(operand) for operand in value)
+        if key == "Fn::Or":
+            return any(self._evaluate(operand) for operand in value)
+        raise ValueError(f"{key} is not evaluated in a condition here")
 
     def _sub(self, text: str, variables: Mapping[str, str]) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -412,12 +447,18 @@ def desk_stack(
         "SupportName": settings.support_name,
         "PublicUrl": settings.survey.public_url,
         "TeamAddress": settings.survey.team_address,
+        "MailboxDomains": ",".join(sorted(settings.own_domains - {settings.support_domain})),
     }
     for parameter, declared in template.get("Parameters", {}).items():
         value = parameters.get(parameter, declared.get("Default"))
         if value is not None:
             refs[parameter] = str(value)
-    stack = Stack(name, region, account, refs, attributes, partition)
+    lists = frozenset(
+        parameter
+        for parameter, declared in template.get("Parameters", {}).items()
+        if declared.get("Type") == "CommaDelimitedList"
+    )
+    stack = Stack(name, region, account, refs, attributes, partition, template.get("Conditions", {}), lists)
     # Log groups name their function: resolved once the functions have names.
     for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::Logs::LogGroup":

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from postdesk.errors import ConfigurationError
+from postdesk.mailboxes import Mailbox, Mailboxes, desk_mailboxes, parse_mailboxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,27 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentSettings:
+    """Files agents send (postdesk/attachments/): how large, how many, and how long an upload link
+    and an unused upload last. SES takes messages up to 40 MB, base64 and all: files grow by a
+    third when encoded, so the per-mail total stays at most :data:`MAX_MAIL_BYTES`."""
+
+    max_file_bytes: int = 10 * 1000 * 1000
+    max_mail_bytes: int = 20 * 1000 * 1000
+    max_files: int = 10
+    # How long the browser has to start its upload with a presigned POST.
+    upload_link_seconds: int = 600
+    # Where the browser's uploads land, one folder per agent; a lifecycle rule
+    # (infra/template.json) removes what a mail never used after a day.
+    uploads_prefix: str = "uploads/"
+
+
+# 28 MB of files are about 38.3 MB in base64 lines of 76 characters: the text, the HTML and the headers
+# fit in what is left of SES's 40 MB.
+MAX_MAIL_BYTES = 28 * 1000 * 1000
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     region: str
     tables: TableNames
@@ -91,6 +113,9 @@ class Settings:
     # Texts longer than this go to S3 with a pointer; DynamoDB items stop at 400 KB in all.
     inline_body_limit: int = 32 * 1024
     extra_own_addresses: tuple[str, ...] = field(default=())
+    # The desk's addresses as POSTDESK_MAILBOXES names them, each with its queue and brand
+    # (mailboxes.py); an entry for the support address gives the main mailbox its queue or brand.
+    other_mailboxes: tuple[Mailbox, ...] = ()
     # The operator's triage rules file; None means the shipped default (postdesk/triage/rules.toml).
     triage_rules_path: str | None = None
     survey: SurveySettings = field(default_factory=SurveySettings)
@@ -101,16 +126,32 @@ class Settings:
     # (postdesk/replies/sign_off.toml).
     sign_off_path: str | None = None
     retention: RetentionSettings = field(default_factory=lambda: RetentionSettings())
+    attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
 
     @property
     def support_domain(self) -> str:
         return self.support_address.rpartition("@")[2].lower()
 
     @property
+    def mailboxes(self) -> Mailboxes:
+        """Every address the desk receives for, the support address first."""
+        return desk_mailboxes(self.support_address, self.support_name, self.other_mailboxes)
+
+    @property
+    def own_domains(self) -> frozenset[str]:
+        """The domains of every mailbox: mail between their addresses is ours, not a customer's."""
+        return self.mailboxes.domains
+
+    @property
     def own_addresses(self) -> frozenset[str]:
-        domain = self.support_domain
+        mailboxes = self.mailboxes
         return frozenset(
-            {self.support_address.lower(), f"mailer-daemon@{domain}", f"postmaster@{domain}"}
+            {mailbox.address for mailbox in mailboxes.all}
+            | {
+                f"{local}@{domain}"
+                for domain in mailboxes.domains
+                for local in ("mailer-daemon", "postmaster")
+            }
             | {address.lower() for address in self.extra_own_addresses}
         )
 
@@ -199,6 +240,11 @@ class Settings:
             extra_own_addresses=tuple(
                 part.strip() for part in env.get("POSTDESK_OWN_ADDRESSES", "").split(",") if part.strip()
             ),
+            other_mailboxes=parse_mailboxes(
+                env.get("POSTDESK_MAILBOXES", ""),
+                support_address,
+                env.get("POSTDESK_SUPPORT_NAME", "Support"),
+            ),
             survey=SurveySettings(
                 public_url=env.get("POSTDESK_PUBLIC_URL", "").strip().rstrip("/"),
                 delay_hours=number("POSTDESK_SURVEY_DELAY_HOURS", 24.0),
@@ -221,4 +267,27 @@ class Settings:
                 raw_mail_days=integer("POSTDESK_RAW_MAIL_RETENTION_DAYS", 400),
                 attachment_days=integer("POSTDESK_ATTACHMENT_RETENTION_DAYS", 400),
             ),
+            attachments=_attachment_settings(integer),
         )
+
+
+def _attachment_settings(integer: Callable[[str, int], int]) -> AttachmentSettings:
+    """The attachment limits, checked against each other and against what SES sends."""
+    defaults = AttachmentSettings()
+    limits = AttachmentSettings(
+        max_file_bytes=integer("POSTDESK_ATTACHMENT_MAX_FILE_BYTES", defaults.max_file_bytes),
+        max_mail_bytes=integer("POSTDESK_ATTACHMENT_MAX_MAIL_BYTES", defaults.max_mail_bytes),
+        max_files=integer("POSTDESK_ATTACHMENT_MAX_FILES", defaults.max_files),
+    )
+    if min(limits.max_file_bytes, limits.max_mail_bytes, limits.max_files) < 1:
+        raise ConfigurationError("the POSTDESK_ATTACHMENT_MAX_* limits must be at least 1")
+    if limits.max_mail_bytes > MAX_MAIL_BYTES:
+        raise ConfigurationError(
+            f"POSTDESK_ATTACHMENT_MAX_MAIL_BYTES must be at most {MAX_MAIL_BYTES:,}: SES sends messages up "
+            "to 40 MB, and files grow by a third in base64"
+        )
+    if limits.max_file_bytes > limits.max_mail_bytes:
+        raise ConfigurationError(
+            "POSTDESK_ATTACHMENT_MAX_FILE_BYTES must not be over POSTDESK_ATTACHMENT_MAX_MAIL_BYTES"
+        )
+    return limits

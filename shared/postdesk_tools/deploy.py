@@ -22,7 +22,7 @@ import sys
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -461,6 +461,13 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         metavar="KEY=VALUE",
         help="another parameter of the stack, e.g. ClosedTicketRetentionDays=365 (repeatable)",
     )
+    parser.add_argument(
+        "--mailboxes",
+        default=None,
+        help="the desk's other addresses, each address=queue:Brand name, comma separated "
+        '("billing@example.com=billing:Example Billing,help@other.example=general:Other Brand"); '
+        "sets the Mailboxes and MailboxDomains parameters",
+    )
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--out", default=str(CHECKOUT / "build"), help="where the package and template go")
     arguments = parser.parse_args(argv)
@@ -485,11 +492,40 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     if target.support_address.rpartition("@")[2].lower() != target.domain:
         out.write(f"The support address {target.support_address} is not on the domain {target.domain}.\n")
         return 2
+    if arguments.mailboxes is not None:
+        with_mailboxes = _with_mailboxes(target, arguments.mailboxes, out)
+        if with_mailboxes is None:
+            return 2
+        target = with_mailboxes
     try:
         return deploy(target, out_dir, out)
     except DeployError as error:
         out.write(f"\nThe deploy stopped: {error}\n")
         return 1
+
+
+def _with_mailboxes(target: Target, mailboxes: str, out: TextIO) -> Target | None:
+    """``target`` with the Mailboxes parameter and the MailboxDomains the receipt rule and the
+    functions' roles need (the domains of ``mailboxes`` but the desk's own), derived here so the
+    two never disagree; None, said in words, when ``mailboxes`` has a mistake."""
+    from postdesk.errors import ConfigurationError
+    from postdesk.mailboxes import parse_mailboxes
+
+    try:
+        named = parse_mailboxes(mailboxes, target.support_address, target.support_name or "Support")
+    except ConfigurationError as error:
+        out.write(f"--mailboxes: {error}\n")
+        return None
+    domains = sorted({mailbox.domain for mailbox in named} - {target.domain})
+    if domains:
+        out.write(
+            f"Mail for {', '.join(domains)} is received and sent too: each must be a verified SES identity "
+            "of this account (its DKIM records in its DNS, an MX record to SES) before mail to it works.\n"
+        )
+    return replace(
+        target,
+        parameters=(*target.parameters, ("Mailboxes", mailboxes), ("MailboxDomains", ",".join(domains))),
+    )
 
 
 if __name__ == "__main__":

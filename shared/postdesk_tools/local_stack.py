@@ -35,14 +35,14 @@ import time
 import urllib.request
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postdesk.clock import Clock, to_iso
 from postdesk_tools.change_feed import ChangeFeed, deliver_changes
@@ -58,6 +58,9 @@ from postdesk_tools.local_server import (
 )
 from postdesk_tools.serving import serve_in_thread
 from postdesk_tools.spool import Spool, SpooledMail
+
+if TYPE_CHECKING:
+    from postdesk.settings import Settings
 
 CHECKOUT = FUNCTIONS_DIR.parent
 STATE_DIR = CHECKOUT / ".postdesk"
@@ -192,12 +195,18 @@ def smtp_controller(handler: Any, port: int) -> Any:
 
 
 class SesReceiving:
-    """aiosmtpd handler: accept mail for the support domain, spool it, hand it to ingest."""
+    """aiosmtpd handler: accept mail for the desk's domains (those of its mailboxes, as the receipt
+    rule does), spool it, hand it to ingest."""
 
     def __init__(
-        self, support_domain: str, spool: Spool, clock: Clock, submit: Callable[[SpooledMail], None]
+        self,
+        domains: str | Iterable[str],
+        spool: Spool,
+        clock: Clock,
+        submit: Callable[[SpooledMail], None],
     ) -> None:
-        self._domain = support_domain.lower()
+        named = [domains] if isinstance(domains, str) else sorted(domains)
+        self._domains = tuple(domain.lower() for domain in named)
         self._spool = spool
         self._clock = clock
         self._submit = submit
@@ -205,10 +214,10 @@ class SesReceiving:
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
-        if not address.lower().endswith("@" + self._domain):
+        if address.lower().rpartition("@")[2] not in self._domains:
             return (
                 f"550 5.1.1 <{address}>: Recipient address rejected: "
-                f"this desk receives mail for @{self._domain} only"
+                f"this desk receives mail for {', '.join('@' + domain for domain in self._domains)} only"
             )
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -590,8 +599,9 @@ def _known_desk(state_dir: Path) -> dict[str, Any] | None:
     return known
 
 
-def _desk(state_dir: Path, support_address: str, moto_url: str) -> dict[str, Any]:
-    """The provisioned desk: read from ``desk.json``, or made on this moto and written there."""
+def _desk(state_dir: Path, support_address: str, moto_url: str, mailboxes: str = "") -> dict[str, Any]:
+    """The provisioned desk: read from ``desk.json``, or made on this moto (with ``mailboxes``, the
+    desk's other addresses) and written there."""
     known = _known_desk(state_dir)
     if known is not None:
         return known
@@ -605,7 +615,7 @@ def _desk(state_dir: Path, support_address: str, moto_url: str) -> dict[str, Any
 
     os.environ["AWS_ENDPOINT_URL"] = moto_url
     reset_clients()
-    provisioned = provision(REGION, PREFIX, support_address, SUPPORT_NAME)
+    provisioned = provision(REGION, PREFIX, support_address, SUPPORT_NAME, mailboxes=mailboxes)
     settings = Settings.from_environment(provisioned.environment)
     _, token = AgentStore(settings.tables.agents, settings.region).add(
         ADMIN_EMAIL, "Local Admin", Role.ADMIN, datetime.now(UTC)
@@ -616,12 +626,52 @@ def _desk(state_dir: Path, support_address: str, moto_url: str) -> dict[str, Any
         "admin_email": ADMIN_EMAIL,
         "admin_token": token,
     }
+    _write_desk(state_dir, desk)
+    return desk
+
+
+def _write_desk(state_dir: Path, desk: dict[str, Any]) -> None:
     desk_file = state_dir / DESK_FILE
     temporary = desk_file.with_suffix(".tmp")
     temporary.write_text(json.dumps(desk, indent=2), encoding="utf-8")
     temporary.chmod(0o600)
     temporary.replace(desk_file)
-    return desk
+
+
+def _with_mailboxes(state_dir: Path, desk: dict[str, Any], mailboxes: str | None) -> dict[str, Any]:
+    """The desk made before, with the other addresses ``mailboxes`` names (POSTDESK_MAILBOXES's
+    format; "" for none) when given: kept in ``desk.json`` for the next start. Checked here, so a
+    mistake stops the start with the entry named."""
+    from postdesk.mailboxes import parse_mailboxes
+
+    environment = dict(desk["environment"])
+    if mailboxes is None or mailboxes == environment.get("POSTDESK_MAILBOXES", ""):
+        return desk
+    parse_mailboxes(mailboxes, desk["support_address"], environment.get("POSTDESK_SUPPORT_NAME", ""))
+    environment.pop("POSTDESK_MAILBOXES", None)
+    changed = {
+        **desk,
+        "environment": {**environment, **({"POSTDESK_MAILBOXES": mailboxes} if mailboxes else {})},
+    }
+    _write_desk(state_dir, changed)
+    return changed
+
+
+def _verify_mail_domains(settings: Settings) -> None:
+    """Every domain of the desk's mailboxes an SES identity on moto (as the operator makes them on
+    AWS): moto refuses to send from a domain that is not one. Verifying again changes nothing."""
+    from postdesk.aws.clients import client
+
+    ses = client("ses", settings.region)
+    for domain in sorted(settings.own_domains):
+        ses.verify_domain_identity(Domain=domain)
+
+
+def _mailbox_info(settings: Settings) -> list[dict[str, Any]]:
+    return [
+        {"address": mailbox.address, "name": mailbox.brand, "queue": mailbox.queue}
+        for mailbox in settings.mailboxes.all
+    ]
 
 
 # -- the stack ----------------------------------------------------------------------------------------
@@ -641,9 +691,11 @@ def local_stack(
     api_port: int = DEFAULT_API_PORT,
     support_address: str = SUPPORT_ADDRESS,
     moto_port: int = DEFAULT_MOTO_PORT,
+    mailboxes: str | None = None,
 ) -> Iterator[LocalStack]:
     """Start everything (ports taken when free, else any free one) on the state in ``state_dir``, and
-    stop it all afterwards, the state written to disk."""
+    stop it all afterwards, the state written to disk. ``mailboxes`` (POSTDESK_MAILBOXES's format)
+    gives the desk its other addresses, kept for the next starts; None keeps those it has."""
     from postdesk import runtime
     from postdesk.aws.clients import reset_clients
 
@@ -707,9 +759,11 @@ def local_stack(
 
         # A desk made before: the API starts while moto loads its state.
         known = _known_desk(state_dir)
+        if known is not None:
+            known = _with_mailboxes(state_dir, known, mailboxes)
         api = start_api(known) if known is not None else None
         _wait_for_port(moto_port, moto, "moto")
-        desk = known or _desk(state_dir, support_address, moto_url)
+        desk = known or _desk(state_dir, support_address, moto_url, mailboxes or "")
         environment = desk_environment(desk)
         os.environ.update(environment)
         reset_clients()
@@ -727,7 +781,8 @@ def local_stack(
         from postdesk.settings import Settings
 
         settings = Settings.from_environment()
-        controller = smtp_controller(SesReceiving(settings.support_domain, spool, clock, submit), smtp_port)
+        _verify_mail_domains(settings)
+        controller = smtp_controller(SesReceiving(settings.own_domains, spool, clock, submit), smtp_port)
         warming = executor.submit(_warm_up)
         controller.start()
         # What the last run accepted and did not finish (a stop mid-delivery, a kill -9).
@@ -759,6 +814,8 @@ def local_stack(
             "api_port": api_port,
             "console_url": f"{api_url}/console",
             "support_address": desk["support_address"],
+            # Every address the desk receives for, the support address first (POSTDESK_MAILBOXES).
+            "mailboxes": _mailbox_info(settings),
             "admin_email": desk["admin_email"],
             "admin_token": desk["admin_token"],
             "state_dir": str(state_dir),
@@ -803,7 +860,8 @@ def _summary(info: dict[str, Any]) -> str:
         [
             "Postdesk is running on this machine (moto stands in for AWS; nothing leaves 127.0.0.1).",
             "",
-            f"  Send mail to   {info['support_address']} via SMTP {info['smtp_host']}:{info['smtp_port']}",
+            f"  Send mail to   {', '.join(m['address'] for m in info['mailboxes'])}"
+            f" via SMTP {info['smtp_host']}:{info['smtp_port']}",
             f"  Console        {info['console_url']}",
             f"  Admin token    {info['admin_token']}  ({info['admin_email']})",
             f"  API            {info['api_url']}",
@@ -827,7 +885,9 @@ def quiet_empty_metrics() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def serve(state_dir: Path, smtp_port: int, api_port: int, moto_port: int) -> int:
+def serve(
+    state_dir: Path, smtp_port: int, api_port: int, moto_port: int, mailboxes: str | None = None
+) -> int:
     """Run the stack until Ctrl-C or SIGTERM."""
     quiet_empty_metrics()
     # A plain flag, polled: a signal handler runs in the main thread between two bytecodes, and one
@@ -840,7 +900,7 @@ def serve(state_dir: Path, smtp_port: int, api_port: int, moto_port: int) -> int
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with local_stack(state_dir, smtp_port, api_port, moto_port=moto_port) as stack:
+    with local_stack(state_dir, smtp_port, api_port, moto_port=moto_port, mailboxes=mailboxes) as stack:
         sys.stdout.write(_summary(stack.info))
         sys.stdout.flush()
         while not stop_requested[0]:
@@ -884,8 +944,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smtp-port", type=int, default=DEFAULT_SMTP_PORT, help="0 for any free port")
     parser.add_argument("--api-port", type=int, default=DEFAULT_API_PORT, help="0 for any free port")
     parser.add_argument("--moto-port", type=int, default=DEFAULT_MOTO_PORT, help="0 for any free port")
+    parser.add_argument(
+        "--mailboxes",
+        default=os.environ.get("POSTDESK_MAILBOXES"),
+        help="the desk's other addresses, kept for the next starts: "
+        '"billing@example.com=billing:Example Billing,help@other.example=general:Other Brand" '
+        '(default: $POSTDESK_MAILBOXES, else those it has; "" for none)',
+    )
     arguments = parser.parse_args(argv)
-    return serve(Path(arguments.state_dir), arguments.smtp_port, arguments.api_port, arguments.moto_port)
+    return serve(
+        Path(arguments.state_dir),
+        arguments.smtp_port,
+        arguments.api_port,
+        arguments.moto_port,
+        arguments.mailboxes,
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from postdesk.aws.clients import client
+from postdesk.mailboxes import parse_mailboxes
 from postdesk.settings import Settings, TableNames
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.json"
@@ -131,9 +132,12 @@ def provision(
     support_address: str,
     support_name: str = "Support",
     public_url: str = "https://desk.example.com",
+    mailboxes: str = "",
 ) -> ProvisionedDesk:
-    """Tables, the mail bucket, the signing secret, a verified SES domain and the survey's scheduling:
-    what the stack makes. Follow-up notices go to ``team@`` the support domain."""
+    """Tables, the mail bucket, the signing secret, a verified SES domain (one for each domain of
+    ``mailboxes``, the desk's other addresses as POSTDESK_MAILBOXES names them) and the survey's
+    scheduling: what the stack makes. Follow-up notices go to ``team@`` the support domain."""
+    others = parse_mailboxes(mailboxes, support_address, support_name)
     tables = create_tables(region, prefix)
     bucket = f"{prefix}-mail".lower()
     s3 = client("s3", region)
@@ -145,7 +149,8 @@ def provision(
         Name=f"{prefix}-signing-key", SecretString=secrets.token_urlsafe(48)
     )
     ses = client("ses", region)
-    ses.verify_domain_identity(Domain=support_address.rpartition("@")[2])
+    for domain in sorted({support_address.rpartition("@")[2], *(mailbox.domain for mailbox in others)}):
+        ses.verify_domain_identity(Domain=domain)
     configuration_set = f"{prefix}-mail"
     ses.create_configuration_set(ConfigurationSet={"Name": configuration_set})
     environment = {
@@ -163,6 +168,7 @@ def provision(
         "POSTDESK_MAIL_BUCKET": bucket,
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,
+        **({"POSTDESK_MAILBOXES": mailboxes} if mailboxes else {}),
         "POSTDESK_SIGNING_SECRET_ID": str(secret["ARN"]),
         "POSTDESK_SES_CONFIGURATION_SET": configuration_set,
         "POSTDESK_PUBLIC_URL": public_url,

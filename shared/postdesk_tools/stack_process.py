@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,11 @@ def output_file(state_dir: Path) -> Path:
     return state_dir.parent / f"{state_dir.name}.out"
 
 
-def launch(state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0)) -> subprocess.Popen[bytes]:
-    """`postdesk local` on ``state_dir`` with (SMTP, API, moto) ``ports`` (0: any free one)."""
+def launch(
+    state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0), options: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """`postdesk local` on ``state_dir`` with (SMTP, API, moto) ``ports`` (0: any free one) and the
+    command's other ``options`` (``--mailboxes ...``)."""
     smtp_port, api_port, moto_port = ports
     state_dir.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -61,6 +65,7 @@ def launch(state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0)) -> subproce
             str(api_port),
             "--moto-port",
             str(moto_port),
+            *options,
         ],
         cwd=CHECKOUT,
         env=clean_environment(state_dir),
@@ -80,10 +85,10 @@ def _signals_as_a_terminal_gives_them() -> None:
 
 
 def start(
-    state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0)
+    state_dir: Path, ports: tuple[int, int, int] = (0, 0, 0), options: Sequence[str] = ()
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     """Launch the stack and wait until it says where everything is (its ``local.json``)."""
-    process = launch(state_dir, ports)
+    process = launch(state_dir, ports, options)
     info_file = state_dir / "local.json"
     deadline = time.monotonic() + START_SECONDS
     # A killed stack leaves its local.json behind: wait for the one this process writes.

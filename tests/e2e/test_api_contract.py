@@ -56,10 +56,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
 include-name = "POST /tickets/{{ref}}/notes"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 
-# A queue must be one of the desk's (its configuration, which no schema holds): 400 otherwise.
+# A queue must be one of the desk's (its configuration, which no schema holds): 400 otherwise. A Cc or
+# Bcc may be the requester or one of the desk's addresses (400), an offer dismissed must be on offer
+# (400), and the Cc and Bcc together with the requester fit one mail of SES (422): no schema says so.
 [[operations]]
 include-name = "PATCH /tickets/{{ref}}"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "428"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "428"]
 
 # A bulk change's assignee must be an active agent, which no schema can say: 400 otherwise.
 [[operations]]
@@ -67,10 +69,23 @@ include-name = "POST /tickets/bulk"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
 
 # A new ticket's subject and names must be safe in a mail header and its body a valid template,
-# which no pattern says whole (400), and a suppressed requester is not mailed (422).
+# which no pattern says whole (400), and a suppressed requester is not mailed (422). Its files, as a
+# reply's below (400, 413).
 [[operations]]
 include-name = "POST /tickets"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "409", "422"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "409", "413", "422"]
+
+# A reply's attachment ids fit their pattern but must name an upload or a file of the thread (400
+# in words otherwise), and its files fit the deployment's limits (413), which no schema can say.
+[[operations]]
+include-name = "POST /tickets/{{ref}}/replies"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "413", "422"]
+
+# A file over the deployment's per-file limit (a setting, not a constant of the spec) is a 413, and
+# one whose name or type says it is a program a 400.
+[[operations]]
+include-name = "POST /attachments"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "413"]
 
 # Only held mail can be deleted or released, which no schema can say: 409 for any other ticket; an
 # acknowledgement asked for held mail that is not spam is a 400.
@@ -81,6 +96,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 [[operations]]
 include-name = "POST /tickets/{{ref}}/release"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+# A forward names messages and files of the ticket's thread and never goes to the requester, the
+# ticket's Cc or the desk's own addresses, which no schema can say (400 in words); a held or merged
+# ticket is a 409, a suppressed third party or one over SES's recipients a 422.
+[[operations]]
+include-name = "POST /tickets/{{ref}}/forwards"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "413", "422"]
 
 # A report's span ends by today, starts by its end and covers at most 366 days, which no schema can
 # say of two dates: a span that is not one is a 400.

@@ -209,6 +209,37 @@ def send_over_an_older_thread(page: Page, refs: Refs) -> None:
     expect(page.locator("#reply-conflict")).to_be_visible()
 
 
+ATTACHED_PDF = {"name": "return-label.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%%EOF\n"}
+REFUSED_PROGRAM = {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ" + bytes(62)}
+
+
+def attach_files(page: Page, refs: Refs) -> None:
+    """A file uploaded to the reply (its row says Attached) and a program refused in words."""
+    page.locator("#reply-files").set_input_files([ATTACHED_PDF, REFUSED_PROGRAM])
+    expect(page.locator("#reply-attachments .upload-state")).to_have_text("Attached")
+    expect(page.locator("#reply-attachments [role=alert]")).to_be_visible()
+
+
+def attach_files_to_a_new_ticket(page: Page, refs: Refs) -> None:
+    page.locator("#new-ticket-files").set_input_files([ATTACHED_PDF, REFUSED_PROGRAM])
+    expect(page.locator("#new-ticket-attachments .upload-state")).to_have_text("Attached")
+    expect(page.locator("#new-ticket-attachments [role=alert]")).to_be_visible()
+
+
+def open_forward(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Forward this message").first.click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+
+def forward_to_the_customer(page: Page, refs: Refs) -> None:
+    """The customer named as the third party: the API refuses it in words, in the dialog."""
+    open_forward(page, refs)
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="To", exact=True).fill("jane.doe@customer.example")
+    dialog.get_by_role("button", name="Forward", exact=True).click()
+    expect(page.locator("#forward-error")).to_be_visible()
+
+
 def split_off(page: Page, refs: Refs) -> None:
     open_split(page, refs)
     page.get_by_role("button", name="Create the new ticket").click()
@@ -232,6 +263,17 @@ def send_no_rating(page: Page, refs: Refs) -> None:
         page.get_by_role("button", name="Send my rating").click()
     assert answer.value.status == 400
     expect(page.get_by_role("button", name="Send my rating")).to_be_visible()
+
+
+def open_the_copies_editor(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Edit Cc and Bcc").click()
+    page.locator("#copies-bcc-input").fill("not-an-address ")
+    expect(page.locator("#copies-bcc-error")).to_be_visible()
+
+
+def copy_too_many_on_the_reply(page: Page, refs: Refs) -> None:
+    page.locator("#reply-bcc-input").fill(" ".join(f"p{n}@partner.example" for n in range(50)) + " ")
+    expect(page.locator("#reply-recipient-count.error")).to_be_visible()
 
 
 # ---- every page and state: one line each ----
@@ -276,12 +318,19 @@ STATES = [
     ),
     State("ticket, subject edited", "#/tickets/{ticket}", shown="#thread li", then=edit_the_subject),
     State("ticket, reply crossed", "#/tickets/{ticket}", shown="#thread li", then=send_over_an_older_thread),
+    State("ticket, files attached to the reply", "#/tickets/{ticket}", shown="#thread li", then=attach_files),
     State("ticket, needs follow-up", "#/tickets/{followup}", shown="#follow-up-box"),
     State("ticket, keyboard shortcuts", "#/tickets/{ticket}", shown="#thread li", then=press_question_mark),
     State("merge dialog", "#/tickets/{ticket}", shown="#thread li", then=merge_into_the_kept_ticket),
     State("merge dialog refusing", "#/tickets/{ticket}", shown="#thread li", then=merge_into_itself),
     State("merged ticket", "#/tickets/{merged}", shown="#merged-banner"),
+    State("forward dialog", "#/tickets/{files}", shown="#thread .attachments", then=open_forward),
+    State("forward dialog refusing", "#/tickets/{files}", shown="#thread li", then=forward_to_the_customer),
+    State("ticket, forwarded and answered", "#/tickets/{forwarded}", shown="#thread li.kind-third_party"),
     State("ticket with a Cc", "#/tickets/{split}", shown="#ticket-cc"),
+    State("ticket, Cc and Bcc editor", "#/tickets/{split}", shown="#ticket-cc", then=open_the_copies_editor),
+    State("ticket, reply to many", "#/tickets/{split}", shown="#ticket-cc", then=copy_too_many_on_the_reply),
+    State("ticket, Cc offered", "#/tickets/{offered}", shown="#cc-offers"),
     State("split dialog", "#/tickets/{split}", shown="#thread li", then=open_split),
     State("split off", "#/tickets/{split}", shown="#thread li", then=split_off),
     State("held ticket", "?view=quarantine#/tickets/{held}", shown="#quarantine-box"),
@@ -296,6 +345,9 @@ STATES = [
     State("outbox", "#/outbox", shown="#outbox-mails li"),
     State("your signature", "#/signature", shown="#signature-preview-sign-off:not(:empty)"),
     State("new ticket", "#/new", shown="#new-ticket-view h1"),
+    State(
+        "new ticket, files attached", "#/new", shown="#new-ticket-view h1", then=attach_files_to_a_new_ticket
+    ),
     State("new ticket refused", "#/new", shown="#new-ticket-view h1", then=send_a_new_ticket_without_subject),
     State("reports", "#/reports", shown="#reports-charts svg", who="admin"),
     State(
@@ -418,6 +470,16 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
         )
     )
     assert again == split
+    offered = desk.deliver(build_mail(subject="Hinge broken", sender="Ola Berg <ola.berg@customer.example>"))
+    copied = desk.deliver(
+        build_mail(
+            subject=f"Re: [#{offered}] Hinge broken",
+            body="I copied my colleague.",
+            sender="Ola Berg <ola.berg@customer.example>",
+            cc="Per Lund <per.lund@customer.example>",
+        )
+    )
+    assert copied == offered
     kept = desk.deliver(build_mail(subject="Exchange please", body="Hello,\n\nsize 39 please.\n\nJane"))
     merged = desk.deliver(
         build_mail(subject="Exchange, again", body="Hello,\n\nany news on size 39?\n\nJane")
@@ -446,6 +508,7 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
     expired = _surveyed(desk, token, reopened)
     _edit(desk, token, reopened, status="open")
     forged = survey[:-1] + ("a" if not survey.endswith("a") else "b")
+    forwarded = _forwarded_and_answered(desk, token)
     saved = api_ok(
         desk,
         admin,
@@ -472,15 +535,45 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
                 "ticket": ticket,
                 "files": files,
                 "split": split,
+                "offered": offered,
                 "kept": kept,
                 "merged": merged,
                 "held": held,
                 "virus": virus,
                 "followup": followup,
                 "saved": saved,
+                "forwarded": forwarded,
             },
             links={"survey": survey, "expired": expired, "forged": forged},
         )
+
+
+def _forwarded_and_answered(desk: RunningDesk, token: str) -> str:
+    """A ticket forwarded to a supplier, whose answer came back to the forward's Reply-To."""
+    ref = desk.deliver(
+        build_mail(subject="Wrong colour delivered", body="Hello,\n\nthe boots are red.\n\nJane")
+    )
+    api_ok(
+        desk,
+        token,
+        "POST",
+        f"/tickets/{ref}/forwards",
+        {"to": ["orders@supplier.example"], "note": "Colour?"},
+    )
+    forward = desk.sent_mail()[-1].message
+    reply_to = str(forward["Reply-To"])
+    answered = desk.deliver(
+        build_mail(
+            subject=f"Re: {forward['Subject']}",
+            body="We sent red by mistake; blue goes out today.",
+            sender="Supplier Orders <orders@supplier.example>",
+            to=reply_to,
+            in_reply_to=str(forward["Message-ID"]),
+        ),
+        recipients=[reply_to],
+    )
+    assert answered == ref
+    return ref
 
 
 def _version(desk: RunningDesk, token: str, ref: str) -> int:

@@ -40,14 +40,16 @@ def test_an_agent_starts_a_ticket_and_the_answer_lands_on_it(desk: RunningDesk, 
 
     # A refusal of the desk is said in its words, and nothing typed is lost
     form.get_by_label("Subject line").fill("Your new card")
-    form.get_by_label("Cc").fill("not an address")
+    form.get_by_label("Cc", exact=True).fill("not an address")
     form.get_by_role("button", name="Send and create the ticket").click()
     expect(page.locator("#new-ticket-error")).to_have_text("cc: 'not an address' is not an email address")
     expect(form.get_by_label("Subject line")).to_have_value("Your new card")
     assert len(desk.sent_mail()) == sent_before
 
     # When the agent fixes it and sends (twice, as an impatient click would)
-    form.get_by_label("Cc").fill("marta.ramos@customer.example")
+    form.get_by_label("Cc", exact=True).fill("marta.ramos@customer.example")
+    # (blind-copied to the card office, for this mail only)
+    form.get_by_label("Bcc", exact=True).fill("cards@partner.example")
     form.get_by_label("Priority").select_option("high")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "new-ticket-1366.png"), full_page=True)
@@ -59,7 +61,10 @@ def test_an_agent_starts_a_ticket_and_the_answer_lands_on_it(desk: RunningDesk, 
     ref = page.url.rsplit("/", 1)[-1]
     mails = [m for m in desk.sent_mail()[sent_before:] if f"[#{ref}]" in str(m.message["Subject"])]
     assert len(mails) == 1
-    assert mails[0].recipients == frozenset({"ines.ramos@customer.example", "marta.ramos@customer.example"})
+    assert mails[0].recipients == frozenset(
+        {"ines.ramos@customer.example", "marta.ramos@customer.example", "cards@partner.example"}
+    )
+    assert b"cards@partner.example" not in mails[0].raw.lower()
     text = mails[0].message.get_body(preferencelist=("plain",))
     assert text is not None and "Hello Ines," in text.get_content()
     expect(page.locator("#events")).to_contain_text(
@@ -68,6 +73,7 @@ def test_an_agent_starts_a_ticket_and_the_answer_lands_on_it(desk: RunningDesk, 
     status, document = call_api(desk, token, "GET", f"/tickets/{ref}")
     assert status == 200
     assert document["ticket"]["priority"] == "high" and document["ticket"]["assignee"] == "noa@example.com"
+    assert document["ticket"]["bcc"] == [] and document["thread"][0]["bcc"] == ["cards@partner.example"]
 
     # When the customer answers, it lands on the ticket
     answer = desk.deliver(

@@ -80,8 +80,10 @@ def test_an_admin_sees_the_desks_figures_and_chooses_the_range(desk: RunningDesk
     # Then the last seven days show: the figures, and the chart of new tickets per day by category
     expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
     expect(page).to_have_title("Reports · Postdesk")
-    expect(page.get_by_label("From", exact=True)).to_have_value((today - timedelta(days=6)).isoformat())
-    expect(page.get_by_label("To", exact=True)).to_have_value(today.isoformat())
+    expect(page.locator("#reports-view").get_by_label("From", exact=True)).to_have_value(
+        (today - timedelta(days=6)).isoformat()
+    )
+    expect(page.locator("#reports-view").get_by_label("To", exact=True)).to_have_value(today.isoformat())
     tiles = page.locator("#report-tiles")
     expect(tiles.locator(".tile").filter(has_text="New tickets").locator(".tile-figure")).to_have_text("5")
     expect(tiles.locator(".tile").filter(has_text="First response").locator(".tile-figure")).to_have_text(
@@ -130,13 +132,15 @@ def test_an_admin_sees_the_desks_figures_and_chooses_the_range(desk: RunningDesk
     assert _range_in_address(page) == month
     expect(page.locator("#report-volume svg.chart rect.bar")).to_have_count(3)
     page.reload()
-    expect(page.get_by_label("From", exact=True)).to_have_value(month["from"][0])
-    expect(page.get_by_label("To", exact=True)).to_have_value(today.isoformat())
+    expect(page.locator("#reports-view").get_by_label("From", exact=True)).to_have_value(month["from"][0])
+    expect(page.locator("#reports-view").get_by_label("To", exact=True)).to_have_value(today.isoformat())
     assert len(_table_of(page, "report-volume")) == 1 + 30 + 1
 
     # When she types a range that ended before today's mail
-    page.get_by_label("From", exact=True).fill((today - timedelta(days=10)).isoformat())
-    page.get_by_label("To", exact=True).fill((today - timedelta(days=3)).isoformat())
+    page.locator("#reports-view").get_by_label("From", exact=True).fill(
+        (today - timedelta(days=10)).isoformat()
+    )
+    page.locator("#reports-view").get_by_label("To", exact=True).fill((today - timedelta(days=3)).isoformat())
     page.get_by_role("button", name="Show", exact=True).click()
 
     # Then a sentence says nothing happened, instead of empty charts; the backlog (now) still shows
@@ -149,12 +153,12 @@ def test_an_admin_sees_the_desks_figures_and_chooses_the_range(desk: RunningDesk
     }
     # And Back returns to the 30 days
     page.go_back()
-    expect(page.get_by_label("From", exact=True)).to_have_value(month["from"][0])
+    expect(page.locator("#reports-view").get_by_label("From", exact=True)).to_have_value(month["from"][0])
     expect(page.locator("#report-volume")).to_be_visible()
 
     # A first day after the last is said in words, and nothing is asked of the desk
-    page.get_by_label("From", exact=True).fill(today.isoformat())
-    page.get_by_label("To", exact=True).fill((today - timedelta(days=1)).isoformat())
+    page.locator("#reports-view").get_by_label("From", exact=True).fill(today.isoformat())
+    page.locator("#reports-view").get_by_label("To", exact=True).fill((today - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Show", exact=True).click()
     expect(page.locator("#reports-error")).to_have_text(re.compile("The first day is after the last one"))
     assert _range_in_address(page) == month
@@ -182,5 +186,5 @@ def test_an_agent_who_is_not_an_admin_gets_no_reports(desk: RunningDesk, page: P
     page.goto(f"{desk.api_url}/console#/reports?from=2026-11-01&to=2026-11-07")
     expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
     expect(page.locator("#reports-refused")).to_have_text(re.compile("Reports are for the desk's admins"))
-    expect(page.get_by_label("From", exact=True)).to_be_hidden()
+    expect(page.locator("#reports-view").get_by_label("From", exact=True)).to_be_hidden()
     expect(page.locator("#reports-charts")).to_be_empty()

@@ -264,7 +264,9 @@ def test_the_reply_box_offers_the_tickets_language_first_and_previews_with_its_d
     expect(_preview_frame(page, "#saved-reply-preview").locator("strong")).to_have_text("unterwegs")
     # (with the one sign-off the reply will carry: the ticket's language, under the body)
     expect(_preview_frame(page, "#saved-reply-preview").locator("body")).to_contain_text("Viele Grüße")
-    expect(preview).to_contain_text(f"With the details of {ref} filled in, as Jörg Müller will read it, with the sign-off")
+    expect(preview).to_contain_text(
+        f"With the details of {ref} filled in, as Jörg Müller will read it, with the sign-off"
+    )
     assert len(desk.sent_mail()) == sent_before
     page.locator("#saved-reply-preview").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "reply-box-saved-reply-preview.png"), full_page=True)

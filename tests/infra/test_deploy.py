@@ -198,3 +198,18 @@ def test_a_parameter_the_stack_does_not_have_is_refused_before_anything_is_sent(
 
     assert code == 2 and "The stack has no parameter RetentionDays" in out.getvalue()
     assert "ClosedTicketRetentionDays" in out.getvalue()
+
+
+def test_mailboxes_set_both_parameters_so_the_rule_and_the_roles_cover_their_domains() -> None:
+    target = deploy.Target(stage="dev", domain=DOMAIN, region="eu-west-1")
+    out = io.StringIO()
+
+    given = f"billing@{DOMAIN}=billing:Billing,help@other.example=general:Other Brand"
+    chosen = deploy._with_mailboxes(target, given, out)
+
+    assert chosen is not None
+    assert dict(chosen.parameters) == {"Mailboxes": given, "MailboxDomains": "other.example"}
+    assert "other.example" in out.getvalue() and "verified SES identity" in out.getvalue()
+    # A mistake is said, naming the entry, and nothing is deployed
+    assert deploy._with_mailboxes(target, "billing=billing:Billing", out) is None
+    assert "--mailboxes: POSTDESK_MAILBOXES: 'billing=billing:Billing'" in out.getvalue()

@@ -159,6 +159,46 @@ def test_a_note_and_a_reply_crossing_each_other(
     assert [n["visible_reply"] for n in notes] == ["Refund already approved.", "Call them?"]
 
 
+def test_a_colleagues_forward_and_the_third_partys_answer_are_news_to_a_reply(
+    desk: Desk, client: Client, token: str, colleague: str
+) -> None:
+    # Given Sam opened the ticket, and Ira forwarded it to the supplier
+    ref = desk.deliver(build_mail()).ref
+    seen = _read(client, token, ref)["seen"]
+    forwarded = _post(client, colleague, ref, "forwards", to=["orders@supplier.example"], note="Where is it?")
+    assert forwarded.status_code == 201, forwarded.body
+
+    # When Sam replies over what he saw
+    crossed = _post(client, token, ref, "replies", body="I will check.", seen=seen)
+
+    # Then the reply waits, naming Ira's forward
+    assert crossed.status_code == 409, crossed.body
+    assert [c["kind"] for c in body_of(crossed)["changes"]] == ["forward"]
+    assert "Ira Novak forwarded the ticket" in body_of(crossed)["message"]
+
+    # When the supplier answers the forward while Sam reads again and writes
+    seen = body_of(crossed)["seen"]
+    (forward_mail,) = [m.message for m in desk.sent() if "orders@supplier.example" in m.recipients]
+    reply_to = str(forward_mail["Reply-To"])
+    desk.deliver(
+        build_mail(
+            sender="Supplier Orders <orders@supplier.example>",
+            to=reply_to,
+            subject=f"Re: {forward_mail['Subject']}",
+            body="It left our warehouse today.",
+            in_reply_to=forward_mail["Message-ID"],
+        ),
+        envelope_sender="orders@supplier.example",
+        recipients=[reply_to],
+    )
+    late = _post(client, token, ref, "replies", body="I will check with the supplier.", seen=seen)
+
+    # Then the answer stops it too: it may change what Sam tells the customer
+    assert late.status_code == 409, late.body
+    assert [c["kind"] for c in body_of(late)["changes"]] == ["third_party"]
+    assert "Supplier Orders answered a forward" in body_of(late)["message"]
+
+
 def test_what_says_nothing_to_the_writer_never_stops_a_reply(
     desk: Desk, client: Client, token: str, colleague: str
 ) -> None:

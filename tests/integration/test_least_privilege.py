@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -90,6 +91,9 @@ def _long_request() -> bytes:
         b"%PDF-1.4 a photo of the box", maintype="application", subtype="pdf", filename="box.pdf"
     )
     return message.as_bytes()
+
+
+LABEL = b"%PDF-1.7\n% the return label\n%%EOF\n"
 
 
 def _answer(life: Life, to: Any, body: str, message_id: str) -> dict[str, Any]:
@@ -252,13 +256,27 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         listed = life.http("get", "/tickets" + query.format(queue=queue), headers=auth(token))
         assert listed.status_code == 200, (query, listed.body)
     before = len(desk.sent())
+    # The agent attaches a label from the browser (straight to S3 with the form the API signed) and
+    # sends the customer's photo of the box on with it
+    assert life.http("get", "/attachments/limits", headers=auth(token)).status_code == 200
+    announced = life.http(
+        "post",
+        "/attachments",
+        headers=auth(token),
+        body=json.dumps({"filename": "label.pdf", "size": len(LABEL), "content_type": "application/pdf"}),
+    )
+    assert announced.status_code == 201, announced.body
+    form = body_of(announced)
+    posted = requests.post(form["url"], data=form["fields"], files={"file": ("label.pdf", LABEL)}, timeout=10)
+    assert posted.status_code == 204, posted.text
+    files = [form["id"], first["attachments"][0]["id"]]
 
     def send_reply() -> Any:
         return life.http(
             "post",
             f"/tickets/{ref}/replies",
             headers={**auth(token), "Idempotency-Key": "least-privilege-reply-1"},
-            body=json.dumps({"saved_reply_id": saved, "status": "pending"}),
+            body=json.dumps({"saved_reply_id": saved, "status": "pending", "attachments": files}),
         )
 
     # SES refuses the first attempt; the console's retry goes out
@@ -390,6 +408,16 @@ def presigned(life: Life, monkeypatch: pytest.MonkeyPatch) -> list[ApiCall]:
         return original(store, key, seconds, filename)
 
     monkeypatch.setattr(S3BlobStore, "presigned_url", recording)
+    posting = S3BlobStore.presigned_post
+
+    def recording_post(store: S3BlobStore, key: str, max_bytes: int, seconds: int) -> dict[str, Any]:
+        # The browser's POST of an upload is signed with the function's role too: s3:PutObject.
+        signed.append(
+            ApiCall(life.recorder.current, "s3", "s3", "PutObject", {"Bucket": store.bucket, "Key": key})
+        )
+        return posting(store, key, max_bytes, seconds)
+
+    monkeypatch.setattr(S3BlobStore, "presigned_post", recording_post)
     return signed
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import pytest
@@ -32,6 +33,16 @@ MARKUP_SINKS = (
 )
 # The no-context routes never look at their context.
 NO_CONTEXT = cast(ApiContext, None)
+
+
+class _Bucket:
+    """The mail bucket, as far as the page needs it: where browsers upload attachments."""
+
+    def upload_origin(self) -> str:
+        return "https://mail.s3.eu-west-1.amazonaws.com"
+
+
+PAGE_CONTEXT = cast(ApiContext, SimpleNamespace(blobs=_Bucket()))
 
 
 def _get(name: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
@@ -99,9 +110,14 @@ def test_any_other_name_is_404(name: str) -> None:
 
 def test_the_page_itself_is_never_cached_nor_answered_304() -> None:
     request = ApiRequest("GET", {}, {"q": "müller"}, {"if-none-match": "*"}, None, "/console")
-    answer = index_page(request, NO_CONTEXT)
+    answer = index_page(request, PAGE_CONTEXT)
     assert answer.status == 200
     assert answer.headers["Cache-Control"] == "no-store"
+    # Its scripts may upload attachments to the mail bucket, and connect nowhere else
+    assert (
+        "connect-src 'self' https://mail.s3.eu-west-1.amazonaws.com;"
+        in answer.headers["Content-Security-Policy"]
+    )
     assert "ETag" not in answer.headers
 
 

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "postdesk"
 # draws the same.
 LAYERS: tuple[tuple[str, ...], ...] = (
     # 1. Foundations: no AWS, no domain.
-    ("errors", "clock", "settings", "signing", "tomlfile", "observability", "rendering"),
+    ("errors", "clock", "settings", "mailboxes", "signing", "tomlfile", "observability", "rendering"),
     # 2. The domain, pure: mail in and out, understanding it, time targets, the ticket's shape and
     #    states, the names of once-only effects.
     (
@@ -35,6 +35,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "search.query",
         "search.documents",
         "search.segments",
+        "attachments.names",
+        "attachments.types",
     ),
     # 3. Adapters and storage: the only modules that talk to AWS.
     (
@@ -50,6 +52,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "privacy.store",
         "search.index",
         "ports",
+        "attachments",
     ),
     # 4. Mechanisms every workflow shares.
     ("effects.retry", "effects.send_once"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from postdesk_tools.provision import template
+from tests.iam import Stack
 
 
 def _resources() -> dict[str, Any]:
@@ -56,3 +57,52 @@ def test_the_bucket_is_private_encrypted_and_forgets_raw_mail_and_attachments() 
         rule["Prefix"]: rule.get("ExpirationInDays") for rule in bucket["LifecycleConfiguration"]["Rules"]
     }
     assert expiring["inbound/"] and expiring["attachments/"]
+
+
+def _mailbox_stack(domains: str) -> Stack:
+    """The template's intrinsics on a stack of support@example.com with ``domains`` as MailboxDomains."""
+    return Stack(
+        "test",
+        "eu-west-1",
+        "123456789012",
+        {"SupportAddress": "support@example.com", "MailboxDomains": domains},
+        {},
+        conditions=template()["Conditions"],
+    )
+
+
+def test_the_receipt_rule_takes_the_mail_of_every_mailbox_domain() -> None:
+    recipients = _resources()["ReceiptRule"]["Properties"]["Rule"]["Recipients"]
+
+    assert _mailbox_stack("").resolve(recipients) == ["example.com"]
+    assert _mailbox_stack("other.example,third.example").resolve(recipients) == [
+        "example.com",
+        "other.example",
+        "third.example",
+    ]
+    # And every function hears of the desk's other addresses
+    variables = template()["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POSTDESK_MAILBOXES"] == {"Ref": "Mailboxes"}
+
+
+def test_the_roles_that_send_as_the_desk_send_from_the_other_domains_and_only_from_them() -> None:
+    senders = 0
+    for resource in _resources().values():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            statements = policy["PolicyDocument"]["Statement"]
+            if not any(isinstance(s, dict) and s.get("Sid") == "SendAsTheDesk" for s in statements):
+                continue
+            senders += 1
+            (others,) = [s for s in statements if "Fn::If" in s]
+            # No other domain: no statement at all
+            assert _mailbox_stack("").resolve([others]) == []
+            # Other domains: any identity of the account, but only with a From on those domains
+            (statement,) = _mailbox_stack("other.example,third.example").resolve([others])
+            assert statement["Action"] == "ses:SendRawEmail"
+            assert statement["Resource"] == "arn:aws:ses:eu-west-1:123456789012:identity/*"
+            assert statement["Condition"] == {
+                "StringLike": {"ses:FromAddress": ["*@other.example", "*@third.example"]}
+            }
+    assert senders == 4

@@ -75,9 +75,26 @@ def _read(name: str) -> tuple[str, str]:
     return text, '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
 
 
-def _file(request: ApiRequest, name: str, content_type: str, cache_control: str) -> ApiResponse:
+def page_policy(upload_origin: str) -> str:
+    """The console page's policy: the one above, and its scripts may also POST files to the mail
+    bucket (attachments go from the browser straight to S3 with a presigned form)."""
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {upload_origin}")
+
+
+def _file(
+    request: ApiRequest,
+    name: str,
+    content_type: str,
+    cache_control: str,
+    policy: str = CONTENT_SECURITY_POLICY,
+) -> ApiResponse:
     text, etag = _read(name)
-    headers = {"Content-Type": content_type, "Cache-Control": cache_control, **SECURITY_HEADERS}
+    headers = {
+        "Content-Type": content_type,
+        "Cache-Control": cache_control,
+        **SECURITY_HEADERS,
+        "Content-Security-Policy": policy,
+    }
     if cache_control == "no-store":
         return ApiResponse(200, text, headers)
     # "no-cache" makes the browser ask again on every load; an unchanged file answers without a body.
@@ -95,7 +112,9 @@ def index_page(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The console page (never cached: it names the scripts, which change with a deploy). Its
     address may carry the list's state (``?q=…&status=…``) and the view (``#/tickets/…``): the page
     reads them itself."""
-    return _file(request, INDEX, "text/html; charset=utf-8", "no-store")
+    return _file(
+        request, INDEX, "text/html; charset=utf-8", "no-store", page_policy(context.blobs.upload_origin())
+    )
 
 
 def asset(request: ApiRequest, context: ApiContext) -> ApiResponse:

@@ -62,6 +62,28 @@ def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:
     )
 
 
+def list_mailboxes(request: ApiRequest, context: ApiContext) -> ApiResponse:
+    """The desk's addresses (the main one first), each with the brand its mail carries and the queue
+    its new tickets go to (null: triage decides), for choosing the address a new ticket goes from."""
+    authenticated(request, context)
+    request.only_query(frozenset())
+    mailboxes = context.settings.mailboxes
+    return ApiResponse(
+        200,
+        {
+            "mailboxes": [
+                {
+                    "address": mailbox.address,
+                    "name": mailbox.brand,
+                    "queue": mailbox.queue,
+                    "main": mailbox is mailboxes.main,
+                }
+                for mailbox in mailboxes.all
+            ]
+        },
+    )
+
+
 def _footers(sign_off: SignOffPolicy, queue: str) -> dict[str, str]:
     """The footer a reply on a ticket of ``queue`` carries, by the desk's languages (none: no footer)."""
     footers = {language: sign_off.footer_for(queue, language) for language in sorted(available_languages())}

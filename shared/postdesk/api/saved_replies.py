@@ -113,6 +113,7 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
     if not _LANGUAGE_CODE.fullmatch(language):
         raise BadRequest(f"language: {language[:20]!r} is not a two-letter language code such as 'de'")
     queue = desk_queues(context.settings)[0]
+    mailbox = context.settings.mailboxes.main
     variables = replace(SAMPLE_VARIABLES, agent_name=agent.name, support_name=context.settings.support_name)
     if typed_ref is not None:
         ref = normalize_ref(typed_ref)
@@ -128,11 +129,13 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
             ticket_ref=ticket.ref,
             ticket_subject=ticket.subject,
             agent_name=agent.name,
-            support_name=context.settings.support_name,
+            support_name=context.settings.mailboxes.of_ticket(ticket.mailbox).brand,
         )
-        # A reply to the ticket signs off in its language and with its queue's footer. (A language
-        # the desk has no sign-off in falls back to the desk's, as the reply's does.)
+        # A reply to the ticket signs off in its language, under its mailbox's brand and with its
+        # mailbox's or queue's footer. (A language the desk has no sign-off in falls back to the
+        # desk's, as the reply's does.)
         language, queue = ticket.language, ticket.queue
+        mailbox = context.settings.mailboxes.of_ticket(ticket.mailbox)
     parts = reply_parts(body, variables)
     # The one sign-off the reply would carry under this body (none when the body signs already).
     sign_off = compose_sign_off(
@@ -141,9 +144,10 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
         default_language=context.settings.default_language,
         agent_name=agent.name,
         agent_signature=agent.signature,
-        support_name=context.settings.support_name,
+        support_name=variables.support_name,
         queue=queue,
         policy=load_sign_off(context.settings.sign_off_path),
+        mailbox=mailbox.address,
     )
     return ApiResponse(
         200,

@@ -14,10 +14,12 @@ from typing import Any
 
 from postdesk.agents.model import Agent, AgentNotFound
 from postdesk.agents.store import AgentStore
+from postdesk.api.attachments import attachment_ids
 from postdesk.api.collision import COLLISION_FIELDS, answering_changes, seen_of
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store, used_saved_reply
+from postdesk.attachments.outgoing import attachment_id
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest, MessageNotFound, PostdeskError, PreconditionRequired, TicketNotFound
@@ -74,6 +76,8 @@ LIST_PARAMETERS = frozenset(
 EDIT_FIELDS = frozenset(
     {"version", "status", "priority", "queue", "assignee", "category", "tags", "subject", "follow_up"}
 )
+# Who stays on the thread (one ticket at a time: not a bulk change).
+COPY_FIELDS = frozenset({"cc", "bcc", "dismiss_cc_offered"})
 
 
 def _ref(request: ApiRequest) -> str:
@@ -109,6 +113,7 @@ def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str
         "visible_reply": message.visible_text if message.visible_text is not None else message.text,
         "attachments": [
             {
+                "id": attachment_id(a),
                 "filename": neutral_filename(a.filename),
                 "content_type": a.content_type,
                 "size": a.size,
@@ -128,6 +133,10 @@ def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str
         ),
         "screening": message.screening,
         "has_html": message.has_html,
+        # Who the mail was addressed to; the Bcc of our mail is for agents' eyes (no header names it).
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
     }
     if full:
         text = message.text
@@ -169,8 +178,15 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         "events": [_event(e) for e in context.ports.store.events(ref)],
         "requester_tickets": others,
         "requester_suppressed": _suppression(ticket.requester_email, context),
+        "mailbox": _mailbox(ticket, context),
     }
     return ApiResponse(200, body, _with_etag(ticket))
+
+
+def _mailbox(ticket: Ticket, context: ApiContext) -> dict[str, str]:
+    """The desk's address the ticket came in on, which its mail goes from, and the brand it carries."""
+    mailbox = context.settings.mailboxes.of_ticket(ticket.mailbox)
+    return {"address": mailbox.address, "name": mailbox.brand}
 
 
 def _suppression(address: str, context: ApiContext) -> dict[str, str] | None:
@@ -493,10 +509,16 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     saw (``version`` in the body or ``If-Match``); 409 when someone changed the ticket since."""
     agent = authenticated(request, context)
     ref = _ref(request)
-    document = request.json_body(allowed=EDIT_FIELDS)
+    document = request.json_body(allowed=EDIT_FIELDS | COPY_FIELDS)
     expected = _expected_version(document.get("version"), request.header("if-match"))
-    result = edit_ticket(
+    edit = replace(
         _ticket_edit(ref, expected, document, agent.email, _request_id(request)),
+        cc=_address_list(document, "cc"),
+        bcc=_address_list(document, "bcc"),
+        dismiss_cc_offered=_address_list(document, "dismiss_cc_offered") or (),
+    )
+    result = edit_ticket(
+        edit,
         context.settings,
         context.ports,
         lambda address: _is_active_agent(context.agents, address),
@@ -772,22 +794,31 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     return answering_changes(add, message_api_id)
 
 
-def _cc_field(document: Mapping[str, Any]) -> tuple[str, ...] | None:
-    """The reply's ``cc``: a list of addresses (checked, lower case, each once); None when absent.
+def _address_list(document: Mapping[str, Any], name: str) -> tuple[str, ...] | None:
+    """A list of addresses (``cc``, ``bcc``...): checked, lower case, each once; None when absent.
     Its length is the workflow's to judge, against the limit of recipients."""
-    if "cc" not in document:
+    if name not in document:
         return None
-    given = document["cc"]
+    given = document[name]
     if not isinstance(given, list) or not all(isinstance(address, str) for address in given):
-        raise BadRequest("cc must be a list of email addresses")
+        raise BadRequest(f"{name} must be a list of email addresses")
     try:
         return tuple(dict.fromkeys(normalize_address(address) for address in given))
     except InvalidAddress as error:
-        raise BadRequest(f"cc: {error}") from error
+        raise BadRequest(f"{name}: {error}") from error
+
+
+def _keep_bcc(document: Mapping[str, Any]) -> bool:
+    keep = document.get("keep_bcc", False)
+    if not isinstance(keep, bool):
+        raise BadRequest("keep_bcc must be true (the ticket keeps this Bcc) or false (this mail only)")
+    return keep
 
 
 NEW_TICKET_FIELDS = frozenset(
-    {"requester", "subject", "body", "cc", "queue", "category", "priority", "language", "status"}
+    {"requester", "subject", "body", "cc", "bcc", "keep_bcc", "queue", "category", "priority"}
+    | {"language", "status", "mailbox"}
+    | {"attachments"}
 )
 MAX_REQUESTER_NAME = 200
 
@@ -818,7 +849,7 @@ def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         allowed=NEW_TICKET_FIELDS, required=frozenset({"requester", "subject", "body"})
     )
     email, name = _new_requester(document)
-    for field_name in NEW_TICKET_FIELDS - {"requester", "cc"}:
+    for field_name in NEW_TICKET_FIELDS - {"requester", "cc", "bcc", "keep_bcc", "attachments"}:
         # Given means given: a null is no way to ask for the default.
         if field_name in document and not isinstance(document[field_name], str):
             raise BadRequest(f"{field_name} must be a string")
@@ -835,13 +866,17 @@ def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
             subject=document["subject"],
             body=document["body"],
             request_id=_request_id(request),
-            cc=_cc_field(document) or (),
+            cc=_address_list(document, "cc") or (),
+            bcc=_address_list(document, "bcc") or (),
+            keep_bcc=_keep_bcc(document),
             queue=document.get("queue"),
             category=document.get("category"),
             priority=document.get("priority", "normal"),
             language=document.get("language"),
             status_after=status,
             agent_signature=agent.signature,
+            mailbox=document.get("mailbox"),
+            attachments=attachment_ids(document),
         ),
         context.settings,
         context.ports,
@@ -862,7 +897,8 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     agent = authenticated(request, context)
     ref = _ref(request)
     document = request.json_body(
-        allowed=frozenset({"body", "status", "saved_reply_id", "cc"}) | COLLISION_FIELDS
+        allowed=frozenset({"body", "status", "saved_reply_id", "cc", "bcc", "keep_bcc", "attachments"})
+        | COLLISION_FIELDS
     )
     seen = seen_of(document)
     saved_reply_id = text_field(document, "saved_reply_id")
@@ -884,9 +920,12 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         request_id=request_id,
         status_after=status,
         saved_reply_id=used_saved_reply(saved_reply_id, saved_reply_store(context)),
-        cc=_cc_field(document),
+        cc=_address_list(document, "cc"),
+        bcc=_address_list(document, "bcc"),
+        keep_bcc=_keep_bcc(document),
         agent_signature=agent.signature,
         seen=seen,
+        attachments=attachment_ids(document),
     )
 
     def send() -> ApiResponse:

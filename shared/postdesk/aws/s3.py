@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from typing import IO
+from functools import cache
+from typing import IO, Any
+from urllib.parse import urlsplit
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from postdesk.aws.clients import client
@@ -12,6 +17,26 @@ from postdesk.mail.filenames import content_disposition
 
 # DeleteObjects takes at most this many keys per request.
 _DELETE_BATCH = 1000
+
+
+def _upload_client(region: str) -> Any:
+    """S3 with Signature Version 4 and the region's own endpoint, for forms a browser posts: the
+    legacy signature is refused by newer regions, and the global endpoint redirects (and a redirected
+    POST loses its body) while a new bucket's name spreads. The local stack's endpoint, when set, is
+    addressed by path (moto on 127.0.0.1 has no bucket host names)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+    return _form_client(region, endpoint)
+
+
+@cache
+def _form_client(region: str, endpoint: str | None) -> Any:
+    style = "path" if endpoint else "virtual"
+    return boto3.session.Session().client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint or f"https://s3.{region}.amazonaws.com",
+        config=Config(signature_version="s3v4", s3={"addressing_style": style}),
+    )
 
 
 class BlobNotFound(KeyError):
@@ -48,6 +73,26 @@ class S3BlobStore:
             "get_object", Params=parameters, ExpiresIn=seconds
         )
         return url
+
+    def presigned_post(self, key: str, max_bytes: int, seconds: int) -> dict[str, Any]:
+        """A short-lived form (``url`` and ``fields``) a browser POSTs one file of at most
+        ``max_bytes`` with, to exactly ``key``. The type is fixed to octet-stream: what the browser
+        says is not trusted, and an upload is never served as it is."""
+        fields = {"Content-Type": "application/octet-stream"}
+        conditions: list[Any] = [
+            {"Content-Type": "application/octet-stream"},
+            ["content-length-range", 1, max_bytes],
+        ]
+        post: dict[str, Any] = _upload_client(self._region).generate_presigned_post(
+            self.bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=seconds
+        )
+        return post
+
+    def upload_origin(self) -> str:
+        """Where browsers POST their uploads (``https://<bucket>.s3...``; the local stack's moto): the
+        console's Content-Security-Policy lets it connect there. Made here, without a request."""
+        url = urlsplit(_upload_client(self._region).generate_presigned_post(self.bucket, "origin")["url"])
+        return f"{url.scheme}://{url.netloc}"
 
     def upload(self, key: str, data: IO[bytes], content_type: str) -> None:
         """Write what ``data`` holds (read from where it stands; multipart when it is large)."""

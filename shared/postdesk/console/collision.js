@@ -22,6 +22,8 @@ const SAID = {
   customer_message: "wrote",
   agent_reply: "replied",
   note: "added an internal note",
+  forward: "forwarded the ticket",
+  third_party: "answered a forward",
 };
 
 let view = null;

@@ -7,6 +7,7 @@ let knownAgents = null;
 let knownSavedReplies = null;
 let knownQueues = null;
 let knownCategories = null;
+let knownMailboxes = null;
 
 // Reference data that cannot be read leaves the lists empty (the page still works); only a sign-in
 // that expired stops it.
@@ -36,6 +37,12 @@ export async function categories() {
   return knownCategories;
 }
 
+// The desk's addresses, the main one first (GET /mailboxes: each with its brand name and queue).
+export async function mailboxes() {
+  if (knownMailboxes === null) knownMailboxes = await readOnce("mailboxes", "mailboxes");
+  return knownMailboxes;
+}
+
 export async function savedReplies() {
   if (knownSavedReplies === null) knownSavedReplies = await readOnce("saved-replies", "saved_replies");
   return knownSavedReplies;
@@ -55,4 +62,5 @@ export function forgetDirectory() {
   knownSavedReplies = null;
   knownQueues = null;
   knownCategories = null;
+  knownMailboxes = null;
 }

@@ -122,6 +122,23 @@ function tagsChange(who, detail) {
   return done(who, parts.join(" and "));
 }
 
+function addresses(text) {
+  return (text || "").split(",").map((address) => address.trim()).filter(Boolean);
+}
+
+// "added bob@x.example to the Cc (copied by the customer) and removed ann@x.example from it".
+function copiesChange(who, list, detail) {
+  const added = addresses(detail.added);
+  const removed = addresses(detail.removed);
+  const parts = [];
+  if (added.length) {
+    const offered = detail.accepted_offer ? " (copied by the customer)" : "";
+    parts.push(`added ${listed(added)} to the ${list}${offered}`);
+  }
+  if (removed.length) parts.push(`removed ${listed(removed)} from ${added.length ? "it" : `the ${list}`}`);
+  return done(who, parts.join(" and ") || `changed the ${list}`);
+}
+
 // ---- the sentences ----
 
 // Each returns the parts of the sentence (strings and nodes); `context`: { ref, names }.
@@ -129,9 +146,12 @@ const SENTENCES = {
   ticket_created: (d, who) => {
     const where = d.queue ? ` in the ${d.queue} queue` : "";
     // A ticket an agent started: the desk wrote first.
-    if (d.channel === "agent") return [`Started by ${who || "an agent"}, writing to ${d.requester || "the customer"}${where}`];
+    // The desk's address it came to, or went from (tickets from before there were several have none).
+    const from = d.mailbox ? ` from ${d.mailbox}` : "";
+    if (d.channel === "agent") return [`Started by ${who || "an agent"}, writing to ${d.requester || "the customer"}${from}${where}`];
     const held = d.quarantined === "true" ? ", held in quarantine" : "";
-    return [`Created from an email${where}${held}`];
+    const to = d.mailbox ? ` that came to ${d.mailbox}` : "";
+    return [`Created from an email${to}${where}${held}`];
   },
   mail_screened: (d) => {
     const matched = d.matched_by ? `; joined this ticket by ${MATCH_WORDS[d.matched_by] || d.matched_by}` : "";
@@ -176,9 +196,16 @@ const SENTENCES = {
   agent_replied: (d, who) => {
     const saved = d.saved_reply_id ? " with a saved reply" : "";
     const then = d.status_after ? `; status ${status(d.status_after)}` : "";
-    const cc = d.cc ? ` (Cc: ${d.cc})` : "";
+    const copies = [d.cc ? `Cc: ${d.cc}` : "", d.bcc ? `Bcc: ${d.bcc}${d.bcc_kept === "yes" ? ", kept on the ticket" : ""}` : ""];
+    const cc = copies.some(Boolean) ? ` (${copies.filter(Boolean).join("; ")})` : "";
     return done(who || "", `replied to the customer${saved}${cc}${then}`);
   },
+  cc_changed: (d, who) => copiesChange(who, "Cc", d),
+  bcc_changed: (d, who) => copiesChange(who, "Bcc", d),
+  cc_offer_dismissed: (d, who) => done(who, `chose not to copy ${listed(addresses(d.addresses))}; not offered again`),
+  cc_offered: (d, who, { names }) => [
+    `${personName(d.by, names)} copied ${listed(addresses(d.addresses))} on their mail: offered for the Cc, not added`,
+  ],
   first_response: (d) => [`First response after ${duration(d.seconds)}${inTime(d)}`],
   next_response: (d) => [`Answered after ${duration(d.seconds)}${inTime(d)}`],
   resolved: (d) => [`Resolved after ${duration(d.seconds)}${inTime(d)}`],
@@ -205,6 +232,16 @@ const SENTENCES = {
     refLink(d.into),
   ],
   split_from: (d, who) => ["Split off from ", refLink(d.from), d.subject ? ` (${d.subject})` : "", by(who)],
+  forwarded: (d, who) => {
+    const count = Number(d.messages || 0);
+    const what = count === 0 ? "a note" : count === 1 ? "a message" : `${count} messages`;
+    const files = Number(d.files || 0) ? ` with ${d.files === "1" ? "1 file" : `${d.files} files`}` : "";
+    const cc = d.cc ? ` (Cc: ${d.cc})` : "";
+    return done(who, `forwarded ${what}${files} to ${d.to}${cc}; internal, not sent to the customer`);
+  },
+  third_party_answered: (d) => [
+    `${d.from || "A third party"} answered a forward; kept as internal, never sent to the customer`,
+  ],
   released: (d, who) => [
     `Released from quarantine${d.was ? ` (was: ${d.was})` : ""}${by(who)}; `,
     d.sender_trusted === "yes" ? "the sender is trusted" : "the sender is not trusted",

@@ -1,13 +1,15 @@
-// "New ticket" (#/new): the desk writes first. The form names the customer, the Cc, the subject and
-// the message (Markdown, with the reply's variables), the queue, category, priority, language and
-// the status once the mail is out; "Send" posts it (POST /tickets) and opens the new ticket.
+// "New ticket" (#/new): the desk writes first. The form names the desk's address it goes from (when
+// the desk has several: it follows the queue unless the agent chooses), the customer, the Cc, the
+// subject and the message (Markdown, with the reply's variables), the queue, category, priority,
+// language and the status once the mail is out; "Send" posts it (POST /tickets) and opens the new ticket.
 //
 // One form fill is one request: its Idempotency-Key is made when the form opens and kept until the
 // desk answers with the ticket, so a double click, or sending again after the network failed, makes
 // one ticket and one mail. A refusal is shown in the desk's words and the form keeps what was typed.
 
 import { ApiError, api } from "./api.js";
-import { categories, queues } from "./directory.js";
+import { attachmentBox } from "./attachments-upload.js";
+import { categories, mailboxes, queues } from "./directory.js";
 import { byId, el } from "./dom.js";
 import { languageName } from "./format.js";
 import { flashAfterMove, showView } from "./page.js";
@@ -20,6 +22,11 @@ const MAX_CC = 49;
 const DESK_LANGUAGES = ["de", "en", "es", "fr", "pt"];
 
 let requestKey = null;
+// The desk's addresses (GET /mailboxes), and whether the agent chose the From (else it follows the queue).
+let knownMailboxes = [];
+let fromChosen = false;
+// The files of the first mail (attachments-upload.js).
+let files = null;
 
 function showError(message) {
   const box = byId("new-ticket-error");
@@ -27,8 +34,8 @@ function showError(message) {
   box.hidden = !message;
 }
 
-function ccAddresses() {
-  return byId("new-ticket-cc").value.split(/[,;\n]+/).map((address) => address.trim()).filter(Boolean);
+function addressesIn(id) {
+  return byId(id).value.split(/[,;\n]+/).map((address) => address.trim()).filter(Boolean);
 }
 
 function options(select, values, chosen) {
@@ -45,14 +52,17 @@ export async function showNewTicket() {
   if (fresh) {
     // A fresh form: a new request.
     form.reset();
+    files.clear();
     showError("");
     requestKey = crypto.randomUUID();
   }
-  const [known, kinds] = await Promise.all([queues(), categories()]);
+  if (fresh) fromChosen = false;
+  const [known, kinds, addresses] = await Promise.all([queues(), categories(), mailboxes()]);
   const queue = byId("new-ticket-queue");
   const defaultQueue = (known.find((q) => q.default) || known[0] || {}).name;
   options(queue, known.map((q) => [q.name, q.default ? `${q.name} (default)` : q.name]),
     fresh || !queue.value ? defaultQueue : queue.value);
+  showFrom(addresses, fresh);
   const category = byId("new-ticket-category");
   options(category, kinds.map((c) => [c.name, c.name]), fresh || !category.value ? "general" : category.value);
   const language = byId("new-ticket-language");
@@ -62,20 +72,44 @@ export async function showNewTicket() {
   byId("new-ticket-email").focus();
 }
 
+// "From": one of the desk's addresses, under its brand; shown only when the desk has several.
+function showFrom(addresses, fresh) {
+  knownMailboxes = addresses;
+  const from = byId("new-ticket-from");
+  const kept = fresh ? "" : from.value;
+  options(from, addresses.map((mailbox) => [mailbox.address, `${mailbox.name} <${mailbox.address}>`]));
+  byId("new-ticket-from-field").hidden = addresses.length < 2;
+  if (fromChosen && kept) from.value = kept;
+  else followQueue();
+}
+
+// The address of the chosen queue (as the desk would choose), else the main one.
+function followQueue() {
+  if (fromChosen || !knownMailboxes.length) return;
+  const queue = byId("new-ticket-queue").value;
+  const mailbox = knownMailboxes.find((m) => m.queue === queue) || knownMailboxes.find((m) => m.main) || knownMailboxes[0];
+  byId("new-ticket-from").value = mailbox.address;
+}
+
 function formDocument() {
   const name = byId("new-ticket-name").value.trim();
   const body = {
     requester: { email: byId("new-ticket-email").value.trim(), ...(name ? { name } : {}) },
     subject: byId("new-ticket-subject").value.trim(),
     body: byId("new-ticket-body").value,
-    cc: ccAddresses(),
+    cc: addressesIn("new-ticket-cc"),
+    bcc: addressesIn("new-ticket-bcc"),
+    keep_bcc: byId("new-ticket-keep-bcc").checked,
     queue: byId("new-ticket-queue").value,
     category: byId("new-ticket-category").value,
     priority: byId("new-ticket-priority").value,
     status: byId("new-ticket-status").value,
+    attachments: files.ids(),
   };
   const language = byId("new-ticket-language").value;
   if (language) body.language = language;
+  const from = byId("new-ticket-from").value;
+  if (knownMailboxes.length > 1 && from) body.mailbox = from;
   return body;
 }
 
@@ -84,8 +118,16 @@ function problem(body) {
   if (!body.requester.email) return ["new-ticket-email", "Who is it to? Enter the customer's email address."];
   if (!body.subject) return ["new-ticket-subject", "Give the ticket a subject."];
   if (!body.body.trim()) return ["new-ticket-body", "Write the message."];
+  const waiting = files.problem();
+  if (waiting) return ["new-ticket-files", waiting];
   if (body.cc.length > MAX_CC) {
     return ["new-ticket-cc", `At most ${MAX_CC} Cc addresses: one mail goes to at most 50 people (the limit of Amazon SES).`];
+  }
+  if (body.cc.length + body.bcc.length > MAX_CC) {
+    return [
+      "new-ticket-bcc",
+      `At most ${MAX_CC} Cc and Bcc addresses together: with the customer, one mail goes to at most 50 people (the limit of Amazon SES).`,
+    ];
   }
   return null;
 }
@@ -120,9 +162,13 @@ async function send(event) {
 }
 
 export function setUpNewTicket() {
+  files = attachmentBox(byId("new-ticket-attachments"), "new-ticket");
   byId("new-ticket-form").addEventListener("submit", (event) => send(event).catch(reportError));
+  byId("new-ticket-queue").addEventListener("change", followQueue);
+  byId("new-ticket-from").addEventListener("change", () => { fromChosen = true; });
   byId("new-ticket-cancel").addEventListener("click", () => {
     requestKey = null;
+    files.clear();
     location.hash = "#/";
   });
 }

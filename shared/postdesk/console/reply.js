@@ -7,6 +7,8 @@
 // Each send remembers which ticket it was for: its answer never touches the boxes of a ticket the
 // agent opened since.
 
+import { attachmentBox } from "./attachments-upload.js";
+import { addressField } from "./address-field.js";
 import { sendChecked } from "./collision.js";
 import { savedReply } from "./directory.js";
 import { byId, el } from "./dom.js";
@@ -27,6 +29,16 @@ let view = null;
 // The ticket the boxes are for (set as soon as a ticket is opened, before it has loaded).
 let composeRef = null;
 let insertedSavedReply = null;
+// The files of the reply (attachments-upload.js): for the ticket they were attached on only.
+let replyFiles = null;
+// Who the reply goes to besides the requester (address-field.js), and what the ticket had when
+// they were filled: `edited` once the agent changed them (a reload of the same ticket keeps them).
+let copyFields = null;
+let copies = { ref: null, cc: [], bcc: [], edited: false };
+// SES sends one message to at most 50 recipients, To, Cc and Bcc together (mail/recipients.py).
+const MAX_RECIPIENTS = 50;
+// From here on the reply box counts the recipients aloud.
+const NEAR_LIMIT = 40;
 // Drafts typed but not written yet, by box: { agent, ref, text, extra, timer }.
 const unwritten = new Map();
 let staleDraftsDropped = false;
@@ -84,6 +96,7 @@ export function openCompose(ref) {
     staleDraftsDropped = true;
     dropStaleDrafts();
   }
+  if (ref !== composeRef) replyFiles.clear();
   composeRef = ref;
   const reply = restoreDraft("reply", ref);
   insertedSavedReply = reply && reply.saved_reply_id ? reply.saved_reply_id : null;
@@ -95,16 +108,69 @@ export function fillSavedReplies(replies, ticket) {
   showSavedReplies(replies, ticket);
 }
 
-// Where a reply goes: To the requester, Cc the ticket's Cc (the desk never copies the requester).
+// Where a reply goes: To the requester; Cc and Bcc filled with the ticket's, for the agent to change
+// for this reply (the desk never copies the requester). The same ticket drawn again keeps what the
+// agent changed; another ticket, or the same one after a send, starts from the ticket's.
 export function showRecipients(ticket) {
-  const requester = (ticket.requester.email || "").toLowerCase();
-  const cc = (ticket.cc || []).filter((address) => address.toLowerCase() !== requester);
   byId("reply-recipients").replaceChildren(
     el("span", { className: "recipient-line" }, el("span", { className: "recipient-label" }, "To"), " ", person(ticket.requester)),
-    ...(cc.length
-      ? [el("span", { className: "recipient-line" }, el("span", { className: "recipient-label" }, "Cc"), " ", cc.join(", "))]
-      : []),
   );
+  const requester = (ticket.requester.email || "").toLowerCase();
+  const cc = (ticket.cc || []).filter((address) => address.toLowerCase() !== requester);
+  const bcc = ticket.bcc || [];
+  if (copies.ref === ticket.ref && copies.edited) return;
+  copies = { ref: ticket.ref, cc, bcc, edited: false };
+  copyFields.cc.set(cc);
+  copyFields.bcc.set(bcc);
+  byId("reply-keep-bcc").checked = false;
+  countRecipients();
+}
+
+function sameList(one, other) {
+  return one.length === other.length && one.every((address, index) => address === other[index]);
+}
+
+// "46 of at most 50 recipients…" once the reply comes near SES's limit; over it, why it cannot go.
+function countRecipients() {
+  const count = 1 + copyFields.cc.count() + copyFields.bcc.count();
+  const line = byId("reply-recipient-count");
+  const over = count > MAX_RECIPIENTS;
+  line.hidden = count < NEAR_LIMIT;
+  line.classList.toggle("error", over);
+  line.textContent = over
+    ? `${count} recipients: a mail goes to at most ${MAX_RECIPIENTS} (To, Cc and Bcc together; the limit of Amazon SES). ` +
+      `Remove ${count - MAX_RECIPIENTS} to send.`
+    : `${count} of at most ${MAX_RECIPIENTS} recipients per mail (To, Cc and Bcc together; the limit of Amazon SES).`;
+  byId("reply-keep-bcc-field").hidden = copyFields.bcc.count() === 0 && copies.bcc.length === 0;
+  return count;
+}
+
+function copiesChanged() {
+  copies.edited = true;
+  countRecipients();
+}
+
+// The reply's `cc`, `bcc` and `keep_bcc`, where they differ from the ticket's; null (said in the box)
+// when an address is not one or there are too many.
+function replyCopies() {
+  const cc = copyFields.cc.read();
+  const bcc = copyFields.bcc.read();
+  if (cc === null || bcc === null) {
+    flash("An address in Cc or Bcc is not an email address: correct it or remove it.");
+    (cc === null ? copyFields.cc : copyFields.bcc).focus();
+    return null;
+  }
+  const count = countRecipients();
+  if (count > MAX_RECIPIENTS) {
+    flash(`Not sent: a mail goes to at most ${MAX_RECIPIENTS} recipients (the limit of Amazon SES); this one would go to ${count}. Remove ${count - MAX_RECIPIENTS} from Cc or Bcc.`);
+    copyFields.bcc.focus();
+    return null;
+  }
+  const fields = {};
+  if (!sameList(cc, copies.cc)) fields.cc = cc;
+  if (!sameList(bcc, copies.bcc)) fields.bcc = bcc;
+  if (byId("reply-keep-bcc").checked && bcc.length) fields.keep_bcc = true;
+  return fields;
 }
 
 // ---- writing ----
@@ -156,8 +222,18 @@ async function sendReply(event) {
     byId("reply-body").focus();
     return;
   }
-  const reply = { body, status: byId("reply-status").value };
+  const waiting = replyFiles.problem();
+  if (waiting) {
+    flash(waiting);
+    byId("reply-files").focus();
+    return;
+  }
+  const chosen = replyCopies();
+  if (!chosen) return;
+  const reply = { body, status: byId("reply-status").value, ...chosen };
   if (insertedSavedReply) reply.saved_reply_id = insertedSavedReply;
+  const attachments = replyFiles.ids();
+  if (attachments.length) reply.attachments = attachments;
   // Should the send fail, the draft is there to try again, even after a reload.
   writeDraft("reply");
   const button = byId("send-reply");
@@ -175,6 +251,9 @@ async function sendReply(event) {
   // Someone wrote since the ticket was shown: nothing went, the text waits (collision.js).
   if (!answer) return;
   sent("reply", agent, ref, body);
+  // The next reply starts from the ticket's Cc and Bcc as the desk has them after this one.
+  if (copies.ref === ref) copies.edited = false;
+  if (composeRef === ref) replyFiles.clear();
   if (composeRef === ref) flash("");
   await view.reload(ref);
 }
@@ -207,6 +286,13 @@ async function addNote(event) {
 // `ticketView`: { reload(ref) -> Promise (renders only if that ticket is still the one shown) }.
 export function setUpCompose(ticketView) {
   view = ticketView;
+  copyFields = {
+    cc: addressField({ id: "reply-cc", label: "Cc", onChange: copiesChanged }),
+    bcc: addressField({ id: "reply-bcc", label: "Bcc", onChange: copiesChanged }),
+  };
+  byId("reply-copies").prepend(copyFields.cc.element, copyFields.bcc.element);
+  for (const field of [copyFields.cc, copyFields.bcc]) field.input.addEventListener("input", countRecipients);
+  replyFiles = attachmentBox(byId("reply-attachments"), "reply");
   byId("insert-saved-reply").addEventListener("click", insertSavedReply);
   setUpSavedReplyPicker();
   byId("reply-body").addEventListener("input", () => draftTyped("reply"));

@@ -4,9 +4,11 @@
 
 import { ApiError, api, isAbandoned } from "./api.js";
 import { setUpCollision } from "./collision.js";
+import { hideCopies, setUpCopies, showCopies } from "./copies.js";
 import { agents, categories, queues, savedReplies } from "./directory.js";
 import { byId, el } from "./dom.js";
 import { person, safeLink, shortWhen, statusBadge, when } from "./format.js";
+import { forwardButton, isForwardable, setUpForward } from "./forward.js";
 import { historyItem } from "./history.js";
 import { setUpHeld, showHeld } from "./held.js";
 import { setUpMerge } from "./merge.js";
@@ -27,7 +29,7 @@ const FRAME_BODY_STYLE =
 const KIND_LABELS = {
   customer: "Customer", auto_reply: "Automatic reply", bounce: "Bounce", quarantined: "Quarantined",
   acknowledgement: "Acknowledgement", agent_reply: "Reply", note: "Internal note", survey: "Survey",
-  team_notice: "Team notice",
+  team_notice: "Team notice", forward: "Forwarded", third_party: "Third party's answer",
 };
 // Mail the desk wrote by itself: one line each in the thread, opened on demand.
 const AUTOMATIC_MAIL = {
@@ -105,11 +107,42 @@ function surveyFact(survey) {
   return `${survey.rating} of 5${comment}`;
 }
 
-// `splittable`: a customer's later message of a ticket that takes changes (split.js).
-function threadItem(message, splittable) {
+// Who a mail went to: "To … · Cc … · Bcc …" (the Bcc of our mail, which no header names, is shown
+// to agents only). None for notes.
+function addressedTo(message) {
+  if (message.direction === "internal") return null;
+  const parts = [["To", message.to], ["Cc", message.cc], ["Bcc", message.bcc]].filter(([, addresses]) => addresses && addresses.length);
+  if (!parts.length) return null;
+  return el(
+    "p",
+    { className: "meta message-recipients" },
+    parts.flatMap(([label, addresses], index) => [
+      index ? " · " : "",
+      el("span", { className: "recipient-label" }, `${label}:`),
+      ` ${addresses.join(", ")}`,
+    ]),
+  );
+}
+
+// A forward says who it went to, and every internal message says the customer never sees it.
+function internalLines(message) {
+  if (message.direction !== "internal") return [];
+  const recipients = [...(message.to || []), ...(message.cc || [])];
+  return [
+    el("p", { className: "internal-mark" }, "Internal: not seen by the customer"),
+    message.kind === "forward" && recipients.length
+      ? el("p", { className: "forward-recipients" }, `Forwarded to ${recipients.join(", ")} by ${message.from.name || message.from.email}`)
+      : null,
+  ];
+}
+
+// `splittable`: a customer's later message of a ticket that takes changes (split.js);
+// `forwardable`: a message of a ticket that takes changes, of a kind a third party may be sent.
+function threadItem(message, splittable, forwardable) {
   const original = el("div", { className: "original-box" });
   const actions = [];
   if (splittable) actions.push(splitButton(message));
+  if (forwardable) actions.push(forwardButton(message));
   if (message.direction === "inbound" && message.has_html) {
     const button = el("button", { type: "button", className: "quiet" }, "Show original");
     button.addEventListener("click", () => {
@@ -133,6 +166,8 @@ function threadItem(message, splittable) {
       )
     : null;
   const content = [
+    ...internalLines(message),
+    addressedTo(message),
     message.screening ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
     el("div", { className: "message-body" }, message.visible_reply || ""),
     notExtracted,
@@ -231,6 +266,8 @@ function setReadOnly(merged, held) {
   byId("follow-up-done").disabled = merged || held;
   // Nothing more to merge: the banner says where it went (held mail is released first).
   byId("merge-open").hidden = merged || held;
+  // Nothing is forwarded from a merged ticket or held mail (the API refuses it too).
+  byId("forward-open").hidden = merged || held;
 }
 
 // What "Not spam" did, or why it did not: on the page, where the focus goes.
@@ -245,16 +282,17 @@ function showNotice(message) {
   notice.hidden = !message;
 }
 
-// Who else is on the thread: the ticket's Cc, each address (the requester is never copied).
-function showCc(ticket) {
-  const requester = (ticket.requester.email || "").toLowerCase();
-  const cc = (ticket.cc || []).filter((address) => address.toLowerCase() !== requester);
-  const line = byId("ticket-cc");
-  line.hidden = cc.length === 0;
+// Which of the desk's addresses the customer wrote to: every mail of the ticket goes from it, under
+// its brand (GET /tickets/{ref} gives it; the main address for tickets from before there were several).
+function showMailbox(mailbox) {
+  const line = byId("ticket-mailbox");
+  line.hidden = !mailbox;
+  if (!mailbox) return;
   line.replaceChildren(
-    el("span", { className: "recipient-label" }, "Cc"),
+    el("span", { className: "recipient-label" }, "Came to"),
     " ",
-    ...cc.flatMap((address, index) => [index ? ", " : "", el("span", { className: "address" }, address)]),
+    el("span", { className: "address" }, mailbox.address),
+    ` · answered as ${mailbox.name}`,
   );
 }
 
@@ -264,10 +302,12 @@ function showLoading(ref) {
   byId("ticket-subject").textContent = ref;
   byId("ticket-meta").replaceChildren("Loading…");
   for (const id of ["thread", "events", "requester-tickets", "ticket-facts", "reply-recipients"]) byId(id).replaceChildren();
-  for (const id of ["merged-banner", "quarantine-box", "suppressed-box", "follow-up-box", "ticket-cc"]) byId(id).hidden = true;
+  for (const id of ["merged-banner", "quarantine-box", "suppressed-box", "follow-up-box", "ticket-cc", "ticket-mailbox"]) byId(id).hidden = true;
   for (const id of ["reply-fields", "note-fields", "properties-fields"]) byId(id).disabled = true;
   byId("merge-open").hidden = true;
+  byId("forward-open").hidden = true;
   byId("edit-subject").disabled = true;
+  hideCopies();
 }
 
 function renderTicket(data, keepEdits) {
@@ -284,7 +324,8 @@ function renderTicket(data, keepEdits) {
     ...(ticket.quarantine ? [" ", el("span", { className: "badge warning" }, "Quarantined")] : []),
     ...(ticket.follow_up ? [" ", el("span", { className: "badge warning" }, "Needs follow-up")] : []),
   );
-  showCc(ticket);
+  showCopies(ticket, Boolean(ticket.merged_into || ticket.quarantine));
+  showMailbox(data.mailbox);
   showRecipients(ticket);
   showMerged(data);
   showHeld(ticket);
@@ -300,7 +341,9 @@ function renderTicket(data, keepEdits) {
   const first = data.thread[0];
   const canSplit = !ticket.merged_into && !ticket.quarantine;
   byId("thread").replaceChildren(
-    ...data.thread.map((message) => threadItem(message, canSplit && message.kind === "customer" && message !== first)),
+    ...data.thread.map((message) =>
+      threadItem(message, canSplit && message.kind === "customer" && message !== first, canSplit && isForwardable(message)),
+    ),
   );
   const context = { ref: ticket.ref, names: withThreadNames(agentNames(choices.agents), data) };
   byId("events").replaceChildren(...(data.events || []).map((event) => historyItem(event, context)).filter(Boolean));
@@ -455,6 +498,11 @@ export function setUpTicket() {
   setUpCompose({ reload: loadTicket });
   setUpCollision({ seen: (ref) => (isShown(ref) ? shown.seen : null), reload: loadTicket });
   setUpPresence();
+  setUpCopies({
+    ticket: () => (shown && isShown(shown.ticket.ref) ? shown.ticket : null),
+    isShown,
+    reload: loadTicket,
+  });
   setUpProperties({
     document: () => (shown && isShown(shown.ticket.ref) ? shown : null),
     reload: loadTicket,
@@ -463,6 +511,18 @@ export function setUpTicket() {
   });
   setUpMerge({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), merged });
   setUpSplit({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), split: splitOff });
+  setUpForward({
+    document: () => (shown && isShown(shown.ticket.ref) ? shown : null),
+    reload: () => loadTicket(shown.ticket.ref),
+    forwarded: (words) => {
+      const ref = shown.ticket.ref;
+      loadTicket(ref)
+        .then(() => {
+          if (isShown(ref)) showNotice(words);
+        })
+        .catch(reportError);
+    },
+  });
   byId("follow-up-done").addEventListener("click", () => followUpDone().catch(reportError));
   setUpHeld({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), notice: heldNotice });
   const onTicket = { view: "ticket-view", group: "A ticket" };

@@ -5,6 +5,7 @@ first ``pattern`` of each docstring here with it); nothing else in the desk spel
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import datetime, timedelta
 
@@ -52,6 +53,19 @@ def new_ticket_guard(agent_email: str, request_id: str) -> str:
 def note_guard(ref: str, request_id: str) -> str:
     """``note#<ref>#<request>``: an internal note, once per request."""
     return f"note#{ref}#{request_id}"
+
+
+def forward_guard(ref: str, request_id: str) -> str:
+    """``forward#<ref>#<request>``: a forward of a ticket's messages to a third party, once per
+    request (its Idempotency-Key)."""
+    return f"forward#{ref}#{request_id}"
+
+
+def forward_id(ref: str, request_id: str) -> str:
+    """``<base32(sha256(ref:request))[:8]>``: names one forward of a ticket in its signed Reply-To
+    (mail/addressing.py), its own Message-ID and its thread message (``forward-<forward id>``)."""
+    digest = hashlib.sha256(f"{ref}:{request_id}".encode()).digest()
+    return base64.b32encode(digest).decode("ascii")[:8].lower()
 
 
 def survey_guard(ref: str, cycle: int) -> str:
@@ -153,6 +167,12 @@ def reply_message_id(ref: str, request_id: str, domain: str) -> str:
     return derived_message_id("reply", f"{ref}:{request_id}", domain)
 
 
+def forward_message_id(ref: str, forward: str, domain: str) -> str:
+    """``<forward.<hash>.postdesk@domain>``: a forward to a third party (``forward`` is its
+    :func:`forward_id`)."""
+    return derived_message_id("forward", f"{ref}:{forward}", domain)
+
+
 def survey_message_id(ref: str, cycle: int, domain: str) -> str:
     """``<survey.<hash>.postdesk@domain>``: the survey of one resolution."""
     return derived_message_id("survey", f"{ref}:{cycle}", domain)
@@ -168,7 +188,8 @@ def notice_message_id(ref: str, notice_id: str, domain: str) -> str:
 
 def thread_message_key(at: datetime, unique: str) -> str:
     """``M#<time>#<unique>``: a message of a ticket's thread (``<ses id>`` for mail received,
-    ``ack-<ses id>``, ``reply-<request>``, ``survey-<cycle>``, ``note-<request>`` for ours)."""
+    ``ack-<ses id>``, ``reply-<request>``, ``survey-<cycle>``, ``note-<request>``,
+    ``forward-<forward id>`` for ours)."""
     return f"M#{to_iso(at)}#{unique}"
 
 

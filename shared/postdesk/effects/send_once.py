@@ -166,7 +166,9 @@ def send_once(
 
     header_id = ports.mailer.ses_message_id_header(ses_id)
     message = _thread_message(once, now, ses_id, header_id)
-    index = {header_id: Direction.OUTBOUND, once.mail.message_id: Direction.OUTBOUND} if message else {}
+    # Indexed under the direction the mail is recorded with: an answer to a forward (internal) is
+    # told from a customer's answer by it (workflows/ingest.py).
+    index = {header_id: once.direction, once.mail.message_id: once.direction} if message else {}
     sent = GuardMove(
         once.guard,
         GuardState.SENDING,
@@ -206,7 +208,7 @@ def _claimed_before(once: OnceMail, guard: Guard | None, ports: Ports) -> SendRe
     if once.thread_unique is not None:
         # It may have gone out: an answer to it must still find the ticket.
         ports.store.index_message_ids(
-            once.ref, [once.mail.message_id], Direction.OUTBOUND, expires_at=once.expires_at
+            once.ref, [once.mail.message_id], once.direction, expires_at=once.expires_at
         )
     return SendResult(SendOutcome.UNCONFIRMED, earlier=guard)
 

@@ -204,8 +204,18 @@ def _message(
     }
 
 
+# Who the agents blind-copied is theirs to know, not the requester's (nor are the blind copies'
+# addresses the requester's data): the export leaves them out.
+BLIND_COPY_DETAILS = frozenset({"bcc", "bcc_kept"})
+
+
 def _event(event: TicketEvent) -> dict[str, Any]:
-    return {"at": to_iso(event.at), "kind": event.kind, "actor": event.actor, "detail": dict(event.detail)}
+    detail = (
+        {}
+        if event.kind == "bcc_changed"
+        else {k: v for k, v in event.detail.items() if k not in BLIND_COPY_DETAILS}
+    )
+    return {"at": to_iso(event.at), "kind": event.kind, "actor": event.actor, "detail": detail}
 
 
 def _ticket_document(records: TicketRecords, desk: PrivacyDesk, archive: _Archive) -> dict[str, Any]:
@@ -221,7 +231,7 @@ def _ticket_document(records: TicketRecords, desk: PrivacyDesk, archive: _Archiv
     return {
         # The ticket as agents see it in the API, with its SLA clocks whole.
         "ticket": {
-            **ticket_summary(ticket),
+            **{name: value for name, value in ticket_summary(ticket).items() if name != "bcc"},
             "sla": json.loads(sla_to_json(ticket.sla)) if ticket.sla else None,
         },
         "rating": rating,

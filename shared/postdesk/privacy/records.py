@@ -133,6 +133,11 @@ class TicketRecords:
         ids.extend(
             keys.survey_message_id(self.ref, cycle, domain) for cycle in range(1, self.ticket.cycle + 1)
         )
+        ids.extend(
+            keys.forward_message_id(self.ref, event.detail.get("forward", ""), domain)
+            for event in self.events
+            if event.kind == "forwarded" and event.detail.get("forward")
+        )
         return list(dict.fromkeys(ids))
 
     def acknowledged_addresses(self) -> set[str]:

@@ -81,15 +81,23 @@ class SignOffPolicy:
     footer: Mapping[str, str] = field(default_factory=dict)
     # Queue to language (or "default") to that queue's footer, replacing the brand's.
     queue_footers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # A mailbox's address (mailboxes.py) to language (or "default") to the footer of its brand: the
+    # legal entity that sends from that address, over the queue's and the desk's.
+    mailbox_footers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def closing_for(self, language: str, default_language: str) -> str:
         """The closing line in ``language``, else in ``default_language``, else none."""
         return self.closing.get(language) or self.closing.get(default_language) or ""
 
-    def footer_for(self, queue: str, language: str) -> str:
-        """The footer of a ticket of ``queue`` in ``language``: the queue's own (in the language,
-        else its default) when it has one, else the brand's (likewise), else none."""
-        for footers in (self.queue_footers.get(queue) or {}, self.footer):
+    def footer_for(self, queue: str, language: str, mailbox: str | None = None) -> str:
+        """The footer of a ticket of ``queue`` in ``language``: that of the ``mailbox`` its mail goes
+        from (in the language, else its default) when it has one, else the queue's own (likewise),
+        else the desk's (likewise), else none."""
+        for footers in (
+            self.mailbox_footers.get(mailbox or "") or {},
+            self.queue_footers.get(queue) or {},
+            self.footer,
+        ):
             text = footers.get(language) or footers.get(DEFAULT_KEY)
             if text:
                 return text
@@ -186,6 +194,7 @@ def compose_sign_off(
     support_name: str,
     queue: str,
     policy: SignOffPolicy,
+    mailbox: str | None = None,
 ) -> SignOff:
     """The one sign-off of a reply whose text part reads ``body_text``, in ``language`` (see the
     module's docstring for what is added after a body that already signs or closes)."""
@@ -193,7 +202,7 @@ def compose_sign_off(
     signature_lines = _last_lines(markdown_to_text(signature)) if signature else []
     names = [agent_name, first_name(agent_name), *signature_lines[:1]]
     found = body_sign_off(body_text, names, support_name, policy.closings)
-    footer = policy.footer_for(queue, language)
+    footer = policy.footer_for(queue, language, mailbox)
     if found is BodySignOff.SIGNED:
         return SignOff(language, "", footer, found)
     lines: list[str] = []
@@ -300,10 +309,11 @@ def _footers(table: object, where: str) -> dict[str, str]:
 
 def parse_sign_off(document: Mapping[str, Any], source: str = "sign_off.toml") -> SignOffPolicy:
     """The policy a sign-off document describes; SignOffError naming ``source`` and the entry."""
-    unknown = sorted(set(document) - {"closing", "recognised", "footer", "queues"})
+    unknown = sorted(set(document) - {"closing", "recognised", "footer", "queues", "mailboxes"})
     if unknown:
         raise SignOffError(
-            f"{source}: unknown table(s) {', '.join(unknown)}; known: closing, recognised, footer, queues"
+            f"{source}: unknown table(s) {', '.join(unknown)}; known: closing, recognised, footer, queues, "
+            "mailboxes"
         )
     closing: dict[str, str] = {}
     for language, line in _texts_by_language(
@@ -337,4 +347,22 @@ def parse_sign_off(document: Mapping[str, Any], source: str = "sign_off.toml") -
         recognised=recognised,
         footer=_footers(document.get("footer", {}), f"{source} [footer]"),
         queue_footers=queue_footers,
+        mailbox_footers=_mailbox_footers(document.get("mailboxes", {}), source),
     )
+
+
+def _mailbox_footers(table: object, source: str) -> dict[str, dict[str, str]]:
+    """``[mailboxes."billing@example.com".footer]``: the footers of the brands by their address."""
+    if not isinstance(table, dict):
+        raise SignOffError(
+            f'{source} [mailboxes]: a table of addresses, such as [mailboxes."billing@example.com".footer]'
+        )
+    footers: dict[str, dict[str, str]] = {}
+    for address, settings in table.items():
+        where = f'{source} [mailboxes."{address}"]'
+        if "@" not in address:
+            raise SignOffError(f"{where}: {address!r} is not an address of the desk (POSTDESK_MAILBOXES)")
+        if not isinstance(settings, dict) or set(settings) - {"footer"}:
+            raise SignOffError(f'{where}: holds only a footer table, [mailboxes."{address}".footer]')
+        footers[address.strip().lower()] = _footers(settings.get("footer", {}), f"{where}.footer")
+    return footers

@@ -45,6 +45,15 @@ def _index(index_name: str, hash_key: str, range_key: str) -> GlobalSecondaryInd
     return index
 
 
+class CcOfferMap(MapAttribute[str, Any]):
+    """An address offered for the Cc (tickets/model.py CcOffer)."""
+
+    address = UnicodeAttribute()
+    by_email = UnicodeAttribute()
+    by_name = UnicodeAttribute(default="")
+    at = UnicodeAttribute()
+
+
 class TicketItem(DeskModel):
     class Meta:
         table_name = "unbound-tickets"
@@ -54,6 +63,9 @@ class TicketItem(DeskModel):
     requester_email = UnicodeAttribute()
     requester_name = UnicodeAttribute(default="")
     cc = ListAttribute[str](default=list)
+    bcc = ListAttribute[str](null=True)
+    cc_offered = ListAttribute[CcOfferMap](of=CcOfferMap, null=True)
+    cc_declined = ListAttribute[str](null=True)
     status = UnicodeAttribute()
     queue = UnicodeAttribute()
     priority = UnicodeAttribute()
@@ -92,6 +104,8 @@ class TicketItem(DeskModel):
     # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.
     expires_at = NumberAttribute(null=True)
     fingerprint = UnicodeAttribute(null=True)
+    # The desk's address the ticket came in on; absent on tickets from before there were several.
+    mailbox = UnicodeAttribute(null=True)
 
     by_requester = _index("by-requester", "requester_email", "created_at")
     # The ticket lists: one partition per (status), (assignee, status) or (queue, status), each sorted

@@ -15,10 +15,11 @@ from pynamodb.expressions.update import Action
 
 from postdesk.clock import from_iso, to_iso
 from postdesk.effects.keys import event_key
-from postdesk.tickets.dynamo import AttachmentMap, LogItem, TicketItem
+from postdesk.tickets.dynamo import AttachmentMap, CcOfferMap, LogItem, TicketItem
 from postdesk.tickets.listing import index_keys
 from postdesk.tickets.model import (
     AttachmentRef,
+    CcOffer,
     Direction,
     MessageKind,
     SlaClocks,
@@ -98,9 +99,21 @@ def stored_value(value: Any) -> Any:
         return to_iso(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, CcOffer):
+        return offer_map(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [stored_value(element) for element in value]
     return value
+
+
+def offer_map(offer: CcOffer) -> CcOfferMap:
+    return CcOfferMap(
+        address=offer.address, by_email=offer.by_email, by_name=offer.by_name, at=to_iso(offer.at)
+    )
+
+
+def offer_from_map(stored: CcOfferMap) -> CcOffer:
+    return CcOffer(stored.address, stored.by_email, stored.by_name or "", from_iso(stored.at))
 
 
 def update_actions(update: TicketUpdate) -> list[Action]:
@@ -137,6 +150,9 @@ def item_from_ticket(ticket: Ticket) -> TicketItem:
         requester_email=ticket.requester_email.lower(),
         requester_name=ticket.requester_name,
         cc=list(ticket.cc),
+        bcc=list(ticket.bcc) or None,
+        cc_offered=[offer_map(offer) for offer in ticket.cc_offered] or None,
+        cc_declined=list(ticket.cc_declined) or None,
         status=ticket.status.value,
         queue=ticket.queue,
         priority=ticket.priority,
@@ -164,6 +180,7 @@ def item_from_ticket(ticket: Ticket) -> TicketItem:
         fingerprint=ticket.fingerprint or None,
         merged_into=ticket.merged_into,
         saved_replies=list(ticket.saved_replies) or None,
+        mailbox=ticket.mailbox,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -177,6 +194,9 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         requester_email=item.requester_email,
         requester_name=item.requester_name or "",
         cc=tuple(item.cc or ()),
+        bcc=tuple(item.bcc or ()),
+        cc_offered=tuple(offer_from_map(stored) for stored in item.cc_offered or ()),
+        cc_declined=tuple(item.cc_declined or ()),
         status=Status(item.status),
         queue=item.queue,
         priority=item.priority,
@@ -205,6 +225,7 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         expires_at=from_epoch(item.expires_at),
         merged_into=item.merged_into,
         saved_replies=tuple(item.saved_replies or ()),
+        mailbox=item.mailbox,
     )
 
 

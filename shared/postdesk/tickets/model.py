@@ -42,6 +42,11 @@ class MessageKind(StrEnum):
     SURVEY = "survey"
     # Mail to the team about a ticket: never to the customer, never part of the thread.
     TEAM_NOTICE = "team_notice"
+    # Messages of the ticket an agent forwarded to a third party (a supplier, another team), with a
+    # note; recorded as internal: the customer never sees it (workflows/forward.py).
+    FORWARD = "forward"
+    # A third party's answer to a forward, back on the ticket as internal (workflows/ingest.py).
+    THIRD_PARTY = "third_party"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,18 @@ class AttachmentRef:
     size: int
     sha256: str
     key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CcOffer:
+    """An address someone on the thread copied on a later mail: offered to the agents for the Cc,
+    never added by itself (workflows/copies.py)."""
+
+    address: str
+    # Who copied it (their address and name as their mail gave them), and when that mail came.
+    by_email: str
+    by_name: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +105,13 @@ class Ticket:
     created_at: datetime
     updated_at: datetime
     cc: tuple[str, ...] = ()
+    # Who gets every mail of the thread without being named in it (lower case; never the requester,
+    # never a Cc address). A reply's own Bcc is for that reply only, unless the agent keeps it here.
+    bcc: tuple[str, ...] = ()
+    # Addresses a customer copied on a later mail, waiting for an agent to add them or dismiss them.
+    cc_offered: tuple[CcOffer, ...] = ()
+    # Addresses the agents declined (an offer dismissed, or taken off the Cc or Bcc): never offered again.
+    cc_declined: tuple[str, ...] = ()
     # Counts resolutions: each reopen starts a new cycle (surveys and timers are per cycle).
     cycle: int = 1
     # Why the ticket is kept out of the default queues (spam, virus, automatic mail), or None.
@@ -126,6 +150,9 @@ class Ticket:
     # The saved replies its agents' replies were taken from (ids, sorted): their figures count this
     # ticket's resolutions, reopenings and survey answers (tickets/stats.py).
     saved_replies: tuple[str, ...] = ()
+    # The desk's address its first mail came to (mailboxes.py), lower case: its mail goes from there
+    # under that address's brand. None for tickets from before the desk had several: the main one.
+    mailbox: str | None = None
 
     @property
     def is_open(self) -> bool:

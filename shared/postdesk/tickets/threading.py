@@ -59,7 +59,10 @@ def match_thread(
         ticket = get_ticket(candidate)
         if ticket is None:
             continue
-        if sender and (sender == ticket.requester_email.lower() or sender in {c.lower() for c in ticket.cc}):
+        if sender and (
+            sender == ticket.requester_email.lower()
+            or sender in {c.lower() for c in (*ticket.cc, *ticket.bcc)}
+        ):
             return ThreadMatch(candidate, MatchedBy.SUBJECT_TOKEN)
         return ThreadMatch(None, None, "subject token from someone not on the ticket")
     return ThreadMatch(None, None)

@@ -16,6 +16,12 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "status": ticket.status.value,
         "requester": {"email": ticket.requester_email, "name": ticket.requester_name},
         "cc": list(ticket.cc),
+        # Agents only: the customer never sees who is blind-copied (privacy/export.py leaves it out).
+        "bcc": list(ticket.bcc),
+        "cc_offered": [
+            {"address": o.address, "by": {"email": o.by_email, "name": o.by_name}, "at": to_iso(o.at)}
+            for o in ticket.cc_offered
+        ],
         "queue": ticket.queue,
         "priority": ticket.priority,
         "language": ticket.language,

@@ -40,6 +40,9 @@ class Triage:
     confidence: float  # 0..1 of the category decision
     explanation: str  # which rule matched, or "model" with its top features, or why it went to triage
     sentiment: Sentiment
+    # True when an operator's rule named the queue (it then stands over the queue of the address the
+    # mail came to; workflows/ingest.py).
+    queue_by_rule: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,4 +337,5 @@ def triage(
         confidence=decision.confidence,
         explanation=explanation,
         sentiment=sentiment,
+        queue_by_rule=decision.queue is not None,
     )

@@ -114,7 +114,8 @@ def _own_mail_reason(
     own_message_ids: Collection[str],
 ) -> str | None:
     own = {address.lower() for address in own_addresses}
-    plus_prefixes = tuple(f"{address.partition('@')[0]}+" for address in own)
+    # A plus-address of any of ours (our signed Reply-To among them), on that address's own domain.
+    plus_bases = {(local, domain) for local, _, domain in (address.partition("@") for address in own)}
     for label, address in (
         ("From", message.sender.email if message.sender else None),
         ("envelope sender", envelope_sender),
@@ -123,7 +124,8 @@ def _own_mail_reason(
             continue
         normalized = address.strip().strip("<>").lower()
         local, _, domain = normalized.rpartition("@")
-        if normalized in own or (domain == own_domain and local.startswith(plus_prefixes)):
+        base, plus, _ = local.partition("+")
+        if normalized in own or (plus and (base, domain) in plus_bases):
             return f"{label} is one of our own addresses"
     if message.message_id and (
         message.message_id in own_message_ids or message.message_id.endswith(f".postdesk@{own_domain}>")

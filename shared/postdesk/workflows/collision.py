@@ -38,10 +38,19 @@ MAX_MARKED_MESSAGES = 8000
 MAX_MARKER_CHARS = len(MARKER_PREFIX) + _DIGEST_CHARS * MAX_MARKED_MESSAGES
 _MARKER = re.compile(r"s1\.(?:[A-Za-z0-9_-]{8})*")
 
-# Messages people wrote: what an agent must have read before answering. Automatic replies, bounces,
-# held mail and the desk's own mails (acknowledgements, surveys) are left out: nobody wrote them to
-# this agent, and they never stop a reply.
-WRITTEN_BY_PEOPLE = frozenset({MessageKind.CUSTOMER, MessageKind.AGENT_REPLY, MessageKind.NOTE})
+# Messages people wrote: what an agent must have read before answering (a colleague's forward and a
+# third party's answer to one included: the answer may change what the reply should say). Automatic
+# replies, bounces, held mail and the desk's own mails (acknowledgements, surveys) are left out:
+# nobody wrote them to this agent, and they never stop a reply.
+WRITTEN_BY_PEOPLE = frozenset(
+    {
+        MessageKind.CUSTOMER,
+        MessageKind.AGENT_REPLY,
+        MessageKind.NOTE,
+        MessageKind.FORWARD,
+        MessageKind.THIRD_PARTY,
+    }
+)
 
 
 class InvalidSeenMarker(Invalid):
@@ -66,7 +75,8 @@ class ConversationChanged(ConcurrentUpdate):
 
 
 def change_kind(message: ThreadMessage) -> str:
-    """What a change is called in the API: ``customer_message``, ``agent_reply`` or ``note``."""
+    """What a change is called in the API: ``customer_message``, ``agent_reply``, ``note``,
+    ``forward`` or ``third_party`` (an answer to a forward)."""
     if message.kind is MessageKind.CUSTOMER:
         return "customer_message"
     return message.kind.value
@@ -83,6 +93,8 @@ def describe_changes(changes: Sequence[ThreadMessage]) -> str:
         MessageKind.CUSTOMER: "wrote",
         MessageKind.AGENT_REPLY: "replied",
         MessageKind.NOTE: "added an internal note",
+        MessageKind.FORWARD: "forwarded the ticket",
+        MessageKind.THIRD_PARTY: "answered a forward",
     }
     said = []
     for (who, kind), count in counted.items():

@@ -13,7 +13,8 @@ or is retried after a crash at any point finishes the work without doing any par
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -28,6 +29,7 @@ from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
 from postdesk.mail.recipients import MAX_RECIPIENTS, MAX_TICKET_CC
+from postdesk.mailboxes import Mailbox
 from postdesk.observability import logger, mask_address, mask_quoted_values
 from postdesk.ports import Ports
 from postdesk.rendering import available_languages, render_mail
@@ -38,6 +40,7 @@ from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import (
     DONE_STATUSES,
     AttachmentRef,
+    CcOffer,
     Direction,
     MessageKind,
     Status,
@@ -47,18 +50,21 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
-from postdesk.tickets.store import Created, DeliveredBefore
+from postdesk.tickets.store import Created, DeliveredBefore, IndexEntry
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, followed_merges, match_thread, referenced_ids
+from postdesk.triage.classify import Triage
 from postdesk.triage.flood import FLOOD_WINDOW, repeat_of, text_fingerprint
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen, trusted
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
+from postdesk.workflows.copies import offered_copies
+from postdesk.workflows.forward import answer_to_forward
 from postdesk.workflows.ratings import AnswerSource, record_rating
 from postdesk.workflows.report import surge_began
 from postdesk.workflows.sla import new_ticket_clocks, policy_of, with_clocks
 from postdesk.workflows.survey import survey_answered
-from postdesk.workflows.thread_mail import thread_mail
+from postdesk.workflows.thread_mail import desk_name, thread_mail
 from postdesk.workflows.timers import after_change
 
 # Candidates for a new ticket's reference derived from one delivery, before it is given up on (each
@@ -97,6 +103,7 @@ class AckOutcome(StrEnum):
     UNCONFIRMED = "claimed before a crash; not sent again"
     DUPLICATE = "the same mail was delivered before; not acknowledged again"
     REPEAT = "a repeat of the sender's open ticket within the hour; joined it, not acknowledged"
+    THIRD_PARTY = "a third party's answer to a forward; recorded as internal, never acknowledged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +159,17 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
         return _join_as_duplicate(arrival.first_delivery, message, delivery, screening, raw_key, ports)
     key = ports.signing_key()
     reads = _TicketReads(ports)
+    third_party = _third_party_answer(
+        message, delivery, arrival.known, screening, raw_key, key, reads, settings, ports
+    )
+    if third_party is not None:
+        return third_party
     match = match_thread(
         message,
         recipients=[*delivery.recipients, *(a.email for a in (*message.to, *message.cc))],
-        reply_addresses=ReplyAddressCheck(settings.support_address, key),
+        reply_addresses=ReplyAddressCheck(
+            settings.support_address, key, (mailbox.address for mailbox in settings.mailboxes.all)
+        ),
         known_ids=known,
         get_ticket=reads.get,
     )
@@ -489,7 +503,7 @@ def _copied(message: ParsedMessage, requester: Address, settings: Settings) -> t
             address.email
             for address in (*message.to, *message.cc)
             if address.email not in own
-            and address.domain != settings.support_domain
+            and address.domain not in settings.own_domains
             and address.email != requester.email
         )
     )
@@ -506,6 +520,8 @@ def _new_ticket(
     requester = _requester(message, delivery)
     cc = _copied(message, requester, settings)[:MAX_TICKET_CC]
     decision = understanding.triage
+    mailbox = _mailbox_of(message, delivery, settings)
+    queue, explanation = _queue_of(decision, mailbox)
     quarantine: str | None = None
     if screening.quarantined or screening.automatic:
         quarantine = f"{screening.verdict.value}: {screening.reason}"
@@ -516,7 +532,7 @@ def _new_ticket(
         requester_name=requester.name,
         cc=cc,
         status=Status.NEW,
-        queue=decision.queue,
+        queue=queue,
         priority=decision.priority,
         language=understanding.language.code,
         created_at=delivery.received_at,
@@ -527,8 +543,41 @@ def _new_ticket(
         tags=decision.tags,
         sentiment=decision.sentiment.label,
         triage_confidence=round(decision.confidence, 3),
-        triage_explanation=decision.explanation[:1000],
+        triage_explanation=explanation[:1000],
         fingerprint=text_fingerprint(message.subject, message.text),
+        mailbox=mailbox.address,
+    )
+
+
+def _mailbox_of(message: ParsedMessage, delivery: InboundDelivery, settings: Settings) -> Mailbox:
+    """The desk's address a new request came to: the first of ours among the receipt's recipients
+    (the envelope: a Bcc to us is there), else among the mail's To and Cc, else the main one."""
+    mailboxes = settings.mailboxes
+    return (
+        mailboxes.addressed(delivery.recipients)
+        or mailboxes.addressed(address.email for address in (*message.to, *message.cc))
+        or mailboxes.main
+    )
+
+
+def _queue_of(decision: Triage, mailbox: Mailbox) -> tuple[str, str]:
+    """The new ticket's queue and why. An operator's rule that names a queue stands (it knows what
+    the mail is about: an outage report to billing@ still goes to the incident queue); else the
+    queue of the address the customer chose to write to; else triage's (the main address has none
+    unless POSTDESK_MAILBOXES gives it one)."""
+    if mailbox.queue is None:
+        return decision.queue, decision.explanation
+    came = f"came to {mailbox.address}"
+    if decision.queue_by_rule and decision.queue != mailbox.queue:
+        return (
+            decision.queue,
+            f"{decision.explanation}; {came} (queue {mailbox.queue}): the rule's queue stands",
+        )
+    if decision.queue == mailbox.queue:
+        return mailbox.queue, f"{came}: queue {mailbox.queue}; {decision.explanation}"
+    return (
+        mailbox.queue,
+        f"{came}: queue {mailbox.queue} (triage alone: {decision.queue}, {decision.explanation})",
     )
 
 
@@ -607,9 +656,11 @@ _EVENT_ORDER = {
     "bounce_recorded": 3,
     "quarantined_message_recorded": 3,
     "survey_reply_recorded": 3,
+    "cc_offered": 3,
     "status_changed": 4,
     "reopened": 4,
     "duplicate_delivery": 3,
+    "third_party_answered": 3,
     "repeat_folded": 3,
     "ack_suppressed": 8,
     "ack_unconfirmed": 9,
@@ -658,6 +709,7 @@ def _arrival_events(
                 language=created.language,
                 queue=created.queue,
                 quarantined=str(created.quarantine is not None).lower(),
+                mailbox=created.mailbox or "",
             )
         )
     screened = {"verdict": screening.verdict.value, "reason": screening.reason}
@@ -776,6 +828,10 @@ def _write_arrival(
     else:
         outcome = after_customer_reply(ticket)
         events.append(_event(ticket.ref, delivery, "customer_replied"))
+        offered = _copies_offered(ticket, stored, delivery, settings)
+        if offered is not None:
+            changes["cc_offered"], offer_event = offered
+            events.append(offer_event)
         if outcome.status is not ticket.status:
             changes.update(status_fields(outcome.status, outcome.cycle, delivery.received_at))
             events.append(
@@ -800,6 +856,22 @@ def _write_arrival(
     logger.info("message added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
     after_change(ticket, update.after(), settings, ports, events)
     return update.after()
+
+
+def _copies_offered(
+    ticket: Ticket, stored: ThreadMessage, delivery: InboundDelivery, settings: Settings
+) -> tuple[tuple[CcOffer, ...], TicketEvent] | None:
+    """The ticket's offers with the addresses a customer's later mail copied that the ticket does
+    not have (workflows/copies.py: offered to the agents, never added), and the event saying so."""
+    new = offered_copies(
+        ticket, stored.from_email, stored.from_name, (*stored.to, *stored.cc), delivery.received_at, settings
+    )
+    if not new:
+        return None
+    event = _event(
+        ticket.ref, delivery, "cc_offered", by=stored.from_email, addresses=", ".join(o.address for o in new)
+    )
+    return (*ticket.cc_offered, *new), event
 
 
 def _record_suppressed_ack(
@@ -841,7 +913,7 @@ def _acknowledge(
             "excerpt_lines": [line for line in understanding.request_text.splitlines() if line.strip()][
                 :ACK_EXCERPT_LINES
             ],
-            "support_name": settings.support_name,
+            "support_name": desk_name(ticket, settings),
             "empathy": understanding.triage.sentiment.label in EMPATHY_SENTIMENTS,
             "articles": [{"title": s.article.title, "url": s.article.url} for s in understanding.suggestions],
             "category_line": rules.acknowledgement_line(ticket.category, language) or "",
@@ -854,7 +926,7 @@ def _acknowledge(
         rendered,
         settings=settings,
         key=key,
-        sender_name=settings.support_name,
+        sender_name=desk_name(ticket, settings),
         to=(Address(ticket.requester_name if recipient == ticket.requester_email else "", recipient),),
         subject=f"[#{ticket.ref}] {ticket.subject}",
         message_id=keys.ack_message_id(delivery.ses_id, domain),
@@ -940,3 +1012,113 @@ def _acknowledge(
         reason_key, reason = "rate_limit", "too many automatic mails to this sender"
     _record_suppressed_ack(ticket, delivery, reason_key, reason, ports)
     return AckOutcome.SUPPRESSED, reason_key
+
+
+# -- a third party's answer to a forward (workflows/forward.py) ----------------------------------------
+
+
+def _third_party_answer(
+    message: ParsedMessage,
+    delivery: InboundDelivery,
+    known: Mapping[str, IndexEntry],
+    screening: Screening,
+    raw_key: str,
+    key: bytes,
+    reads: _TicketReads,
+    settings: Settings,
+    ports: Ports,
+) -> IngestResult | None:
+    """Record the mail as a third party's answer when it answers a forward of ours: on that ticket
+    (or the one it was merged into), as an internal message; never acknowledged, never mailed to the
+    customer, never offered as a Cc, never the customer's answer for the SLA. None for other mail."""
+    answer = answer_to_forward(
+        message, [*delivery.recipients, *(a.email for a in (*message.to, *message.cc))], known, settings, key
+    )
+    if answer is None:
+        return None
+    match = followed_merges(ThreadMatch(answer.ref, answer.matched_by), reads.get)
+    ticket = reads.get(match.ref) if match.ref else None
+    if ticket is None:
+        # The ticket is gone (erased): the mail is whatever threading makes of it.
+        return None
+    visible = visible_reply(message.text, message.html).text_with_forward
+    stored = replace(
+        _stored_message(ticket.ref, message, delivery, screening, raw_key, settings, ports, visible),
+        direction=Direction.INTERNAL,
+        # Automatic or held mail keeps its kind (an out-of-office of the supplier is no answer).
+        kind=MessageKind.THIRD_PARTY if (kind := _message_kind(screening)) is MessageKind.CUSTOMER else kind,
+    )
+    # Indexed as internal too: the third party's next mail, answering this one, comes back here.
+    index = (
+        {message.message_id: Direction.INTERNAL}
+        if message.message_id and message.message_id not in known
+        else {}
+    )
+    first = _first_delivery_claim(message, delivery, GuardState.EXISTING, ticket.ref)
+    try:
+        after = retry_on_conflict(
+            lambda current: _write_third_party_answer(
+                current, stored, delivery, screening, match, answer.forward, index, first, settings, ports
+            ),
+            ticket.ref,
+            ports.store,
+            ticket=ticket,
+        )
+    except DeliveredBefore as found:
+        return _join_as_duplicate(found.first, message, delivery, screening, raw_key, ports)
+    return IngestResult(after.ref, False, False, screening, match.matched_by, AckOutcome.THIRD_PARTY)
+
+
+def _write_third_party_answer(
+    ticket: Ticket,
+    stored: ThreadMessage,
+    delivery: InboundDelivery,
+    screening: Screening,
+    match: ThreadMatch,
+    forward: str | None,
+    index: dict[str, Direction],
+    first: GuardClaim | None,
+    settings: Settings,
+    ports: Ports,
+) -> Ticket:
+    """Write the answer over ``ticket``. A ticket on hold (waiting on someone other than the
+    customer) is open again, as an agent would move it: its clocks move as for an agent's edit, so no
+    customer's wait starts. Any other status stays; the ticket as the arrival left it."""
+    events = _arrival_events(ticket.ref, delivery, screening, match, created=None, stored=stored)
+    changes: dict[str, object] = {"updated_at": delivery.received_at}
+    if stored.kind is MessageKind.THIRD_PARTY:
+        events.append(
+            _event(
+                ticket.ref,
+                delivery,
+                "third_party_answered",
+                forward=forward or "",
+                key=stored.key,
+                **{"from": stored.from_email},
+            )
+        )
+        if ticket.status is Status.ON_HOLD:
+            changes.update(status_fields(Status.OPEN, ticket.cycle, delivery.received_at))
+            events.append(
+                _event(
+                    ticket.ref,
+                    delivery,
+                    "status_changed",
+                    **{"from": ticket.status.value, "to": Status.OPEN.value, "cycle": str(ticket.cycle)},
+                )
+            )
+            changes = with_clocks(ticket, changes, ClockEvent.EDIT, delivery.received_at, settings)
+    else:
+        kind = "quarantined_message_recorded" if screening.quarantined else "automatic_reply_recorded"
+        kind = "bounce_recorded" if screening.is_bounce else kind
+        events.append(_event(ticket.ref, delivery, kind, reason=screening.reason))
+    update = TicketUpdate(ticket, changes)
+    claim = GuardClaim(
+        keys.delivery_guard(delivery.ses_id), GuardState.EXISTING, delivery.received_at, ticket.ref
+    )
+    if not ports.store.append_message(stored, events, update, claim=claim, first=first, index=index):
+        return ticket
+    ports.metrics.count("ThirdPartyAnswers")
+    logger.info("third party answer added to ticket", extra={"ref": ticket.ref, "kind": stored.kind.value})
+    after_change(ticket, update.after(), settings, ports, events)
+    return update.after()

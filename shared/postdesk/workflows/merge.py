@@ -239,5 +239,7 @@ def _split_ticket(
         waiting_since=now,
         category=source.category,
         tags=source.tags,
+        # Its mail goes from the address the customer wrote to, as the source's does.
+        mailbox=source.mailbox,
     )
     return new_ticket_clocks(ticket, settings)

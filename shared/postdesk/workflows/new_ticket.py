@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from postdesk.attachments.outgoing import check_files
 from postdesk.effects import keys
 from postdesk.effects.guards import GuardClaim, GuardState
 from postdesk.errors import ConcurrentUpdate, DuplicateRequest
@@ -30,6 +31,7 @@ from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.store import Created
 from postdesk.triage.language import detect
 from postdesk.triage.rules import CATEGORIES, load_rules
+from postdesk.workflows.copies import refuse_desk_addresses
 from postdesk.workflows.reply import AgentReply, checked_body, send_reply
 from postdesk.workflows.sla import new_ticket_clocks
 from postdesk.workflows.ticket_work import InvalidEdit, checked_queue, checked_subject
@@ -50,6 +52,9 @@ class NewTicket:
     body: str
     request_id: str
     cc: tuple[str, ...] = ()
+    # Blind copies of the first mail; the ticket keeps them only with ``keep_bcc`` (as a reply's).
+    bcc: tuple[str, ...] = ()
+    keep_bcc: bool = False
     queue: str | None = None
     category: str | None = None
     priority: str = "normal"
@@ -57,6 +62,11 @@ class NewTicket:
     status_after: Status = Status.PENDING
     # The agent's signature by language (their name when empty): the first mail is signed as a reply.
     agent_signature: Mapping[str, str] = field(default_factory=dict)
+    # The files the first mail carries (upload ids; attachments/outgoing.py).
+    attachments: tuple[str, ...] = ()
+    # The desk's address the ticket's mail goes from (mailboxes.py); None: the queue's address, else
+    # the main one.
+    mailbox: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +101,15 @@ def _checked(request: NewTicket, settings: Settings, now: datetime) -> Ticket:
         raise InvalidEdit(f"status must be one of {', '.join(s.value for s in START_STATUSES)}")
     requester = request.requester_email.lower()
     cc = tuple(address for address in dict.fromkeys(request.cc) if address != requester)
-    check_recipient_count(1 + len(cc), f"the requester and {len(cc)} Cc addresses (at most {MAX_TICKET_CC})")
+    bcc = _blind_copies(request, cc)
+    refuse_desk_addresses(cc, settings, "cc")
+    refuse_desk_addresses(bcc, settings, "bcc")
+    check_recipient_count(
+        1 + len(cc) + len(bcc),
+        f"the requester, {len(cc)} Cc and {len(bcc)} Bcc addresses (at most {MAX_TICKET_CC} together)",
+    )
     rules = load_rules(settings.triage_rules_path)
+    queue = checked_queue(request.queue, settings) if request.queue is not None else rules.default_queue
     return Ticket(
         ref="",
         subject=checked_subject(request.subject),
@@ -100,7 +117,7 @@ def _checked(request: NewTicket, settings: Settings, now: datetime) -> Ticket:
         requester_name=request.requester_name.strip(),
         cc=cc,
         status=Status.OPEN,
-        queue=checked_queue(request.queue, settings) if request.queue is not None else rules.default_queue,
+        queue=queue,
         priority=request.priority,
         language=_language(request, settings),
         created_at=now,
@@ -110,7 +127,27 @@ def _checked(request: NewTicket, settings: Settings, now: datetime) -> Ticket:
         first_response_at=now,
         category=request.category or "general",
         assignee=request.agent_email.lower(),
+        mailbox=_mailbox(request, queue, settings),
     )
+
+
+def _mailbox(request: NewTicket, queue: str, settings: Settings) -> str:
+    """The address the new ticket's mail goes from: the one the agent chose, else the queue's."""
+    mailboxes = settings.mailboxes
+    if request.mailbox is None:
+        return mailboxes.of_queue(queue).address
+    chosen = mailboxes.get(request.mailbox)
+    if chosen is None:
+        known = ", ".join(mailbox.address for mailbox in mailboxes.all)
+        raise InvalidEdit(f"mailbox {request.mailbox[:80]!r} is not one of the desk's addresses: {known}")
+    return chosen.address
+
+
+def _blind_copies(request: NewTicket, cc: tuple[str, ...]) -> tuple[str, ...]:
+    """The first mail's Bcc: never the requester, never a Cc address (who gets it named already)."""
+    requester = request.requester_email.lower()
+    named = dict.fromkeys(request.bcc)
+    return tuple(address for address in named if address != requester and address not in cc)
 
 
 def start_ticket(request: NewTicket, settings: Settings, ports: Ports) -> Started:
@@ -119,9 +156,12 @@ def start_ticket(request: NewTicket, settings: Settings, ports: Ports) -> Starte
     now = ports.clock()
     draft = _checked(request, settings, now)
     # Before anything is written: no ticket is left behind for a mail that may not go.
-    suppressed = ports.suppressions.check([draft.requester_email, *draft.cc])
+    recipients = [draft.requester_email, *draft.cc, *_blind_copies(request, draft.cc)]
+    suppressed = ports.suppressions.check(recipients)
     if suppressed:
         raise RecipientSuppressed(suppressed)
+    # The files too: a refused one must leave no ticket behind.
+    check_files(request.attachments, settings, ports)
     key = ports.signing_key()
     guard = keys.new_ticket_guard(request.agent_email, request.request_id)
     ticket: Ticket | None = None
@@ -142,6 +182,7 @@ def start_ticket(request: NewTicket, settings: Settings, ports: Ports) -> Starte
                 "category": made.category,
                 "language": made.language,
                 "queue": made.queue,
+                "mailbox": made.mailbox or "",
             },
         )
         outcome, found = ports.store.create_ticket(
@@ -168,7 +209,10 @@ def start_ticket(request: NewTicket, settings: Settings, ports: Ports) -> Starte
                 request_id=request.request_id,
                 status_after=request.status_after,
                 first_mail=True,
+                bcc=request.bcc,
+                keep_bcc=request.keep_bcc,
                 agent_signature=request.agent_signature,
+                attachments=request.attachments,
             ),
             settings,
             ports,

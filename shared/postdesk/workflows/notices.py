@@ -12,6 +12,7 @@ from postdesk.observability import logger
 from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.model import MessageKind, Ticket
+from postdesk.workflows.thread_mail import desk_name
 
 
 def notify_queue(
@@ -40,7 +41,8 @@ def notify_queue(
         ]
     )
     outbound = OutboundMail(
-        sender=Address(settings.support_name, settings.support_address),
+        # From the ticket's own address, under its brand: the team sees which brand the ticket is of.
+        sender=Address(desk_name(ticket, settings), settings.mailboxes.of_ticket(ticket.mailbox).address),
         to=(Address("", address),),
         subject=f"[#{ticket.ref}] {headline[:1].upper()}{headline[1:]}",
         text=text,

@@ -12,11 +12,12 @@ the send-once mechanism (effects/send_once.py), as every mail of the desk is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from markupsafe import Markup
 
+from postdesk.attachments.outgoing import files_for_mail
 from postdesk.effects import keys
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
@@ -42,8 +43,9 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.states import require_released, require_unmerged, status_fields
 from postdesk.workflows.collision import check_conversation
+from postdesk.workflows.copies import copies_after, refuse_desk_addresses
 from postdesk.workflows.sla import clocked_update
-from postdesk.workflows.thread_mail import reply_subject, thread_mail
+from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
 from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
@@ -73,26 +75,44 @@ class AgentReply:
     # The Cc addresses this reply goes to, and the ticket keeps from now on (checked, lower case);
     # None: the ticket's.
     cc: tuple[str, ...] | None = None
+    # The Bcc addresses this reply goes to (checked, lower case; None: the ticket's). For this reply
+    # only, unless ``keep_bcc``: then the ticket keeps them too (workflows/copies.py).
+    bcc: tuple[str, ...] | None = None
+    keep_bcc: bool = False
     # What the agent saw of the conversation (workflows/collision.py): a reply over messages they
     # have not read is not sent. None: not checked (an integration that names no marker, or "send
     # anyway").
     seen: frozenset[bytes] | None = None
     # The agent's signature, Markdown by language (agents/model.py); empty: they sign with their name.
     agent_signature: Mapping[str, str] = field(default_factory=dict)
+    # The files the reply carries: upload ids and ids of files on the thread (attachments/outgoing.py).
+    attachments: tuple[str, ...] = ()
 
 
-def _reply_cc(ticket: Ticket, request: AgentReply) -> tuple[str, ...]:
-    """Who the reply copies: those the request names, else the ticket's Cc; never the requester.
+def _reply_copies(
+    ticket: Ticket, request: AgentReply, settings: Settings
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Who the reply copies: the Cc and Bcc the request names, else the ticket's; never the
+    requester, never twice (a Cc is not blind-copied too). InvalidCopy for a desk address named;
     TooManyRecipients when they and the requester are more than one mail may go to."""
+    refuse_desk_addresses(request.cc or (), settings, "cc")
+    refuse_desk_addresses(request.bcc or (), settings, "bcc")
+    requester = ticket.requester_email.lower()
     chosen = ticket.cc if request.cc is None else request.cc
-    cc = tuple(address for address in dict.fromkeys(chosen) if address != ticket.requester_email.lower())
+    cc = tuple(address for address in dict.fromkeys(chosen) if address != requester)
+    blind = ticket.bcc if request.bcc is None else request.bcc
+    bcc = tuple(address for address in dict.fromkeys(blind) if address != requester and address not in cc)
+
+    def whose(given: tuple[str, ...] | None) -> str:
+        return "the ticket's" if given is None else "the reply's"
+
     where = (
-        f"the requester and the ticket's {len(cc)} Cc addresses; name the Cc addresses that stay in "
-        if request.cc is None
-        else f"the requester and {len(cc)} Cc addresses; name at most {MAX_TICKET_CC} in "
+        f"the requester, {len(cc)} Cc addresses ({whose(request.cc)})"
+        + (f" and {len(bcc)} Bcc addresses ({whose(request.bcc)})" if bcc else "")
+        + f"; name the addresses that stay in the reply's `cc` and `bcc` (at most {MAX_TICKET_CC} together)"
     )
-    check_recipient_count(1 + len(cc), f"{where}the reply's `cc` (at most {MAX_TICKET_CC})")
-    return cc
+    check_recipient_count(1 + len(cc) + len(bcc), where)
+    return cc, bcc
 
 
 def checked_body(body: str) -> str:
@@ -144,15 +164,17 @@ def _saved_reply_used(ticket: Ticket, request: AgentReply) -> dict[str, object]:
 
 def reply_sign_off(ticket: Ticket, request: AgentReply, body_text: str, settings: Settings) -> SignOff:
     """The one sign-off under the reply (replies/sign_off.py): in the ticket's language (the desk's
-    when it does not answer in that one), with the footer of the ticket's queue."""
+    when it does not answer in that one), under the brand of the ticket's mailbox, with the footer of
+    that mailbox or of the ticket's queue."""
     return compose_sign_off(
         body_text,
         language=sign_off_language(ticket.language, settings.default_language, available_languages()),
         default_language=settings.default_language,
         agent_name=request.agent_name,
         agent_signature=request.agent_signature,
-        support_name=settings.support_name,
+        support_name=desk_name(ticket, settings),
         queue=ticket.queue,
+        mailbox=settings.mailboxes.of_ticket(ticket.mailbox).address,
         policy=load_sign_off(settings.sign_off_path),
     )
 
@@ -193,14 +215,14 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     if ticket is None:
         raise TicketNotFound(request.ref)
     require_released(require_unmerged(ticket))
-    cc = _reply_cc(ticket, request)
+    cc, bcc = _reply_copies(ticket, request, settings)
     variables = ReplyVariables(
         customer_name=ticket.requester_name,
         customer_email=ticket.requester_email,
         ticket_ref=ticket.ref,
         ticket_subject=ticket.subject,
         agent_name=request.agent_name,
-        support_name=settings.support_name,
+        support_name=desk_name(ticket, settings),
     )
     body = checked_body(render_reply(request.body, variables))
     # The HTML comes from the same body with the values escaped, so a customer's name or subject is
@@ -221,15 +243,19 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         unique=f"reply-{request.request_id}",
         action="Nothing was sent.",
     )
+    # After the collision check (nothing is copied for a reply that is not sent), named by the request
+    # (a retry copies to the same keys).
+    files = files_for_mail(
+        ticket.ref, request.attachments, thread, settings, ports, unique=f"reply-{request.request_id}"
+    )
     inbound = [m for m in thread if m.direction is Direction.INBOUND and m.message_id]
     known_ids = [m.message_id for m in thread if m.message_id]
     sign_off = reply_sign_off(ticket, request, body_text, settings)
     rendered = reply_mail(
         body_text, body_html, sign_off, language=ticket.language, ref=ticket.ref, subject=ticket.subject
     )
-    display = (
-        f"{request.agent_name} ({settings.support_name})" if request.agent_name else settings.support_name
-    )
+    brand = desk_name(ticket, settings)
+    display = f"{request.agent_name} ({brand})" if request.agent_name else brand
     outbound = thread_mail(
         ticket,
         rendered,
@@ -238,6 +264,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         sender_name=display,
         to=(Address(ticket.requester_name, ticket.requester_email),),
         cc=tuple(Address("", address) for address in cc),
+        bcc=tuple(Address("", address) for address in bcc),
         subject=f"[#{ticket.ref}] {ticket.subject}" if request.first_mail else reply_subject(ticket),
         message_id=keys.reply_message_id(ticket.ref, request.request_id, domain),
         now=now,
@@ -254,6 +281,11 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
             detail["saved_reply_id"] = request.saved_reply_id
         if cc != current.cc:
             detail["cc"] = ", ".join(cc)[:2000]
+        if bcc:
+            # Agents see who was blind-copied; the customer never does (privacy/export.py leaves it out).
+            detail["bcc"] = ", ".join(bcc)[:2000]
+            if request.keep_bcc and bcc != current.bcc:
+                detail["bcc_kept"] = "yes"
         replied = TicketEvent(
             ref=current.ref,
             at=now,
@@ -264,9 +296,9 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         )
         changes, events = _after_reply(current, request, now)
         changes.update(_saved_reply_used(current, request))
-        if cc != current.cc:
-            # The Cc the agent chose stays on the ticket: the next reply goes to the same people.
-            changes["cc"] = cc
+        # The Cc the agent chose stays on the ticket: the next reply goes to the same people. The
+        # Bcc stays only when the agent asked to keep it.
+        changes.update(copies_after(current, cc, bcc if request.keep_bcc else current.bcc))
         update, stopped = clocked_update(
             current, changes, ClockEvent.AGENT_REPLY, request.agent_email, now, event_id, settings
         )
@@ -276,12 +308,13 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         OnceMail(
             guard=keys.reply_guard(request.ref, request.request_id),
             ref=ticket.ref,
-            mail=outbound,
+            mail=replace(outbound, attachments=files.files),
             kind=MessageKind.AGENT_REPLY,
             thread_unique=f"reply-{request.request_id}",
             metric="AgentReplies",
             author=(request.agent_email, request.agent_name),
             recorded_text=body,
+            attachments=files.refs,
         ),
         ports,
         record,

@@ -36,11 +36,12 @@ def closed_until(closed_at: datetime, settings: Settings) -> datetime:
 def ticket_message_ids(ref: str, thread: Sequence[ThreadMessage], domain: str) -> dict[str, Direction]:
     """Every Message-ID the desk indexed for this ticket, with the direction it was indexed under:
     the ids of the mails received (workflows/ingest.py), the ids SES gave our mail, the ticket's
-    thread id, and our own ids of its acknowledgements, replies and surveys (ingest.py, reply.py,
-    survey.py derive them from the message's key, which is recorded here)."""
+    thread id, and our own ids of its acknowledgements, replies, surveys and forwards (ingest.py,
+    reply.py, survey.py, forward.py derive them from the message's key, which is recorded here)."""
     ids: dict[str, Direction] = {keys.ticket_thread_id(ref, domain): Direction.OUTBOUND}
     for message in thread:
-        if message.message_id and message.direction is not Direction.INTERNAL:
+        # A forward and a third party's answer (internal) are indexed as internal: notes have no id.
+        if message.message_id:
             ids.setdefault(message.message_id, message.direction)
         unique = message.key.split("#", 2)[-1]
         own: str | None = None
@@ -50,6 +51,10 @@ def ticket_message_ids(ref: str, thread: Sequence[ThreadMessage], domain: str) -
             own = keys.reply_message_id(ref, unique.removeprefix("reply-"), domain)
         elif message.kind is MessageKind.SURVEY and unique.removeprefix("survey-").isdigit():
             own = keys.survey_message_id(ref, int(unique.removeprefix("survey-")), domain)
+        elif message.kind is MessageKind.FORWARD and unique.startswith("forward-"):
+            ids.setdefault(
+                keys.forward_message_id(ref, unique.removeprefix("forward-"), domain), Direction.INTERNAL
+            )
         if own is not None:
             ids.setdefault(own, Direction.OUTBOUND)
     return ids

@@ -34,7 +34,7 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.refs import normalize_ref
-from postdesk.workflows.thread_mail import reply_subject, thread_mail
+from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
 
 
 class SurveyOutcome(StrEnum):
@@ -163,7 +163,7 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
             "subject": ticket.subject,
             "customer_name": ticket.requester_name,
             "links": links,
-            "support_name": settings.support_name,
+            "support_name": desk_name(ticket, settings),
             "expires_at": expires_at,
         },
         fallback=settings.default_language,
@@ -175,7 +175,7 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
         rendered,
         settings=settings,
         key=key,
-        sender_name=settings.support_name,
+        sender_name=desk_name(ticket, settings),
         to=(Address(ticket.requester_name, ticket.requester_email),),
         subject=reply_subject(ticket),
         message_id=keys.survey_message_id(ticket.ref, ticket.cycle, domain),

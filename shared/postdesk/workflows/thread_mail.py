@@ -1,7 +1,7 @@
-"""Our mails in a ticket's thread are addressed and threaded alike: from the desk's address, answering
-the mail they follow (In-Reply-To), naming the thread before them and the ticket's own id
-(References, which clients copy into their answers), with a Reply-To signed for the ticket that
-brings an answer back to it."""
+"""Our mails in a ticket's thread are addressed and threaded alike: from the address the ticket came
+in on (its mailbox, mailboxes.py), answering the mail they follow (In-Reply-To), naming the thread
+before them and the ticket's own id (References, which clients copy into their answers), with a
+Reply-To signed for the ticket (a plus-address of its mailbox) that brings an answer back to it."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ def reply_subject(ticket: Ticket) -> str:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
+def desk_name(ticket: Ticket, settings: Settings) -> str:
+    """The name the desk writes to ``ticket``'s customer under: the brand of its mailbox."""
+    return settings.mailboxes.of_ticket(ticket.mailbox).brand
+
+
 def thread_mail(
     ticket: Ticket,
     rendered: RenderedMail,
@@ -40,20 +45,26 @@ def thread_mail(
     answering: str | None,
     earlier: Sequence[str],
     cc: tuple[Address, ...] = (),
+    bcc: tuple[Address, ...] = (),
     auto_submitted: str | None = None,
 ) -> OutboundMail:
-    """One mail of ours in ``ticket``'s thread: ``answering`` is the Message-ID of the mail it answers,
-    ``earlier`` the ids of the thread before it, oldest first."""
+    """One mail of ours in ``ticket``'s thread, from its mailbox: ``answering`` is the Message-ID of
+    the mail it answers, ``earlier`` the ids of the thread before it, oldest first. Message-IDs stay
+    on the support address's domain whatever the mailbox (effects/keys.py derives them, and the
+    desk recognises its own by them)."""
+    mailbox = settings.mailboxes.of_ticket(ticket.mailbox)
     return OutboundMail(
-        sender=Address(sender_name, settings.support_address),
+        sender=Address(sender_name, mailbox.address),
         to=to,
         cc=cc,
+        # Destinations only: compose writes no Bcc header.
+        bcc=bcc,
         subject=subject,
         text=rendered.text,
         html=rendered.html,
         message_id=message_id,
         date=now,
-        reply_to=reply_address(settings.support_address, ticket.ref, key),
+        reply_to=reply_address(mailbox.address, ticket.ref, key),
         in_reply_to=answering,
         references=(*earlier, keys.ticket_thread_id(ticket.ref, settings.support_domain)),
         auto_submitted=auto_submitted,

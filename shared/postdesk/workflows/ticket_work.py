@@ -33,6 +33,7 @@ from postdesk.tickets.model import (
 from postdesk.tickets.states import agent_transition, require_released, require_unmerged, status_fields
 from postdesk.triage.rules import CATEGORIES, load_rules
 from postdesk.workflows.collision import check_conversation
+from postdesk.workflows.copies import edited_copies
 from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
@@ -69,6 +70,11 @@ class TicketEdit:
     assignee: str | None = None
     # True clears the follow-up flag (an agent followed up on a bad survey answer).
     clear_follow_up: bool = False
+    # Who stays on the thread (workflows/copies.py): the whole Cc and Bcc lists (checked addresses,
+    # lower case; None: as they are), and offered addresses the agent turns down.
+    cc: tuple[str, ...] | None = None
+    bcc: tuple[str, ...] | None = None
+    dismiss_cc_offered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +158,13 @@ def edit_ticket(
     if edit.clear_follow_up and ticket.follow_up is not None:
         changes["follow_up"] = None
         record("follow_up", ticket.follow_up, None, "follow_up_done")
+    if edit.cc is not None or edit.bcc is not None or edit.dismiss_cc_offered:
+        copies, said = edited_copies(ticket, edit.cc, edit.bcc, edit.dismiss_cc_offered, settings)
+        changes.update(copies)
+        events.extend(
+            TicketEvent(ticket.ref, now, kind, f"edit:{edit.request_id}:{kind}", edit.actor, detail)
+            for kind, detail in said
+        )
     if not changes:
         if reapply_retention:
             apply_retention(ticket, settings, ports)
@@ -270,10 +283,11 @@ def _tags_after(current: tuple[str, ...], edit: TicketEdit) -> tuple[str, ...]:
 
 def desk_queues(settings: Settings) -> list[str]:
     """The desk's queues: those its triage rules route to (the default first), then those only its
-    SLA policy names."""
+    SLA policy or its mailboxes (the queue of an address, mailboxes.py) name."""
     rules = load_rules(settings.triage_rules_path)
     timed = load_policy(settings.sla_policy_path).queue_targets
-    return [*rules.queues, *sorted(set(timed) - set(rules.queues))]
+    addressed = {mailbox.queue for mailbox in settings.mailboxes.all if mailbox.queue}
+    return [*rules.queues, *sorted((set(timed) | addressed) - set(rules.queues))]
 
 
 def checked_queue(value: str, settings: Settings) -> str:

@@ -167,6 +167,31 @@ def test_the_footer_is_the_queues_in_the_language_else_the_brands() -> None:
     assert _compose("x", policy=bare).footer == "" and _compose("x", policy=bare).footer_html == ""
 
 
+def test_the_footer_of_the_mailbox_the_mail_goes_from_stands_over_the_queues() -> None:
+    # Given a brand of its own on another address, with a footer in German and for the rest
+    policy = parse_sign_off(
+        {
+            "closing": {"en": "Best,"},
+            "footer": {"default": "Example Ltd, London"},
+            "queues": {"billing": {"footer": {"default": "Example Payments GmbH"}}},
+            "mailboxes": {
+                "Help@Other.example": {"footer": {"default": "Other Ltd, Leeds", "de": "Other GmbH"}}
+            },
+        }
+    )
+
+    # Then the other brand's tickets carry its footer, whatever their queue; the rest as before
+    assert (
+        _compose("x", policy=policy, queue="billing", mailbox="help@other.example").footer
+        == "Other Ltd, Leeds"
+    )
+    assert _compose("x", policy=policy, language="de", mailbox="help@other.example").footer == "Other GmbH"
+    assert _compose("x", policy=policy, queue="billing", mailbox="support@example.com").footer == (
+        "Example Payments GmbH"
+    )
+    assert _compose("x", policy=policy, mailbox="support@example.com").footer == "Example Ltd, London"
+
+
 def test_the_language_is_the_tickets_when_the_desk_answers_in_it_else_the_desks() -> None:
     assert sign_off_language("de", "en", LANGUAGES) == "de"
     assert sign_off_language("DE ", "en", LANGUAGES) == "de"
@@ -216,7 +241,7 @@ def test_the_shipped_sign_off_file_closes_in_every_language_the_desk_answers_in(
     assert set(shipped.recognised) == set(available_languages())
     # Its own closings count as a sign-off already written
     assert {line.casefold().strip(" ,") for line in shipped.closing.values()} <= shipped.closings
-    assert shipped.footer == {} and shipped.queue_footers == {}
+    assert shipped.footer == {} and shipped.queue_footers == {} and shipped.mailbox_footers == {}
 
 
 @pytest.mark.parametrize(
@@ -231,6 +256,9 @@ def test_the_shipped_sign_off_file_closes_in_every_language_the_desk_answers_in(
         ({"closing": {"en": "Best"}, "footer": {"en": "{{ support.name }}"}}, "without variables"),
         ({"closing": {"en": "Best"}, "queues": {"billing": {"closing": {}}}}, "holds only a footer table"),
         ({"closing": {"en": "Best"}, "queues": {"billing": {"footer": {"en": " "}}}}, "is empty"),
+        ({"closing": {"en": "Best"}, "mailboxes": {"billing": {"footer": {}}}}, "is not an address"),
+        ({"closing": {"en": "Best"}, "mailboxes": {"a@b.example": {"queue": "x"}}}, "holds only a footer"),
+        ({"closing": {"en": "Best"}, "mailboxes": {"a@b.example": {"footer": {"en": "<b>"}}}}, "holds HTML"),
     ],
 )
 def test_a_sign_off_file_with_a_mistake_is_refused_naming_the_entry(

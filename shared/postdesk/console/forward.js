@@ -1,0 +1,212 @@
+// "Forward…" on a ticket, and "Forward this message" on a message: the chosen messages go to a third
+// party (a supplier, another team) with a note, POST /tickets/{ref}/forwards. The dialog names the
+// third party (To, Cc), the note, the messages to include (ticked: the one chosen, or the
+// customer's latest) and the files of those messages (ticked), and more files to attach. The
+// customer is never copied: the API refuses the requester and the ticket's Cc in words, said here.
+// The forward and the third party's answer show in the thread as internal (ticket.js).
+//
+// One opening of the dialog is one request: its Idempotency-Key is made when the dialog opens, so a
+// Send clicked again after a lost answer never sends a second mail.
+//
+// The ticket view hands in the shown ticket document and how to reload it (setUpForward), as it
+// does for split.js and merge.js.
+
+import { ApiError, api } from "./api.js";
+import { addressField } from "./address-field.js";
+import { attachmentBox, formatBytes } from "./attachments-upload.js";
+import { byId, el } from "./dom.js";
+import { person, shortWhen, when } from "./format.js";
+import { reportError } from "./session.js";
+
+// What a third party may be sent (the API's FORWARDABLE): what people wrote, never notes or
+// automatic mail.
+const FORWARDABLE = new Set(["customer", "agent_reply", "third_party"]);
+const KIND_WORDS = { customer: "Customer", agent_reply: "Reply", third_party: "Third party" };
+const EXCERPT_CHARS = 120;
+
+let shownTicket = null;
+let opener = null;
+let requestKey = null;
+let fields = null;
+let uploads = null;
+
+function showError(message) {
+  const box = byId("forward-error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function excerpt(text) {
+  const flat = (text || "").replace(/\s+/g, " ").trim();
+  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS - 1)}…` : flat || "(no text)";
+}
+
+export function isForwardable(message) {
+  return FORWARDABLE.has(message.kind);
+}
+
+function forwardable() {
+  const document = shownTicket.document();
+  return document ? document.thread.filter(isForwardable) : [];
+}
+
+function checkedValues(container) {
+  return [...container.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+}
+
+// The files of the ticked messages, each ticked unless the agent unticked it before.
+function drawFiles(keepUnticked) {
+  const ticked = new Set(checkedValues(byId("forward-messages-list")));
+  const unticked = new Set(
+    keepUnticked ? [...byId("forward-files-list").querySelectorAll("input:not(:checked)")].map((box) => box.value) : [],
+  );
+  const files = forwardable()
+    .filter((message) => ticked.has(message.id))
+    .flatMap((message) => (message.attachments || []).filter((file) => file.id));
+  byId("forward-files").hidden = files.length === 0;
+  byId("forward-files-list").replaceChildren(
+    ...files.map((file) => {
+      const id = `forward-file-${file.id}`;
+      return el(
+        "li",
+        { className: "field check" },
+        el("input", { type: "checkbox", id, value: file.id, checked: !unticked.has(file.id) }),
+        el("label", { for: id }, `${file.filename || "attachment"} (${formatBytes(file.size || 0)})`),
+      );
+    }),
+  );
+}
+
+function drawMessages(chosen) {
+  const messages = forwardable();
+  byId("forward-messages-list").replaceChildren(
+    ...messages.map((message) => {
+      const id = `forward-message-${message.id}`;
+      return el(
+        "li",
+        { className: "field check forward-message" },
+        el("input", { type: "checkbox", id, value: message.id, checked: chosen.has(message.id) }),
+        el(
+          "label",
+          { for: id },
+          el("span", { className: "forward-message-head" }, `${KIND_WORDS[message.kind] || message.kind} · ${person(message.from)} · `,
+            el("time", { datetime: message.at, title: when(message.at) }, shortWhen(message.at))),
+          el("span", { className: "forward-excerpt" }, excerpt(message.visible_reply)),
+        ),
+      );
+    }),
+  );
+  byId("forward-messages-none").hidden = messages.length > 0;
+}
+
+// `message`: the message whose "Forward this message" was used, or null for "Forward…" (the
+// customer's latest message is ticked then).
+export function openForward(message, button) {
+  const document = shownTicket.document();
+  if (!document) return;
+  opener = button;
+  requestKey = crypto.randomUUID();
+  const customer = document.thread.filter((entry) => entry.kind === "customer");
+  const chosen = message || customer[customer.length - 1];
+  byId("forward-source").textContent = document.ticket.ref;
+  fields.to.set([]);
+  fields.cc.set([]);
+  byId("forward-note").value = "";
+  // Made at the first opening, once the agent is signed in: it reads the desk's file limits.
+  if (!uploads) uploads = attachmentBox(byId("forward-uploads"), "forward");
+  uploads.clear();
+  drawMessages(new Set(chosen ? [chosen.id] : []));
+  drawFiles(false);
+  showError("");
+  byId("forward-send").disabled = false;
+  byId("forward-dialog").showModal();
+  fields.to.focus();
+}
+
+export function forwardButton(message) {
+  const button = el(
+    "button",
+    { type: "button", className: "quiet", "aria-haspopup": "dialog" },
+    "Forward this message",
+  );
+  button.addEventListener("click", () => openForward(message, button));
+  return button;
+}
+
+async function send() {
+  const document = shownTicket.document();
+  if (!document) return;
+  const to = fields.to.read();
+  const cc = fields.cc.read();
+  if (to === null || cc === null) {
+    showError("Correct the address that is not one (under its field) before forwarding.");
+    return;
+  }
+  if (to.length === 0) {
+    showError("Name the third party the forward goes to (To).");
+    fields.to.focus();
+    return;
+  }
+  const problem = uploads.problem();
+  if (problem) {
+    showError(problem);
+    return;
+  }
+  const ref = document.ticket.ref;
+  const body = {
+    to,
+    cc,
+    note: byId("forward-note").value,
+    messages: checkedValues(byId("forward-messages-list")),
+    // The files are the ones ticked, named one by one (those of the messages and the uploads).
+    include_attachments: false,
+    attachments: [...checkedValues(byId("forward-files-list")), ...uploads.ids()],
+  };
+  const button = byId("forward-send");
+  button.disabled = true;
+  showError("");
+  try {
+    await api(`tickets/${encodeURIComponent(ref)}/forwards`, {
+      method: "POST",
+      body,
+      headers: { "Idempotency-Key": requestKey },
+    });
+  } catch (error) {
+    button.disabled = false;
+    if (!(error instanceof ApiError) || error.status === 401) {
+      byId("forward-dialog").close();
+      throw error;
+    }
+    // The API says in words why not (the customer named, a file refused, a held ticket…).
+    showError(error.message);
+    if (error.status === 404) await shownTicket.reload();
+    return;
+  }
+  const names = [...to, ...cc].join(", ");
+  byId("forward-dialog").close();
+  shownTicket.forwarded(`Forwarded to ${names}. Their answer comes back to this ticket as internal.`);
+}
+
+// `ticket`: { document() -> the shown ticket document or null, reload() -> Promise,
+// forwarded(words) }.
+export function setUpForward(ticket) {
+  shownTicket = ticket;
+  fields = {
+    // A refusal of the addresses is stale once they change.
+    to: addressField({ id: "forward-to", label: "To", onChange: () => showError("") }),
+    cc: addressField({ id: "forward-cc", label: "Cc", onChange: () => showError("") }),
+  };
+  byId("forward-addresses").replaceChildren(fields.to.element, fields.cc.element);
+  const dialog = byId("forward-dialog");
+  byId("forward-messages-list").addEventListener("change", () => drawFiles(true));
+  byId("forward-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    send().catch(reportError);
+  });
+  byId("forward-cancel").addEventListener("click", () => dialog.close());
+  byId("forward-open").addEventListener("click", (event) => openForward(null, event.currentTarget));
+  dialog.addEventListener("close", () => {
+    if (opener && opener.isConnected) opener.focus();
+    opener = null;
+  });
+}
