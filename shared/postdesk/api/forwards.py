@@ -9,7 +9,7 @@ from typing import Any
 from postdesk.api.attachments import attachment_ids
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
-from postdesk.api.tickets import _message, _ref, _request_id, message_key_from_api_id
+from postdesk.api.tickets import idempotency_id, message_json, message_key_from_api_id, path_ref
 from postdesk.errors import BadRequest
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.workflows.forward import ForwardRequest, send_forward
@@ -57,7 +57,7 @@ def post_forward(request: ApiRequest, context: ApiContext) -> ApiResponse:
     parties; 201 with the forward as the thread records it (internal). The same Idempotency-Key
     sends once."""
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     document = request.json_body(allowed=FORWARD_FIELDS, required=frozenset({"to"}))
     note = text_field(document, "note")
     if "note" in document and note is None:
@@ -73,7 +73,7 @@ def post_forward(request: ApiRequest, context: ApiContext) -> ApiResponse:
             to=_addresses(document, "to"),
             cc=_addresses(document, "cc"),
             note=note or "",
-            request_id=_request_id(request),
+            request_id=idempotency_id(request),
             messages=_message_keys(document),
             attachments=attachment_ids(document),
             include_attachments=include,
@@ -82,4 +82,4 @@ def post_forward(request: ApiRequest, context: ApiContext) -> ApiResponse:
         context.settings,
         context.ports,
     )
-    return ApiResponse(201, {"message": _message(forward, True, context.blobs)})
+    return ApiResponse(201, {"message": message_json(forward, True, context.blobs)})

@@ -16,8 +16,9 @@ from postdesk.rendering import available_languages
 from postdesk.replies.markdown import reply_parts
 from postdesk.replies.saved import BODY_LIMIT, SavedReply, SavedReplyNotFound, SavedReplyStore
 from postdesk.replies.sign_off import compose_sign_off, load_sign_off, sign_off_language
-from postdesk.replies.variables import SAMPLE_VARIABLES, ReplyVariables, variable_values
+from postdesk.replies.variables import SAMPLE_VARIABLES, variable_values
 from postdesk.tickets.refs import normalize_ref
+from postdesk.workflows.thread_mail import ticket_variables
 from postdesk.workflows.ticket_work import desk_queues
 
 _FIELDS = frozenset({"title", "body", "language"})
@@ -123,14 +124,7 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
         if ticket is None:
             raise TicketNotFound(ref)
         # As workflows/reply.py fills them in for a reply to that ticket.
-        variables = ReplyVariables(
-            customer_name=ticket.requester_name,
-            customer_email=ticket.requester_email,
-            ticket_ref=ticket.ref,
-            ticket_subject=ticket.subject,
-            agent_name=agent.name,
-            support_name=context.settings.mailboxes.of_ticket(ticket.mailbox).brand,
-        )
+        variables = ticket_variables(ticket, agent.name, context.settings)
         # A reply to the ticket signs off in its language, under its mailbox's brand and with its
         # mailbox's or queue's footer. (A language the desk has no sign-off in falls back to the
         # desk's, as the reply's does.)

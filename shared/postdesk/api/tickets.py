@@ -80,7 +80,9 @@ EDIT_FIELDS = frozenset(
 COPY_FIELDS = frozenset({"cc", "bcc", "dismiss_cc_offered"})
 
 
-def _ref(request: ApiRequest) -> str:
+def path_ref(request: ApiRequest) -> str:
+    """The ticket reference of the route's path, as the desk writes it; TicketNotFound (404) for one
+    that is no reference at all."""
     ref = normalize_ref(request.path_params.get("ref", ""))
     if ref is None:
         raise TicketNotFound(request.path_params.get("ref", "")[:20])
@@ -101,7 +103,8 @@ def message_key_from_api_id(api_id: str) -> str | None:
     return key if key.startswith("M#") else None
 
 
-def _message(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str, Any]:
+def message_json(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str, Any]:
+    """A thread message as the API shows it (``full``: with its whole text and download links)."""
     shown: dict[str, Any] = {
         "id": message_api_id(message.key),
         "key": message.key,
@@ -159,7 +162,7 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     log, and the requester's other tickets."""
     authenticated(request, context)
     request.only_query(frozenset({"full"}))
-    ref = _ref(request)
+    ref = path_ref(request)
     ticket = context.ports.store.get_ticket(ref)
     if ticket is None:
         raise TicketNotFound(ref)
@@ -172,7 +175,7 @@ def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     thread = context.ports.store.thread(ref)
     body = {
         "ticket": ticket_summary(ticket),
-        "thread": [_message(m, full, context.blobs) for m in thread],
+        "thread": [message_json(m, full, context.blobs) for m in thread],
         # What a reply or note names as read (api/collision.py): exactly the thread above.
         "seen": seen_marker(thread),
         "events": [_event(e) for e in context.ports.store.events(ref)],
@@ -206,7 +209,7 @@ def _with_etag(ticket: Ticket) -> dict[str, str]:
 MAX_IDEMPOTENCY_KEY = 80
 
 
-def _request_id(request: ApiRequest) -> str:
+def idempotency_id(request: ApiRequest) -> str:
     """The client's Idempotency-Key (a retry carries the same one), or a fresh id."""
     given = request.header("idempotency-key")
     if given is not None and len(given) > MAX_IDEMPOTENCY_KEY:
@@ -508,11 +511,11 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Change status, priority, queue, assignee, category, tags or subject over the version the agent
     saw (``version`` in the body or ``If-Match``); 409 when someone changed the ticket since."""
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     document = request.json_body(allowed=EDIT_FIELDS | COPY_FIELDS)
     expected = _expected_version(document.get("version"), request.header("if-match"))
     edit = replace(
-        _ticket_edit(ref, expected, document, agent.email, _request_id(request)),
+        _ticket_edit(ref, expected, document, agent.email, idempotency_id(request)),
         cc=_address_list(document, "cc"),
         bcc=_address_list(document, "bcc"),
         dismiss_cc_offered=_address_list(document, "dismiss_cc_offered") or (),
@@ -625,7 +628,7 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
     target = normalize_ref(merge_into) if isinstance(merge_into, str) else None
     if merge_into is not None and target is None:
         raise BadRequest("merge_into must be a ticket's reference, such as K7Q2-M9XD")
-    request_id = _request_id(request)
+    request_id = idempotency_id(request)
     if change is not None:
         # A value no ticket could take is the request's fault, not any one ticket's.
         check_edit(_ticket_edit("", 0, change, agent.email, request_id))
@@ -697,7 +700,7 @@ def post_merge(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.merge import merge_tickets
 
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     document = request.json_body(allowed=frozenset({"into", "version"}), required=frozenset({"into"}))
     into = normalize_ref(text_field(document, "into") or "")
     if into is None:
@@ -720,7 +723,7 @@ def post_split(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.merge import split_message
 
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     request.json_body(allowed=frozenset())
     key = message_key_from_api_id(request.path_params.get("message_id", ""))
     if key is None:
@@ -739,7 +742,7 @@ def post_release(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.quarantine import release
 
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     document = request.json_body(allowed=frozenset({"trust_sender", "acknowledge"}))
     trust = document.get("trust_sender", True)
     if not isinstance(trust, bool):
@@ -765,7 +768,7 @@ def delete_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.quarantine import delete_held
 
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     request.only_query(frozenset())
     report = delete_held(ref, agent.email, privacy_desk(context.settings, context.ports, context.blobs))
     return ApiResponse(200, {"deleted": {"ref": ref, "at": to_iso(report.at), "removed": report.counts()}})
@@ -775,7 +778,7 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Add an internal note (never mailed); with ``seen``, a 409 naming what was written on the
     ticket since, and no note (api/collision.py)."""
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     document = request.json_body(allowed=frozenset({"body"}) | COLLISION_FIELDS, required=frozenset({"body"}))
     seen = seen_of(document)
 
@@ -785,11 +788,11 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
             agent.email,
             agent.name,
             text_field(document, "body") or "",
-            _request_id(request),
+            idempotency_id(request),
             context.ports,
             seen,
         )
-        return ApiResponse(201, {"message": _message(note, True, context.blobs)})
+        return ApiResponse(201, {"message": message_json(note, True, context.blobs)})
 
     return answering_changes(add, message_api_id)
 
@@ -865,7 +868,7 @@ def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
             requester_name=name,
             subject=document["subject"],
             body=document["body"],
-            request_id=_request_id(request),
+            request_id=idempotency_id(request),
             cc=_address_list(document, "cc") or (),
             bcc=_address_list(document, "bcc") or (),
             keep_bcc=_keep_bcc(document),
@@ -885,7 +888,7 @@ def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         201 if started.new else 200,
         {
             "ticket": ticket_summary(started.ticket),
-            "message": _message(started.message, True, context.blobs) if started.message else None,
+            "message": message_json(started.message, True, context.blobs) if started.message else None,
         },
     )
 
@@ -895,7 +898,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     reply; ``status`` after it defaults to pending (waiting on the customer). With ``seen``, a 409
     naming what was written on the ticket since, and nothing sent (api/collision.py)."""
     agent = authenticated(request, context)
-    ref = _ref(request)
+    ref = path_ref(request)
     document = request.json_body(
         allowed=frozenset({"body", "status", "saved_reply_id", "cc", "bcc", "keep_bcc", "attachments"})
         | COLLISION_FIELDS
@@ -911,7 +914,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         ) from error
     if status not in REPLY_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(sorted(s.value for s in REPLY_STATUSES))}")
-    request_id = _request_id(request)
+    request_id = idempotency_id(request)
     reply = AgentReply(
         ref=ref,
         agent_email=agent.email,
@@ -930,6 +933,6 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
     def send() -> ApiResponse:
         sent = send_reply(reply, context.settings, context.ports)
-        return ApiResponse(201, {"message": _message(sent, True, context.blobs)})
+        return ApiResponse(201, {"message": message_json(sent, True, context.blobs)})
 
     return answering_changes(send, message_api_id)

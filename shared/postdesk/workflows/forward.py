@@ -38,14 +38,14 @@ from postdesk.observability import logger
 from postdesk.ports import Ports
 from postdesk.rendering import render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
-from postdesk.replies.variables import ReplyVariables, render_reply
+from postdesk.replies.variables import render_reply
 from postdesk.settings import Settings
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.states import require_released, require_unmerged
 from postdesk.tickets.store import IndexEntry
 from postdesk.tickets.threading import MatchedBy, referenced_ids
 from postdesk.workflows.reply import AgentReply, reply_sign_off
-from postdesk.workflows.thread_mail import desk_name, thread_mail
+from postdesk.workflows.thread_mail import agent_sender_name, thread_mail, ticket_variables
 
 MAX_NOTE_CHARS = 100_000
 # A forward quotes a handful of messages; a whole long thread is better summed up in the note.
@@ -204,14 +204,7 @@ def _files(
 
 def _note(ticket: Ticket, request: ForwardRequest, settings: Settings) -> tuple[str, str, str]:
     """(stored, text, html) of the note: Markdown with the reply variables, as a reply's body."""
-    variables = ReplyVariables(
-        customer_name=ticket.requester_name,
-        customer_email=ticket.requester_email,
-        ticket_ref=ticket.ref,
-        ticket_subject=ticket.subject,
-        agent_name=request.agent_name,
-        support_name=settings.support_name,
-    )
+    variables = ticket_variables(ticket, request.agent_name, settings)
     stored = render_reply(request.note.strip(), variables).strip() if request.note.strip() else ""
     if len(stored) > MAX_NOTE_CHARS:
         raise ForwardTooLarge(f"the note is over {MAX_NOTE_CHARS} characters")
@@ -272,14 +265,12 @@ def send_forward(request: ForwardRequest, settings: Settings, ports: Ports) -> T
     now = ports.clock()
     forward = keys.forward_id(ticket.ref, request.request_id)
     key = ports.signing_key()
-    brand = desk_name(ticket, settings)
-    display = f"{request.agent_name} ({brand})" if request.agent_name else brand
     mail = thread_mail(
         ticket,
         rendered,
         settings=settings,
         key=key,
-        sender_name=display,
+        sender_name=agent_sender_name(request.agent_name, ticket, settings),
         to=tuple(Address("", address) for address in to),
         cc=tuple(Address("", address) for address in cc),
         subject=forward_subject(ticket),

@@ -29,7 +29,7 @@ from postdesk.ports import Ports
 from postdesk.rendering import RenderedMail, available_languages, render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
 from postdesk.replies.sign_off import SignOff, compose_sign_off, load_sign_off, sign_off_language
-from postdesk.replies.variables import ReplyVariables, render_reply
+from postdesk.replies.variables import render_reply
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.model import (
@@ -45,7 +45,13 @@ from postdesk.tickets.states import require_released, require_unmerged, status_f
 from postdesk.workflows.collision import check_conversation
 from postdesk.workflows.copies import copies_after, refuse_desk_addresses
 from postdesk.workflows.sla import clocked_update
-from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
+from postdesk.workflows.thread_mail import (
+    agent_sender_name,
+    desk_name,
+    reply_subject,
+    thread_mail,
+    ticket_variables,
+)
 from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
@@ -216,14 +222,7 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         raise TicketNotFound(request.ref)
     require_released(require_unmerged(ticket))
     cc, bcc = _reply_copies(ticket, request, settings)
-    variables = ReplyVariables(
-        customer_name=ticket.requester_name,
-        customer_email=ticket.requester_email,
-        ticket_ref=ticket.ref,
-        ticket_subject=ticket.subject,
-        agent_name=request.agent_name,
-        support_name=desk_name(ticket, settings),
-    )
+    variables = ticket_variables(ticket, request.agent_name, settings)
     body = checked_body(render_reply(request.body, variables))
     # The HTML comes from the same body with the values escaped, so a customer's name or subject is
     # shown as it is written and never read as Markdown (a link, a heading).
@@ -254,14 +253,12 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     rendered = reply_mail(
         body_text, body_html, sign_off, language=ticket.language, ref=ticket.ref, subject=ticket.subject
     )
-    brand = desk_name(ticket, settings)
-    display = f"{request.agent_name} ({brand})" if request.agent_name else brand
     outbound = thread_mail(
         ticket,
         rendered,
         settings=settings,
         key=ports.signing_key(),
-        sender_name=display,
+        sender_name=agent_sender_name(request.agent_name, ticket, settings),
         to=(Address(ticket.requester_name, ticket.requester_email),),
         cc=tuple(Address("", address) for address in cc),
         bcc=tuple(Address("", address) for address in bcc),

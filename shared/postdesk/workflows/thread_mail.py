@@ -13,6 +13,7 @@ from postdesk.mail.addressing import reply_address
 from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
 from postdesk.rendering import RenderedMail
+from postdesk.replies.variables import ReplyVariables
 from postdesk.settings import Settings
 from postdesk.tickets.model import Ticket
 
@@ -29,6 +30,27 @@ def reply_subject(ticket: Ticket) -> str:
 def desk_name(ticket: Ticket, settings: Settings) -> str:
     """The name the desk writes to ``ticket``'s customer under: the brand of its mailbox."""
     return settings.mailboxes.of_ticket(ticket.mailbox).brand
+
+
+def agent_sender_name(agent_name: str, ticket: Ticket, settings: Settings) -> str:
+    """The From name of a mail an agent writes about ``ticket``: "Sam Lee (Example Billing)", or
+    the brand alone when the agent has no name."""
+    brand = desk_name(ticket, settings)
+    return f"{agent_name} ({brand})" if agent_name else brand
+
+
+def ticket_variables(ticket: Ticket, agent_name: str, settings: Settings) -> ReplyVariables:
+    """What the variables of a text an agent writes about ``ticket`` stand for (replies, forwards'
+    notes, the saved-reply preview): its customer, its reference and subject, the agent, and the
+    brand of its mailbox."""
+    return ReplyVariables(
+        customer_name=ticket.requester_name,
+        customer_email=ticket.requester_email,
+        ticket_ref=ticket.ref,
+        ticket_subject=ticket.subject,
+        agent_name=agent_name,
+        support_name=desk_name(ticket, settings),
+    )
 
 
 def thread_mail(
