@@ -23,8 +23,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from email.utils import format_datetime, formataddr
 
-from markupsafe import Markup
-
 from postdesk.attachments.outgoing import MailFiles, attachment_id, files_for_mail
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.effects import keys
@@ -36,7 +34,6 @@ from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.recipients import check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
-from postdesk.rendering import render_mail
 from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
 from postdesk.replies.variables import render_reply
 from postdesk.settings import Settings
@@ -44,7 +41,7 @@ from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket
 from postdesk.tickets.states import require_released, require_unmerged
 from postdesk.tickets.store import IndexEntry
 from postdesk.tickets.threading import MatchedBy, referenced_ids
-from postdesk.workflows.reply import AgentReply, reply_sign_off
+from postdesk.workflows.reply import AgentReply, reply_mail, reply_sign_off
 from postdesk.workflows.thread_mail import agent_sender_name, thread_mail, ticket_variables
 
 MAX_NOTE_CHARS = 100_000
@@ -244,23 +241,15 @@ def send_forward(request: ForwardRequest, settings: Settings, ports: Ports) -> T
         replace(ticket, language=settings.default_language), signer, note_text, settings
     )
     forwarded = [_quoted(m, ports) for m in chosen]
-    rendered = render_mail(
-        "forward",
-        settings.default_language,
-        {
-            "body": note_text,
-            # Safe as it is: markdown-it escapes every character of raw HTML in the note.
-            "body_html": Markup(note_html),  # noqa: S704
-            "signature": sign_off.text,
-            "footer": sign_off.footer_text,
-            # Safe as they are: the sign-off's Markdown, rendered as a reply's is.
-            "signature_html": Markup(sign_off.html),  # noqa: S704
-            "footer_html": Markup(sign_off.footer_html),  # noqa: S704
-            "forwarded": forwarded,
-            "ref": ticket.ref,
-            "subject": forward_subject(ticket),
-        },
-        fallback="en",
+    rendered = reply_mail(
+        note_text,
+        note_html,
+        sign_off,
+        language=settings.default_language,
+        ref=ticket.ref,
+        subject=forward_subject(ticket),
+        template="forward",
+        extra={"forwarded": forwarded},
     )
     now = ports.clock()
     forward = keys.forward_id(ticket.ref, request.request_id)

@@ -186,14 +186,24 @@ def reply_sign_off(ticket: Ticket, request: AgentReply, body_text: str, settings
 
 
 def reply_mail(
-    body_text: str, body_html: str, sign_off: SignOff, *, language: str, ref: str, subject: str
+    body_text: str,
+    body_html: str,
+    sign_off: SignOff,
+    *,
+    language: str,
+    ref: str,
+    subject: str,
+    template: str = "reply",
+    extra: Mapping[str, object] | None = None,
 ) -> RenderedMail:
     """The mail an agent's reply is: the body's parts (replies/markdown.py), the one sign-off under
-    them and the queue's footer, in the ticket's language (the saved-reply preview shows this too)."""
+    them and the queue's footer, in the ticket's language (the saved-reply preview shows this too).
+    Other mails an agent writes (a forward) use their own ``template`` with ``extra`` values."""
     return render_mail(
-        "reply",
+        template,
         language,
         {
+            **(extra or {}),
             "body": body_text,
             # Safe as it is: markdown-it escapes every character of raw HTML in the body.
             "body_html": Markup(body_html),  # noqa: S704
