@@ -47,6 +47,15 @@ def check_sla(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return sla_handler(event, context)
 
 
+@app.lambda_function(name="automations")
+def run_automations(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's one-time schedules of what the desk does by itself: pending reminders,
+    auto-resolve, close after resolve, the end of a snooze (workflows/automations.py)."""
+    from postdesk.handlers import automations_handler
+
+    return automations_handler(event, context)
+
+
 @app.lambda_function(name="feedback")
 def mail_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SNS: SES's bounce, complaint and reject events of the desk's mail (its configuration set)."""
@@ -62,6 +71,23 @@ def index_for_search(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from postdesk.handlers import search_index_handler
 
     return search_index_handler(event, context)
+
+
+@app.lambda_function(name="events_out")
+def publish_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """DynamoDB Stream of the ticket logs (its own event source mapping, so search and events never
+    hold each other up): each change of a ticket is published to the stack's event bus."""
+    from postdesk.handlers import events_out_handler
+
+    return events_out_handler(event, context)
+
+
+@app.lambda_function(name="webhook_sender")
+def send_webhooks(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS, the webhooks' delivery queue: signs and POSTs each event to its webhook (docs/events.md)."""
+    from postdesk.handlers import webhook_sender_handler
+
+    return webhook_sender_handler(event, context)
 
 
 # -- HTTP: the agent API, the console and the survey page (docs/openapi.yaml) ------------------------
@@ -113,11 +139,39 @@ def update_my_signature() -> Response:
     return _serve(signature.update_my_signature)
 
 
+@app.route("/me/notifications", methods=["GET"])
+def my_notifications() -> Response:
+    from postdesk.api import notifications
+
+    return _serve(notifications.my_notifications)
+
+
+@app.route("/me/notifications", methods=["PUT"], content_types=JSON)
+def update_my_notifications() -> Response:
+    from postdesk.api import notifications
+
+    return _serve(notifications.update_my_notifications)
+
+
 @app.route("/me/signature/preview", methods=["POST"], content_types=JSON)
 def preview_sign_off() -> Response:
     from postdesk.api import signature
 
     return _serve(signature.preview_sign_off)
+
+
+@app.route("/me/away", methods=["PUT"], content_types=JSON)
+def update_my_away() -> Response:
+    from postdesk.api import availability
+
+    return _serve(availability.update_my_away)
+
+
+@app.route("/agents/{email}", methods=["PUT"], content_types=JSON)
+def update_agent(email: str) -> Response:
+    from postdesk.api import availability
+
+    return _serve(availability.update_agent)
 
 
 @app.route("/attachments", methods=["POST"], content_types=JSON)
@@ -342,6 +396,55 @@ def post_privacy_erasure() -> Response:
     from postdesk.api import privacy
 
     return _serve(privacy.post_erasure)
+
+
+@app.route("/webhooks", methods=["GET"])
+def list_webhooks() -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.list_webhooks)
+
+
+@app.route("/webhooks", methods=["POST"], content_types=JSON)
+def create_webhook() -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.create_webhook)
+
+
+@app.route("/webhooks/event-types", methods=["GET"])
+def list_event_types() -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.list_event_types)
+
+
+@app.route("/webhooks/{id}", methods=["PATCH"], content_types=JSON)
+def update_webhook(id: str) -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.update_webhook)
+
+
+@app.route("/webhooks/{id}", methods=["DELETE"])
+def delete_webhook(id: str) -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.delete_webhook)
+
+
+@app.route("/webhooks/{id}/deliveries", methods=["GET"])
+def list_webhook_deliveries(id: str) -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.list_deliveries)
+
+
+@app.route("/webhooks/{id}/deliveries/{delivery}/replay", methods=["POST"], content_types=JSON)
+def replay_webhook_delivery(id: str, delivery: str) -> Response:
+    from postdesk.api import webhooks
+
+    return _serve(webhooks.replay_delivery)
 
 
 @app.route("/survey/{token}", methods=["GET"])

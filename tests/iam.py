@@ -207,6 +207,32 @@ def _secret_arn(call: ApiCall) -> str:
     return secret
 
 
+# The SQS calls of a queue's reader and the action IAM checks for each.
+SQS_RECEIVING = {
+    "ReceiveMessage": "sqs:ReceiveMessage",
+    "DeleteMessage": "sqs:DeleteMessage",
+    "DeleteMessageBatch": "sqs:DeleteMessage",
+    "ChangeMessageVisibility": "sqs:ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    "GetQueueAttributes": "sqs:GetQueueAttributes",
+}
+# EventBridge calls authorized against one rule (by its name, on a bus).
+EVENT_RULE_OPERATIONS = frozenset(
+    {"PutRule", "PutTargets", "RemoveTargets", "DeleteRule", "DescribeRule", "EnableRule", "DisableRule"}
+)
+
+
+def _event_bus_arn(bus: str, region: str, account: str, partition: str) -> str:
+    return bus if bus.startswith("arn:") else f"arn:{partition}:events:{region}:{account}:event-bus/{bus}"
+
+
+def _event_rule_arn(rule: str, bus: str, region: str, account: str, partition: str) -> str:
+    """A rule's ARN: a rule of the default bus is rule/<name>, one of another bus rule/<bus>/<name>."""
+    bus = bus.rsplit("/", 1)[-1]
+    path = rule if bus == "default" else f"{bus}/{rule}"
+    return f"arn:{partition}:events:{region}:{account}:rule/{path}"
+
+
 def _stream_of_iterator(iterator: str) -> str:
     """The stream ARN a shard iterator of moto's names (``<stream arn>/stream/…|<shard>|…``)."""
     match = re.search(r"(arn:[^|]*?/stream/[^/|]+)", iterator)
@@ -248,6 +274,19 @@ def needs_of(call: ApiCall, region: str, account: str = ACCOUNT, partition: str 
     elif call.service == "sqs" and call.operation in ("SendMessage", "SendMessageBatch"):
         name = str(call.params["QueueUrl"]).rstrip("/").rsplit("/", 1)[-1]
         found = [("sqs:SendMessage", f"arn:{partition}:sqs:{region}:{account}:{name}", "")]
+    elif call.service == "sqs" and call.operation in SQS_RECEIVING:
+        # What Lambda's event source mapping does with the queue, and the function's back-off of a
+        # message; the batch operations are authorized as their single action.
+        name = str(call.params["QueueUrl"]).rstrip("/").rsplit("/", 1)[-1]
+        found = [(SQS_RECEIVING[call.operation], f"arn:{partition}:sqs:{region}:{account}:{name}", "")]
+    elif call.service == "events" and call.operation == "PutEvents":
+        # Authorized against the bus each entry names.
+        buses = {str(entry.get("EventBusName") or "default") for entry in call.params["Entries"]}
+        found = [("events:PutEvents", _event_bus_arn(bus, region, account, partition), "") for bus in buses]
+    elif call.service == "events" and call.operation in EVENT_RULE_OPERATIONS:
+        rule = call.params.get("Name") or call.params["Rule"]
+        bus = str(call.params.get("EventBusName") or "default")
+        found = [(f"events:{call.operation}", _event_rule_arn(rule, bus, region, account, partition), "")]
     elif call.service == "dynamodbstreams" and call.operation in (
         "DescribeStream",
         "GetShardIterator",
@@ -390,8 +429,9 @@ def desk_stack(
     settings: Settings, template: Mapping[str, Any], account: str = ACCOUNT, name: str = "test"
 ) -> Stack:
     """The template's logical ids as the test desk (postdesk_tools.provision) made them: its
-    tables, bucket, secret, schedule group, Scheduler role and queue, configuration set; what the
-    desk does not make (functions, their queues and log groups) named as CloudFormation would."""
+    tables, bucket, secret, schedule group, Scheduler role and queue, configuration set, event bus,
+    webhooks table and delivery queue; what the desk does not make (functions, their queues and log
+    groups) named as CloudFormation would."""
     region, partition = settings.region, "aws"
     refs: dict[str, str] = {}
     attributes: dict[str, str] = {}
@@ -402,7 +442,12 @@ def desk_stack(
 
     for logical_id, resource in resources.items():
         kind = resource["Type"]
-        if kind == "AWS::DynamoDB::Table" and logical_id in TABLE_RESOURCES:
+        if kind == "AWS::DynamoDB::Table" and logical_id == "WebhooksTable":
+            refs[logical_id] = settings.events.webhooks_table
+            attributes[f"{logical_id}.Arn"] = _table_arn(
+                settings.events.webhooks_table, region, account, partition
+            )
+        elif kind == "AWS::DynamoDB::Table" and logical_id in TABLE_RESOURCES:
             table = getattr(settings.tables, TABLE_RESOURCES[logical_id])
             refs[logical_id] = table
             attributes[f"{logical_id}.Arn"] = _table_arn(table, region, account, partition)
@@ -429,7 +474,11 @@ def desk_stack(
             refs[logical_id] = arn.rsplit("/", 1)[-1]
             attributes[f"{logical_id}.Arn"] = arn
         elif kind == "AWS::SQS::Queue":
-            arn = settings.scheduling.dead_letter_arn if logical_id == "SchedulerDeadLetterQueue" else ""
+            made = {
+                "SchedulerDeadLetterQueue": settings.scheduling.dead_letter_arn,
+                "WebhookDeliveryQueue": settings.events.delivery_queue_arn,
+            }
+            arn = made.get(logical_id, "")
             arn = arn or f"arn:{partition}:sqs:{region}:{account}:{generated(logical_id)}"
             queue = arn.rsplit(":", 1)[-1]
             refs[logical_id] = f"https://sqs.{region}.amazonaws.com/{account}/{queue}"
@@ -440,6 +489,12 @@ def desk_stack(
             attributes[f"{logical_id}.Arn"] = (
                 f"arn:{partition}:lambda:{region}:{account}:function:{generated(logical_id)}"
             )
+        elif kind == "AWS::Events::EventBus":
+            refs[logical_id] = settings.events.bus_name  # Ref of a bus is its name
+            attributes[f"{logical_id}.Arn"] = _event_bus_arn(
+                settings.events.bus_name, region, account, partition
+            )
+            attributes[f"{logical_id}.Name"] = settings.events.bus_name
         elif kind == "AWS::SNS::Topic":
             refs[logical_id] = f"arn:{partition}:sns:{region}:{account}:{generated(logical_id)}"
     parameters = {
@@ -601,6 +656,7 @@ LAMBDA_LOGS = "the Lambda runtime writes the function's logs with its role"
 # Lambda hands an asynchronous event (SES, Scheduler) that failed every retry to the function's
 # dead-letter queue with the function's role (sqs:SendMessage). The code makes no call for it.
 STREAM_POLLER = "Lambda's event source mapping reads the stream and hands on failed batches"
+QUEUE_POLLER = "Lambda's event source mapping reads the queue's attributes before it polls it"
 DEAD_LETTERS = "Lambda sends an event that failed every retry to the function's dead-letter queue"
 # Lambda names a container's log stream date/[version]id.
 LOG_STREAM = "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef"
@@ -608,8 +664,8 @@ LOG_STREAM = "2026/11/24/[$LATEST]0123456789abcdef0123456789abcdef"
 
 def runtime_allowances(template: Mapping[str, Any], function: str, stack: Stack) -> list[Allowance]:
     """What Lambda itself does with the role of the function ``function`` (its logical id): write
-    its logs to the log group the template makes for it, and, when it has one, send what failed to
-    its dead-letter queue."""
+    its logs to the log group the template makes for it, when it has one, send what failed to its
+    dead-letter queue, and what its event source mappings' pollers do with its role."""
     resources = template["Resources"]
     name = stack.ref(function)
     groups = [
@@ -640,11 +696,15 @@ def runtime_allowances(template: Mapping[str, Any], function: str, stack: Stack)
             "Ref": function
         }:
             continue
+        source = stack.resolve(properties["EventSourceArn"])
+        if source.startswith(f"arn:{stack.partition}:sqs:"):
+            # The mapping's poller reads the queue's attributes (its visibility timeout) with the
+            # function's role before it receives; the receipts and deletes are recorded as calls.
+            allowances.append(Allowance("sqs:GetQueueAttributes", source, QUEUE_POLLER))
+            continue
         # The mapping's poller lists the table's streams and, for a batch that failed every retry,
         # sends its position to the on-failure destination, both with the function's role.
-        allowances.append(
-            Allowance("dynamodb:ListStreams", stack.resolve(properties["EventSourceArn"]), STREAM_POLLER)
-        )
+        allowances.append(Allowance("dynamodb:ListStreams", source, STREAM_POLLER))
         failed = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         if failed:
             allowances.append(Allowance("sqs:SendMessage", stack.resolve(failed), STREAM_POLLER))

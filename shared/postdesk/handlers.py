@@ -132,21 +132,49 @@ def mail_feedback_handler(event: dict[str, Any], context: Any) -> dict[str, Any]
 
 @masked_failures
 def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """EventBridge Scheduler's SLA timer fired: warn or record the breach if it is still due. A
-    malformed event is logged and dropped (a retry could not make it valid)."""
+    """EventBridge Scheduler's SLA timer fired: warn or record the breach if it is still due; or an
+    agent's notification window ended: mail what waits. A malformed event is logged and dropped (a
+    retry could not make it valid)."""
+    from postdesk.workflows.notify import notification_request, send_notifications
     from postdesk.workflows.sla import fire_timer, timer_request
 
     settings, ports = runtime()
-    request = timer_request(event)
-    if request is None:
-        return _dropped("SLA event without a valid timer", event)
-    logger.set_correlation_id(f"sla-{request.ref}")
     own_arn = getattr(context, "invoked_function_arn", None)
     if not settings.scheduling.sla_function_arn and isinstance(own_arn, str):
         # The stack cannot tell this function its own ARN (a reference to itself): the next timer
         # targets the function that runs now.
         settings = replace(settings, scheduling=replace(settings.scheduling, sla_function_arn=own_arn))
+    # The desk's timer function also sends the mail of an agent's notifications when its window ends.
+    notification = notification_request(event)
+    if notification is not None:
+        logger.set_correlation_id("notify")
+        return {"outcome": send_notifications(notification, settings, ports).value}
+    request = timer_request(event)
+    if request is None:
+        return _dropped("SLA event without a valid timer", event)
+    logger.set_correlation_id(f"sla-{request.ref}")
     return {"outcome": fire_timer(request, settings, ports).value}
+
+
+@masked_failures
+def automations_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler's one-time schedule of something the desk does by itself (a reminder,
+    an auto-resolve, a close, the end of a snooze: workflows/automations.py). A malformed event is
+    logged and dropped (a retry could not make it valid)."""
+    from postdesk.workflows.automations import automation_request, run_automation
+
+    settings, ports = runtime()
+    request = automation_request(event)
+    if request is None:
+        return _dropped("automation event without a known purpose, a valid ref and a due time", event)
+    logger.set_correlation_id(f"auto-{request.purpose}-{request.ref}")
+    own_arn = getattr(context, "invoked_function_arn", None)
+    if not settings.scheduling.automations_function_arn and isinstance(own_arn, str):
+        # The stack cannot tell this function its own ARN (a reference to itself): the next step
+        # targets the function that runs now.
+        scheduling = replace(settings.scheduling, automations_function_arn=own_arn)
+        settings = replace(settings, scheduling=scheduling)
+    return {"purpose": request.purpose, "outcome": run_automation(request, settings, ports)}
 
 
 @masked_failures
@@ -163,3 +191,32 @@ def search_index_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     run = index_tickets(ports.store, search_index("writer"), refs)
     logger.info("search index updated", extra={"indexed": run.indexed, "removed": run.removed})
     return {"indexed": run.indexed, "removed": run.removed, "generation": run.generation}
+
+
+@masked_failures
+def events_out_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """DynamoDB Stream of the ticket log: each new entry is published to the stack's event bus as a
+    public event (docs/events.md). A failure fails the batch (the event source mapping retries it)."""
+    from postdesk.aws.eventbridge import EventBus
+    from postdesk.workflows.events_out import publish_changes
+
+    settings, ports = runtime()
+    if not settings.events.bus_name:
+        return {"published": 0}
+    bus = EventBus(settings.events.bus_name, settings.region)
+    published = publish_changes(event.get("Records") or [], ports.store, bus, settings.survey.public_url)
+    if published:
+        logger.info("ticket events published", extra={"published": published})
+    return {"published": published}
+
+
+@masked_failures
+def webhook_sender_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS, the webhooks' delivery queue (ReportBatchItemFailures): each message is signed and POSTed
+    to its webhook; those that failed are named, and SQS hands them on after their back-off."""
+    from postdesk.runtime import webhook_desk
+    from postdesk.webhooks.http import post
+    from postdesk.workflows.webhooks import send_batch
+
+    failed = send_batch(webhook_desk(), event.get("Records") or [], post)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}

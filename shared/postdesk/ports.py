@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from postdesk.agents.rotation import Rotation
+from postdesk.agents.store import AgentStore
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import Clock, utc_now
 from postdesk.effects.guards import Guards
@@ -50,4 +52,8 @@ class Ports:
     suppressions: SuppressionList
     # What must happen once: claimed before, moved on in the write that records it.
     guards: Guards
+    # Who works the desk (automatic assignment reads who is away and which queues each takes).
+    agents: AgentStore
+    # Whose turn it is next in each queue that assigns by itself (workflows/assignment.py).
+    rotation: Rotation
     clock: Clock = utc_now

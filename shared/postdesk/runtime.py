@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from postdesk.api.context import ApiContext
     from postdesk.ports import MetricsRecorder, Ports
     from postdesk.search.index import SearchIndex
+    from postdesk.workflows.webhooks import WebhookDesk
 
 _clock: list[Clock] = [utc_now]
 
@@ -27,6 +28,8 @@ def use_clock(clock: Clock | None) -> None:
 
 def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None = None) -> Ports:
     """The workflows' ports on the AWS services of ``settings`` (or the moto standing in for them)."""
+    from postdesk.agents.rotation import Rotation
+    from postdesk.agents.store import AgentStore
     from postdesk.aws.s3 import S3BlobStore
     from postdesk.aws.scheduler import EventBridgeScheduler
     from postdesk.aws.secrets import SecretsManagerKey
@@ -50,6 +53,8 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
         scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
         suppressions=SuppressionList(settings.tables.suppressions, settings.region),
         guards=Guards(settings.tables.guards, settings.tables.counters, settings.region),
+        agents=AgentStore(settings.tables.agents, settings.region),
+        rotation=Rotation(settings.tables.agents, settings.region),
         clock=clock,
     )
 
@@ -94,8 +99,30 @@ def search_index(role: str) -> SearchIndex:
     return SearchIndex(settings.mail_bucket, settings.region, cache_dir)
 
 
+@cache
+def webhook_desk() -> WebhookDesk:
+    """The webhooks' table, rules and delivery queue of this container (docs/events.md)."""
+    from postdesk.aws.eventbridge import WebhookRules
+    from postdesk.aws.sqs import DeliveryQueue
+    from postdesk.webhooks.store import WebhookStore
+    from postdesk.workflows.webhooks import WebhookDesk, require_configured
+
+    settings, ports = runtime()
+    events = settings.events
+    require_configured(events)
+    return WebhookDesk(
+        settings=events,
+        store=WebhookStore(events.webhooks_table, settings.region),
+        rules=WebhookRules(events.bus_name, settings.region, events.rule_prefix, events.delivery_queue_arn),
+        queue=DeliveryQueue(events.delivery_queue_url, settings.region),
+        signing_key=ports.signing_key,
+        clock=ports.clock,
+    )
+
+
 def reset_runtime() -> None:
     """Forget settings and adapters (tests change the environment between cases)."""
     runtime.cache_clear()
+    webhook_desk.cache_clear()
     api_context.cache_clear()
     search_index.cache_clear()

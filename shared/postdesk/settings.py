@@ -38,6 +38,8 @@ class SchedulingSettings:
     dead_letter_arn: str = ""
     survey_function_arn: str = ""
     sla_function_arn: str = ""
+    # Reminds, resolves, closes and wakes tickets as time passes (workflows/automations.py).
+    automations_function_arn: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,26 @@ class AttachmentSettings:
     uploads_prefix: str = "uploads/"
 
 
+@dataclass(frozen=True, slots=True)
+class EventsSettings:
+    """Events out (docs/events.md): the stack's event bus every ticket change is published to, and
+    the webhooks admins subscribe to it (their table, the queue their deliveries wait in, how many
+    tries a delivery gets before its dead-letter queue). Empty names: the desk publishes nothing."""
+
+    bus_name: str = ""
+    webhooks_table: str = ""
+    delivery_queue_url: str = ""
+    delivery_queue_arn: str = ""
+    # SQS's maxReceiveCount of the delivery queue (infra/template.json says the same number).
+    delivery_attempts: int = 8
+    # The first retry of a failed delivery waits this long, each next one twice as long.
+    retry_seconds: int = 30
+    # Names of the EventBridge rules of the webhooks start with this (the queue's policy trusts them).
+    rule_prefix: str = "postdesk-webhook"
+    # Only the local stack and the tests set it: endpoints on 127.0.0.1 over plain http are allowed.
+    allow_local_endpoints: bool = False
+
+
 # 28 MB of files are about 38.3 MB in base64 lines of 76 characters: the text, the HTML and the headers
 # fit in what is left of SES's 40 MB.
 MAX_MAIL_BYTES = 28 * 1000 * 1000
@@ -127,6 +149,9 @@ class Settings:
     sign_off_path: str | None = None
     retention: RetentionSettings = field(default_factory=lambda: RetentionSettings())
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    # Agents' notifications: at most one mail per agent in this many minutes (the rest waits for it).
+    notification_window_minutes: int = 5
+    events: EventsSettings = field(default_factory=EventsSettings)
 
     @property
     def support_domain(self) -> str:
@@ -259,6 +284,7 @@ class Settings:
                 dead_letter_arn=env.get("POSTDESK_SCHEDULER_DLQ_ARN", "").strip(),
                 survey_function_arn=env.get("POSTDESK_SURVEY_FUNCTION_ARN", "").strip(),
                 sla_function_arn=env.get("POSTDESK_SLA_FUNCTION_ARN", "").strip(),
+                automations_function_arn=env.get("POSTDESK_AUTOMATIONS_FUNCTION_ARN", "").strip(),
             ),
             sla_policy_path=env.get("POSTDESK_SLA_POLICY", "").strip() or None,
             sign_off_path=env.get("POSTDESK_SIGN_OFF", "").strip() or None,
@@ -268,6 +294,17 @@ class Settings:
                 attachment_days=integer("POSTDESK_ATTACHMENT_RETENTION_DAYS", 400),
             ),
             attachments=_attachment_settings(integer),
+            notification_window_minutes=integer("POSTDESK_NOTIFICATION_WINDOW_MINUTES", 5),
+            events=EventsSettings(
+                bus_name=env.get("POSTDESK_EVENT_BUS", "").strip(),
+                webhooks_table=env.get("POSTDESK_WEBHOOKS_TABLE", "").strip(),
+                delivery_queue_url=env.get("POSTDESK_WEBHOOK_QUEUE_URL", "").strip(),
+                delivery_queue_arn=env.get("POSTDESK_WEBHOOK_QUEUE_ARN", "").strip(),
+                delivery_attempts=integer("POSTDESK_WEBHOOK_ATTEMPTS", 8),
+                retry_seconds=integer("POSTDESK_WEBHOOK_RETRY_SECONDS", 30),
+                rule_prefix=env.get("POSTDESK_WEBHOOK_RULE_PREFIX", "").strip() or "postdesk-webhook",
+                allow_local_endpoints=env.get("POSTDESK_WEBHOOKS_ALLOW_LOCAL", "").strip() == "true",
+            ),
         )
 
 

@@ -61,7 +61,14 @@ CLOUDWATCH_PER_DASHBOARD_MONTH = 3.00
 # Billed milliseconds per invocation, the initialisation included: at a few thousand mails a month
 # most invocations start a container (about 1 s of imports and set-up, billed since August 2025).
 # The API's requests come in sittings of several, so fewer of them start one.
-BILLED_MS = {"ingest": 1500, "api_handler": 400, "survey": 1000, "sla": 1000, "search_index": 300}
+BILLED_MS = {
+    "ingest": 1500,
+    "api_handler": 400,
+    "survey": 1000,
+    "sla": 1000,
+    "automations": 1000,
+    "search_index": 300,
+}
 # Log bytes per invocation: the desk's JSON lines and EMF metrics, plus Lambda's START, END and
 # REPORT lines (about 350 bytes); the test checks that no invocation of the ticket's life writes more.
 LOG_BYTES_PER_INVOCATION = 3000
@@ -75,13 +82,14 @@ KB = 1024
 
 # --- The paths of a ticket's life the test measures, and how often each comes per 1,000 mails. -----
 SES_RECEIPT = "ses-receipt"  # SES's own S3 action storing the raw mail: a PUT, not a function
-FUNCTIONS = ("ingest", "api_handler", "survey", "sla", "search_index")
+FUNCTIONS = ("ingest", "api_handler", "survey", "sla", "automations", "search_index")
 NEW_REQUEST = "new_request"
 CUSTOMER_REPLY = "customer_reply"
 AGENT_ANSWER = "agent_answer"
 SURVEY_MAIL = "survey_mail"
 SURVEY_RATING = "survey_rating"
 SLA_WARNING = "sla_warning"
+AUTO_CLOSE = "auto_close"
 OUT_OF_OFFICE = "out_of_office"
 BOUNCE = "bounce"
 SEARCH_INDEX = "search_index"
@@ -93,6 +101,7 @@ PATHS = {
     SURVEY_MAIL: "the survey schedule fires a day later: the survey mail",
     SURVEY_RATING: "the customer opens the survey link and submits a rating",
     SLA_WARNING: "an SLA timer fires: the warning on a ticket nobody answered yet",
+    AUTO_CLOSE: "a week after its resolution the close timer fires: the ticket is closed",
     OUT_OF_OFFICE: "an out-of-office answering the agent's reply",
     BOUNCE: "a bounce from a remote mail server",
     SEARCH_INDEX: "the changes of one mail or one agent's action written to the search index (a segment)",
@@ -114,10 +123,11 @@ def search_batches(changes_per_thousand_mails: float, mails_per_day: float = 100
 
 
 # 1,000 inbound mails: 700 new requests and 300 customer replies. Each request is answered by an
-# agent once and surveyed once; a quarter of the surveys are answered; one ticket in five is still
-# unanswered at 75 % of its first-response target and gets a warning.
+# agent once, surveyed once and closed a week after its resolution; a quarter of the surveys are
+# answered; one ticket in five is still unanswered at 75 % of its first-response target and gets a
+# warning.
 REQUESTS = 700
-SEARCH_CHANGES = 1000 + 2 * REQUESTS + REQUESTS + REQUESTS / 4 + REQUESTS / 5
+SEARCH_CHANGES = 1000 + 2 * REQUESTS + REQUESTS + REQUESTS / 4 + REQUESTS / 5 + REQUESTS
 MIX = {
     NEW_REQUEST: REQUESTS,
     CUSTOMER_REPLY: 300,
@@ -125,8 +135,9 @@ MIX = {
     SURVEY_MAIL: REQUESTS,
     SURVEY_RATING: REQUESTS / 4,
     SLA_WARNING: REQUESTS / 5,
+    AUTO_CLOSE: REQUESTS,
     # The index's batches: a change per mail in, per agent's reply and resolution, per survey sent
-    # and answered and per warning, joined by the mappings' batching window (search_batches).
+    # and answered, per warning and per close, joined by the mappings' batching window (search_batches).
     SEARCH_INDEX: search_batches(SEARCH_CHANGES),
     # One search per mail.
     AGENT_SEARCH: 1000,

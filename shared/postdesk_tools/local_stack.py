@@ -80,6 +80,8 @@ CLOCK_TICK_SECONDS = 1.0
 # How often the streams are read for search (Lambda's event source mapping polls about 4 times a second).
 SEARCH_FEED_SECONDS = 0.25
 SEARCH_FEED_FILE = "search-feed.json"
+# Where the ticket log's stream stands for events out (docs/events.md).
+EVENTS_FEED_FILE = "events-feed.json"
 # How soon a running stack notices Ctrl-C or SIGTERM.
 STOP_POLL_SECONDS = 0.2
 ADMIN_EMAIL = "admin@example.com"
@@ -164,7 +166,10 @@ def lambda_function(name: str) -> Callable[[dict[str, Any], Any], dict[str, Any]
         "ingest": app.ingest,
         "survey": app.send_survey,
         "sla": app.check_sla,
+        "automations": app.run_automations,
         "search_index": app.index_for_search,
+        "events_out": app.publish_events,
+        "webhook_sender": app.send_webhooks,
     }[name]
 
     def invoke(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
@@ -436,6 +441,73 @@ def _feed_search(
             stop.wait(SEARCH_FEED_SECONDS)
 
     thread = threading.Thread(target=loop, name="search-feed", daemon=True)
+    thread.start()
+    return thread
+
+
+def _feed_events_out(
+    settings: Any, positions_file: Path, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
+) -> threading.Thread:
+    """What the EventsOutFeed event source mapping does on AWS: hand the ticket log's new records to
+    ``events_out``, the position kept in ``positions_file``; a desk with no position yet starts at the
+    stream's end (the mapping's LATEST: history is not published again)."""
+    from postdesk.observability import logger
+
+    feed = ChangeFeed(settings.region, (settings.tables.ticket_log,))
+
+    def save() -> None:
+        temporary = positions_file.with_suffix(".tmp")
+        temporary.write_text(feed.checkpoint(), encoding="utf-8")
+        temporary.replace(positions_file)
+
+    def loop() -> None:
+        started = False
+        while not stop.is_set():
+            try:
+                if not started:
+                    if positions_file.exists():
+                        feed.restore(positions_file.read_text(encoding="utf-8"))
+                    else:
+                        while True:
+                            records, moved = feed.read()
+                            if not records:
+                                break
+                            feed.advance(moved)
+                        save()
+                    started = True
+                if deliver_changes(feed, handle):
+                    save()
+            except Exception:
+                logger.exception("events feed failed; retrying")
+            stop.wait(SEARCH_FEED_SECONDS)
+
+    thread = threading.Thread(target=loop, name="events-feed", daemon=True)
+    thread.start()
+    return thread
+
+
+def _feed_webhooks(
+    settings: Any, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
+) -> threading.Thread:
+    """What the WebhookSenderFeed event source mapping does on AWS: poll the delivery queue and hand
+    its messages to ``webhook_sender`` (postdesk_tools/queue_feed.py)."""
+    from postdesk.observability import logger
+    from postdesk_tools.queue_feed import deliver_queue
+
+    events = settings.events
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                if deliver_queue(
+                    events.delivery_queue_url, events.delivery_queue_arn, settings.region, handle
+                ):
+                    continue
+            except Exception:
+                logger.exception("webhook queue poll failed; retrying")
+            stop.wait(SEARCH_FEED_SECONDS)
+
+    thread = threading.Thread(target=loop, name="webhook-feed", daemon=True)
     thread.start()
     return thread
 
@@ -771,7 +843,7 @@ def local_stack(
         if api is None:
             api = start_api(desk)
         ingest = lambda_function("ingest")
-        targets = {name: lambda_function(name) for name in ("survey", "sla")}
+        targets = {name: lambda_function(name) for name in ("survey", "sla", "automations")}
 
         def submit(mail: SpooledMail) -> None:
             with state.lock:
@@ -807,6 +879,15 @@ def local_stack(
                 settings, state_dir / SEARCH_FEED_FILE, stop, lambda event: index_for_search(event, None)
             )
         )
+        if settings.events.bus_name and settings.events.delivery_queue_url:
+            publish_events = lambda_function("events_out")
+            send_webhooks = lambda_function("webhook_sender")
+            threads.append(
+                _feed_events_out(
+                    settings, state_dir / EVENTS_FEED_FILE, stop, lambda event: publish_events(event, None)
+                )
+            )
+            threads.append(_feed_webhooks(settings, stop, lambda event: send_webhooks(event, None)))
         info = {
             "smtp_host": HOST,
             "smtp_port": smtp_port,
@@ -871,7 +952,7 @@ def _summary(info: dict[str, Any]) -> str:
             f"  Its data lives in {info['state_dir']} and is kept from one start to the next",
             "  (postdesk local reset starts afresh).",
             "",
-            "  postdesk local advance 24h   moves the clock (surveys, SLA timers)",
+            "  postdesk local advance 24h   moves the clock (surveys, SLA timers, reminders, closes)",
             "  postdesk report --since 7d   the numbers     make demo   a story on this stack",
             "",
             "The same is in .postdesk/local.json. Ctrl-C stops everything.",

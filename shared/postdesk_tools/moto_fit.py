@@ -1,6 +1,7 @@
 """The one module that changes moto's behaviour, so that it can serve a desk for a week on one machine
-(the local stack) and the tests in parallel. Each change keeps what moto answers exactly as it was;
-only time and memory change. Written against moto 5.2.5 alone: on any other version :func:`apply`
+(the local stack) and the tests in parallel, and deploy the template. Each change but the last keeps
+what moto answers exactly as it was (only time and memory change); the last answers as AWS does
+where moto did not. Written against moto 5.2.5 alone: on any other version :func:`apply`
 refuses loudly, because each patch replaces a piece of that version's code.
 
 1. **No instance tracking.** ``BaseModel.__new__`` appends every model instance (every DynamoDB item,
@@ -28,6 +29,10 @@ in one process, 9 ms with this).
 6. **Stream records for 24 hours.** A table's stream kept every record it ever made; DynamoDB keeps
    them 24 hours. Here older records are dropped as new ones come (the sequence numbers of the rest
    stay what they were), so a week of mail does not pile up in memory.
+7. **A bus's Ref is its name.** moto's ``EventBus`` model has no ``physical_resource_id``, so its
+   CloudFormation gave a ``Ref`` to an ``AWS::Events::EventBus`` as the model object itself: a
+   function's environment then held it, and Lambda's ListFunctions failed to serialise it. Here the
+   ``Ref`` is the bus's name, as CloudFormation gives it.
 
 Offered upstream, each would be a small change in moto itself; until then this module pins them.
 """
@@ -64,7 +69,7 @@ def apply() -> None:
             "installed. Check each patch against the new version's source (core/common_models.py "
             "BaseModel.__new__, dynamodb/models/__init__.py transact_write_items, dynamodb/models/"
             "table.py Table.query and StreamShard, ses/models.py SESBackend.send_raw_email, "
-            "dynamodbstreams/urls.py) and update "
+            "dynamodbstreams/urls.py, events/models.py EventBus) and update "
             "TARGET_VERSION, or pin moto back in requirements-dev.txt."
         )
     with _applied:
@@ -76,6 +81,7 @@ def apply() -> None:
         _count_each_recipient_once()
         _route_stream_endpoints()
         _keep_stream_records_a_day()
+        _ref_event_buses_by_name()
         _state["applied"] = True
 
 
@@ -376,3 +382,16 @@ def _keep_stream_records_a_day() -> None:
             shard.starting_sequence_number += stale
 
     StreamShard.add = add_and_forget_old  # type: ignore[method-assign,assignment]
+
+
+# -- 7. an event bus's Ref ----------------------------------------------------------------------------
+
+
+def _bus_name(bus: Any) -> str:
+    return str(bus.name)
+
+
+def _ref_event_buses_by_name() -> None:
+    from moto.events.models import EventBus
+
+    EventBus.physical_resource_id = property(_bus_name)  # type: ignore[attr-defined]

@@ -118,6 +118,42 @@ def provision_scheduling(region: str, prefix: str) -> dict[str, str]:
         "POSTDESK_SCHEDULER_DLQ_ARN": str(dead_letter_arn),
         "POSTDESK_SURVEY_FUNCTION_ARN": f"arn:aws:lambda:{region}:{account}:function:{prefix}-survey",
         "POSTDESK_SLA_FUNCTION_ARN": f"arn:aws:lambda:{region}:{account}:function:{prefix}-sla",
+        "POSTDESK_AUTOMATIONS_FUNCTION_ARN": (
+            f"arn:aws:lambda:{region}:{account}:function:{prefix}-automations"
+        ),
+    }
+
+
+def provision_events(region: str, prefix: str) -> dict[str, str]:
+    """The template's event bus, the webhooks' delivery queue with its redrive policy (the template's
+    tries) and its dead-letter queue. Made for moto only (tests, the local stack): endpoints on
+    127.0.0.1 are allowed, and the first retry waits a second instead of 30."""
+    resources = template()["Resources"]
+    bus = f"{prefix}-events"
+    client("events", region).create_event_bus(Name=bus)
+    sqs = client("sqs", region)
+
+    def queue(logical_id: str, extra: dict[str, str]) -> tuple[str, str]:
+        properties = resources[logical_id]["Properties"]
+        attributes = {"MessageRetentionPeriod": str(properties["MessageRetentionPeriod"]), **extra}
+        if "VisibilityTimeout" in properties:
+            attributes["VisibilityTimeout"] = str(properties["VisibilityTimeout"])
+        url = sqs.create_queue(QueueName=f"{prefix}-{logical_id}", Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return str(url), str(arn)
+
+    _, dead_letter_arn = queue("WebhookDeadLetterQueue", {})
+    attempts = resources["WebhookDeliveryQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+    redrive = json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": attempts})
+    url, arn = queue("WebhookDeliveryQueue", {"RedrivePolicy": redrive})
+    return {
+        "POSTDESK_EVENT_BUS": bus,
+        "POSTDESK_WEBHOOKS_TABLE": f"{prefix}-WebhooksTable",
+        "POSTDESK_WEBHOOK_QUEUE_URL": url,
+        "POSTDESK_WEBHOOK_QUEUE_ARN": arn,
+        "POSTDESK_WEBHOOK_ATTEMPTS": str(attempts),
+        "POSTDESK_WEBHOOK_RETRY_SECONDS": "1",
+        "POSTDESK_WEBHOOKS_ALLOW_LOCAL": "true",
     }
 
 
@@ -174,5 +210,6 @@ def provision(
         "POSTDESK_PUBLIC_URL": public_url,
         "POSTDESK_TEAM_ADDRESS": f"team@{support_address.rpartition('@')[2]}",
         **provision_scheduling(region, prefix),
+        **provision_events(region, prefix),
     }
     return ProvisionedDesk(Settings.from_environment(environment), environment)

@@ -21,7 +21,11 @@ from postdesk.aws.scheduler import validate_at_expression
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The Lambda functions schedules may target, by their name in functions/app.py (a deployed
 # function is called <app>-<stage>-<name>, a local one <prefix>-<name>).
-TARGETS: Mapping[str, Handler] = {"survey": handlers.survey_handler, "sla": handlers.sla_handler}
+TARGETS: Mapping[str, Handler] = {
+    "survey": handlers.survey_handler,
+    "sla": handlers.sla_handler,
+    "automations": handlers.automations_handler,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 # A queue must be one of the desk's (its configuration, which no schema holds): 400 otherwise. A Cc or
 # Bcc may be the requester or one of the desk's addresses (400), an offer dismissed must be on offer
 # (400), and the Cc and Bcc together with the requester fit one mail of SES (422): no schema says so.
+# Nor that a snooze ends in the future, at most a year ahead (400 in words otherwise).
 [[operations]]
 include-name = "PATCH /tickets/{{ref}}"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "428"]
@@ -130,6 +131,33 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 [[operations]]
 include-name = "POST /tickets/{{ref}}/merge"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "428"]
+
+# Only a customer's message, not the ticket's first, can be split: a message id of the thread that
+# is another's is a 400 in words, which no schema can say.
+[[operations]]
+include-name = "POST /tickets/{{ref}}/messages/{{message_id}}/split"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404", "409"]
+
+# A webhook's host must be public: an address in a private, loopback, link-local or reserved range,
+# or a name under .localhost or .internal, fits the URL's pattern but is refused (400 in words).
+[[operations]]
+include-name = "POST /webhooks"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "409"]
+
+# An agent's queues must be the desk's (its configuration, which no schema holds), and an absence
+# ends in the future, at most 366 days ahead: 400 in words otherwise.
+[[operations]]
+include-name = "PUT /agents/{{email}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
+
+[[operations]]
+include-name = "PUT /me/away"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+
+# Watched queues must be the desk's: 400 naming the first that is not.
+[[operations]]
+include-name = "PUT /me/notifications"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 """
 
 

@@ -276,10 +276,48 @@ def copy_too_many_on_the_reply(page: Page, refs: Refs) -> None:
     expect(page.locator("#reply-recipient-count.error")).to_be_visible()
 
 
+def open_snooze(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Snooze…").click()
+    expect(page.locator("#snooze-presets button").first).to_be_focused()
+
+
+def save_notifications(page: Page, refs: Refs) -> None:
+    """The preferences saved: the confirmation in words."""
+    page.get_by_role("button", name="Save notifications").click()
+    expect(page.locator("#notifications-status")).to_contain_text("Saved")
+
+
 # ---- every page and state: one line each ----
 
 # A list has loaded: its rows, or the line that says there are none.
 LIST_LOADED = "#queue-rows tr, #queue-empty:not([hidden])"
+
+
+def add_a_webhook(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Add webhook").click()
+    page.get_by_label("Address (URL)").fill("https://hooks.example.com/postdesk-audit")
+    page.get_by_label("Only these events").check()
+    page.get_by_role("checkbox", name="Created ticket.created").check()
+    page.get_by_role("form", name="Add webhook").get_by_role("button", name="Add webhook").click()
+    expect(page.locator("#webhook-secret")).to_be_focused()
+
+
+def add_a_webhook_to_a_private_address(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Add webhook").click()
+    page.get_by_label("Address (URL)").fill("https://10.0.0.8/hook")
+    page.get_by_role("form", name="Add webhook").get_by_role("button", name="Add webhook").click()
+    expect(page.locator("#webhook-url-error")).to_contain_text("That address is private")
+
+
+def open_webhook_deliveries(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Deliveries of Order system").click()
+    expect(page.locator(".webhook-deliveries:not([hidden]) p")).to_be_visible()
+
+
+def open_webhook_delete(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Delete Order system…").click()
+    expect(page.get_by_role("dialog", name="Delete the webhook Order system?")).to_be_visible()
+
 
 STATES = [
     State("sign-in", "", shown="#sign-in-view h1", who=None),
@@ -321,6 +359,8 @@ STATES = [
     State("ticket, files attached to the reply", "#/tickets/{ticket}", shown="#thread li", then=attach_files),
     State("ticket, needs follow-up", "#/tickets/{followup}", shown="#follow-up-box"),
     State("ticket, keyboard shortcuts", "#/tickets/{ticket}", shown="#thread li", then=press_question_mark),
+    State("ticket, snooze choices", "#/tickets/{ticket}", shown="#thread li", then=open_snooze),
+    State("snoozed ticket", "#/tickets/{snoozed}", shown="#snooze-state"),
     State("merge dialog", "#/tickets/{ticket}", shown="#thread li", then=merge_into_the_kept_ticket),
     State("merge dialog refusing", "#/tickets/{ticket}", shown="#thread li", then=merge_into_itself),
     State("merged ticket", "#/tickets/{merged}", shown="#merged-banner"),
@@ -344,6 +384,10 @@ STATES = [
     State("unknown ticket", "#/tickets/ZZZZ-ZZZZ", shown="#flash"),
     State("outbox", "#/outbox", shown="#outbox-mails li"),
     State("your signature", "#/signature", shown="#signature-preview-sign-off:not(:empty)"),
+    State("notifications", "#/notifications", shown="#notifications-kinds input"),
+    State(
+        "notifications saved", "#/notifications", shown="#notifications-kinds input", then=save_notifications
+    ),
     State("new ticket", "#/new", shown="#new-ticket-view h1"),
     State(
         "new ticket, files attached", "#/new", shown="#new-ticket-view h1", then=attach_files_to_a_new_ticket
@@ -385,6 +429,30 @@ STATES = [
     State(
         "ticket, saved reply preview", "#/tickets/{ticket}", shown="#thread li", then=preview_a_saved_reply
     ),
+    State("webhooks", "#/webhooks", shown="#webhooks-list article", who="admin"),
+    State("webhook added", "#/webhooks", shown="#webhooks-list article", then=add_a_webhook, who="admin"),
+    State(
+        "webhook refused",
+        "#/webhooks",
+        shown="#webhooks-list article",
+        then=add_a_webhook_to_a_private_address,
+        who="admin",
+    ),
+    State(
+        "webhook deliveries",
+        "#/webhooks",
+        shown="#webhooks-list article",
+        then=open_webhook_deliveries,
+        who="admin",
+    ),
+    State(
+        "webhook delete dialog",
+        "#/webhooks",
+        shown="#webhooks-list article",
+        then=open_webhook_delete,
+        who="admin",
+    ),
+    State("webhooks refused to an agent", "#/webhooks", shown="#webhooks-refused"),
 ]
 
 PUBLIC_PAGES = [
@@ -509,6 +577,8 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
     _edit(desk, token, reopened, status="open")
     forged = survey[:-1] + ("a" if not survey.endswith("a") else "b")
     forwarded = _forwarded_and_answered(desk, token)
+    snoozed = desk.deliver(build_mail(subject="Waiting for the courier", body="Hello,\n\nany news?\n\nJane"))
+    _edit(desk, token, snoozed, snooze_until=(datetime.now(UTC) + timedelta(days=3)).isoformat())
     saved = api_ok(
         desk,
         admin,
@@ -516,6 +586,13 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
         "/saved-replies",
         {"title": "Parcel on its way", "body": "Hi {{ customer.first_name }},"},
     )["saved_reply"]["id"]
+    api_ok(
+        desk,
+        admin,
+        "POST",
+        "/webhooks",
+        {"url": "https://hooks.example.com/postdesk", "events": ["*"], "description": "Order system"},
+    )
 
     # The search index, fed as the local stack's feeder does (the desk fixture runs none).
     feed = ChangeFeed(desk.settings.region, (desk.settings.tables.tickets, desk.settings.tables.ticket_log))
@@ -543,6 +620,7 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
                 "followup": followup,
                 "saved": saved,
                 "forwarded": forwarded,
+                "snoozed": snoozed,
             },
             links={"survey": survey, "expired": expired, "forged": forged},
         )

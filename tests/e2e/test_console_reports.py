@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from postdesk.agents.model import Role
 from postdesk.workflows.sla import policy_of
 from postdesk_tools.local_server import RunningDesk
+from postdesk_tools.schedules import fire_due_schedules
 from tests.e2e.desk_api import api_ok, sign_in
 from tests.mails import build_mail
 
@@ -71,6 +72,19 @@ def test_an_admin_sees_the_desks_figures_and_chooses_the_range(desk: RunningDesk
         api_ok(desk, admin, "POST", f"/tickets/{ref}/replies", {"body": "We are on it.", "status": "pending"})
     version = api_ok(desk, admin, "GET", f"/tickets/{refs[0]}")["ticket"]["version"]
     api_ok(desk, admin, "PATCH", f"/tickets/{refs[0]}", {"version": version, "status": "resolved"})
+    # And a ticket Ada gave Sam, who was told by mail
+    desk.add_agent("sam.told@example.com", "Sam Told")
+    version = api_ok(desk, admin, "GET", f"/tickets/{refs[2]}")["ticket"]["version"]
+    api_ok(
+        desk, admin, "PATCH", f"/tickets/{refs[2]}", {"version": version, "assignee": "sam.told@example.com"}
+    )
+    fired = fire_due_schedules(
+        desk.settings.region,
+        desk.settings.scheduling.group,
+        datetime.now(UTC) + timedelta(hours=1),
+        prefix="notify-",
+    )
+    assert [f.result["outcome"] for f in fired] == ["sent"], fired
     today = _desk_today(desk)
 
     # When Ada opens Reports from the navigation
@@ -110,6 +124,19 @@ def test_an_admin_sees_the_desks_figures_and_chooses_the_range(desk: RunningDesk
     assert [row[0] for row in sla[1:]] == ["First response", "Next response", "Resolution"]
     expect(page.locator("#report-first-response svg.chart")).to_be_visible()
     expect(page.locator("#report-satisfaction .report-empty")).to_have_text(re.compile("^No survey went out"))
+    # And what the desk did by itself: the notification mailed to Sam, nothing on its timers yet
+    automation = page.locator("#report-automation")
+    expect(automation.get_by_role("heading", name="Automation")).to_be_visible()
+    expect(automation.locator(".meter-row").filter(has_text="Notifications sent")).to_contain_text("1")
+    assert _table_of(page, "report-automation") == [
+        ["Action", "Count", "Detail"],
+        ["Reminders sent", "0", "to customers a ticket was pending on"],
+        ["Resolved by the desk", "0", "no answer after the reminder"],
+        ["Reopened after the desk resolved", "0", "–"],
+        ["Closed by the desk", "0", "some days after their resolution"],
+        ["Assigned automatically", "0", "–"],
+        ["Notifications sent", "1", "to agents, by mail"],
+    ]
 
     # The report at both widths, for a person to look at (.postdesk/screenshots)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -168,6 +195,66 @@ def test_an_admin_sees_the_desks_figures_and_chooses_the_range(desk: RunningDesk
     page.goto(f"{desk.api_url}/console#/reports?from={today.isoformat()}&to={tomorrow}")
     expect(page.locator("#reports-error")).to_contain_text(f"until: {tomorrow} is after today")
     expect(page.locator("#report-volume")).to_have_count(0)
+
+
+def test_the_desks_own_work_shows_with_its_table(desk: RunningDesk, page: Page) -> None:
+    """The automation figure with every figure the report can carry: the desk's reminders,
+    resolutions, closings, reopenings after its resolutions, automatic assignments by rule and
+    notifications (the report as the API gives it, with those figures set: reaching them for real
+    takes days of the desk's clock, which a report of today cannot show)."""
+    # Given a report whose range saw the desk at work by itself
+    admin = desk.add_agent("ada.auto@example.com", "Ada Auto", Role.ADMIN)
+    desk.deliver(
+        build_mail(subject="Where is my parcel", body="Hello, any news?", sender="Kim <kim@shop.example>")
+    )
+
+    def busy_desk(route: Route) -> None:
+        report = route.fetch().json()
+        report["automation"] = {
+            "reminders": 12,
+            "auto_resolved": 8,
+            "auto_closed": 5,
+            "reopened_after_auto_resolve": 2,
+            "reopen_rate": 0.25,
+        }
+        report["assignment"] = {
+            "automatic": 9,
+            "by_rule": {"round_robin": 6, "fewest_open": 3},
+            "nobody_available": 1,
+        }
+        report["notifications"] = {"sent": 30}
+        route.fulfill(json=report)
+
+    page.route(re.compile(r"/metrics(\?|$)"), busy_desk)
+
+    # When Ada opens the reports
+    sign_in(page, desk, admin, "#/reports")
+
+    # Then the automation figure says each in words, with its numbers
+    automation = page.locator("#report-automation")
+    expect(automation.locator(".meter-row")).to_have_count(6)
+    expect(
+        automation.locator(".meter-row").filter(has_text="Reopened after the desk resolved")
+    ).to_contain_text("25 % of 8 the desk resolved")
+    expect(automation.locator(".meter-row").filter(has_text="Assigned automatically")).to_contain_text(
+        "round robin 6 · fewest open 3; nobody available for 1"
+    )
+    # And its table, the same numbers for a screen reader or a copy
+    assert _table_of(page, "report-automation")[1:] == [
+        ["Reminders sent", "12", "to customers a ticket was pending on"],
+        ["Resolved by the desk", "8", "no answer after the reminder"],
+        ["Reopened after the desk resolved", "2", "25 % of 8 the desk resolved"],
+        ["Closed by the desk", "5", "some days after their resolution"],
+        ["Assigned automatically", "9", "round robin 6 · fewest open 3; nobody available for 1"],
+        ["Notifications sent", "30", "to agents, by mail"],
+    ]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    automation.scroll_into_view_if_needed()
+    automation.screenshot(path=str(SCREENSHOTS / "reports-automation-1366.png"))
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"the page is {width} px wide on a {PHONE_WIDTH} px screen"
+    automation.screenshot(path=str(SCREENSHOTS / "reports-automation-390.png"))
 
 
 def test_an_agent_who_is_not_an_admin_gets_no_reports(desk: RunningDesk, page: Page) -> None:

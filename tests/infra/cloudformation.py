@@ -38,6 +38,7 @@ MOTO_SKIPS = {
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
     "AWS::ApiGateway::GatewayResponse",
+    "AWS::SQS::QueuePolicy",
 }
 
 

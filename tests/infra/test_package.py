@@ -19,17 +19,25 @@ from tests.infra.cloudformation import MOTO_SKIPS, for_moto, infra_tool, transla
 # SES production accounts start at 14 mails a second: the mail-sending functions together stay at
 # or below that many concurrent invocations.
 SES_SENDING_RATE = 14
-MAIL_SENDERS = ("APIHandler", "Ingest", "Survey", "Sla")
+MAIL_SENDERS = ("APIHandler", "Ingest", "Survey", "Sla", "Automations")
 CHALICE_NAMES = {
     "APIHandler": "api_handler",
     "Ingest": "ingest",
     "Survey": "survey",
     "Sla": "sla",
+    "Automations": "automations",
     "Feedback": "feedback",
     "SearchIndex": "search_index",
+    "EventsOut": "events_out",
+    "WebhookSender": "webhook_sender",
 }
 # Fed by DynamoDB Streams: a failed batch's position goes to the mapping's on-failure queue instead.
-STREAM_FED = {"SearchIndex": ("SearchIndexFeedTickets", "SearchIndexFeedTicketLog")}
+STREAM_FED = {
+    "SearchIndex": ("SearchIndexFeedTickets", "SearchIndexFeedTicketLog"),
+    "EventsOut": ("EventsOutFeed",),
+}
+# Fed by SQS: a message that failed its last try goes to the queue's dead-letter queue (its redrive policy).
+QUEUE_FED = {"WebhookSender": ("WebhookSenderFeed", "WebhookDeliveryQueue", "WebhookDeadLetterQueue")}
 DEV_ONLY = ("pytest", "moto", "playwright", "ruff", "mypy", "aiosmtpd", "jsonschema", "yaml", "xdist")
 
 
@@ -77,8 +85,21 @@ def test_every_function_is_configured_on_purpose(functions: dict[str, dict[str, 
             assert properties["BisectBatchOnFunctionError"] is True
             failed = properties["DestinationConfig"]["OnFailure"]["Destination"]
             assert failed == {"Fn::GetAtt": [f"{name}DeadLetterQueue", "Arn"]}
-        # One batch at a time: the index has one writer (docs/search.md).
-        assert function["ReservedConcurrentExecutions"] == 1
+        if name == "SearchIndex":
+            # One batch at a time: the index has one writer (docs/search.md).
+            assert function["ReservedConcurrentExecutions"] == 1
+    elif name in QUEUE_FED:
+        resources = json.loads((FUNCTIONS_DIR.parent / "infra" / "template.json").read_text())["Resources"]
+        mapping, queue, dead_letters = QUEUE_FED[name]
+        properties = resources[mapping]["Properties"]
+        assert properties["FunctionName"] == {"Ref": name}
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        queue_properties = resources[queue]["Properties"]
+        assert queue_properties["RedrivePolicy"]["deadLetterTargetArn"] == {
+            "Fn::GetAtt": [dead_letters, "Arn"]
+        }
+        # SQS's advice: a visibility timeout of at least six times the function's.
+        assert queue_properties["VisibilityTimeout"] >= 6 * function["Timeout"]
     elif name != "APIHandler":
         # Invoked asynchronously (SES, Scheduler): what fails every retry lands in a queue.
         dead_letters = function["DeadLetterQueue"]
@@ -127,7 +148,7 @@ def test_the_functions_that_send_mail_cannot_outrun_ses(functions: dict[str, dic
     caps = {name: functions[name].get("ReservedConcurrentExecutions") for name in MAIL_SENDERS}
 
     assert all(isinstance(cap, int) and cap > 0 for cap in caps.values()), caps
-    assert sum(caps[name] for name in ("Ingest", "Survey", "Sla")) <= 2 * SES_SENDING_RATE
+    assert sum(caps[name] for name in ("Ingest", "Survey", "Sla", "Automations")) <= 2 * SES_SENDING_RATE
 
 
 def test_the_zip_holds_the_app_and_no_tests_corpora_or_dev_dependencies(packaged: Path) -> None:
@@ -295,9 +316,9 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     skipped = {resources[name]["Type"] for name in set(resources) - set(created)}
     assert skipped == MOTO_SKIPS
-    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 10
+    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 11
     assert {i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]} >= {"status-waiting", "follow-up"}
-    assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 6
+    assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * len(CHALICE_NAMES)
     # Every function gets the desk's settings: the tables, the bucket, the secret, the address.
     for function in functions:
         variables = function["Environment"]["Variables"]

@@ -215,7 +215,7 @@ def life(
             "TARGETS",
             {
                 name: lambda event, _context, name=name: driver.scheduled(name, event)
-                for name in ("survey", "sla")
+                for name in ("survey", "sla", "automations")
             },
         )
         yield driver

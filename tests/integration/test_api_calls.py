@@ -6,7 +6,7 @@ The life: a new request (ticket and acknowledgement), the customer's reply to th
 an agent who opens the ticket from the list, replies and resolves it (the requests the console
 makes), the survey a day later, the customer's rating on the survey page. Then what an inbox also
 gets: an out-of-office answering the agent's reply, a bounce, and an SLA warning on a ticket nobody
-answered yet.
+answered yet. Last, a week after its resolution, the close of the first ticket.
 
 When the counts change, the test rewrites the file and fails once: review the difference, then
 update the section "What it costs per 1,000 mails" of docs/operations.md with what the cost model
@@ -17,12 +17,13 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
+from postdesk.aws.clients import client as aws_client
 from postdesk_tools import cost
 from postdesk_tools.provision import table_definitions
 from tests.api_calls import ApiCall
@@ -241,6 +242,20 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     done(cost.SURVEY_RATING, start)
     assert desk.store.get_ticket(ref).survey_rating == 5  # type: ignore[union-attr]
 
+    # A week after its resolution the first ticket's close timer fires: closed, nothing sent
+    scheduler = aws_client("scheduler", desk.settings.region)
+    group = desk.settings.scheduling.group
+    listed = scheduler.list_schedules(GroupName=group)["Schedules"]
+    (close,) = [s["Name"] for s in listed if s["Name"].startswith(f"auto-{ref}-close-")]
+    due = json.loads(scheduler.get_schedule(Name=close, GroupName=group)["Target"]["Input"])["due"]
+    life.advance(datetime.fromisoformat(due) - timedelta(minutes=1) - life.now)
+    start, before = life.begin(), len(desk.sent())
+    fired = life.advance(timedelta(minutes=2))
+    calls = done(cost.AUTO_CLOSE, start)
+    assert [(f.target, f.result["outcome"]) for f in fired] == [("automations", "closed")]
+    assert desk.store.get_ticket(ref).status.value == "closed"  # type: ignore[union-attr]
+    assert life.sent_since(before) == [] and [c for c in calls if c.service == "ses"] == []
+
     # Another request nobody answers: its SLA timer fires at 75 % of the first-response target
     other = life.mail(
         build_mail(
@@ -257,21 +272,27 @@ def test_a_tickets_life_in_api_calls(life: Life, desk: Desk, token: str) -> None
     done(cost.SLA_WARNING, start)
     assert [(f.target, f.result["outcome"]) for f in fired] == [("sla", "warned")]
 
-    # No call of the whole life scans a table; the only calls that failed are the Message-ID index's
-    # first-writer-wins entries (the ticket's own id, written again with the agent's reply)
-    assert [c for c in life.recorder.calls if c.operation == "Scan"] == []
+    # No call of the whole life scans a table that grows with the mail (the agents table, a team's
+    # agents and their notification settings, is read whole for who watches a queue); the only
+    # calls that failed are the Message-ID index's first-writer-wins entries (the ticket's own id,
+    # written again with the agent's reply)
+    scanned = {c.params["TableName"] for c in life.recorder.calls if c.operation == "Scan"}
+    assert scanned <= {desk.settings.tables.agents}, scanned
     failed = {(c.operation, c.params.get("TableName"), c.error) for c in life.recorder.calls if c.error}
-    # and the search index's manifest read before it exists (NoSuchKey) or while it did not change (304)
+    # and the search index's manifest read before it exists (NoSuchKey) or while it did not change
+    # (304), and the close's delete of its own schedule, which Scheduler deleted once it fired
     assert failed <= {
         ("PutItem", desk.settings.tables.message_index, "ConditionalCheckFailedException"),
         ("GetObject", None, "NoSuchKey"),
         ("GetObject", None, "304"),
+        ("DeleteSchedule", None, "ResourceNotFoundException"),
     }
     assert {c.function for c in life.recorder.calls} >= {
         "ingest",
         "api_handler",
         "survey",
         "sla",
+        "automations",
         cost.SES_RECEIPT,
     }
     # The cost model's log assumption holds for every invocation

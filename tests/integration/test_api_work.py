@@ -400,7 +400,15 @@ def test_a_customer_reply_takes_an_on_hold_ticket_back_to_open(
 
 def test_me_agents_and_the_knowledge_base(client: Client, token: str, admin_token: str) -> None:
     me = body_of(client.http.get("/me", headers=auth(token)))
-    assert me == {"email": "sam@example.com", "name": "Sam Lee", "role": "agent", "signature": {}}
+    assert me == {
+        "email": "sam@example.com",
+        "name": "Sam Lee",
+        "role": "agent",
+        "signature": {},
+        "away": False,
+        "away_until": None,
+        "queues": [],
+    }
     agents = body_of(client.http.get("/agents", headers=auth(token)))["agents"]
     assert [agent["email"] for agent in agents] == ["alex@example.com", "sam@example.com"]
 

@@ -2,10 +2,13 @@
 
 A life that touches everything the functions can do is driven through functions/app.py with every
 AWS API call recorded: a long request with an HTML part and an attachment (and Lambda delivering it
-twice), the customer's answer, an agent's whole sitting at the console, saved replies an admin
-writes, a reply and a survey that SES refuses once, the survey page, reopening twice, an SLA warning
-and breach, SES's bounce notifications. Then, for each function, against the role the template gives
-it (resolved on the test desk's names, tests/iam.py):
+twice), the customer's answer, its changes published to the event bus and sent to a webhook (whose
+endpoint fails once, then takes it; an admin replays it and deletes the webhook), an agent's whole
+sitting at the console, saved replies an admin writes, a reply and a survey that SES refuses once,
+the survey page, reopening twice, an SLA warning and breach, tickets assigned as they arrive, a
+snooze that ends with its assignee's notification mail, a reminder, an auto-resolve and a close, a
+time rule that sends a saved reply, SES's bounce notifications. Then, for each function,
+against the role the template gives it (resolved on the test desk's names, tests/iam.py):
 
 - (a) every call it made is allowed, and so is what acts with its role without a call of its code
   (the allowances: Lambda writing its logs, Lambda handing a failed event to its dead-letter queue,
@@ -18,12 +21,14 @@ function's role, and are left to test_receiving_infra."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,16 +38,21 @@ from botocore.exceptions import ClientError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from postdesk import runtime
 from postdesk.api.tickets import message_api_id
 from postdesk.aws.clients import client as aws_client
 from postdesk.aws.s3 import S3BlobStore
 from postdesk.tickets.model import MessageKind
+from postdesk.triage.rules import DEFAULT_RULES_PATH
 from postdesk_tools import cost
+from postdesk_tools.change_feed import ChangeFeed
 from postdesk_tools.provision import TEMPLATE
+from postdesk_tools.queue_feed import deliver_queue
 from tests.api_calls import ApiCall
 from tests.iam import Need, UnmappedCall, check, desk_stack, needs_of, role_grants, runtime_allowances
 from tests.integration.conftest import Desk, auth, body_of
 from tests.integration.life import FORM, Life, survey_links
+from tests.integration.webhook_receiver import Receiver, webhook_receiver
 from tests.mails import build_mail
 
 # The label of each function's calls (its name in functions/app.py) and its logical id.
@@ -51,9 +61,27 @@ FUNCTIONS = {
     "api_handler": "APIHandler",
     "survey": "Survey",
     "sla": "Sla",
+    "automations": "Automations",
     "feedback": "Feedback",
     "search_index": "SearchIndex",
+    "events_out": "EventsOut",
+    "webhook_sender": "WebhookSender",
 }
+# Time rules of the rules file (the shipped rules, and these): a pending ticket tagged as waiting for
+# the customer's photos gets a saved reply after a business day (the rule names it by its id), and
+# another a day later (named by its title), which resolves it.
+TIME_RULES = """
+[[time_rule]]
+name = "Ask for the photos again"
+when = { status = ["pending"], tags_all = ["awaiting-photos"], idle_business_hours = 8 }
+then = { saved_reply = "SAVED_REPLY_ID" }
+
+[[time_rule]]
+name = "Photos never came"
+when = { status = ["pending"], tags_all = ["awaiting-photos"], idle_business_hours = 16 }
+then = { saved_reply = "Replacement sent", resolve = true }
+"""
+
 # The console's lists, views and filters (index.html), and the views' counts ("/views"): each reads
 # other indexes of the tickets table.
 CONSOLE_LISTS = (
@@ -177,8 +205,75 @@ def _survey_schedules(desk: Desk, ref: str) -> list[str]:
     return [s["Name"] for s in listed if s["Name"].startswith(f"survey-{ref}-")]
 
 
-def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
-    """Everything the functions do, once at least."""
+def _fire_automation(life: Life, desk: Desk, ref: str, kind: str = "auto") -> str:
+    """Time passes until the one thing the desk does by itself to ``ref`` next (its ``auto-``
+    schedule, workflows/lifecycle.py, or with ``kind="rules"`` its time rule timer,
+    workflows/time_rules.py) is due, and Scheduler fires it: what the function did."""
+    scheduler = aws_client("scheduler", desk.settings.region)
+    group = desk.settings.scheduling.group
+    listed = scheduler.list_schedules(GroupName=group)["Schedules"]
+    (name,) = [s["Name"] for s in listed if s["Name"].startswith(f"{kind}-{ref}-")]
+    payload = json.loads(scheduler.get_schedule(Name=name, GroupName=group)["Target"]["Input"])
+    life.now = max(life.now, datetime.fromisoformat(payload["due"]) - timedelta(minutes=1))
+    fired = life.advance(timedelta(minutes=2))
+    (outcome,) = [f.result["outcome"] for f in fired if f.target == "automations" and f.name == name]
+    return str(outcome)
+
+
+def _events_feed(desk: Desk) -> ChangeFeed:
+    """The ticket log's stream as events_out's event source mapping reads it: from now on (LATEST)."""
+    feed = ChangeFeed(desk.settings.region, (desk.settings.tables.ticket_log,))
+    while True:
+        records, moved = feed.read()
+        if not records:
+            return feed
+        feed.advance(moved)
+
+
+def _publish_events(life: Life, feed: ChangeFeed) -> int:
+    """Lambda's event source mapping hands the ticket log's new entries to ``events_out`` (reading
+    the stream with its role); the number of records handed on."""
+    total = 0
+    while True:
+        with life.recorder.function("events_out"):
+            records, moved = feed.read()
+        if not records:
+            return total
+        life.invoke("events_out", {"Records": records})
+        feed.advance(moved)
+        total += len(records)
+
+
+def _send_webhooks(life: Life, desk: Desk) -> int:
+    """Lambda's event source mapping hands the delivery queue's messages to ``webhook_sender``
+    (receiving and deleting them with its role) until the queue stays empty; the number handed on."""
+    events = desk.settings.events
+    handed = empty = 0
+    while empty < 2:
+        with life.recorder.function("webhook_sender"):
+            count = deliver_queue(
+                events.delivery_queue_url,
+                events.delivery_queue_arn,
+                desk.settings.region,
+                lambda event: life.invoke("webhook_sender", event),
+            )
+        handed += count
+        empty = 0 if count else empty + 1
+        # A message whose back-off is over shows again only once SQS has moved it back.
+        time.sleep(0.01)
+    return handed
+
+
+def _live(
+    life: Life,
+    desk: Desk,
+    token: str,
+    admin_token: str,
+    endpoint: Receiver,
+    use_time_rules: Callable[[str], None],
+) -> None:
+    """Everything the functions do, once at least. ``use_time_rules(saved_reply_id)`` puts
+    TIME_RULES, naming that saved reply, in the rules file the functions read."""
     # An admin writes the team's saved replies
     life.sitting()
     created = life.http(
@@ -200,6 +295,18 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         ),
     )
     assert updated.status_code == 200, updated.body
+    use_time_rules(saved)
+
+    # An admin adds a webhook for new tickets; every change from now on goes to the stack's bus
+    feed = _events_feed(desk)
+    hooked = life.http(
+        "post",
+        "/webhooks",
+        headers=auth(admin_token),
+        body=json.dumps({"url": endpoint.url, "events": ["ticket.created"]}),
+    )
+    assert hooked.status_code == 201, hooked.body
+    webhook = body_of(hooked)["webhook"]["id"]
 
     # A long request with an HTML part and an attachment; the customer adds a detail
     before = len(desk.sent())
@@ -212,6 +319,26 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
     assert again["ref"] == ref and life.sent_since(before) == [ack]
     life.advance(timedelta(minutes=10))
     assert _answer(life, ack, "The box was wet too.\n\nJane", "<detail.4711@customer.example>")["ref"] == ref
+    # events_out publishes the changes to the bus; the webhook's rule queues the new ticket for it;
+    # its endpoint fails the first try (the sender backs the message off) and takes the second
+    assert _publish_events(life, feed) > 0
+    _send_webhooks(life, desk)
+    assert [json.loads(r.body)["ref"] for r in endpoint.received] == [ref, ref]
+    # The admin reads the delivery log, replays the delivery, and deletes the webhook
+    life.sitting()
+    logged = life.http("get", f"/webhooks/{webhook}/deliveries", headers=auth(admin_token))
+    (delivery,) = body_of(logged)["deliveries"]
+    assert (delivery["status"], delivery["attempts"], delivery["status_code"]) == ("delivered", 2, 200)
+    replayed = life.http(
+        "post",
+        f"/webhooks/{webhook}/deliveries/{delivery['id']}/replay",
+        headers=auth(admin_token),
+        body="{}",
+    )
+    assert replayed.status_code == 202, replayed.body
+    _send_webhooks(life, desk)
+    assert len(endpoint.received) == 3
+    assert life.http("delete", f"/webhooks/{webhook}", headers=auth(admin_token)).status_code == 204
 
     # An agent's sitting at the console: who am I, the lists, the ticket, its HTML, a note, an answer
     life.advance(timedelta(minutes=30))
@@ -340,6 +467,67 @@ def _live(life: Life, desk: Desk, token: str, admin_token: str) -> None:
         fired = life.advance(timedelta(minutes=2))
         assert [(f.target, f.result["outcome"]) for f in fired if other in f.name] == [("sla", outcome)]
 
+    # Ana's question goes to Sam on arrival (round robin). Alex takes it and snoozes it for two
+    # hours: it opens again then, and Alex hears of it by mail (Alex's first notification)
+    # once the notification window ends. Sam answers it pending on Ana, who never writes back:
+    # reminded after three business days, resolved four later with a mail saying so, closed a week
+    # after that
+    ana = life.mail(
+        build_mail(
+            subject="Parcel 5521 has not moved",
+            body="Hello,\n\nmy parcel 5521 has not moved for a week. Where is it?\n\nAna",
+            sender="Ana Silva <ana.silva@store.example>",
+            message_id="<parcel.5521@store.example>",
+        ),
+        sender="ana.silva@store.example",
+    )["ref"]
+    assert desk.store.get_ticket(ana).assignee == "sam@example.com"  # type: ignore[union-attr]
+    life.sitting()
+    _patch(life, admin_token, ana, assignee="alex@example.com")
+    snoozed = _patch(life, admin_token, ana, snooze_until=(life.now + timedelta(hours=2)).isoformat())
+    assert snoozed["status"] == "on-hold", snoozed
+    before = len(desk.sent())
+    assert _fire_automation(life, desk, ana) == "woken"
+    life.advance(timedelta(minutes=desk.settings.notification_window_minutes + 1))
+    assert [m for m in life.sent_since(before) if "alex@example.com" in m.recipients]
+    life.sitting()
+    answered = life.http(
+        "post",
+        f"/tickets/{ana}/replies",
+        headers=auth(token),
+        body=json.dumps({"body": "It left the depot again today.", "status": "pending"}),
+    )
+    assert answered.status_code == 201, answered.body
+    before = len(desk.sent())
+    assert [_fire_automation(life, desk, ana) for _ in range(3)] == ["reminded", "resolved", "closed"]
+    to_ana = [m for m in life.sent_since(before) if "ana.silva@store.example" in m.recipients]
+    assert len(to_ana) >= 2, to_ana  # the reminder and the closing mail (and the survey)
+
+    # Kim is asked for photos of the damage and never sends them: a business day later a time rule
+    # sends a saved reply, a day after that another sends one and resolves the ticket
+    kim = life.mail(
+        build_mail(
+            subject="Tablet screen cracked",
+            body="Hello,\n\nthe screen of my new tablet arrived cracked.\n\nKim",
+            sender="Kim Park <kim.park@mail.example>",
+            message_id="<screen.77@mail.example>",
+        ),
+        sender="kim.park@mail.example",
+    )["ref"]
+    life.sitting()
+    asked = life.http(
+        "post",
+        f"/tickets/{kim}/replies",
+        headers=auth(token),
+        body=json.dumps({"body": "Could you send us photos of the screen?", "status": "pending"}),
+    )
+    assert asked.status_code == 201, asked.body
+    _patch(life, token, kim, tags=["awaiting-photos"])
+    before = len(desk.sent())
+    assert [_fire_automation(life, desk, kim, kind="rules") for _ in range(2)] == ["applied", "applied"]
+    assert len([m for m in life.sent_since(before) if "kim.park@mail.example" in m.recipients]) == 2
+    assert desk.store.get_ticket(kim).status.value == "resolved"  # type: ignore[union-attr]
+
     # SES tells of a soft bounce of the mail to Li, then a hard one, and sends something unreadable
     (li_ack,) = [m for m in desk.store.thread(other) if m.kind is MessageKind.ACKNOWLEDGEMENT]
     outcomes = life.invoke(
@@ -421,11 +609,56 @@ def presigned(life: Life, monkeypatch: pytest.MonkeyPatch) -> list[ApiCall]:
     return signed
 
 
+def _assigning_in_every_queue(desk: Desk, tmp_path: Path) -> str:
+    """The shipped SLA policy with round robin in every queue of the desk (automatic assignment
+    reads the agents and takes a turn of the queue's rotation on arrival)."""
+    from postdesk.sla.policy import DEFAULT_POLICY_PATH
+    from postdesk.workflows.ticket_work import desk_queues
+
+    policy = tmp_path / "assigning-policy.toml"
+    policy.write_text(
+        DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+        + "".join(
+            f'\n[queues.{queue}]\nassignment = "round_robin"\n' for queue in desk_queues(desk.settings)
+        ),
+        encoding="utf-8",
+    )
+    return str(policy)
+
+
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")
 def test_each_function_is_allowed_what_it_uses_and_nothing_else(
-    life: Life, desk: Desk, token: str, admin_token: str, presigned: list[ApiCall]
+    life: Life,
+    desk: Desk,
+    token: str,
+    admin_token: str,
+    presigned: list[ApiCall],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    _live(life, desk, token, admin_token)
+    # Every queue assigns by round robin, and an admin puts Sam in all of them (Sam is not away);
+    # a failed webhook delivery comes back at once (the back-off
+    # itself is checked in tests/unit)
+    monkeypatch.setenv("POSTDESK_SLA_POLICY", _assigning_in_every_queue(desk, tmp_path))
+    monkeypatch.setenv("POSTDESK_WEBHOOK_RETRY_SECONDS", "0")
+    runtime.reset_runtime()
+    life.sitting()
+    queues = [queue["name"] for queue in body_of(life.http("get", "/queues", headers=auth(token)))["queues"]]
+    put = life.http(
+        "put", "/agents/sam@example.com", headers=auth(admin_token), body=json.dumps({"queues": queues})
+    )
+    assert put.status_code == 200, put.body
+    back = life.http("put", "/me/away", headers=auth(token), body=json.dumps({"away": False}))
+    assert back.status_code == 200, back.body
+
+    def use_time_rules(saved_reply_id: str) -> None:
+        rules = tmp_path / "time-rules.toml"
+        added = TIME_RULES.replace("SAVED_REPLY_ID", saved_reply_id)
+        rules.write_text(DEFAULT_RULES_PATH.read_text(encoding="utf-8") + added, encoding="utf-8")
+        monkeypatch.setenv("POSTDESK_TRIAGE_RULES", str(rules))
+
+    with webhook_receiver(answers=[500]) as endpoint:
+        _live(life, desk, token, admin_token, endpoint, use_time_rules)
 
     template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     stack = desk_stack(desk.settings, template)

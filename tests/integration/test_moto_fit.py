@@ -1,9 +1,11 @@
 """The patches of postdesk_tools/moto_fit.py: moto answers as before, but keeps no object it made,
-backs up only what a transaction names, and reads one partition for a base-table query."""
+backs up only what a transaction names, and reads one partition for a base-table query; and a Ref to
+an event bus in CloudFormation is its name."""
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -370,3 +372,32 @@ def test_another_moto_version_is_refused_loudly(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(moto, "__version__", "5.3.0")
     with pytest.raises(moto_fit.UnsupportedMotoVersion, match=r"5\.2\.5"):
         moto_fit.apply()
+
+
+def test_a_ref_to_an_event_bus_is_its_name_in_cloudformation() -> None:
+    # Given moto with the patches, and a stack whose queue is named after its bus (a Ref of it)
+    moto_fit.apply()
+    template = {
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "desk-events"}},
+            "Queue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"QueueName": {"Fn::Join": ["-", [{"Ref": "Bus"}, "deliveries"]]}},
+            },
+        },
+        "Outputs": {
+            "BusName": {"Value": {"Ref": "Bus"}},
+            "BusArn": {"Value": {"Fn::GetAtt": ["Bus", "Arn"]}},
+        },
+    }
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        cloudformation.create_stack(StackName="bus", TemplateBody=json.dumps(template))
+        (stack,) = cloudformation.describe_stacks(StackName="bus")["Stacks"]
+        queues = boto3.client("sqs", region_name=REGION).list_queues()["QueueUrls"]
+
+    # Then the Ref is the bus's name, as CloudFormation gives it, and its ARN is the bus's
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+    assert outputs["BusName"] == "desk-events"
+    assert outputs["BusArn"] == f"arn:aws:events:{REGION}:123456789012:event-bus/desk-events"
+    assert [url.rsplit("/", 1)[-1] for url in queues] == ["desk-events-deliveries"]

@@ -176,7 +176,8 @@ def test_memory_comes_from_the_chalicefile_stage(tmp_path: Path) -> None:
         "api_handler": 256,
         "survey": 384,
         "sla": 512,
-        "search_index": 640,
+        "automations": 640,
+        "search_index": 768,
     }
 
 

@@ -37,6 +37,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "search.segments",
         "attachments.names",
         "attachments.types",
+        "events",
+        "webhooks.model",
+        "webhooks.payloads",
+        "webhooks.signature",
+        "webhooks.endpoints",
     ),
     # 3. Adapters and storage: the only modules that talk to AWS.
     (
@@ -53,6 +58,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "search.index",
         "ports",
         "attachments",
+        "webhooks.store",
+        "webhooks.http",
     ),
     # 4. Mechanisms every workflow shares.
     ("effects.retry", "effects.send_once"),

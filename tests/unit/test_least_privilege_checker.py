@@ -207,6 +207,45 @@ def test_an_explicit_deny_wins_and_sends_need_identity_and_configuration_set() -
     ]
 
 
+def test_events_are_put_on_their_bus_and_rules_are_named_on_theirs() -> None:
+    bus = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/desk-events"
+    published = needs_of(
+        _call(
+            "events", "PutEvents", Entries=[{"EventBusName": "desk-events"}, {"EventBusName": "desk-events"}]
+        ),
+        REGION,
+        ACCOUNT,
+    )
+    assert [(n.action, n.resource) for n in published] == [("events:PutEvents", bus)]
+    rules = [
+        _call("events", "PutRule", Name="hook-1", EventBusName="desk-events"),
+        _call("events", "RemoveTargets", Rule="hook-1", EventBusName="desk-events", Ids=["q"]),
+        _call("events", "PutRule", Name="nightly"),
+    ]
+    assert [(n.action, n.resource) for call in rules for n in needs_of(call, REGION, ACCOUNT)] == [
+        ("events:PutRule", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/desk-events/hook-1"),
+        ("events:RemoveTargets", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/desk-events/hook-1"),
+        ("events:PutRule", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/nightly"),
+    ]
+
+
+def test_a_queue_reader_s_batch_calls_need_their_single_action() -> None:
+    url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/desk-deliveries"
+    calls = [
+        _call("sqs", "ReceiveMessage", QueueUrl=url),
+        _call("sqs", "DeleteMessageBatch", QueueUrl=url, Entries=[]),
+        _call("sqs", "ChangeMessageVisibility", QueueUrl=url, ReceiptHandle="r", VisibilityTimeout=30),
+    ]
+    assert [n.action for call in calls for n in needs_of(call, REGION, ACCOUNT)] == [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+    ]
+    assert {n.resource for call in calls for n in needs_of(call, REGION, ACCOUNT)} == {
+        f"arn:aws:sqs:{REGION}:{ACCOUNT}:desk-deliveries"
+    }
+
+
 def test_a_call_without_a_mapping_is_refused_rather_than_passed() -> None:
     with pytest.raises(UnmappedCall, match="kinesis:PutRecord"):
         needs_of(_call("kinesis", "PutRecord", StreamName="x"), REGION, ACCOUNT)

@@ -105,4 +105,4 @@ def test_the_roles_that_send_as_the_desk_send_from_the_other_domains_and_only_fr
             assert statement["Condition"] == {
                 "StringLike": {"ses:FromAddress": ["*@other.example", "*@third.example"]}
             }
-    assert senders == 4
+    assert senders == 5  # Ingest, APIHandler, Survey, Sla, Automations

@@ -34,7 +34,13 @@ def test_the_role_invokes_the_timer_functions_and_writes_its_dead_letters_only()
     assert allowed == {
         (
             "lambda:InvokeFunction",
-            str([{"Fn::Sub": f"{FUNCTIONS}-Survey-*"}, {"Fn::Sub": f"{FUNCTIONS}-Sla-*"}]),
+            str(
+                [
+                    {"Fn::Sub": f"{FUNCTIONS}-Survey-*"},
+                    {"Fn::Sub": f"{FUNCTIONS}-Sla-*"},
+                    {"Fn::Sub": f"{FUNCTIONS}-Automations-*"},
+                ]
+            ),
         ),
         ("sqs:SendMessage", str([{"Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"]}])),
     }
@@ -58,6 +64,29 @@ def test_the_survey_function_has_a_dead_letter_queue_and_the_schedulers_know_the
         assert variables["POSTDESK_SCHEDULER_DLQ_ARN"] == {"Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"]}
 
 
+def test_the_automations_function_is_a_timer_target_the_ticket_changers_know() -> None:
+    resources = _resources()
+
+    automations = resources["Automations"]["Properties"]
+    assert automations["DeadLetterQueue"] == {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["AutomationsDeadLetterQueue", "Arn"]},
+    }
+    assert automations["Role"] == {"Fn::GetAtt": ["AutomationsRole", "Arn"]}
+    # What changes a ticket sets its next reminder, auto-resolve, close or snooze end.
+    for function in ("APIHandler", "Ingest"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["POSTDESK_AUTOMATIONS_FUNCTION_ARN"] == {"Fn::GetAtt": ["Automations", "Arn"]}
+    # Its own changes schedule surveys (an auto-resolve), SLA timers and agents' notifications; the
+    # next step of its own it targets at itself (a function cannot be told its own ARN).
+    variables = automations["Environment"]["Variables"]
+    assert "POSTDESK_AUTOMATIONS_FUNCTION_ARN" not in variables
+    assert variables["POSTDESK_SURVEY_FUNCTION_ARN"] == {"Fn::GetAtt": ["Survey", "Arn"]}
+    assert variables["POSTDESK_SLA_FUNCTION_ARN"] == {"Fn::GetAtt": ["Sla", "Arn"]}
+    assert variables["POSTDESK_SCHEDULE_GROUP"] == {"Ref": "SurveyScheduleGroup"}
+    assert variables["POSTDESK_SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
+
+
 def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_topic() -> None:
     resources = _resources()
     queues = sorted(name for name, r in resources.items() if name.endswith("DeadLetterQueue"))
@@ -72,12 +101,15 @@ def test_every_dead_letter_queue_and_sla_breaches_raise_an_alarm_to_the_alarm_to
         watched
         == queues
         == [
+            "AutomationsDeadLetterQueue",
+            "EventsOutDeadLetterQueue",
             "FeedbackDeadLetterQueue",
             "IngestDeadLetterQueue",
             "SchedulerDeadLetterQueue",
             "SearchIndexDeadLetterQueue",
             "SlaDeadLetterQueue",
             "SurveyDeadLetterQueue",
+            "WebhookDeadLetterQueue",
         ]
     )
     breach = alarms["SlaBreachAlarm"]
@@ -95,7 +127,17 @@ def test_every_function_raises_an_alarm_on_its_first_error_and_its_first_throttl
         if alarm.get("Namespace") == "AWS/Lambda"
     )
 
-    assert functions == ["APIHandler", "Feedback", "Ingest", "SearchIndex", "Sla", "Survey"]
+    assert functions == [
+        "APIHandler",
+        "Automations",
+        "EventsOut",
+        "Feedback",
+        "Ingest",
+        "SearchIndex",
+        "Sla",
+        "Survey",
+        "WebhookSender",
+    ]
     assert watched == sorted((metric, name) for metric in ("Errors", "Throttles") for name in functions)
     for name in functions:
         for metric in ("Errors", "Throttles"):
@@ -130,11 +172,14 @@ def test_every_function_keeps_its_logs_for_the_retention_chosen() -> None:
 
     assert sorted(groups) == [
         "APIHandlerLogGroup",
+        "AutomationsLogGroup",
+        "EventsOutLogGroup",
         "FeedbackLogGroup",
         "IngestLogGroup",
         "SearchIndexLogGroup",
         "SlaLogGroup",
         "SurveyLogGroup",
+        "WebhookSenderLogGroup",
     ]
     for name, group in groups.items():
         function = name.removesuffix("LogGroup")

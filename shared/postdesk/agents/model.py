@@ -31,6 +31,16 @@ class Agent:
     # Their sign-off under replies, Markdown by language code ("default" for the others); empty
     # when they have none (replies then sign with their name). See replies/sign_off.py.
     signature: Mapping[str, str] = field(default_factory=dict)
+    # Away (holiday, sick): automatic assignment passes them over, until ``away_until`` if set
+    # (then they count as back from that moment, without anyone switching it off).
+    away: bool = False
+    away_until: datetime | None = None
+    # The queues whose new and reopened tickets automatic assignment may give them (sorted).
+    queues: tuple[str, ...] = ()
+
+    def is_away(self, now: datetime) -> bool:
+        """Whether automatic assignment passes them over at ``now``."""
+        return self.away and (self.away_until is None or now < self.away_until)
 
 
 class AgentExists(Conflict):

@@ -2,7 +2,8 @@
 
 Items:
 - ``AGENT#<email>``: name, role, active, created_at, ``signature`` (the agent's sign-off, Markdown
-  by language; absent when they have none), and ``key_id``, the key id of the one token that works
+  by language; absent when they have none), ``away``/``away_until`` and ``queues`` (automatic
+  assignment: workflows/assignment.py), and ``key_id``, the key id of the one token that works
   (absent once revoked), so revoking finds the token item without a scan;
 - ``TOKEN#<key id>``: the agent's email, the SHA-256 of the secret, created_at.
 
@@ -13,13 +14,14 @@ token fails from the moment revoke returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, MapAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from postdesk.agents.model import (
@@ -62,6 +64,10 @@ class AgentItem(DeskModel):
     created_at = UnicodeAttribute()
     key_id = UnicodeAttribute(null=True)
     signature = MapAttribute[str, Any](null=True)
+    # Automatic assignment (workflows/assignment.py): away (and until when), and the queues served.
+    away = BooleanAttribute(null=True)
+    away_until = UnicodeAttribute(null=True)
+    queues = ListAttribute[str](null=True)
 
 
 class TokenItem(DeskModel):
@@ -175,6 +181,42 @@ class AgentStore:
         logger.info("agent signature changed", extra={"agent": mask_address(address)})
         return _agent_from_item(item)
 
+    def set_away(self, email: str, away: bool, until: datetime | None) -> Agent:
+        """Mark the active agent ``email`` away (until ``until``, if given) or back. Returns the
+        agent as it now is; AgentNotFound for an unknown or revoked address."""
+        actions = [
+            AgentItem.away.set(away),
+            AgentItem.away_until.set(to_iso(until)) if away and until else AgentItem.away_until.remove(),
+        ]
+        agent = self._update_active(email, actions)
+        logger.info("agent availability changed", extra={"agent": mask_address(agent.email), "away": away})
+        return agent
+
+    def set_queues(self, email: str, queues: Sequence[str]) -> Agent:
+        """Replace the queues automatic assignment gives the active agent ``email`` tickets from
+        (checked against the desk's queues by the caller). AgentNotFound for an unknown or revoked
+        address."""
+        chosen = sorted(set(queues))
+        agent = self._update_active(
+            email, [AgentItem.queues.set(chosen) if chosen else AgentItem.queues.remove()]
+        )
+        logger.info("agent queues changed", extra={"agent": mask_address(agent.email), "queues": chosen})
+        return agent
+
+    def _update_active(self, email: str, actions: Sequence[Action]) -> Agent:
+        address = normalize_email(email)
+        item = AgentItem(pk=_AGENT_ITEM_PREFIX + address)
+        try:
+            # Only while the agent is active: an agent revoked meanwhile is not brought back half-way.
+            item.update(actions=[*actions], condition=AgentItem.active == True)  # noqa: E712
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise AgentNotFound(
+                    f"no active agent has the address {clean_header_text(address, limit=100)!r}"
+                ) from None
+            raise
+        return _agent_from_item(item)
+
     def revoke(self, email: str) -> None:
         """Deactivate the agent and delete its token: from the moment this returns, the token fails.
         Revoking an agent already revoked changes nothing. Raises AgentNotFound for an unknown address."""
@@ -242,4 +284,7 @@ def _agent_from_item(item: AgentItem) -> Agent:
         signature={
             str(key): str(text) for key, text in (item.signature.as_dict() if item.signature else {}).items()
         },
+        away=bool(item.away),
+        away_until=from_iso(item.away_until) if item.away_until else None,
+        queues=tuple(sorted(item.queues or ())),
     )

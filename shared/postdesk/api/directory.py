@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from postdesk.agents.model import Agent
+from postdesk.api.availability import availability
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.errors import BadRequest
@@ -27,13 +28,14 @@ def _agent(agent: Agent) -> dict[str, Any]:
 def me(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The agent the token belongs to (the console checks a token with this), with their signature."""
     agent = authenticated(request, context)
-    return ApiResponse(200, {**_agent(agent), "signature": dict(agent.signature)})
+    return ApiResponse(200, {**_agent(agent), "signature": dict(agent.signature), **availability(agent)})
 
 
 def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The active agents, for assigning tickets."""
     authenticated(request, context)
-    return ApiResponse(200, {"agents": [_agent(agent) for agent in context.agents.list() if agent.active]})
+    agents = [{**_agent(agent), **availability(agent)} for agent in context.agents.list() if agent.active]
+    return ApiResponse(200, {"agents": agents})
 
 
 def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:

@@ -78,6 +78,8 @@ EDIT_FIELDS = frozenset(
 )
 # Who stays on the thread (one ticket at a time: not a bulk change).
 COPY_FIELDS = frozenset({"cc", "bcc", "dismiss_cc_offered"})
+# Snooze (one ticket at a time): on hold until a time and/or until the customer answers, or not.
+SNOOZE_FIELDS = frozenset({"snooze_until", "snooze_until_answer", "unsnooze"})
 
 
 def path_ref(request: ApiRequest) -> str:
@@ -512,13 +514,14 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     saw (``version`` in the body or ``If-Match``); 409 when someone changed the ticket since."""
     agent = authenticated(request, context)
     ref = path_ref(request)
-    document = request.json_body(allowed=EDIT_FIELDS | COPY_FIELDS)
+    document = request.json_body(allowed=EDIT_FIELDS | COPY_FIELDS | SNOOZE_FIELDS)
     expected = _expected_version(document.get("version"), request.header("if-match"))
     edit = replace(
         _ticket_edit(ref, expected, document, agent.email, idempotency_id(request)),
         cc=_address_list(document, "cc"),
         bcc=_address_list(document, "bcc"),
         dismiss_cc_offered=_address_list(document, "dismiss_cc_offered") or (),
+        **_snooze_of(document),
     )
     result = edit_ticket(
         edit,
@@ -662,6 +665,29 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
     return ApiResponse(200, {"results": results})
 
 
+def _snooze_of(document: Mapping[str, object]) -> dict[str, Any]:
+    """The snooze a PATCH body asks for: ``snooze_until`` (an ISO 8601 time with its offset),
+    ``snooze_until_answer: true``, or ``unsnooze: true``; BadRequest for anything else."""
+    found: dict[str, Any] = {}
+    if "snooze_until" in document:
+        text = document["snooze_until"]
+        try:
+            moment = datetime.fromisoformat(text) if isinstance(text, str) and text.strip() else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise BadRequest(
+                'snooze_until must be a time with its offset, such as "2026-11-30T09:00:00+01:00"'
+            )
+        found["snooze_until"] = moment.astimezone(UTC)
+    for name in ("snooze_until_answer", "unsnooze"):
+        if name in document:
+            if document[name] is not True:
+                raise BadRequest(f"{name} can only be true (leave it out otherwise)")
+            found[name] = True
+    return found
+
+
 def _follow_up_cleared(document: Mapping[str, object]) -> bool:
     """``"follow_up": false`` clears the flag; only the customer's answers ever set it."""
     if "follow_up" not in document:
@@ -791,6 +817,7 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
             idempotency_id(request),
             context.ports,
             seen,
+            settings=context.settings,
         )
         return ApiResponse(201, {"message": message_json(note, True, context.blobs)})
 

@@ -6,6 +6,7 @@
 
 import { setUpList } from "./list.js";
 import { setUpNewTicket } from "./new-ticket.js";
+import { setUpNotifications } from "./notifications.js";
 import { setUpReports } from "./reports.js";
 import { showAddress, startRouting } from "./router.js";
 import { setUpSavedReplies } from "./saved-replies.js";
@@ -13,14 +14,17 @@ import { setUpSession } from "./session.js";
 import { setUpShortcuts } from "./shortcuts.js";
 import { setUpSignature } from "./signature.js";
 import { setUpTicket } from "./ticket.js";
+import { setUpWebhooks } from "./webhooks.js";
 
 setUpSession(showAddress);
 setUpList();
 setUpTicket();
 setUpReports();
 setUpSignature();
+setUpNotifications();
 setUpSavedReplies();
 setUpNewTicket();
+setUpWebhooks();
 // After the views: they register their keys first, so the list of shortcuts shows them in order.
 setUpShortcuts();
 startRouting();

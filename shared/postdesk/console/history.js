@@ -9,6 +9,22 @@ import { el } from "./dom.js";
 import { when } from "./format.js";
 import { ticketHref } from "./url-state.js";
 
+
+// The desk's own automation (workflows/lifecycle.py): how long, and which setting of the policy did it.
+function days(count) {
+  return `${count} business day${count === "1" ? "" : "s"}`;
+}
+
+function automationPolicy(d) {
+  return d.policy && d.policy.startsWith("queues.") ? `${d.queue} queue policy` : "desk policy";
+}
+
+function unsent(d) {
+  if (d.sent === "false") return `; not mailed: ${d.reason}`;
+  if (d.sent === "unconfirmed") return "; sending not confirmed";
+  return "";
+}
+
 const STATUS_WORDS = {
   new: "New", open: "Open", pending: "Pending", "on-hold": "On hold", resolved: "Resolved", closed: "Closed",
 };
@@ -76,6 +92,11 @@ function actorName(actor, names) {
   if (!actor || actor === "system") return "";
   if (actor === "customer") return "The customer";
   if (actor === "sla") return "The SLA policy";
+  // A time rule of the rules file (its rule_applied event names it).
+  if (actor === "time-rule") return "A time rule";
+  // The desk's own timers and assignment (workflows/lifecycle.py, assignment.py) and its notification
+  // mails: the desk itself, like "system"; their events name the setting that did it.
+  if (actor === "automation" || actor === "notifications") return "";
   return names.get(actor.toLowerCase()) || actor;
 }
 
@@ -185,10 +206,12 @@ const SENTENCES = {
   tags_changed: (d, who) => tagsChange(who, d),
   subject_changed: (d, who) => change(who, "subject", d.from, d.to, quoted),
   assigned: (d, who, { names }) => {
+    if (d.rule) return automaticAssignment(d, names);
     const to = personName(d.to, names);
     const was = d.from ? ` (was ${personName(d.from, names)})` : "";
     return to === who ? done(who, `took the ticket${was}`) : done(who, `assigned the ticket to ${to}${was}`);
   },
+  not_assigned: (d) => [`Not assigned automatically (${d.reason}${d.occasion === "reopened" ? ", on reopening" : ""}): ${d.why}${awayNote(d)}`],
   unassigned: (d, who, { names }) => done(who, `unassigned the ticket${d.from ? ` (was ${personName(d.from, names)})` : ""}`),
   follow_up_needed: (d) => [`Needs a follow-up: ${d.reason}`],
   follow_up_done: (d, who) => done(who, "marked the follow-up as done"),
@@ -211,6 +234,7 @@ const SENTENCES = {
   resolved: (d) => [`Resolved after ${duration(d.seconds)}${inTime(d)}`],
   sla_warning: (d) => [`SLA warning: the ${CLOCK_WORDS[d.target] || d.target} is due ${when(d.due)}`],
   sla_breached: (d) => [`SLA broken: the ${CLOCK_WORDS[d.target] || d.target} was due ${when(d.due)}`],
+  rule_applied: (d) => [timeRuleSentence(d)],
   escalated: (d, who, { names }) => {
     if (d.field === "assignee") return [`Escalated: reassigned from ${personName(d.from, names)} to ${personName(d.to, names)}`];
     return [`Escalated: the ${d.field} raised from ${d.from} to ${d.to}`];
@@ -218,6 +242,21 @@ const SENTENCES = {
   mail_bounced: (d) => [`Mail to ${d.recipient} bounced (${d.detail})${suppressed(d)}`],
   mail_complained: (d) => [`${d.recipient} reported our mail as spam (${d.detail})${suppressed(d)}`],
   mail_rejected: (d) => [`Amazon SES refused to send a mail (${d.detail})`],
+  reminder_sent: (d) => [
+    `Reminder sent to the customer after ${days(d.business_days)} pending (${automationPolicy(d)})${unsent(d)}`,
+  ],
+  auto_resolved: (d) => [
+    `Resolved by the desk ${days(d.business_days)} after the reminder, with a closing mail (${automationPolicy(d)})${d.mail ? `; mail ${d.mail}` : ""}`,
+  ],
+  auto_resolve_overtaken: () => ["Closing mail sent, but the ticket had changed meanwhile: it stays as it is"],
+  auto_resolve_reopened: () => ["Opened again after the desk had resolved it"],
+  auto_closed: (d) => [`Closed ${d.days} days after its resolution (${automationPolicy(d)})`],
+  snoozed: (d, who) => done(who, d.until ? `snoozed the ticket until ${when(d.until)}${d.until_answer === "true" ? " or the customer's answer" : ""}` : "snoozed the ticket until the customer answers"),
+  unsnoozed: (d, who) => done(who, "ended the snooze: open again"),
+  snooze_ended: (d, who, { names }) => [
+    `Snooze ended (${when(d.until)}): open again${d.assignee ? `; ${personName(d.assignee, names)} was told` : ""}`,
+  ],
+  agent_notified: (d, who, { names }) => [agentNotified(d, names)],
   survey_scheduled: (d) => [`Satisfaction survey planned for ${when(d.due)}`],
   survey_not_scheduled: (d) => [`Satisfaction survey not planned: ${d.reason}`],
   survey_cancelled: () => ["Satisfaction survey cancelled"],
@@ -247,6 +286,49 @@ const SENTENCES = {
     d.sender_trusted === "yes" ? "the sender is trusted" : "the sender is not trusted",
   ],
 };
+
+// A queue's rule in the SLA policy chose the assignee (workflows/assignment.py): "Assigned
+// automatically to Sam Lee by round robin in orders (3 available; away: Ann Berg)".
+function automaticAssignment(d, names) {
+  const was = d.from ? `, was ${personName(d.from, names)} (away or gone)` : "";
+  const reopened = d.occasion === "reopened" ? " on reopening" : "";
+  const load = d.open !== undefined ? `, ${d.open === "1" ? "1 open ticket" : `${d.open} open tickets`}` : "";
+  const available = d.available ? `; ${d.available} available` : "";
+  return [`Assigned automatically${reopened} to ${personName(d.to, names)} by ${d.reason}${load}${was}${available}${awayNote(d, names)}`];
+}
+
+// A time rule of the rules file applied (workflows/time_rules.py): "Rule “Nudge idle urgent
+// tickets” (idle 4 business hours): tagged stale, notified Sam Lee".
+function timeRuleSentence(d) {
+  const idle = d.idle_hours ? ` (idle ${d.idle_hours === "1" ? "1 business hour" : `${d.idle_hours} business hours`})` : "";
+  const did = (d.did || "").split("; ").filter(Boolean);
+  const problems = (d.problems || "").split("; ").filter(Boolean);
+  const said = [...did, ...problems].join(", ") || "nothing left to change";
+  return `Rule \u201c${d.rule}\u201d${idle}: ${said}`;
+}
+
+// An agent's notification mail spoke of this ticket (workflows/notify.py): "Sam Lee was told by mail
+// (their notification settings): assigned to them, the customer answered".
+const NOTIFICATION_WORDS = {
+  assigned: "assigned to them",
+  customer_replied: "the customer answered",
+  mentioned: "mentioned in a note",
+  new_in_queue: "new in a queue they watch",
+  sla_warning: "an SLA warning",
+  snooze_ended: "the snooze ended",
+  rule: "a rule said to tell them",
+};
+
+function agentNotified(d, names) {
+  const who = (d.agent && names.get(d.agent.toLowerCase())) || d.name || d.agent || "An agent";
+  const kinds = [...new Set((d.kinds || "").split(",").filter(Boolean))].map((kind) => NOTIFICATION_WORDS[kind] || kind);
+  return `${who} was told by mail (their notification settings)${kinds.length ? `: ${kinds.join(", ")}` : ""}`;
+}
+
+function awayNote(d, names = new Map()) {
+  if (!d.away) return "";
+  return `; away: ${d.away.split(", ").map((address) => personName(address, names)).join(", ")}`;
+}
 
 function suppressed(detail) {
   return detail.suppressed === "yes" ? "; no more mail goes to that address" : "";

@@ -327,7 +327,14 @@ function tiles(report) {
       report.csat.answers ? `of ${count(report.csat.answers)} answers` : "no answers"),
     tile("Reopened", percent(report.reopen.rate),
       report.reopen.resolved ? `${count(report.reopen.reopened)} of ${count(report.reopen.resolved)} resolutions` : "none resolved"),
+    report.time_rules ? tile("Time rules applied", count(report.time_rules.applied), timeRulesDetail(report.time_rules)) : null,
   );
+}
+
+// "Nudge idle urgent tickets 12 · Close the silent ones 3": the time rules of the rules file, by rule.
+function timeRulesDetail(figures) {
+  const rules = Object.entries(figures.by_rule).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return rules.length ? rules.map(([rule, n]) => `${rule} ${count(n)}`).join(" · ") : "none applied";
 }
 
 function volumeFigure(report) {
@@ -531,6 +538,46 @@ function savedRepliesFigure(report) {
   });
 }
 
+// What the desk did by itself (workflows/lifecycle.py, workflows/assignment.py, workflows/notify.py):
+// reminders, resolutions and closings on its timers, reopenings after its resolutions, automatic
+// assignments (by rule) and the notifications it mailed to agents.
+function automationRows(report) {
+  const auto = report.automation || {};
+  const assignment = report.assignment || {};
+  const sent = report.notifications ? report.notifications.sent : null;
+  const rules = Object.entries(assignment.by_rule || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const byRule = rules.map(([rule, n]) => `${rule.replaceAll("_", " ")} ${count(n)}`).join(" · ");
+  const nobody = assignment.nobody_available ? `nobody available for ${count(assignment.nobody_available)}` : "";
+  const reopened = auto.auto_resolved
+    ? `${percent(auto.reopen_rate)} of ${count(auto.auto_resolved)} the desk resolved`
+    : "";
+  return [
+    { label: "Reminders sent", n: auto.reminders, detail: "to customers a ticket was pending on" },
+    { label: "Resolved by the desk", n: auto.auto_resolved, detail: "no answer after the reminder" },
+    { label: "Reopened after the desk resolved", n: auto.reopened_after_auto_resolve, detail: reopened },
+    { label: "Closed by the desk", n: auto.auto_closed, detail: "some days after their resolution" },
+    { label: "Assigned automatically", n: assignment.automatic, detail: [byRule, nobody].filter(Boolean).join("; ") },
+    { label: "Notifications sent", n: sent, detail: "to agents, by mail" },
+  ].filter((row) => row.n !== undefined && row.n !== null);
+}
+
+function automationFigure(report) {
+  const rows = automationRows(report);
+  const largest = Math.max(1, ...rows.map((row) => row.n));
+  return figure({
+    id: "report-automation",
+    title: "Automation",
+    note: "What the desk did by itself in the range: its reminders, resolutions and closings on the policy's timers, reopenings after it resolved, queues' automatic assignments and the notifications mailed to agents.",
+    empty: rows.some((row) => row.n) ? null : `The desk did nothing by itself ${rangeWords(report)}.`,
+    visual: el("div", { className: "meters" }, rows.map((row) => meterRow(row.label, row.n / largest, count(row.n), 1, row.detail))),
+    data: table(
+      "What the desk did by itself",
+      ["Action", "Count", "Detail"],
+      rows.map((row) => [row.label, count(row.n), row.detail || "–"]),
+    ),
+  });
+}
+
 function surgeNotice(report) {
   if (!report.surges.length) return null;
   return el(
@@ -545,7 +592,8 @@ function surgeNotice(report) {
 function nothingHappened(report) {
   return !report.volume.total && !report.first_response.count && !report.resolution.count
     && !Object.keys(report.agents).length && !report.csat.surveys_sent && !report.csat.answers
-    && TARGETS.every(([target]) => !report.sla[target].met && !report.sla[target].missed);
+    && TARGETS.every(([target]) => !report.sla[target].met && !report.sla[target].missed)
+    && !automationRows(report).some((row) => row.n);
 }
 
 function render(report, known) {
@@ -573,6 +621,7 @@ function render(report, known) {
       backlogFigure(report),
       agentsFigure(report, known),
       savedRepliesFigure(report),
+      automationFigure(report),
     ),
   );
   drawColumns();

@@ -2,6 +2,7 @@
 
 import { showList } from "./list.js";
 import { showNewTicket } from "./new-ticket.js";
+import { showNotifications } from "./notifications.js";
 import { showOutbox } from "./outbox.js";
 import { flash, takeMessageForView } from "./page.js";
 import { showReports } from "./reports.js";
@@ -10,6 +11,7 @@ import { ensureSignedIn, reportError } from "./session.js";
 import { showSignature } from "./signature.js";
 import { showTicket } from "./ticket.js";
 import { currentPage, locationChanged } from "./url-state.js";
+import { showWebhooks } from "./webhooks.js";
 
 async function route() {
   flash("");
@@ -20,8 +22,10 @@ async function route() {
   else if (page.name === "outbox") await showOutbox();
   else if (page.name === "reports") await showReports();
   else if (page.name === "signature") await showSignature();
+  else if (page.name === "notifications") await showNotifications();
   else if (page.name === "saved-replies") await showSavedReplies(page.id);
   else if (page.name === "new-ticket") await showNewTicket();
+  else if (page.name === "webhooks") await showWebhooks();
   else await showList();
   // Once the view is shown (showing it clears the line).
   if (message) flash(message);

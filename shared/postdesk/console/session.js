@@ -8,6 +8,7 @@
 // every tab that used that token. When the last tab closes, the token is gone.
 
 import { ApiError, api, forgetToken, rememberToken, token } from "./api.js";
+import { showAvailability } from "./away.js";
 import { forgetDirectory } from "./directory.js";
 import { byId } from "./dom.js";
 import { flash, showView } from "./page.js";
@@ -28,9 +29,12 @@ async function signIn(candidate) {
   rememberToken(candidate);
   signedInAgent = me;
   byId("who").textContent = `${me.name || me.email} (${me.role})`;
+  showAvailability(me);
   byId("account").hidden = false;
   // Reports are for admins (the API refuses the others; the view says so if its address is opened).
   byId("reports-link").hidden = me.role !== "admin";
+  // Webhooks too: the page says so to an agent who opens its address.
+  byId("webhooks-link").hidden = me.role !== "admin";
   // Only the local stack has an outbox (a deployed desk's mail goes out through SES).
   api("outbox").then(
     () => { byId("outbox-link").hidden = false; },

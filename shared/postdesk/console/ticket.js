@@ -18,6 +18,7 @@ import { setUpProperties, showProperties } from "./properties.js";
 import { fillSavedReplies, openCompose, setUpCompose, showRecipients } from "./reply.js";
 import { currentAgent, reportError } from "./session.js";
 import { onKey } from "./shortcuts.js";
+import { hideSnooze, setUpSnooze, showSnooze } from "./snooze.js";
 import { setUpSplit, splitButton } from "./split.js";
 import { readListState, ticketHref } from "./url-state.js";
 
@@ -308,6 +309,7 @@ function showLoading(ref) {
   byId("forward-open").hidden = true;
   byId("edit-subject").disabled = true;
   hideCopies();
+  hideSnooze();
 }
 
 function renderTicket(data, keepEdits) {
@@ -352,6 +354,7 @@ function renderTicket(data, keepEdits) {
     ...(others.length ? others.map(otherTicketItem) : [el("li", { className: "hint" }, "None")]),
   );
   showProperties(ticket, choices, keepEdits);
+  showSnooze(ticket, Boolean(ticket.merged_into || ticket.quarantine));
   const facts = [
     ["Language", ticket.language],
     ["Sentiment", ticket.sentiment],
@@ -508,6 +511,12 @@ export function setUpTicket() {
     reload: loadTicket,
     isShown,
     names: () => agentNames(choices.agents),
+  });
+  setUpSnooze({
+    document: () => (shown && isShown(shown.ticket.ref) ? shown : null),
+    reload: loadTicket,
+    isShown,
+    reportError,
   });
   setUpMerge({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), merged });
   setUpSplit({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), split: splitOff });

@@ -84,9 +84,11 @@ export function currentPage() {
   }
   if (location.hash === "#/outbox") return { name: "outbox" };
   if (location.hash === "#/signature") return { name: "signature" };
+  if (location.hash === "#/notifications") return { name: "notifications" };
   const savedReply = /^#\/saved-replies(?:\/([A-Za-z0-9_-]{1,64}))?$/.exec(location.hash);
   if (savedReply) return { name: "saved-replies", id: savedReply[1] || null };
   if (location.hash === "#/new") return { name: "new-ticket" };
+  if (location.hash === "#/webhooks") return { name: "webhooks" };
   if (/^#\/reports(\?[^#]*)?$/.test(location.hash)) return { name: "reports" };
   return { name: "list" };
 }

@@ -73,6 +73,17 @@ def survey_guard(ref: str, cycle: int) -> str:
     return f"survey#{ref}#{cycle}"
 
 
+def reminder_guard(ref: str, waiting_since: datetime) -> str:
+    """``reminder#<ref>#<time>``: the reminder to the customer of one wait of the ticket, pending on
+    them since ``time`` (a later wait is reminded again)."""
+    return f"reminder#{ref}#{waiting_since:%Y%m%dT%H%M%S}"
+
+
+def closing_guard(ref: str, cycle: int) -> str:
+    """``closing#<ref>#<cycle>``: the mail of the desk resolving a cycle by itself after its reminder."""
+    return f"closing#{ref}#{cycle}"
+
+
 def notice_guard(ref: str, notice_id: str) -> str:
     """``notice#<ref>#<notice>``: a notice to the team about a ticket (``follow-up:<cycle>``,
     ``sla:<warning|breach>:<run>``)."""
@@ -88,6 +99,12 @@ def address_hash(address: str) -> str:
 def recipient_tag(address: str) -> str:
     """``sha256(address)[:16]``: names a recipient in a guard's key without the address."""
     return address_hash(address)[:16]
+
+
+def agent_notification_guard(agent: str, due: datetime) -> str:
+    """``agent-notify#<sha256(agent)[:32]>#<time>``: the one mail of an agent's notifications for the
+    window ending at ``time`` (its detail lists the notifications it carries)."""
+    return f"agent-notify#{address_hash(agent)[:32]}#{due:%Y%m%dT%H%M%S}"
 
 
 def mail_feedback_guard(feedback_id: str, recipient: str) -> str:
@@ -129,6 +146,12 @@ def presence_key(ref: str) -> str:
     return f"presence#{ref}"
 
 
+def notification_queue_key(agent: str) -> str:
+    """``notify#<sha256(agent)[:32]>``: an agent's pending notifications and the causes queued lately
+    (one item per agent; agents/notifications.py)."""
+    return f"notify#{address_hash(agent)[:32]}"
+
+
 # -- schedules (EventBridge Scheduler, the desk's group) ---------------------------------------------------
 
 
@@ -144,7 +167,27 @@ def sla_schedule(ref: str, kind: str, target: str, at: datetime) -> str:
     return f"sla-{ref}-{kind[0]}-{_TARGET_CODES[target]}-{at:%Y%m%dT%H%M%S}"
 
 
+def notification_schedule(agent: str, due: datetime) -> str:
+    """``notify-<sha256(agent)[:16]>-<time>``: the mail of an agent's notifications, due at ``time``.
+    A new window is a new schedule, so Scheduler deleting a fired one never takes a newer one."""
+    return f"notify-{address_hash(agent)[:16]}-{due:%Y%m%dT%H%M%S}"
+
+
 _TARGET_CODES = {"first_response": "fr", "next_response": "nr", "resolution": "re"}
+
+
+def automation_schedule(ref: str, purpose: str, at: datetime) -> str:
+    """``auto-<ref>-<purpose>-<time>``: what the desk does by itself to a ticket at ``time``
+    (``pending_reminder``, ``auto_resolve``, ``close``, ``snooze_end``; workflows/automations.py).
+    One per ticket and purpose at a time; a moved one is a new schedule, as for the SLA timers."""
+    return f"auto-{ref}-{purpose.replace('_', '-')}-{at:%Y%m%dT%H%M%S}"
+
+
+def rules_schedule(ref: str, at: datetime) -> str:
+    """``rules-<ref>-<time>``: the one timer of a ticket's time rules (the rules file's
+    ``[[time_rule]]``), due at ``time`` when the earliest of them falls due (workflows/time_rules.py).
+    A moved one is a new schedule, as for the SLA timers."""
+    return f"rules-{ref}-{at:%Y%m%dT%H%M%S}"
 
 
 # -- our own Message-IDs (SES gives each mail another; relays that keep ours are answered too) ------
@@ -178,9 +221,24 @@ def survey_message_id(ref: str, cycle: int, domain: str) -> str:
     return derived_message_id("survey", f"{ref}:{cycle}", domain)
 
 
+def reminder_message_id(ref: str, waiting_since: datetime, domain: str) -> str:
+    """``<reminder.<hash>.postdesk@domain>``: the reminder of one wait on the customer."""
+    return derived_message_id("reminder", f"{ref}:{waiting_since:%Y%m%dT%H%M%S}", domain)
+
+
+def closing_message_id(ref: str, cycle: int, domain: str) -> str:
+    """``<closing.<hash>.postdesk@domain>``: the mail of a cycle the desk resolved by itself."""
+    return derived_message_id("closing", f"{ref}:{cycle}", domain)
+
+
 def notice_message_id(ref: str, notice_id: str, domain: str) -> str:
     """``<notice.<hash>.postdesk@domain>``: a notice to the team."""
     return derived_message_id("notice", f"{ref}:{notice_id}", domain)
+
+
+def agent_notification_message_id(agent: str, due: datetime, domain: str) -> str:
+    """``<agent-notify.<hash>.postdesk@domain>``: the mail of an agent's notifications for a window."""
+    return derived_message_id("agent-notify", f"{address_hash(agent)}:{due:%Y%m%dT%H%M%S}", domain)
 
 
 # -- thread messages (TicketLogTable ``M#<time>#<unique>``) -------------------------------------------------

@@ -23,9 +23,12 @@ from postdesk.signing import sign
 from postdesk.sla.clocks import next_timer
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.store import TicketStore
+from postdesk.workflows.lifecycle import next_lifecycle_timer
+from postdesk.workflows.lifecycle import schedule_name as lifecycle_schedule_name
 from postdesk.workflows.mail_feedback import UNREADABLE_PREFIX
 from postdesk.workflows.retention import ticket_message_ids
 from postdesk.workflows.sla import policy_of, timer_name
+from postdesk.workflows.time_rules import rules_due
 
 # Where exports wait for their download (the bucket's lifecycle rule deletes them after a day), one
 # folder per requester, named by subject_id() so that an erasure finds them.
@@ -154,12 +157,21 @@ class TicketRecords:
     def schedule_names(self, settings: Settings) -> list[str]:
         """The schedules the ticket may have waiting, named as the workflows name them: a survey per
         resolution cycle (``survey-<ref>-<cycle>``) and the SLA timer of its clocks as they stand
-        (``sla-<ref>-...``; a timer that moved was deleted when it moved). Deriving the names needs
-        no listing of the group (ListSchedules can only be granted on every resource)."""
+        (``sla-<ref>-...``; a timer that moved was deleted when it moved), and likewise its next
+        automatic step (``auto-<ref>-...``: a reminder, an auto-resolve, a close, a snooze's end) and
+        its time rules' timer (``rules-<ref>-...``). Deriving the names needs no listing of the group
+        (ListSchedules can only be granted on every resource)."""
+        policy = policy_of(settings)
         names = [keys.survey_schedule(self.ref, cycle) for cycle in range(1, self.ticket.cycle + 1)]
-        timer = next_timer(self.ticket, policy_of(settings))
+        timer = next_timer(self.ticket, policy)
         if timer is not None:
             names.append(timer_name(self.ref, timer))
+        step = next_lifecycle_timer(self.ticket, policy)
+        if step is not None:
+            names.append(lifecycle_schedule_name(self.ref, step))
+        rules_at = rules_due(self.ticket, settings)
+        if rules_at is not None:
+            names.append(keys.rules_schedule(self.ref, rules_at))
         return names
 
 

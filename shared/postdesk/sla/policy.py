@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 from functools import cache
@@ -44,6 +44,30 @@ class Targets:
 
 
 @dataclass(frozen=True, slots=True)
+class Automation:
+    """What the desk does by itself with a queue's tickets as time passes (workflows/lifecycle.py):
+    a ticket pending on the customer is reminded after ``remind_after`` of business time and resolved
+    ``resolve_after`` after the reminder; a resolved ticket is closed ``close_after`` (calendar time)
+    after its resolution, which starts its retention. ``source`` names where the values came from
+    (``[automation]`` or ``queues.<queue>.automation``), so the ticket's history can say which."""
+
+    pending_reminders: bool = True
+    remind_after: timedelta = timedelta(hours=24)
+    resolve_after: timedelta = timedelta(hours=32)
+    close_resolved: bool = True
+    close_after: timedelta = timedelta(days=7)
+    source: str = "[automation]"
+
+
+class AssignmentRule(StrEnum):
+    """How a queue's new and reopened tickets find an agent (workflows/assignment.py)."""
+
+    NONE = "none"
+    ROUND_ROBIN = "round_robin"
+    FEWEST_OPEN = "fewest_open"
+
+
+@dataclass(frozen=True, slots=True)
 class SlaPolicy:
     calendar: BusinessCalendar
     # Priority to its targets.
@@ -57,6 +81,20 @@ class SlaPolicy:
     reassign_to: str | None = None
     # The view "Due soon": open work whose next SLA target falls due within this business time.
     due_soon: timedelta = timedelta(hours=4)
+    # The desk's automation, and the queues' own (every entry a queue leaves out is the desk's).
+    automation: Automation = field(default_factory=Automation)
+    queue_automation: Mapping[str, Automation] = field(default_factory=dict)
+
+    # Queue to its automatic assignment; a queue not named here assigns nothing by itself.
+    queue_assignment: Mapping[str, AssignmentRule] = field(default_factory=dict)
+
+    def assignment_for(self, queue: str) -> AssignmentRule:
+        """How tickets of ``queue`` are assigned by themselves (none: agents take them)."""
+        return self.queue_assignment.get(queue, AssignmentRule.NONE)
+
+    def automation_for(self, queue: str) -> Automation:
+        """What the desk does by itself with the tickets of ``queue``."""
+        return self.queue_automation.get(queue, self.automation)
 
     def targets_for(self, priority: str, queue: str) -> Targets:
         """The targets of a ticket of ``priority`` in ``queue`` (an unknown priority counts as normal)."""
@@ -125,9 +163,50 @@ def _targets(
     return parsed
 
 
+_AUTOMATION_KEYS: Final = {
+    "pending_reminders",
+    "remind_after",
+    "resolve_after",
+    "close_resolved",
+    "close_after_days",
+}
+
+
+def _automation(
+    table: Mapping[str, Any], business_day: timedelta, where: str, base: Automation
+) -> Automation:
+    """The ``[automation]`` table (or a queue's), over ``base`` for whatever it leaves out."""
+    _only_keys(table, _AUTOMATION_KEYS, where)
+    values: dict[str, Any] = {}
+    for name in ("pending_reminders", "close_resolved"):
+        if name in table:
+            if not isinstance(table[name], bool):
+                raise PolicyError(f"{where} {name}: true or false")
+            values[name] = table[name]
+    for name in ("remind_after", "resolve_after"):
+        if name in table:
+            values[name] = parse_duration(table[name], business_day, f"{where} {name}")
+    if "close_after_days" in table:
+        days = table["close_after_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+            raise PolicyError(f"{where} close_after_days: a whole number of days from 1 to 365")
+        values["close_after"] = timedelta(days=days)
+    label = where.rsplit(": ", 1)[-1]
+    return replace(base, **values, source=label)
+
+
+def _assignment(value: object, where: str) -> AssignmentRule:
+    rules = ", ".join(f'"{rule.value}"' for rule in AssignmentRule)
+    if not isinstance(value, str) or value not in {rule.value for rule in AssignmentRule}:
+        raise PolicyError(f"{where}: one of {rules}, not {value!r}")
+    return AssignmentRule(value)
+
+
 def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> SlaPolicy:
     """Validate an already parsed policy document; PolicyError names the bad entry."""
-    _only_keys(document, {"calendar", "clocks", "targets", "queues", "escalation", "views"}, source)
+    _only_keys(
+        document, {"calendar", "clocks", "targets", "queues", "escalation", "views", "automation"}, source
+    )
     try:
         calendar = calendar_from_config(_table(document.get("calendar", {}), f"{source}: [calendar]"))
     except InvalidCalendar as error:
@@ -151,14 +230,30 @@ def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> Sl
     targets = _targets(
         _table(document.get("targets", {}), f"{source}: [targets]"), business_day, f"{source}: targets", None
     )
+    automation = _automation(
+        _table(document.get("automation", {}), f"{source}: [automation]"),
+        business_day,
+        f"{source}: [automation]",
+        Automation(remind_after=3 * business_day, resolve_after=4 * business_day),
+    )
     queue_targets: dict[str, dict[str, Targets]] = {}
+    queue_automation: dict[str, Automation] = {}
+    queue_assignment: dict[str, AssignmentRule] = {}
     for queue, entry in _table(document.get("queues", {}), f"{source}: [queues]").items():
         where = f"{source}: queues.{queue}"
         table = _table(entry, where)
-        _only_keys(table, {"targets"}, where)
-        queue_targets[queue] = _targets(
-            _table(table.get("targets", {}), where), business_day, f"{where}.targets", targets
-        )
+        _only_keys(table, {"targets", "automation", "assignment"}, where)
+        if "assignment" in table:
+            queue_assignment[queue] = _assignment(table["assignment"], f"{where}.assignment")
+        if "targets" in table:
+            queue_targets[queue] = _targets(
+                _table(table["targets"], where), business_day, f"{where}.targets", targets
+            )
+        if "automation" in table:
+            where_automation = f"{where}.automation"
+            queue_automation[queue] = _automation(
+                _table(table["automation"], where_automation), business_day, where_automation, automation
+            )
     escalation = _table(document.get("escalation", {}), f"{source}: [escalation]")
     _only_keys(escalation, {"raise_priority", "reassign_to"}, f"{source}: [escalation]")
     raise_priority = escalation.get("raise_priority", True)
@@ -180,6 +275,9 @@ def parse_policy(document: Mapping[str, Any], *, source: str = "<policy>") -> Sl
         raise_priority=raise_priority,
         reassign_to=reassign_to.strip().lower() or None,
         due_soon=due_soon,
+        automation=automation,
+        queue_automation=queue_automation,
+        queue_assignment=queue_assignment,
     )
 
 

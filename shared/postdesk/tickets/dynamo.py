@@ -106,6 +106,14 @@ class TicketItem(DeskModel):
     fingerprint = UnicodeAttribute(null=True)
     # The desk's address the ticket came in on; absent on tickets from before there were several.
     mailbox = UnicodeAttribute(null=True)
+    # The pending reminder of the current wait and the snooze (tickets/model.py).
+    reminded_at = UnicodeAttribute(null=True)
+    auto_resolved_cycle = NumberAttribute(null=True)
+    snoozed = BooleanAttribute(null=True)
+    snoozed_until = UnicodeAttribute(null=True)
+    # The last activity of a person and the time rules applied since (tickets/model.py).
+    active_at = UnicodeAttribute(null=True)
+    rules_applied = ListAttribute[str](null=True)
 
     by_requester = _index("by-requester", "requester_email", "created_at")
     # The ticket lists: one partition per (status), (assignee, status) or (queue, status), each sorted

@@ -181,6 +181,12 @@ def item_from_ticket(ticket: Ticket) -> TicketItem:
         merged_into=ticket.merged_into,
         saved_replies=list(ticket.saved_replies) or None,
         mailbox=ticket.mailbox,
+        reminded_at=to_iso(ticket.reminded_at) if ticket.reminded_at else None,
+        auto_resolved_cycle=ticket.auto_resolved_cycle,
+        snoozed=ticket.snoozed or None,
+        snoozed_until=to_iso(ticket.snoozed_until) if ticket.snoozed_until else None,
+        active_at=to_iso(ticket.active_at) if ticket.active_at else None,
+        rules_applied=list(ticket.rules_applied) or None,
     )
     for name, value in index_keys(ticket).items():
         setattr(item, name, value)
@@ -226,6 +232,12 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         merged_into=item.merged_into,
         saved_replies=tuple(item.saved_replies or ()),
         mailbox=item.mailbox,
+        reminded_at=from_iso(item.reminded_at) if item.reminded_at else None,
+        auto_resolved_cycle=int(item.auto_resolved_cycle) if item.auto_resolved_cycle is not None else None,
+        snoozed=bool(item.snoozed),
+        snoozed_until=from_iso(item.snoozed_until) if item.snoozed_until else None,
+        active_at=from_iso(item.active_at) if item.active_at else None,
+        rules_applied=tuple(item.rules_applied or ()),
     )
 
 

@@ -153,6 +153,21 @@ class Ticket:
     # The desk's address its first mail came to (mailboxes.py), lower case: its mail goes from there
     # under that address's brand. None for tickets from before the desk had several: the main one.
     mailbox: str | None = None
+    # When the desk last reminded the customer of a ticket pending on them (workflows/lifecycle.py):
+    # a reminder of the current wait when it is not before ``waiting_since``.
+    reminded_at: datetime | None = None
+    # The cycle the desk resolved by itself after its reminder (a reopen of it is counted).
+    auto_resolved_cycle: int | None = None
+    # Snoozed: on hold until ``snoozed_until`` (then open again, the assignee told) or until the
+    # customer answers (``snoozed`` with no time). Any move of the status ends the snooze.
+    snoozed: bool = False
+    snoozed_until: datetime | None = None
+    # When a person last acted on the ticket: the customer's mail, an agent's reply or change (notes
+    # are found in the thread). Time rules count idle time from it; nothing automatic moves it.
+    # None: ``updated_at`` stands for it (tickets from before it was kept).
+    active_at: datetime | None = None
+    # The time rules (triage/time_rules.py) applied since that activity: "<activity iso> <rule name>".
+    rules_applied: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:

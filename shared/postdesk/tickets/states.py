@@ -67,13 +67,16 @@ def status_fields(
     """The ticket fields a move to ``status`` sets: the status, the cycle, when the wait in it began,
     when the cycle was resolved (cleared when the ticket is open again), and when the desk forgets
     the ticket: ``closed_until`` for a move to closed (workflows/retention.py says when), none for
-    any other status (a reopened ticket is kept again)."""
+    any other status (a reopened ticket is kept again); and no snooze."""
     fields: dict[str, object] = {"status": status, "cycle": cycle, "waiting_since": now}
     if status is Status.RESOLVED:
         fields["resolved_at"] = now
     elif status not in DONE_STATUSES:
         fields["resolved_at"] = None
     fields["expires_at"] = closed_until if status is Status.CLOSED else None
+    # Any move of the status ends a snooze (a snooze itself sets them again over these).
+    fields["snoozed"] = False
+    fields["snoozed_until"] = None
     return fields
 
 

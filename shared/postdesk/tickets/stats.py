@@ -12,8 +12,14 @@ Keys (``<figure>`` or ``<figure>:<dimension>:<value>``):
   (seconds from the start of the cycle to its resolution), ``resolved``, ``reopened``;
 - ``sla:<target>:met``, ``sla:<target>:missed`` when a clock stops, ``sla:breached:<target>`` when a
   breach is recorded;
+- ``notifications:sent`` (agents' notifications mailed, workflows/notify.py);
+- ``automation:reminders``, ``automation:auto_resolved``, ``automation:auto_closed``,
+  ``automation:reopened`` (a cycle the desk resolved by itself opened again);
+- ``time_rules:applied`` and ``time_rules:rule:<name>`` (a time rule of the rules file applied);
 - ``survey:sent``, ``survey:answered``, ``survey:satisfied`` (the latest rating is 4 or 5);
 - ``agent:<email>:replies``, ``agent:<email>:resolutions``;
+- ``assigned:automatic`` and ``assigned:rule:<rule>`` (a queue's rule assigned a ticket),
+  ``assigned:nobody`` (it found nobody available; workflows/assignment.py);
 - ``saved:<id>:used`` (a reply taken from that saved reply), and for every saved reply used on the
   ticket before the event: ``saved:<id>:resolved``, ``saved:<id>:reopened``, ``saved:<id>:answered``,
   ``saved:<id>:satisfied`` (the desk's own figures of the same names, counted again per saved reply).
@@ -91,10 +97,24 @@ def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
         ]
     if kind == "reopened":
         return [("reopened", 1, None)]
+    if kind in ("assigned", "not_assigned") and event.actor == "automation":
+        return _automatic_assignment_figures(kind, detail.get("rule", "unknown"))
+    if kind in _AUTOMATION_FIGURES:
+        return [(_AUTOMATION_FIGURES[kind], 1, None)]
+    if kind == "rule_applied":
+        # A time rule of the rules file applied (workflows/time_rules.py), by rule.
+        return [
+            ("time_rules:applied", 1, None),
+            (f"time_rules:rule:{detail.get('rule', 'unknown')}", 1, None),
+        ]
     if kind == "sla_breached":
         return [(f"sla:breached:{detail.get('target', 'unknown')}", 1, None)]
     if kind == "survey_sent":
         return [("survey:sent", 1, None)]
+    if kind == "agent_notified":
+        # One event per agent, mail and ticket; it carries each notification's kind.
+        kinds = [name for name in detail.get("kinds", "").split(",") if name]
+        return [("notifications:sent", len(kinds), None)] if kinds else []
     if kind == "survey_answered":
         return [
             ("survey:answered", 1, None),
@@ -104,6 +124,22 @@ def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
         change = int(_satisfied(detail.get("rating"))) - int(_satisfied(detail.get("from")))
         return [("survey:satisfied", change, None)] if change else []
     return []
+
+
+def _automatic_assignment_figures(kind: str, rule: str) -> list[tuple[str, int, float | None]]:
+    """A queue's rule assigned a ticket (by rule), or found nobody available."""
+    if kind == "assigned":
+        return [("assigned:automatic", 1, None), (f"assigned:rule:{rule}", 1, None)]
+    return [("assigned:nobody", 1, None)]
+
+
+# What the desk did by itself (workflows/lifecycle.py), and the reopens of what it resolved.
+_AUTOMATION_FIGURES = {
+    "reminder_sent": "automation:reminders",
+    "auto_resolved": "automation:auto_resolved",
+    "auto_closed": "automation:auto_closed",
+    "auto_resolve_reopened": "automation:reopened",
+}
 
 
 # The desk's figures that each saved reply used on the ticket counts too, and their names there.

@@ -39,6 +39,12 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "resolved_at": to_iso(ticket.resolved_at) if ticket.resolved_at else None,
         "follow_up": ticket.follow_up,
+        # On hold until then (null: until the customer answers), or null when not snoozed.
+        "snooze": (
+            {"until": to_iso(ticket.snoozed_until) if ticket.snoozed_until else None}
+            if ticket.snoozed
+            else None
+        ),
         # Merged into that ticket: this one is closed and read-only.
         "merged_into": ticket.merged_into,
         "survey": _survey_summary(ticket),

@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postdesk.errors import ConfigurationError
 from postdesk.tickets.model import PRIORITIES
 from postdesk.tomlfile import read_toml
+
+if TYPE_CHECKING:
+    from postdesk.triage.time_rules import TimeRule
 
 CATEGORIES = ("billing", "account", "technical", "orders", "feedback", "general")
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.toml"
@@ -143,6 +146,8 @@ class TriageRules:
     urgency: tuple[UrgencyCue, ...]
     routes: tuple[Route, ...]
     acknowledgements: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # What the desk does with tickets idle for a while (triage/time_rules.py), in file order.
+    time_rules: tuple[TimeRule, ...] = ()
 
     def route(self, category: str, language: str, priority: str) -> str:
         """The queue of the first routing line that applies, else the default queue."""
@@ -184,7 +189,9 @@ def _load_rules_cached(path: Path) -> TriageRules:
 
 def parse_rules(document: Mapping[str, Any], *, source: str = "<rules>") -> TriageRules:
     """Validate and compile an already parsed rules document; RulesError names the bad entry."""
-    _only_keys(document, {"settings", "rule", "keywords", "urgency", "route", "acknowledgement"}, source)
+    _only_keys(
+        document, {"settings", "rule", "keywords", "urgency", "route", "acknowledgement", "time_rule"}, source
+    )
     settings = _table(document.get("settings", {}), f"{source}: [settings]")
     _only_keys(settings, _SETTINGS_KEYS, f"{source}: [settings]")
     where = f"{source}: [settings]"
@@ -233,7 +240,10 @@ def parse_rules(document: Mapping[str, Any], *, source: str = "<rules>") -> Tria
                 raise RulesError(f"{where} {language}: must be a non-empty string")
         acknowledgements[category] = dict(lines)
 
-    return TriageRules(
+    # Imported here: time rules build on this module's error (and name the queues parsed above).
+    from postdesk.triage.time_rules import parse_time_rules
+
+    routed = TriageRules(
         source=source,
         default_queue=default_queue,
         triage_queue=triage_queue,
@@ -246,6 +256,8 @@ def parse_rules(document: Mapping[str, Any], *, source: str = "<rules>") -> Tria
         routes=routes,
         acknowledgements=acknowledgements,
     )
+    time_rules = parse_time_rules(document.get("time_rule", []), routed.queues, source)
+    return replace(routed, time_rules=time_rules)
 
 
 def _rule(entry: object, where: str) -> Rule:

@@ -58,6 +58,7 @@ from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen, trusted
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
 from postdesk.triage.understand import Understanding, understand
+from postdesk.workflows.assignment import Occasion, assign_automatically
 from postdesk.workflows.copies import offered_copies
 from postdesk.workflows.forward import answer_to_forward
 from postdesk.workflows.ratings import AnswerSource, record_rating
@@ -236,6 +237,9 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
                 _announce_surge(ticket, settings, ports)
         # Also on a retry: the crash may have come between the ticket and its timer.
         after_change(None, ticket, settings, ports)
+        # Also on a retry: it assigns only a ticket still unassigned, once per cycle.
+        if ticket.quarantine is None:
+            ticket = assign_automatically(ticket, Occasion.NEW, settings, ports)
     else:
         ref = earlier.ref if earlier is not None and earlier.ref else match.ref
         existing = reads.get(ref) if ref else None
@@ -247,6 +251,8 @@ def ingest(delivery: InboundDelivery, settings: Settings, ports: Ports) -> Inges
             )
         except DeliveredBefore as found:
             return _join_as_duplicate(found.first, message, delivery, screening, raw_key, ports)
+        if _reopened_by(delivery, existing, ticket, retried=earlier is not None, ports=ports):
+            ticket = assign_automatically(ticket, Occasion.REOPENED, settings, ports)
 
     ref = ticket.ref
     if not new_ticket or understanding is None:
@@ -769,6 +775,19 @@ def _append_to_ticket(
         cycle, answer = rating
         record_rating(ticket.ref, cycle, answer.rating, "", AnswerSource.MAIL, settings, ports)
     return after
+
+
+def _reopened_by(
+    delivery: InboundDelivery, before: Ticket, after: Ticket, *, retried: bool, ports: Ports
+) -> bool:
+    """Whether this delivery reopened the ticket: seen in the change, or, on a retry (the first
+    attempt may have stopped right after writing the reopen), in the ticket's log."""
+    if not after.is_open:
+        return False
+    if before.status in DONE_STATUSES:
+        return True
+    reopen_id = _event(after.ref, delivery, "reopened").event_id
+    return retried and any(event.event_id == reopen_id for event in ports.store.events(after.ref))
 
 
 def _survey_rating(

@@ -288,6 +288,15 @@ def build_report(
             "reopened": totals["reopened"],
             "rate": _ratio(totals["reopened"], totals["resolved"]),
         },
+        "automation": {
+            "reminders": totals["automation:reminders"],
+            "auto_resolved": totals["automation:auto_resolved"],
+            "auto_closed": totals["automation:auto_closed"],
+            "reopened_after_auto_resolve": totals["automation:reopened"],
+            "reopen_rate": _ratio(totals["automation:reopened"], totals["automation:auto_resolved"]),
+        },
+        # Notifications mailed to agents (each one of a digest counts), workflows/notify.py.
+        "notifications": {"sent": totals["notifications:sent"]},
         "csat": {
             "surveys_sent": sent,
             "answers": answered,
@@ -296,9 +305,34 @@ def build_report(
             "response_rate": _ratio(answered, sent),
         },
         "agents": agents,
+        "assignment": _assignment_figures(totals),
+        "time_rules": _time_rule_figures(totals),
         "saved_replies": saved_reply_figures(totals, saved_replies),
         "backlog": backlog_by_age(store, now),
         "surges": [asdict(surge) for surge in surges(figures, today)],
+    }
+
+
+def _assignment_figures(totals: Mapping[str, int]) -> dict[str, Any]:
+    """Tickets the queues' rules assigned by themselves (by rule), and those they found nobody for."""
+    prefix = "assigned:rule:"
+    return {
+        "automatic": totals["assigned:automatic"],
+        "by_rule": dict(
+            sorted((key[len(prefix) :], n) for key, n in totals.items() if key.startswith(prefix) and n)
+        ),
+        "nobody_available": totals["assigned:nobody"],
+    }
+
+
+def _time_rule_figures(totals: Mapping[str, int]) -> dict[str, Any]:
+    """How often the time rules of the rules file applied, in all and by rule (workflows/time_rules.py)."""
+    prefix = "time_rules:rule:"
+    return {
+        "applied": totals["time_rules:applied"],
+        "by_rule": dict(
+            sorted((key[len(prefix) :], n) for key, n in totals.items() if key.startswith(prefix) and n)
+        ),
     }
 
 
@@ -365,6 +399,13 @@ def format_report(report: Mapping[str, Any]) -> str:
             ]
             or ["  -"]
         ),
+        "",
+        f"Assigned automatically: {report['assignment']['automatic']}"
+        + "".join(f", {rule.replace('_', ' ')} {n}" for rule, n in report["assignment"]["by_rule"].items())
+        + f"; nobody available {report['assignment']['nobody_available']}",
+        "",
+        f"Time rules applied: {report['time_rules']['applied']}"
+        + "".join(f", \u201c{rule}\u201d {n}" for rule, n in report["time_rules"]["by_rule"].items()),
         "",
         "Saved replies:",
         *(

@@ -41,6 +41,7 @@ from postdesk.sla.policy import SlaPolicy, Target, load_policy
 from postdesk.tickets.items import TicketUpdate
 from postdesk.tickets.model import DONE_STATUSES, PRIORITIES, Status, Ticket, TicketEvent
 from postdesk.workflows.notices import notify_queue
+from postdesk.workflows.notify import notify_sla_timer
 
 # Scheduler refuses nothing in the past, but a timer due now is given a minute to be made.
 MINIMUM_LEAD = timedelta(minutes=1)
@@ -59,6 +60,9 @@ def with_clocks(
     ticket: Ticket, changes: dict[str, object], event: ClockEvent, now: datetime, settings: Settings
 ) -> dict[str, object]:
     """``changes`` to ``ticket`` and the move of its clocks that they and ``event`` make."""
+    if event is ClockEvent.CUSTOMER_MESSAGE:
+        # The customer acted: time rules count idle time from here (triage/time_rules.py).
+        changes = {**changes, "active_at": now}
     after = replace(ticket, **changes)  # type: ignore[arg-type]
     clocks = advance_clocks(ticket, after, event, now, policy_of(settings))
     if clocks == ticket.sla:
@@ -78,6 +82,9 @@ def clocked_update(
     """The update of ``changes`` with the clocks moved, and the events of every clock it stops: the
     first response (how long it took, whether in time), the next response, the resolution. Their ids
     derive from ``event_id`` (the cause), so a retried change logs them once."""
+    if is_person(actor):
+        # An agent acted (the desk's automations are no activity: time rules never set themselves off).
+        changes = {**changes, "active_at": now}
     update = TicketUpdate(ticket, with_clocks(ticket, changes, event, now, settings))
     after = update.after()
     policy = policy_of(settings)
@@ -104,6 +111,12 @@ def clocked_update(
         for kind, detail in stopped
     ]
     return update, events
+
+
+def is_person(actor: str) -> bool:
+    """Whether an event's actor is a person: agents act under their address, the desk's own
+    automations under a name ("sla", "automation", "system")."""
+    return "@" in actor
 
 
 _DURATION_METRICS = {
@@ -232,6 +245,8 @@ def fire_timer(request: TimerRequest, settings: Settings, ports: Ports) -> Timer
         if getattr(before, name) != getattr(after, name)
     ]
     notify_queue(after, headline, escalated, f"sla:{timer.kind.value}:{timer.run}", settings, ports)
+    # The assignee hears of a warning; a breach that reassigns tells the new assignee.
+    notify_sla_timer(before, after, breach, headline, timer.run, settings, ports)
     logger.info(
         "SLA timer fired", extra={"ref": after.ref, "kind": timer.kind.value, "target": timer.target.value}
     )

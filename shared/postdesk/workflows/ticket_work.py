@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from postdesk.effects import keys
@@ -34,6 +35,8 @@ from postdesk.tickets.states import agent_transition, require_released, require_
 from postdesk.triage.rules import CATEGORIES, load_rules
 from postdesk.workflows.collision import check_conversation
 from postdesk.workflows.copies import edited_copies
+from postdesk.workflows.lifecycle import snooze_changes
+from postdesk.workflows.notify import notify_mentions
 from postdesk.workflows.retention import apply_retention, closed_until
 from postdesk.workflows.sla import clocked_update
 from postdesk.workflows.timers import after_change
@@ -75,6 +78,11 @@ class TicketEdit:
     cc: tuple[str, ...] | None = None
     bcc: tuple[str, ...] | None = None
     dismiss_cc_offered: tuple[str, ...] = ()
+    # Snooze (workflows/lifecycle.py): on hold until a time and/or until the customer answers; or
+    # ``unsnooze``: open again now.
+    snooze_until: datetime | None = None
+    snooze_until_answer: bool = False
+    unsnooze: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +173,20 @@ def edit_ticket(
             TicketEvent(ticket.ref, now, kind, f"edit:{edit.request_id}:{kind}", edit.actor, detail)
             for kind, detail in said
         )
+    if edit.snooze_until is not None or edit.snooze_until_answer or edit.unsnooze:
+        if edit.status is not None and edit.status is not Status.ON_HOLD and not edit.unsnooze:
+            raise InvalidEdit("a snoozed ticket is on hold: leave status out, or set it to on-hold")
+        snoozing, snooze_events = snooze_changes(
+            replace(ticket, **changes),
+            edit.snooze_until,
+            edit.snooze_until_answer,
+            edit.unsnooze,
+            now,
+            f"edit:{edit.request_id}",
+            edit.actor,
+        )
+        changes.update(snoozing)
+        events.extend(snooze_events)
     if not changes:
         if reapply_retention:
             apply_retention(ticket, settings, ports)
@@ -192,10 +214,13 @@ def add_note(
     request_id: str,
     ports: Ports,
     seen: frozenset[bytes] | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> ThreadMessage:
     """Add an internal note to the ticket's thread: seen by agents, never mailed. The same
     ``request_id`` adds it once (DuplicateRequest after). With ``seen`` (what the agent saw of the
-    conversation), ConversationChanged when someone wrote since (workflows/collision.py)."""
+    conversation), ConversationChanged when someone wrote since (workflows/collision.py). With
+    ``settings``, the agents it mentions (``@sam``) are notified (workflows/notify.py)."""
     text = body.strip()
     if not text:
         raise InvalidEdit("the note has no text")
@@ -240,6 +265,8 @@ def add_note(
     # A note on a closed ticket goes when the ticket goes.
     ports.store.append_message(note, [event], expires_at=ticket.expires_at)
     ports.metrics.count("NotesAdded")
+    if settings is not None:
+        notify_mentions(ticket, text, request_id, actor, actor_name, settings, ports)
     return note
 
 

@@ -227,13 +227,19 @@ def test_a_bad_business_day_is_named() -> None:
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        (("notify",), r"^<policy>: unknown entries notify; allowed: calendar, clocks, escalation, queues"),
+        (
+            ("notify",),
+            r"^<policy>: unknown entries notify; allowed: automation, calendar, clocks, escalation, queues",
+        ),
         (("clocks", "pause"), r"^<policy>: \[clocks\]: unknown entries pause; allowed: business_day"),
         (
             ("targets", "normal", "first_reply"),
             r"^<policy>: targets\.normal: unknown entries first_reply; allowed: first_response",
         ),
-        (("queues", "billing", "sla"), r"^<policy>: queues\.billing: unknown entries sla; allowed: targets$"),
+        (
+            ("queues", "billing", "sla"),
+            r"^<policy>: queues\.billing: unknown entries sla; allowed: assignment, automation, targets$",
+        ),
         (
             ("queues", "billing", "targets", "normal", "answer"),
             r"^<policy>: queues\.billing\.targets\.normal: unknown entries answer",

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints subscribed to the desk's events; deliveries signed, retried, dead-lettered."""
