@@ -14,7 +14,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from postdesk.tickets.model import MessageKind, Status, Ticket
 from postdesk.workflows.automations import automation_request, run_automation
 from postdesk.workflows.lifecycle import next_lifecycle_timer
 from postdesk.workflows.reply import AgentReply, send_reply
+from postdesk.workflows.report import build_report, format_report
 from postdesk.workflows.sla import policy_of
 from postdesk.workflows.ticket_work import TicketEdit, edit_ticket
 from tests.integration.conftest import Desk, auth
@@ -272,6 +273,14 @@ def test_a_reopen_after_an_auto_resolve_is_counted(desk: Desk) -> None:
     keys = {key: figure.total for day in figures.values() for key, figure in day.items()}
     assert keys["automation:reopened"] == 1
     assert keys["automation:reminders"] == 1 and keys["automation:auto_resolved"] == 1
+
+    # And the report says so, in the API's figures and in the terminal's text
+    report = build_report(desk.store, desk.clock_now, date(2026, 11, 27), "UTC", until=date(2026, 12, 4))
+    assert report["automation"]["reopened_after_auto_resolve"] == 1
+    assert (
+        "By the desk itself: reminders sent 1, resolved after no answer 1 "
+        "(reopened since 1, 100.0 %), closed 0" in format_report(report)
+    )
 
 
 def test_a_queue_can_turn_the_reminders_off(desk: Desk, tmp_path: Any) -> None:

@@ -400,6 +400,13 @@ def format_report(report: Mapping[str, Any]) -> str:
             or ["  -"]
         ),
         "",
+        "By the desk itself: "
+        f"reminders sent {report['automation']['reminders']}, "
+        f"resolved after no answer {report['automation']['auto_resolved']} "
+        f"(reopened since {report['automation']['reopened_after_auto_resolve']}, "
+        f"{share(report['automation']['reopen_rate'])}), "
+        f"closed {report['automation']['auto_closed']}; "
+        f"notifications mailed to agents {report['notifications']['sent']}",
         f"Assigned automatically: {report['assignment']['automatic']}"
         + "".join(f", {rule.replace('_', ' ')} {n}" for rule, n in report["assignment"]["by_rule"].items())
         + f"; nobody available {report['assignment']['nobody_available']}",
