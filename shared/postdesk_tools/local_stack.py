@@ -702,6 +702,19 @@ def _desk(state_dir: Path, support_address: str, moto_url: str, mailboxes: str =
     return desk
 
 
+def _up_to_date(state_dir: Path, desk: dict[str, Any], moto_url: str) -> dict[str, Any]:
+    """A desk an older version made, with what the stack has gained since (provision.py), kept in
+    ``desk.json``: its tickets stay, and the new parts work from this start on."""
+    from postdesk.aws.clients import reset_clients
+    from postdesk_tools.provision import brought_up_to_date
+
+    os.environ["AWS_ENDPOINT_URL"] = moto_url
+    reset_clients()
+    updated = {**desk, "environment": brought_up_to_date(REGION, PREFIX, dict(desk["environment"]))}
+    _write_desk(state_dir, updated)
+    return updated
+
+
 def _write_desk(state_dir: Path, desk: dict[str, Any]) -> None:
     desk_file = state_dir / DESK_FILE
     temporary = desk_file.with_suffix(".tmp")
@@ -833,8 +846,14 @@ def local_stack(
         known = _known_desk(state_dir)
         if known is not None:
             known = _with_mailboxes(state_dir, known, mailboxes)
-        api = start_api(known) if known is not None else None
+        # (a desk an older version made waits for moto: what it lacks is made first)
+        from postdesk_tools.provision import is_outdated
+
+        outdated = known is not None and is_outdated(known["environment"])
+        api = start_api(known) if known is not None and not outdated else None
         _wait_for_port(moto_port, moto, "moto")
+        if known is not None and outdated:
+            known = _up_to_date(state_dir, known, moto_url)
         desk = known or _desk(state_dir, support_address, moto_url, mailboxes or "")
         environment = desk_environment(desk)
         os.environ.update(environment)

@@ -3,6 +3,7 @@ that the deploy uses, so the tables under test are the tables in production."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -47,12 +48,16 @@ def table_definitions() -> dict[str, dict[str, Any]]:
     }
 
 
-def create_tables(region: str, prefix: str) -> TableNames:
-    """Create every table of the template as ``<prefix>-<LogicalId>`` and enable TTL where declared."""
+def create_tables(region: str, prefix: str, only: frozenset[str] | None = None) -> TableNames:
+    """Create every table of the template as ``<prefix>-<LogicalId>`` (or those of ``only``) and
+    enable TTL where declared."""
     dynamodb = client("dynamodb", region)
     names: dict[str, str] = {}
     for logical_id, properties in table_definitions().items():
         name = f"{prefix}-{logical_id}"
+        if only is not None and logical_id not in only:
+            names[TABLE_RESOURCES.get(logical_id, "")] = name
+            continue
         arguments: dict[str, Any] = {
             "TableName": name,
             "AttributeDefinitions": properties["AttributeDefinitions"],
@@ -72,7 +77,37 @@ def create_tables(region: str, prefix: str) -> TableNames:
             )
         if logical_id in TABLE_RESOURCES:
             names[TABLE_RESOURCES[logical_id]] = name
+    names.pop("", None)
     return TableNames(**names)
+
+
+# What a desk provisioned by an older version lacks, by the environment variable that names it.
+_LATER_PARTS = ("POSTDESK_EVENT_BUS", "POSTDESK_AUTOMATIONS_FUNCTION_ARN")
+
+
+def is_outdated(environment: dict[str, str]) -> bool:
+    """Whether a desk provisioned earlier (its functions' ``environment``) lacks a part the stack
+    has gained since."""
+    return any(name not in environment for name in _LATER_PARTS)
+
+
+def brought_up_to_date(region: str, prefix: str, environment: dict[str, str]) -> dict[str, str]:
+    """The environment of a desk provisioned by an older version, with what the stack has gained
+    since made now: the tables it lacks, the event bus and the webhooks' queues, the automations
+    function. Its data is kept as it is (a local desk keeps its tickets across versions)."""
+    existing = set(client("dynamodb", region).list_tables()["TableNames"])
+    missing = frozenset(
+        logical_id for logical_id in table_definitions() if f"{prefix}-{logical_id}" not in existing
+    )
+    if missing:
+        create_tables(region, prefix, only=missing)
+    updated = dict(environment)
+    if "POSTDESK_EVENT_BUS" not in updated:
+        updated.update(provision_events(region, prefix))
+    if "POSTDESK_AUTOMATIONS_FUNCTION_ARN" not in updated:
+        sla = updated["POSTDESK_SLA_FUNCTION_ARN"]
+        updated["POSTDESK_AUTOMATIONS_FUNCTION_ARN"] = sla.removesuffix("-sla") + "-automations"
+    return updated
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +165,10 @@ def provision_events(region: str, prefix: str) -> dict[str, str]:
     127.0.0.1 are allowed, and the first retry waits a second instead of 30."""
     resources = template()["Resources"]
     bus = f"{prefix}-events"
-    client("events", region).create_event_bus(Name=bus)
+    events = client("events", region)
+    # A desk brought up to date after a start that stopped half-way has it already.
+    with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
+        events.create_event_bus(Name=bus)
     sqs = client("sqs", region)
 
     def queue(logical_id: str, extra: dict[str, str]) -> tuple[str, str]:
