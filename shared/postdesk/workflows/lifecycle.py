@@ -24,7 +24,6 @@ from enum import StrEnum
 from typing import Any
 
 from postdesk.agents.notifications import NotificationKind
-from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import to_iso
 from postdesk.effects import keys
 from postdesk.effects.retry import retry_on_conflict
@@ -42,7 +41,7 @@ from postdesk.tickets.model import DONE_STATUSES, MessageKind, Status, ThreadMes
 from postdesk.tickets.states import agent_transition, status_fields
 from postdesk.workflows.notify import notify_agent
 from postdesk.workflows.retention import closed_until
-from postdesk.workflows.sla import MINIMUM_LEAD, clocked_update, policy_of
+from postdesk.workflows.sla import clocked_update, move_schedule, policy_of
 from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
 
 # Who the automatic changes are by, in the ticket's log.
@@ -126,29 +125,16 @@ def sync_lifecycle_timer(before: Ticket | None, after: Ticket, settings: Setting
     had = next_lifecycle_timer(before, policy) if before is not None else None
     if before is not None and wanted == had:
         return
-    scheduling = settings.scheduling
-    try:
-        if had is not None:
-            ports.scheduler.delete(schedule_name(after.ref, had))
-        if wanted is None:
-            return
-        if not (scheduling.automations_function_arn and scheduling.role_arn):
-            logger.error("automation not scheduled: the automations function or the role is not configured")
-            ports.metrics.count("AutomationsNotScheduled", {"reason": "not_configured"})
-            return
-        ports.scheduler.create_once(
-            OneTimeSchedule(
-                name=schedule_name(after.ref, wanted),
-                at=max(wanted.at, ports.clock() + MINIMUM_LEAD),
-                target_arn=scheduling.automations_function_arn,
-                role_arn=scheduling.role_arn,
-                dead_letter_arn=scheduling.dead_letter_arn,
-                payload=timer_payload(after.ref, wanted),
-            )
-        )
-    except Exception:
-        logger.exception("automation not scheduled", extra={"ref": after.ref})
-        ports.metrics.count("AutomationsNotScheduled", {"reason": "scheduler_error"})
+    move_schedule(
+        after.ref,
+        schedule_name(after.ref, had) if had is not None else None,
+        (schedule_name(after.ref, wanted), wanted.at, timer_payload(after.ref, wanted)) if wanted else None,
+        settings.scheduling.automations_function_arn,
+        "automation",
+        "AutomationsNotScheduled",
+        settings,
+        ports,
+    )
 
 
 def _count_reopen_after_auto_resolve(before: Ticket, after: Ticket, ports: Ports) -> None:

@@ -158,29 +158,56 @@ def sync_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: 
     had = next_timer(before, policy) if before is not None else None
     if before is not None and wanted == had:
         return
+    move_schedule(
+        after.ref,
+        timer_name(after.ref, had) if had is not None else None,
+        (timer_name(after.ref, wanted), wanted.at, timer_payload(after.ref, wanted)) if wanted else None,
+        settings.scheduling.sla_function_arn,
+        "SLA timer",
+        "SlaTimersNotScheduled",
+        settings,
+        ports,
+    )
+
+
+def move_schedule(
+    ref: str,
+    had: str | None,
+    wanted: tuple[str, datetime, dict[str, Any]] | None,
+    target_arn: str,
+    what: str,
+    metric: str,
+    settings: Settings,
+    ports: Ports,
+) -> None:
+    """The one schedule of a ticket's timer moved: the one named ``had`` deleted, ``wanted`` (name,
+    time, payload for ``target_arn``) made, at least MINIMUM_LEAD ahead. A failure is logged and
+    counted as ``metric``, not raised: the change is written, and the next change or the fired timer
+    puts the schedule right. Used by the SLA timers, the automatic steps and the time rules."""
     scheduling = settings.scheduling
     try:
         if had is not None:
-            ports.scheduler.delete(timer_name(after.ref, had))
+            ports.scheduler.delete(had)
         if wanted is None:
             return
-        if not (scheduling.sla_function_arn and scheduling.role_arn):
-            logger.error("SLA timer not scheduled: the SLA function or the scheduler role is not configured")
-            ports.metrics.count("SlaTimersNotScheduled", {"reason": "not_configured"})
+        if not (target_arn and scheduling.role_arn):
+            logger.error(f"{what} not scheduled: its function or the scheduler role is not configured")
+            ports.metrics.count(metric, {"reason": "not_configured"})
             return
+        name, at, payload = wanted
         ports.scheduler.create_once(
             OneTimeSchedule(
-                name=timer_name(after.ref, wanted),
-                at=max(wanted.at, ports.clock() + MINIMUM_LEAD),
-                target_arn=scheduling.sla_function_arn,
+                name=name,
+                at=max(at, ports.clock() + MINIMUM_LEAD),
+                target_arn=target_arn,
                 role_arn=scheduling.role_arn,
                 dead_letter_arn=scheduling.dead_letter_arn,
-                payload=timer_payload(after.ref, wanted),
+                payload=payload,
             )
         )
     except Exception:
-        logger.exception("SLA timer not scheduled", extra={"ref": after.ref})
-        ports.metrics.count("SlaTimersNotScheduled", {"reason": "scheduler_error"})
+        logger.exception(f"{what} not scheduled", extra={"ref": ref})
+        ports.metrics.count(metric, {"reason": "scheduler_error"})
 
 
 def timer_payload(ref: str, timer: Timer) -> dict[str, Any]:

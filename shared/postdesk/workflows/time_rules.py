@@ -30,7 +30,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import to_iso
 from postdesk.effects import keys
 from postdesk.effects.retry import retry_on_conflict
@@ -54,7 +53,7 @@ from postdesk.triage.time_rules import (
     marks_after,
     next_due,
 )
-from postdesk.workflows.sla import MINIMUM_LEAD, is_person
+from postdesk.workflows.sla import is_person, move_schedule
 
 # The actor of every change a time rule makes (the rule's name is in its ``rule_applied`` event);
 # not a person (workflows/sla.py is_person), so none of it is activity.
@@ -89,31 +88,24 @@ def sync_rules_timer(before: Ticket | None, after: Ticket, settings: Settings, p
     try:
         wanted = rules_due(after, settings)
         had = rules_due(before, settings) if before is not None else None
-        if before is not None and wanted == had:
-            return
-        if had is not None:
-            ports.scheduler.delete(keys.rules_schedule(after.ref, had))
-        if wanted is None:
-            return
-        scheduling = settings.scheduling
-        target = scheduling.automations_function_arn
-        if not (target and scheduling.role_arn):
-            logger.error("time rule timer not scheduled: the automations function is not configured")
-            ports.metrics.count("TimeRuleTimersNotScheduled", {"reason": "not_configured"})
-            return
-        ports.scheduler.create_once(
-            OneTimeSchedule(
-                name=keys.rules_schedule(after.ref, wanted),
-                at=max(wanted, ports.clock() + MINIMUM_LEAD),
-                target_arn=target,
-                role_arn=scheduling.role_arn,
-                dead_letter_arn=scheduling.dead_letter_arn,
-                payload=time_rule_payload(after.ref, wanted),
-            )
-        )
     except Exception:
         logger.exception("time rule timer not scheduled", extra={"ref": after.ref})
         ports.metrics.count("TimeRuleTimersNotScheduled", {"reason": "scheduler_error"})
+        return
+    if before is not None and wanted == had:
+        return
+    move_schedule(
+        after.ref,
+        keys.rules_schedule(after.ref, had) if had is not None else None,
+        (keys.rules_schedule(after.ref, wanted), wanted, time_rule_payload(after.ref, wanted))
+        if wanted
+        else None,
+        settings.scheduling.automations_function_arn,
+        "time rule timer",
+        "TimeRuleTimersNotScheduled",
+        settings,
+        ports,
+    )
 
 
 def time_rule_payload(ref: str, due: datetime) -> dict[str, Any]:
