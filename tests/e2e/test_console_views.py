@@ -123,9 +123,13 @@ def test_the_views_show_their_counts_and_stay_in_the_address(desk: RunningDesk, 
     page.reload()
     expect(page.get_by_role("heading", name="Breached", level=1)).to_be_visible()
     expect(page.locator(f'#queue-rows tr[data-ref="{late}"]')).to_be_visible()
+    # (once the reloaded page has shown its counts: it has finished starting)
+    expect(lists.get_by_role("link", name=f"Due soon {counts['due_soon']}", exact=True)).to_be_visible()
 
     # When Sam moves to "Due soon": its hint says the window from the SLA policy
     lists.get_by_role("link", name="Due soon").click()
+    # (the heading first: Breached's one row would pass the count below before the list changed)
+    expect(page.get_by_role("heading", name="Due soon", level=1)).to_be_visible()
     expect(page.locator("#queue-rows > tr")).to_have_count(1)
     expect(page.locator(f'#queue-rows tr[data-ref="{soon}"]')).to_be_visible()
     expect(page.locator("#view-hint")).to_contain_text("within 4 business hours")
