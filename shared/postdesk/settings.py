@@ -110,6 +110,36 @@ class EventsSettings:
     allow_local_endpoints: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class SignInSettings:
+    """How people sign in (docs/sign-in.md): the stack's Cognito user pool and its app client, where
+    the pool's public keys are read, the tables of sessions and of the access audit, how long a
+    session may last, and single sign-on when the stack federates an identity provider. Empty pool:
+    the desk has no sign-in for people (API tokens only)."""
+
+    user_pool_id: str = ""
+    client_id: str = ""
+    # The pool's JWKS; empty: Cognito's own address for the pool (the local stack names moto's).
+    jwks_url: str = ""
+    sessions_table: str = ""
+    access_audit_table: str = ""
+    # The refresh token's validity (the stack's SessionDays): a session's longest life.
+    session_days: int = 14
+    # The federated identity provider's name in the pool and the hosted UI's base URL ("" = none).
+    sso_provider: str = ""
+    sso_domain: str = ""
+    region: str = "us-east-1"
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the pool's tokens (moto issues the same)."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def keys_url(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
 # 28 MB of files are about 38.3 MB in base64 lines of 76 characters: the text, the HTML and the headers
 # fit in what is left of SES's 40 MB.
 MAX_MAIL_BYTES = 28 * 1000 * 1000
@@ -152,6 +182,7 @@ class Settings:
     # Agents' notifications: at most one mail per agent in this many minutes (the rest waits for it).
     notification_window_minutes: int = 5
     events: EventsSettings = field(default_factory=EventsSettings)
+    sign_in: SignInSettings = field(default_factory=SignInSettings)
 
     @property
     def support_domain(self) -> str:
@@ -304,6 +335,17 @@ class Settings:
                 retry_seconds=integer("POSTDESK_WEBHOOK_RETRY_SECONDS", 30),
                 rule_prefix=env.get("POSTDESK_WEBHOOK_RULE_PREFIX", "").strip() or "postdesk-webhook",
                 allow_local_endpoints=env.get("POSTDESK_WEBHOOKS_ALLOW_LOCAL", "").strip() == "true",
+            ),
+            sign_in=SignInSettings(
+                user_pool_id=env.get("POSTDESK_USER_POOL_ID", "").strip(),
+                client_id=env.get("POSTDESK_USER_POOL_CLIENT_ID", "").strip(),
+                jwks_url=env.get("POSTDESK_JWKS_URL", "").strip(),
+                sessions_table=env.get("POSTDESK_SESSIONS_TABLE", "").strip(),
+                access_audit_table=env.get("POSTDESK_ACCESS_AUDIT_TABLE", "").strip(),
+                session_days=integer("POSTDESK_SESSION_DAYS", 14),
+                sso_provider=env.get("POSTDESK_SSO_PROVIDER", "").strip(),
+                sso_domain=env.get("POSTDESK_SSO_DOMAIN", "").strip().rstrip("/"),
+                region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             ),
         )
 

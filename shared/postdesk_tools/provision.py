@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -82,7 +83,7 @@ def create_tables(region: str, prefix: str, only: frozenset[str] | None = None) 
 
 
 # What a desk provisioned by an older version lacks, by the environment variable that names it.
-_LATER_PARTS = ("POSTDESK_EVENT_BUS", "POSTDESK_AUTOMATIONS_FUNCTION_ARN")
+_LATER_PARTS = ("POSTDESK_EVENT_BUS", "POSTDESK_AUTOMATIONS_FUNCTION_ARN", "POSTDESK_USER_POOL_ID")
 
 
 def is_outdated(environment: dict[str, str]) -> bool:
@@ -107,6 +108,8 @@ def brought_up_to_date(region: str, prefix: str, environment: dict[str, str]) ->
     if "POSTDESK_AUTOMATIONS_FUNCTION_ARN" not in updated:
         sla = updated["POSTDESK_SLA_FUNCTION_ARN"]
         updated["POSTDESK_AUTOMATIONS_FUNCTION_ARN"] = sla.removesuffix("-sla") + "-automations"
+    if "POSTDESK_USER_POOL_ID" not in updated:
+        updated.update(provision_sign_in(region, prefix))
     return updated
 
 
@@ -195,6 +198,54 @@ def provision_events(region: str, prefix: str) -> dict[str, str]:
     }
 
 
+def provision_sign_in(region: str, prefix: str) -> dict[str, str]:
+    """The template's user pool and its console client, as Cognito's API takes them (moto has no
+    CloudFormation for them), and the tables of sessions and of the access audit (made with the
+    others by create_tables). The pool's keys are read from the moto server the desk talks to; an
+    in-process moto (no endpoint) answers Cognito's own address for them."""
+    resources = template()["Resources"]
+    pool_properties = resources["UserPool"]["Properties"]
+    cognito = client("cognito-idp", region)
+    pool = cognito.create_user_pool(
+        PoolName=f"{prefix}-agents",
+        UsernameAttributes=pool_properties["UsernameAttributes"],
+        AutoVerifiedAttributes=pool_properties["AutoVerifiedAttributes"],
+        UsernameConfiguration=pool_properties["UsernameConfiguration"],
+        Policies=pool_properties["Policies"],
+        AccountRecoverySetting=pool_properties["AccountRecoverySetting"],
+        AdminCreateUserConfig=pool_properties["AdminCreateUserConfig"],
+        Schema=pool_properties["Schema"],
+    )["UserPool"]
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in pool_properties["EnabledMfas"]},
+        MfaConfiguration=pool_properties["MfaConfiguration"],
+    )
+    client_properties = resources["UserPoolClient"]["Properties"]
+    session_days = template()["Parameters"]["SessionDays"]["Default"]
+    console = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=f"{prefix}-console",
+        GenerateSecret=client_properties["GenerateSecret"],
+        ExplicitAuthFlows=client_properties["ExplicitAuthFlows"],
+        PreventUserExistenceErrors=client_properties["PreventUserExistenceErrors"],
+        EnableTokenRevocation=client_properties["EnableTokenRevocation"],
+        AccessTokenValidity=client_properties["AccessTokenValidity"],
+        IdTokenValidity=client_properties["IdTokenValidity"],
+        RefreshTokenValidity=session_days,
+        TokenValidityUnits=client_properties["TokenValidityUnits"],
+    )["UserPoolClient"]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
+    return {
+        "POSTDESK_USER_POOL_ID": str(pool["Id"]),
+        "POSTDESK_USER_POOL_CLIENT_ID": str(console["ClientId"]),
+        **({"POSTDESK_JWKS_URL": f"{endpoint}/{pool['Id']}/.well-known/jwks.json"} if endpoint else {}),
+        "POSTDESK_SESSIONS_TABLE": f"{prefix}-SessionsTable",
+        "POSTDESK_ACCESS_AUDIT_TABLE": f"{prefix}-AccessAuditTable",
+        "POSTDESK_SESSION_DAYS": str(session_days),
+    }
+
+
 def _logical_id(resources: dict[str, Any], resource_type: str) -> str:
     (logical_id,) = [name for name, resource in resources.items() if resource["Type"] == resource_type]
     return logical_id
@@ -249,5 +300,6 @@ def provision(
         "POSTDESK_TEAM_ADDRESS": f"team@{support_address.rpartition('@')[2]}",
         **provision_scheduling(region, prefix),
         **provision_events(region, prefix),
+        **provision_sign_in(region, prefix),
     }
     return ProvisionedDesk(Settings.from_environment(environment), environment)
