@@ -118,6 +118,86 @@ def console_asset(asset: str) -> Response:
     return _serve(console.asset)
 
 
+@app.route("/session", methods=["POST"], content_types=JSON)
+def create_session() -> Response:
+    """Sign in (email and password, then the steps Cognito asks for); sets the session cookie."""
+    from postdesk.api import session
+
+    return _serve(session.create_session)
+
+
+@app.route("/session", methods=["GET"])
+def current_session() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.current_session)
+
+
+@app.route("/session", methods=["DELETE"])
+def delete_session() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.delete_session)
+
+
+@app.route("/session/options", methods=["GET"])
+def session_options() -> Response:
+    """How people may sign in: single sign-on offered, and its provider's name."""
+    from postdesk.api import session
+
+    return _serve(session.session_options)
+
+
+@app.route("/session/sso", methods=["GET"])
+def single_sign_on() -> Response:
+    """Single sign-on: off to the identity provider, and back with its code (docs/sign-in.md)."""
+    from postdesk.api import session
+
+    return _serve(session.single_sign_on)
+
+
+@app.route("/session/password-reset", methods=["POST"], content_types=JSON)
+def start_password_reset() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.start_password_reset)
+
+
+@app.route("/session/password-reset/confirm", methods=["POST"], content_types=JSON)
+def finish_password_reset() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.finish_password_reset)
+
+
+@app.route("/me/two-step", methods=["GET"])
+def my_two_step() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.my_two_step)
+
+
+@app.route("/me/two-step", methods=["POST"], content_types=JSON)
+def begin_two_step() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.begin_two_step)
+
+
+@app.route("/me/two-step", methods=["PUT"], content_types=JSON)
+def confirm_my_two_step() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.confirm_my_two_step)
+
+
+@app.route("/me/two-step", methods=["DELETE"])
+def end_my_two_step() -> Response:
+    from postdesk.api import session
+
+    return _serve(session.end_my_two_step)
+
+
 @app.route("/me", methods=["GET"])
 def me() -> Response:
     from postdesk.api import directory
@@ -193,6 +273,48 @@ def list_agents() -> Response:
     from postdesk.api import directory
 
     return _serve(directory.list_agents)
+
+
+@app.route("/agents", methods=["POST"], content_types=JSON)
+def invite_agent() -> Response:
+    from postdesk.api import agents
+
+    return _serve(agents.invite_agent)
+
+
+@app.route("/agents/{email}/invitation", methods=["POST"], content_types=JSON)
+def renew_agent_invitation(email: str) -> Response:
+    from postdesk.api import agents
+
+    return _serve(agents.renew_agent_invitation)
+
+
+@app.route("/tokens", methods=["GET"])
+def list_tokens() -> Response:
+    from postdesk.api import tokens
+
+    return _serve(tokens.list_tokens)
+
+
+@app.route("/tokens", methods=["POST"], content_types=JSON)
+def create_token() -> Response:
+    from postdesk.api import tokens
+
+    return _serve(tokens.create_token)
+
+
+@app.route("/tokens/{key_id}", methods=["DELETE"])
+def revoke_token(key_id: str) -> Response:
+    from postdesk.api import tokens
+
+    return _serve(tokens.revoke_token)
+
+
+@app.route("/audit", methods=["GET"])
+def list_access_audit() -> Response:
+    from postdesk.api import audit
+
+    return _serve(audit.list_access_audit)
 
 
 @app.route("/queues", methods=["GET"])

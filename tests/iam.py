@@ -49,6 +49,8 @@ ACCOUNT = "123456789012"  # moto's default account, the test desk's
 # CloudFormation names what it makes without a name as <stack>-<logical id>-<12 characters>.
 GENERATED_SUFFIX = "TESTDESK0001"
 SUPPORTED_CONDITIONS = frozenset({"StringEquals"})
+# The tables of the sign-in settings (Settings.sign_in), by logical id.
+SIGN_IN_TABLES = {"SessionsTable": "sessions_table", "AccessAuditTable": "access_audit_table"}
 
 
 class UnmappedCall(LookupError):
@@ -222,6 +224,26 @@ EVENT_RULE_OPERATIONS = frozenset(
 )
 
 
+def _user_pool_arn(pool_id: str, region: str, account: str, partition: str) -> str:
+    return f"arn:{partition}:cognito-idp:{region}:{account}:userpool/{pool_id}"
+
+
+def _cognito(call: ApiCall, region: str, account: str, partition: str) -> list[tuple[str, str, str]]:
+    """An Admin* call is authorized against its pool. The calls a user makes with their own
+    password, session or token (InitiateAuth, RespondToAuthChallenge, GetUser, AssociateSoftwareToken,
+    RevokeToken, ...) are not signed with the function's role: botocore's model marks them noAuth."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    if model.operation_model(call.operation).auth_type == "none":
+        return []
+    # ListUsers (the admins' list of agents with their accounts' states) is authorized the same way.
+    if (call.operation.startswith("Admin") or call.operation == "ListUsers") and "UserPoolId" in call.params:
+        pool = _user_pool_arn(str(call.params["UserPoolId"]), region, account, partition)
+        return [(f"cognito-idp:{call.operation}", pool, "")]
+    raise UnmappedCall(f"cognito-idp:{call.operation}")
+
+
 def _event_bus_arn(bus: str, region: str, account: str, partition: str) -> str:
     return bus if bus.startswith("arn:") else f"arn:{partition}:events:{region}:{account}:event-bus/{bus}"
 
@@ -298,6 +320,8 @@ def needs_of(call: ApiCall, region: str, account: str = ACCOUNT, partition: str 
             str(call.params.get("ShardIterator", ""))
         )
         found = [(f"dynamodb:{call.operation}", stream, "")]
+    elif call.service == "cognito-idp":
+        found = _cognito(call, region, account, partition)
     elif call.service == "sts" and call.operation == "GetCallerIdentity":
         return []  # needs no permission
     else:
@@ -429,9 +453,9 @@ def desk_stack(
     settings: Settings, template: Mapping[str, Any], account: str = ACCOUNT, name: str = "test"
 ) -> Stack:
     """The template's logical ids as the test desk (postdesk_tools.provision) made them: its
-    tables, bucket, secret, schedule group, Scheduler role and queue, configuration set, event bus,
-    webhooks table and delivery queue; what the desk does not make (functions, their queues and log
-    groups) named as CloudFormation would."""
+    tables, user pool and console client, bucket, secret, schedule group, Scheduler role and queue,
+    configuration set, event bus, webhooks table and delivery queue; what the desk does not make
+    (functions, their queues and log groups) named as CloudFormation would."""
     region, partition = settings.region, "aws"
     refs: dict[str, str] = {}
     attributes: dict[str, str] = {}
@@ -456,6 +480,17 @@ def desk_stack(
                     "LatestStreamArn"
                 ]
                 attributes[f"{logical_id}.StreamArn"] = stream
+        elif kind == "AWS::DynamoDB::Table" and logical_id in SIGN_IN_TABLES:
+            table = getattr(settings.sign_in, SIGN_IN_TABLES[logical_id])
+            refs[logical_id] = table
+            attributes[f"{logical_id}.Arn"] = _table_arn(table, region, account, partition)
+        elif kind == "AWS::Cognito::UserPool":
+            refs[logical_id] = settings.sign_in.user_pool_id
+            attributes[f"{logical_id}.Arn"] = _user_pool_arn(
+                settings.sign_in.user_pool_id, region, account, partition
+            )
+        elif kind == "AWS::Cognito::UserPoolClient":
+            refs[logical_id] = settings.sign_in.client_id
         elif kind == "AWS::S3::Bucket":
             refs[logical_id] = settings.mail_bucket
             attributes[f"{logical_id}.Arn"] = f"arn:{partition}:s3:::{settings.mail_bucket}"

@@ -44,12 +44,41 @@ class Unprocessable(PostdeskError):
     address on the suppression list)."""
 
 
+class TooManyRequests(PostdeskError):
+    """Too many attempts in a while (failed sign-ins): the caller may try again after
+    ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class Unavailable(PostdeskError):
     """A part the request needs is missing or not set up; trying again later (or after fixing the
     deployment) may work."""
 
 
 # -- errors shared by several packages ----------------------------------------------------------------
+
+
+class SignInRefused(Unauthenticated):
+    """A sign-in, a step of one, or a session was refused; the words say why and what to do next,
+    and tell nothing a caller should not know (the same words whether an address exists or not)."""
+
+
+class NotAllowed(Forbidden):
+    """Who is asking may not do this, and the words say why (they tell nothing a caller should not
+    know); plain Forbidden answers its category's words only."""
+
+
+class CrossSiteRefused(NotAllowed):
+    """A request the browser could have been made to send by another site: a session's change
+    without its CSRF token, or from another origin. The words say which."""
+
+
+class OutsideQueues(NotAllowed):
+    """The request would put something into a queue the agent does not belong to (a new ticket);
+    the words say which queue and which are theirs."""
 
 
 class ConfigurationError(Unavailable):

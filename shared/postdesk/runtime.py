@@ -12,6 +12,7 @@ from postdesk.settings import Settings
 
 if TYPE_CHECKING:
     from postdesk.api.context import ApiContext
+    from postdesk.auth.sign_in import SignInDesk
     from postdesk.ports import MetricsRecorder, Ports
     from postdesk.search.index import SearchIndex
     from postdesk.workflows.webhooks import WebhookDesk
@@ -53,7 +54,8 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
         scheduler=EventBridgeScheduler(settings.region, settings.scheduling.group),
         suppressions=SuppressionList(settings.tables.suppressions, settings.region),
         guards=Guards(settings.tables.guards, settings.tables.counters, settings.region),
-        agents=AgentStore(settings.tables.agents, settings.region),
+        # Its clock decides when an API token has expired.
+        agents=AgentStore(settings.tables.agents, settings.region, clock),
         rotation=Rotation(settings.tables.agents, settings.region),
         clock=clock,
     )
@@ -79,8 +81,34 @@ def api_context() -> ApiContext:
     return ApiContext(
         settings=settings,
         ports=ports,
-        agents=AgentStore(settings.tables.agents, settings.region),
+        agents=AgentStore(settings.tables.agents, settings.region, ports.clock),
         blobs=S3BlobStore(settings.mail_bucket, settings.region),
+    )
+
+
+@cache
+def sign_in_desk() -> SignInDesk:
+    """What people's sign-in works with (auth/sign_in.py), built on the container's first request
+    that carries a session or signs in: the user pool's keys are read once per container."""
+    from postdesk.auth.accounts import CognitoAccounts
+    from postdesk.auth.audit import AccessAudit
+    from postdesk.auth.cognito_signin import CognitoSignIn
+    from postdesk.auth.sessions import SessionStore
+    from postdesk.auth.sign_in import SignInDesk
+    from postdesk.auth.throttle import FailedSignIns, TableFailureCounts
+    from postdesk.auth.token_check import PoolKeys, TokenCheck
+
+    context = api_context()
+    sign_in = context.settings.sign_in
+    return SignInDesk(
+        settings=context.settings,
+        ports=context.ports,
+        cognito=CognitoSignIn(sign_in.client_id, sign_in.region),
+        accounts=CognitoAccounts(sign_in.user_pool_id, sign_in.region),
+        tokens=TokenCheck(sign_in.issuer, sign_in.client_id, PoolKeys(sign_in.keys_url)),
+        sessions=SessionStore(sign_in.sessions_table, sign_in.region),
+        failures=FailedSignIns(TableFailureCounts(sign_in.sessions_table, sign_in.region)),
+        audit=AccessAudit(sign_in.access_audit_table, sign_in.region),
     )
 
 
@@ -125,4 +153,5 @@ def reset_runtime() -> None:
     runtime.cache_clear()
     webhook_desk.cache_clear()
     api_context.cache_clear()
+    sign_in_desk.cache_clear()
     search_index.cache_clear()

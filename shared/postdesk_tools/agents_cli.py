@@ -1,18 +1,25 @@
-"""`postdesk agents`: add agents (their API token is printed once), list them, revoke them."""
+"""`postdesk agents`: invite people (an account with a temporary password, mailed), add agents with an
+API token only (printed once; for integrations), list them, revoke them."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from postdesk.agents.model import Agent, AgentExists, AgentNotFound, InvalidAgent, Role
 from postdesk.agents.store import AgentStore
+from postdesk.agents.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
+from postdesk.errors import PostdeskError
 from postdesk.settings import Settings
+from postdesk_tools.local_clock import local_clock
 
 _ROLES = ", ".join(role.value for role in Role)
 _LIST_COLUMNS = ("email", "name", "role", "active", "created")
+# Who the access audit names for what this command does: it runs with the operator's AWS
+# credentials, not as an agent.
+COMMAND_LINE_ACTOR = "command line"
 
 
 def add_agents_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,28 +30,54 @@ def add_agents_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def _add_actions(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
+    invite = actions.add_parser(
+        "invite", help="invite a person: an account with a temporary password, mailed to them (and printed)"
+    )
+    invite.add_argument("email", help="their email address (they sign in with it)")
+    invite.add_argument("--name", required=True, help="their name as customers and colleagues see it")
+    invite.add_argument("--role", default=Role.AGENT.value, help=f"one of: {_ROLES} (default: agent)")
+    invite.add_argument(
+        "--queue",
+        action="append",
+        dest="queues",
+        metavar="QUEUE",
+        help="a queue they belong to (repeat for several; none given: every queue)",
+    )
     add = actions.add_parser(
-        "add", help="add an agent (or reactivate a revoked one) and print its token once"
+        "add", help="add an agent with an API token only (for an integration) and print the token once"
     )
     add.add_argument("email", help="the agent's email address")
     add.add_argument("--name", required=True, help="the agent's name as customers and colleagues see it")
     # Checked by run_agents rather than by argparse `choices`, so a wrong role is a plain error (exit 1).
     add.add_argument("--role", default=Role.AGENT.value, help=f"one of: {_ROLES} (default: agent)")
+    add.add_argument(
+        "--token-days",
+        type=int,
+        default=DEFAULT_TOKEN_DAYS,
+        help=f"days until the token expires, 1 to {MAX_TOKEN_DAYS} (default: {DEFAULT_TOKEN_DAYS})",
+    )
     actions.add_parser("list", help="list every agent, active or revoked (tokens are never shown)")
-    revoke = actions.add_parser("revoke", help="deactivate an agent: its token stops working at once")
+    revoke = actions.add_parser("revoke", help="deactivate an agent: their tokens stop working at once")
     revoke.add_argument("email", help="the agent's email address")
 
 
 def run_agents(argv: Sequence[str], settings: Settings, out: TextIO, now: Callable[[], datetime]) -> int:
     """Run ``agents`` with the arguments that follow it; 0 on success, 1 with a message on ``out``
-    for an agent that exists already, an unknown agent, a wrong role, email address or name."""
+    for an agent that exists already, an unknown agent, a wrong role, email address, name, queue or
+    token lifetime, or a desk without a user pool (invite)."""
     parser = argparse.ArgumentParser(prog="postdesk agents")
     _add_actions(parser)
     arguments = parser.parse_args(argv)
     store = AgentStore(settings.tables.agents, settings.region)
     try:
+        if arguments.action == "invite":
+            return _invite(
+                arguments.email, arguments.name, arguments.role, arguments.queues, settings, now, out
+            )
         if arguments.action == "add":
-            return _add(store, arguments.email, arguments.name, arguments.role, now(), out)
+            return _add(
+                store, arguments.email, arguments.name, arguments.role, arguments.token_days, now(), out
+            )
         if arguments.action == "list":
             _print_table(store.list(), out)
             return 0
@@ -56,20 +89,76 @@ def run_agents(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
         return 1
 
 
-def _add(store: AgentStore, email: str, name: str, role_name: str, now: datetime, out: TextIO) -> int:
+def _role(role_name: str, out: TextIO) -> Role | None:
     try:
-        role = Role(role_name.strip().lower())
+        return Role(role_name.strip().lower())
     except ValueError:
         print(f"error: unknown role {role_name!r} (choose one of: {_ROLES})", file=out)
+        return None
+
+
+def _invite(
+    email: str,
+    name: str,
+    role_name: str,
+    queues: Sequence[str] | None,
+    settings: Settings,
+    now: Callable[[], datetime],
+    out: TextIO,
+) -> int:
+    from postdesk import runtime
+    from postdesk.workflows.invitations import invite
+
+    role = _role(role_name, out)
+    if role is None:
         return 1
-    agent, token = store.add(email, name, role, now)
+    # On the local stack, its clock (which `postdesk local advance` moves).
+    ports = runtime.aws_ports(settings, _NoMetrics(), local_clock() or now)
+    try:
+        invitation = invite(email, name, role, queues, COMMAND_LINE_ACTOR, settings, ports)
+    except PostdeskError as error:
+        print(f"error: {error}", file=out)
+        return 1
+    agent = invitation.agent
+    belongs = "every queue" if agent.every_queue else ", ".join(agent.queues) or "no queue"
+    print(f"Invited {agent.email} ({agent.name}) with the {agent.role.value} role ({belongs}).", file=out)
+    print(f"Temporary password: {invitation.temporary_password}", file=out)
+    print(f"Invitation mail: {invitation.mail}.", file=out)
+    print("The first sign-in asks them for a password of their own.", file=out)
+    if invitation.mail_failure:
+        # The agent and the account are made; only the mail is missing.
+        print(f"error: {invitation.mail_failure}", file=out)
+        return 1
+    return 0
+
+
+def _add(
+    store: AgentStore, email: str, name: str, role_name: str, token_days: int, now: datetime, out: TextIO
+) -> int:
+    role = _role(role_name, out)
+    if role is None:
+        return 1
+    if not 1 <= token_days <= MAX_TOKEN_DAYS:
+        print(f"error: --token-days is a whole number from 1 to {MAX_TOKEN_DAYS}", file=out)
+        return 1
+    agent, token = store.add(email, name, role, now, token_days=token_days)
     print(f"Added {agent.email} ({agent.name}) with the {agent.role.value} role.", file=out)
     print(f"API token: {token}", file=out)
+    expires = (now + timedelta(days=token_days)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"It expires on {expires}.", file=out)
     print(
         "This token will not be shown again: store it now. Revoke and add the agent to issue another.",
         file=out,
     )
     return 0
+
+
+class _NoMetrics:
+    def count(self, name: str, dimensions: dict[str, str] | None = None) -> None:
+        return None
+
+    def measure(self, name: str, seconds: float, dimensions: dict[str, str] | None = None) -> None:
+        return None
 
 
 def _print_table(agents: Sequence[Agent], out: TextIO) -> None:

@@ -56,6 +56,16 @@ CLOUDWATCH_LOGS_PER_GB_INGESTED = 0.57
 CLOUDWATCH_PER_CUSTOM_METRIC_MONTH = 0.30
 CLOUDWATCH_PER_ALARM_MONTH = 0.10
 CLOUDWATCH_PER_DASHBOARD_MONTH = 3.00
+# https://aws.amazon.com/cognito/pricing/ (user pools; the Lite and Essentials plans): agents who
+# sign in, refresh or change their password in a month are its monthly active users. The first
+# 10,000 a month are free (an always-free tier), 50 of those who sign in through SAML or OIDC; beyond
+# that each costs 0.0055 USD (Lite) or 0.015 USD (Essentials, the plan a new pool gets; federated
+# users the same).
+COGNITO_FREE_MONTHLY_ACTIVE_USERS = 10_000
+COGNITO_FREE_FEDERATED_USERS = 50
+COGNITO_ESSENTIALS_PER_MONTHLY_ACTIVE_USER = 0.015
+# The team the fixed costs are stated for (docs/operations.md): its agents sign in every month.
+SMALL_TEAM_AGENTS = 25
 
 # --- What the tests cannot measure, stated. ---------------------------------------------------------
 # Billed milliseconds per invocation, the initialisation included: at a few thousand mails a month
@@ -424,7 +434,7 @@ def total(lines: Sequence[Line]) -> float:
 
 def fixed_per_month(custom_metrics: int) -> list[Line]:
     """What the stack costs each month whatever the volume (infra/template.json's alarms and
-    dashboards, the custom metrics the test's life emitted)."""
+    dashboards, the custom metrics the test's life emitted, the user pool for a small team)."""
     resources = template()["Resources"].values()
     alarms = sum(1 for resource in resources if resource["Type"] == "AWS::CloudWatch::Alarm")
     dashboards = sum(1 for resource in resources if resource["Type"] == "AWS::CloudWatch::Dashboard")
@@ -443,7 +453,22 @@ def fixed_per_month(custom_metrics: int) -> list[Line]:
             dashboards,
             dashboards * CLOUDWATCH_PER_DASHBOARD_MONTH,
         ),
+        Line(
+            "Cognito",
+            "agents signing in during the month, a team of "
+            f"{SMALL_TEAM_AGENTS} (free up to {COGNITO_FREE_MONTHLY_ACTIVE_USERS:,}; "
+            f"{COGNITO_FREE_FEDERATED_USERS} through single sign-on)",
+            SMALL_TEAM_AGENTS,
+            cognito_per_month(SMALL_TEAM_AGENTS),
+        ),
     ]
+
+
+def cognito_per_month(agents: int, federated: bool = False) -> float:
+    """What the user pool costs in a month when ``agents`` sign in (all through single sign-on when
+    ``federated``), in the Essentials plan a new pool gets."""
+    free = COGNITO_FREE_FEDERATED_USERS if federated else COGNITO_FREE_MONTHLY_ACTIVE_USERS
+    return max(0, agents - free) * COGNITO_ESSENTIALS_PER_MONTHLY_ACTIVE_USER
 
 
 def _quantity(value: float) -> str:

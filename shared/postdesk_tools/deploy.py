@@ -83,8 +83,9 @@ def dns_records(domain: str, region: str, dkim: Sequence[tuple[str, str]] = ()) 
 
 
 FIRST_ADMIN = (
-    "Create the first admin: postdesk agents add you@example.com --name 'You' --role admin"
-    " (with the stack's environment)."
+    "Invite the first admin: postdesk agents invite you@example.com --name 'You' --role admin"
+    " (with the stack's environment): the desk mails a temporary password; the first sign-in in the"
+    " console sets your own and a TOTP code app."
 )
 SUBSCRIBE_ALARMS = (
     "Subscribe the team to the alarm topic (AlarmTopicArn): aws sns subscribe --protocol email ..."
@@ -410,7 +411,10 @@ def deploy(target: Target, out_dir: Path, out: TextIO, cli: AwsCli | None = None
     out.write(f"Built {out_dir / 'deployment.zip'} and {template}; cfn-lint passed.\n")
     bucket = artifact_bucket(cli)
     before = stack_description(cli, target.stack)
-    public_url = target.public_url or (outputs_of(before).get("EndpointURL", "") if before else "")
+    # Without a trailing slash: the stack appends paths to it (the single sign-on callback).
+    public_url = target.public_url or (
+        outputs_of(before).get("EndpointURL", "").rstrip("/") if before else ""
+    )
     out.write(f"Deploying stack {target.stack} in {target.region} (artifacts in s3://{bucket}) ...\n")
     changed = deploy_template(cli, target, template, bucket, public_url)
     description = stack_description(cli, target.stack)
@@ -419,7 +423,7 @@ def deploy(target: Target, out_dir: Path, out: TextIO, cli: AwsCli | None = None
     outputs = outputs_of(description)
     if not public_url and outputs.get("EndpointURL"):
         # The API's URL exists only once the stack does: point the survey links at it now.
-        public_url = outputs["EndpointURL"]
+        public_url = outputs["EndpointURL"].rstrip("/")
         out.write(f"Pointing the survey links at {public_url} ...\n")
         deploy_template(cli, target, template, bucket, public_url)
         description = stack_description(cli, target.stack) or description

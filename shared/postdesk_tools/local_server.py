@@ -260,10 +260,18 @@ def running_desk(prefix: str = "local", support_address: str = SUPPORT_ADDRESS) 
 
 
 def main() -> int:
-    """Serve the desk until interrupted, with one agent whose token is printed."""
+    """Serve the desk until interrupted, with one agent whose sign-in (email and a temporary
+    password, for the console) and API token are printed."""
+    from postdesk.auth.accounts import CognitoAccounts
+
     with running_desk() as desk:
-        token = desk.add_agent("agent@example.com", "Local Agent")
+        email = "agent@example.com"
+        token = desk.add_agent(email, "Local Agent")
+        password = CognitoAccounts(desk.settings.sign_in.user_pool_id, desk.settings.region).create(
+            email, "Local Agent"
+        )
         print(f"Console:  {desk.api_url}/console", file=sys.stdout)
+        print(f"Sign in:  {email} with the temporary password {password}", file=sys.stdout)
         print(f"Token:    {token}", file=sys.stdout)
         print(f"AWS (moto): {desk.aws_url}", file=sys.stdout)
         try:

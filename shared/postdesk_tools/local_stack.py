@@ -84,7 +84,12 @@ SEARCH_FEED_FILE = "search-feed.json"
 EVENTS_FEED_FILE = "events-feed.json"
 # How soon a running stack notices Ctrl-C or SIGTERM.
 STOP_POLL_SECONDS = 0.2
-ADMIN_EMAIL = "admin@example.com"
+# The first admin is admin@<the support address's domain>; who the access audit says invited them.
+ADMIN_LOCAL_PART = "admin"
+ADMIN_NAME = "Local Admin"
+INVITED_BY = "postdesk local"
+# The admin's API token (for the commands and scripts; people sign in with the password).
+ADMIN_TOKEN_NAME = "local stack"  # noqa: S105 - a token's name, not a secret
 PREFIX = "local"
 START_SECONDS = 60
 
@@ -673,33 +678,81 @@ def _known_desk(state_dir: Path) -> dict[str, Any] | None:
 
 def _desk(state_dir: Path, support_address: str, moto_url: str, mailboxes: str = "") -> dict[str, Any]:
     """The provisioned desk: read from ``desk.json``, or made on this moto (with ``mailboxes``, the
-    desk's other addresses) and written there."""
+    desk's other addresses) and written there. Its first admin is invited once the stack's
+    environment is the desk's (``_first_admin``)."""
     known = _known_desk(state_dir)
     if known is not None:
         return known
-    from datetime import UTC, datetime
-
-    from postdesk.agents.model import Role
-    from postdesk.agents.store import AgentStore
     from postdesk.aws.clients import reset_clients
-    from postdesk.settings import Settings
     from postdesk_tools.provision import provision
 
     os.environ["AWS_ENDPOINT_URL"] = moto_url
     reset_clients()
     provisioned = provision(REGION, PREFIX, support_address, SUPPORT_NAME, mailboxes=mailboxes)
-    settings = Settings.from_environment(provisioned.environment)
-    _, token = AgentStore(settings.tables.agents, settings.region).add(
-        ADMIN_EMAIL, "Local Admin", Role.ADMIN, datetime.now(UTC)
-    )
     desk = {
         "support_address": support_address,
         "environment": provisioned.environment,
-        "admin_email": ADMIN_EMAIL,
-        "admin_token": token,
+        "admin_email": f"{ADMIN_LOCAL_PART}@{support_address.rsplit('@', 1)[-1].lower()}",
     }
     _write_desk(state_dir, desk)
     return desk
+
+
+def _first_admin(state_dir: Path, desk: dict[str, Any]) -> dict[str, Any]:
+    """The desk with a first admin who can sign in, kept in ``desk.json``: on a new desk,
+    ``admin_email`` invited as an admin (an account in the user pool with a temporary password, the
+    invitation mailed to the outbox, the access audit's entry) and given an API token; on a desk an
+    older version made, whose admin has an API token only, the invitation renewed, which makes the
+    account. The stack's environment must be the desk's. Done once: a desk that has the temporary
+    password already is returned as it is."""
+    if "admin_temporary_password" in desk:
+        return desk
+    from postdesk import runtime
+    from postdesk.agents.model import AgentNotFound, Role
+    from postdesk.agents.tokens import MAX_TOKEN_DAYS, TokenScope
+    from postdesk.errors import Conflict
+    from postdesk.workflows.invitations import invite, renew_invitation
+
+    settings, ports = runtime.runtime()
+    email = str(desk["admin_email"])
+    try:
+        active = ports.agents.get(email).active
+    except AgentNotFound:
+        active = False
+    password: str | None
+    try:
+        if active:
+            password = renew_invitation(email, INVITED_BY, settings, ports).temporary_password
+        else:
+            password = invite(
+                email, ADMIN_NAME, Role.ADMIN, None, INVITED_BY, settings, ports
+            ).temporary_password
+    except Conflict:
+        # The admin has signed in and set a password of their own already.
+        password = None
+    updated = {**desk, "admin_temporary_password": password}
+    if "admin_token" not in updated:
+        _, token = ports.agents.create_token(
+            email, ADMIN_TOKEN_NAME, TokenScope.ADMIN, MAX_TOKEN_DAYS, email, ports.clock()
+        )
+        updated["admin_token"] = token
+    _write_desk(state_dir, updated)
+    return updated
+
+
+def _admin_temporary_password(desk: dict[str, Any]) -> str | None:
+    """The first admin's temporary password while it is still the one to sign in with (None once
+    the first sign-in has set a password of their own)."""
+    password = desk.get("admin_temporary_password")
+    if not password:
+        return None
+    from postdesk.settings import Settings
+    from postdesk.workflows.invitations import AWAITING_FIRST_SIGN_IN, accounts_of
+
+    accounts = accounts_of(Settings.from_environment())
+    if accounts.status(str(desk["admin_email"])) != AWAITING_FIRST_SIGN_IN:
+        return None
+    return str(password)
 
 
 def _up_to_date(state_dir: Path, desk: dict[str, Any], moto_url: str) -> dict[str, Any]:
@@ -859,6 +912,7 @@ def local_stack(
         os.environ.update(environment)
         reset_clients()
         runtime.use_clock(clock)
+        desk = _first_admin(state_dir, desk)
         if api is None:
             api = start_api(desk)
         ingest = lambda_function("ingest")
@@ -917,6 +971,9 @@ def local_stack(
             # Every address the desk receives for, the support address first (POSTDESK_MAILBOXES).
             "mailboxes": _mailbox_info(settings),
             "admin_email": desk["admin_email"],
+            # The first sign-in in the console sets a password of their own (and, for an admin, a
+            # TOTP second factor); null from then on.
+            "admin_temporary_password": _admin_temporary_password(desk),
             "admin_token": desk["admin_token"],
             "state_dir": str(state_dir),
             "outbox_dir": str(outbox),
@@ -963,7 +1020,7 @@ def _summary(info: dict[str, Any]) -> str:
             f"  Send mail to   {', '.join(m['address'] for m in info['mailboxes'])}"
             f" via SMTP {info['smtp_host']}:{info['smtp_port']}",
             f"  Console        {info['console_url']}",
-            f"  Admin token    {info['admin_token']}  ({info['admin_email']})",
+            *_admin_lines(info),
             f"  API            {info['api_url']}",
             f"  Outbox         {info['outbox_dir']}  (every mail the desk sent, as .eml)",
             f"  AWS (moto)     {info['endpoint_url']}",
@@ -978,6 +1035,21 @@ def _summary(info: dict[str, Any]) -> str:
             "",
         ]
     )
+
+
+def _admin_lines(info: dict[str, Any]) -> list[str]:
+    """How the first admin signs in: the email and the temporary password while it is the one to
+    use, and the admin's API token."""
+    password = info.get("admin_temporary_password")
+    sign_in = (
+        f"  Sign in as     {info['admin_email']}  temporary password {password}",
+        "                 (the first sign-in sets a password of your own, then a TOTP code app)",
+    )
+    signed_in = (
+        f"  Sign in as     {info['admin_email']}  with the password you set",
+        "                 (forgot it? the sign-in page mails a reset code to the outbox)",
+    )
+    return [*(sign_in if password else signed_in), f"  Admin token    {info['admin_token']}  (API, scripts)"]
 
 
 def quiet_empty_metrics() -> None:

@@ -1,8 +1,9 @@
 """The one module that changes moto's behaviour, so that it can serve a desk for a week on one machine
-(the local stack) and the tests in parallel, and deploy the template. Each change but the last keeps
-what moto answers exactly as it was (only time and memory change); the last answers as AWS does
-where moto did not. Written against moto 5.2.5 alone: on any other version :func:`apply`
-refuses loudly, because each patch replaces a piece of that version's code.
+(the local stack) and the tests in parallel, and deploy the template and sign people in as Cognito
+does. The first six changes keep what moto answers exactly as it was (only time and memory change);
+the last four answer as AWS does where moto did not. Written against moto 5.2.5 alone: on any
+other version :func:`apply` refuses loudly, because each patch replaces a piece of that version's
+code.
 
 1. **No instance tracking.** ``BaseModel.__new__`` appends every model instance (every DynamoDB item,
    every copy of one, every S3 object, every schedule) to its class's ``instances_tracked`` list, for
@@ -33,6 +34,32 @@ in one process, 9 ms with this).
    CloudFormation gave a ``Ref`` to an ``AWS::Events::EventBus`` as the model object itself: a
    function's environment then held it, and Lambda's ListFunctions failed to serialise it. Here the
    ``Ref`` is the bus's name, as CloudFormation gives it.
+8. **Real TOTP codes.** moto hands every user one fixed secret that is not even base32
+   ("asdfasdfasdf") and, unless an environment variable says otherwise, accepts any code. Here
+   AssociateSoftwareToken (with an access token or a sign-in session) gives the user a fresh random
+   base32 secret of 32 characters, kept on moto's user; VerifySoftwareToken and the
+   SOFTWARE_TOKEN_MFA challenge check an RFC 6238 code (``postdesk_tools/totp.py``; one 30-second
+   step of slack either side) against that user's secret and refuse a wrong one as Cognito does
+   (``EnableSoftwareTokenMFAException`` and ``CodeMismatchException``, the challenge's session kept
+   for another try); the challenge's USERNAME must be the session's user. As in Cognito, a user
+   whose only enabled factor is TOTP is asked for a code even when it is not marked preferred.
+   Codes are not checked again in a replay: ``replaying()`` marks the stack's journal replay,
+   whose requests were checked when they were first answered; it also sets the clock moto's
+   Cognito stamps tokens with to the time each request was first answered, so that a restarted
+   stack knows the tokens it issued before (an access token is its own key in moto's pool).
+9. **Cognito in CloudFormation.** moto's CloudFormation has no model for a user pool, its client,
+   domain or identity provider: it skipped them, and a ``Fn::GetAtt`` of the pool's ARN (the API
+   role's policy) failed the stack. Here each is made through moto's Cognito, and its ``Ref`` and
+   attributes are CloudFormation's (the pool's id and ARN, the client's id, the domain, the
+   provider's name).
+10. **RevokeToken.** moto has no RevokeToken (it answers "not implemented"). Here revoking a refresh
+    token through its app client (ClientId, and ClientSecret for a client that has one) marks it
+    revoked, as a global sign-out marks every one of the user's, and ends the access and id tokens
+    made from it (those that carry its ``origin_jti``): REFRESH_TOKEN_AUTH with it is refused and
+    GetUser with those access tokens is refused, while the user's other sign-ins go on. As Cognito
+    does, a client without token revocation is refused (UnsupportedOperationException), an access or
+    id token is not revocable (UnsupportedTokenTypeException), another client's refresh token is
+    refused (NotAuthorizedException), and an unknown or already revoked one answers success (RFC 7009).
 
 Offered upstream, each would be a small change in moto itself; until then this module pins them.
 """
@@ -41,6 +68,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -69,7 +97,10 @@ def apply() -> None:
             "installed. Check each patch against the new version's source (core/common_models.py "
             "BaseModel.__new__, dynamodb/models/__init__.py transact_write_items, dynamodb/models/"
             "table.py Table.query and StreamShard, ses/models.py SESBackend.send_raw_email, "
-            "dynamodbstreams/urls.py, events/models.py EventBus) and update "
+            "dynamodbstreams/urls.py, events/models.py EventBus, cognitoidp/models.py "
+            "CognitoIdpBackend's associate_software_token, verify_software_token, "
+            "respond_to_auth_challenge and initiate_auth, CognitoIdpUserPool's refresh_tokens, "
+            "access_tokens and id_tokens, cloudformation/parsing.py get_model_list) and update "
             "TARGET_VERSION, or pin moto back in requirements-dev.txt."
         )
     with _applied:
@@ -82,6 +113,9 @@ def apply() -> None:
         _route_stream_endpoints()
         _keep_stream_records_a_day()
         _ref_event_buses_by_name()
+        _check_real_totp_codes()
+        _cognito_in_cloudformation()
+        _revoke_tokens()
         _state["applied"] = True
 
 
@@ -395,3 +429,497 @@ def _ref_event_buses_by_name() -> None:
     from moto.events.models import EventBus
 
     EventBus.physical_resource_id = property(_bus_name)  # type: ignore[attr-defined]
+
+
+# -- 8. real TOTP ---------------------------------------------------------------------------------------
+
+# Cognito's secrets are 32 base32 characters (160 bits), as RFC 4226 recommends for HMAC-SHA1.
+TOTP_SECRET_CHARACTERS = 32
+_BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+# While a journal is replayed (moto_server), codes are not checked again: the journal holds only
+# requests that were answered with success, and their codes have expired since.
+_replay = threading.local()
+
+
+@contextmanager
+def replaying(answered_at: float | None = None) -> Iterator[None]:
+    """Requests made inside are replays of requests moto once answered with success: their TOTP codes
+    are taken as they were then (each was checked when it was first answered), and Cognito's clock
+    reads ``answered_at`` (Unix seconds; None: the present), so that the tokens it issues again
+    carry the times, and so the text, of those it issued then."""
+    previous = getattr(_replay, "active", False), getattr(_replay, "at", None)
+    _replay.active, _replay.at = True, answered_at
+    try:
+        yield
+    finally:
+        _replay.active, _replay.at = previous
+
+
+class _CognitoClock:
+    """What moto's Cognito models read as ``time``: the real clock, or a replay's."""
+
+    @staticmethod
+    def time() -> float:
+        at = getattr(_replay, "at", None)
+        return time.time() if at is None else float(at)
+
+
+def _code_accepted(secret: str, code: str) -> bool:
+    from postdesk_tools.totp import code_matches
+
+    return bool(getattr(_replay, "active", False)) or code_matches(secret, code)
+
+
+def _new_totp_secret() -> str:
+    # moto's seeded generator, which the stack's journal replays under the seed a request first ran
+    # with: a restarted stack holds the same secret the authenticator app was given.
+    from moto.moto_api._internal import mock_random
+
+    return "".join(mock_random.choice(_BASE32_ALPHABET) for _ in range(TOTP_SECRET_CHARACTERS))
+
+
+def _cognito_error(error_type: str, message: str) -> Exception:
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(error_type, message)
+
+
+def _user_of_access_token(backend: Any, access_token: str) -> tuple[Any, str, Any]:
+    """(user, username, pool) of an access token the backend issued; NotAuthorized as moto answers."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+
+    for user_pool in backend.user_pools.values():
+        if access_token in user_pool.access_tokens:
+            _, username = user_pool.access_tokens[access_token]
+            return backend.admin_get_user(user_pool.id, username), username, user_pool
+    raise NotAuthorizedError(access_token)
+
+
+def _associate_software_token(backend: Any, access_token: str, session: str) -> dict[str, str]:
+    """A fresh secret for the user of the access token or sign-in session, kept on moto's user as
+    pending until VerifySoftwareToken proves an authenticator holds it (a secret already verified
+    stays in use until then)."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+
+    if session:
+        if session not in backend.sessions:
+            raise NotAuthorizedError(session)
+        username, user_pool = backend.sessions[session]
+        user = backend.admin_get_user(user_pool.id, username)
+    else:
+        user, _, _ = _user_of_access_token(backend, access_token)
+    secret = _new_totp_secret()
+    user.totp_pending_secret = secret
+    return {"SecretCode": secret, "Session": session} if session else {"SecretCode": secret}
+
+
+def _verify_software_token(
+    backend: Any, access_token: str, session: str, user_code: str, friendly_device_name: str
+) -> dict[str, str]:
+    """The code checked against the user's pending secret (or the verified one, when none is
+    pending): a match makes it the user's secret; a mismatch is Cognito's
+    EnableSoftwareTokenMFAException."""
+    from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
+    from moto.moto_api._internal import mock_random
+
+    if session:
+        if session not in backend.sessions:
+            raise ResourceNotFoundError(session)
+        username, user_pool = backend.sessions[session]
+        user = backend.admin_get_user(user_pool.id, username)
+    else:
+        user, username, user_pool = _user_of_access_token(backend, access_token)
+    secret = getattr(user, "totp_pending_secret", None) or getattr(user, "totp_secret", None)
+    if not secret:
+        raise InvalidParameterException("AssociateSoftwareToken has not been called for this user.")
+    if not _code_accepted(secret, user_code or ""):
+        raise _cognito_error(
+            "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
+        )
+    user.totp_secret = secret
+    user.totp_pending_secret = None
+    user.token_verified = True
+    new_session = str(mock_random.uuid4())
+    backend.sessions[new_session] = (username, user_pool)
+    return {"Status": "SUCCESS", "Session": new_session}
+
+
+def _answer_software_token_challenge(
+    backend: Any, session: str, client_id: str, responses: dict[str, str]
+) -> dict[str, Any]:
+    """moto's SOFTWARE_TOKEN_MFA branch of RespondToAuthChallenge, with the code checked against the
+    user's verified secret, and the USERNAME held to the session's user."""
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException,
+        InvalidParameterException,
+        NotAuthorizedError,
+        ResourceNotFoundError,
+    )
+    from moto.cognitoidp.utils import check_secret_hash
+
+    if session not in backend.sessions:
+        raise ResourceNotFoundError(session)
+    session_username, user_pool = backend.sessions[session]
+    client = user_pool.clients.get(client_id)
+    if not client:
+        raise ResourceNotFoundError(client_id)
+    username = responses.get("USERNAME") or ""
+    user = backend.admin_get_user(user_pool.id, username)
+    if user is not user_pool._get_user(session_username):
+        raise NotAuthorizedError("Invalid session for the user.")
+    code = responses.get("SOFTWARE_TOKEN_MFA_CODE")
+    if not code:
+        raise InvalidParameterException("Missing required parameter SOFTWARE_TOKEN_MFA_CODE")
+    if client.generate_secret and not check_secret_hash(
+        client.secret, client.id, username, responses.get("SECRET_HASH")
+    ):
+        raise NotAuthorizedError(responses.get("SECRET_HASH"))
+    secret = getattr(user, "totp_secret", None)
+    if not secret:
+        raise _cognito_error(
+            "SoftwareTokenMFANotFoundException", "Software Token MFA does not exist for the user."
+        )
+    if not _code_accepted(secret, code):
+        # The session stays: Cognito lets the code be typed again within the session's life.
+        raise CodeMismatchException("Invalid code or auth state for the user.")
+    del backend.sessions[session]
+    return backend._log_user_in(user_pool, client, username)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _only_factor_preferred(user: Any) -> Iterator[None]:
+    """Cognito asks for a user's one enabled factor even when none is marked preferred; moto asks only
+    for a preferred one. For the call inside, TOTP counts as preferred when it is the only factor."""
+    only_totp = (
+        user is not None
+        and user.software_token_mfa_enabled
+        and not user.sms_mfa_enabled
+        and not user.preferred_mfa_setting
+    )
+    if not only_totp:
+        yield
+        return
+    user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
+    try:
+        yield
+    finally:
+        user.preferred_mfa_setting = ""
+
+
+def _user_signing_in(backend: Any, client_id: str, auth_parameters: dict[str, str] | None) -> Any:
+    username = (auth_parameters or {}).get("USERNAME")
+    if not username:
+        return None
+    for user_pool in backend.user_pools.values():
+        if client_id in user_pool.clients:
+            return user_pool._get_user(username)
+    return None
+
+
+def _check_real_totp_codes() -> None:
+    from moto.cognitoidp import models
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    # Tokens are stamped by this clock (CognitoIdpUserPool.create_jwt), which a replay sets.
+    models.time = _CognitoClock  # type: ignore[attr-defined,assignment]
+
+    respond: Callable[..., dict[str, Any]] = CognitoIdpBackend.respond_to_auth_challenge
+    initiate: Callable[..., dict[str, Any]] = CognitoIdpBackend.initiate_auth
+    admin_initiate: Callable[..., dict[str, Any]] = CognitoIdpBackend.admin_initiate_auth
+
+    def respond_checking_codes(
+        backend: Any, session: str, client_id: str, challenge_name: str, responses: dict[str, str]
+    ) -> dict[str, Any]:
+        if challenge_name == "SOFTWARE_TOKEN_MFA":
+            return _answer_software_token_challenge(backend, session, client_id, responses or {})
+        return respond(backend, session, client_id, challenge_name, responses)
+
+    def initiate_asking_the_only_factor(
+        backend: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        with _only_factor_preferred(_user_signing_in(backend, client_id, auth_parameters)):
+            return initiate(backend, client_id, auth_flow, auth_parameters)
+
+    def admin_initiate_asking_the_only_factor(
+        backend: Any, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        with _only_factor_preferred(_user_signing_in(backend, client_id, auth_parameters)):
+            return admin_initiate(backend, user_pool_id, client_id, auth_flow, auth_parameters)
+
+    CognitoIdpBackend.associate_software_token = _associate_software_token  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.verify_software_token = _verify_software_token  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.respond_to_auth_challenge = respond_checking_codes  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.initiate_auth = initiate_asking_the_only_factor  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.admin_initiate_auth = admin_initiate_asking_the_only_factor  # type: ignore[method-assign,assignment]
+
+
+# -- 9. Cognito in CloudFormation ---------------------------------------------------------------------
+
+# The CloudFormation properties of a pool that Cognito's CreateUserPool does not take as they are.
+_POOL_PROPERTIES_ASIDE = frozenset({"UserPoolName", "EnabledMfas", "DeletionProtection", "UserPoolTags"})
+
+
+def _cognito_backend(account_id: str, region_name: str) -> Any:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    return cognitoidp_backends[account_id][region_name]
+
+
+def _cognito_models() -> list[type]:
+    """CloudFormation models of moto's pool, client, domain and identity provider. Each holds what
+    Cognito's API made (the same objects the API then answers about): Ref gives the pool's id, the
+    client's id, the domain, the provider's name, as CloudFormation does; the pool has Arn,
+    ProviderName and ProviderURL."""
+    from moto.core.common_models import CloudFormationModel
+
+    class CognitoUserPoolResource(CloudFormationModel):
+        def __init__(self, pool: Any) -> None:
+            self.pool = pool
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "UserPoolName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Cognito::UserPool"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return str(self.pool.id)
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            issuer = f"cognito-idp.{self.pool.region}.amazonaws.com/{self.pool.id}"
+            return {
+                "Arn": self.pool.arn,
+                "ProviderName": issuer,
+                "ProviderURL": f"https://{issuer}",
+                "UserPoolId": self.pool.id,
+            }[attribute_name]
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            properties = dict(cloudformation_json.get("Properties", {}))
+            name = properties.get("UserPoolName", resource_name)
+            enabled = properties.get("EnabledMfas", [])
+            config = {key: value for key, value in properties.items() if key not in _POOL_PROPERTIES_ASIDE}
+            pool = _cognito_backend(account_id, region_name).create_user_pool(name, config)
+            if "SOFTWARE_TOKEN_MFA" in enabled:
+                pool.token_mfa_config = {"Enabled": True}
+            return cls(pool)
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        ) -> None:
+            backend = _cognito_backend(account_id, region_name)
+            backend.user_pools.pop(resource_name, None)
+
+    class CognitoUserPoolClientResource(CloudFormationModel):
+        def __init__(self, user_pool_client: Any) -> None:
+            self.user_pool_client = user_pool_client
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "ClientName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Cognito::UserPoolClient"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return str(self.user_pool_client.id)
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr in ("ClientId", "Name")
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            return {
+                "ClientId": self.user_pool_client.id,
+                "Name": self.user_pool_client.extended_config.get("ClientName", ""),
+            }[attribute_name]
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            properties = dict(cloudformation_json.get("Properties", {}))
+            pool_id = properties.pop("UserPoolId")
+            generate_secret = bool(properties.pop("GenerateSecret", False))
+            properties.setdefault("ClientName", resource_name)
+            backend = _cognito_backend(account_id, region_name)
+            return cls(backend.create_user_pool_client(pool_id, generate_secret, properties))
+
+    class CognitoUserPoolDomainResource(CloudFormationModel):
+        def __init__(self, domain: str) -> None:
+            self.domain = domain
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Domain"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Cognito::UserPoolDomain"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.domain
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            properties = cloudformation_json.get("Properties", {})
+            backend = _cognito_backend(account_id, region_name)
+            made = backend.create_user_pool_domain(
+                properties["UserPoolId"], properties["Domain"], properties.get("CustomDomainConfig")
+            )
+            return cls(str(made.domain))
+
+    class CognitoIdentityProviderResource(CloudFormationModel):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "ProviderName"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Cognito::UserPoolIdentityProvider"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls,
+            resource_name: str,
+            cloudformation_json: Any,
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            properties = dict(cloudformation_json.get("Properties", {}))
+            pool_id = properties.pop("UserPoolId")
+            name = properties.pop("ProviderName")
+            _cognito_backend(account_id, region_name).create_identity_provider(pool_id, name, properties)
+            return cls(str(name))
+
+    return [
+        CognitoUserPoolResource,
+        CognitoUserPoolClientResource,
+        CognitoUserPoolDomainResource,
+        CognitoIdentityProviderResource,
+    ]
+
+
+def _cognito_in_cloudformation() -> None:
+    from moto.cloudformation import parsing
+
+    for model in _cognito_models():
+        # At module level under its own name, as pickle finds a class (the stack's snapshots).
+        model.__module__ = __name__
+        model.__qualname__ = model.__name__
+        globals()[model.__name__] = model
+    # moto reads its list of models once, from CloudFormationModel's subclasses.
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+
+
+# -- 10. RevokeToken ------------------------------------------------------------------------------------
+
+
+def _origin_jti(token: str) -> str:
+    """The ``origin_jti`` claim of a token moto issued (its signature is moto's own: not checked)."""
+    import base64
+    import json
+
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return ""
+    return str(claims.get("origin_jti", "")) if isinstance(claims, dict) else ""
+
+
+def _revoke_token(backend: Any, token: str, client_id: str, client_secret: str | None) -> None:
+    """Revoke the refresh token ``token`` of the app client ``client_id`` and end the access and id
+    tokens issued from it (see the module's docstring, 10)."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
+
+    user_pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+    if user_pool is None:
+        raise ResourceNotFoundError(client_id)
+    client = user_pool.clients[client_id]
+    if not client.extended_config.get("EnableTokenRevocation", True):
+        raise _cognito_error(
+            "UnsupportedOperationException", "Token revocation is not enabled for this client."
+        )
+    if client.generate_secret and client_secret != client.secret:
+        raise NotAuthorizedError("Client secret is not right for this client.")
+    if token in user_pool.access_tokens or token in user_pool.id_tokens:
+        raise _cognito_error("UnsupportedTokenTypeException", "Only refresh tokens can be revoked.")
+    issued = user_pool.refresh_tokens.get(token)
+    if issued is None:
+        return
+    issued_to, _, origin = issued
+    if issued_to != client_id:
+        raise NotAuthorizedError("The token was not issued to this client.")
+    user_pool.refresh_tokens[token] = None
+    for tokens in (user_pool.access_tokens, user_pool.id_tokens):
+        for made in [made for made in tokens if _origin_jti(made) == origin]:
+            del tokens[made]
+
+
+def _revoke_tokens() -> None:
+    from moto.cognitoidp.models import RegionAgnosticBackend
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    def revoke_token(response: Any) -> Any:
+        client_id = str(response._get_param("ClientId") or "")
+        # RevokeToken is unsigned, so the region is not known: the backend whose pool has the client.
+        backend = RegionAgnosticBackend(response.current_account, response.region)._find_backend_for_clientid(
+            client_id
+        )
+        _revoke_token(
+            backend, str(response._get_param("Token") or ""), client_id, response._get_param("ClientSecret")
+        )
+        return EmptyResult()
+
+    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]

@@ -436,8 +436,10 @@ class PersistentMoto:
             environ = builder.get_environ()
             builder.close()
             _draw_as_before(record.get("seed"))
-            for _ in self.app(environ, lambda status, headers, exc_info=None: lambda data: None):
-                pass
+            # Each was answered with success once, at "at"; a TOTP code in it has expired since.
+            with moto_fit.replaying(record.get("at")):
+                for _ in self.app(environ, lambda status, headers, exc_info=None: lambda data: None):
+                    pass
             count += 1
         return count
 
@@ -515,6 +517,8 @@ class PersistentMoto:
             "headers": _headers(environ),
             "body": body,
             "seed": _FRESH_SEEDS.getrandbits(64),
+            # When it was answered: a replay reissues Cognito's tokens with the same times.
+            "at": time.time(),
         }
         with self.state_lock:
             _draw_as_before(record["seed"])

@@ -158,6 +158,80 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 [[operations]]
 include-name = "PUT /me/notifications"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+
+# Which password, code or challenge is right no schema can say: a made-up one is a 401 in words,
+# five failures for an address or from one IP in a window a 429, and a step answered without the
+# field it asked for a 400.
+[[operations]]
+include-name = "POST /session"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "429"]
+
+# A session is the cookie's, which an API token is not: without one, a 401 in words.
+[[operations]]
+include-name = "GET /session"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401"]
+
+[[operations]]
+include-name = "DELETE /session"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401"]
+
+# Single sign-on: a 404 in words on a desk that offers none (as this one); where it is offered, a
+# state no browser started is a 401, a person who is no agent a 403, a return address that is not
+# the console's a 400, and the start and the finish a 302.
+[[operations]]
+include-name = "GET /session/sso"
+checks.positive_data_acceptance.expected-statuses = ["302", "400", "401", "403", "404"]
+
+# The code is the one mailed (401 otherwise, 429 after five failures).
+[[operations]]
+include-name = "POST /session/password-reset/confirm"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "429"]
+
+[[operations]]
+include-name = "POST /session/password-reset"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "429"]
+
+# How a person signs in is changed from their signed-in session only: an API token is a 403 in words.
+[[operations]]
+include-name = "POST /me/two-step"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403"]
+
+[[operations]]
+include-name = "PUT /me/two-step"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
+
+[[operations]]
+include-name = "DELETE /me/two-step"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403"]
+
+# An invitation's address and name must be usable in a mail header and by the user pool, and its
+# queues the desk's (400 in words); an active agent with the address is a 409.
+[[operations]]
+include-name = "POST /agents"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "409"]
+
+# Only an agent who has not signed in yet gets a new temporary password (409 otherwise); the
+# address must be an agent's (404).
+[[operations]]
+include-name = "POST /agents/{{email}}/invitation"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
+
+# A token's owner must be an active agent (404), an admin for the admin scope (400), and its name
+# one line (400): no schema knows the agents.
+[[operations]]
+include-name = "POST /tokens"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
+
+# A key id that fits the pattern names no token the desk has made (404).
+[[operations]]
+include-name = "DELETE /tokens/{{key_id}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404"]
+
+# from and to must be dates or times with a zone, the span at most 400 days and in order, and a
+# cursor one the desk made for them: 400 in words otherwise.
+[[operations]]
+include-name = "GET /audit"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
 """
 
 

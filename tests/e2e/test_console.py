@@ -12,7 +12,8 @@ from playwright.sync_api import ConsoleMessage, Dialog, Frame, Page, expect
 from postdesk.agents.model import Role
 from postdesk_tools.local_server import RunningDesk
 from tests.e2e.conftest import ImageServer
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import call_api, desk_access, sign_in
+from tests.e2e.sessions import ensure_account
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -55,9 +56,7 @@ def _customer_html(image_url: str) -> str:
 
 
 def _sign_in(page: Page, desk: RunningDesk, token: str) -> None:
-    page.goto(f"{desk.api_url}/console")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, desk, token)
 
 
 def _frame_facts(frame: Frame) -> dict[str, Any]:
@@ -215,19 +214,28 @@ def test_a_mail_full_of_xss_runs_nothing_and_loads_images_only_when_asked(
     assert errors == []
 
 
-def test_a_bad_token_shows_the_sign_in_error(desk: RunningDesk, page: Page) -> None:
-    # Given a token nobody was issued
-    # When someone signs in with it
-    _sign_in(page, desk, "pdk_unknown_0123456789abcdef")
+def test_a_wrong_password_shows_the_sign_in_error(desk: RunningDesk, page: Page) -> None:
+    # Given an agent with an account
+    token = desk.add_agent("wren@example.com", "Wren Holm")
+    ensure_account(desk_access(desk), "wren@example.com")
 
-    # Then the form says in an agent's words what went wrong, and nothing is remembered
+    # When someone signs in with a wrong password, and with an address the desk does not know
+    page.goto(f"{desk.api_url}/console")
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Email").fill("wren@example.com")
+    form.get_by_label("Password", exact=True).fill("Not-the-password-1")
+    form.get_by_role("button", name="Sign in").click()
+
+    # Then the form says so in words, the same words whether the address is an agent's or not
     error = page.locator("#sign-in-error")
-    expect(error).to_be_visible()
-    expect(error).to_have_text(
-        "That token was not accepted: it may be mistyped, or revoked. Ask an admin for a new one."
-    )
+    expect(error).to_have_text("The email or password is not right.")
     expect(page.locator("#queue-view")).to_be_hidden()
-    assert page.evaluate("() => sessionStorage.getItem('postdesk.token')") is None
+    form.get_by_label("Email").fill("nobody@example.com")
+    form.get_by_role("button", name="Sign in").click()
+    expect(error).to_have_text("The email or password is not right.")
+    # And nothing of a session is kept in the page
+    assert page.evaluate("() => Object.keys(sessionStorage).length + Object.keys(localStorage).length") == 0
+    assert token
 
 
 def test_a_change_over_a_stale_version_shows_the_conflict_and_reloads(desk: RunningDesk, page: Page) -> None:

@@ -97,10 +97,123 @@ def open_saved_reply_delete(page: Page, refs: Refs) -> None:
     expect(page.get_by_role("dialog")).to_be_visible()
 
 
-def wrong_token(page: Page, refs: Refs) -> None:
-    page.get_by_label("API token").fill("pdk_not_a_token")
-    page.get_by_role("button", name="Sign in").click()
+def wrong_password(page: Page, refs: Refs) -> None:
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Email").fill("nobody@example.com")
+    form.get_by_label("Password", exact=True).fill("Not-the-password-1")
+    form.get_by_role("button", name="Sign in").click()
     expect(page.locator("#sign-in-error")).to_be_visible()
+
+
+def _answer_sign_in_with(page: Page, answer: dict[str, object]) -> None:
+    """POST /session answers ``answer`` (a step the desk asks for): the page's markup is what is
+    audited, whatever account would reach it."""
+
+    def fulfil(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(answer))
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/session$"), fulfil)
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Email").fill("nia@example.com")
+    form.get_by_label("Password", exact=True).fill("Temporary-2026-pass")
+    form.get_by_role("button", name="Sign in").click()
+
+
+def asked_for_a_new_password(page: Page, refs: Refs) -> None:
+    _answer_sign_in_with(
+        page, {"signed_in": False, "next": "new_password", "challenge": "c1", "message": "Send new_password."}
+    )
+    page.locator("#new-password").fill("Harbour-lights-42")
+    page.locator("#new-password-again").fill("Harbour-lights-43")
+    page.get_by_role("button", name="Set the password").click()
+    expect(page.locator("#sign-in-error")).to_be_visible()
+
+
+def asked_to_set_up_two_step(page: Page, refs: Refs) -> None:
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    _answer_sign_in_with(
+        page,
+        {
+            "signed_in": False,
+            "next": "totp_setup",
+            "challenge": "c2",
+            "message": "Send code.",
+            "secret": secret,
+            "otpauth_uri": f"otpauth://totp/Postdesk:nia%40example.com?secret={secret}&issuer=Postdesk",
+        },
+    )
+    expect(page.locator("#totp-setup-secret")).to_have_text("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP")
+
+
+def asked_for_a_code(page: Page, refs: Refs) -> None:
+    _answer_sign_in_with(
+        page, {"signed_in": False, "next": "code", "challenge": "c3", "message": "Send code."}
+    )
+    expect(page.locator("#sign-in-code")).to_be_focused()
+
+
+def offered_single_sign_on(page: Page, refs: Refs) -> None:
+    """GET /session/options says the desk offers single sign-on (this desk has no provider set)."""
+    page.route(
+        re.compile(r"/session/options$"),
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"sso": True, "sso_provider": "Okta"}),
+        ),
+    )
+    page.reload()
+    expect(page.get_by_role("link", name="Sign in with Okta")).to_be_visible()
+
+
+def forgot_the_password(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Forgot password?").click()
+    expect(page.locator("#reset-email")).to_be_focused()
+
+
+def asked_for_the_reset_code(page: Page, refs: Refs) -> None:
+    forgot_the_password(page, refs)
+    page.locator("#reset-email").fill("nobody@example.com")
+    page.get_by_role("button", name="Mail me a code").click()
+    expect(page.locator("#reset-code")).to_be_visible()
+
+
+def open_the_invitation_form(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Invite an agent").click()
+    page.get_by_label("Only these queues").check()
+    expect(page.locator("#agent-queue-list")).to_be_visible()
+
+
+def invite_without_a_name(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Invite an agent").click()
+    page.get_by_role("form", name="Invite an agent").get_by_label("Email").fill("new@example.com")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator("#agent-form-error")).to_be_visible()
+
+
+def open_the_token_form(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Create a token").click()
+    expect(page.get_by_label("Scope")).to_be_visible()
+
+
+def create_a_token(page: Page, refs: Refs) -> None:
+    open_the_token_form(page, refs)
+    page.get_by_role("form", name="Create a token").get_by_label("Name").fill("Accessibility check")
+    page.get_by_role("button", name="Create the token").click()
+    expect(page.locator("#token-secret")).to_be_focused()
+
+
+def open_the_revoke_dialog(page: Page, refs: Refs) -> None:
+    page.locator("#tokens-list button[data-action=revoke]").first.click()
+    expect(page.locator("#token-revoke-dialog")).to_be_visible()
+
+
+def start_two_step(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.locator("#two-step-code")).to_be_focused()
 
 
 def open_filters(page: Page, refs: Refs) -> None:
@@ -321,7 +434,15 @@ def open_webhook_delete(page: Page, refs: Refs) -> None:
 
 STATES = [
     State("sign-in", "", shown="#sign-in-view h1", who=None),
-    State("sign-in refused", "", shown="#sign-in-view h1", then=wrong_token, who=None),
+    State("sign-in refused", "", shown="#sign-in-view h1", then=wrong_password, who=None),
+    State("sign-in, a new password", "", shown="#sign-in-view h1", then=asked_for_a_new_password, who=None),
+    State("sign-in, two-step set-up", "", shown="#sign-in-view h1", then=asked_to_set_up_two_step, who=None),
+    State("sign-in, a code", "", shown="#sign-in-view h1", then=asked_for_a_code, who=None),
+    State(
+        "sign-in, single sign-on offered", "", shown="#sign-in-view h1", then=offered_single_sign_on, who=None
+    ),
+    State("sign-in, forgot password", "", shown="#sign-in-view h1", then=forgot_the_password, who=None),
+    State("sign-in, reset code", "", shown="#sign-in-view h1", then=asked_for_the_reset_code, who=None),
     State("tickets", "#/", shown="#queue-rows tr"),
     State("search results", "?q=parcel#/", shown="#queue-rows mark"),
     State(
@@ -453,6 +574,49 @@ STATES = [
         who="admin",
     ),
     State("webhooks refused to an agent", "#/webhooks", shown="#webhooks-refused"),
+    State("agents", "#/agents", shown="#agents-list tbody tr", who="admin"),
+    State(
+        "agents, invitation form",
+        "#/agents",
+        shown="#agents-list tbody tr",
+        then=open_the_invitation_form,
+        who="admin",
+    ),
+    State(
+        "agents, invitation refused",
+        "#/agents",
+        shown="#agents-list tbody tr",
+        then=invite_without_a_name,
+        who="admin",
+    ),
+    State("agents refused to an agent", "#/agents", shown="#agents-refused"),
+    State("api tokens", "#/tokens", shown="#tokens-list tbody tr", who="admin"),
+    State(
+        "api tokens, the form",
+        "#/tokens",
+        shown="#tokens-list tbody tr",
+        then=open_the_token_form,
+        who="admin",
+    ),
+    State("api token created", "#/tokens", shown="#tokens-list tbody tr", then=create_a_token, who="admin"),
+    State(
+        "api token revoke dialog",
+        "#/tokens",
+        shown="#tokens-list tbody tr",
+        then=open_the_revoke_dialog,
+        who="admin",
+    ),
+    State("api tokens refused to an agent", "#/tokens", shown="#tokens-refused"),
+    State("access audit", "#/audit", shown="#audit-list tbody tr", who="admin"),
+    State(
+        "access audit, filtered to nothing",
+        "#/audit?action=password_reset",
+        shown="#audit-list p",
+        who="admin",
+    ),
+    State("access audit refused to an agent", "#/audit", shown="#audit-refused"),
+    State("two-step sign-in", "#/two-step", shown="#two-step-start"),
+    State("two-step sign-in, set-up", "#/two-step", shown="#two-step-start", then=start_two_step),
 ]
 
 PUBLIC_PAGES = [

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from playwright.sync_api import Page, expect
 
 from postdesk_tools.local_server import RunningDesk
+from tests.e2e.desk_api import sign_in
 from tests.mails import mail_with_attachments
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
@@ -28,9 +29,7 @@ def test_the_console_shows_what_was_not_extracted_and_safe_names(desk: RunningDe
         )
     )
 
-    page.goto(f"{desk.api_url}/console")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, desk, token)
     page.locator(f'#queue-rows tr[data-ref="{ref}"]').get_by_role("link", name=ref).click()
 
     message = page.locator("li.message.inbound").first

@@ -20,7 +20,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, expect
 
 from postdesk_tools.local_server import RunningDesk
-from tests.e2e.desk_api import api_ok, sign_in
+from tests.e2e.desk_api import api_ok, sign_in, sign_in_by_form
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -261,17 +261,15 @@ def test_drafts_are_kept_per_agent_and_ticket_and_dropped_once_sent(desk: Runnin
     expect(page.locator("#reply-draft")).to_contain_text("Draft restored")
 
     # When Ada signs out and Bo signs in on the same browser: Bo never sees Ada's drafts
-    page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("API token").fill(other)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    sign_in_by_form(page, desk, other)
     expect(page.locator("#ticket-subject")).to_have_text("Draft one")
     expect(page.get_by_label("Message", exact=True)).to_have_value("")
     expect(page.get_by_label("Note for the team (never mailed)")).to_have_value("")
 
     # When Ada signs in again: her drafts are there
-    page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    sign_in_by_form(page, desk, token)
     expect(page.get_by_label("Message", exact=True)).to_have_value("Hello, we are looking into it.")
 
     # When a send fails, the draft stays (and a reload still has it)

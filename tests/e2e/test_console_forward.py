@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.sessions import sign_in_stack
 from tests.e2e.stack import mail, outbox, ref_of, send, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -42,9 +43,7 @@ def _customer_mail_with_a_photo() -> EmailMessage:
 
 
 def _sign_in(page: Page, stack: dict[str, Any], ref: str) -> None:
-    page.goto(f"{stack['console_url']}#/tickets/{ref}")
-    page.get_by_label("API token").fill(stack["admin_token"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_stack(page, stack, f"#/tickets/{ref}")
     expect(page.locator("#ticket-subject")).to_have_text("Boots arrived scuffed")
 
 

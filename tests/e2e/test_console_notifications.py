@@ -17,7 +17,7 @@ from playwright.sync_api import Page, Route, expect
 from postdesk import runtime
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.schedules import fire_due_schedules
-from tests.e2e.desk_api import api_ok, sign_in
+from tests.e2e.desk_api import api_ok, sign_in, sign_in_by_form
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -168,8 +168,7 @@ def test_the_link_of_a_notification_mail_leads_through_signing_in_to_the_ticket(
     assert page.url == link
 
     # When Sam signs in
-    page.get_by_label("API token").fill(sam)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_by_form(page, desk, sam)
 
     # Then the ticket the mail named is on screen, at its own address
     expect(page.locator("#ticket-subject")).to_have_text("Broken zip on my bag")

@@ -295,7 +295,8 @@ def test_the_reply_box_offers_the_tickets_language_first_and_previews_with_its_d
     assert figures[written["Rückerstattung"]]["uses"] == 0
 
     # And an admin sees the use on the Reports page and the saved replies page
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.locator("#sign-in-notice")).to_have_text("You are signed out.")
     sign_in(page, desk, admin, "#/reports")
     figure = page.locator("#report-saved-replies")
     expect(figure).to_contain_text("Paket unterwegs")

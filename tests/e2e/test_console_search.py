@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from postdesk_tools.change_feed import ChangeFeed, deliver_changes
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.local_stack import lambda_function
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import call_api, sign_in_here
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -70,11 +70,6 @@ def tickets(desk: RunningDesk, search_feed: ChangeFeed) -> Iterator[dict[str, st
     yield refs
 
 
-def _sign_in(page: Page, token: str) -> None:
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def _shown_refs(page: Page) -> list[str]:
     refs: list[str] = page.locator("#queue-rows tr").evaluate_all("rows => rows.map(row => row.dataset.ref)")
     return refs
@@ -90,7 +85,7 @@ def test_an_agent_finds_a_ticket_by_a_name_typed_without_its_umlaut(
     # Given an agent at the list of open work, where all three tickets show
     token = desk.add_agent("rio@example.com", "Rio Tan")
     page.goto(f"{desk.api_url}/console")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
     expect(page.locator(f'#queue-rows tr[data-ref="{tickets["leaks"]}"]')).to_be_visible()
     assert set(tickets.values()) <= set(_shown_refs(page))
 
@@ -127,7 +122,7 @@ def test_a_quoted_phrase_keeps_its_words_together(
     # Given two tickets that both hold "blue" and "kettle", only one of them as "blue kettle"
     token = desk.add_agent("ola@example.com", "Ola Lind")
     page.goto(f"{desk.api_url}/console")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
     search = page.get_by_label("Search tickets")
 
     # When the agent looks for the words, then for the phrase
@@ -163,7 +158,7 @@ def test_the_search_with_a_filter_survives_a_reload_and_a_ticket_link_opens_in_a
 
     # When an agent searches "kettle" among the pending tickets, newest activity first
     page.goto(f"{desk.api_url}/console")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
     filters = page.get_by_role("search")
     search = page.get_by_label("Search tickets")
     search.fill("kettle")
@@ -195,9 +190,9 @@ def test_the_search_with_a_filter_survives_a_reload_and_a_ticket_link_opens_in_a
     other = page.context.new_page()
     other.goto(link)
 
-    # Then the new tab lands on that ticket without asking for the token (the first tab hands it over)
+    # Then the new tab lands on that ticket without asking to sign in (the session serves every tab)
     expect(other.locator("#ticket-subject")).to_have_text("Kettle leaks")
-    expect(other.get_by_label("API token")).to_be_hidden()
+    expect(other.locator("#sign-in-view")).to_be_hidden()
     assert other.url == link
 
     # And "Back to the queue" there returns to the search it was opened from
@@ -225,7 +220,7 @@ def test_the_list_and_its_search_fit_a_phone_without_sideways_scrolling(
     token = desk.add_agent("kai@example.com", "Kai Moss")
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
     page.goto(f"{desk.api_url}/console")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
     expect(page.locator(f'#queue-rows tr[data-ref="{tickets["muller"]}"]')).to_be_visible()
 
     # Then the list fits the screen, as does a search's result with its passage
@@ -244,7 +239,7 @@ def test_a_search_at_desktop_width(desk: RunningDesk, page: Page, tickets: dict[
     token = desk.add_agent("ira@example.com", "Ira Holt")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{desk.api_url}/console?q=kettle&status=all")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
     expect(page.locator("#queue-rows tr")).to_have_count(2)
     expect(page.locator("#queue-summary")).to_have_text("2 tickets found.")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -278,7 +273,7 @@ def test_more_continues_a_search_past_its_first_page(
 
     # When an agent follows a link to that search
     page.goto(f"{desk.api_url}/console?q=toaster&status=resolved")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
 
     # Then a page of 25 shows, and More brings the last one
     expect(page.locator("#queue-rows tr")).to_have_count(25)
@@ -294,7 +289,7 @@ def test_more_continues_a_search_past_its_first_page(
 def test_the_queue_is_chosen_from_the_desks_queues(desk: RunningDesk, page: Page) -> None:
     token = desk.add_agent("quinn@example.com", "Quinn Park")
     page.goto(f"{desk.api_url}/console")
-    _sign_in(page, token)
+    sign_in_here(page, desk, token)
     queue = page.get_by_role("search").get_by_label("Queue")
 
     expect(queue.locator("option[value=billing]")).to_have_count(1)

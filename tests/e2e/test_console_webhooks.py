@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from postdesk.webhooks.signature import HEADER, verify_signature
+from tests.e2e.sessions import sign_in_context, stack_access
 from tests.e2e.stack import api, mail, outbox, ref_of, send, start, stop
 from tests.integration.webhook_receiver import Receiver, webhook_receiver
 
@@ -34,9 +35,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _sign_in(page: Page, stack: dict[str, Any], token: str) -> None:
+    sign_in_context(page.context, stack_access(stack), token)
     page.goto(f"{stack['console_url']}#/webhooks")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Webhooks", level=1)).to_be_visible()
 
 

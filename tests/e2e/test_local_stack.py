@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.sessions import sign_in_stack
 from tests.e2e.stack import (
     CHECKOUT,
     alive,
@@ -25,6 +26,7 @@ from tests.e2e.stack import (
     clean_environment,
     mail,
     outbox,
+    output_file,
     ref_of,
     send,
     start,
@@ -58,6 +60,54 @@ def test_local_json_says_where_everything_is(stack: dict[str, Any]) -> None:
         assert stack[key], key
     assert stack["smtp_host"] == "127.0.0.1" and urlsplit(stack["api_url"]).hostname == "127.0.0.1"
     assert urlsplit(stack["endpoint_url"]).hostname == "127.0.0.1"
+
+
+def test_the_first_admin_is_invited_and_the_stack_says_how_to_sign_in(stack: dict[str, Any]) -> None:
+    import boto3
+
+    email, password = stack["admin_email"], stack["admin_temporary_password"]
+    assert email == "admin@example.com"
+    # The pool's policy: 12 characters or more, upper case, lower case, a digit
+    assert len(password) >= 12
+    assert any(c.isupper() for c in password) and any(c.islower() for c in password)
+    assert any(c.isdigit() for c in password)
+    # What `make local` printed says the same
+    printed = _printed(stack, f"temporary password {password}")
+    assert f"Sign in as     {email}  temporary password {password}" in printed
+    assert f"Admin token    {stack['admin_token']}" in printed
+    # The invitation went out through the desk's mail, with the password in it
+    (invitation,) = outbox(stack, "Your account on")
+    assert email in str(invitation["To"])
+    assert password in invitation.get_body(preferencelist=("plain",)).get_content()
+    # The account is in the user pool, waiting for its first sign-in, and the password opens it
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack["endpoint_url"],
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    pool = stack["environment"]["POSTDESK_USER_POOL_ID"]
+    user = cognito.admin_get_user(UserPoolId=pool, Username=email)
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    first = cognito.initiate_auth(
+        ClientId=stack["environment"]["POSTDESK_USER_POOL_CLIENT_ID"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
+    assert first["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    # The admin's API token works as before
+    assert api(stack, "GET", "/me")["role"] == "admin"
+
+
+def _printed(stack: dict[str, Any], waiting_for: str, seconds: float = 30) -> str:
+    """What the stack printed so far, once it holds ``waiting_for``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        printed = output_file(Path(stack["state_dir"])).read_text(errors="replace")
+        if waiting_for in printed or time.monotonic() > deadline:
+            return printed
+        time.sleep(0.2)
 
 
 def test_mail_over_smtp_becomes_a_ticket_and_the_customers_reply_joins_it(stack: dict[str, Any]) -> None:
@@ -144,9 +194,7 @@ def test_an_agent_answers_in_the_console_resolves_and_the_survey_comes_a_day_lat
     ref = ref_of(outbox(stack, "Invoice twice")[0])
 
     # The agent signs in with the admin token, answers and resolves in the console
-    page.goto(stack["console_url"])
-    page.get_by_label("API token").fill(stack["admin_token"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_stack(page, stack)
     page.locator(f'#queue-rows tr[data-ref="{ref}"]').get_by_role("link", name=ref).click()
     expect(page.locator("#ticket-subject")).to_have_text("Invoice twice")
     page.get_by_label("Message", exact=True).fill("Hello Li,\n\nwe refunded the second charge today.")

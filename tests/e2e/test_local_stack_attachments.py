@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.sessions import sign_in_stack
 from tests.e2e.stack import mail, outbox, ref_of, send, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -37,9 +38,7 @@ def _open_ticket(stack: dict[str, Any], page: Page, subject: str) -> str:
     send(stack, mail(subject, "Hello,\n\nthe invoice for order 88 is wrong.\n\nJane"))
     (acknowledgement,) = outbox(stack, subject)
     ref = ref_of(acknowledgement)
-    page.goto(stack["console_url"] + f"#/tickets/{ref}")
-    page.get_by_label("API token").fill(stack["admin_token"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_stack(page, stack, f"#/tickets/{ref}")
     expect(page.locator("#thread li").first).to_be_visible()
     return ref
 
@@ -136,9 +135,7 @@ def test_the_reply_box_with_files_fits_a_phone(stack: dict[str, Any], page: Page
 
 def test_a_new_ticket_goes_out_with_the_files_attached_to_it(stack: dict[str, Any], page: Page) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(stack["console_url"] + "#/new")
-    page.get_by_label("API token").fill(stack["admin_token"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_stack(page, stack, "#/new")
     form = page.locator("#new-ticket-form")
     form.get_by_label("To (customer's email)").fill("lena@customer.example")
     form.get_by_label("Subject line").fill("Your quote 5521")

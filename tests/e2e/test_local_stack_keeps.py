@@ -143,7 +143,9 @@ def test_everything_survives_a_stop_and_a_start(tmp_path: Path) -> None:
         ]
         status = json.loads(_postdesk(state, "local", "status").stdout)
         assert status["offset_seconds"] == 3600
-        assert len(list(Path(again["outbox_dir"]).glob("*.eml"))) == 1
+        # The acknowledgement and the first admin's invitation, each once
+        assert len(list(Path(again["outbox_dir"]).glob("*.eml"))) == 2
+        assert again["admin_temporary_password"] == info["admin_temporary_password"]
         # And the desk goes on: the customer's answer joins the ticket
         send(again, mail(f"Re: {ack['Subject']}", "Any news?", In_Reply_To=str(ack["Message-ID"])))
         assert _wait(lambda: len(api(again, "GET", f"/tickets/{ref}")["thread"]) == 3)
@@ -370,5 +372,45 @@ def test_ttl_removes_a_closed_ticket_once_its_retention_ran_out(tmp_path: Path) 
         for _ in range(2):
             assert _postdesk(state, "local", "advance", "366d").returncode == 0
         assert "Item" not in tables.get_item(TableName=tickets_table, Key={"ref": {"S": ref}})
+    finally:
+        stop(process, state)
+
+
+def test_a_desk_an_older_version_made_gets_its_first_admin_an_account(tmp_path: Path) -> None:
+    state = tmp_path / "desk"
+    process, info = start(state)
+    stop(process, state)
+    # As an older version left it: no user pool, no sessions or access audit, an admin with an API
+    # token only (what it made before people signed in)
+    desk_file = state / "desk.json"
+    desk = json.loads(desk_file.read_text())
+    for name in list(desk["environment"]):
+        if name in (
+            "POSTDESK_USER_POOL_ID",
+            "POSTDESK_USER_POOL_CLIENT_ID",
+            "POSTDESK_JWKS_URL",
+            "POSTDESK_SESSIONS_TABLE",
+            "POSTDESK_ACCESS_AUDIT_TABLE",
+            "POSTDESK_SESSION_DAYS",
+        ):
+            del desk["environment"][name]
+    del desk["admin_temporary_password"]
+    desk_file.write_text(json.dumps(desk))
+
+    process, again = start(state)
+    try:
+        pool = again["environment"]["POSTDESK_USER_POOL_ID"]
+        assert pool and pool != info["environment"]["POSTDESK_USER_POOL_ID"]
+        assert again["admin_token"] == info["admin_token"]
+        password = again["admin_temporary_password"]
+        assert password and password != info["admin_temporary_password"]
+        user = _aws(again, "cognito-idp").admin_get_user(UserPoolId=pool, Username=again["admin_email"])
+        assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+        # The renewed invitation is in the outbox, with the new password
+        invitations = outbox(again, "Your account on", count=2)
+        assert len(invitations) == 2
+        assert password in invitations[-1].get_body(preferencelist=("plain",)).get_content()
+        # And the agent's API token still works
+        assert api(again, "GET", "/me")["email"] == again["admin_email"]
     finally:
         stop(process, state)

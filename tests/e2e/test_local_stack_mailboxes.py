@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.sessions import sign_in_stack
 from tests.e2e.stack import api, mail, outbox, ref_of, send, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -71,9 +72,7 @@ def test_mail_to_the_other_brand_is_acknowledged_from_it_and_the_ticket_says_so(
 
     # And the ticket page says where the mail came and under which name it is answered
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(stack["console_url"] + f"#/tickets/{ref}")
-    page.get_by_label("API token").fill(stack["admin_token"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_stack(page, stack, f"#/tickets/{ref}")
     expect(page.locator("#ticket-subject")).to_have_text("Lost parcel 4410")
     line = page.locator("#ticket-mailbox")
     expect(line).to_have_text("Came to help@other.example · answered as Other Brand")
@@ -83,9 +82,7 @@ def test_mail_to_the_other_brand_is_acknowledged_from_it_and_the_ticket_says_so(
 
 
 def test_a_new_ticket_goes_from_the_address_the_agent_chooses(stack: dict[str, Any], page: Page) -> None:
-    page.goto(stack["console_url"] + "#/new")
-    page.get_by_label("API token").fill(stack["admin_token"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_stack(page, stack, "#/new")
 
     # The From follows the queue until the agent chooses
     form = page.locator("#new-ticket-form")

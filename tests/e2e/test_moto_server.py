@@ -108,3 +108,104 @@ def test_what_moto_answered_survives_a_kill_minus_9_with_the_same_identifiers(tm
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     assert not (tmp_path / "aws" / "snapshot.pickle.tmp").exists()
+
+
+def test_totp_codes_are_checked_and_an_enrolment_and_tokens_survive_a_kill_minus_9(tmp_path: Path) -> None:
+    from postdesk_tools.totp import totp_code
+
+    password = "Correct-Horse-42"
+    port = _free_port()
+    process = _serve(tmp_path, port)
+    try:
+        cognito = _client("cognito-idp", port)
+        pool_id = cognito.create_user_pool(
+            PoolName="desk", UsernameAttributes=["email"], MfaConfiguration="OPTIONAL"
+        )["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username="ada@example.com",
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": "ada@example.com"}],
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username="ada@example.com", Password=password, Permanent=True
+        )
+        access_token = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": password},
+        )["AuthenticationResult"]["AccessToken"]
+        secret = cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
+        wrong = str((int(totp_code(secret)) + 1) % 10**6).zfill(6)
+        with pytest.raises(cognito.exceptions.EnableSoftwareTokenMFAException):
+            cognito.verify_software_token(AccessToken=access_token, UserCode=wrong)
+        cognito.verify_software_token(AccessToken=access_token, UserCode=totp_code(secret))
+        cognito.set_user_mfa_preference(
+            AccessToken=access_token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+        )
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    # The start replays the journal. As if it came an hour later, the journaled enrolment code is one
+    # that has expired: replayed requests were checked when first answered, and are not checked again.
+    _journal_as_if_an_hour_later(tmp_path / "aws", totp_code(secret), totp_code(secret, time.time() - 3600))
+    # The enrolment holds the same secret: the authenticator's codes still sign in, a wrong one does not.
+    process = _serve(tmp_path, port)
+    try:
+        cognito = _client("cognito-idp", port)
+        # The access token issued before the kill is known still: the replay stamped it again with
+        # the time it was first issued, so it came out the same.
+        assert cognito.get_user(AccessToken=access_token)["Username"]
+        challenge = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": password},
+        )
+        assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+        def answer(code: str) -> dict[str, object]:
+            result: dict[str, object] = cognito.respond_to_auth_challenge(
+                ClientId=client_id,
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=challenge["Session"],
+                ChallengeResponses={"USERNAME": "ada@example.com", "SOFTWARE_TOKEN_MFA_CODE": code},
+            )
+            return result
+
+        with pytest.raises(cognito.exceptions.CodeMismatchException):
+            answer(str((int(totp_code(secret)) + 1) % 10**6).zfill(6))
+        assert "AuthenticationResult" in answer(totp_code(secret))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _journal_as_if_an_hour_later(folder: Path, code: str, expired_code: str) -> None:
+    """Rewrite the journal with ``expired_code`` in place of ``code`` in its VerifySoftwareToken."""
+    import json
+    import pickle
+    import struct
+
+    from postdesk_tools.moto_server import JOURNAL_PREFIX, read_journal
+
+    records = list(read_journal(folder, 0))
+    rewritten = 0
+    for _, record in records:
+        if record["headers"].get("X-Amz-Target", "").endswith("VerifySoftwareToken"):
+            body = json.loads(record["body"])
+            assert body["UserCode"] == code
+            body["UserCode"] = expired_code
+            record["body"] = json.dumps(body).encode()
+            record["headers"]["Content-Length"] = str(len(record["body"]))
+            rewritten += 1
+    assert rewritten == 1
+    for old in folder.glob(f"{JOURNAL_PREFIX}*"):
+        old.unlink()
+    with (folder / f"{JOURNAL_PREFIX}{records[0][0]:012d}").open("wb") as stream:
+        for seq, record in records:
+            data = pickle.dumps((seq, record), protocol=pickle.HIGHEST_PROTOCOL)
+            stream.write(struct.pack(">I", len(data)) + data)

@@ -14,7 +14,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from postdesk.tickets.store import TicketStore
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.schedules import fire_due_schedules
-from tests.e2e.desk_api import call_api
+from tests.e2e.desk_api import call_api, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
@@ -85,9 +85,7 @@ def test_a_customer_changes_the_rating_comments_and_the_agent_follows_up(
     assert problems == []
 
     # The agent sees it in the follow-up view, opens it and marks it as followed up
-    page.goto(f"{desk.api_url}/console")
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, desk, token)
     # A filter applies as soon as it changes.
     page.get_by_label("Needs follow-up").check()
     row = page.locator(f'#queue-rows tr[data-ref="{ref}"]')

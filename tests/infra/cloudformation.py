@@ -40,6 +40,8 @@ MOTO_SKIPS = {
     "AWS::ApiGateway::GatewayResponse",
     "AWS::SQS::QueuePolicy",
 }
+# What the stack makes only with single sign-on (stack parameters SsoProviderType and the rest).
+SSO_ONLY = {"SsoIdentityProvider", "SsoDomain"}
 
 
 def infra_tool(name: str) -> Path:

@@ -127,7 +127,10 @@ def test_the_deploy_makes_the_stack_prints_what_is_left_and_a_second_run_changes
     assert parameters["SupportAddress"] == f"support@{DOMAIN}"
     assert parameters["ClosedTicketRetentionDays"] == "365"
     # The survey links point at the API the stack made (set by the second step of a first deploy).
-    assert parameters["PublicUrl"] == outputs["EndpointURL"] and "execute-api" in outputs["EndpointURL"]
+    assert (
+        parameters["PublicUrl"] == outputs["EndpointURL"].rstrip("/")
+        and "execute-api" in outputs["EndpointURL"]
+    )
     functions = _client(account, "lambda").list_functions()["Functions"]
     assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * 9
     roles = {f["FunctionName"].split("-")[2]: f["Role"] for f in functions}
@@ -144,7 +147,7 @@ def test_the_deploy_makes_the_stack_prints_what_is_left_and_a_second_run_changes
     dkim = [line for line in first.splitlines() if "._domainkey." in line]
     assert len(dkim) == 3 and not [line for line in dkim if "<dkim-token" in line]
     assert "older-rules" in first and "set-active-receipt-rule-set --rule-set-name" in first
-    assert "EndpointURL" in first and "postdesk agents add" in first
+    assert "EndpointURL" in first and "postdesk agents invite" in first
 
     events = cloudformation.describe_stack_events(StackName="postdesk-dev")["StackEvents"]
     code, second = _deploy(account, tmp_path / "build")

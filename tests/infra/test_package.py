@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from postdesk_tools.package import FUNCTIONS_DIR, package
-from tests.infra.cloudformation import MOTO_SKIPS, for_moto, infra_tool, translate
+from tests.infra.cloudformation import MOTO_SKIPS, SSO_ONLY, for_moto, infra_tool, translate
 
 # SES production accounts start at 14 mails a second: the mail-sending functions together stay at
 # or below that many concurrent invocations.
@@ -310,13 +310,20 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
         summaries = cloudformation.list_stack_resources(StackName="postdesk")["StackResourceSummaries"]
         created = {s["LogicalResourceId"]: s["ResourceType"] for s in summaries if s["ResourceType"]}
         tickets = next(s["PhysicalResourceId"] for s in summaries if s["LogicalResourceId"] == "TicketsTable")
+        pool_id = next(s["PhysicalResourceId"] for s in summaries if s["LogicalResourceId"] == "UserPool")
+        pool = boto3.client("cognito-idp", region_name="eu-west-1").describe_user_pool(UserPoolId=pool_id)
         indexes = boto3.client("dynamodb", region_name="eu-west-1").describe_table(TableName=tickets)["Table"]
         functions = boto3.client("lambda", region_name="eu-west-1").list_functions()["Functions"]
 
     assert stack["StackStatus"] == "CREATE_COMPLETE"
-    skipped = {resources[name]["Type"] for name in set(resources) - set(created)}
+    skipped = {resources[name]["Type"] for name in set(resources) - set(created) - SSO_ONLY}
     assert skipped == MOTO_SKIPS
-    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 11
+    # Without single sign-on, no identity provider or sign-in domain; the pool and its client are made.
+    assert not SSO_ONLY & set(created)
+    assert pool["UserPool"]["MfaConfiguration"] == "OPTIONAL"
+    assert pool["UserPool"]["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
+    assert {"UserPool", "UserPoolClient"} <= set(created)
+    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 13
     assert {i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]} >= {"status-waiting", "follow-up"}
     assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * len(CHALICE_NAMES)
     # Every function gets the desk's settings: the tables, the bucket, the secret, the address.
@@ -324,6 +331,9 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
         variables = function["Environment"]["Variables"]
         assert variables["POSTDESK_SUPPORT_ADDRESS"] == "support@example.com"
         assert variables["POSTDESK_TICKETS_TABLE"] == tickets
+        # The pool the stack made, and no single sign-on without its parameters.
+        assert variables["POSTDESK_USER_POOL_ID"] == pool_id
+        assert variables["POSTDESK_SSO_PROVIDER"] == variables["POSTDESK_SSO_DOMAIN"] == ""
         # The secret is one of the resources moto skips, so its Ref (the secret id) is not set here.
         assert "POSTDESK_SIGNING_SECRET_ID" not in variables
         # Lambda's environment is strings; moto's CloudFormation passes a Number parameter as an int.
@@ -333,6 +343,93 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
             "AWS_REGION": "eu-west-1",
         }
         assert Settings.from_environment(complete).tables.tickets == tickets
+
+
+@pytest.mark.parametrize("provider", ["OIDC", "SAML"])
+def test_single_sign_on_parameters_make_the_provider_the_domain_and_the_clients_code_flow(
+    packaged: Path, translated: dict[str, Any], provider: str
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    plain = for_moto(translated)
+    given = {
+        "SupportAddress": "support@example.com",
+        "PublicUrl": "https://desk.example.com",
+        "SsoProviderType": provider,
+        "SsoProviderName": "Okta",
+        "SsoDomainPrefix": "example-desk",
+        **(
+            {"SsoMetadataUrl": "https://idp.example.com/metadata.xml"}
+            if provider == "SAML"
+            else {
+                "SsoOidcIssuer": "https://idp.example.com",
+                "SsoClientId": "desk-client",
+                "SsoClientSecret": "desk-secret",
+            }
+        ),
+    }
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        s3.create_bucket(
+            Bucket="postdesk-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        s3.upload_file(str(packaged / "deployment.zip"), "postdesk-artifacts", "deployment.zip")
+        cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+        cloudformation.create_stack(
+            StackName="postdesk",
+            TemplateBody=json.dumps(
+                {
+                    "AWSTemplateFormatVersion": "2010-09-09",
+                    "Parameters": plain["Parameters"],
+                    "Conditions": plain["Conditions"],
+                    "Resources": plain["Resources"],
+                    "Outputs": {
+                        name: plain["Outputs"][name] for name in ("SsoIdpResponseUrl", "SsoSamlAudience")
+                    },
+                }
+            ),
+            Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in given.items()],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        stack = cloudformation.describe_stacks(StackName="postdesk")["Stacks"][0]
+        summaries = cloudformation.list_stack_resources(StackName="postdesk")["StackResourceSummaries"]
+        made = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+        cognito = boto3.client("cognito-idp", region_name="eu-west-1")
+        client = cognito.describe_user_pool_client(
+            UserPoolId=made["UserPool"], ClientId=made["UserPoolClient"]
+        )["UserPoolClient"]
+        idp = cognito.describe_identity_provider(UserPoolId=made["UserPool"], ProviderName="Okta")
+        domain = cognito.describe_user_pool_domain(Domain="example-desk")["DomainDescription"]
+        functions = boto3.client("lambda", region_name="eu-west-1").list_functions()["Functions"]
+
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert client["CallbackURLs"] == ["https://desk.example.com/session/sso"]
+    assert client["SupportedIdentityProviders"] == ["Okta"]
+    details = idp["IdentityProvider"]["ProviderDetails"]
+    assert idp["IdentityProvider"]["ProviderType"] == provider
+    if provider == "SAML":
+        assert details == {"MetadataURL": "https://idp.example.com/metadata.xml"}
+    else:
+        assert details["oidc_issuer"] == "https://idp.example.com"
+        assert details["client_id"] == "desk-client"
+        assert details["authorize_scopes"] == "openid email profile"
+    assert idp["IdentityProvider"]["AttributeMapping"]["email"]
+    assert domain["UserPoolId"] == made["UserPool"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    path = "saml2" if provider == "SAML" else "oauth2"
+    assert (
+        outputs["SsoIdpResponseUrl"]
+        == f"https://example-desk.auth.eu-west-1.amazoncognito.com/{path}/idpresponse"
+    )
+    assert outputs["SsoSamlAudience"] == f"urn:amazon:cognito:sp:{made['UserPool']}"
+    for function in functions:
+        variables = function["Environment"]["Variables"]
+        assert variables["POSTDESK_SSO_PROVIDER"] == "Okta"
+        assert variables["POSTDESK_SSO_DOMAIN"] == "https://example-desk.auth.eu-west-1.amazoncognito.com"
 
 
 def test_the_dry_run_builds_validates_and_prints_the_plan_without_credentials(

@@ -25,6 +25,7 @@ from moto.ses.models import ses_backends
 from postdesk import handlers, runtime
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore
+from postdesk.auth import token_check
 from postdesk.aws.clients import reset_clients
 from postdesk.observability import logger
 from postdesk.ports import Ports
@@ -157,11 +158,22 @@ def log_output() -> Iterator[io.StringIO]:
     handler.setStream(previous)
 
 
+def moto_pool_keys(url: str) -> dict[str, Any]:
+    """The user pool's public keys as moto's server would serve them at ``url``: an in-process moto
+    serves no URL, and the tests never reach Cognito's own."""
+    from moto.utilities.utils import load_resource
+
+    assert url.endswith("/.well-known/jwks.json"), url
+    keys: dict[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")
+    return keys
+
+
 @pytest.fixture
 def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     # The moto the local stack runs: transactions one at a time (the tests that deliver one event from
     # several workers at once need that), rolled back item by item, no instance tracking.
     moto_fit.apply()
+    token_check.use_keys_fetcher(moto_pool_keys)
     with mock_aws():
         reset_clients()
         provisioned = provision(REGION, "test", SUPPORT, "Example Support")
@@ -171,6 +183,7 @@ def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
         yield Desk(provisioned.settings)
     reset_clients()
     runtime.use_clock(None)
+    token_check.use_keys_fetcher(None)
 
 
 def chalice_app() -> Any:

@@ -229,7 +229,8 @@ def test_the_command_prints_the_token_once_and_list_never_shows_it(desk: Desk) -
     assert status == 0
     (token,) = TOKEN_IN_TEXT.findall(added.getvalue())
     assert "will not be shown again" in added.getvalue()
-    agents = AgentStore(desk.settings.tables.agents, desk.settings.region)
+    assert "It expires on 2027-02-22 09:00 UTC." in added.getvalue()
+    agents = AgentStore(desk.settings.tables.agents, desk.settings.region, lambda: NOW)
     assert agents.authenticate(token).role is Role.ADMIN
 
     # When the agents are listed
@@ -264,6 +265,10 @@ def test_the_command_revokes_and_reports_errors_with_exit_code_1(desk: Desk) -> 
         "error: unknown role 'owner' (choose one of: agent, admin)\n",
     )
     assert run("add", "kim", "--name", "Kim") == (1, "error: not an email address: 'kim'\n")
+    assert run("add", "kim@example.com", "--name", "Kim", "--token-days", "366") == (
+        1,
+        "error: --token-days is a whole number from 1 to 365\n",
+    )
     assert run("revoke", "nobody@example.com") == (
         1,
         "error: no agent has the address 'nobody@example.com'\n",

@@ -408,6 +408,7 @@ def test_me_agents_and_the_knowledge_base(client: Client, token: str, admin_toke
         "away": False,
         "away_until": None,
         "queues": [],
+        "every_queue": True,
     }
     agents = body_of(client.http.get("/agents", headers=auth(token)))["agents"]
     assert [agent["email"] for agent in agents] == ["alex@example.com", "sam@example.com"]

@@ -626,6 +626,60 @@ def _assigning_in_every_queue(desk: Desk, tmp_path: Path) -> str:
     return str(policy)
 
 
+def _manage_people(life: Life, admin_token: str) -> None:
+    """An admin invites a person, lists everyone with their accounts' states, renews the
+    invitation, makes and revokes an API token, changes the person's role, deactivates and
+    reactivates them, and reads the access audit."""
+    headers = auth(admin_token)
+
+    def ok(method: str, path: str, document: Any = None) -> Any:
+        body = {} if document is None else {"body": json.dumps(document)}
+        answer = life.http(method, path, headers=headers, **body)
+        assert answer.status_code < 300, (method, path, answer.body)
+        return body_of(answer)
+
+    ok("post", "/agents", {"email": "kim@example.com", "name": "Kim Park", "queues": ["billing"]})
+    ok("get", "/agents?all=true")
+    ok("post", "/agents/kim@example.com/invitation", {})
+    made = ok("post", "/tokens", {"name": "CRM sync", "scope": "write", "agent": "kim@example.com"})
+    ok("get", "/tokens")
+    ok("delete", f"/tokens/{made['key_id']}")
+    ok("put", "/agents/kim@example.com", {"role": "admin"})
+    ok("put", "/agents/kim@example.com", {"active": False})
+    ok("put", "/agents/kim@example.com", {"active": True})
+    ok("get", "/audit")
+
+
+def _sit_with_a_session(life: Life, desk: Desk) -> None:
+    """A person with an account (made by the test) gets the password wrong once, signs in, works
+    with the session cookie and signs out: the sessions table's items and the failure counter."""
+    from postdesk.agents.model import Role
+    from postdesk.agents.store import AgentStore
+    from postdesk.auth.accounts import CognitoAccounts
+
+    email, password = "lee@example.com", "Correct-Horse-42"
+    AgentStore(desk.settings.tables.agents, desk.settings.region).add(
+        email, "Lee Chan", Role.AGENT, desk.clock_now
+    )
+    accounts = CognitoAccounts(desk.settings.sign_in.user_pool_id, desk.settings.region)
+    accounts.create(email, "Lee Chan")
+    accounts.set_password(email, password)
+    headers = {"Content-Type": "application/json", "Host": "desk.example.com"}
+
+    wrong = life.http(
+        "post", "/session", headers=headers, body=json.dumps({"email": email, "password": "nope"})
+    )
+    assert wrong.status_code == 401, wrong.body
+    signed_in = life.http(
+        "post", "/session", headers=headers, body=json.dumps({"email": email, "password": password})
+    )
+    assert signed_in.status_code == 200 and body_of(signed_in)["signed_in"] is True, signed_in.body
+    cookie = {**headers, "Cookie": signed_in.headers["Set-Cookie"].split(";", 1)[0]}
+    assert life.http("get", "/session", headers=cookie).status_code == 200
+    assert life.http("get", "/tickets", headers=cookie).status_code == 200
+    assert life.http("delete", "/session", headers=cookie).status_code == 204
+
+
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")
 def test_each_function_is_allowed_what_it_uses_and_nothing_else(
     life: Life,
@@ -659,6 +713,8 @@ def test_each_function_is_allowed_what_it_uses_and_nothing_else(
 
     with webhook_receiver(answers=[500]) as endpoint:
         _live(life, desk, token, admin_token, endpoint, use_time_rules)
+    _manage_people(life, admin_token)
+    _sit_with_a_session(life, desk)
 
     template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     stack = desk_stack(desk.settings, template)

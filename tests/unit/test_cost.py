@@ -194,3 +194,23 @@ def test_the_command_prints_the_tables_of_a_counts_file(tmp_path: Path) -> None:
     assert "| SES | mails received | 700 | 0.0700 |" in printed
     assert "| Secrets Manager | secret | 1 | 0.4000 |" in printed
     assert "| CloudWatch | custom metrics" in printed and "| 1 | 0.3000 |" in printed
+
+
+def test_the_document_shows_the_fixed_costs_the_model_prints() -> None:
+    model = cost.CostModel.load()
+
+    assert cost.fixed_markdown(model) in _section(), (
+        "docs/operations.md is out of date: put the fixed-cost table `python -m postdesk_tools.cost` "
+        f"prints into its section {SECTION!r}"
+    )
+
+
+def test_the_user_pool_is_free_for_a_small_team_and_priced_per_agent_beyond() -> None:
+    assert cost.cognito_per_month(25) == 0
+    assert cost.cognito_per_month(10_000) == 0
+    assert cost.cognito_per_month(10_100) == pytest.approx(100 * 0.015)
+    # Single sign-on's free tier is 50 agents a month.
+    assert cost.cognito_per_month(50, federated=True) == 0
+    assert cost.cognito_per_month(200, federated=True) == pytest.approx(2.25)
+    cognito = [line for line in cost.fixed_per_month(0) if line.service == "Cognito"]
+    assert [(line.quantity, line.usd) for line in cognito] == [(cost.SMALL_TEAM_AGENTS, 0)]

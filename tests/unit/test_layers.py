@@ -60,11 +60,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "attachments",
         "webhooks.store",
         "webhooks.http",
+        "auth.accounts",
+        "auth.audit",
+        "auth.cognito_signin",
+        "auth.token_check",
+        "auth.sessions",
+        "auth.throttle",
+        "auth.sso_starts",
     ),
     # 4. Mechanisms every workflow shares.
     ("effects.retry", "effects.send_once"),
     # 5. Use cases.
-    ("workflows", "privacy.records", "privacy.export", "privacy.erase"),
+    ("workflows", "privacy.records", "privacy.export", "privacy.erase", "auth.sign_in", "auth.sso"),
     # 6. Entry points: what a Lambda function or an HTTP route calls.
     ("runtime", "handlers", "api"),
 )

@@ -35,12 +35,31 @@ class Agent:
     # (then they count as back from that moment, without anyone switching it off).
     away: bool = False
     away_until: datetime | None = None
-    # The queues whose new and reopened tickets automatic assignment may give them (sorted).
+    # The queues they belong to (sorted): the tickets they see and touch, and the queues whose new
+    # and reopened tickets automatic assignment may give them. ``every_queue``: they were given no
+    # list (agents made before queues restricted anything, invitations without one) and see every
+    # queue, while automatic assignment still gives tickets only to those who name the queue.
     queues: tuple[str, ...] = ()
+    every_queue: bool = True
+    # Sessions begun before this moment are over ("sign out everywhere", deactivation, a password
+    # reset); None: no such moment.
+    sessions_valid_after: datetime | None = None
 
     def is_away(self, now: datetime) -> bool:
         """Whether automatic assignment passes them over at ``now``."""
         return self.away and (self.away_until is None or now < self.away_until)
+
+    def sees_queue(self, queue: str) -> bool:
+        """Whether they may see and touch the tickets of ``queue`` (admins see every queue)."""
+        return self.visible_queues is None or queue in self.visible_queues
+
+    @property
+    def visible_queues(self) -> tuple[str, ...] | None:
+        """The queues whose tickets they see, or None for every queue (admins, and agents given no
+        list of queues)."""
+        if self.role is Role.ADMIN or self.every_queue:
+            return None
+        return self.queues
 
 
 class AgentExists(Conflict):

@@ -15,15 +15,18 @@ from postdesk.workflows.ticket_work import desk_queues
 # An absence longer than this is a mistake in the date more often than a plan.
 MAX_AWAY = timedelta(days=366)
 _AWAY_FIELDS = frozenset({"away", "until"})
-_AGENT_FIELDS = frozenset({"queues", "away", "away_until"})
+# With the account's fields (api/agents.py): name, role, active.
+_AGENT_FIELDS = frozenset({"queues", "away", "away_until", "name", "role", "active"})
 
 
 def availability(agent: Agent) -> dict[str, Any]:
-    """What the API says of an agent's part in automatic assignment."""
+    """What the API says of an agent's part in automatic assignment, and the queues they belong to
+    (``every_queue``: given no list, they see every queue and take part in no queue's assignment)."""
     return {
         "away": agent.away,
         "away_until": agent.away_until.isoformat().replace("+00:00", "Z") if agent.away_until else None,
         "queues": list(agent.queues),
+        "every_queue": agent.every_queue,
     }
 
 
@@ -39,9 +42,13 @@ def update_my_away(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 
 def update_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """Admins set an agent's ``queues`` (those automatic assignment gives them tickets from) and
-    mark them ``away`` (until ``away_until``) or back."""
-    authenticated(request, context, Role.ADMIN)
+    """Admins set the ``queues`` an agent belongs to (the tickets they see, and those automatic
+    assignment gives them; ``null``: every queue, and no assignment) and mark them ``away`` (until
+    ``away_until``) or back; and the ``name``, ``role`` and ``active`` of their account
+    (api/agents.py). A change of queues, role or standing is recorded in the access audit."""
+    from postdesk.api.agents import apply_account_fields, check_account_fields, reactivate_if_asked
+
+    admin = authenticated(request, context, Role.ADMIN)
     request.only_query(frozenset())
     email = request.path_params.get("email", "")
     document = request.json_body(allowed=_AGENT_FIELDS)
@@ -51,13 +58,25 @@ def update_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
         raise BadRequest("away_until goes with away: true")
     queues = _queues(document["queues"], context) if "queues" in document else None
     away = _away(document, "away", "away_until", context) if "away" in document else None
+    check_account_fields(document)
+    reactivate_if_asked(document, request, context, admin, email)
     agent = context.agents.get(email)
-    if queues is not None:
+    if "queues" in document:
+        before = agent
         agent = context.agents.set_queues(agent.email, queues)
+        _record_queues_changed(request, context, admin.email, before, agent)
     if away is not None:
         agent = context.agents.set_away(agent.email, *away)
+    agent = apply_account_fields(document, request, context, admin, agent.email)
     return ApiResponse(
-        200, {"email": agent.email, "name": agent.name, "role": agent.role.value, **availability(agent)}
+        200,
+        {
+            "email": agent.email,
+            "name": agent.name,
+            "role": agent.role.value,
+            "active": agent.active,
+            **availability(agent),
+        },
     )
 
 
@@ -88,11 +107,39 @@ def _away(
     return away, until
 
 
-def _queues(value: object, context: ApiContext) -> list[str]:
+def _queues(value: object, context: ApiContext) -> list[str] | None:
+    """The queues an agent is to belong to: a list of the desk's queues (``[]``: none), or None
+    (``null``: every queue, as an agent given no list)."""
+    if value is None:
+        return None
     known = desk_queues(context.settings)
     if not isinstance(value, list) or not all(isinstance(queue, str) for queue in value):
-        raise BadRequest("queues must be a list of queue names")
+        raise BadRequest("queues must be a list of queue names, or null for every queue")
     unknown = sorted({queue for queue in value if queue not in known})
     if unknown:
         raise BadRequest(f"not the desk's queues: {', '.join(unknown)}; the desk has: {', '.join(known)}")
     return list(value)
+
+
+def _queue_words(agent: Agent) -> str:
+    return "every queue" if agent.every_queue else ", ".join(agent.queues) or "no queue"
+
+
+def _record_queues_changed(
+    request: ApiRequest, context: ApiContext, actor: str, before: Agent, after: Agent
+) -> None:
+    """The access audit's entry for a change of the queues an agent belongs to (what they see)."""
+    from postdesk.auth.audit import AccessAction, AccessAudit
+
+    table = context.settings.sign_in.access_audit_table
+    if not table:
+        return
+    AccessAudit(table, context.settings.region).record(
+        AccessAction.QUEUES_CHANGED,
+        actor,
+        context.ports.clock(),
+        subject=after.email,
+        source_ip=request.source_ip,
+        user_agent=request.header("user-agent") or "",
+        detail={"before": _queue_words(before), "after": _queue_words(after)},
+    )

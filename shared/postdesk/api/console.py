@@ -14,12 +14,12 @@ from typing import Final
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.api.tickets import message_key_from_api_id
+from postdesk.api.visibility import path_ref, visible_ticket
 from postdesk.aws.s3 import BlobNotFound
-from postdesk.errors import MessageNotFound, TicketNotFound
+from postdesk.errors import MessageNotFound
 from postdesk.mail.parse import parse_message
 from postdesk.mail.sanitize import sanitize_html
 from postdesk.tickets.model import Direction
-from postdesk.tickets.refs import normalize_ref
 
 CONSOLE_DIR: Final = Path(__file__).resolve().parents[1] / "console"
 INDEX: Final = "index.html"
@@ -143,11 +143,8 @@ def root(request: ApiRequest, context: ApiContext) -> ApiResponse:
 def message_html(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The sanitized HTML of an inbound message and the number of remote images in it; their
     sources stay out unless ``?images=true``."""
-    authenticated(request, context)
-    asked_ref = request.path_params.get("ref", "")
-    ref = normalize_ref(asked_ref)
-    if ref is None or context.ports.store.get_ticket(ref) is None:
-        raise TicketNotFound(ref or asked_ref[:20])
+    agent = authenticated(request, context)
+    ref = visible_ticket(path_ref(request), agent, context).ref
     key = message_key_from_api_id(request.path_params.get("message_id", ""))
     message = next((m for m in context.ports.store.thread(ref) if m.key == key), None) if key else None
     if message is None or message.direction is not Direction.INBOUND or not message.raw_key:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from postdesk.agents.model import Agent
+from postdesk.agents.model import Agent, Role
 from postdesk.api.availability import availability
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
@@ -32,7 +32,16 @@ def me(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 
 def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """The active agents, for assigning tickets."""
+    """The active agents, for assigning tickets; with ``?all=true`` (admins) every agent,
+    deactivated ones too, with their account's state (api/agents.py)."""
+    if "all" in request.query and request.query["all"] != "true":
+        raise BadRequest("all is true (every agent, deactivated ones too) or left out")
+    if request.query.get("all") == "true":
+        from postdesk.api.agents import every_agent
+
+        authenticated(request, context, Role.ADMIN)
+        request.only_query(frozenset({"all"}))
+        return ApiResponse(200, {"agents": every_agent(context)})
     authenticated(request, context)
     agents = [{**_agent(agent), **availability(agent)} for agent in context.agents.list() if agent.active]
     return ApiResponse(200, {"agents": agents})
@@ -41,11 +50,13 @@ def list_agents(request: ApiRequest, context: ApiContext) -> ApiResponse:
 def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The desk's queues (its triage rules route to them and its SLA policy may time them), for
     choosing one rather than typing it, each with the legal footer its replies carry by language
-    (read only: the footers are legal text, reviewed and deployed in the operator's sign-off file)."""
+    (read only: the footers are legal text, reviewed and deployed in the operator's sign-off file),
+    and whether the agent belongs to it (``member``: they see its tickets; the others are listed
+    too, since a ticket of theirs may be moved to any queue, where it leaves their sight)."""
     from postdesk.replies.sign_off import load_sign_off
     from postdesk.triage.rules import load_rules
 
-    authenticated(request, context)
+    agent = authenticated(request, context)
     rules = load_rules(context.settings.triage_rules_path)
     sign_off = load_sign_off(context.settings.sign_off_path)
     return ApiResponse(
@@ -57,6 +68,7 @@ def list_queues(request: ApiRequest, context: ApiContext) -> ApiResponse:
                     "default": name == rules.default_queue,
                     "triage": name == rules.triage_queue,
                     "footer": _footers(sign_off, name),
+                    "member": agent.sees_queue(name),
                 }
                 for name in desk_queues(context.settings)
             ]

@@ -9,7 +9,8 @@ from typing import Any
 from postdesk.api.attachments import attachment_ids
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
-from postdesk.api.tickets import idempotency_id, message_json, message_key_from_api_id, path_ref
+from postdesk.api.tickets import idempotency_id, message_json, message_key_from_api_id
+from postdesk.api.visibility import visible_ref
 from postdesk.errors import BadRequest
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.workflows.forward import ForwardRequest, send_forward
@@ -57,7 +58,7 @@ def post_forward(request: ApiRequest, context: ApiContext) -> ApiResponse:
     parties; 201 with the forward as the thread records it (internal). The same Idempotency-Key
     sends once."""
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     document = request.json_body(allowed=FORWARD_FIELDS, required=frozenset({"to"}))
     note = text_field(document, "note")
     if "note" in document and note is None:

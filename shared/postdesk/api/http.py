@@ -12,10 +12,13 @@ from postdesk.errors import (
     Conflict,
     Forbidden,
     Invalid,
+    NotAllowed,
     NotFound,
     PayloadTooLarge,
     PreconditionRequired,
+    SignInRefused,
     TooLarge,
+    TooManyRequests,
     Unauthenticated,
     Unavailable,
     Unprocessable,
@@ -37,9 +40,20 @@ class ApiRequest:
     # Query parameters given more than once (``status=new&status=open``): only one value would be
     # read, so the request is refused rather than half done.
     repeated: tuple[str, ...] = ()
+    # The caller's IP as API Gateway saw it ("" when unknown), for the sign-in throttle and the
+    # access audit.
+    source_ip: str = ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def cookie(self, name: str) -> str | None:
+        """The value of the cookie ``name`` the request carries, if any."""
+        for part in (self.header("cookie") or "").split(";"):
+            key, separator, value = part.strip().partition("=")
+            if separator and key == name:
+                return value.strip()
+        return None
 
     def only_query(self, allowed: frozenset[str]) -> None:
         """BadRequest when the query has parameters other than ``allowed``, or one more than once."""
@@ -108,7 +122,12 @@ class _Answer:
 # Error categories (postdesk/errors.py) to HTTP statuses: the one mapping, so every route answers
 # alike. The body names the error itself ("TicketNotFound"), the status its category.
 _STATUS: dict[type[Exception], _Answer] = {
-    Unauthenticated: _Answer(401, "Sign in: send your API token as 'Authorization: Bearer <token>'."),
+    # Refused sign-ins and sessions say why in their own words, chosen to tell nothing more.
+    SignInRefused: _Answer(401),
+    Unauthenticated: _Answer(
+        401, "Sign in (POST /session), or send your API token as 'Authorization: Bearer <token>'."
+    ),
+    NotAllowed: _Answer(403),
     Forbidden: _Answer(403, "Your role does not allow this."),
     NotFound: _Answer(404),
     Conflict: _Answer(409),
@@ -116,6 +135,7 @@ _STATUS: dict[type[Exception], _Answer] = {
     TooLarge: _Answer(413),
     Unprocessable: _Answer(422),
     PreconditionRequired: _Answer(428),
+    TooManyRequests: _Answer(429),
     Unavailable: _Answer(503, "A part of the desk is not set up or not reachable; try again later."),
 }
 
@@ -126,7 +146,11 @@ def error_response(error: Exception) -> ApiResponse:
             if answer.status >= 500:
                 logger.exception("the desk could not answer", extra={"error": type(error).__name__})
             message = answer.message or str(error) or type(error).__doc__ or type(error).__name__
-            return ApiResponse(answer.status, {"error": type(error).__name__, "message": message})
+            body = {"error": type(error).__name__, "message": message}
+            if isinstance(error, TooManyRequests):
+                headers = {"Content-Type": "application/json", "Retry-After": str(error.retry_after)}
+                return ApiResponse(answer.status, body, headers)
+            return ApiResponse(answer.status, body)
     if _missing_resource(error):
         # A table, bucket or function the desk needs is not there (a stack half deployed or torn
         # down): the desk is not set up, which the caller can do nothing about but wait.

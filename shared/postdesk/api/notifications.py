@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from postdesk.agents.model import Agent
 from postdesk.agents.notifications import (
     MAX_WATCHED_QUEUES,
     NotificationKind,
@@ -18,11 +19,12 @@ from postdesk.workflows.notify import box_of
 from postdesk.workflows.ticket_work import desk_queues
 
 
-def _document(preferences: NotificationPreferences, context: ApiContext) -> dict[str, Any]:
+def _document(preferences: NotificationPreferences, agent: Agent, context: ApiContext) -> dict[str, Any]:
     return {
         "kinds": {kind.value: kind in preferences.kinds for kind in NotificationKind},
         "queues": list(preferences.queues),
-        "available_queues": desk_queues(context.settings),
+        # New tickets of a queue they do not belong to are never told: not offered either.
+        "available_queues": [queue for queue in desk_queues(context.settings) if agent.sees_queue(queue)],
         "window_minutes": max(1, context.settings.notification_window_minutes),
     }
 
@@ -31,7 +33,7 @@ def my_notifications(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The agent's preferences, the desk's queues they may watch and the window between mails."""
     agent = authenticated(request, context)
     request.only_query(frozenset())
-    return ApiResponse(200, _document(box_of(context.settings).preferences(agent.email), context))
+    return ApiResponse(200, _document(box_of(context.settings).preferences(agent.email), agent, context))
 
 
 def update_my_notifications(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -67,9 +69,15 @@ def update_my_notifications(request: ApiRequest, context: ApiContext) -> ApiResp
             raise BadRequest(
                 f"queue {unknown[0][:50]!r} is not one of the desk's queues: {', '.join(available)}"
             )
+        outside = [queue for queue in given_queues if not agent.sees_queue(queue)]
+        if outside:
+            raise BadRequest(
+                f"you do not belong to the queue {outside[0]}, so you cannot hear of its tickets: "
+                f"watch one of yours ({', '.join(q for q in available if agent.sees_queue(q)) or 'none'})"
+            )
         if len(set(given_queues)) > MAX_WATCHED_QUEUES:
             raise BadRequest(f"watch at most {MAX_WATCHED_QUEUES} queues")
         queues = tuple(dict.fromkeys(given_queues))
     preferences = NotificationPreferences(frozenset(kinds), queues)
     box.set_preferences(agent.email, preferences, context.ports.clock())
-    return ApiResponse(200, _document(preferences, context))
+    return ApiResponse(200, _document(preferences, agent, context))

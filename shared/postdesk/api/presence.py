@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from postdesk.agents.model import Agent
 from postdesk.agents.presence import (
     PRESENCE_SECONDS,
     REFRESH_SECONDS,
@@ -16,9 +17,9 @@ from postdesk.agents.presence import (
 )
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
+from postdesk.api.visibility import path_ref, visible_ticket
 from postdesk.clock import Clock, to_iso
-from postdesk.errors import BadRequest, TicketNotFound
-from postdesk.tickets.refs import normalize_ref
+from postdesk.errors import BadRequest
 
 
 @cache
@@ -31,12 +32,10 @@ def presence_board(context: ApiContext) -> PresenceBoard:
     return _board(context.settings.tables.counters, context.settings.region, context.ports.clock)
 
 
-def _ticket_ref(request: ApiRequest, context: ApiContext) -> str:
-    """The path's ticket, which must exist (presence on a ticket nobody can open is nonsense)."""
-    ref = normalize_ref(request.path_params.get("ref", ""))
-    if ref is None or context.ports.store.get_ticket(ref) is None:
-        raise TicketNotFound(ref or request.path_params.get("ref", "")[:20])
-    return ref
+def _ticket_ref(request: ApiRequest, context: ApiContext, agent: Agent) -> str:
+    """The path's ticket, which must exist and be one the agent sees (presence on a ticket they
+    cannot open is nonsense)."""
+    return visible_ticket(path_ref(request), agent, context).ref
 
 
 def _others(present: list[Presence]) -> dict[str, Any]:
@@ -59,7 +58,7 @@ def put_presence(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The caller has this ticket open (``state``: ``viewing`` or ``writing``, with ``box``: ``reply``
     or ``note``) for the next minute; the answer says who else has (never the caller)."""
     agent = authenticated(request, context)
-    ref = _ticket_ref(request, context)
+    ref = _ticket_ref(request, context, agent)
     document = request.json_body(allowed=frozenset({"state", "box"}), required=frozenset({"state"}))
     try:
         state = PresenceState(text_field(document, "state") or "")
@@ -79,7 +78,7 @@ def get_presence(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Who else has this ticket open now, and who is writing on it."""
     agent = authenticated(request, context)
     request.only_query(frozenset())
-    ref = _ticket_ref(request, context)
+    ref = _ticket_ref(request, context, agent)
     return ApiResponse(200, _others(presence_board(context).others(ref, agent.email)))
 
 
@@ -87,6 +86,6 @@ def delete_presence(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The caller left this ticket (closed it, opened another, closed the tab); 204 with no body."""
     agent = authenticated(request, context)
     request.only_query(frozenset())
-    ref = _ticket_ref(request, context)
+    ref = _ticket_ref(request, context, agent)
     presence_board(context).leave(ref, agent.email)
     return ApiResponse(204, "", headers={})

@@ -28,7 +28,14 @@ def api_request(current: Request) -> ApiRequest:
         body=_raw_body(current),
         path=str(current.context.get("path") or "/"),
         repeated=_repeated(current),
+        source_ip=_source_ip(current),
     )
+
+
+def _source_ip(current: Request) -> str:
+    """The caller's IP from API Gateway's request context (chalice local says 127.0.0.1)."""
+    identity = (current.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "") if isinstance(identity, dict) else ""
 
 
 def _repeated(current: Request) -> tuple[str, ...]:

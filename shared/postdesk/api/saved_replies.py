@@ -10,8 +10,9 @@ from typing import Any
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
+from postdesk.api.visibility import visible_ticket
 from postdesk.clock import to_iso
-from postdesk.errors import BadRequest, TicketNotFound
+from postdesk.errors import BadRequest
 from postdesk.rendering import available_languages
 from postdesk.replies.markdown import reply_parts
 from postdesk.replies.saved import BODY_LIMIT, SavedReply, SavedReplyNotFound, SavedReplyStore
@@ -120,9 +121,8 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
         ref = normalize_ref(typed_ref)
         if ref is None:
             raise BadRequest(f"ref: {typed_ref[:20]!r} is not a ticket reference such as K7Q2-M9XD")
-        ticket = context.ports.store.get_ticket(ref)
-        if ticket is None:
-            raise TicketNotFound(ref)
+        # A ticket of another queue than the agent's is as unknown as one that does not exist.
+        ticket = visible_ticket(ref, agent, context)
         # As workflows/reply.py fills them in for a reply to that ticket.
         variables = ticket_variables(ticket, agent.name, context.settings)
         # A reply to the ticket signs off in its language, under its mailbox's brand and with its

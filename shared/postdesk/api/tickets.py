@@ -19,10 +19,25 @@ from postdesk.api.collision import COLLISION_FIELDS, answering_changes, seen_of
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
 from postdesk.api.saved_replies import reply_body, saved_reply_store, used_saved_reply
+from postdesk.api.visibility import (
+    hidden_refs,
+    in_sight,
+    path_ref,
+    require_visible,
+    visible_ref,
+    visible_ticket,
+)
 from postdesk.attachments.outgoing import attachment_id
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
-from postdesk.errors import BadRequest, MessageNotFound, PostdeskError, PreconditionRequired, TicketNotFound
+from postdesk.errors import (
+    BadRequest,
+    MessageNotFound,
+    OutsideQueues,
+    PostdeskError,
+    PreconditionRequired,
+    TicketNotFound,
+)
 from postdesk.mail.compose import is_header_safe
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
@@ -42,9 +57,10 @@ from postdesk.tickets.listing import (
 from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.views import ticket_summary
+from postdesk.triage.rules import load_rules
 from postdesk.workflows.collision import seen_marker
 from postdesk.workflows.reply import AgentReply, send_reply
-from postdesk.workflows.ticket_work import TicketEdit, add_note, check_edit, edit_ticket
+from postdesk.workflows.ticket_work import TicketEdit, add_note, check_edit, checked_queue, edit_ticket
 
 ATTACHMENT_LINK_SECONDS = 300
 REPLY_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED})
@@ -80,15 +96,6 @@ EDIT_FIELDS = frozenset(
 COPY_FIELDS = frozenset({"cc", "bcc", "dismiss_cc_offered"})
 # Snooze (one ticket at a time): on hold until a time and/or until the customer answers, or not.
 SNOOZE_FIELDS = frozenset({"snooze_until", "snooze_until_answer", "unsnooze"})
-
-
-def path_ref(request: ApiRequest) -> str:
-    """The ticket reference of the route's path, as the desk writes it; TicketNotFound (404) for one
-    that is no reference at all."""
-    ref = normalize_ref(request.path_params.get("ref", ""))
-    if ref is None:
-        raise TicketNotFound(request.path_params.get("ref", "")[:20])
-    return ref
 
 
 def message_api_id(key: str) -> str:
@@ -161,18 +168,16 @@ def _event(event: TicketEvent) -> dict[str, Any]:
 
 def get_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The ticket, its thread in order (visible replies; whole texts with ``?full=true``), its event
-    log, and the requester's other tickets."""
-    authenticated(request, context)
+    log, and the requester's other tickets (those in the agent's queues)."""
+    agent = authenticated(request, context)
     request.only_query(frozenset({"full"}))
-    ref = path_ref(request)
-    ticket = context.ports.store.get_ticket(ref)
-    if ticket is None:
-        raise TicketNotFound(ref)
+    ticket = visible_ticket(path_ref(request), agent, context)
+    ref = ticket.ref
     full = request.flag("full")
     others = [
         ticket_summary(other)
         for other in context.ports.store.tickets_of_requester(ticket.requester_email, limit=20)
-        if other.ref != ticket.ref
+        if other.ref != ticket.ref and agent.sees_queue(other.queue)
     ]
     thread = context.ports.store.thread(ref)
     body = {
@@ -305,6 +310,7 @@ def _ticket_filter(request: ApiRequest, agent: Agent, context: ApiContext) -> Ti
         language=_language_filter(query.get("language")),
         requester=_requester_filter(query.get("requester")),
         sort=sort,
+        queues=agent.visible_queues,
     )
     return _in_view(wanted, request, agent, context) if "view" in query else wanted
 
@@ -352,7 +358,7 @@ def list_views(request: ApiRequest, context: ApiContext) -> ApiResponse:
     }
     views = []
     for view in View:
-        wanted = view_filter(view, agent.email, to_iso(now), to_iso(soon))
+        wanted = in_sight(view_filter(view, agent.email, to_iso(now), to_iso(soon)), agent)
         count = context.ports.store.count_tickets(wanted, VIEW_COUNT_CAP)
         shown: dict[str, Any] = {
             "name": view.value,
@@ -513,7 +519,7 @@ def patch_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Change status, priority, queue, assignee, category, tags or subject over the version the agent
     saw (``version`` in the body or ``If-Match``); 409 when someone changed the ticket since."""
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     document = request.json_body(allowed=EDIT_FIELDS | COPY_FIELDS | SNOOZE_FIELDS)
     expected = _expected_version(document.get("version"), request.header("if-match"))
     edit = replace(
@@ -632,6 +638,13 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
     if merge_into is not None and target is None:
         raise BadRequest("merge_into must be a ticket's reference, such as K7Q2-M9XD")
     request_id = idempotency_id(request)
+    # Tickets the agent may not see answer, each, as tickets that do not exist.
+    hidden = hidden_refs(
+        [ref for item in selection if (ref := normalize_ref(str(item.get("ref", "")))) is not None]
+        + ([target] if target is not None else []),
+        agent,
+        context,
+    )
     if change is not None:
         # A value no ticket could take is the request's fault, not any one ticket's.
         check_edit(_ticket_edit("", 0, change, agent.email, request_id))
@@ -647,6 +660,8 @@ def post_bulk(request: ApiRequest, context: ApiContext) -> ApiResponse:
             results.append({"ref": item.get("ref"), "status": 400, "message": refused})
             continue
         try:
+            if ref != target and (ref in hidden or target in hidden):
+                raise TicketNotFound(ref if ref in hidden else str(target))
             if target is not None:
                 if ref == target:
                     continue
@@ -726,11 +741,12 @@ def post_merge(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.merge import merge_tickets
 
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     document = request.json_body(allowed=frozenset({"into", "version"}), required=frozenset({"into"}))
     into = normalize_ref(text_field(document, "into") or "")
     if into is None:
         raise BadRequest("into must be the reference of the ticket to merge into, such as K7Q2-M9XD")
+    require_visible(into, agent, context)
     expected = _expected_version(document.get("version"), request.header("if-match"))
     result = merge_tickets(ref, into, agent.email, expected, context.settings, context.ports)
     return ApiResponse(
@@ -749,7 +765,7 @@ def post_split(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.merge import split_message
 
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     request.json_body(allowed=frozenset())
     key = message_key_from_api_id(request.path_params.get("message_id", ""))
     if key is None:
@@ -768,7 +784,7 @@ def post_release(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.quarantine import release
 
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     document = request.json_body(allowed=frozenset({"trust_sender", "acknowledge"}))
     trust = document.get("trust_sender", True)
     if not isinstance(trust, bool):
@@ -794,7 +810,7 @@ def delete_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     from postdesk.workflows.quarantine import delete_held
 
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     request.only_query(frozenset())
     report = delete_held(ref, agent.email, privacy_desk(context.settings, context.ports, context.blobs))
     return ApiResponse(200, {"deleted": {"ref": ref, "at": to_iso(report.at), "removed": report.counts()}})
@@ -804,7 +820,7 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Add an internal note (never mailed); with ``seen``, a 409 naming what was written on the
     ticket since, and no note (api/collision.py)."""
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     document = request.json_body(allowed=frozenset({"body"}) | COLLISION_FIELDS, required=frozenset({"body"}))
     seen = seen_of(document)
 
@@ -869,6 +885,23 @@ def _new_requester(document: Mapping[str, Any]) -> tuple[str, str]:
         raise BadRequest(f"requester: {error}") from error
 
 
+def _require_own_queue(given: str | None, agent: Agent, context: ApiContext) -> None:
+    """Return if a new ticket in ``given`` (None: the desk's default queue) would be one the agent
+    sees; OutsideQueues (403), in words, otherwise (moving a ticket of theirs elsewhere is another matter: a
+    PATCH may, and the ticket then leaves their sight)."""
+    if agent.visible_queues is None:
+        return
+    queue = checked_queue(given, context.settings) if given is not None else None
+    if queue is None:
+        queue = load_rules(context.settings.triage_rules_path).default_queue
+    if not agent.sees_queue(queue):
+        yours = ", ".join(agent.visible_queues)
+        raise OutsideQueues(
+            f"You do not belong to the queue {queue}, so you cannot start a ticket there: "
+            + (f"name one of your queues ({yours}) as queue." if yours else "you belong to no queue yet.")
+        )
+
+
 def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """A ticket the agent starts: its first mail goes to the requester (and the Cc) now; the same
     Idempotency-Key gives the same ticket (200) and sends once."""
@@ -887,6 +920,7 @@ def post_ticket(request: ApiRequest, context: ApiContext) -> ApiResponse:
         status = Status(document.get("status", Status.PENDING.value))
     except ValueError as error:
         raise BadRequest("status must be one of open, pending, on-hold, resolved") from error
+    _require_own_queue(document.get("queue"), agent, context)
     started = start_ticket(
         NewTicket(
             agent_email=agent.email,
@@ -925,7 +959,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     reply; ``status`` after it defaults to pending (waiting on the customer). With ``seen``, a 409
     naming what was written on the ticket since, and nothing sent (api/collision.py)."""
     agent = authenticated(request, context)
-    ref = path_ref(request)
+    ref = visible_ref(request, context, agent)
     document = request.json_body(
         allowed=frozenset({"body", "status", "saved_reply_id", "cc", "bcc", "keep_bcc", "attachments"})
         | COLLISION_FIELDS

@@ -1,10 +1,18 @@
-// Every call to the desk's API goes through api(): the token, JSON both ways, and one kind of error
-// (ApiError) carrying the API's own message, which the console shows as it is.
-
-const TOKEN_KEY = "postdesk.token";
+// Every call to the desk's API goes through api(): the session cookie, the CSRF header on requests
+// that change something, JSON both ways, and one kind of error (ApiError) carrying the API's own
+// message, which the console shows as it is.
+//
+// The session is an HttpOnly cookie the desk sets when the agent signs in (POST /session): the page
+// never sees it, and every tab of the browser sends it. What the page keeps is the CSRF token the
+// desk derived from it (POST /session and GET /session give it), which a request other than GET,
+// HEAD or OPTIONS carries in X-CSRF-Token: another site can make the browser send the cookie, but
+// cannot read this token.
 
 // The API lives beside the console: /console -> /, /api/console -> /api/ (API Gateway's stage).
 const API_ROOT = new URL(location.pathname.replace(/console\/?$/, ""), location.origin);
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+let csrfToken = "";
 
 export class ApiError extends Error {
   // `data`: the API's whole answer (a 409 ConversationChanged says there what changed).
@@ -16,17 +24,13 @@ export class ApiError extends Error {
   }
 }
 
-// The token is kept for this browser tab only (sessionStorage): closing the tab signs out.
-export function token() {
-  return sessionStorage.getItem(TOKEN_KEY) || "";
+// The CSRF token of the session this page uses ("" once signed out).
+export function rememberCsrfToken(value) {
+  csrfToken = value || "";
 }
 
-export function rememberToken(value) {
-  sessionStorage.setItem(TOKEN_KEY, value);
-}
-
-export function forgetToken() {
-  sessionStorage.removeItem(TOKEN_KEY);
+export function forgetCsrfToken() {
+  csrfToken = "";
 }
 
 // A request the console itself gave up on (a newer search replaced it): not an error to show.
@@ -35,14 +39,17 @@ export function isAbandoned(error) {
 }
 
 // `keepalive`: the request outlives the page (what is said as the page closes).
-export async function api(path, { method = "GET", body, headers = {}, asToken, signal, keepalive = false } = {}) {
+export async function api(path, { method = "GET", body, headers = {}, signal, keepalive = false } = {}) {
   const request = {
     method,
     cache: "no-store",
+    // The API is on the page's own origin: the session cookie goes with every request, and only there.
+    credentials: "same-origin",
     signal,
     keepalive,
-    headers: { Accept: "application/json", Authorization: `Bearer ${asToken ?? token()}`, ...headers },
+    headers: { Accept: "application/json", ...headers },
   };
+  if (!SAFE_METHODS.has(method.toUpperCase()) && csrfToken) request.headers["X-CSRF-Token"] = csrfToken;
   if (body !== undefined) {
     request.headers["Content-Type"] = "application/json";
     request.body = JSON.stringify(body);

@@ -4,6 +4,8 @@
 //
 // This module only wires the others together; each view lives in its own module.
 
+import { setUpAgents } from "./agents.js";
+import { setUpAudit } from "./audit.js";
 import { setUpList } from "./list.js";
 import { setUpNewTicket } from "./new-ticket.js";
 import { setUpNotifications } from "./notifications.js";
@@ -14,6 +16,8 @@ import { setUpSession } from "./session.js";
 import { setUpShortcuts } from "./shortcuts.js";
 import { setUpSignature } from "./signature.js";
 import { setUpTicket } from "./ticket.js";
+import { setUpTokens } from "./tokens.js";
+import { setUpTwoStep } from "./two-step.js";
 import { setUpWebhooks } from "./webhooks.js";
 
 setUpSession(showAddress);
@@ -25,6 +29,10 @@ setUpNotifications();
 setUpSavedReplies();
 setUpNewTicket();
 setUpWebhooks();
+setUpAgents();
+setUpTokens();
+setUpAudit();
+setUpTwoStep();
 // After the views: they register their keys first, so the list of shortcuts shows them in order.
 setUpShortcuts();
 startRouting();

@@ -1,5 +1,7 @@
 // Which view the address asks for (url-state.js), shown once the agent is signed in.
 
+import { showAgents } from "./agents.js";
+import { showAudit } from "./audit.js";
 import { showList } from "./list.js";
 import { showNewTicket } from "./new-ticket.js";
 import { showNotifications } from "./notifications.js";
@@ -10,6 +12,8 @@ import { showSavedReplies } from "./saved-replies.js";
 import { ensureSignedIn, reportError } from "./session.js";
 import { showSignature } from "./signature.js";
 import { showTicket } from "./ticket.js";
+import { showTokens } from "./tokens.js";
+import { showTwoStep } from "./two-step.js";
 import { currentPage, locationChanged } from "./url-state.js";
 import { showWebhooks } from "./webhooks.js";
 
@@ -26,6 +30,10 @@ async function route() {
   else if (page.name === "saved-replies") await showSavedReplies(page.id);
   else if (page.name === "new-ticket") await showNewTicket();
   else if (page.name === "webhooks") await showWebhooks();
+  else if (page.name === "agents") await showAgents();
+  else if (page.name === "tokens") await showTokens();
+  else if (page.name === "audit") await showAudit();
+  else if (page.name === "two-step") await showTwoStep();
   else await showList();
   // Once the view is shown (showing it clears the line).
   if (message) flash(message);

@@ -2,7 +2,8 @@
 // a colleague shows the same thing:
 //   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox, #/reports,
 //                                #/saved-replies, #/saved-replies/new, #/saved-replies/<id>,
-//                                #/signature
+//                                #/signature, #/two-step, and the admins' #/agents, #/tokens,
+//                                #/audit (its filters in the hash's own query: #/audit?action=sign_in)
 //   the reports' range in the hash's own query: #/reports?from=2026-11-01&to=2026-11-30
 //   the list's state in the query: ?q=m%C3%BCller&status=all&order=date
 //   which list:                  ?view=mine, unassigned, due_soon, breached, follow_up, quarantine
@@ -89,6 +90,10 @@ export function currentPage() {
   if (savedReply) return { name: "saved-replies", id: savedReply[1] || null };
   if (location.hash === "#/new") return { name: "new-ticket" };
   if (location.hash === "#/webhooks") return { name: "webhooks" };
+  if (location.hash === "#/agents") return { name: "agents" };
+  if (location.hash === "#/tokens") return { name: "tokens" };
+  if (/^#\/audit(\?[^#]*)?$/.test(location.hash)) return { name: "audit" };
+  if (location.hash === "#/two-step") return { name: "two-step" };
   if (/^#\/reports(\?[^#]*)?$/.test(location.hash)) return { name: "reports" };
   return { name: "list" };
 }
@@ -136,6 +141,34 @@ export function writeReportRange({ from, to }) {
   if (to) query.set("to", to);
   const address = new URL(location.href);
   address.hash = query.size ? `#/reports?${query}` : "#/reports";
+  if (address.href === location.href) return;
+  history.pushState(null, "", address);
+  shownHref = location.href;
+}
+
+// The access audit's filters (audit.js): from and to as YYYY-MM-DD, an action, an actor.
+export function readAuditFilters() {
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  const day = (name) => {
+    const value = (query.get(name) || "").trim();
+    return DAY.test(value) ? value : "";
+  };
+  return {
+    from: day("from"),
+    to: day("to"),
+    action: (query.get("action") || "").trim(),
+    actor: (query.get("actor") || "").trim(),
+  };
+}
+
+// Filters chosen are a new history entry: Back returns to the ones before.
+export function writeAuditFilters(filters) {
+  const query = new URLSearchParams();
+  for (const name of ["from", "to", "action", "actor"]) {
+    if (filters[name]) query.set(name, filters[name]);
+  }
+  const address = new URL(location.href);
+  address.hash = query.size ? `#/audit?${query}` : "#/audit";
   if (address.href === location.href) return;
   history.pushState(null, "", address);
   shownHref = location.href;

@@ -107,6 +107,13 @@ def agent_notification_guard(agent: str, due: datetime) -> str:
     return f"agent-notify#{address_hash(agent)[:32]}#{due:%Y%m%dT%H%M%S}"
 
 
+def account_mail_guard(kind: str, digest: str) -> str:
+    """``account-mail#<kind>#<digest>``: one mail about a person's account (an invitation, a
+    password reset code); the digest is an HMAC of the address and of what the mail says, under the
+    desk's signing key, so the same mail is sent once and the key holds neither address nor secret."""
+    return f"account-mail#{kind}#{digest}"
+
+
 def mail_feedback_guard(feedback_id: str, recipient: str) -> str:
     """``mail-feedback#<feedback id>#<sha256(address)[:16]>``: SES's word on one recipient of one mail
     (``none`` stands for a notification that names nobody)."""
@@ -239,6 +246,11 @@ def notice_message_id(ref: str, notice_id: str, domain: str) -> str:
 def agent_notification_message_id(agent: str, due: datetime, domain: str) -> str:
     """``<agent-notify.<hash>.postdesk@domain>``: the mail of an agent's notifications for a window."""
     return derived_message_id("agent-notify", f"{address_hash(agent)}:{due:%Y%m%dT%H%M%S}", domain)
+
+
+def account_mail_message_id(kind: str, digest: str, domain: str) -> str:
+    """``<account-mail.<hash>.postdesk@domain>``: a mail about a person's account."""
+    return derived_message_id("account-mail", f"{kind}:{digest}", domain)
 
 
 # -- thread messages (TicketLogTable ``M#<time>#<unique>``) -------------------------------------------------

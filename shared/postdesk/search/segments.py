@@ -72,6 +72,8 @@ class Conditions:
     # ISO times, compared as strings (they are fixed width, UTC).
     created_from: str | None = None
     created_before: str | None = None
+    # The queues whose tickets the asker may see (TicketFilter.queues); None: every queue.
+    queues: tuple[str, ...] | None = None
 
     def admits(self, document: SearchDocument) -> bool:
         """Whether ``document`` (made from the ticket as it is now) still meets these conditions: the
@@ -85,6 +87,7 @@ class Conditions:
             and (not self.follow_up or document.follow_up == "1")
             and (self.created_from is None or document.created_at >= self.created_from)
             and (self.created_before is None or document.created_at < self.created_before)
+            and (self.queues is None or document.queue in self.queues)
         )
 
 
@@ -226,6 +229,10 @@ def _where(conditions: Conditions) -> tuple[str, list[str]]:
     if conditions.created_before is not None:
         clauses.append("created_at < ?")
         parameters.append(conditions.created_before)
+    if conditions.queues is not None:
+        # No queue at all matches nothing ("IN ()" is no SQL).
+        clauses.append(f"queue IN ({', '.join('?' * len(conditions.queues))})" if conditions.queues else "0")
+        parameters.extend(conditions.queues)
     return "".join(f" AND {clause}" for clause in clauses), parameters
 
 
@@ -242,4 +249,5 @@ def search_conditions(wanted: TicketFilter) -> Conditions:
         follow_up=wanted.follow_up,
         created_from=wanted.created_from,
         created_before=wanted.created_before,
+        queues=wanted.queues,
     )

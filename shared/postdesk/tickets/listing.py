@@ -124,6 +124,9 @@ class TicketFilter:
     view: View | None = None
     due_from: str | None = None
     due_before: str | None = None
+    # The queues whose tickets the asker may see (agents/model.py ``visible_queues``); None: every
+    # queue. A list never holds a ticket of another queue, whatever the other filters say.
+    queues: tuple[str, ...] | None = None
 
     def fingerprint(self) -> str:
         """Identifies the filter, so a cursor is only ever continued with the filter it came from.
@@ -178,10 +181,22 @@ class ListPlan:
     residual: dict[str, str]
     # Statuses to keep when the index is not partitioned by status (the requester index).
     statuses: tuple[str, ...] = ()
+    # The queues a ticket must be in when the partitions read hold other queues' too (an agent who
+    # sees some queues only, reading an index not partitioned by queue); None: any queue.
+    queue_in: tuple[str, ...] | None = None
 
 
 def plan(wanted: TicketFilter) -> ListPlan:
-    """The partitions that hold exactly the tickets ``wanted`` asks for (up to ``residual``)."""
+    """The partitions that hold exactly the tickets ``wanted`` asks for (up to ``residual`` and
+    ``queue_in``). An asker who sees some queues only reads the queue index, one partition per queue
+    of theirs and status, unless another filter picks a narrower index (that index's partitions are
+    then kept to their queues by ``queue_in``); a queue not theirs, or none at all, reads nothing."""
+    if wanted.queues is not None and (
+        not wanted.queues or (wanted.queue is not None and wanted.queue not in wanted.queues)
+    ):
+        return ListPlan((), {})
+    # A queue asked for is one of theirs: its partitions hold nothing else.
+    queue_in = wanted.queues if wanted.queue is None else None
     status_parts = (QUARANTINE,) if wanted.quarantined else tuple(s.value for s in wanted.statuses)
     if wanted.view in SLA_VIEWS:
         # The index holds open work only; the statuses asked for narrow it, as do the other filters.
@@ -194,27 +209,32 @@ def plan(wanted: TicketFilter) -> ListPlan:
             range_before=wanted.due_before,
         )
         narrowed = status_parts if set(DEFAULT_STATUSES) - set(wanted.statuses) else ()
-        return ListPlan((partition,), _residual(wanted, exclude=()), narrowed)
+        return ListPlan((partition,), _residual(wanted, exclude=()), narrowed, queue_in)
     if wanted.follow_up:
         partition = Partition("follow-up", "follow_up_key", FOLLOW_UP, "waiting_since")
-        return ListPlan((partition,), _residual(wanted, exclude=()), status_parts)
+        return ListPlan((partition,), _residual(wanted, exclude=()), status_parts, queue_in)
     if wanted.requester:
         residual = _residual(wanted, exclude=())
         partition = Partition(
             "by-requester", "requester_email", wanted.requester.lower(), "created_at", ascending=False
         )
-        return ListPlan((partition,), residual, status_parts)
+        return ListPlan((partition,), residual, status_parts, queue_in)
     # A priority filter reads the priority-sorted index: within one priority it is also oldest first.
     by_priority = wanted.sort is Sort.PRIORITY or wanted.priority is not None
     range_attribute = "priority_waiting" if by_priority else "waiting_since"
     suffix = "priority" if by_priority else "waiting"
     prefix = f"{priority_rank(wanted.priority)}#" if wanted.priority is not None else None
+    values: tuple[str, ...]
     if wanted.assignee is not None:
-        dimension, value, used = "assignee", wanted.assignee, ("assignee",)
+        dimension, values, used = "assignee", (wanted.assignee,), ("assignee",)
     elif wanted.queue is not None:
-        dimension, value, used = "queue", wanted.queue, ("queue",)
+        dimension, values, used = "queue", (wanted.queue,), ("queue",)
+    elif queue_in is not None:
+        # Their queues' partitions hold exactly their tickets: nothing left to filter.
+        dimension, values, used = "queue", queue_in, ("queue",)
+        queue_in = None
     else:
-        dimension, value, used = "status", "", ("status",)
+        dimension, values, used = "status", ("",), ("status",)
     partitions = tuple(
         Partition(
             f"{dimension}-{suffix}",
@@ -223,9 +243,10 @@ def plan(wanted: TicketFilter) -> ListPlan:
             range_attribute,
             prefix,
         )
+        for value in values
         for part in status_parts
     )
-    return ListPlan(partitions, _residual(wanted, exclude=(*used, "priority")))
+    return ListPlan(partitions, _residual(wanted, exclude=(*used, "priority")), queue_in=queue_in)
 
 
 def _residual(wanted: TicketFilter, exclude: tuple[str, ...]) -> dict[str, str]:

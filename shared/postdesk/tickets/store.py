@@ -436,11 +436,15 @@ class TicketStore:
     def count_tickets(self, wanted: TicketFilter, cap: int) -> int:
         """How many tickets ``wanted`` asks for, counting at most ``cap`` (a view's count), with
         ``Select=COUNT`` over its index partitions: no ticket is read, nothing is scanned. Only for
-        a filter its partitions answer whole (no residual condition: a view's plain list)."""
+        a filter its partitions answer whole (no residual condition: a view's plain list), but for
+        the queues of an agent who sees some only (then the items of the partitions are evaluated,
+        and only those of their queues counted)."""
         listing = plan(wanted)
-        if _residual_condition(listing) is not None:
+        if listing.residual or listing.statuses:
             raise ValueError("a count is taken only of a list its index partitions hold exactly")
         alive = _alive(TicketItem.expires_at, self._now_epoch())
+        if listing.queue_in is not None:
+            alive &= TicketItem.queue.is_in(*listing.queue_in)
         total = 0
         for partition in listing.partitions:
             if total >= cap:
@@ -753,6 +757,8 @@ def _residual_condition(listing: ListPlan) -> Condition | None:
             conditions.append(getattr(TicketItem, name) == value)
     if listing.statuses:
         conditions.append(TicketItem.status_key.is_in(*listing.statuses))
+    if listing.queue_in is not None:
+        conditions.append(TicketItem.queue.is_in(*listing.queue_in))
     if not conditions:
         return None
     combined = conditions[0]

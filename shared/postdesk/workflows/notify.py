@@ -98,7 +98,8 @@ def notify_agent(
     """Queue a notification of ``kind`` about ``ticket`` for the agent ``agent_email``, once per
     ``cause_id`` (the same cause queued again, by a retry say, is queued once). Nothing is queued for
     an address that is not an active agent's, for the agent who acted (``actor``), for a kind the
-    agent turned off, or for a quarantined ticket. True when it was queued now.
+    agent turned off, for a quarantined ticket, or for a ticket of a queue the agent does not
+    belong to. True when it was queued now.
 
     Never raises: the change it is about is written already (a failure is logged and counted)."""
     try:
@@ -124,7 +125,8 @@ def _notify(
     if not address or address == normalize_email(actor) or ticket.quarantine is not None:
         return False
     agent = _active_agent(address, ports)
-    if agent is None:
+    # A ticket of a queue they do not belong to is none of theirs to hear of (moved away since, say).
+    if agent is None or not agent.sees_queue(ticket.queue):
         return False
     box = box_of(settings)
     if not box.preferences(address).wants(kind):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from postdesk.agents.model import AgentNotFound
 from postdesk.effects import keys
 from postdesk.effects.guards import ClaimResult, GuardState
 from postdesk.errors import ConcurrentUpdate, DuplicateRequest, Invalid, TicketNotFound
@@ -163,6 +164,8 @@ def edit_ticket(
         if assignee != ticket.assignee:
             changes["assignee"] = assignee
             record("assignee", ticket.assignee, assignee, "assigned" if assignee else "unassigned")
+    if "queue" in changes or "assignee" in changes:
+        _require_assignee_sees_queue(ticket, changes, ports)
     if edit.clear_follow_up and ticket.follow_up is not None:
         changes["follow_up"] = None
         record("follow_up", ticket.follow_up, None, "follow_up_done")
@@ -268,6 +271,32 @@ def add_note(
     if settings is not None:
         notify_mentions(ticket, text, request_id, actor, actor_name, settings, ports)
     return note
+
+
+def _require_assignee_sees_queue(ticket: Ticket, changes: dict[str, Any], ports: Ports) -> None:
+    """InvalidEdit, in words, when the edit would leave the ticket with an assignee who does not
+    work in its queue (they could not see it): assigning them, or moving the ticket away from them
+    without assigning it to someone who works in the new queue (or to nobody)."""
+    assignee = changes.get("assignee", ticket.assignee)
+    queue = changes.get("queue", ticket.queue)
+    if assignee is None:
+        return
+    try:
+        agent = ports.agents.get(assignee)
+    except AgentNotFound:
+        # An assignee who left: nobody to keep the ticket from (an assignment checks is_agent).
+        return
+    if agent.sees_queue(queue):
+        return
+    if "assignee" in changes:
+        raise InvalidEdit(
+            f"{agent.name} does not work in queue {queue}: add them to it on the Agents page, "
+            "or move the ticket"
+        )
+    raise InvalidEdit(
+        f"{agent.name}, the ticket's assignee, does not work in queue {queue}: add them to it on "
+        "the Agents page, or assign the ticket to someone who does (or to nobody) in the same change"
+    )
 
 
 def check_edit(edit: TicketEdit) -> None:

@@ -1,0 +1,326 @@
+// The Agents page (admins, #/agents): every agent (GET /agents?all=true), with their role, queues,
+// whether they are active, have two-step sign-in on and have signed in yet. "Invite an agent" sends
+// a temporary password by mail (POST /agents); each agent's role, name and queues can be changed
+// (PUT /agents/{email}), the account deactivated or reactivated, and an agent who never signed in
+// sent a new invitation (POST /agents/{email}/invitation).
+//
+// Agents see the page's refusal (the API refuses them too). Every value from the API reaches the
+// page as text.
+
+import { api } from "./api.js";
+import { forgetDirectory, queues as deskQueues } from "./directory.js";
+import { byId, el } from "./dom.js";
+import { when } from "./format.js";
+import { showView } from "./page.js";
+import { currentAgent, isAdmin, reportError } from "./session.js";
+
+let agents = [];
+// The agent the form edits (null: the form invites one).
+let editing = null;
+let loadNumber = 0;
+
+const ROLE_WORDS = { agent: "Agent", admin: "Admin" };
+
+// An address as a path segment: what RFC 3986 allows there as it is ("@", "+", …) stays as it is,
+// since the local server hands path parameters over without decoding them.
+function pathSegment(text) {
+  return encodeURIComponent(text).replace(/%(40|2B|21|24|26|27|28|29|2A|2C|3B|3D|3A)/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function agentPath(agent) {
+  return `agents/${pathSegment(agent.email)}`;
+}
+
+function displayName(agent) {
+  return agent.name || agent.email;
+}
+
+// Fields the API may leave out: an agent made before accounts were is active, and its other facts
+// are unknown rather than false.
+function isActive(agent) {
+  return agent.active !== false;
+}
+
+function twoStepOn(agent) {
+  return agent.two_step ?? agent.two_step_enabled ?? agent.mfa ?? null;
+}
+
+function lastSignIn(agent) {
+  return agent.last_signed_in_at ?? agent.signed_in_at ?? null;
+}
+
+// The account's state in the user pool (GET /agents?all=true): "invited" (no sign-in yet),
+// "active", "disabled", or "none" (an agent with API tokens only, made before people signed in).
+function hasSignedIn(agent) {
+  if (typeof agent.signed_in === "boolean") return agent.signed_in;
+  if (agent.account) return agent.account === "active" || agent.account === "disabled";
+  return Boolean(lastSignIn(agent));
+}
+
+function signedInText(agent) {
+  if (agent.account === "none") return "No account yet (API tokens only)";
+  if (agent.account === "disabled") return "Account turned off";
+  if (!hasSignedIn(agent)) return "Not yet";
+  return lastSignIn(agent) ? `Yes, last ${when(lastSignIn(agent))}` : "Yes";
+}
+
+function queuesText(agent) {
+  if (agent.role === "admin") return "Every queue (admin)";
+  if (agent.queues === null || agent.queues === undefined || agent.every_queue) return "Every queue";
+  return agent.queues.length ? agent.queues.join(", ") : "None";
+}
+
+// ---- the status line ----
+
+function say(message, { problem = false } = {}) {
+  const line = byId("agents-status");
+  line.textContent = message || "";
+  line.hidden = !message;
+  line.className = problem ? "error" : "notice-ok";
+  line.setAttribute("role", problem ? "alert" : "status");
+}
+
+// ---- the list ----
+
+function cell(label, ...content) {
+  return el("td", { dataset: { label } }, ...content);
+}
+
+function agentRow(agent) {
+  const name = displayName(agent);
+  const me = currentAgent()?.email === agent.email;
+  const active = isActive(agent);
+  const twoStep = twoStepOn(agent);
+  const signedIn = hasSignedIn(agent);
+  const actions = [
+    el("button", { type: "button", dataset: { action: "edit", email: agent.email }, "aria-controls": "agent-form", "aria-label": `Change ${name}` }, "Change"),
+  ];
+  // An admin does not lock themselves out: their own account is deactivated by another admin.
+  if (!me) {
+    actions.push(active
+      ? el("button", { type: "button", className: "danger", dataset: { action: "deactivate", email: agent.email }, "aria-label": `Deactivate ${name}` }, "Deactivate")
+      : el("button", { type: "button", dataset: { action: "reactivate", email: agent.email }, "aria-label": `Reactivate ${name}` }, "Reactivate"));
+  }
+  if (active && !signedIn) {
+    actions.push(el("button", { type: "button", dataset: { action: "invite-again", email: agent.email }, "aria-label": `Send a new invitation to ${name}` }, "Send a new invitation"));
+  }
+  return el(
+    "tr",
+    { className: active ? "" : "inactive", dataset: { email: agent.email } },
+    el("th", { scope: "row", dataset: { label: "Name" } }, name, me ? el("span", { className: "hint" }, " (you)") : null),
+    cell("Email", agent.email),
+    cell("Role", ROLE_WORDS[agent.role] || agent.role),
+    cell("Queues", queuesText(agent)),
+    cell("Active", active ? "Yes" : "No: deactivated"),
+    cell("Two-step", twoStep === null ? "Not known" : twoStep ? "On" : "Off"),
+    cell("Signed in", signedInText(agent)),
+    cell("Actions", el("div", { className: "row-actions" }, ...actions)),
+  );
+}
+
+function drawList() {
+  const list = byId("agents-list");
+  if (!agents.length) {
+    list.replaceChildren(el("p", { className: "report-empty card" }, "No agents yet."));
+    return;
+  }
+  const heads = ["Name", "Email", "Role", "Queues", "Active", "Two-step", "Signed in", "Actions"];
+  list.replaceChildren(el(
+    "table",
+    { className: "admin-table", "aria-labelledby": "agents-title" },
+    el("thead", {}, el("tr", {}, ...heads.map((head) => el("th", { scope: "col" }, head)))),
+    el("tbody", {}, ...agents.map(agentRow)),
+  ));
+}
+
+async function loadList() {
+  const load = ++loadNumber;
+  const answer = await api("agents?all=true");
+  if (load !== loadNumber) return;
+  agents = [...(answer.agents || [])].sort((a, b) => displayName(a).localeCompare(displayName(b)));
+  const focused = document.activeElement;
+  const keep = focused && byId("agents-list").contains(focused) && focused.dataset.action
+    ? `button[data-action="${CSS.escape(focused.dataset.action)}"][data-email="${CSS.escape(focused.dataset.email)}"]`
+    : null;
+  drawList();
+  const again = keep && byId("agents-list").querySelector(keep);
+  if (again) again.focus();
+}
+
+function findAgent(email) {
+  return agents.find((agent) => agent.email === email) || null;
+}
+
+// ---- the form: invite, or change one agent ----
+
+function formError(message) {
+  const line = byId("agent-form-error");
+  line.textContent = message || "";
+  line.hidden = !message;
+}
+
+async function drawQueueChoices(chosen) {
+  const known = (await deskQueues()).map((queue) => queue.name);
+  const names = [...new Set([...known, ...chosen])];
+  byId("agent-queue-list").replaceChildren(...names.map((name, index) => el(
+    "div",
+    { className: "choice" },
+    el("input", { type: "checkbox", id: `agent-queue-${index}`, value: name, checked: chosen.includes(name) }),
+    el("label", { for: `agent-queue-${index}` }, name),
+  )));
+}
+
+function showQueueList() {
+  byId("agent-queue-list").hidden = !byId("agent-queues-chosen").checked;
+}
+
+async function openForm(agent) {
+  editing = agent;
+  const form = byId("agent-form");
+  form.reset();
+  formError("");
+  byId("agent-form-title").textContent = agent ? `Change ${displayName(agent)}` : "Invite an agent";
+  byId("agent-form-save").textContent = agent ? "Save" : "Send the invitation";
+  byId("agent-email-field").hidden = Boolean(agent);
+  byId("agent-name").value = agent ? agent.name || "" : "";
+  byId(agent?.role === "admin" ? "agent-role-admin" : "agent-role-agent").checked = true;
+  const everyQueue = !agent || agent.queues === null || agent.queues === undefined || agent.every_queue;
+  byId(everyQueue ? "agent-queues-all" : "agent-queues-chosen").checked = true;
+  await drawQueueChoices(everyQueue ? [] : agent.queues);
+  showQueueList();
+  form.hidden = false;
+  byId("agent-invite-open").setAttribute("aria-expanded", "true");
+  byId(agent ? "agent-name" : "agent-email").focus();
+}
+
+function closeForm() {
+  const opener = editing ? byId("agents-list").querySelector(`button[data-action="edit"][data-email="${CSS.escape(editing.email)}"]`) : byId("agent-invite-open");
+  editing = null;
+  byId("agent-form").hidden = true;
+  byId("agent-invite-open").setAttribute("aria-expanded", "false");
+  if (opener) opener.focus();
+}
+
+function chosenQueues() {
+  if (byId("agent-queues-all").checked) return null;
+  return [...byId("agent-queue-list").querySelectorAll("input:checked")].map((box) => box.value);
+}
+
+async function saveForm() {
+  const name = byId("agent-name").value.trim();
+  const role = byId("agent-role-admin").checked ? "admin" : "agent";
+  const queues = chosenQueues();
+  if (!editing) {
+    const email = byId("agent-email").value.trim();
+    if (!email || !email.includes("@")) {
+      formError("Enter the agent's email address.");
+      byId("agent-email").focus();
+      return;
+    }
+    if (!name) {
+      formError("Enter the agent's name: it signs their replies.");
+      byId("agent-name").focus();
+      return;
+    }
+    const answer = await api("agents", { method: "POST", body: { email, name, role, queues } });
+    forgetDirectory();
+    byId("agent-form").hidden = true;
+    byId("agent-invite-open").setAttribute("aria-expanded", "false");
+    await loadList();
+    // The mail may not have gone out (a suppressed address, too many mails): the desk's words say so.
+    if (answer.mail === "sent") say(`${name} is invited: the desk mailed ${email} a temporary password, which their first sign-in replaces.`);
+    else say(`${name} is invited, but: ${answer.message}`, { problem: answer.mail !== "already_sent" });
+    byId("agents-status").focus();
+    return;
+  }
+  if (!name) {
+    formError("The name cannot be empty: it signs their replies.");
+    byId("agent-name").focus();
+    return;
+  }
+  const body = { name, role, queues };
+  const agent = editing;
+  await api(agentPath(agent), { method: "PUT", body });
+  forgetDirectory();
+  closeForm();
+  await loadList();
+  say(`${name}: saved.`);
+}
+
+// ---- the rows' actions ----
+
+async function act(action, agent) {
+  const name = displayName(agent);
+  if (action === "edit") {
+    await openForm(agent);
+  } else if (action === "deactivate") {
+    await api(agentPath(agent), { method: "PUT", body: { active: false } });
+    forgetDirectory();
+    await loadList();
+    say(`${name} is deactivated: their sessions ended and their API tokens stopped. Reactivate brings the account back.`);
+  } else if (action === "reactivate") {
+    await api(agentPath(agent), { method: "PUT", body: { active: true } });
+    forgetDirectory();
+    await loadList();
+    say(`${name} is active again and can sign in.`);
+  } else if (action === "invite-again") {
+    const answer = await api(`${agentPath(agent)}/invitation`, { method: "POST", body: {} });
+    await loadList();
+    if (answer.mail === "sent") say(`The desk mailed ${agent.email} a new temporary password; the one before no longer works.`);
+    else say(answer.message, { problem: answer.mail !== "already_sent" });
+  }
+}
+
+// ---- the page ----
+
+export async function showAgents() {
+  showView("agents-view");
+  document.title = "Agents · Postdesk";
+  const admin = isAdmin();
+  byId("agents-refused").hidden = admin;
+  byId("agents-body").hidden = !admin;
+  byId("agent-invite-open").hidden = !admin;
+  if (!admin) return;
+  say("");
+  byId("agent-form").hidden = true;
+  editing = null;
+  await loadList();
+}
+
+export function setUpAgents() {
+  byId("agent-invite-open").addEventListener("click", () => openForm(null).catch(reportError));
+  byId("agent-form-cancel").addEventListener("click", closeForm);
+  byId("agent-form").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeForm();
+  });
+  for (const id of ["agent-queues-all", "agent-queues-chosen"]) byId(id).addEventListener("change", showQueueList);
+  byId("agent-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("agent-form-save");
+    button.disabled = true;
+    formError("");
+    try {
+      await saveForm();
+    } catch (failure) {
+      if (failure?.status === 401) reportError(failure);
+      else formError(failure.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  byId("agents-list").addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const agent = findAgent(button.dataset.email);
+    if (!agent) return;
+    button.disabled = true;
+    try {
+      await act(button.dataset.action, agent);
+    } catch (failure) {
+      if (failure?.status === 401) reportError(failure);
+      else say(failure.message, { problem: true });
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
