@@ -34,3 +34,17 @@ export function chooseOption(select, value, label = value) {
   }
   select.value = value;
 }
+
+// A secret shown once (an API token, a webhook's signing secret) copied from its read-only field to
+// the clipboard; where the browser allows no clipboard (an http page, a refused permission) the field
+// is selected for Ctrl+C instead. `status` says which happened; `what` names the secret in it.
+export async function copyShownSecret(input, status, what) {
+  try {
+    await navigator.clipboard.writeText(input.value);
+    status.textContent = "Copied to the clipboard.";
+  } catch {
+    input.focus();
+    input.select();
+    status.textContent = `The browser did not allow copying: the ${what} is selected, press Ctrl+C (⌘C on a Mac).`;
+  }
+}

@@ -7,7 +7,7 @@
 
 import { api } from "./api.js";
 import { agents as deskAgents } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { byId, copyShownSecret, el } from "./dom.js";
 import { when } from "./format.js";
 import { showView } from "./page.js";
 import { currentAgent, isAdmin, reportError } from "./session.js";
@@ -99,20 +99,6 @@ function showSecret(created) {
 function hideSecret() {
   byId("token-secret-value").value = "";
   byId("token-secret").hidden = true;
-}
-
-async function copySecret() {
-  const input = byId("token-secret-value");
-  const status = byId("token-secret-copied");
-  try {
-    await navigator.clipboard.writeText(input.value);
-    status.textContent = "Copied to the clipboard.";
-  } catch {
-    // No clipboard (an http page, a refused permission): the token is selected to copy by hand.
-    input.focus();
-    input.select();
-    status.textContent = "The browser did not allow copying: the token is selected, press Ctrl+C (⌘C on a Mac).";
-  }
 }
 
 // ---- the form ----
@@ -250,7 +236,9 @@ export function setUpTokens() {
       button.disabled = false;
     }
   });
-  byId("token-secret-copy").addEventListener("click", () => copySecret().catch(reportError));
+  byId("token-secret-copy").addEventListener("click", () =>
+    copyShownSecret(byId("token-secret-value"), byId("token-secret-copied"), "token").catch(reportError),
+  );
   byId("token-secret-done").addEventListener("click", () => {
     hideSecret();
     byId("tokens-title").focus();

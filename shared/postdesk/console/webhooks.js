@@ -9,7 +9,7 @@
 // the errors a receiver answered) reaches the page as text.
 
 import { ApiError, api } from "./api.js";
-import { byId, el } from "./dom.js";
+import { byId, copyShownSecret, el } from "./dom.js";
 import { when } from "./format.js";
 import { showView } from "./page.js";
 import { currentAgent, reportError } from "./session.js";
@@ -326,20 +326,6 @@ function hideSecret() {
   byId("webhook-secret").hidden = true;
 }
 
-async function copySecret() {
-  const input = byId("webhook-secret-value");
-  const status = byId("webhook-secret-copied");
-  try {
-    await navigator.clipboard.writeText(input.value);
-    status.textContent = "Copied to the clipboard.";
-  } catch {
-    // No clipboard (an http page, a refused permission): the secret is selected to copy by hand.
-    input.focus();
-    input.select();
-    status.textContent = "The browser did not allow copying: the secret is selected, press Ctrl+C (⌘C on a Mac).";
-  }
-}
-
 // ---- the form: add a webhook, or change one's events ----
 
 function fieldError(id, message) {
@@ -616,7 +602,9 @@ export function setUpWebhooks() {
     fieldError("webhook-url-error", "");
     byId("webhook-url").removeAttribute("aria-invalid");
   });
-  byId("webhook-secret-copy").addEventListener("click", () => copySecret().catch(reportError));
+  byId("webhook-secret-copy").addEventListener("click", () =>
+    copyShownSecret(byId("webhook-secret-value"), byId("webhook-secret-copied"), "secret").catch(reportError),
+  );
   byId("webhook-secret-done").addEventListener("click", () => {
     hideSecret();
     byId("webhooks-title").focus();
