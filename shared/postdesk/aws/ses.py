@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from postdesk.aws.clients import client
 
 
@@ -28,3 +30,17 @@ class SesMailer:
         """The Message-ID SES gives what it sends; us-east-1 uses the older ``email.amazonses.com``."""
         host = "email.amazonses.com" if self._region == "us-east-1" else f"{self._region}.amazonses.com"
         return f"<{ses_id}@{host}>"
+
+
+def send_problem(error: BaseException) -> str | None:
+    """What went wrong, in words, when ``error`` is SES refusing a mail or not being reached (its
+    error code and message, never the mail's text); None for any other error, which is not a
+    failure to send and must not be taken for one."""
+    if isinstance(error, ClientError):
+        detail = error.response.get("Error", {})
+        code = detail.get("Code", "an error")
+        message = detail.get("Message", "")
+        return f"SES answered {code}: {message}" if message else f"SES answered {code}"
+    if isinstance(error, BotoCoreError):
+        return f"SES could not be reached: {error}"
+    return None

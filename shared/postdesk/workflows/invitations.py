@@ -19,12 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from postdesk.agents.model import Agent, AgentExists, AgentNotFound, Role
 from postdesk.agents.store import checked_identity
 from postdesk.auth.accounts import CognitoAccounts
 from postdesk.auth.audit import AccessAction, AccessAudit
+from postdesk.aws.ses import send_problem
 from postdesk.effects.send_once import SendOutcome
 from postdesk.errors import BadRequest, ConfigurationError, Conflict
 from postdesk.observability import logger, mask_address
@@ -202,20 +201,13 @@ def _mail_invitation(agent: Agent, password: str, settings: Settings, ports: Por
             settings,
             ports,
         )
-    except (ClientError, BotoCoreError) as error:
+    except Exception as error:
+        problem = send_problem(error)
+        if problem is None:
+            raise
         logger.exception("invitation not mailed", extra={"to": mask_address(agent.email)})
-        return _Mailed(MAIL_FAILED, _send_problem(error))
+        return _Mailed(MAIL_FAILED, problem)
     return _Mailed(outcome.value)
-
-
-def _send_problem(error: ClientError | BotoCoreError) -> str:
-    """What went wrong, in words: SES's error code and message (never the mail's text)."""
-    if isinstance(error, ClientError):
-        detail = error.response.get("Error", {})
-        code = detail.get("Code", "an error")
-        message = detail.get("Message", "")
-        return f"SES answered {code}: {message}" if message else f"SES answered {code}"
-    return f"SES could not be reached: {error}"
 
 
 def _agent_or_none(address: str, ports: Ports) -> Agent | None:
