@@ -15,6 +15,9 @@ from postdesk.observability import logger, metrics
 app = Chalice(app_name="postdesk", configure_logs=False)
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+# Answers of these types travel through API Gateway as bytes: Chalice's list has PNG, JPEG and GIF,
+# the help center's article images may also be WebP.
+app.api.binary_types.append("image/webp")
 
 JSON = ["application/json"]
 FORM = ["application/x-www-form-urlencoded"]
@@ -506,6 +509,111 @@ def search_knowledge_base() -> Response:
     return _serve(directory.search_knowledge_base)
 
 
+# -- The knowledge base: the agents' articles, translations, versions (docs/knowledge.md) ------------
+
+
+@app.route("/articles", methods=["GET"])
+def list_articles() -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.list_articles)
+
+
+@app.route("/articles", methods=["POST"], content_types=JSON)
+def create_article() -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.create_article)
+
+
+@app.route("/articles/preview", methods=["POST"], content_types=JSON)
+def preview_article() -> Response:
+    """Markdown as the help center shows it (the editor's live preview)."""
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.preview_article)
+
+
+@app.route("/articles/images", methods=["POST"], content_types=JSON)
+def upload_article_image() -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.upload_image)
+
+
+@app.route("/articles/{slug}", methods=["GET"])
+def get_article(slug: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.get_article)
+
+
+@app.route("/articles/{slug}", methods=["PATCH"], content_types=JSON)
+def update_article(slug: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.update_article)
+
+
+@app.route("/articles/{slug}", methods=["DELETE"])
+def delete_article(slug: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.delete_article)
+
+
+@app.route("/articles/{slug}/{lang}", methods=["GET"])
+def get_article_translation(slug: str, lang: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.get_translation)
+
+
+@app.route("/articles/{slug}/{lang}", methods=["PUT"], content_types=JSON)
+def save_article_translation(slug: str, lang: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.save_translation)
+
+
+@app.route("/articles/{slug}/{lang}/publish", methods=["POST"], content_types=JSON)
+def publish_article_translation(slug: str, lang: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.publish_translation)
+
+
+@app.route("/articles/{slug}/{lang}/publish", methods=["DELETE"])
+def unpublish_article_translation(slug: str, lang: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.unpublish_translation)
+
+
+@app.route("/articles/{slug}/{lang}/versions/{number}", methods=["GET"])
+def get_article_version(slug: str, lang: str, number: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.get_version)
+
+
+@app.route("/articles/{slug}/{lang}/diff", methods=["GET"])
+def diff_article_versions(slug: str, lang: str) -> Response:
+    from postdesk.api import knowledge
+
+    return _serve(knowledge.version_diff)
+
+
+# -- The knowledge base: from ticket to article (docs/knowledge.md) ----------------------------------
+
+
+@app.route("/tickets/{ref}/article", methods=["POST"], content_types=JSON)
+def post_ticket_article(ref: str) -> Response:
+    from postdesk.api import article_draft
+
+    return _serve(article_draft.post_ticket_article)
+
+
 @app.route("/privacy/exports", methods=["POST"], content_types=JSON)
 def post_privacy_export() -> Response:
     from postdesk.api import privacy
@@ -582,3 +690,56 @@ def post_survey(token: str) -> Response:
     from postdesk.api import survey
 
     return _serve(survey.answer_survey)
+
+
+# -- The knowledge base: the public help center (no sign-in; docs/knowledge.md) -----------------------
+
+
+@app.route("/help", methods=["GET"])
+def help_root() -> Response:
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_root)
+
+
+@app.route("/help/{lang}", methods=["GET"])
+def help_home(lang: str) -> Response:
+    """``/help/{lang}/`` too: API Gateway (and Chalice) take a trailing slash off."""
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_home)
+
+
+@app.route("/help/{lang}/categories/{category}", methods=["GET"])
+def help_category(lang: str, category: str) -> Response:
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_category)
+
+
+@app.route("/help/{lang}/articles/{slug}", methods=["GET"])
+def help_article(lang: str, slug: str) -> Response:
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_article)
+
+
+@app.route("/help/{lang}/articles/{slug}/votes", methods=["POST"], content_types=FORM)
+def help_vote(lang: str, slug: str) -> Response:
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_vote)
+
+
+@app.route("/help/{lang}/search", methods=["GET"])
+def help_search(lang: str) -> Response:
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_search)
+
+
+@app.route("/help/images/{name}", methods=["GET"])
+def help_image(name: str) -> Response:
+    from postdesk.api import help_center
+
+    return _serve(help_center.help_image)

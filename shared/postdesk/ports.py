@@ -13,6 +13,8 @@ from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import Clock, utc_now
 from postdesk.effects.guards import Guards
 from postdesk.hygiene.suppressions import SuppressionList
+from postdesk.knowledge.catalogue import PublishedCatalogue
+from postdesk.knowledge.store import KnowledgeStore
 from postdesk.tickets.store import TicketStore
 
 
@@ -56,4 +58,8 @@ class Ports:
     agents: AgentStore
     # Whose turn it is next in each queue that assigns by itself (workflows/assignment.py).
     rotation: Rotation
+    # The knowledge base's articles, their translations and versions (docs/knowledge.md).
+    knowledge: KnowledgeStore
+    # What readers see of it: the published snapshot, read at most every 30 s per container.
+    catalogue: PublishedCatalogue
     clock: Clock = utc_now

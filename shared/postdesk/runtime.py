@@ -37,6 +37,8 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
     from postdesk.aws.ses import SesMailer
     from postdesk.effects.guards import Guards
     from postdesk.hygiene.suppressions import SuppressionList
+    from postdesk.knowledge.catalogue import PublishedCatalogue
+    from postdesk.knowledge.store import KnowledgeStore
     from postdesk.ports import Ports
     from postdesk.sla.policy import load_policy
     from postdesk.tickets.store import TicketStore
@@ -57,6 +59,9 @@ def aws_ports(settings: Settings, metrics: MetricsRecorder, clock: Clock | None 
         # Its clock decides when an API token has expired.
         agents=AgentStore(settings.tables.agents, settings.region, clock),
         rotation=Rotation(settings.tables.agents, settings.region),
+        # Neither talks to AWS before its first use.
+        knowledge=KnowledgeStore(settings.tables.knowledge, settings.mail_bucket, settings.region),
+        catalogue=PublishedCatalogue(settings.mail_bucket, settings.region, settings.survey.public_url),
         clock=clock,
     )
 

@@ -26,6 +26,9 @@ class TableNames:
     suppressions: str
     # Erasures and exports: what was done, when, by whom; never whose.
     audit: str
+    # The knowledge base's articles, translations and versions (docs/knowledge.md); "" in a
+    # function that has no use for them.
+    knowledge: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +285,7 @@ class Settings:
                 stats=required("POSTDESK_STATS_TABLE"),
                 suppressions=required("POSTDESK_SUPPRESSIONS_TABLE"),
                 audit=required("POSTDESK_AUDIT_TABLE"),
+                knowledge=env.get("POSTDESK_KNOWLEDGE_TABLE", "").strip(),
             ),
             mail_bucket=required("POSTDESK_MAIL_BUCKET"),
             raw_mail_prefix=env.get("POSTDESK_RAW_MAIL_PREFIX", "inbound/"),

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     from postdesk_tools.privacy_cli import add_privacy_parser
 
     add_privacy_parser(commands)
+    from postdesk_tools.knowledge_cli import add_knowledge_parser
+
+    add_knowledge_parser(commands)
     local = commands.add_parser(
         "local",
         help="the whole desk on this machine (moto, SMTP, API, console); `local advance 24h` moves its clock",
@@ -45,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_local(raw[1:], sys.stdout)
     arguments = build_parser().parse_args(raw)
-    if arguments.command in ("agents", "report", "privacy"):
+    if arguments.command in ("agents", "report", "privacy", "kb"):
         # From the checkout, these talk to the running local stack unless the environment names a desk.
         from postdesk_tools.local_stack import use_running_stack
 
@@ -76,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from postdesk_tools.privacy_cli import run_privacy
 
         return run_privacy(raw[1:], Settings.from_environment(), sys.stdout, sys.stdin, utc_now)
+    if arguments.command == "kb":
+        from postdesk.clock import utc_now
+        from postdesk.settings import Settings
+        from postdesk_tools.knowledge_cli import run_knowledge
+
+        return run_knowledge(raw[1:], Settings.from_environment(), sys.stdout, utc_now)
     return 2
 
 

@@ -740,6 +740,22 @@ def _first_admin(state_dir: Path, desk: dict[str, Any]) -> dict[str, Any]:
     return updated
 
 
+def _seeded_knowledge(state_dir: Path, desk: dict[str, Any]) -> dict[str, Any]:
+    """The desk with the shipped help articles imported, published and owned by its first admin
+    (workflows/knowledge.py), kept in ``desk.json`` as done: once per desk, whether new or made by
+    a version before the knowledge base. The stack's environment must be the desk's."""
+    if desk.get("knowledge_seeded"):
+        return desk
+    from postdesk import runtime
+    from postdesk.workflows.knowledge import import_seed
+
+    settings, ports = runtime.runtime()
+    import_seed(settings, ports, root=None, owner=str(desk["admin_email"]))
+    updated = {**desk, "knowledge_seeded": True}
+    _write_desk(state_dir, updated)
+    return updated
+
+
 def _admin_temporary_password(desk: dict[str, Any]) -> str | None:
     """The first admin's temporary password while it is still the one to sign in with (None once
     the first sign-in has set a password of their own)."""
@@ -913,6 +929,7 @@ def local_stack(
         reset_clients()
         runtime.use_clock(clock)
         desk = _first_admin(state_dir, desk)
+        desk = _seeded_knowledge(state_dir, desk)
         if api is None:
             api = start_api(desk)
         ingest = lambda_function("ingest")

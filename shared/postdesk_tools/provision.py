@@ -30,6 +30,7 @@ TABLE_RESOURCES = {
     "StatsTable": "stats",
     "SuppressionsTable": "suppressions",
     "AuditTable": "audit",
+    "KnowledgeTable": "knowledge",
 }
 
 
@@ -83,7 +84,12 @@ def create_tables(region: str, prefix: str, only: frozenset[str] | None = None) 
 
 
 # What a desk provisioned by an older version lacks, by the environment variable that names it.
-_LATER_PARTS = ("POSTDESK_EVENT_BUS", "POSTDESK_AUTOMATIONS_FUNCTION_ARN", "POSTDESK_USER_POOL_ID")
+_LATER_PARTS = (
+    "POSTDESK_EVENT_BUS",
+    "POSTDESK_AUTOMATIONS_FUNCTION_ARN",
+    "POSTDESK_USER_POOL_ID",
+    "POSTDESK_KNOWLEDGE_TABLE",
+)
 
 
 def is_outdated(environment: dict[str, str]) -> bool:
@@ -110,6 +116,9 @@ def brought_up_to_date(region: str, prefix: str, environment: dict[str, str]) ->
         updated["POSTDESK_AUTOMATIONS_FUNCTION_ARN"] = sla.removesuffix("-sla") + "-automations"
     if "POSTDESK_USER_POOL_ID" not in updated:
         updated.update(provision_sign_in(region, prefix))
+    if "POSTDESK_KNOWLEDGE_TABLE" not in updated:
+        # Made above with the other missing tables.
+        updated["POSTDESK_KNOWLEDGE_TABLE"] = f"{prefix}-KnowledgeTable"
     return updated
 
 
@@ -290,6 +299,7 @@ def provision(
         "POSTDESK_STATS_TABLE": tables.stats,
         "POSTDESK_SUPPRESSIONS_TABLE": tables.suppressions,
         "POSTDESK_AUDIT_TABLE": tables.audit,
+        "POSTDESK_KNOWLEDGE_TABLE": tables.knowledge,
         "POSTDESK_MAIL_BUCKET": bucket,
         "POSTDESK_SUPPORT_ADDRESS": support_address,
         "POSTDESK_SUPPORT_NAME": support_name,

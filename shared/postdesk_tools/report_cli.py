@@ -9,10 +9,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+from postdesk.knowledge.store import KnowledgeStore
 from postdesk.replies.saved import SavedReplyStore
 from postdesk.settings import Settings
 from postdesk.tickets.store import TicketStore
-from postdesk.workflows.report import InvalidSpan, build_report, format_report, parse_span
+from postdesk.workflows.report import (
+    InvalidSpan,
+    article_titles,
+    build_report,
+    format_report,
+    parse_span,
+)
 from postdesk.workflows.sla import policy_of
 from postdesk_tools.local_clock import local_clock
 
@@ -47,8 +54,17 @@ def run_report(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
         return 1
     store = TicketStore(settings.tables, settings.region, calendar.timezone)
     saved_replies = SavedReplyStore(settings.tables.saved_replies, settings.region).list()
+    articles = KnowledgeStore(
+        settings.tables.knowledge, settings.mail_bucket, settings.region
+    ).list_articles()
     report = build_report(
-        store, moment, span.first, calendar.timezone, until=span.last, saved_replies=saved_replies
+        store,
+        moment,
+        span.first,
+        calendar.timezone,
+        until=span.last,
+        saved_replies=saved_replies,
+        article_titles=article_titles(articles),
     )
     out.write(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n" if arguments.json else format_report(report)

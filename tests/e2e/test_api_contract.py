@@ -232,6 +232,37 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404"]
 [[operations]]
 include-name = "GET /audit"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403"]
+
+# The knowledge base (docs/knowledge.md): a slug fits its pattern but may name no article (404) or one
+# there is already (409); an owner must be an agent of the desk, and the slugs preview and images are
+# the API's own (400); a draft saved over a version someone saved since, or a change over an
+# article's older version, is a 409; 200 kB of Markdown is counted in bytes, which a length in
+# characters does not say (413); an image's bytes must be a PNG, JPEG, GIF or WebP picture (400).
+[[operations]]
+include-name = "POST /articles"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "409", "413"]
+
+[[operations]]
+include-name = "PATCH /articles/{{slug}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+[[operations]]
+include-name = "PUT /articles/{{slug}}/{{lang}}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "413"]
+
+[[operations]]
+include-name = "POST /articles/preview"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "413"]
+
+[[operations]]
+include-name = "POST /articles/images"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "413"]
+
+# An article is drafted from the agents' replies: a ticket no agent answered yet is a 422 in words,
+# which no schema can say of a reference.
+[[operations]]
+include-name = "POST /tickets/{{ref}}/article"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 """
 
 

@@ -8,6 +8,7 @@ gets its line here when it is added (docs/console.md, "How it is tested")."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import urllib.request
@@ -23,6 +24,7 @@ from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 from postdesk.agents.model import Role
 from postdesk_tools.change_feed import ChangeFeed, deliver_changes
+from postdesk_tools.knowledge_cli import run_knowledge
 from postdesk_tools.local_api import OUTBOX_VARIABLE
 from postdesk_tools.local_server import RunningDesk
 from postdesk_tools.local_stack import lambda_function
@@ -427,6 +429,54 @@ def open_webhook_deliveries(page: Page, refs: Refs) -> None:
     expect(page.locator(".webhook-deliveries:not([hidden]) p")).to_be_visible()
 
 
+def create_an_empty_article(page: Page, refs: Refs) -> None:
+    page.locator("#knowledge-form").get_by_label("Title").fill("Gift cards")
+    page.get_by_role("button", name="Create the draft").click()
+    expect(page.locator("#knowledge-body-error")).to_be_visible()
+
+
+def show_a_versions_changes(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Changes in version 2").click()
+    expect(page.locator("#knowledge-diff .diff")).to_be_visible()
+
+
+def show_what_changed_in_the_original(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Show what changed in the original").click()
+    expect(page.locator("#knowledge-original-diff .diff")).to_be_visible()
+
+
+def save_over_a_colleagues_draft(page: Page, refs: Refs) -> None:
+    """PUT answers the 409 of a draft a colleague saved meanwhile: the box that says so is audited."""
+
+    def stale(route: Route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        newer = {"number": 3, "author": "ana@example.com", "at": "2026-12-05T10:31:00Z"}
+        message = "ana@example.com saved version 3 of the en translation at 2026-12-05 10:31 UTC"
+        route.fulfill(
+            status=409,
+            content_type="application/json",
+            body=json.dumps({"error": "StaleDraft", "message": message, "newer": newer}),
+        )
+
+    page.route(re.compile(r"/articles/[a-z0-9-]+/[a-z]{2}$"), stale)
+    page.locator("#knowledge-body").fill("Sizes run small: order one size up.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#knowledge-conflict")).to_be_visible()
+
+
+def open_article_delete(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Delete the article…").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+
+
+def search_help_articles(page: Page, refs: Refs) -> None:
+    page.get_by_role("button", name="Find a help article…").click()
+    page.get_by_label("Search help articles").fill("parcel")
+    expect(page.locator("#article-results li").first).to_be_visible()
+
+
 def open_webhook_delete(page: Page, refs: Refs) -> None:
     page.get_by_role("button", name="Delete Order system…").click()
     expect(page.get_by_role("dialog", name="Delete the webhook Order system?")).to_be_visible()
@@ -550,6 +600,46 @@ STATES = [
     State(
         "ticket, saved reply preview", "#/tickets/{ticket}", shown="#thread li", then=preview_a_saved_reply
     ),
+    State("knowledge base", "#/knowledge", shown="#knowledge-list tbody tr"),
+    State(
+        "knowledge base, filtered to nothing",
+        "#/knowledge?flag=rated_low_after_suggestion",
+        shown="#knowledge-list .report-empty",
+    ),
+    State(
+        "knowledge article, its versions' changes",
+        "#/knowledge/delivery-and-returns/en",
+        shown="#knowledge-version-list tbody tr",
+        then=show_a_versions_changes,
+    ),
+    State(
+        "knowledge translation outdated",
+        "#/knowledge/delivery-and-returns/de",
+        shown="#knowledge-outdated",
+        then=show_what_changed_in_the_original,
+    ),
+    State("knowledge, translating", "#/knowledge/gift-cards/de", shown="#knowledge-translating"),
+    State(
+        "knowledge, a colleague's draft meanwhile",
+        "#/knowledge/gift-cards/en",
+        shown="#knowledge-version-list tbody tr",
+        then=save_over_a_colleagues_draft,
+    ),
+    State(
+        "knowledge, delete dialog",
+        "#/knowledge/gift-cards/en",
+        shown="#knowledge-version-list tbody tr",
+        then=open_article_delete,
+        who="admin",
+    ),
+    State("knowledge, new article", "#/knowledge/new", shown="#knowledge-new-fields"),
+    State(
+        "knowledge, new article refused",
+        "#/knowledge/new",
+        shown="#knowledge-new-fields",
+        then=create_an_empty_article,
+    ),
+    State("ticket, help articles found", "#/tickets/{ticket}", shown="#thread li", then=search_help_articles),
     State("webhooks", "#/webhooks", shown="#webhooks-list article", who="admin"),
     State("webhook added", "#/webhooks", shown="#webhooks-list article", then=add_a_webhook, who="admin"),
     State(
@@ -757,6 +847,7 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
         "/webhooks",
         {"url": "https://hooks.example.com/postdesk", "events": ["*"], "description": "Order system"},
     )
+    _knowledge(desk, admin)
 
     # The search index, fed as the local stack's feeder does (the desk fixture runs none).
     feed = ChangeFeed(desk.settings.region, (desk.settings.tables.tickets, desk.settings.tables.ticket_log))
@@ -788,6 +879,46 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
             },
             links={"survey": survey, "expired": expired, "forged": forged},
         )
+
+
+def _knowledge(desk: RunningDesk, token: str) -> None:
+    """The shipped articles, imported as `postdesk kb import` does; one with its English changed and
+    published (its translations outdated), and one new article published in English only."""
+    out = io.StringIO()
+    owner = api_ok(desk, token, "GET", "/me")["email"]
+    assert run_knowledge(["import", "--owner", owner], desk.settings, out, lambda: datetime.now(UTC)) == 0, (
+        out.getvalue()
+    )
+    draft = api_ok(desk, token, "GET", "/articles/delivery-and-returns/en")["draft"]
+    api_ok(
+        desk,
+        token,
+        "PUT",
+        "/articles/delivery-and-returns/en",
+        {
+            "title": draft["title"],
+            "tags": draft["tags"],
+            "body": draft["body"] + "\n\n## Sizes\n\nOrder one up.",
+            "base_version": draft["number"],
+            "note": "Sizes",
+        },
+    )
+    api_ok(desk, token, "POST", "/articles/delivery-and-returns/en/publish", {"version": draft["number"] + 1})
+    api_ok(
+        desk,
+        token,
+        "POST",
+        "/articles",
+        {
+            "slug": "gift-cards",
+            "category": "billing",
+            "language": "en",
+            "title": "Gift cards",
+            "tags": ["voucher"],
+            "body": "A gift card is valid for **three years**.",
+        },
+    )
+    api_ok(desk, token, "POST", "/articles/gift-cards/en/publish", {"version": 1})
 
 
 def _forwarded_and_answered(desk: RunningDesk, token: str) -> str:

@@ -23,7 +23,16 @@ from tests.mails import build_mail
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
-KINDS = ["assigned", "customer_replied", "mentioned", "new_in_queue", "sla_warning", "snooze_ended", "rule"]
+KINDS = [
+    "assigned",
+    "customer_replied",
+    "mentioned",
+    "new_in_queue",
+    "sla_warning",
+    "snooze_ended",
+    "rule",
+    "article_flagged",
+]
 
 
 def _no_sideways_scroll(page: Page) -> bool:
@@ -73,7 +82,7 @@ def test_an_agent_chooses_their_notifications_and_the_queues_they_watch(
 
     # Then the page confirms in words what they now get, and the desk keeps it
     expect(page.locator("#notifications-status")).to_have_text(
-        "Saved. You get 5 of 7 kinds of notification and hear of new tickets in billing, orders."
+        "Saved. You get 6 of 8 kinds of notification and hear of new tickets in billing, orders."
     )
     stored = api_ok(desk, token, "GET", "/me/notifications")
     assert stored["kinds"] == {kind: kind not in ("assigned", "rule") for kind in KINDS}

@@ -273,6 +273,19 @@ def test_the_commands_of_the_checkout_talk_to_the_running_stack(
     assert manifest["subject"] == {"email": "jane.doe@customer.example"}
     assert erased.returncode == 0 and "Nothing about nobody@nowhere.example" in erased.stdout, erased.stderr
 
+    # The new desk imported the shipped articles, owned by its first admin; importing again keeps them.
+    articles = postdesk("kb", "list")
+    again = postdesk("kb", "import")
+
+    assert articles.returncode == 0, articles.stderr
+    (recovery,) = [
+        line.split() for line in articles.stdout.splitlines() if line.startswith("account-recovery ")
+    ]
+    assert recovery[2] == "admin@example.com" and recovery[4:] == ["current", "v1"] * 5
+    assert again.returncode == 0 and "0 article(s) imported, 6 already in the desk" in again.stdout, (
+        again.stderr
+    )
+
 
 def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
     process, info = start(tmp_path / "state")

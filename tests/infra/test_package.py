@@ -323,7 +323,7 @@ def test_its_plain_resources_are_created_in_motos_cloudformation(
     assert pool["UserPool"]["MfaConfiguration"] == "OPTIONAL"
     assert pool["UserPool"]["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
     assert {"UserPool", "UserPoolClient"} <= set(created)
-    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 13
+    assert sorted(created.values()).count("AWS::DynamoDB::Table") == 14
     assert {i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]} >= {"status-waiting", "follow-up"}
     assert sorted(f["Runtime"] for f in functions) == ["python3.13"] * len(CHALICE_NAMES)
     # Every function gets the desk's settings: the tables, the bucket, the secret, the address.

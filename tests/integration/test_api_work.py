@@ -15,6 +15,7 @@ from pynamodb.connection import Connection
 
 from postdesk.tickets.model import Direction, MessageKind, Status
 from postdesk.tickets.store import TicketStore
+from postdesk.workflows.knowledge import import_seed
 from tests.integration.conftest import Desk, auth, body_of
 from tests.mails import build_mail
 
@@ -398,7 +399,7 @@ def test_a_customer_reply_takes_an_on_hold_ticket_back_to_open(
     assert ticket is not None and ticket.status is Status.OPEN
 
 
-def test_me_agents_and_the_knowledge_base(client: Client, token: str, admin_token: str) -> None:
+def test_me_agents_and_the_knowledge_base(desk: Desk, client: Client, token: str, admin_token: str) -> None:
     me = body_of(client.http.get("/me", headers=auth(token)))
     assert me == {
         "email": "sam@example.com",
@@ -413,6 +414,8 @@ def test_me_agents_and_the_knowledge_base(client: Client, token: str, admin_toke
     agents = body_of(client.http.get("/agents", headers=auth(token)))["agents"]
     assert [agent["email"] for agent in agents] == ["alex@example.com", "sam@example.com"]
 
+    # The knowledge base searches what is published: the shipped articles, imported as a new desk does
+    import_seed(desk.settings, desk.ports, root=None, owner="alex@example.com")
     found = body_of(client.http.get("/kb?q=refund%20my%20money&language=en", headers=auth(token)))["articles"]
     assert found and "refund" in (found[0]["title"] + found[0]["snippet"]).lower()
     assert found == sorted(found, key=lambda article: -article["score"])

@@ -53,6 +53,8 @@ TICKET_SCOPED = {
     ("POST", "/tickets/{ref}/release"),
     ("POST", "/tickets/{ref}/messages/{message_id}/split"),
     ("GET", "/tickets/{ref}/messages/{message_id}/html"),
+    # An article drafted from the ticket's replies (knowledge base: from ticket to article).
+    ("POST", "/tickets/{ref}/article"),
     # With "ref" in the body: the reply's variables are the ticket's (its customer's name...).
     ("POST", "/saved-replies/preview"),
 }
@@ -90,6 +92,9 @@ ADMIN_ONLY = {
     ("DELETE", "/webhooks/{id}"),
     ("GET", "/webhooks/{id}/deliveries"),
     ("POST", "/webhooks/{id}/deliveries/{delivery}/replay"),
+    # An article is the desk's, not a queue's; deleting one (every translation and version) is an
+    # admin's to do.
+    ("DELETE", "/articles/{slug}"),
 }
 # Signed in, but nothing of any ticket: the caller's own settings, sessions and tokens, the desk's
 # directory (agents, mailboxes, categories, saved replies, the knowledge base), uploads.
@@ -115,6 +120,20 @@ NOT_TICKET_DATA = {
     ("GET", "/saved-replies"),
     ("POST", "/attachments"),
     ("GET", "/attachments/limits"),
+    # The knowledge base's articles are the desk's, not a queue's: every agent reads, writes and
+    # publishes them (docs/knowledge.md); none holds a ticket or a customer's data.
+    ("GET", "/articles"),
+    ("POST", "/articles"),
+    ("POST", "/articles/preview"),
+    ("POST", "/articles/images"),
+    ("GET", "/articles/{slug}"),
+    ("PATCH", "/articles/{slug}"),
+    ("GET", "/articles/{slug}/{lang}"),
+    ("PUT", "/articles/{slug}/{lang}"),
+    ("POST", "/articles/{slug}/{lang}/publish"),
+    ("DELETE", "/articles/{slug}/{lang}/publish"),
+    ("GET", "/articles/{slug}/{lang}/versions/{number}"),
+    ("GET", "/articles/{slug}/{lang}/diff"),
 }
 # No sign-in: the console's files, signing in, and the customers' survey page (a signed link).
 PUBLIC = {
@@ -128,6 +147,14 @@ PUBLIC = {
     ("GET", "/session/sso"),
     ("GET", "/survey/{token}"),
     ("POST", "/survey/{token}"),
+    # The help center: published articles only, for anyone; a vote is counted, never a ticket.
+    ("GET", "/help"),
+    ("GET", "/help/{lang}"),
+    ("GET", "/help/{lang}/categories/{category}"),
+    ("GET", "/help/{lang}/articles/{slug}"),
+    ("POST", "/help/{lang}/articles/{slug}/votes"),
+    ("GET", "/help/{lang}/search"),
+    ("GET", "/help/images/{name}"),
 }
 CLASSES = {
     "ticket-scoped": TICKET_SCOPED,
@@ -271,6 +298,8 @@ TICKET_REQUESTS: dict[tuple[str, str], Callable[[Scene, str], Request]] = {
         "/saved-replies/preview",
         {"body": "Hello {{ customer.first_name }}", "ref": ref},
     ),
+    # No agent answered yet: refused (422) once the ticket is known, so no article is drafted.
+    ("POST", "/tickets/{ref}/article"): lambda s, ref: ("POST", f"/tickets/{ref}/article", {}),
 }
 
 
@@ -574,7 +603,7 @@ def test_an_agent_watches_only_the_queues_they_belong_to(scene: Scene) -> None:
 
 # -- admins only -------------------------------------------------------------------------------------
 
-PLACEHOLDERS = {"{email}": ANN, "{id}": "x", "{delivery}": "x", "{key_id}": "x"}
+PLACEHOLDERS = {"{email}": ANN, "{id}": "x", "{delivery}": "x", "{key_id}": "x", "{slug}": "x"}
 
 
 @pytest.mark.parametrize("route", sorted(ADMIN_ONLY), ids=" ".join)

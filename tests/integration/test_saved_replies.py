@@ -192,6 +192,7 @@ def test_an_agent_may_list_but_not_write(
                 "title": "Greeting",
                 "body": GREETING,
                 "language": "en",
+                "articles": [],
                 "created_at": "2026-11-24T09:00:00.000Z",
                 "updated_at": "2026-11-24T09:00:00.000Z",
                 "updated_by": ADMIN,

@@ -42,6 +42,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "webhooks.payloads",
         "webhooks.signature",
         "webhooks.endpoints",
+        "knowledge.links",
+        "knowledge.render",
+        "knowledge.model",
+        "knowledge.freshness",
+        "knowledge.redaction",
     ),
     # 3. Adapters and storage: the only modules that talk to AWS.
     (
@@ -67,6 +72,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "auth.sessions",
         "auth.throttle",
         "auth.sso_starts",
+        "knowledge.store",
+        "knowledge.catalogue",
+        "knowledge.figures",
     ),
     # 4. Mechanisms every workflow shares.
     ("effects.retry", "effects.send_once"),

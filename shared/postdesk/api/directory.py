@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from postdesk.agents.model import Agent, Role
@@ -14,11 +15,14 @@ from postdesk.workflows.ticket_work import desk_queues
 
 if TYPE_CHECKING:
     from postdesk.replies.sign_off import SignOffPolicy
-from postdesk.triage.knowledge import fold, load_articles
+from postdesk.triage.knowledge import fold
 
 MAX_QUERY_CHARS = 500
 MAX_ARTICLES = 10
 SNIPPET_CHARS = 240
+# GET /kb's two searches: what a person typing sees (every article holding a word, the last word
+# also as a beginning), and what an acknowledgement would suggest (only articles that clearly fit).
+SEARCH_MODES = ("find", "suggest")
 
 
 def _agent(agent: Agent) -> dict[str, Any]:
@@ -115,13 +119,17 @@ def list_categories(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 
 def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """Help articles that answer ``q`` in ``language`` (default: the desk's), best first."""
+    """Published help articles for ``q`` in ``language`` (default: the desk's), best first: with
+    ``mode=find`` (the default) every article holding a word of the query, the last word also as
+    the beginning of a word while it is typed (the reply box's article picker); with
+    ``mode=suggest`` only those an acknowledgement would suggest (docs/knowledge.md)."""
     authenticated(request, context)
-    unknown = sorted(set(request.query) - {"q", "language", "limit"})
+    unknown = sorted(set(request.query) - {"q", "language", "limit", "mode"})
     if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}; allowed: language, limit, q")
-    query = (request.query.get("q") or "").strip()
-    if not query:
+        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}; allowed: language, limit, mode, q")
+    # Trailing spaces stay: "passw" is a word being typed, "passw " a finished one.
+    query = request.query.get("q") or ""
+    if not query.strip():
         raise BadRequest("q must hold the words to search for")
     if len(query) > MAX_QUERY_CHARS:
         raise BadRequest(f"q has at most {MAX_QUERY_CHARS} characters")
@@ -129,11 +137,25 @@ def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiRespon
     limit_text = request.query.get("limit") or "5"
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_ARTICLES:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_ARTICLES}")
-    knowledge = load_articles()
-    if language.split("-")[0] not in knowledge.languages():
-        known = ", ".join(sorted(knowledge.languages()))
-        raise BadRequest(f"the knowledge base has no articles in {language!r}; it has: {known}")
-    found = knowledge.search(query, language, limit=int(limit_text))
+    mode = request.query.get("mode") or "find"
+    if mode not in SEARCH_MODES:
+        raise BadRequest(
+            "mode is find (every article holding a word of q) or suggest (only the articles an "
+            "acknowledgement would suggest)"
+        )
+    languages = available_languages()
+    if language.split("-")[0] not in languages:
+        raise BadRequest(
+            f"language {language[:16]!r} is not one of the desk's: {', '.join(sorted(languages))}"
+        )
+    # A desk language with nothing published yet finds nothing, rather than refusing the question.
+    knowledge = context.ports.catalogue.engine()
+    limit = int(limit_text)
+    found = (
+        knowledge.find(query, language, limit=limit)
+        if mode == "find"
+        else knowledge.search(query, language, limit=limit)
+    )
     return ApiResponse(
         200,
         {
@@ -146,6 +168,8 @@ def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiRespon
                     "category": suggestion.article.category,
                     "score": round(suggestion.score, 3),
                     "snippet": _snippet(suggestion.article.body, query),
+                    # Markdown, for "insert the text" in a reply.
+                    "body": suggestion.article.body,
                 }
                 for suggestion in found
             ]
@@ -154,10 +178,25 @@ def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiRespon
 
 
 def _snippet(body: str, query: str) -> str:
-    """The article's first paragraph holding a word of the query, or its first paragraph."""
-    paragraphs = [" ".join(paragraph.split()) for paragraph in body.split("\n\n") if paragraph.strip()]
-    words = {word for word in fold(query).split() if len(word) > 2}
-    chosen = next(
-        (p for p in paragraphs if words & set(fold(p).split())), paragraphs[0] if paragraphs else ""
-    )
+    """The article's first paragraph holding a word of the query (or a word it begins: the query
+    may be typed still), or its first paragraph."""
+    # A heading alone says too little to show under a title.
+    paragraphs = [
+        " ".join(paragraph.split())
+        for paragraph in body.split("\n\n")
+        if paragraph.strip() and not paragraph.lstrip().startswith("#")
+    ]
+    wanted = tuple(word for word in re.findall(r"\w+", fold(query)) if len(word) > 2)
+
+    def holds(paragraph: str) -> bool:
+        return any(word.startswith(wanted) for word in re.findall(r"\w+", fold(paragraph)))
+
+    chosen = next((p for p in paragraphs if wanted and holds(p)), paragraphs[0] if paragraphs else "")
+    if len(chosen) <= SNIPPET_CHARS:
+        return chosen
+    # A long paragraph is shown from the sentence holding the word, when the cut would hide it.
+    sentences = re.split(r"(?<=[.!?:;])\s+", chosen)
+    holding = next((n for n, sentence in enumerate(sentences) if wanted and holds(sentence)), 0)
+    if len(" ".join(sentences[: holding + 1])) > SNIPPET_CHARS:
+        chosen = "…" + " ".join(sentences[holding:])
     return chosen if len(chosen) <= SNIPPET_CHARS else chosen[: SNIPPET_CHARS - 1].rstrip() + "…"

@@ -6,7 +6,7 @@ from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.api.saved_replies import saved_reply_store
-from postdesk.workflows.report import build_report, parse_span
+from postdesk.workflows.report import article_titles, build_report, parse_span
 from postdesk.workflows.sla import policy_of
 
 PARAMETERS = frozenset({"since", "until"})
@@ -31,6 +31,7 @@ def get_metrics(request: ApiRequest, context: ApiContext) -> ApiResponse:
             calendar.timezone,
             until=span.last,
             saved_replies=saved_reply_store(context).list(),
+            article_titles=article_titles(context.ports.knowledge.list_articles()),
         ),
         {"Content-Type": "application/json", "Cache-Control": "no-store"},
     )

@@ -13,12 +13,14 @@ from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.api.visibility import visible_ticket
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest
+from postdesk.knowledge.links import linked_slugs
 from postdesk.rendering import available_languages
 from postdesk.replies.markdown import reply_parts
 from postdesk.replies.saved import BODY_LIMIT, SavedReply, SavedReplyNotFound, SavedReplyStore
 from postdesk.replies.sign_off import compose_sign_off, load_sign_off, sign_off_language
 from postdesk.replies.variables import SAMPLE_VARIABLES, variable_values
 from postdesk.tickets.refs import normalize_ref
+from postdesk.workflows.reply import article_links_in_language
 from postdesk.workflows.thread_mail import ticket_variables
 from postdesk.workflows.ticket_work import desk_queues
 
@@ -38,12 +40,14 @@ def saved_reply_store(context: ApiContext) -> SavedReplyStore:
     return _store(context.settings.tables.saved_replies, context.settings.region)
 
 
-def saved_reply_json(reply: SavedReply) -> dict[str, Any]:
+def saved_reply_json(reply: SavedReply, public_url: str) -> dict[str, Any]:
     return {
         "id": reply.id,
         "title": reply.title,
         "body": reply.body,
         "language": reply.language,
+        # The help-center articles the body links to (slugs): the report counts what they do.
+        "articles": linked_slugs(reply.body, public_url),
         "created_at": to_iso(reply.created_at),
         "updated_at": to_iso(reply.updated_at),
         "updated_by": reply.updated_by,
@@ -59,7 +63,10 @@ def list_saved_replies(request: ApiRequest, context: ApiContext) -> ApiResponse:
     authenticated(request, context)
     language = request.query.get("language")
     replies = saved_reply_store(context).list(language)
-    return ApiResponse(200, {"saved_replies": [saved_reply_json(reply) for reply in replies]})
+    return ApiResponse(
+        200,
+        {"saved_replies": [saved_reply_json(reply, context.settings.survey.public_url) for reply in replies]},
+    )
 
 
 def create_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -73,7 +80,7 @@ def create_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         agent.email,
         context.ports.clock(),
     )
-    return ApiResponse(201, {"saved_reply": saved_reply_json(created)})
+    return ApiResponse(201, {"saved_reply": saved_reply_json(created, context.settings.survey.public_url)})
 
 
 def update_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -88,7 +95,7 @@ def update_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         agent.email,
         context.ports.clock(),
     )
-    return ApiResponse(200, {"saved_reply": saved_reply_json(updated)})
+    return ApiResponse(200, {"saved_reply": saved_reply_json(updated, context.settings.survey.public_url)})
 
 
 def delete_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -130,6 +137,8 @@ def preview_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse
         # desk's, as the reply's does.)
         language, queue = ticket.language, ticket.queue
         mailbox = context.settings.mailboxes.of_ticket(ticket.mailbox)
+        # Its links to help-center articles in the ticket's language, as the reply sends them.
+        body = article_links_in_language(body, ticket.language, context.settings, context.ports)
     parts = reply_parts(body, variables)
     # The one sign-off the reply would carry under this body (none when the body signs already).
     sign_off = compose_sign_off(

@@ -9,7 +9,7 @@
 // cannot read this token.
 
 // The API lives beside the console: /console -> /, /api/console -> /api/ (API Gateway's stage).
-const API_ROOT = new URL(location.pathname.replace(/console\/?$/, ""), location.origin);
+export const API_ROOT = new URL(location.pathname.replace(/console\/?$/, ""), location.origin);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 let csrfToken = "";

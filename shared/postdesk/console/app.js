@@ -6,6 +6,7 @@
 
 import { setUpAgents } from "./agents.js";
 import { setUpAudit } from "./audit.js";
+import { setUpKnowledge } from "./knowledge.js";
 import { setUpList } from "./list.js";
 import { setUpNewTicket } from "./new-ticket.js";
 import { setUpNotifications } from "./notifications.js";
@@ -27,6 +28,7 @@ setUpReports();
 setUpSignature();
 setUpNotifications();
 setUpSavedReplies();
+setUpKnowledge();
 setUpNewTicket();
 setUpWebhooks();
 setUpAgents();

@@ -7,7 +7,7 @@
 
 import { el } from "./dom.js";
 import { when } from "./format.js";
-import { ticketHref } from "./url-state.js";
+import { knowledgeHref, ticketHref } from "./url-state.js";
 
 
 // The desk's own automation (workflows/lifecycle.py): how long, and which setting of the policy did it.
@@ -160,6 +160,14 @@ function copiesChange(who, list, detail) {
   return done(who, parts.join(" and ") || `changed the ${list}`);
 }
 
+// The help articles an event's detail names (slugs, comma-separated): ", suggesting 2 help articles
+// (account-recovery, payment-failed)".
+function articlesWords(slugs, verb) {
+  const named = (slugs || "").split(",").map((slug) => slug.trim()).filter(Boolean);
+  if (!named.length) return "";
+  return `, ${verb} ${named.length === 1 ? "the help article" : `${named.length} help articles`} ${named.join(", ")}`;
+}
+
 // ---- the sentences ----
 
 // Each returns the parts of the sentence (strings and nodes); `context`: { ref, names }.
@@ -195,7 +203,7 @@ const SENTENCES = {
   survey_reply_recorded: () => ["The customer answered the survey by mail"],
   duplicate_delivery: () => ["The same mail was delivered again; kept once"],
   repeat_folded: (d) => [`A repeat of the first mail, folded in: ${d.reason}`],
-  ack_sent: (d) => [`Automatic acknowledgement sent${d.language ? ` (${language(d.language)})` : ""}`],
+  ack_sent: (d) => [`Automatic acknowledgement sent${d.language ? ` (${language(d.language)})` : ""}${articlesWords(d.articles, "suggesting")}`],
   ack_suppressed: (d) => [`No acknowledgement sent: ${d.detail || d.reason}`],
   ack_unconfirmed: (d) => [`Acknowledgement not confirmed: ${d.reason}`],
   status_changed: (d, who) => change(who, "status", d.from, d.to, status),
@@ -221,7 +229,7 @@ const SENTENCES = {
     const then = d.status_after ? `; status ${status(d.status_after)}` : "";
     const copies = [d.cc ? `Cc: ${d.cc}` : "", d.bcc ? `Bcc: ${d.bcc}${d.bcc_kept === "yes" ? ", kept on the ticket" : ""}` : ""];
     const cc = copies.some(Boolean) ? ` (${copies.filter(Boolean).join("; ")})` : "";
-    return done(who || "", `replied to the customer${saved}${cc}${then}`);
+    return done(who || "", `replied to the customer${saved}${articlesWords(d.articles, "linking")}${cc}${then}`);
   },
   cc_changed: (d, who) => copiesChange(who, "Cc", d),
   bcc_changed: (d, who) => copiesChange(who, "Bcc", d),
@@ -281,6 +289,13 @@ const SENTENCES = {
   third_party_answered: (d) => [
     `${d.from || "A third party"} answered a forward; kept as internal, never sent to the customer`,
   ],
+  // "Create an article from this ticket" (workflows/article_draft.py): a link to the draft's editor.
+  article_drafted: (d, who) => done(
+    who,
+    "drafted the help article ",
+    d.slug && d.language ? el("a", { href: knowledgeHref(d.slug, d.language) }, d.title || d.slug) : d.title || d.slug,
+    " from this ticket's replies, the customer's data taken out",
+  ),
   released: (d, who) => [
     `Released from quarantine${d.was ? ` (was: ${d.was})` : ""}${by(who)}; `,
     d.sender_trusted === "yes" ? "the sender is trusted" : "the sender is not trusted",

@@ -17,6 +17,7 @@ const KINDS = [
   ["sla_warning", "An SLA target of a ticket of mine is about to be missed", "When the SLA policy warns, before the target is due."],
   ["snooze_ended", "A snooze on a ticket of mine ends", "The ticket is open again."],
   ["rule", "A rule says to tell me", "A time rule of the desk's rules file names you."],
+  ["article_flagged", "A help-center article I own needs a look", "Its review date passed, a translation is out of date, or tickets it was suggested on reopened or were rated low. You hear of each once, the morning it comes up."],
 ];
 
 // The preferences as last saved (the API's document).

@@ -2,7 +2,7 @@
 
 import { byId } from "./dom.js";
 
-const VIEWS = ["sign-in-view", "queue-view", "ticket-view", "outbox-view", "reports-view", "signature-view", "notifications-view", "saved-replies-view", "new-ticket-view", "webhooks-view", "agents-view", "tokens-view", "audit-view", "two-step-view"];
+const VIEWS = ["sign-in-view", "queue-view", "ticket-view", "outbox-view", "reports-view", "signature-view", "notifications-view", "saved-replies-view", "knowledge-view", "new-ticket-view", "webhooks-view", "agents-view", "tokens-view", "audit-view", "two-step-view"];
 
 export function showView(id) {
   for (const view of VIEWS) byId(view).hidden = view !== id;

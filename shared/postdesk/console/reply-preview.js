@@ -1,7 +1,8 @@
 // A saved reply's body as the customer would read it: the API renders it (POST /saved-replies/preview,
 // the same code as a sent reply: variables filled in, Markdown made HTML with raw HTML escaped), and
 // the HTML is shown only inside a sandboxed frame with its own policy, never in the console's document.
-// Used by the saved-replies page (saved-replies.js) and the reply box's picker (saved-reply-picker.js).
+// Used by the saved-replies page (saved-replies.js) and the reply box's picker (saved-reply-picker.js);
+// the knowledge base's editor (knowledge.js) shows an article's preview in the same frame.
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
@@ -35,7 +36,7 @@ function wholeText(preview) {
   return [preview.text, signOff.text, signOff.footer].filter(Boolean).join("\n\n");
 }
 
-function frame(html, title) {
+function frame(html, title, policy = FRAME_POLICY) {
   const preview = el("iframe", {
     sandbox: "allow-popups allow-popups-to-escape-sandbox",
     referrerpolicy: "no-referrer",
@@ -44,9 +45,15 @@ function frame(html, title) {
   });
   // Links open in a new tab: the frame itself never navigates.
   preview.srcdoc =
-    `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${FRAME_POLICY}">` +
+    `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${policy}">` +
     `<meta charset="utf-8"><base target="_blank"></head><body style="${FRAME_BODY_STYLE}">${html}</body></html>`;
   return preview;
+}
+
+// An article's HTML as the help center renders it (knowledge.js), in the same kind of frame; the
+// desk's own images (`origin`: the help center serves them) may show too.
+export function articlePreviewFrame(html, title, origin) {
+  return frame(html, title, `default-src 'none'; img-src data: https: ${origin}; style-src 'unsafe-inline'`);
 }
 
 // The HTML part in its frame, and the plain-text part (as a text-only mail program shows it) behind a

@@ -7,6 +7,7 @@
 // Each send remembers which ticket it was for: its answer never touches the boxes of a ticket the
 // agent opened since.
 
+import { setUpArticlePicker, showArticlePicker } from "./article-picker.js";
 import { attachmentBox } from "./attachments-upload.js";
 import { addressField } from "./address-field.js";
 import { sendChecked } from "./collision.js";
@@ -103,9 +104,11 @@ export function openCompose(ref) {
   restoreDraft("note", ref);
 }
 
-// The saved replies offered on `ticket`, its language first (saved-reply-picker.js).
+// The saved replies offered on `ticket`, its language first (saved-reply-picker.js), and the help
+// articles in its language (article-picker.js).
 export function fillSavedReplies(replies, ticket) {
   showSavedReplies(replies, ticket);
+  showArticlePicker(ticket);
 }
 
 // Where a reply goes: To the requester; Cc and Bcc filled with the ticket's, for the agent to change
@@ -175,17 +178,23 @@ function replyCopies() {
 
 // ---- writing ----
 
-function insertSavedReply() {
-  const reply = savedReply(byId("saved-reply").value);
-  if (!reply) return;
+// `text` at the reply box's cursor (over what is selected), kept in the draft at once.
+function insertIntoReply(text) {
   const box = byId("reply-body");
   const start = box.selectionStart ?? box.value.length;
   const end = box.selectionEnd ?? box.value.length;
-  box.value = box.value.slice(0, start) + reply.body + box.value.slice(end);
-  box.selectionStart = box.selectionEnd = start + reply.body.length;
-  insertedSavedReply = reply.id;
+  box.value = box.value.slice(0, start) + text + box.value.slice(end);
+  box.selectionStart = box.selectionEnd = start + text.length;
   draftTyped("reply");
   writeDraft("reply");
+}
+
+function insertSavedReply() {
+  const reply = savedReply(byId("saved-reply").value);
+  if (!reply) return;
+  insertedSavedReply = reply.id;
+  insertIntoReply(reply.body);
+  const box = byId("reply-body");
   byId("saved-reply").value = "";
   byId("insert-saved-reply").disabled = true;
   hidePreview();
@@ -295,6 +304,12 @@ export function setUpCompose(ticketView) {
   replyFiles = attachmentBox(byId("reply-attachments"), "reply");
   byId("insert-saved-reply").addEventListener("click", insertSavedReply);
   setUpSavedReplyPicker();
+  setUpArticlePicker({
+    insert: (text) => {
+      insertIntoReply(text);
+      byId("reply-body").focus();
+    },
+  });
   byId("reply-body").addEventListener("input", () => draftTyped("reply"));
   byId("note-body").addEventListener("input", () => draftTyped("note"));
   byId("reply-form").addEventListener("submit", (event) => sendReply(event).catch(reportError));

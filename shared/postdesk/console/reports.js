@@ -538,6 +538,50 @@ function savedRepliesFigure(report) {
   });
 }
 
+// Each help-center article (the report's `knowledge`): suggested in acknowledgements, linked in
+// replies, opened, voted helpful, and of the tickets it was suggested on those resolved without an
+// agent's answer (deflected). The chart shows the articles suggested or opened most.
+function knowledgeFigure(report) {
+  const knowledge = report.knowledge || { articles: [], totals: null };
+  const rows = knowledge.articles || [];
+  const active = rows.filter((row) => row.suggested || row.opened || row.linked || row.helpful || row.not_helpful);
+  const largest = Math.max(1, ...active.map((row) => Math.max(row.suggested, row.opened)));
+  const name = (row) => (row.title === null ? `A deleted article (${row.slug})` : row.title);
+  const votes = (row) => row.helpful + row.not_helpful;
+  const helpful = (row) => (votes(row) ? `${percent(row.helpful_share)} helpful (${count(row.helpful)} of ${count(votes(row))} votes)` : "no votes");
+  const deflected = (row) => (row.suggested ? `${count(row.deflected)} (${percent(row.deflection_rate)} of suggestions)` : "–");
+  const cells = (row) => [
+    count(row.suggested),
+    count(row.linked),
+    `${count(row.opened)}${row.opened_from_mail ? ` (${count(row.opened_from_mail)} from a mail)` : ""}`,
+    helpful(row),
+    deflected(row),
+    count(row.reopened),
+    count(row.low_rated),
+  ];
+  const totals = knowledge.totals;
+  return figure({
+    id: "report-knowledge",
+    title: "Help-center articles",
+    note: "Suggested in acknowledgements, linked in replies, opened on the help center and voted helpful; of the tickets each was suggested on, those resolved without an agent's answer (deflected), reopened and rated 1 or 2.",
+    wide: true,
+    empty: active.length ? null : `No article was suggested, linked, opened or voted on ${rangeWords(report)}.`,
+    visual: el("div", { className: "meters" }, active.slice(0, 10).map((row) => meterRow(
+      name(row), Math.max(row.suggested, row.opened) / largest, `${count(row.suggested)} / ${count(row.opened)}`, 2,
+      `suggested / opened; ${helpful(row)}; deflected ${deflected(row)}`,
+    ))),
+    data: table(
+      "Figures per help-center article",
+      ["Article", "Suggested", "Linked", "Opened", "Helpful", "Deflected", "Reopened", "Rated low"],
+      rows.map((row) => [
+        row.title === null ? name(row) : el("a", { href: `#/knowledge/${encodeURIComponent(row.slug)}` }, name(row)),
+        ...cells(row),
+      ]),
+      totals ? ["All articles", ...cells(totals)] : null,
+    ),
+  });
+}
+
 // What the desk did by itself (workflows/lifecycle.py, workflows/assignment.py, workflows/notify.py):
 // reminders, resolutions and closings on its timers, reopenings after its resolutions, automatic
 // assignments (by rule) and the notifications it mailed to agents.
@@ -621,6 +665,7 @@ function render(report, known) {
       backlogFigure(report),
       agentsFigure(report, known),
       savedRepliesFigure(report),
+      knowledgeFigure(report),
       automationFigure(report),
     ),
   );

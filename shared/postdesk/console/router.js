@@ -2,6 +2,7 @@
 
 import { showAgents } from "./agents.js";
 import { showAudit } from "./audit.js";
+import { showKnowledge } from "./knowledge.js";
 import { showList } from "./list.js";
 import { showNewTicket } from "./new-ticket.js";
 import { showNotifications } from "./notifications.js";
@@ -28,6 +29,7 @@ async function route() {
   else if (page.name === "signature") await showSignature();
   else if (page.name === "notifications") await showNotifications();
   else if (page.name === "saved-replies") await showSavedReplies(page.id);
+  else if (page.name === "knowledge") await showKnowledge(page.slug, page.language);
   else if (page.name === "new-ticket") await showNewTicket();
   else if (page.name === "webhooks") await showWebhooks();
   else if (page.name === "agents") await showAgents();

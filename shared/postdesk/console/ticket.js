@@ -10,6 +10,7 @@ import { byId, el } from "./dom.js";
 import { person, safeLink, shortWhen, statusBadge, when } from "./format.js";
 import { forwardButton, isForwardable, setUpForward } from "./forward.js";
 import { historyItem } from "./history.js";
+import { draftFromTicket } from "./knowledge.js";
 import { setUpHeld, showHeld } from "./held.js";
 import { setUpMerge } from "./merge.js";
 import { flash, showView } from "./page.js";
@@ -269,6 +270,8 @@ function setReadOnly(merged, held) {
   byId("merge-open").hidden = merged || held;
   // Nothing is forwarded from a merged ticket or held mail (the API refuses it too).
   byId("forward-open").hidden = merged || held;
+  // An article is drafted from the agents' replies: held mail has none, a merged ticket's are on the other.
+  byId("article-from-ticket").hidden = merged || held;
 }
 
 // What "Not spam" did, or why it did not: on the page, where the focus goes.
@@ -307,6 +310,7 @@ function showLoading(ref) {
   for (const id of ["reply-fields", "note-fields", "properties-fields"]) byId(id).disabled = true;
   byId("merge-open").hidden = true;
   byId("forward-open").hidden = true;
+  byId("article-from-ticket").hidden = true;
   byId("edit-subject").disabled = true;
   hideCopies();
   hideSnooze();
@@ -489,6 +493,22 @@ function splitOff(result) {
   location.hash = ticketHref(result.ticket.ref);
 }
 
+// "Create an article from this ticket": the editor opens on the draft (knowledge.js); a refusal (no
+// reply of an agent to draft from) is said on the ticket.
+async function articleFromTicket() {
+  const ref = shown.ticket.ref;
+  const button = byId("article-from-ticket");
+  button.disabled = true;
+  try {
+    await draftFromTicket(ref);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401 || !isShown(ref)) throw error;
+    heldNotice(`No article was drafted: ${error.message}.`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // A shortcut that focuses a box of the ticket: none while the ticket is read-only.
 function focusBox(id) {
   const box = byId(id);
@@ -533,6 +553,7 @@ export function setUpTicket() {
     },
   });
   byId("follow-up-done").addEventListener("click", () => followUpDone().catch(reportError));
+  byId("article-from-ticket").addEventListener("click", () => articleFromTicket().catch(reportError));
   setUpHeld({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), notice: heldNotice });
   const onTicket = { view: "ticket-view", group: "A ticket" };
   onKey("r", { ...onTicket, what: "Write a reply" }, () => focusBox("reply-body"));

@@ -2,6 +2,8 @@
 // a colleague shows the same thing:
 //   the view in the hash:        #/  (the list), #/tickets/K7Q2-M9XD, #/outbox, #/reports,
 //                                #/saved-replies, #/saved-replies/new, #/saved-replies/<id>,
+//                                #/knowledge (its filters in the hash's query), #/knowledge/new,
+//                                #/knowledge/<slug>/<language>,
 //                                #/signature, #/two-step, and the admins' #/agents, #/tokens,
 //                                #/audit (its filters in the hash's own query: #/audit?action=sign_in)
 //   the reports' range in the hash's own query: #/reports?from=2026-11-01&to=2026-11-30
@@ -88,6 +90,8 @@ export function currentPage() {
   if (location.hash === "#/notifications") return { name: "notifications" };
   const savedReply = /^#\/saved-replies(?:\/([A-Za-z0-9_-]{1,64}))?$/.exec(location.hash);
   if (savedReply) return { name: "saved-replies", id: savedReply[1] || null };
+  const knowledge = /^#\/knowledge(?:\/(new|[a-z0-9]+(?:-[a-z0-9]+)*)(?:\/([a-z]{2}))?)?(?:\?[^#]*)?$/.exec(location.hash);
+  if (knowledge) return { name: "knowledge", slug: knowledge[1] || null, language: knowledge[2] || null };
   if (location.hash === "#/new") return { name: "new-ticket" };
   if (location.hash === "#/webhooks") return { name: "webhooks" };
   if (location.hash === "#/agents") return { name: "agents" };
@@ -117,6 +121,36 @@ export const SAVED_REPLIES_HREF = "#/saved-replies";
 
 export function savedReplyHref(id) {
   return `${SAVED_REPLIES_HREF}/${encodeURIComponent(id)}`;
+}
+
+// The knowledge base (knowledge.js): the list, and the editor of one article's translation.
+export const KNOWLEDGE_HREF = "#/knowledge";
+
+export function knowledgeHref(slug, language) {
+  return `${KNOWLEDGE_HREF}/${encodeURIComponent(slug)}/${encodeURIComponent(language)}`;
+}
+
+const KNOWLEDGE_FILTERS = ["category", "status", "flag", "q", "mine"];
+
+// The list's filters: a category, a status (published, draft), a flag reason, words of a title, and
+// mine=yes for the articles the agent owns.
+export function readKnowledgeFilters() {
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  return Object.fromEntries(KNOWLEDGE_FILTERS.map((name) => [name, (query.get(name) || "").trim()]));
+}
+
+// Filters chosen are a new history entry (Back returns to the ones before); words typed replace it.
+export function writeKnowledgeFilters(filters, { replace = false } = {}) {
+  const query = new URLSearchParams();
+  for (const name of KNOWLEDGE_FILTERS) {
+    if (filters[name]) query.set(name, filters[name]);
+  }
+  const address = new URL(location.href);
+  address.hash = query.size ? `${KNOWLEDGE_HREF}?${query}` : KNOWLEDGE_HREF;
+  if (address.href === location.href) return;
+  if (replace) history.replaceState(null, "", address);
+  else history.pushState(null, "", address);
+  shownHref = location.href;
 }
 
 // Relative to the page: the list's query stays in the address of the ticket.

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from postdesk.aws.dynamodb import NamedTransaction, shared_connection
 from postdesk.clock import to_iso
@@ -234,6 +234,20 @@ class Guards:
         except DeleteError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
+
+    def count_within(self, limit: RateLimit) -> bool:
+        """Count one hit in the window ``limit.window_key`` unless it has ``limit.limit`` already:
+        True when it was counted (one conditional update, no guard)."""
+        try:
+            CounterItem(key=limit.window_key).update(
+                actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(limit.expires_at)],
+                condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < limit.limit),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def counter_value(self, key: str) -> int:
         try:

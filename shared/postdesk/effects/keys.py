@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from postdesk.clock import to_iso
 from postdesk.mail.compose import derived_message_id
@@ -147,6 +147,22 @@ def ack_rate_keys(address: str, now: datetime, days: int) -> list[str]:
     return [*hours, *(ack_rate_day(address, start - timedelta(days=n)) for n in range(days + 1))]
 
 
+def article_flag_guard(slug: str, flag: str, day: date) -> str:
+    """``article-flag#<slug>#<reason>[:<language>]#<yyyy-mm-dd>``: the daily knowledge review found
+    the article flagged for that reason on that day (the desk's local day) and told its owner, or knew
+    they were told the day before (workflows/knowledge_review.py): an owner hears of a flag once
+    when it is raised, and again only after it was gone for a day."""
+    return f"article-flag#{slug}#{flag}#{day.isoformat()}"
+
+
+def help_vote_counter(source_tag: str, slug: str, now: datetime) -> str:
+    """``help-vote#<source tag>#<slug>#<yyyymmdd>``: the help center's "Was this helpful?" votes from
+    one source address for one article this day (UTC). The tag is an HMAC of the address under the
+    desk's signing key (api/help_center.py), so the key names the address without holding it, and
+    nobody without the key can tell which address a counter is of."""
+    return f"help-vote#{source_tag}#{slug}#{now:%Y%m%d}"
+
+
 def presence_key(ref: str) -> str:
     """``presence#<ref>``: who has a ticket open in the console and who is writing on it (one item
     per ticket, an entry per agent, each good for a minute; agents/presence.py)."""
@@ -188,6 +204,13 @@ def automation_schedule(ref: str, purpose: str, at: datetime) -> str:
     (``pending_reminder``, ``auto_resolve``, ``close``, ``snooze_end``; workflows/automations.py).
     One per ticket and purpose at a time; a moved one is a new schedule, as for the SLA timers."""
     return f"auto-{ref}-{purpose.replace('_', '-')}-{at:%Y%m%dT%H%M%S}"
+
+
+def knowledge_review_schedule(day: date) -> str:
+    """``kb-review-<yyyy-mm-dd>``: the daily knowledge review of that day (the desk's local day),
+    targeting the ``automations`` function (purpose ``knowledge_review``): it tells owners of their
+    newly flagged articles and makes the next day's schedule (workflows/knowledge_review.py)."""
+    return f"kb-review-{day.isoformat()}"
 
 
 def rules_schedule(ref: str, at: datetime) -> str:

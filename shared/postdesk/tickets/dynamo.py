@@ -99,6 +99,7 @@ class TicketItem(DeskModel):
     follow_up = UnicodeAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)
     saved_replies = ListAttribute[str](null=True)
+    suggested_articles = ListAttribute[str](null=True)
     # The SLA clocks, as JSON (tickets/items.py): read and written whole with the ticket.
     sla = UnicodeAttribute(null=True)
     # Epoch seconds after which the ticket is gone (TTL); set while it is closed, else absent.

@@ -24,10 +24,22 @@ Keys (``<figure>`` or ``<figure>:<dimension>:<value>``):
   ticket before the event: ``saved:<id>:resolved``, ``saved:<id>:reopened``, ``saved:<id>:answered``,
   ``saved:<id>:satisfied`` (the desk's own figures of the same names, counted again per saved reply).
 
+- ``article:<slug>:suggested`` (an acknowledgement suggested the help-center article: its
+  ``ack_sent`` event's ``articles``), ``article:<slug>:linked`` (an agent's reply linked it: its
+  ``agent_replied`` event's ``articles``); for every article suggested on the ticket before the event:
+  ``article:<slug>:resolved``, ``article:<slug>:deflected`` (its first resolution, while no agent ever
+  answered the ticket), ``article:<slug>:reopened``, ``article:<slug>:answered`` (a survey answer) and
+  ``article:<slug>:low_rated`` (the latest rating is 1 or 2); and, counted by the help center with no
+  event (knowledge/figures.py), ``article:<slug>:opened``, ``article:<slug>:opened_from_mail``,
+  ``article:<slug>:helpful``, ``article:<slug>:not_helpful``.
+
 Which saved replies were used on a ticket is the ticket's ``saved_replies``, which the store hands in
 as they were before the write: itself the fold of the ``saved_reply_id`` of its ``agent_replied``
 events, so the figures stay the fold of the log. A reply's own saved reply counts the resolution that
 reply makes, not a reopening it makes (an agent reopening with a reply is no reopening after it).
+Likewise the articles suggested on a ticket are its ``suggested_articles`` (the fold of the
+``articles`` of its ``ack_sent`` events), and whether an agent ever answered it is its
+``first_response_at`` (set by the first human reply), both as they were before the write.
 """
 
 from __future__ import annotations
@@ -41,6 +53,8 @@ from zoneinfo import ZoneInfo
 from postdesk.tickets.model import TicketEvent
 
 SATISFIED_AT_LEAST = 4
+# A rating this low, after an article was suggested, says the article did not help (knowledge/freshness.py).
+LOW_RATING_AT_MOST = 2
 
 
 @dataclass(slots=True)
@@ -59,6 +73,19 @@ def _is_agent(actor: str) -> bool:
 
 def _satisfied(rating: str | None) -> bool:
     return rating is not None and rating.isdigit() and int(rating) >= SATISFIED_AT_LEAST
+
+
+def _low(rating: str | None) -> bool:
+    return rating is not None and rating.isdigit() and int(rating) <= LOW_RATING_AT_MOST
+
+
+def article_slugs(text: str | None) -> list[str]:
+    """The article slugs an event's ``articles`` detail names (comma-separated), in order, once each."""
+    return list(dict.fromkeys(slug.strip() for slug in (text or "").split(",") if slug.strip()))
+
+
+def _article_figures(slugs: str | None, what: str) -> list[tuple[str, int, float | None]]:
+    return [(f"article:{slug}:{what}", 1, None) for slug in article_slugs(slugs)]
 
 
 def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
@@ -94,7 +121,10 @@ def figures(event: TicketEvent) -> list[tuple[str, int, float | None]]:
         return [
             (f"agent:{event.actor}:replies", 1, None),
             *([(f"saved:{saved}:used", 1, None)] if saved else []),
+            *_article_figures(detail.get("articles"), "linked"),
         ]
+    if kind == "ack_sent":
+        return _article_figures(detail.get("articles"), "suggested")
     if kind == "reopened":
         return [("reopened", 1, None)]
     if kind in ("assigned", "not_assigned") and event.actor == "automation":
@@ -163,20 +193,65 @@ def saved_reply_figures(
     ]
 
 
+def suggested_article_figures(
+    event: TicketEvent, suggested: Collection[str], answered_by_agent: bool
+) -> list[tuple[str, int, float | None]]:
+    """The (key, count, duration) figures ``event`` adds to the articles suggested on its ticket
+    (``answered_by_agent``: an agent replied to the ticket before the event, ever)."""
+    if not suggested:
+        return []
+    outcomes: list[str] = []
+    change = 0
+    if event.kind == "resolved":
+        # A ticket is deflected once: its first resolution, with no agent's reply ever (one resolved
+        # again after a reopening was no deflection the first time either).
+        first = event.detail.get("cycle", "1") == "1"
+        outcomes = ["resolved"] if answered_by_agent or not first else ["resolved", "deflected"]
+    elif event.kind == "reopened":
+        outcomes = ["reopened"]
+    elif event.kind == "survey_answered":
+        outcomes = ["answered", *(["low_rated"] if _low(event.detail.get("rating")) else [])]
+    elif event.kind == "survey_rating_changed":
+        change = int(_low(event.detail.get("rating"))) - int(_low(event.detail.get("from")))
+    found: list[tuple[str, int, float | None]] = [
+        (f"article:{slug}:{what}", 1, None) for what in outcomes for slug in sorted(suggested)
+    ]
+    if change:
+        found += [(f"article:{slug}:low_rated", change, None) for slug in sorted(suggested)]
+    return found
+
+
 def stat_deltas(
-    events: Iterable[TicketEvent], zone: ZoneInfo, saved_replies: Collection[str] = ()
+    events: Iterable[TicketEvent],
+    zone: ZoneInfo,
+    saved_replies: Collection[str] = (),
+    suggested_articles: Collection[str] = (),
+    answered_by_agent: bool = False,
 ) -> dict[tuple[str, str], Delta]:
     """What ``events`` add, by (local day, key). ``saved_replies``: those used on the events'
     ticket before them (a write's events belong to one ticket); a reply among the events adds its own
-    for the events after it, but a reopening counts only those used before."""
+    for the events after it, but a reopening counts only those used before. ``suggested_articles``
+    and ``answered_by_agent``: the articles suggested on the ticket before the events and whether an
+    agent had answered it; an acknowledgement or an agent's reply among the events counts for those
+    after it."""
     deltas: dict[tuple[str, str], Delta] = defaultdict(Delta)
     used = set(saved_replies)
+    suggested = set(suggested_articles)
+    answered = answered_by_agent
     for event in events:
         day = _day(event, zone).isoformat()
         if event.kind == "agent_replied" and event.detail.get("saved_reply_id"):
             used.add(event.detail["saved_reply_id"])
+        if event.kind == "agent_replied" and _is_agent(event.actor):
+            answered = True
+        if event.kind == "ack_sent":
+            suggested.update(article_slugs(event.detail.get("articles")))
         counted = saved_replies if event.kind == "reopened" else used
-        for key, count, value in [*figures(event), *saved_reply_figures(event, counted)]:
+        for key, count, value in [
+            *figures(event),
+            *saved_reply_figures(event, counted),
+            *suggested_article_figures(event, suggested, answered),
+        ]:
             delta = deltas[(day, key)]
             delta.count += count
             if value is not None:

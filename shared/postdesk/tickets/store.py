@@ -137,11 +137,19 @@ class TicketStore:
         return NamedTransaction(self._region)
 
     def _add_figures(
-        self, transaction: NamedTransaction, events: Sequence[TicketEvent], saved_replies: Sequence[str]
+        self, transaction: NamedTransaction, events: Sequence[TicketEvent], before: Ticket | None
     ) -> None:
         """Add the events' figures to their days, in the transaction that writes the events
-        (``saved_replies``: those used on their ticket before, whose figures they add to)."""
-        for (day, key), delta in stat_deltas(events, self._stats_zone, saved_replies).items():
+        (``before``: their ticket as the write found it, whose saved replies and suggested articles
+        they add to)."""
+        deltas = stat_deltas(
+            events,
+            self._stats_zone,
+            before.saved_replies if before else (),
+            suggested_articles=before.suggested_articles if before else (),
+            answered_by_agent=before is not None and before.first_response_at is not None,
+        )
+        for (day, key), delta in deltas.items():
             actions: list[Action] = []
             if delta.count:
                 actions.append(StatItem.total.add(delta.count))
@@ -172,7 +180,7 @@ class TicketStore:
                 stamped(item_from_event(event), expiry),
                 condition=LogItem.sk.does_not_exist(),
             )
-        self._add_figures(transaction, events, update.before.saved_replies if update else ())
+        self._add_figures(transaction, events, update.before if update else None)
 
     @staticmethod
     def _add_update(transaction: NamedTransaction, update: TicketUpdate | None) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,12 +49,17 @@ RELATIVE_TO_BEST = 0.6
 MAX_QUERY_CHARS = 4000
 # Multiplies the score of articles in the caller's category: it reorders, it never admits.
 CATEGORY_BOOST = 1.5
+# The typed search (``KnowledgeBase.find``) reads the word being typed as the beginning of a word
+# from this many letters on: one letter would match half the vocabulary.
+MIN_PREFIX_CHARS = 2
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _HOST_OR_URL = re.compile(
     r"(?:https?://\S+)|(?:\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|de|fr|es|pt|br)\b\S*)"
 )
 _WORD = re.compile(r"\w+")
+# The word a query ends in, when nothing follows it: the one still being typed.
+_TYPED_WORD = re.compile(r"\w+$")
 # The accents of Latin scripts, once NFKD has split them from their letters.
 _COMBINING_MARK = re.compile("[\u0300-\u036f]")
 # German writes nouns together; parts shorter than this are too often accidental.
@@ -211,14 +217,14 @@ def _compound_parts(word: str, language: str, known_stems: frozenset[str]) -> li
     return []
 
 
+def _word_terms(word: str, language: str, known_stems: frozenset[str]) -> list[str]:
+    return [stem(word, language), *_compound_parts(word, language, known_stems)]
+
+
 def analyse(text: str, language: str, known_stems: frozenset[str] = frozenset()) -> list[str]:
     """The index terms of ``text``: stems of its content words, plus, for a German compound, the
     stems of the ``known_stems`` it is made of."""
-    terms = []
-    for word in _words(text, language):
-        terms.append(stem(word, language))
-        terms.extend(_compound_parts(word, language, known_stems))
-    return terms
+    return [term for word in _words(text, language) for term in _word_terms(word, language, known_stems)]
 
 
 def _strip_quotes(value: str) -> str:
@@ -325,6 +331,47 @@ class _LanguageIndex:
                 headline = bool(doc["title"][term] or doc["tags"][term])
                 postings.setdefault(term, []).append(_Posting(position, score, headline))
         self.postings = {term: tuple(entries) for term, entries in postings.items()}
+        # Every folded word of the articles, sorted, with its terms: what a word being typed may become.
+        self.vocabulary = {
+            word: tuple(_word_terms(word, language, self.known_stems))
+            for fields in fields_of
+            for text in fields.values()
+            for word in _words(text, language)
+        }
+        self.sorted_words = sorted(self.vocabulary)
+
+    def completions(self, prefix: str) -> set[str]:
+        """The terms of every word of the articles that begins with the folded ``prefix``."""
+        terms: set[str] = set()
+        if len(prefix) < MIN_PREFIX_CHARS:
+            return terms
+        for word in self.sorted_words[bisect_left(self.sorted_words, prefix) :]:
+            if not word.startswith(prefix):
+                break
+            terms.update(self.vocabulary[word])
+        return terms
+
+    def found(self, query: str) -> list[tuple[Article, float]]:
+        """Every article holding a term of ``query``, with its BM25F score, no threshold. A last word
+        with nothing after it is being typed: it also counts as the beginning of any word of the
+        articles, and it scores once, by the best of what it may become."""
+        text = query[:MAX_QUERY_CHARS]
+        typed = _TYPED_WORD.search(text)
+        complete = set(analyse(text[: typed.start()] if typed else text, self.language, self.known_stems))
+        scores: dict[int, float] = {}
+        for term in complete:
+            for posting in self.postings.get(term, ()):
+                scores[posting.article] = scores.get(posting.article, 0.0) + posting.score
+        if typed:
+            word = typed.group()
+            candidates = set(analyse(word, self.language, self.known_stems)) | self.completions(fold(word))
+            best: dict[int, float] = {}
+            for term in candidates - complete:
+                for posting in self.postings.get(term, ()):
+                    best[posting.article] = max(best.get(posting.article, 0.0), posting.score)
+            for position, score in best.items():
+                scores[position] = scores.get(position, 0.0) + score
+        return [(self.articles[position], score) for position, score in scores.items()]
 
     def matches(self, query: str) -> list[tuple[Article, float]]:
         """The articles that clear the threshold for ``query``, with their scores, best first."""
@@ -387,6 +434,20 @@ class KnowledgeBase:
                 Suggestion(article, score * (CATEGORY_BOOST if article.category == category else 1.0))
                 for article, score in index.matches(query)
             ),
+            key=lambda suggestion: (-suggestion.score, suggestion.article.slug),
+        )
+        return ranked[:limit]
+
+    def find(self, query: str, language: str, limit: int = 10) -> list[Suggestion]:
+        """What a person searching by hand is shown (an agent's reply box, the help center): at most
+        ``limit`` articles in ``language`` that hold a word of ``query``, best first by the same
+        BM25F as :meth:`search` but with no threshold, the last word also read as the beginning of a
+        word while it is being typed ("passw" finds "password"). An empty query finds nothing."""
+        index = self._indexes.get(language.strip().lower().split("-")[0])
+        if index is None or limit < 1 or not query.strip():
+            return []
+        ranked = sorted(
+            (Suggestion(article, score) for article, score in index.found(query)),
             key=lambda suggestion: (-suggestion.score, suggestion.article.slug),
         )
         return ranked[:limit]

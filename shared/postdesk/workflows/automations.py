@@ -3,7 +3,8 @@ table :data:`PURPOSES` says who acts on it.
 
 A schedule's input is ``{"purpose": <purpose>, "ref": <ticket>, "due": <iso time>}`` (more fields
 are allowed for a purpose that needs them). Each handler re-reads the ticket and acts only if what
-the schedule waited for still holds, so a stale or duplicated schedule does nothing.
+the schedule waited for still holds, so a stale or duplicated schedule does nothing. A purpose of the
+whole desk (:data:`DESK_PURPOSES`: the daily knowledge review) carries ``"ref": ""``.
 
 To add a purpose (the time rules of the rules file, say): write a function
 ``(request: AutomationRequest, settings, ports) -> str`` (its outcome, logged and returned) in its
@@ -23,6 +24,8 @@ from postdesk.clock import from_iso
 from postdesk.ports import Ports
 from postdesk.settings import Settings
 from postdesk.tickets.refs import normalize_ref
+from postdesk.workflows.knowledge_review import PURPOSE as KNOWLEDGE_REVIEW
+from postdesk.workflows.knowledge_review import fire_knowledge_review
 from postdesk.workflows.lifecycle import Purpose, fire_lifecycle
 from postdesk.workflows.time_rules import PURPOSE as TIME_RULES
 from postdesk.workflows.time_rules import fire_time_rules
@@ -55,6 +58,11 @@ def _time_rules(request: AutomationRequest, settings: Settings, ports: Ports) ->
     return outcome.value
 
 
+def _knowledge_review(request: AutomationRequest, settings: Settings, ports: Ports) -> str:
+    """The daily review of the help-center articles (workflows/knowledge_review.py)."""
+    return fire_knowledge_review(request.due, settings, ports)
+
+
 # Purpose (as schedules name it) -> who acts on it. One line per purpose.
 PURPOSES: dict[str, AutomationHandler] = {
     Purpose.PENDING_REMINDER.value: _lifecycle(Purpose.PENDING_REMINDER),
@@ -62,7 +70,10 @@ PURPOSES: dict[str, AutomationHandler] = {
     Purpose.CLOSE.value: _lifecycle(Purpose.CLOSE),
     Purpose.SNOOZE_END.value: _lifecycle(Purpose.SNOOZE_END),
     TIME_RULES: _time_rules,
+    KNOWLEDGE_REVIEW: _knowledge_review,
 }
+# Purposes about no ticket: their schedules carry the ref "".
+DESK_PURPOSES = frozenset({KNOWLEDGE_REVIEW})
 
 
 def automation_request(event: Any) -> AutomationRequest | None:
@@ -75,7 +86,7 @@ def automation_request(event: Any) -> AutomationRequest | None:
         isinstance(purpose, str) and purpose in PURPOSES and isinstance(ref, str) and isinstance(due, str)
     ):
         return None
-    if normalize_ref(ref) != ref:
+    if (ref != "") if purpose in DESK_PURPOSES else (normalize_ref(ref) != ref):
         return None
     try:
         moment = from_iso(due)

@@ -23,7 +23,7 @@ from postdesk.effects import keys
 from postdesk.effects.guards import Guard, GuardClaim, GuardState, RateLimit
 from postdesk.effects.retry import retry_on_conflict
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
-from postdesk.errors import RawMailMissing
+from postdesk.errors import ConfigurationError, RawMailMissing
 from postdesk.mail.addressing import ReplyAddressCheck
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
@@ -50,10 +50,12 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
+from postdesk.tickets.stats import article_slugs
 from postdesk.tickets.store import Created, DeliveredBefore, IndexEntry
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, followed_merges, match_thread, referenced_ids
 from postdesk.triage.classify import Triage
 from postdesk.triage.flood import FLOOD_WINDOW, repeat_of, text_fingerprint
+from postdesk.triage.knowledge import KnowledgeBase
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen, trusted
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
@@ -492,7 +494,20 @@ def _understand(
         default_language=settings.default_language,
         template_languages=available_languages(),
         rules=load_rules(settings.triage_rules_path),
+        knowledge=_published_articles(ports),
     )
+
+
+def _published_articles(ports: Ports) -> KnowledgeBase:
+    """The help center's published articles (the catalogue, read at most every 30 s per
+    container), which acknowledgements suggest. A snapshot that cannot be read costs the
+    suggestions, never the mail."""
+    try:
+        return ports.catalogue.engine()
+    except ConfigurationError:
+        logger.exception("the published articles cannot be read; acknowledging without suggestions")
+        ports.metrics.count("KnowledgeUnavailable")
+        return KnowledgeBase(())
 
 
 def _requester(message: ParsedMessage, delivery: InboundDelivery) -> Address:
@@ -907,6 +922,20 @@ def _record_ack_event(
     return ports.store.record_event(_event(ticket.ref, delivery, kind, **detail))
 
 
+def _articles_suggested(ticket: Ticket | None, ack: TicketEvent) -> TicketUpdate | None:
+    """The ticket remembers the articles its acknowledgement suggested, so that their figures count
+    what becomes of it (deflection, reopenings, ratings; tickets/stats.py)."""
+    slugs = article_slugs(ack.detail.get("articles"))
+    if ticket is None or not slugs or set(slugs) <= set(ticket.suggested_articles):
+        return None
+    return TicketUpdate(ticket, {"suggested_articles": tuple(sorted({*ticket.suggested_articles, *slugs}))})
+
+
+def _from_mail(url: str) -> str:
+    """An article's link in a mail, marked so the help center counts the visits mail brought."""
+    return f"{url}{'&' if '?' in url else '?'}from=mail"
+
+
 def _acknowledge(
     ticket: Ticket,
     message: ParsedMessage,
@@ -922,6 +951,9 @@ def _acknowledge(
     domain = settings.support_domain
     language = understanding.reply_language
     rules = load_rules(settings.triage_rules_path)
+    # Suggestions link to the help center's pages; a desk without a public address has no help
+    # center customers can reach, and its acknowledgements suggest nothing (docs/knowledge.md).
+    linked = [s.article for s in understanding.suggestions if s.article.url]
     rendered = render_mail(
         "ack",
         language,
@@ -934,7 +966,7 @@ def _acknowledge(
             ],
             "support_name": desk_name(ticket, settings),
             "empathy": understanding.triage.sentiment.label in EMPATHY_SENTIMENTS,
-            "articles": [{"title": s.article.title, "url": s.article.url} for s in understanding.suggestions],
+            "articles": [{"title": article.title, "url": _from_mail(article.url)} for article in linked],
             "category_line": rules.acknowledgement_line(ticket.category, language) or "",
             "promise": promise_sentence(ticket, now, policy_of(settings), language),
         },
@@ -987,23 +1019,24 @@ def _acknowledge(
         ),
     )
 
-    def sent_event(sent: ThreadMessage | None, _: Ticket | None) -> Recording:
-        return Recording(
-            [
-                TicketEvent(
-                    ref=ticket.ref,
-                    at=now,
-                    kind="ack_sent",
-                    event_id=f"{delivery.ses_id}:ack_sent",
-                    detail={
-                        "ses_message_id": sent.ses_id or "" if sent else "",
-                        "language": rendered.language,
-                    },
-                )
-            ]
-        )
+    slugs = list(dict.fromkeys(article.slug for article in linked))
 
-    result = send_once(once, ports, sent_event)
+    def sent_event(sent: ThreadMessage | None, current: Ticket | None) -> Recording:
+        event = TicketEvent(
+            ref=ticket.ref,
+            at=now,
+            kind="ack_sent",
+            event_id=f"{delivery.ses_id}:ack_sent",
+            detail={
+                "ses_message_id": sent.ses_id or "" if sent else "",
+                "language": rendered.language,
+                # The articles it suggested (slugs): their figures count what becomes of the ticket.
+                **({"articles": ",".join(slugs)} if slugs else {}),
+            },
+        )
+        return Recording([event], _articles_suggested(current, event))
+
+    result = send_once(once, ports, sent_event, ticket=ticket)
     if result.outcome is SendOutcome.SENT:
         logger.info("acknowledgement sent", extra={"ref": ticket.ref, "language": rendered.language})
         return AckOutcome.SENT, None

@@ -67,6 +67,7 @@ _HEADLINES = {
     NotificationKind.SLA_WARNING: "SLA warning",
     NotificationKind.SNOOZE_ENDED: "Snooze ended",
     NotificationKind.RULE: "Rule",
+    NotificationKind.ARTICLE_FLAGGED: "Article needs a look",
 }
 # A mention: "@" not inside a word or an address, then a name of letters, digits and . _ - (not
 # ending in a dot, so "@sam." at the end of a sentence is Sam).
@@ -128,9 +129,6 @@ def _notify(
     # A ticket of a queue they do not belong to is none of theirs to hear of (moved away since, say).
     if agent is None or not agent.sees_queue(ticket.queue):
         return False
-    box = box_of(settings)
-    if not box.preferences(address).wants(kind):
-        return False
     now = ports.clock()
     notification = PendingNotification(
         cause=cause_id,
@@ -142,17 +140,70 @@ def _notify(
         actor=actor_name or actor,
         detail=detail,
     )
-    queued = box.queue(address, notification, now, window_of(settings))
+    return _queue(address, notification, settings, ports)
+
+
+def _queue(address: str, notification: PendingNotification, settings: Settings, ports: Ports) -> bool:
+    """Queue ``notification`` for the agent ``address`` (checked already) if they want its kind,
+    opening a window (and its schedule) when none is open. True when it was queued now."""
+    box = box_of(settings)
+    kind = notification.kind
+    if not box.preferences(address).wants(kind):
+        return False
+    queued = box.queue(address, notification, notification.queued_at, window_of(settings))
     if not queued.new:
         return False
     ports.metrics.count("AgentNotificationsQueued", {"kind": kind.value})
     logger.info(
         "agent notification queued",
-        extra={"ref": ticket.ref, "kind": kind.value, "agent": mask_address(address)},
+        extra={
+            "ref": notification.ref,
+            "article": notification.article,
+            "kind": kind.value,
+            "agent": mask_address(address),
+        },
     )
     if queued.opened is not None:
         _schedule(address, queued.opened, box, settings, ports)
     return True
+
+
+def notify_article_owner(
+    owner: str,
+    slug: str,
+    language: str,
+    title: str,
+    detail: str,
+    settings: Settings,
+    ports: Ports,
+    *,
+    cause_id: str,
+) -> bool:
+    """Queue an ``article_flagged`` notification for the owner of the article ``slug`` (``detail``:
+    why it needs a look; ``language``: the translation the console's editor opens), once per
+    ``cause_id``, batched with the owner's other notifications. Nothing for an address that is not an
+    active agent's or an owner who turned the kind off. True when it was queued now; never raises."""
+    try:
+        address = normalize_email(owner)
+        if not address or _active_agent(address, ports) is None:
+            return False
+        now = ports.clock()
+        notification = PendingNotification(
+            cause=cause_id,
+            kind=NotificationKind.ARTICLE_FLAGGED,
+            ref="",
+            subject=title,
+            at=now,
+            queued_at=now,
+            detail=detail,
+            article=slug,
+            article_language=language,
+        )
+        return _queue(address, notification, settings, ports)
+    except Exception:
+        logger.exception("article notification not queued", extra={"article": slug})
+        ports.metrics.count("AgentNotificationsFailed", {"step": "queue"})
+        return False
 
 
 def _active_agent(address: str, ports: Ports) -> Agent | None:
@@ -236,9 +287,10 @@ def send_notifications(request: NotificationRequest, settings: Settings, ports: 
     carried = [n for n in window.pending if n.queued_at <= request.due][:MAX_PER_MAIL]
     if not carried:
         carried = list(window.pending[:MAX_PER_MAIL])
-    tickets = {ref: ports.store.get_ticket(ref) for ref in dict.fromkeys(n.ref for n in carried)}
-    # A ticket erased (or merged away and gone) since is not spoken of.
-    mailed = [n for n in carried if tickets.get(n.ref) is not None]
+    tickets = {ref: ports.store.get_ticket(ref) for ref in dict.fromkeys(n.ref for n in carried if n.ref)}
+    # A ticket erased (or merged away and gone) since is not spoken of; an article's notification
+    # is about no ticket.
+    mailed = [n for n in carried if n.article or tickets.get(n.ref) is not None]
     agent = _active_agent(request.agent, ports)
     outcome = NotifyOutcome.NO_AGENT if agent is None else NotifyOutcome.STALE
     if agent is not None and mailed:
@@ -262,7 +314,7 @@ def _mail(
     ports: Ports,
 ) -> NotifyOutcome:
     now = ports.clock()
-    refs = list(dict.fromkeys(n.ref for n in notifications))
+    refs = list(dict.fromkeys(n.ref for n in notifications if n.ref))
     once = OnceMail(
         guard=keys.agent_notification_guard(agent.email, due),
         # A digest about several tickets belongs to none of them.
@@ -326,6 +378,16 @@ def ticket_link(ref: str, settings: Settings) -> str:
     return f"{settings.survey.public_url}/console#/tickets/{ref}" if settings.survey.public_url else ""
 
 
+def _link(notification: PendingNotification, settings: Settings) -> str:
+    """Where the console shows what ``notification`` is about: the ticket, or the article's editor."""
+    if notification.article:
+        if not settings.survey.public_url:
+            return ""
+        language = f"/{notification.article_language}" if notification.article_language else ""
+        return f"{settings.survey.public_url}/console#/knowledge/{notification.article}{language}"
+    return ticket_link(notification.ref, settings)
+
+
 def notification_mail(
     agent: Agent,
     notifications: Sequence[PendingNotification],
@@ -337,14 +399,24 @@ def notification_mail(
     desk's main address, marked automatic (RFC 3834), to the agent's address only."""
     if len(notifications) == 1:
         only = notifications[0]
-        subject = f"[#{only.ref}] {_HEADLINES[only.kind]}: {only.subject}"
-        body = [_sentence(only), *_quoted(only), "", ticket_link(only.ref, settings)]
+        about = f"[#{only.ref}] " if only.ref else ""
+        subject = f"{about}{_HEADLINES[only.kind]}: {only.subject}"
+        body = [_sentence(only), *_quoted(only), "", _link(only, settings)]
     else:
-        subject = f"{len(notifications)} updates on your tickets"
-        body = [f"{len(notifications)} things happened on tickets since the last mail:", ""]
+        about = " and ".join(
+            name
+            for name, present in (
+                ("tickets", any(n.ref for n in notifications)),
+                ("articles", any(n.article for n in notifications)),
+            )
+            if present
+        )
+        subject = f"{len(notifications)} updates on your {about}"
+        where = f"on {about}"
+        body = [f"{len(notifications)} things happened {where} since the last mail:", ""]
         for notification in notifications:
             body += [f"- {_sentence(notification)}", *(f"  {line}" for line in _quoted(notification))]
-            link = ticket_link(notification.ref, settings)
+            link = _link(notification, settings)
             body += [f"  {link}" if link else "", ""]
     settings_link = (
         f"{settings.survey.public_url}/console#/notifications" if settings.survey.public_url else ""
@@ -385,6 +457,9 @@ def _sentence(notification: PendingNotification) -> str:
             return f"SLA warning on {ticket}, assigned to you: {notification.detail}."
         case NotificationKind.SNOOZE_ENDED:
             return f"The snooze of {ticket} ended: it is open again."
+        case NotificationKind.ARTICLE_FLAGGED:
+            article = f"\u201c{subject}\u201d ({notification.article})"
+            return f"Your help-center article {article} needs a look: {notification.detail}"
         case _:
             return f"{notification.detail or 'A rule'}: {ticket}."
 

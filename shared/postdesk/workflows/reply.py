@@ -22,6 +22,7 @@ from postdesk.effects import keys
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
 from postdesk.hygiene.suppressions import RecipientSuppressed
+from postdesk.knowledge.links import linked_slugs, links_in_language
 from postdesk.mail.model import Address
 from postdesk.mail.recipients import MAX_TICKET_CC, check_recipient_count
 from postdesk.observability import logger
@@ -55,6 +56,8 @@ from postdesk.workflows.thread_mail import (
 from postdesk.workflows.timers import after_change
 
 MAX_BODY_CHARS = 100_000
+# The articles one reply's event names (a reply linking more is a list, not an answer).
+MAX_LINKED_ARTICLES = 20
 
 
 class EmptyReply(Invalid):
@@ -168,6 +171,18 @@ def _saved_reply_used(ticket: Ticket, request: AgentReply) -> dict[str, object]:
     return {"saved_replies": tuple(sorted({*ticket.saved_replies, request.saved_reply_id}))}
 
 
+def article_links_in_language(body: str, language: str, settings: Settings, ports: Ports) -> str:
+    """``body`` with its links to help-center articles in another language turned to ``language``
+    (the ticket's) where the article is published in it: a saved reply written in English links the
+    German article on a German ticket. The catalogue out of reach leaves the links as written."""
+    try:
+        return links_in_language(body, settings.survey.public_url, language, ports.catalogue.languages_of)
+    except Exception:
+        logger.exception("article links not turned to the ticket's language", extra={"language": language})
+        ports.metrics.count("ArticleLinksNotTranslated")
+        return body
+
+
 def reply_sign_off(ticket: Ticket, request: AgentReply, body_text: str, settings: Settings) -> SignOff:
     """The one sign-off under the reply (replies/sign_off.py): in the ticket's language (the desk's
     when it does not answer in that one), under the brand of the ticket's mailbox, with the footer of
@@ -233,10 +248,11 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     require_released(require_unmerged(ticket))
     cc, bcc = _reply_copies(ticket, request, settings)
     variables = ticket_variables(ticket, request.agent_name, settings)
-    body = checked_body(render_reply(request.body, variables))
+    written = article_links_in_language(request.body, ticket.language, settings, ports)
+    body = checked_body(render_reply(written, variables))
     # The HTML comes from the same body with the values escaped, so a customer's name or subject is
     # shown as it is written and never read as Markdown (a link, a heading).
-    escaped = render_reply(request.body.strip(), variables, escape=escape_markdown)
+    escaped = render_reply(written.strip(), variables, escape=escape_markdown)
     body_html = markdown_to_html(escaped)
     # The text part says what the HTML part shows, as a plain mail would: no Markdown marks, a
     # link's address after its words (the stored text keeps the Markdown the agent typed).
@@ -286,6 +302,11 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         detail = {"ses_message_id": sent.ses_id or "", "status_after": request.status_after.value}
         if request.saved_reply_id:
             detail["saved_reply_id"] = request.saved_reply_id
+        linked = linked_slugs(body, settings.survey.public_url)
+        if linked:
+            # The help-center articles the reply links to: each counts it (tickets/stats.py). Whole
+            # slugs only, and few: a cut one would count an article that does not exist.
+            detail["articles"] = ",".join(linked[:MAX_LINKED_ARTICLES])
         if cc != current.cc:
             detail["cc"] = ", ".join(cc)[:2000]
         if bcc:

@@ -1,6 +1,7 @@
 """How the desk is doing: volume, response and resolution times, SLA attainment, reopen rate,
-satisfaction, work per agent, the use and outcomes of each saved reply, backlog by age and category
-surges, over a span of days.
+satisfaction, work per agent, the use and outcomes of each saved reply, what each help-center article
+did (suggested, opened, voted helpful, tickets it deflected), backlog by age and category surges, over
+a span of days.
 
 Read from the per-day figures (``tickets/stats.py``, one query per day) and from counts over the
 status index (the backlog): no report reads or scans the tickets.
@@ -12,13 +13,15 @@ import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from postdesk.errors import Invalid
+from postdesk.knowledge.figures import article_figures
+from postdesk.knowledge.model import Article
 from postdesk.replies.saved import SavedReply
 from postdesk.sla.policy import Target
 from postdesk.tickets.model import OPEN_STATUSES, Status
@@ -202,6 +205,58 @@ def saved_reply_figures(
     )
 
 
+# An article's figures, in the order the report shows them (tickets/stats.py, knowledge/figures.py).
+ARTICLE_FIGURES = (
+    "suggested",
+    "linked",
+    "opened",
+    "opened_from_mail",
+    "helpful",
+    "not_helpful",
+    "resolved",
+    "deflected",
+    "reopened",
+    "answered",
+    "low_rated",
+)
+
+
+def _article_row(slug: str, title: str | None, counts: Mapping[str, int]) -> dict[str, Any]:
+    row: dict[str, Any] = {"slug": slug, "title": title}
+    row.update({what: int(counts.get(what, 0)) for what in ARTICLE_FIGURES})
+    row["helpful_share"] = _ratio(row["helpful"], row["helpful"] + row["not_helpful"])
+    row["deflection_rate"] = _ratio(row["deflected"], row["suggested"])
+    return row
+
+
+def article_titles(articles: Iterable[Article]) -> dict[str, str]:
+    """Each article's title in its original language (another translation's when that has none),
+    by slug: what the report names the articles by."""
+    titles: dict[str, str] = {}
+    for article in articles:
+        translation = article.translations.get(article.original) or next(
+            iter(article.translations.values()), None
+        )
+        titles[article.slug] = translation.title if translation is not None else article.slug
+    return titles
+
+
+def knowledge_figures(totals: Mapping[str, int], article_titles: Mapping[str, str]) -> dict[str, Any]:
+    """Per help-center article: how often acknowledgements suggested it and replies linked it, how
+    often its page was opened (from a mail, too) and voted helpful or not (the helpful share), and of
+    the tickets it was suggested on the resolutions, deflections (resolved with no agent's answer:
+    the deflection rate is deflected / suggested), reopenings, survey answers and low ratings; most
+    suggested first, then most opened. Every article ``article_titles`` names (slug to title), and
+    those with figures in the span that it does not (deleted since: title null). Plus the totals."""
+    by_slug = article_figures(dict(totals))
+    for slug in article_titles:
+        by_slug.setdefault(slug, {})
+    rows = [_article_row(slug, article_titles.get(slug), counts) for slug, counts in by_slug.items()]
+    rows.sort(key=lambda row: (-row["suggested"], -row["opened"], row["slug"]))
+    summed = {what: sum(row[what] for row in rows) for what in ARTICLE_FIGURES}
+    return {"articles": rows, "totals": _article_row("", None, summed) | {"slug": None}}
+
+
 def build_report(
     store: TicketStore,
     now: datetime,
@@ -209,11 +264,12 @@ def build_report(
     zone: str,
     until: date | None = None,
     saved_replies: Sequence[SavedReply] = (),
+    article_titles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The report of the days from ``since`` to ``until`` (today when ``None``; days in the desk's
-    time zone ``zone``), as plain data; ``saved_replies`` name the saved replies whose figures it
-    shows. The backlog and the surges are as of ``now`` whatever the span: they say how the desk
-    stands, not how it did."""
+    time zone ``zone``), as plain data; ``saved_replies`` name the saved replies, ``article_titles``
+    the help-center articles (slug to title) whose figures it shows. The backlog and the surges are as
+    of ``now`` whatever the span: they say how the desk stands, not how it did."""
     local_zone = ZoneInfo(zone)
     today = now.astimezone(local_zone).date()
     last = today if until is None else until
@@ -308,6 +364,7 @@ def build_report(
         "assignment": _assignment_figures(totals),
         "time_rules": _time_rule_figures(totals),
         "saved_replies": saved_reply_figures(totals, saved_replies),
+        "knowledge": knowledge_figures(totals, article_titles or {}),
         "backlog": backlog_by_age(store, now),
         "surges": [asdict(surge) for surge in surges(figures, today)],
     }
@@ -348,6 +405,25 @@ def backlog_by_age(store: TicketStore, now: datetime) -> dict[str, int]:
         )
         newer_than = older_than
     return counts
+
+
+def _knowledge_lines(knowledge: Mapping[str, Any], share: Callable[[float | None], str]) -> list[str]:
+    """The help-center articles' part of the text report."""
+    totals = knowledge["totals"]
+    lines = [
+        f"Help-center articles: suggested {totals['suggested']}, opened {totals['opened']} "
+        f"({totals['opened_from_mail']} from a mail), {share(totals['helpful_share'])} helpful of "
+        f"{totals['helpful'] + totals['not_helpful']} votes, {totals['deflected']} tickets resolved "
+        f"without an agent's answer ({share(totals['deflection_rate'])} of suggestions)",
+    ]
+    for row in knowledge["articles"]:
+        name = row["title"] if row["title"] is not None else f"(deleted) {row['slug']}"
+        lines.append(
+            f"  {name}: suggested {row['suggested']}, linked {row['linked']}, opened {row['opened']}, "
+            f"{share(row['helpful_share'])} helpful, deflected {row['deflected']} "
+            f"({share(row['deflection_rate'])}), reopened {row['reopened']}, rated low {row['low_rated']}"
+        )
+    return lines
 
 
 def format_report(report: Mapping[str, Any]) -> str:
@@ -424,6 +500,8 @@ def format_report(report: Mapping[str, Any]) -> str:
             ]
             or ["  -"]
         ),
+        "",
+        *_knowledge_lines(report["knowledge"], share),
         "",
         "Backlog by waiting time: "
         + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in report["backlog"].items()),
