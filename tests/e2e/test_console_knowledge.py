@@ -142,6 +142,8 @@ def test_an_agent_edits_publishes_and_brings_a_translation_up_to_date(
     # Then the translations are older than the original, said in the panel and flagged in the list
     panel = page.locator("#knowledge-translation-list")
     expect(panel.locator("li", has_text="German")).to_contain_text("Outdated")
+    # And the preview shows the published text again once the editor is read anew
+    expect(frame.locator("h2", has_text="If the mail does not come")).to_be_visible()
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=str(SCREENSHOTS / "knowledge-editor-1366.png"), full_page=True)
     page.set_viewport_size(PHONE)
@@ -437,10 +439,22 @@ def test_an_article_is_drafted_from_a_ticket_with_the_customers_data_taken_out(
             "status": "pending",
         },
     )
-    sign_in(page, desk, seeded["agent"], f"#/tickets/{ref}")
+    unanswered = desk.deliver(
+        build_mail(subject="Gift card balance", body="Hello,\n\nhow much is left?\n\nMaria")
+    )
+    sign_in(page, desk, seeded["agent"], f"#/tickets/{unanswered}")
     expect(page.locator("#thread li").first).to_be_visible()
 
-    # When Sam creates an article from the ticket
+    # When Sam asks for an article from a ticket nobody answered yet, the desk's refusal is said
+    page.get_by_role("button", name="Create an article from this ticket").click()
+    expect(page.locator("#flash")).to_have_text(
+        f"No article was drafted: The ticket {unanswered} has no reply of an agent to the customer yet: "
+        "an article is drafted from the agents' answers."
+    )
+
+    # When Sam creates an article from the answered ticket
+    page.goto(f"{desk.api_url}/console#/tickets/{ref}")
+    expect(page.locator("#thread li").first).to_be_visible()
     page.get_by_role("button", name="Create an article from this ticket").click()
 
     # Then its editor opens on a draft, saying what was taken out, and nothing is published

@@ -239,7 +239,7 @@ def test_a_vote_is_a_303_back_to_the_article_which_thanks_in_place_of_the_form(
     voted = client.http.post(f"{ARTICLE}/votes", headers=FORM, body="helpful=no")
 
     assert voted.status_code == 303
-    assert voted.headers["Location"] == f"{ARTICLE}?voted=no"
+    assert voted.headers["Location"] == f"{ARTICLE}?voted=no#vote-heading"
     assert voted.headers["Cache-Control"] == "no-store"
     thanked = _html(client.http.get(voted.headers["Location"]))
     assert "Thank you for telling us." in thanked

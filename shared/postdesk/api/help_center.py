@@ -477,7 +477,7 @@ def _vote_problem(
 
 def help_vote(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Record "Was this helpful?" from the article's form (``helpful=yes|no``) and send the reader
-    back to the article, which thanks them in place of the form (303). Beyond VOTES_PER_DAY from
+    back to the article, scrolled to the thanks in place of the form (303). Beyond VOTES_PER_DAY from
     one address for one article in a day, a vote is thanked all the same and not counted."""
     language = _page_language(request, context)
     if language is None:
@@ -499,7 +499,7 @@ def help_vote(request: ApiRequest, context: ApiContext) -> ApiResponse:
         303,
         "",
         {
-            "Location": where.path(f"/articles/{slug}?voted={answer}"),
+            "Location": where.path(f"/articles/{slug}?voted={answer}#vote-heading"),
             "Cache-Control": "no-store",
             **_security_headers(),
         },

@@ -435,7 +435,7 @@ async function showTranslation(slug, language, load) {
   byId("knowledge-new-fields").hidden = true;
   byId("knowledge-note-field").hidden = false;
   byId("knowledge-article-settings").hidden = false;
-  byId("knowledge-delete").hidden = !isAdmin();
+  byId("knowledge-delete-row").hidden = !isAdmin();
   fillCategories("knowledge-category-field", record.category);
   byId("knowledge-review-by").value = record.review_by || "";
   await fillOwners(record.owner);

@@ -494,7 +494,7 @@ function splitOff(result) {
 }
 
 // "Create an article from this ticket": the editor opens on the draft (knowledge.js); a refusal (no
-// reply of an agent to draft from) is said on the ticket.
+// reply of an agent to draft from) is said in the message line.
 async function articleFromTicket() {
   const ref = shown.ticket.ref;
   const button = byId("article-from-ticket");
@@ -503,7 +503,7 @@ async function articleFromTicket() {
     await draftFromTicket(ref);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status === 401 || !isShown(ref)) throw error;
-    heldNotice(`No article was drafted: ${error.message}.`);
+    flash(`No article was drafted: ${error.message.replace(/[.\s]+$/, "")}.`);
   } finally {
     button.disabled = false;
   }
