@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,7 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # From the checkout, these talk to the running local stack unless the environment names a desk.
         from postdesk_tools.local_stack import use_running_stack
 
-        use_running_stack()
+        if use_running_stack() is None and not os.environ.get("POSTDESK_TICKETS_TABLE"):
+            sys.stderr.write(
+                f"postdesk {arguments.command}: no desk to talk to. Start the local one (`make local`), "
+                "or set the environment of a deployed desk (POSTDESK_TICKETS_TABLE and the others).\n"
+            )
+            return 1
     if arguments.command == "inspect":
         from postdesk_tools.inspect import inspect_paths
 

@@ -984,6 +984,7 @@ def local_stack(
             "api_url": api_url,
             "api_port": api_port,
             "console_url": f"{api_url}/console",
+            "help_center_url": f"{api_url}/help",
             "support_address": desk["support_address"],
             # Every address the desk receives for, the support address first (POSTDESK_MAILBOXES).
             "mailboxes": _mailbox_info(settings),
@@ -1038,6 +1039,7 @@ def _summary(info: dict[str, Any]) -> str:
             f" via SMTP {info['smtp_host']}:{info['smtp_port']}",
             f"  Console        {info['console_url']}",
             *_admin_lines(info),
+            f"  Help center    {info['help_center_url']}  (what customers read)",
             f"  API            {info['api_url']}",
             f"  Outbox         {info['outbox_dir']}  (every mail the desk sent, as .eml)",
             f"  AWS (moto)     {info['endpoint_url']}",

@@ -861,6 +861,22 @@ def _cognito_in_cloudformation() -> None:
     parsing.get_name_type_map.cache_clear()
 
 
+def rsa_private_key_from_der(der: bytes) -> Any:
+    """An RSA private key from the DER bytes a snapshot holds (moto_server pickles a user pool's
+    signing key so: cryptography's keys do not pickle). Here, at module level of a module always
+    imported under its own name, so that pickle finds it."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_private_key(der, password=None)
+
+
+def rsa_public_key_from_der(der: bytes) -> Any:
+    """An RSA public key from a snapshot's DER bytes (see rsa_private_key_from_der)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_public_key(der)
+
+
 # -- 10. RevokeToken ------------------------------------------------------------------------------------
 
 

@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk_tools import moto_fit
 from postdesk_tools.local_clock import local_clock
@@ -200,6 +203,26 @@ def _reduce_lock(lock: Any) -> tuple[Callable[[], Any], tuple[()]]:
 
 copyreg.pickle(type(threading.RLock()), _reduce_lock)
 copyreg.pickle(type(threading.Lock()), _reduce_lock)
+
+
+def _reduce_rsa_private_key(key: rsa.RSAPrivateKey) -> tuple[Callable[[bytes], Any], tuple[bytes]]:
+    # A user pool's signing key (its json_web_key) holds cryptography's RSA key, which does not
+    # pickle, once the pool signed its first token (a sign-in): a snapshot holds its DER bytes.
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return moto_fit.rsa_private_key_from_der, (der,)
+
+
+def _reduce_rsa_public_key(key: rsa.RSAPublicKey) -> tuple[Callable[[bytes], Any], tuple[bytes]]:
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return moto_fit.rsa_public_key_from_der, (der,)
+
+
+# cryptography's key classes are not importable by name: their types are taken from a key.
+_SAMPLE_RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+copyreg.pickle(type(_SAMPLE_RSA_KEY), _reduce_rsa_private_key)
+copyreg.pickle(type(_SAMPLE_RSA_KEY.public_key()), _reduce_rsa_public_key)
 
 
 def _backend_dicts() -> list[Any]:

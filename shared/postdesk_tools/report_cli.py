@@ -65,6 +65,7 @@ def run_report(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
         until=span.last,
         saved_replies=saved_replies,
         article_titles=article_titles(articles),
+        public_url=settings.survey.public_url,
     )
     out.write(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n" if arguments.json else format_report(report)

@@ -94,6 +94,13 @@ def save_a_broken_saved_reply(page: Page, refs: Refs) -> None:
     expect(page.locator("#saved-reply-body-error")).to_be_visible()
 
 
+def find_articles_for_a_saved_reply(page: Page, refs: Refs) -> None:
+    editor = page.locator("#saved-reply-editor")
+    editor.get_by_role("button", name="Find a help article…").click()
+    editor.get_by_label("Search articles to link").fill("parcel")
+    expect(page.locator("#saved-reply-article-results li").first).to_be_visible()
+
+
 def open_saved_reply_delete(page: Page, refs: Refs) -> None:
     page.get_by_role("button", name="Delete Parcel on its way…").click()
     expect(page.get_by_role("dialog")).to_be_visible()
@@ -581,6 +588,13 @@ STATES = [
         who="admin",
     ),
     State(
+        "saved reply, help articles found",
+        "#/saved-replies/{saved}",
+        shown="#saved-reply-editor-preview iframe",
+        then=find_articles_for_a_saved_reply,
+        who="admin",
+    ),
+    State(
         "saved reply refused",
         "#/saved-replies/new",
         shown="#saved-reply-editor",
@@ -838,7 +852,11 @@ def desk_data(desk: RunningDesk, tmp_path_factory: pytest.TempPathFactory) -> It
         admin,
         "POST",
         "/saved-replies",
-        {"title": "Parcel on its way", "body": "Hi {{ customer.first_name }},"},
+        {
+            "title": "Parcel on its way",
+            "body": "Hi {{ customer.first_name }},\n\n"
+            f"[Delivery and returns]({desk.api_url}/help/en/articles/delivery-and-returns)",
+        },
     )["saved_reply"]["id"]
     api_ok(
         desk,

@@ -566,3 +566,130 @@ def test_only_an_admin_deletes_an_article_after_a_dialog(
     expect(_row(page, "old-promotion")).to_have_count(0)
     slugs = [article["slug"] for article in api_ok(desk, seeded["admin"], "GET", "/articles")["articles"]]
     assert "old-promotion" not in slugs
+
+
+def test_a_saved_reply_links_an_article_that_a_german_ticket_gets_in_german(
+    desk: RunningDesk, seeded: dict[str, str], page: Page
+) -> None:
+    slug = "account-recovery"
+    english = _article(desk, seeded["admin"], slug)["translations"]
+    title = english["en"]["title"]  # type: ignore[index]
+    assert english["de"]["status"] == "published"  # type: ignore[index]
+    page.set_viewport_size(DESKTOP)
+
+    # Given Ana writing a new English saved reply
+    sign_in(page, desk, seeded["admin"], "#/saved-replies/new")
+    editor = page.locator("#saved-reply-editor")
+    editor.get_by_label("Title").fill("Reset your password")
+    editor.get_by_label("Language").fill("en")
+    body = editor.get_by_label("Text", exact=True)
+    body.fill("Hello {{ customer.first_name }},\n\nthis is how: ")
+
+    # When she looks for a help article from the editor
+    editor.get_by_role("button", name="Find a help article…").click()
+    search = editor.get_by_label("Search articles to link")
+    expect(search).to_be_focused()
+    hint = page.locator("#saved-reply-article-search-hint")
+    expect(hint).to_contain_text("Published articles in English, this saved reply's language.")
+    expect(hint).to_contain_text("the link goes to the article in the ticket's language")
+    search.fill("password reset")
+
+    # Then English articles come, each to link (not to copy: a link follows the customer's language)
+    results = page.locator("#saved-reply-article-results li")
+    found = results.filter(has_text=title)
+    expect(found).to_have_count(1)
+    expect(found.get_by_role("button", name="Insert text")).to_have_count(0)
+    # (Enter searches and never saves the saved reply)
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"#/saved-replies/new$"))
+    page.screenshot(path=str(SCREENSHOTS / "saved-reply-article-finder-1366.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    _no_sideways_scroll(page)
+    page.locator("#saved-reply-article-picker").screenshot(
+        path=str(SCREENSHOTS / "saved-reply-article-finder-390.png")
+    )
+    page.set_viewport_size(DESKTOP)
+
+    # When she inserts its link
+    found.get_by_role("button", name="Insert link").click()
+
+    # Then the text holds a Markdown link to the English page at the cursor, and the preview shows it
+    english_url = f"{desk.api_url}/help/en/articles/{slug}"
+    expect(body).to_be_focused()
+    expect(body).to_have_value(
+        f"Hello {{{{ customer.first_name }}}},\n\nthis is how: [{title}]({english_url})"
+    )
+    expect(page.locator("#saved-reply-article-count")).to_have_text(f"Inserted a link to “{title}”.")
+    preview = page.frame_locator("#saved-reply-editor-preview iframe.reply-preview-frame")
+    expect(preview.get_by_role("link", name=title)).to_have_attribute("href", english_url)
+
+    # When she saves it
+    editor.get_by_role("button", name="Save").click()
+
+    # Then the list names the article it links, opening it in the knowledge base
+    row = page.locator("#saved-replies-list tr", has_text="Reset your password")
+    linked = row.get_by_role("link", name=title)
+    expect(linked).to_have_attribute("href", f"#/knowledge/{slug}")
+    saved = next(
+        reply
+        for reply in api_ok(desk, seeded["admin"], "GET", "/saved-replies")["saved_replies"]
+        if reply["title"] == "Reset your password"
+    )
+    assert saved["articles"] == [slug]
+    page.screenshot(path=str(SCREENSHOTS / "saved-replies-linked-articles-1366.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SCREENSHOTS / "saved-replies-linked-articles-390.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    linked.click()
+    expect(page).to_have_url(re.compile(rf"#/knowledge/{slug}(/en)?$"))
+    expect(page.locator("#knowledge-form").get_by_label("Title")).to_have_value(title)
+
+    # When Sam answers a German customer with it
+    ref = desk.deliver(
+        build_mail(subject="Kein Zugang mehr", body=GERMAN_MAIL, sender="Greta Vogel <greta@kundin.example>")
+    )
+    sent_before = len(desk.sent_mail())
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.locator("#sign-in-notice")).to_have_text("You are signed out.")
+    sign_in(page, desk, seeded["agent"], f"#/tickets/{ref}")
+    expect(page.locator("#thread li").first).to_be_visible()
+    page.get_by_label("Saved reply").select_option(label="Reset your password")
+    page.get_by_role("button", name="Insert", exact=True).click()
+    expect(page.locator("#reply-body")).to_have_value(re.compile(re.escape(english_url)))
+    page.get_by_role("button", name="Send reply").click()
+
+    # Then the mail and the thread link the German article, the one published in his language
+    german_url = f"{desk.api_url}/help/de/articles/{slug}"
+    # (the thread shows the text the reply was sent with, its Markdown as written)
+    expect(page.locator("#thread li.kind-agent_reply .message-body").last).to_contain_text(
+        f"[{title}]({german_url})"
+    )
+    (mail,) = desk.sent_mail()[sent_before:]
+    plain = mail.message.get_body(preferencelist=("plain",))
+    html = mail.message.get_body(preferencelist=("html",))
+    assert plain is not None and german_url in plain.get_content()
+    assert html is not None and f'href="{german_url}"' in html.get_content()
+    assert "/help/en/" not in plain.get_content() + html.get_content()
+
+    # And the report's saved-reply row names the article it links, on the Reports page too
+    rows = api_ok(desk, seeded["admin"], "GET", "/metrics")["saved_replies"]
+    (figures,) = [row for row in rows if row["id"] == saved["id"]]
+    assert (figures["uses"], figures["articles"]) == (1, [slug])
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.locator("#sign-in-notice")).to_have_text("You are signed out.")
+    sign_in(page, desk, seeded["admin"], "#/reports")
+    saved_figure = page.locator("#report-saved-replies")
+    saved_figure.get_by_text("Show table").click()
+    table_row = saved_figure.locator("tbody tr", has_text="Reset your password")
+    expect(table_row.locator("td").last).to_have_text(
+        next(
+            row["title"]
+            for row in api_ok(desk, seeded["admin"], "GET", "/metrics")["knowledge"]["articles"]
+            if row["slug"] == slug
+        )
+    )
+    saved_figure.screenshot(path=str(SCREENSHOTS / "report-saved-replies-articles-1366.png"))
+    page.set_viewport_size(PHONE)
+    _no_sideways_scroll(page)
+    saved_figure.screenshot(path=str(SCREENSHOTS / "report-saved-replies-articles-390.png"))

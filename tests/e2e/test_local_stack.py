@@ -9,6 +9,7 @@ import smtplib
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,7 @@ def test_local_json_says_where_everything_is(stack: dict[str, Any]) -> None:
         "smtp_port",
         "api_url",
         "console_url",
+        "help_center_url",
         "support_address",
         "admin_token",
         "outbox_dir",
@@ -60,6 +62,11 @@ def test_local_json_says_where_everything_is(stack: dict[str, Any]) -> None:
         assert stack[key], key
     assert stack["smtp_host"] == "127.0.0.1" and urlsplit(stack["api_url"]).hostname == "127.0.0.1"
     assert urlsplit(stack["endpoint_url"]).hostname == "127.0.0.1"
+    # The help center is there, with the shipped articles a new desk imports
+    german = urllib.request.Request(stack["help_center_url"], headers={"Accept-Language": "de"})  # noqa: S310
+    with urllib.request.urlopen(german, timeout=10) as answer:  # noqa: S310 (the local desk)
+        assert answer.url.endswith("/help/de/") and "Set-Cookie" not in answer.headers
+        assert "Passwort" in answer.read().decode("utf-8")
 
 
 def test_the_first_admin_is_invited_and_the_stack_says_how_to_sign_in(stack: dict[str, Any]) -> None:

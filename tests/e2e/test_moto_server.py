@@ -209,3 +209,41 @@ def _journal_as_if_an_hour_later(folder: Path, code: str, expired_code: str) -> 
         for seq, record in records:
             data = pickle.dumps((seq, record), protocol=pickle.HIGHEST_PROTOCOL)
             stream.write(struct.pack(">I", len(data)) + data)
+
+
+def test_a_stop_after_a_sign_in_snapshots_the_pool_and_its_tokens_still_hold(tmp_path: Path) -> None:
+    # A user pool signs its first token with a key moto keeps as cryptography's RSA key object:
+    # the snapshot a stop writes must hold it (it did not pickle, and the desk could not start again).
+    password = "Correct-Horse-42"
+    port = _free_port()
+    process = _serve(tmp_path, port)
+    try:
+        cognito = _client("cognito-idp", port)
+        pool_id = cognito.create_user_pool(PoolName="desk", UsernameAttributes=["email"])["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        cognito.admin_create_user(UserPoolId=pool_id, Username="ada@example.com", MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username="ada@example.com", Password=password, Permanent=True
+        )
+        sign_in = {"USERNAME": "ada@example.com", "PASSWORD": password}
+        access_token = cognito.initiate_auth(
+            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=sign_in
+        )["AuthenticationResult"]["AccessToken"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, "the stop's snapshot failed"
+    assert (tmp_path / "aws" / "snapshot.pickle").exists()
+
+    process = _serve(tmp_path, port)
+    try:
+        cognito = _client("cognito-idp", port)
+        assert cognito.get_user(AccessToken=access_token)["Username"]
+        again = cognito.initiate_auth(
+            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=sign_in
+        )
+        assert again["AuthenticationResult"]["AccessToken"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0

@@ -46,6 +46,14 @@ def test_the_article_picker_finds_published_articles_as_the_agent_types(
     ]
     assert "wir erstatten die doppelte Zahlung" in refunds["snippet"]
     assert first["body"] == desk.ports.catalogue.article("billing-invoices-refunds", "de").body
+    # A snippet is plain text: the Markdown of a list of bold items shows as its words
+    (failed,) = [
+        a
+        for a in _search(client, token, q="card", language="en")[1]["articles"]
+        if a["id"] == "payment-failed"
+    ]
+    assert failed["snippet"].startswith("The card has expired or your bank has replaced it.")
+    assert "**" not in failed["snippet"] and not failed["snippet"].startswith("-")
 
     # A word being typed is a beginning; a trailing space finishes it
     assert _slugs(client, token, q="passw", language="en")[:1] == ["account-recovery"]

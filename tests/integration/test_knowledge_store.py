@@ -12,7 +12,7 @@ import pytest
 
 from postdesk.agents.model import Role
 from postdesk.aws.clients import client
-from postdesk.errors import Invalid
+from postdesk.errors import ConfigurationError, Invalid
 from postdesk.knowledge.catalogue import REFRESH_SECONDS, SNAPSHOT_KEY, PublishedCatalogue
 from postdesk.knowledge.model import ArticleStatus, TranslationState, diff_versions
 from postdesk.knowledge.store import (
@@ -219,6 +219,27 @@ def test_a_catalogue_asks_s3_at_most_every_interval(agents: Desk) -> None:
     engine = readers.engine()
     now[0] += REFRESH_SECONDS
     assert readers.generation == 1 and readers.engine() is engine  # a 304: nothing rebuilt
+
+
+def test_a_catalogue_that_cannot_reach_s3_keeps_what_it_read_or_says_so(agents: Desk) -> None:
+    desk = agents
+    now = [1000.0]
+    _create(desk)
+    knowledge.publish(desk.settings, desk.ports, slug="reset-password", language="en", version=1, actor=ANA)
+    readers = PublishedCatalogue(desk.settings.mail_bucket, desk.settings.region, monotonic=lambda: now[0])
+    assert [a.slug for a in readers.articles("en")] == ["reset-password"]
+    # When the bucket cannot be read any more (here: it is gone)
+    s3 = client("s3", desk.settings.region)
+    for listed in s3.list_objects_v2(Bucket=desk.settings.mail_bucket).get("Contents", []):
+        s3.delete_object(Bucket=desk.settings.mail_bucket, Key=listed["Key"])
+    s3.delete_bucket(Bucket=desk.settings.mail_bucket)
+    now[0] += REFRESH_SECONDS
+    # Then a container that read the snapshot keeps serving it
+    assert [a.slug for a in readers.articles("en")] == ["reset-password"]
+    # And one that never read it says in words that it cannot know, never a botocore error
+    fresh = PublishedCatalogue(desk.settings.mail_bucket, desk.settings.region)
+    with pytest.raises(ConfigurationError, match=r"knowledge/published\.json cannot be read"):
+        fresh.articles("en")
 
 
 def test_article_changes_name_the_version_they_were_made_on(agents: Desk) -> None:

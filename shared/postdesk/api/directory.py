@@ -10,6 +10,7 @@ from postdesk.api.availability import availability
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse
 from postdesk.errors import BadRequest
+from postdesk.knowledge.render import plain_text
 from postdesk.rendering import available_languages
 from postdesk.workflows.ticket_work import desk_queues
 
@@ -179,12 +180,13 @@ def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiRespon
 
 def _snippet(body: str, query: str) -> str:
     """The article's first paragraph holding a word of the query (or a word it begins: the query
-    may be typed still), or its first paragraph."""
+    may be typed still), or its first paragraph, as plain text (no ``**`` or list bullets)."""
     # A heading alone says too little to show under a title.
     paragraphs = [
-        " ".join(paragraph.split())
+        plain
         for paragraph in body.split("\n\n")
         if paragraph.strip() and not paragraph.lstrip().startswith("#")
+        if (plain := plain_text(paragraph))
     ]
     wanted = tuple(word for word in re.findall(r"\w+", fold(query)) if len(word) > 2)
 

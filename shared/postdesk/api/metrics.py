@@ -32,6 +32,7 @@ def get_metrics(request: ApiRequest, context: ApiContext) -> ApiResponse:
             until=span.last,
             saved_replies=saved_reply_store(context).list(),
             article_titles=article_titles(context.ports.knowledge.list_articles()),
+            public_url=context.settings.survey.public_url,
         ),
         {"Content-Type": "application/json", "Cache-Control": "no-store"},
     )

@@ -515,10 +515,15 @@ function savedRepliesFigure(report) {
   const name = (row) => (row.title === null ? `A deleted saved reply (${row.id})` : row.title);
   const satisfied = (row) => (row.answers ? `${percent(row.satisfied_share)} satisfied (${count(row.satisfied)} of ${count(row.answers)} answers)` : "no survey answers");
   const reopened = (row) => (row.resolved ? `${percent(row.reopen_rate)} reopened (${count(row.reopened)} of ${count(row.resolved)} resolutions)` : "none resolved");
+  // The help-center articles each links, by the titles the report's knowledge section gives them.
+  const articleTitles = new Map(((report.knowledge || {}).articles || []).map((article) => [article.slug, article.title]));
+  const linked = (row) => ((row.articles || []).length
+    ? row.articles.map((slug) => articleTitles.get(slug) || slug).join("; ")
+    : "none");
   return figure({
     id: "report-saved-replies",
     title: "Saved replies",
-    note: "Replies taken from each saved reply, and of the tickets it was used on: answers rated 4 or 5 of the survey answers, and reopenings of the resolutions.",
+    note: "Replies taken from each saved reply, and of the tickets it was used on: answers rated 4 or 5 of the survey answers, and reopenings of the resolutions. The table names the help-center articles each links.",
     wide: true,
     empty: used.length ? null : `No reply was taken from a saved reply ${rangeWords(report)}.`,
     visual: el("div", { className: "meters" }, used.slice(0, 10).map((row) => meterRow(
@@ -527,12 +532,13 @@ function savedRepliesFigure(report) {
     ))),
     data: table(
       "Use, satisfaction and reopen rate per saved reply",
-      ["Saved reply", "Uses", "Satisfied", "Reopened"],
+      ["Saved reply", "Uses", "Satisfied", "Reopened", "Linked articles"],
       rows.map((row) => [
         name(row),
         count(row.uses),
         satisfied(row),
         reopened(row),
+        linked(row),
       ]),
     ),
   });
@@ -550,12 +556,14 @@ function knowledgeFigure(report) {
   const votes = (row) => row.helpful + row.not_helpful;
   const helpful = (row) => (votes(row) ? `${percent(row.helpful_share)} helpful (${count(row.helpful)} of ${count(votes(row))} votes)` : "no votes");
   const deflected = (row) => (row.suggested ? `${count(row.deflected)} (${percent(row.deflection_rate)} of suggestions)` : "–");
+  // The table's columns name what the cells count: shorter words than the chart's, so that the
+  // table fits a desktop's card without scrolling sideways.
   const cells = (row) => [
     count(row.suggested),
     count(row.linked),
     `${count(row.opened)}${row.opened_from_mail ? ` (${count(row.opened_from_mail)} from a mail)` : ""}`,
-    helpful(row),
-    deflected(row),
+    votes(row) ? `${percent(row.helpful_share)} (${count(row.helpful)} of ${count(votes(row))})` : "no votes",
+    row.suggested ? `${count(row.deflected)} (${percent(row.deflection_rate)})` : "–",
     count(row.reopened),
     count(row.low_rated),
   ];

@@ -7,15 +7,21 @@
 //
 // Addresses: #/saved-replies (the list), #/saved-replies/new, #/saved-replies/<id> (one, to edit or
 // read). The text is previewed through the API (reply-preview.js), shown in a sandboxed frame.
+//
+// A saved reply may link help-center articles: the editor finds them as the reply box does
+// (article-picker.js, in the saved reply's language) and inserts a link, which the reply workflow
+// turns into the ticket's language when a reply is sent; the list names the articles each links
+// (the API's `articles`, titled from GET /articles).
 
 import { ApiError, api, isAbandoned } from "./api.js";
+import { articlePicker, insertAtCursor } from "./article-picker.js";
 import { forgetSavedReplies } from "./directory.js";
 import { byId, el } from "./dom.js";
 import { languageName, shortWhen } from "./format.js";
 import { flash, flashAfterMove, showView } from "./page.js";
 import { previewParts, previewReply } from "./reply-preview.js";
 import { currentAgent, reportError } from "./session.js";
-import { SAVED_REPLIES_HREF, savedReplyHref } from "./url-state.js";
+import { KNOWLEDGE_HREF, SAVED_REPLIES_HREF, savedReplyHref } from "./url-state.js";
 
 const FIGURE_DAYS = 30;
 const PREVIEW_PAUSE_MS = 400;
@@ -33,6 +39,9 @@ let deleting = null;
 let previewTimer = 0;
 let previewing = null;
 let loadNumber = 0;
+// The editor's help-article finder (article-picker.js).
+let picker = null;
+let pickerKey = "";
 
 function isAdmin() {
   return currentAgent()?.role === "admin";
@@ -59,13 +68,38 @@ function figureCells(figures) {
   ];
 }
 
-function replyRow(reply, figures, admin) {
+// An article's title for a saved reply in `language`: that translation's, else the original's.
+function articleTitle(summary, language) {
+  const translations = summary.translations || {};
+  const titled = (code) => translations[code] && translations[code].state !== "missing" && translations[code].title;
+  return titled(language) || titled(summary.original) || summary.slug;
+}
+
+// The help-center articles a saved reply links, each to its page in the knowledge base; an article
+// deleted since is named by its slug, without a link.
+function articlesCell(reply, articlesBySlug) {
+  const slugs = reply.articles || [];
+  if (!slugs.length) return el("td", { dataset: { label: "Linked articles" } }, el("span", { className: "hint" }, "None"));
+  return el(
+    "td",
+    { dataset: { label: "Linked articles" } },
+    el("ul", { className: "linked-articles" }, slugs.map((slug) => {
+      const summary = articlesBySlug.get(slug);
+      return el("li", {}, summary
+        ? el("a", { href: `${KNOWLEDGE_HREF}/${encodeURIComponent(slug)}` }, articleTitle(summary, reply.language))
+        : el("span", {}, slug, el("span", { className: "hint" }, " (no longer in the knowledge base)")));
+    })),
+  );
+}
+
+function replyRow(reply, figures, admin, articlesBySlug) {
   return el(
     "tr",
     { dataset: { id: reply.id } },
     el("th", { scope: "row", dataset: { label: "Title" } }, el("a", { href: savedReplyHref(reply.id) }, reply.title)),
     el("td", { dataset: { label: "Language" } }, languageLabel(reply.language)),
     admin ? figureCells(figures) : null,
+    articlesCell(reply, articlesBySlug),
     el("td", { dataset: { label: "Changed" } }, shortWhen(reply.updated_at)),
     admin
       ? el("td", { className: "row-actions" },
@@ -85,9 +119,9 @@ function focusedControl() {
   return href ? `a[href="${CSS.escape(href)}"]` : null;
 }
 
-function drawList(figuresById, admin) {
+function drawList(figuresById, admin, articlesBySlug) {
   const keep = focusedControl();
-  const head = ["Title", "Language", ...(admin ? [`Uses (${FIGURE_DAYS} days)`, "Satisfied", "Reopened"] : []), "Changed", ...(admin ? ["Actions"] : [])];
+  const head = ["Title", "Language", ...(admin ? [`Uses (${FIGURE_DAYS} days)`, "Satisfied", "Reopened"] : []), "Linked articles", "Changed", ...(admin ? ["Actions"] : [])];
   byId("saved-replies-list").replaceChildren(
     replies.length
       ? el(
@@ -95,7 +129,7 @@ function drawList(figuresById, admin) {
         { className: "saved-replies-table" },
         el("caption", { className: "visually-hidden" }, "Saved replies"),
         el("thead", {}, el("tr", {}, head.map((name) => el("th", { scope: "col", className: name.startsWith("Uses") ? "number" : null }, name === "Actions" ? el("span", { className: "visually-hidden" }, name) : name)))),
-        el("tbody", {}, replies.map((reply) => replyRow(reply, figuresById.get(reply.id), admin))),
+        el("tbody", {}, replies.map((reply) => replyRow(reply, figuresById.get(reply.id), admin, articlesBySlug))),
       )
       : el("p", { className: "report-empty card" }, admin
         ? "No saved replies yet. Write the answers the team gives again and again once, with New saved reply."
@@ -122,8 +156,16 @@ async function showList(load) {
   ]);
   if (load !== loadNumber) return;
   replies = list.saved_replies;
+  // The linked articles' titles, read only when a saved reply links one; without them, their slugs.
+  const articles = replies.some((reply) => (reply.articles || []).length)
+    ? await api("articles").catch((error) => {
+      if (error instanceof ApiError && error.status === 401) throw error;
+      return { articles: [] };
+    })
+    : { articles: [] };
+  if (load !== loadNumber) return;
   const figuresById = new Map((report ? report.saved_replies : []).map((row) => [row.id, row]));
-  drawList(figuresById, admin);
+  drawList(figuresById, admin, new Map(articles.articles.map((summary) => [summary.slug, summary])));
   document.title = "Saved replies · Postdesk";
 }
 
@@ -199,10 +241,32 @@ async function showEditor(id, load) {
   byId("saved-reply-changed").textContent = editing
     ? `Last changed ${shortWhen(editing.updated_at)} by ${editing.updated_by}.`
     : "";
+  // Each opening of the editor starts the finder afresh; the language box changing keeps its search.
+  pickerKey = `${id}:${load}`;
+  showPicker();
   byId("saved-reply-editor").hidden = false;
   document.title = `${editing ? title : "New saved reply"} · Saved replies · Postdesk`;
   schedulePreview(0);
   byId(admin ? "saved-reply-title" : "saved-reply-preview-ref").focus();
+}
+
+// ---- the help articles ----
+
+// The language the finder searches: the saved reply's, or (for any language, or one the box does not
+// hold yet) the desk's, which the API takes when none is named.
+function pickerLanguage() {
+  const language = byId("saved-reply-language").value.trim().toLowerCase();
+  return LANGUAGE.test(language) ? language : "";
+}
+
+function showPicker() {
+  const language = pickerLanguage();
+  picker.show({
+    key: pickerKey,
+    language,
+    hint: `Published articles in ${language ? `${languageName(language)}, this saved reply's language` : "the desk's language"}. `
+      + "Insert a link to the help center: when a reply is sent, the link goes to the article in the ticket's language where it is published.",
+  });
 }
 
 // ---- the preview ----
@@ -398,12 +462,25 @@ export async function showSavedReplies(id) {
 }
 
 export function setUpSavedReplies() {
+  picker = articlePicker({
+    prefix: "saved-reply-article",
+    // Only a link: the text of an article is in one language, a link follows the customer's.
+    withText: false,
+    insert: (text) => {
+      const box = byId("saved-reply-body");
+      insertAtCursor(box, text);
+      box.focus();
+    },
+  });
   byId("saved-reply-editor").addEventListener("submit", (event) => save(event).catch(reportError));
   for (const id of ["saved-reply-body", "saved-reply-preview-ref", "saved-reply-language"]) {
     byId(id).addEventListener("input", () => schedulePreview());
   }
   byId("saved-reply-title").addEventListener("input", () => fieldError("title", ""));
-  byId("saved-reply-language").addEventListener("input", () => fieldError("language", ""));
+  byId("saved-reply-language").addEventListener("input", () => {
+    fieldError("language", "");
+    showPicker();
+  });
   byId("saved-reply-body").addEventListener("input", () => fieldError("body", ""));
   byId("saved-replies-list").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-delete]");

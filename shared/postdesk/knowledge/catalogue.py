@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from postdesk.aws.clients import client
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import ConfigurationError
 from postdesk.knowledge.links import help_url
 from postdesk.knowledge.model import PublishedArticle
+from postdesk.observability import logger
 from postdesk.triage.knowledge import Article as EngineArticle
 from postdesk.triage.knowledge import KnowledgeBase
 
@@ -92,6 +93,8 @@ class PublishedCatalogue:
         self._articles: tuple[PublishedArticle, ...] = ()
         self._by_key: dict[tuple[str, str], PublishedArticle] = {}
         self._engine: KnowledgeBase | None = None
+        # A snapshot (or its absence) has been read at least once.
+        self._loaded = False
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -160,10 +163,26 @@ class PublishedCatalogue:
                     self._install(0, [], None)
                     self._checked_at = now
                     return
-                raise
+                self._unreadable(error)
+                return
+            except BotoCoreError as error:
+                self._unreadable(error)
+                return
             generation, articles = parse_snapshot(response["Body"].read())
             self._install(generation, articles, response.get("ETag"))
             self._checked_at = now
+
+    def _unreadable(self, error: Exception) -> None:
+        """S3 did not answer (denied, throttled, unreachable). A container that has read a snapshot
+        keeps serving it and asks again on the next read; one that never has cannot say what is
+        published, which its callers answer in words (ConfigurationError is "unavailable")."""
+        if self._loaded:
+            logger.warning(
+                "the published articles could not be read again; serving the last ones read",
+                extra={"error": str(error)[:200]},
+            )
+            return
+        raise ConfigurationError(f"{SNAPSHOT_KEY} cannot be read: {error}") from error
 
     def _install(self, generation: int, articles: list[PublishedArticle], etag: str | None) -> None:
         ordered = tuple(sorted(articles, key=lambda a: (a.slug, a.language)))
@@ -173,6 +192,7 @@ class PublishedCatalogue:
         self._articles = ordered
         self._by_key = {(a.slug, a.language): a for a in ordered}
         self._etag = etag
+        self._loaded = True
 
     # -- writing -----------------------------------------------------------------------------------
 

@@ -189,6 +189,14 @@ def article_summary(markdown: str, limit: int = 180) -> str:
     return ""
 
 
+def plain_text(markdown: str) -> str:
+    """The words of a piece of Markdown without its marks (``**``, list bullets, link targets), on
+    one line: what a search result shows of an article's paragraph."""
+    tokens = _MARKDOWN.parse(markdown)
+    blocks = (" ".join(_plain(token.children or []).split()) for token in tokens if token.type == "inline")
+    return " ".join(block for block in blocks if block)
+
+
 def shortened(text: str, limit: int) -> str:
     """``text`` as it is when it fits ``limit`` characters, else cut at the last word that fits,
     with an ellipsis."""

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from postdesk.errors import Invalid
 from postdesk.knowledge.figures import article_figures
+from postdesk.knowledge.links import linked_slugs
 from postdesk.knowledge.model import Article
 from postdesk.replies.saved import SavedReply
 from postdesk.sla.policy import Target
@@ -170,12 +171,14 @@ def _durations(values: Sequence[float]) -> dict[str, Any]:
 
 
 def saved_reply_figures(
-    totals: Mapping[str, int], saved_replies: Sequence[SavedReply]
+    totals: Mapping[str, int], saved_replies: Sequence[SavedReply], public_url: str = ""
 ) -> list[dict[str, Any]]:
     """Per saved reply: how often replies were taken from it, and of the tickets it was used on the
     resolutions and reopenings (the reopen rate) and the survey answers and satisfied ones (the share
     satisfied), most used first. Every saved reply there is, used or not (one never used is worth
-    knowing about), and those deleted since that have figures in the span (title and language null)."""
+    knowing about), and those deleted since that have figures in the span (title and language null).
+    ``articles``: the slugs of the help-center articles (of the desk at ``public_url``) its body links
+    to, as the saved-replies API answers them; none for a deleted one."""
     prefix = "saved:"
     counts: dict[str, Counter[str]] = {reply.id: Counter() for reply in saved_replies}
     for key, n in totals.items():
@@ -191,6 +194,7 @@ def saved_reply_figures(
                 "id": saved_id,
                 "title": reply.title if reply else None,
                 "language": reply.language if reply else None,
+                "articles": linked_slugs(reply.body, public_url) if reply else [],
                 "uses": of_reply["used"],
                 "resolved": of_reply["resolved"],
                 "reopened": of_reply["reopened"],
@@ -265,10 +269,12 @@ def build_report(
     until: date | None = None,
     saved_replies: Sequence[SavedReply] = (),
     article_titles: Mapping[str, str] | None = None,
+    public_url: str = "",
 ) -> dict[str, Any]:
     """The report of the days from ``since`` to ``until`` (today when ``None``; days in the desk's
-    time zone ``zone``), as plain data; ``saved_replies`` name the saved replies, ``article_titles``
-    the help-center articles (slug to title) whose figures it shows. The backlog and the surges are as
+    time zone ``zone``), as plain data; ``saved_replies`` name the saved replies (with the articles of
+    the help center at ``public_url`` they link), ``article_titles`` the help-center articles (slug to
+    title) whose figures it shows. The backlog and the surges are as
     of ``now`` whatever the span: they say how the desk stands, not how it did."""
     local_zone = ZoneInfo(zone)
     today = now.astimezone(local_zone).date()
@@ -363,7 +369,7 @@ def build_report(
         "agents": agents,
         "assignment": _assignment_figures(totals),
         "time_rules": _time_rule_figures(totals),
-        "saved_replies": saved_reply_figures(totals, saved_replies),
+        "saved_replies": saved_reply_figures(totals, saved_replies, public_url),
         "knowledge": knowledge_figures(totals, article_titles or {}),
         "backlog": backlog_by_age(store, now),
         "surges": [asdict(surge) for surge in surges(figures, today)],
@@ -496,6 +502,7 @@ def format_report(report: Mapping[str, Any]) -> str:
                 f"  {row['title'] if row['title'] is not None else '(deleted) ' + row['id']}: "
                 f"{row['uses']} uses, {share(row['satisfied_share'])} satisfied of {row['answers']} "
                 f"answers, {share(row['reopen_rate'])} reopened of {row['resolved']} resolutions"
+                + (f"; links {', '.join(row['articles'])}" if row.get("articles") else "")
                 for row in report["saved_replies"]
             ]
             or ["  -"]

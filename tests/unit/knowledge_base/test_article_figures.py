@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from postdesk.knowledge.figures import article_figures
 from postdesk.knowledge.links import linked_articles, linked_slugs, links_in_language
+from postdesk.replies.saved import SavedReply
 from postdesk.tickets.model import TicketEvent
 from postdesk.tickets.stats import article_slugs, stat_deltas
-from postdesk.workflows.report import format_report, knowledge_figures
+from postdesk.workflows.report import format_report, knowledge_figures, saved_reply_figures
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Berlin")
@@ -260,3 +261,29 @@ def _knowledge_text(knowledge: dict[str, object]) -> list[str]:
     text = format_report(report)
     start = text.index("Help-center articles:")
     return text[start:].split("\n\nBacklog")[0].splitlines()
+
+
+def _saved_reply(saved_id: str, body: str) -> SavedReply:
+    return SavedReply(saved_id, f"Reply {saved_id}", body, "en", AT, AT, "ana@example.com")
+
+
+def test_each_saved_reply_row_of_the_report_names_the_articles_its_text_links() -> None:
+    # Given a saved reply linking two articles of this desk's help center (one twice, one in German),
+    # one linking another site's page of the same shape, and one deleted since with figures
+    linking = _saved_reply(
+        "links",
+        f"See [Reset]({PUBLIC}/help/en/articles/account-recovery) and "
+        f"[Retouren]({PUBLIC}/help/de/articles/delivery-and-returns?from=mail), "
+        f"or [again]({PUBLIC}/help/fr/articles/account-recovery).",
+    )
+    elsewhere = _saved_reply("elsewhere", "See https://other.example/help/en/articles/account-recovery")
+    totals = {"saved:links:used": 2, "saved:gone:used": 1}
+
+    rows = {row["id"]: row for row in saved_reply_figures(totals, [linking, elsewhere], PUBLIC)}
+
+    # Then each row has the slugs linked, in order and once each, and only this desk's
+    assert rows["links"]["articles"] == ["account-recovery", "delivery-and-returns"]
+    assert rows["elsewhere"]["articles"] == []
+    assert rows["gone"]["articles"] == [] and rows["gone"]["title"] is None
+    # And a desk without a public address links no article of its own
+    assert saved_reply_figures(totals, [linking])[0]["articles"] == []

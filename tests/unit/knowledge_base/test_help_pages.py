@@ -199,7 +199,10 @@ def test_the_vote_counter_names_the_address_by_a_keyed_hash(counted: Counted) ->
 
     answer = help_center.help_vote(request, _context(counted))
 
-    assert (answer.status, answer.headers["Location"]) == (303, "/help/en/articles/payment-failed?voted=yes#vote-heading")
+    assert (answer.status, answer.headers["Location"]) == (
+        303,
+        "/help/en/articles/payment-failed?voted=yes#vote-heading",
+    )
     (limit,) = counted.limits
     assert re.fullmatch(r"help-vote#[a-z2-7]{26}#payment-failed#20261201", limit.window_key)
     assert "198.51.100.7" not in limit.window_key
