@@ -547,7 +547,11 @@ def test_only_an_admin_deletes_an_article_after_a_dialog(
 
     # When an admin asks to delete it, the dialog says what goes; Escape keeps it, the focus back
     sign_in(page, desk, seeded["admin"], "#/knowledge/old-promotion/en")
+    # (once the editor has loaded the article: the dialog names it by the title in the editor)
+    expect(page.locator("#knowledge-version-list tbody tr")).to_have_count(1)
+    expect(page.locator("#knowledge-title-field")).to_have_value("Old promotion")
     delete = page.get_by_role("button", name="Delete the article…")
+    expect(delete).to_be_visible()
     delete.click()
     dialog = page.get_by_role("dialog", name="Delete “Old promotion”?")
     expect(dialog).to_contain_text("goes in every language, with all its versions")
