@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 from postdesk.agents.model import Role
@@ -30,14 +29,11 @@ _PREVIEW_FIELDS = frozenset({"body", "ref", "language"})
 _LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 
 
-@cache
-def _store(table_name: str, region: str) -> SavedReplyStore:
-    return SavedReplyStore(table_name, region)
-
-
 def saved_reply_store(context: ApiContext) -> SavedReplyStore:
-    """The saved replies of the deployment ``context`` serves."""
-    return _store(context.settings.tables.saved_replies, context.settings.region)
+    """The saved replies of the deployment ``context`` serves. Made on each call, not cached: making
+    one points the model at its table (a comparison when it already does), and a cached store would
+    keep a stale table when the same process serves another deployment (tests, the CLI)."""
+    return SavedReplyStore(context.settings.tables.saved_replies, context.settings.region)
 
 
 def saved_reply_json(reply: SavedReply, public_url: str) -> dict[str, Any]:

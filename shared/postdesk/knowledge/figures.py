@@ -36,8 +36,14 @@ class KnowledgeFigures:
     """The articles' figures in the desk's StatsTable; days are the desk's local days (``zone``)."""
 
     def __init__(self, stats_table: str, region: str, zone: str) -> None:
-        bind_model(StatItem, stats_table, region)
+        self._table = stats_table
+        self._region = region
         self._zone = ZoneInfo(zone)
+
+    def _bound(self) -> None:
+        # The ticket store binds the same model: point it at this desk's table before each use (a
+        # comparison when it already is), as containers keep this object across requests.
+        bind_model(StatItem, self._table, self._region)
 
     def record(self, slug: str, what: str, now: datetime) -> None:
         """Count one ``what`` (one of :data:`HELP_CENTER_FIGURES`) of the article ``slug`` on the
@@ -46,11 +52,13 @@ class KnowledgeFigures:
             raise Invalid(f"{what!r} is not a help-center figure ({', '.join(sorted(HELP_CENTER_FIGURES))})")
         day = now.astimezone(self._zone).date().isoformat()
         key = f"{ARTICLE_PREFIX}{validate_slug(slug)}:{what}"
+        self._bound()
         StatItem(day=day, key=key).update(actions=[StatItem.total.add(1)])
 
     def totals(self, days: list[date]) -> dict[str, dict[str, int]]:
         """Every article's figures summed over ``days``: ``{slug: {what: count}}`` (one query per
         day, of the article figures only)."""
+        self._bound()
         totals: Counter[str] = Counter()
         for day in days:
             for item in StatItem.query(

@@ -150,8 +150,9 @@ class Ticket:
     # The saved replies its agents' replies were taken from (ids, sorted): their figures count this
     # ticket's resolutions, reopenings and survey answers (tickets/stats.py).
     saved_replies: tuple[str, ...] = ()
-    # The help-center articles its acknowledgements suggested (slugs, sorted): their figures count
-    # this ticket's resolutions (deflections when no agent answered), reopenings and ratings.
+    # The help-center articles its acknowledgement links (slugs, set when the ticket is made): their
+    # figures count this ticket's resolutions (deflections when no agent answered), reopenings and
+    # ratings.
     suggested_articles: tuple[str, ...] = ()
     # The desk's address its first mail came to (mailboxes.py), lower case: its mail goes from there
     # under that address's brand. None for tickets from before the desk had several: the main one.

@@ -37,8 +37,8 @@ Which saved replies were used on a ticket is the ticket's ``saved_replies``, whi
 as they were before the write: itself the fold of the ``saved_reply_id`` of its ``agent_replied``
 events, so the figures stay the fold of the log. A reply's own saved reply counts the resolution that
 reply makes, not a reopening it makes (an agent reopening with a reply is no reopening after it).
-Likewise the articles suggested on a ticket are its ``suggested_articles`` (the fold of the
-``articles`` of its ``ack_sent`` events), and whether an agent ever answered it is its
+Likewise the articles suggested on a ticket are its ``suggested_articles`` (those its
+acknowledgement links, written with the new ticket), and whether an agent ever answered it is its
 ``first_response_at`` (set by the first human reply), both as they were before the write.
 """
 

@@ -50,12 +50,11 @@ from postdesk.tickets.model import (
 )
 from postdesk.tickets.refs import delivery_ref
 from postdesk.tickets.states import after_customer_reply, status_fields
-from postdesk.tickets.stats import article_slugs
 from postdesk.tickets.store import Created, DeliveredBefore, IndexEntry
 from postdesk.tickets.threading import MatchedBy, ThreadMatch, followed_merges, match_thread, referenced_ids
 from postdesk.triage.classify import Triage
 from postdesk.triage.flood import FLOOD_WINDOW, repeat_of, text_fingerprint
-from postdesk.triage.knowledge import KnowledgeBase
+from postdesk.triage.knowledge import Article, KnowledgeBase
 from postdesk.triage.rules import load_rules
 from postdesk.triage.screening import ReceiptVerdicts, Screening, screen, trusted
 from postdesk.triage.survey_answers import RatingAnswer, rating_only
@@ -567,7 +566,21 @@ def _new_ticket(
         triage_explanation=explanation[:1000],
         fingerprint=text_fingerprint(message.subject, message.text),
         mailbox=mailbox.address,
+        # The articles its acknowledgement will link, written with the ticket so that the ack's
+        # own record never changes the ticket (an agent or integration acting on version 1 at once
+        # must not meet a 409); their figures count what becomes of the ticket (tickets/stats.py).
+        suggested_articles=_linked_slugs(understanding) if screening.may_acknowledge else (),
     )
+
+
+def _linked_articles(understanding: Understanding) -> list[Article]:
+    """The suggestions an acknowledgement links: those with a help-center page (a desk without a
+    public address has no help center customers can reach, so it suggests nothing)."""
+    return [suggestion.article for suggestion in understanding.suggestions if suggestion.article.url]
+
+
+def _linked_slugs(understanding: Understanding) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(article.slug for article in _linked_articles(understanding)))
 
 
 def _mailbox_of(message: ParsedMessage, delivery: InboundDelivery, settings: Settings) -> Mailbox:
@@ -922,15 +935,6 @@ def _record_ack_event(
     return ports.store.record_event(_event(ticket.ref, delivery, kind, **detail))
 
 
-def _articles_suggested(ticket: Ticket | None, ack: TicketEvent) -> TicketUpdate | None:
-    """The ticket remembers the articles its acknowledgement suggested, so that their figures count
-    what becomes of it (deflection, reopenings, ratings; tickets/stats.py)."""
-    slugs = article_slugs(ack.detail.get("articles"))
-    if ticket is None or not slugs or set(slugs) <= set(ticket.suggested_articles):
-        return None
-    return TicketUpdate(ticket, {"suggested_articles": tuple(sorted({*ticket.suggested_articles, *slugs}))})
-
-
 def _from_mail(url: str) -> str:
     """An article's link in a mail, marked so the help center counts the visits mail brought."""
     return f"{url}{'&' if '?' in url else '?'}from=mail"
@@ -951,9 +955,7 @@ def _acknowledge(
     domain = settings.support_domain
     language = understanding.reply_language
     rules = load_rules(settings.triage_rules_path)
-    # Suggestions link to the help center's pages; a desk without a public address has no help
-    # center customers can reach, and its acknowledgements suggest nothing (docs/knowledge.md).
-    linked = [s.article for s in understanding.suggestions if s.article.url]
+    linked = _linked_articles(understanding)
     rendered = render_mail(
         "ack",
         language,
@@ -1021,7 +1023,7 @@ def _acknowledge(
 
     slugs = list(dict.fromkeys(article.slug for article in linked))
 
-    def sent_event(sent: ThreadMessage | None, current: Ticket | None) -> Recording:
+    def sent_event(sent: ThreadMessage | None, _: Ticket | None) -> Recording:
         event = TicketEvent(
             ref=ticket.ref,
             at=now,
@@ -1034,9 +1036,9 @@ def _acknowledge(
                 **({"articles": ",".join(slugs)} if slugs else {}),
             },
         )
-        return Recording([event], _articles_suggested(current, event))
+        return Recording([event])
 
-    result = send_once(once, ports, sent_event, ticket=ticket)
+    result = send_once(once, ports, sent_event)
     if result.outcome is SendOutcome.SENT:
         logger.info("acknowledgement sent", extra={"ref": ticket.ref, "language": rendered.language})
         return AckOutcome.SENT, None
