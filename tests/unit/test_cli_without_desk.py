@@ -3,11 +3,15 @@ no deployed desk in the environment), rather than failing on the first setting t
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from postdesk_tools.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.mark.parametrize("command", [["kb", "list"], ["report", "--since", "7d"], ["agents", "list"]])
@@ -27,3 +31,16 @@ def test_a_command_without_a_desk_says_how_to_get_one(
     assert status == 1
     assert f"postdesk {command[0]}: no desk to talk to" in error
     assert "`make local`" in error
+
+
+def test_a_reader_that_stops_reading_is_no_error(tmp_path: Path) -> None:
+    # Given a command with much to say, read by something that stops after one line (`| head -1`)
+    command = [sys.executable, "-m", "postdesk_tools.cli", "inspect", str(FIXTURES / "mime")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)  # noqa: S603
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+
+    # Then it ends without a traceback
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""

@@ -396,43 +396,43 @@ class KnowledgeStore:
         """Make version ``number`` what readers see in ``language``."""
         version = self.version(slug, language, number)
         stamp = to_iso(now)
-        item = KnowledgeItem(slug=slug, sk=language_sk(language))
-        try:
-            item.update(
-                actions=[
-                    KnowledgeItem.status.set(ArticleStatus.PUBLISHED.value),
-                    KnowledgeItem.published_version.set(number),
-                    KnowledgeItem.source_version.set(version.source_version),
-                    KnowledgeItem.published_at.set(stamp),
-                    KnowledgeItem.first_published_at.set(KnowledgeItem.first_published_at | stamp),
-                    KnowledgeItem.updated_at.set(stamp),
-                    KnowledgeItem.updated_by.set(actor),
-                ],
-                condition=KnowledgeItem.slug.exists(),
-            )
-        except UpdateError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                raise ArticleNotFound(f"The article {slug!r} has no {language} translation.") from None
-            raise
-        return _translation(item)
+        return self._change_translation(
+            slug,
+            language,
+            [
+                KnowledgeItem.status.set(ArticleStatus.PUBLISHED.value),
+                KnowledgeItem.published_version.set(number),
+                KnowledgeItem.source_version.set(version.source_version),
+                KnowledgeItem.published_at.set(stamp),
+                KnowledgeItem.first_published_at.set(KnowledgeItem.first_published_at | stamp),
+                KnowledgeItem.updated_at.set(stamp),
+                KnowledgeItem.updated_by.set(actor),
+            ],
+        )
 
     def unpublish(self, slug: str, language: str, actor: str, now: datetime) -> Translation:
         """Take the translation in ``language`` off the help center; its versions stay."""
         self._ready()
         stamp = to_iso(now)
+        return self._change_translation(
+            slug,
+            language,
+            [
+                KnowledgeItem.status.set(ArticleStatus.DRAFT.value),
+                KnowledgeItem.published_version.set(0),
+                KnowledgeItem.published_at.remove(),
+                KnowledgeItem.first_published_at.remove(),
+                KnowledgeItem.updated_at.set(stamp),
+                KnowledgeItem.updated_by.set(actor),
+            ],
+        )
+
+    @staticmethod
+    def _change_translation(slug: str, language: str, actions: list[Action]) -> Translation:
+        """Apply ``actions`` to the translation's item, which must exist (else ArticleNotFound)."""
         item = KnowledgeItem(slug=slug, sk=language_sk(language))
         try:
-            item.update(
-                actions=[
-                    KnowledgeItem.status.set(ArticleStatus.DRAFT.value),
-                    KnowledgeItem.published_version.set(0),
-                    KnowledgeItem.published_at.remove(),
-                    KnowledgeItem.first_published_at.remove(),
-                    KnowledgeItem.updated_at.set(stamp),
-                    KnowledgeItem.updated_by.set(actor),
-                ],
-                condition=KnowledgeItem.slug.exists(),
-            )
+            item.update(actions=actions, condition=KnowledgeItem.slug.exists())
         except UpdateError as error:
             if error.cause_response_code == _CONDITION_FAILED:
                 raise ArticleNotFound(f"The article {slug!r} has no {language} translation.") from None
