@@ -30,7 +30,7 @@ from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse
 from postdesk.effects import keys
 from postdesk.effects.guards import RateLimit
 from postdesk.errors import CrossSiteRefused
-from postdesk.knowledge.figures import KnowledgeFigures
+from postdesk.knowledge.figures import desk_figures
 from postdesk.knowledge.render import RenderedArticle, article_summary, render_article
 from postdesk.knowledge.store import ArticleNotFound
 from postdesk.observability import logger
@@ -536,21 +536,7 @@ def _count(context: ApiContext, slug: str, what: str) -> None:
     """Count a reader's ``what`` for the article (knowledge/figures.py). A figure that cannot be
     written is logged and the page is served all the same: a reader never pays for a count."""
     try:
-        _figures(context).record(slug, what, context.ports.clock())
+        desk_figures(context.settings).record(slug, what, context.ports.clock())
     except Exception:
         logger.exception("a help center figure was not counted", extra={"slug": slug, "figure": what})
         context.ports.metrics.count("HelpCenterFigureFailed")
-
-
-def _figures(context: ApiContext) -> KnowledgeFigures:
-    settings = context.settings
-    return _figures_of(settings.tables.stats, settings.region, settings.sla_policy_path)
-
-
-@cache
-def _figures_of(table: str, region: str, policy_path: str | None) -> KnowledgeFigures:
-    """One per container (and per desk, for the tests that make several); its days are the desk's
-    days, in the time zone of the SLA policy's calendar."""
-    from postdesk.sla.policy import load_policy
-
-    return KnowledgeFigures(table, region, load_policy(policy_path).calendar.timezone)

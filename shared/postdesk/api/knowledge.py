@@ -13,16 +13,14 @@ import base64
 import binascii
 from collections.abc import Mapping
 from datetime import date
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from postdesk.agents.model import Role
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest
-from postdesk.knowledge.figures import KnowledgeFigures
+from postdesk.knowledge.figures import desk_figures
 from postdesk.knowledge.freshness import FlagReason, flag_json, flags_for
 from postdesk.knowledge.links import help_image_url, help_url
 from postdesk.knowledge.model import (
@@ -237,8 +235,8 @@ def list_articles(request: ApiRequest, context: ApiContext) -> ApiResponse:
         raise BadRequest(f"flag must be one of {', '.join(sorted(FLAG_FILTERS))}, not {flag[:40]!r}")
 
     articles = context.ports.knowledge.list_articles()
-    figures, zone = _figures(context)
-    today = context.ports.clock().astimezone(zone).date()
+    figures = desk_figures(context.settings)
+    today = context.ports.clock().astimezone(figures.zone).date()
     recent = figures.recent(today)
     flagged = flags_for(articles, recent, today)
     summaries = []
@@ -486,22 +484,3 @@ def upload_image(request: ApiRequest, context: ApiContext) -> ApiResponse:
     url = help_image_url(context.settings.survey.public_url or _served_under(request), name)
     alt = (text_field(document, "filename") or "").rsplit(".", 1)[0].replace("]", "").strip()[:120]
     return ApiResponse(201, {"name": name, "url": url, "markdown": f"![{alt}]({url})"})
-
-
-# -- the figures -----------------------------------------------------------------------------------
-
-
-def _figures(context: ApiContext) -> tuple[KnowledgeFigures, ZoneInfo]:
-    settings = context.settings
-    return _figures_of(settings.tables.stats, settings.region, settings.sla_policy_path)
-
-
-@cache
-def _figures_of(table: str, region: str, policy_path: str | None) -> tuple[KnowledgeFigures, ZoneInfo]:
-    """The articles' figures and the desk's time zone, once per container (and per desk, for tests
-    that make several): days are the desk's, in the zone of the SLA policy's calendar, as the help
-    center counts them."""
-    from postdesk.sla.policy import load_policy
-
-    zone = load_policy(policy_path).calendar.timezone
-    return KnowledgeFigures(table, region, zone), ZoneInfo(zone)

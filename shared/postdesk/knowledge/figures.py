@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from postdesk.errors import Invalid
 from postdesk.knowledge.model import validate_slug
+from postdesk.settings import Settings
 from postdesk.tickets.dynamo import StatItem, bind_model
 
 # What the help center counts (the rest of an article's figures come from the ticket log).
@@ -39,6 +41,11 @@ class KnowledgeFigures:
         self._table = stats_table
         self._region = region
         self._zone = ZoneInfo(zone)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The desk's time zone, whose days the figures count."""
+        return self._zone
 
     def _bound(self) -> None:
         # The ticket store binds the same model: point it at this desk's table before each use (a
@@ -70,3 +77,16 @@ class KnowledgeFigures:
     def recent(self, today: date, days: int = RECENT_DAYS) -> dict[str, dict[str, int]]:
         """Every article's figures of the ``days`` days ending with ``today`` (included)."""
         return self.totals([today - timedelta(days=back) for back in range(days)])
+
+
+def desk_figures(settings: Settings) -> KnowledgeFigures:
+    """The articles' figures of the desk ``settings`` describe, one per container (and per desk, for
+    the tests that make several); its days are the desk's, in the zone of the SLA policy's calendar."""
+    return _figures_of(settings.tables.stats, settings.region, settings.sla_policy_path)
+
+
+@cache
+def _figures_of(table: str, region: str, policy_path: str | None) -> KnowledgeFigures:
+    from postdesk.sla.policy import load_policy
+
+    return KnowledgeFigures(table, region, load_policy(policy_path).calendar.timezone)
