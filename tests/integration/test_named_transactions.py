@@ -5,7 +5,15 @@ fail when a PynamoDB release sends them in another order."""
 
 from __future__ import annotations
 
-from postdesk.aws.dynamodb import NamedTransaction
+import threading
+import time
+from typing import Any
+
+import pytest
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TableError
+
+from postdesk.aws.dynamodb import NamedTransaction, forget_connections, shared_connection
 from postdesk.tickets.dynamo import CounterItem, GuardItem
 from tests.api_calls import recording_api_calls
 from tests.integration.conftest import Desk
@@ -53,3 +61,41 @@ def test_a_failed_condition_is_told_by_name_and_undoes_every_write(desk: Desk) -
     assert transaction.found["claim"]["key"] == {"S": "taken"}
     assert CounterItem.count() == 0
     assert [item.key for item in GuardItem.scan()] == ["taken"]
+
+
+def test_threads_that_first_use_a_table_at_once_share_one_connection(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a process whose models are not yet bound to the shared connection, and a lookup of a
+    # table's schema slow enough that threads overlap in it (as they do now and then in production)
+    forget_connections()
+    lookup = Connection.get_meta_table
+
+    def slow_lookup(self: Connection, table_name: str) -> Any:
+        try:
+            return lookup(self, table_name)
+        except TableError:
+            time.sleep(0.01)  # between finding the table missing and adding it
+            raise
+
+    monkeypatch.setattr(Connection, "get_meta_table", slow_lookup)
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def first_use() -> None:
+        start.wait()
+        try:
+            CounterItem._get_connection()
+        except BaseException as error:  # the assertion below reports it
+            errors.append(error)
+
+    # When eight threads bind the same table at the same moment (tickets arriving at once)
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then none failed registering the table, and all use the one connection
+    assert errors == []
+    assert CounterItem._get_connection().connection is shared_connection(REGION)

@@ -51,11 +51,14 @@ class DeskModel(Model):
         if table.connection is not shared:
             # PynamoDB registered the table's key schema on the connection it made; the shared
             # one needs it to build requests for this table.
+            # Under the lock: two threads of one process (tickets arriving at once) would both
+            # find the table missing and the second add would raise.
             meta = table.get_meta_table()
-            try:
-                shared.get_meta_table(meta.table_name)
-            except TableError:
-                shared.add_meta_table(meta)
+            with _lock:
+                try:
+                    shared.get_meta_table(meta.table_name)
+                except TableError:
+                    shared.add_meta_table(meta)
             table.connection = shared
         return table
 
