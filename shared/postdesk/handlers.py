@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from postdesk.observability import logger, masked_exception
 from postdesk.runtime import runtime
 
 if TYPE_CHECKING:
+    from postdesk.settings import Settings
     from postdesk.workflows.ingest import InboundDelivery
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -41,6 +42,17 @@ def _dropped(problem: str, event: Any) -> dict[str, Any]:
     dropped: a retry could not make it valid."""
     logger.error(problem, extra={"keys": sorted(event)[:10] if isinstance(event, dict) else []})
     return {"outcome": "malformed"}
+
+
+def _targeting_itself(
+    settings: Settings, context: Any, target: Literal["sla_function_arn", "automations_function_arn"]
+) -> Settings:
+    """``settings`` with the schedules' ``target`` set to the ARN of the function that runs now when
+    the stack left it empty: the stack cannot tell a function its own ARN (a reference to itself)."""
+    own_arn = getattr(context, "invoked_function_arn", None)
+    if getattr(settings.scheduling, target) or not isinstance(own_arn, str):
+        return settings
+    return replace(settings, scheduling=replace(settings.scheduling, **{target: own_arn}))
 
 
 def deliveries_from_ses_event(event: dict[str, Any]) -> list[InboundDelivery]:
@@ -139,11 +151,7 @@ def sla_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from postdesk.workflows.sla import fire_timer, timer_request
 
     settings, ports = runtime()
-    own_arn = getattr(context, "invoked_function_arn", None)
-    if not settings.scheduling.sla_function_arn and isinstance(own_arn, str):
-        # The stack cannot tell this function its own ARN (a reference to itself): the next timer
-        # targets the function that runs now.
-        settings = replace(settings, scheduling=replace(settings.scheduling, sla_function_arn=own_arn))
+    settings = _targeting_itself(settings, context, "sla_function_arn")
     # The desk's timer function also sends the mail of an agent's notifications when its window ends.
     notification = notification_request(event)
     if notification is not None:
@@ -168,12 +176,7 @@ def automations_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if request is None:
         return _dropped("automation event without a known purpose, a valid ref and a due time", event)
     logger.set_correlation_id(f"auto-{request.purpose}-{request.ref}")
-    own_arn = getattr(context, "invoked_function_arn", None)
-    if not settings.scheduling.automations_function_arn and isinstance(own_arn, str):
-        # The stack cannot tell this function its own ARN (a reference to itself): the next step
-        # targets the function that runs now.
-        scheduling = replace(settings.scheduling, automations_function_arn=own_arn)
-        settings = replace(settings, scheduling=scheduling)
+    settings = _targeting_itself(settings, context, "automations_function_arn")
     return {"purpose": request.purpose, "outcome": run_automation(request, settings, ports)}
 
 

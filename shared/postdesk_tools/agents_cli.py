@@ -33,9 +33,11 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
     invite = actions.add_parser(
         "invite", help="invite a person: an account with a temporary password, mailed to them (and printed)"
     )
-    invite.add_argument("email", help="their email address (they sign in with it)")
-    invite.add_argument("--name", required=True, help="their name as customers and colleagues see it")
-    invite.add_argument("--role", default=Role.AGENT.value, help=f"one of: {_ROLES} (default: agent)")
+    _add_agent_arguments(
+        invite,
+        email_help="their email address (they sign in with it)",
+        name_help="their name as customers and colleagues see it",
+    )
     invite.add_argument(
         "--queue",
         action="append",
@@ -46,10 +48,11 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
     add = actions.add_parser(
         "add", help="add an agent with an API token only (for an integration) and print the token once"
     )
-    add.add_argument("email", help="the agent's email address")
-    add.add_argument("--name", required=True, help="the agent's name as customers and colleagues see it")
-    # Checked by run_agents rather than by argparse `choices`, so a wrong role is a plain error (exit 1).
-    add.add_argument("--role", default=Role.AGENT.value, help=f"one of: {_ROLES} (default: agent)")
+    _add_agent_arguments(
+        add,
+        email_help="the agent's email address",
+        name_help="the agent's name as customers and colleagues see it",
+    )
     add.add_argument(
         "--token-days",
         type=int,
@@ -59,6 +62,14 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
     actions.add_parser("list", help="list every agent, active or revoked (tokens are never shown)")
     revoke = actions.add_parser("revoke", help="deactivate an agent: their tokens stop working at once")
     revoke.add_argument("email", help="the agent's email address")
+
+
+def _add_agent_arguments(parser: argparse.ArgumentParser, *, email_help: str, name_help: str) -> None:
+    """The agent's email address, name and role, as both ``invite`` and ``add`` take them."""
+    parser.add_argument("email", help=email_help)
+    parser.add_argument("--name", required=True, help=name_help)
+    # Checked by run_agents rather than by argparse `choices`, so a wrong role is a plain error (exit 1).
+    parser.add_argument("--role", default=Role.AGENT.value, help=f"one of: {_ROLES} (default: agent)")
 
 
 def run_agents(argv: Sequence[str], settings: Settings, out: TextIO, now: Callable[[], datetime]) -> int:

@@ -292,6 +292,11 @@ class Line:
     quantity: float
     usd: float
 
+    @classmethod
+    def priced(cls, service: str, unit: str, quantity: float, price: float, per: float = 1) -> Line:
+        """A row whose cost is ``price`` for each ``per`` of ``quantity`` (per a million requests, say)."""
+        return cls(service, unit, quantity, quantity * price / per)
+
 
 def memory_mb(stage: str = "prod", chalicefile: Path = CHALICEFILE) -> dict[str, int]:
     """Each function's memory in the stage (chalicefile.json)."""
@@ -334,54 +339,34 @@ def bill(
     log_gb = invocations * LOG_BYTES_PER_INVOCATION / GB
     chunks = usage.mails_in * CHUNKS_PER_MAIL
     return [
-        Line("Lambda", "requests", invocations, invocations * LAMBDA_PER_MILLION_REQUESTS / 1e6),
-        Line("Lambda", "GB-seconds", gb_seconds, gb_seconds * LAMBDA_PER_GB_SECOND),
-        Line(
-            "API Gateway",
-            "REST requests",
-            usage.http_requests,
-            usage.http_requests * API_GATEWAY_REST_PER_MILLION_REQUESTS / 1e6,
+        Line.priced("Lambda", "requests", invocations, LAMBDA_PER_MILLION_REQUESTS, 1e6),
+        Line.priced("Lambda", "GB-seconds", gb_seconds, LAMBDA_PER_GB_SECOND),
+        Line.priced(
+            "API Gateway", "REST requests", usage.http_requests, API_GATEWAY_REST_PER_MILLION_REQUESTS, 1e6
         ),
-        Line(
-            "DynamoDB",
-            "write request units",
-            usage.write_units,
-            usage.write_units * DYNAMODB_PER_MILLION_WRITE_UNITS / 1e6,
+        Line.priced(
+            "DynamoDB", "write request units", usage.write_units, DYNAMODB_PER_MILLION_WRITE_UNITS, 1e6
         ),
-        Line(
-            "DynamoDB",
-            "read request units",
-            usage.read_units,
-            usage.read_units * DYNAMODB_PER_MILLION_READ_UNITS / 1e6,
+        Line.priced("DynamoDB", "read request units", usage.read_units, DYNAMODB_PER_MILLION_READ_UNITS, 1e6),
+        Line.priced("S3", "PUT requests", puts, S3_PER_THOUSAND_PUTS, 1000),
+        Line.priced("S3", "GET requests", gets, S3_PER_THOUSAND_GETS, 1000),
+        Line.priced(
+            "S3", f"GB-months of raw mail ({retention_days} days)", stored_gb_months, S3_PER_GB_MONTH
         ),
-        Line("S3", "PUT requests", puts, puts * S3_PER_THOUSAND_PUTS / 1000),
-        Line("S3", "GET requests", gets, gets * S3_PER_THOUSAND_GETS / 1000),
-        Line(
-            "S3",
-            f"GB-months of raw mail ({retention_days} days)",
-            stored_gb_months,
-            stored_gb_months * S3_PER_GB_MONTH,
+        Line.priced("SES", "mails received", usage.mails_in, SES_PER_THOUSAND_MAILS_RECEIVED, 1000),
+        Line.priced("SES", "256 KB chunks received", chunks, SES_PER_THOUSAND_CHUNKS_RECEIVED, 1000),
+        Line.priced(
+            "SES", "recipients sent to", usage.recipients_sent, SES_PER_THOUSAND_RECIPIENTS_SENT, 1000
         ),
-        Line(
-            "SES", "mails received", usage.mails_in, usage.mails_in * SES_PER_THOUSAND_MAILS_RECEIVED / 1000
-        ),
-        Line("SES", "256 KB chunks received", chunks, chunks * SES_PER_THOUSAND_CHUNKS_RECEIVED / 1000),
-        Line(
-            "SES",
-            "recipients sent to",
-            usage.recipients_sent,
-            usage.recipients_sent * SES_PER_THOUSAND_RECIPIENTS_SENT / 1000,
-        ),
-        Line(
+        Line.priced(
             "EventBridge Scheduler",
             "invocations",
             usage.schedules_fired,
-            usage.schedules_fired * SCHEDULER_PER_MILLION_INVOCATIONS / 1e6,
+            SCHEDULER_PER_MILLION_INVOCATIONS,
+            1e6,
         ),
-        Line(
-            "Secrets Manager", "API calls", secrets, secrets * SECRETS_MANAGER_PER_TEN_THOUSAND_CALLS / 10_000
-        ),
-        Line("CloudWatch Logs", "GB ingested", log_gb, log_gb * CLOUDWATCH_LOGS_PER_GB_INGESTED),
+        Line.priced("Secrets Manager", "API calls", secrets, SECRETS_MANAGER_PER_TEN_THOUSAND_CALLS, 10_000),
+        Line.priced("CloudWatch Logs", "GB ingested", log_gb, CLOUDWATCH_LOGS_PER_GB_INGESTED),
     ]
 
 
@@ -439,19 +424,19 @@ def fixed_per_month(custom_metrics: int) -> list[Line]:
     alarms = sum(1 for resource in resources if resource["Type"] == "AWS::CloudWatch::Alarm")
     dashboards = sum(1 for resource in resources if resource["Type"] == "AWS::CloudWatch::Dashboard")
     return [
-        Line("Secrets Manager", "secret", 1, SECRETS_MANAGER_PER_SECRET_MONTH),
-        Line(
+        Line.priced("Secrets Manager", "secret", 1, SECRETS_MANAGER_PER_SECRET_MONTH),
+        Line.priced(
             "CloudWatch",
             "custom metrics (those of the test's life; each new dimension value adds one)",
             custom_metrics,
-            custom_metrics * CLOUDWATCH_PER_CUSTOM_METRIC_MONTH,
+            CLOUDWATCH_PER_CUSTOM_METRIC_MONTH,
         ),
-        Line("CloudWatch", "alarms", alarms, alarms * CLOUDWATCH_PER_ALARM_MONTH),
-        Line(
+        Line.priced("CloudWatch", "alarms", alarms, CLOUDWATCH_PER_ALARM_MONTH),
+        Line.priced(
             "CloudWatch",
             "dashboards (free within an account's first 3)",
             dashboards,
-            dashboards * CLOUDWATCH_PER_DASHBOARD_MONTH,
+            CLOUDWATCH_PER_DASHBOARD_MONTH,
         ),
         Line(
             "Cognito",

@@ -391,74 +391,33 @@ def _fire_due(state: StackState, moto_url: str, clock: Clock, targets: dict[str,
                 state.fired.append({"name": schedule["name"], "target": target, "result": result})
 
 
+def _start_daemon(loop: Callable[[], None], name: str | None = None) -> threading.Thread:
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
 def _every(seconds: float, stop: threading.Event, work: Callable[[], None]) -> threading.Thread:
     def loop() -> None:
         while not stop.wait(seconds):
             work()
 
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    return thread
+    return _start_daemon(loop)
 
 
-def _feed_search(
-    settings: Any, positions_file: Path, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
+def _follow_feed(
+    feed: ChangeFeed,
+    positions_file: Path,
+    stop: threading.Event,
+    handle: Callable[[dict[str, Any]], Any],
+    *,
+    name: str,
+    start_fresh: Callable[[], None],
 ) -> threading.Thread:
-    """What the event source mappings do on AWS: hand the streams' records to ``search_index``
-    every SEARCH_FEED_SECONDS, the position kept in ``positions_file``. A desk with no position yet
-    (made before search, or its index lost) is indexed whole first, from the position it had then."""
+    """What an event source mapping does on AWS: hand the feed's new records to ``handle`` every
+    SEARCH_FEED_SECONDS, the position kept in ``positions_file``. A desk with no position yet is first
+    brought to where ``start_fresh`` leaves the feed."""
     from postdesk.observability import logger
-    from postdesk.runtime import runtime, search_index
-    from postdesk.workflows.indexing import rebuild_index
-
-    feed = ChangeFeed(settings.region, (settings.tables.tickets, settings.tables.ticket_log))
-
-    def save() -> None:
-        temporary = positions_file.with_suffix(".tmp")
-        temporary.write_text(feed.checkpoint(), encoding="utf-8")
-        temporary.replace(positions_file)
-
-    def start() -> None:
-        if positions_file.exists():
-            feed.restore(positions_file.read_text(encoding="utf-8"))
-            return
-        while True:
-            records, moved = feed.read()
-            if not records:
-                break
-            feed.advance(moved)
-        run = rebuild_index(runtime()[1].store, search_index("writer"))
-        logger.info("search index rebuilt", extra={"indexed": run.indexed})
-        save()
-
-    def loop() -> None:
-        started = False
-        while not stop.is_set():
-            try:
-                if not started:
-                    start()
-                    started = True
-                if deliver_changes(feed, handle):
-                    save()
-            except Exception:
-                # The batch is handed on again at the next turn (the function is idempotent).
-                logger.exception("search feed failed; retrying")
-            stop.wait(SEARCH_FEED_SECONDS)
-
-    thread = threading.Thread(target=loop, name="search-feed", daemon=True)
-    thread.start()
-    return thread
-
-
-def _feed_events_out(
-    settings: Any, positions_file: Path, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
-) -> threading.Thread:
-    """What the EventsOutFeed event source mapping does on AWS: hand the ticket log's new records to
-    ``events_out``, the position kept in ``positions_file``; a desk with no position yet starts at the
-    stream's end (the mapping's LATEST: history is not published again)."""
-    from postdesk.observability import logger
-
-    feed = ChangeFeed(settings.region, (settings.tables.ticket_log,))
 
     def save() -> None:
         temporary = positions_file.with_suffix(".tmp")
@@ -473,22 +432,47 @@ def _feed_events_out(
                     if positions_file.exists():
                         feed.restore(positions_file.read_text(encoding="utf-8"))
                     else:
-                        while True:
-                            records, moved = feed.read()
-                            if not records:
-                                break
-                            feed.advance(moved)
+                        start_fresh()
                         save()
                     started = True
                 if deliver_changes(feed, handle):
                     save()
             except Exception:
-                logger.exception("events feed failed; retrying")
+                # The batch is handed on again at the next turn (the function is idempotent).
+                logger.exception(f"{name.replace('-', ' ')} failed; retrying")
             stop.wait(SEARCH_FEED_SECONDS)
 
-    thread = threading.Thread(target=loop, name="events-feed", daemon=True)
-    thread.start()
-    return thread
+    return _start_daemon(loop, name)
+
+
+def _feed_search(
+    settings: Any, positions_file: Path, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
+) -> threading.Thread:
+    """What the event source mappings do on AWS: hand the streams' records to ``search_index``
+    every SEARCH_FEED_SECONDS, the position kept in ``positions_file``. A desk with no position yet
+    (made before search, or its index lost) is indexed whole first, from the position it had then."""
+    from postdesk.observability import logger
+    from postdesk.runtime import runtime, search_index
+    from postdesk.workflows.indexing import rebuild_index
+
+    feed = ChangeFeed(settings.region, (settings.tables.tickets, settings.tables.ticket_log))
+
+    def index_whole() -> None:
+        feed.skip_to_end()
+        run = rebuild_index(runtime()[1].store, search_index("writer"))
+        logger.info("search index rebuilt", extra={"indexed": run.indexed})
+
+    return _follow_feed(feed, positions_file, stop, handle, name="search-feed", start_fresh=index_whole)
+
+
+def _feed_events_out(
+    settings: Any, positions_file: Path, stop: threading.Event, handle: Callable[[dict[str, Any]], Any]
+) -> threading.Thread:
+    """What the EventsOutFeed event source mapping does on AWS: hand the ticket log's new records to
+    ``events_out``, the position kept in ``positions_file``; a desk with no position yet starts at the
+    stream's end (the mapping's LATEST: history is not published again)."""
+    feed = ChangeFeed(settings.region, (settings.tables.ticket_log,))
+    return _follow_feed(feed, positions_file, stop, handle, name="events-feed", start_fresh=feed.skip_to_end)
 
 
 def _feed_webhooks(
@@ -512,9 +496,7 @@ def _feed_webhooks(
                 logger.exception("webhook queue poll failed; retrying")
             stop.wait(SEARCH_FEED_SECONDS)
 
-    thread = threading.Thread(target=loop, name="webhook-feed", daemon=True)
-    thread.start()
-    return thread
+    return _start_daemon(loop, "webhook-feed")
 
 
 def _sweep_expired(moto_url: str) -> None:

@@ -71,7 +71,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 TARGET_VERSION = "5.2.5"
 
@@ -665,6 +665,58 @@ def _cognito_backend(account_id: str, region_name: str) -> Any:
     return cognitoidp_backends[account_id][region_name]
 
 
+class _CognitoResource:
+    """What the CloudFormation models of Cognito's resources share: each is made through Cognito's
+    API (``made_by_cognito``) from the resource's properties, and answers the attributes of its
+    ``ATTRIBUTES``. A mixin, not a CloudFormationModel: moto lists only that class's direct
+    subclasses as models, so each model names CloudFormationModel itself."""
+
+    NAME_TYPE: ClassVar[str]
+    TYPE: ClassVar[str]
+    # Attribute name -> its value, read from the model.
+    ATTRIBUTES: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def __init__(self, made: Any) -> None:
+        # Each model keeps what Cognito made under its own name (the stack's snapshots pickle it so).
+        raise NotImplementedError
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_TYPE
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self.ATTRIBUTES[attribute_name](self)
+
+    @staticmethod
+    def made_by_cognito(backend: Any, resource_name: str, properties: dict[str, Any]) -> Any:
+        """What Cognito's API made for the resource (what the model is made with)."""
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = dict(cloudformation_json.get("Properties", {}))
+        return cls(cls.made_by_cognito(_cognito_backend(account_id, region_name), resource_name, properties))
+
+
+def _pool_issuer(model: Any) -> str:
+    return f"cognito-idp.{model.pool.region}.amazonaws.com/{model.pool.id}"
+
+
 def _cognito_models() -> list[type]:
     """CloudFormation models of moto's pool, client, domain and identity provider. Each holds what
     Cognito's API made (the same objects the API then answers about): Ref gives the pool's id, the
@@ -672,52 +724,32 @@ def _cognito_models() -> list[type]:
     ProviderName and ProviderURL."""
     from moto.core.common_models import CloudFormationModel
 
-    class CognitoUserPoolResource(CloudFormationModel):
+    class CognitoUserPoolResource(_CognitoResource, CloudFormationModel):
+        NAME_TYPE = "UserPoolName"
+        TYPE = "AWS::Cognito::UserPool"
+        ATTRIBUTES: ClassVar[dict[str, Callable[[Any], Any]]] = {
+            "Arn": lambda model: model.pool.arn,
+            "ProviderName": _pool_issuer,
+            "ProviderURL": lambda model: f"https://{_pool_issuer(model)}",
+            "UserPoolId": lambda model: model.pool.id,
+        }
+
         def __init__(self, pool: Any) -> None:
             self.pool = pool
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "UserPoolName"
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::Cognito::UserPool"
 
         @property
         def physical_resource_id(self) -> str:
             return str(self.pool.id)
 
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
-
-        def get_cfn_attribute(self, attribute_name: str) -> Any:
-            issuer = f"cognito-idp.{self.pool.region}.amazonaws.com/{self.pool.id}"
-            return {
-                "Arn": self.pool.arn,
-                "ProviderName": issuer,
-                "ProviderURL": f"https://{issuer}",
-                "UserPoolId": self.pool.id,
-            }[attribute_name]
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            properties = dict(cloudformation_json.get("Properties", {}))
+        @staticmethod
+        def made_by_cognito(backend: Any, resource_name: str, properties: dict[str, Any]) -> Any:
             name = properties.get("UserPoolName", resource_name)
             enabled = properties.get("EnabledMfas", [])
             config = {key: value for key, value in properties.items() if key not in _POOL_PROPERTIES_ASIDE}
-            pool = _cognito_backend(account_id, region_name).create_user_pool(name, config)
+            pool = backend.create_user_pool(name, config)
             if "SOFTWARE_TOKEN_MFA" in enabled:
                 pool.token_mfa_config = {"Enabled": True}
-            return cls(pool)
+            return pool
 
         @classmethod
         def delete_from_cloudformation_json(
@@ -726,118 +758,63 @@ def _cognito_models() -> list[type]:
             backend = _cognito_backend(account_id, region_name)
             backend.user_pools.pop(resource_name, None)
 
-    class CognitoUserPoolClientResource(CloudFormationModel):
+    class CognitoUserPoolClientResource(_CognitoResource, CloudFormationModel):
+        NAME_TYPE = "ClientName"
+        TYPE = "AWS::Cognito::UserPoolClient"
+        ATTRIBUTES: ClassVar[dict[str, Callable[[Any], Any]]] = {
+            "ClientId": lambda model: model.user_pool_client.id,
+            "Name": lambda model: model.user_pool_client.extended_config.get("ClientName", ""),
+        }
+
         def __init__(self, user_pool_client: Any) -> None:
             self.user_pool_client = user_pool_client
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "ClientName"
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::Cognito::UserPoolClient"
 
         @property
         def physical_resource_id(self) -> str:
             return str(self.user_pool_client.id)
 
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr in ("ClientId", "Name")
-
-        def get_cfn_attribute(self, attribute_name: str) -> Any:
-            return {
-                "ClientId": self.user_pool_client.id,
-                "Name": self.user_pool_client.extended_config.get("ClientName", ""),
-            }[attribute_name]
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            properties = dict(cloudformation_json.get("Properties", {}))
+        @staticmethod
+        def made_by_cognito(backend: Any, resource_name: str, properties: dict[str, Any]) -> Any:
             pool_id = properties.pop("UserPoolId")
             generate_secret = bool(properties.pop("GenerateSecret", False))
             properties.setdefault("ClientName", resource_name)
-            backend = _cognito_backend(account_id, region_name)
-            return cls(backend.create_user_pool_client(pool_id, generate_secret, properties))
+            return backend.create_user_pool_client(pool_id, generate_secret, properties)
 
-    class CognitoUserPoolDomainResource(CloudFormationModel):
+    class CognitoUserPoolDomainResource(_CognitoResource, CloudFormationModel):
+        NAME_TYPE = "Domain"
+        TYPE = "AWS::Cognito::UserPoolDomain"
+
         def __init__(self, domain: str) -> None:
             self.domain = domain
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "Domain"
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::Cognito::UserPoolDomain"
 
         @property
         def physical_resource_id(self) -> str:
             return self.domain
 
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return False
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            properties = cloudformation_json.get("Properties", {})
-            backend = _cognito_backend(account_id, region_name)
+        @staticmethod
+        def made_by_cognito(backend: Any, resource_name: str, properties: dict[str, Any]) -> Any:
             made = backend.create_user_pool_domain(
                 properties["UserPoolId"], properties["Domain"], properties.get("CustomDomainConfig")
             )
-            return cls(str(made.domain))
+            return str(made.domain)
 
-    class CognitoIdentityProviderResource(CloudFormationModel):
+    class CognitoIdentityProviderResource(_CognitoResource, CloudFormationModel):
+        NAME_TYPE = "ProviderName"
+        TYPE = "AWS::Cognito::UserPoolIdentityProvider"
+
         def __init__(self, name: str) -> None:
             self.name = name
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "ProviderName"
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::Cognito::UserPoolIdentityProvider"
 
         @property
         def physical_resource_id(self) -> str:
             return self.name
 
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return False
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls,
-            resource_name: str,
-            cloudformation_json: Any,
-            account_id: str,
-            region_name: str,
-            **kwargs: Any,
-        ) -> Any:
-            properties = dict(cloudformation_json.get("Properties", {}))
+        @staticmethod
+        def made_by_cognito(backend: Any, resource_name: str, properties: dict[str, Any]) -> Any:
             pool_id = properties.pop("UserPoolId")
             name = properties.pop("ProviderName")
-            _cognito_backend(account_id, region_name).create_identity_provider(pool_id, name, properties)
-            return cls(str(name))
+            backend.create_identity_provider(pool_id, name, properties)
+            return str(name)
 
     return [
         CognitoUserPoolResource,

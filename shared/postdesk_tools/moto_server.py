@@ -343,34 +343,24 @@ class DueSchedules:
             for group in backend.schedule_groups.values():
                 for schedule in group.schedules.values():
                     self.add(account, region, group.name, schedule.name, schedule.schedule_expression)
-        create = backend_class.create_schedule
-        update = backend_class.update_schedule
         due = self
 
-        def create_schedule(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            schedule = create(backend, *args, **kwargs)
-            due.add(
-                backend.account_id,
-                backend.region_name,
-                schedule.group_name,
-                schedule.name,
-                schedule.schedule_expression,
-            )
-            return schedule
+        def adding_the_schedule(write: Callable[..., Any]) -> Callable[..., Any]:
+            def write_and_add(backend: Any, *args: Any, **kwargs: Any) -> Any:
+                schedule = write(backend, *args, **kwargs)
+                due.add(
+                    backend.account_id,
+                    backend.region_name,
+                    schedule.group_name,
+                    schedule.name,
+                    schedule.schedule_expression,
+                )
+                return schedule
 
-        def update_schedule(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            schedule = update(backend, *args, **kwargs)
-            due.add(
-                backend.account_id,
-                backend.region_name,
-                schedule.group_name,
-                schedule.name,
-                schedule.schedule_expression,
-            )
-            return schedule
+            return write_and_add
 
-        backend_class.create_schedule = create_schedule
-        backend_class.update_schedule = update_schedule
+        backend_class.create_schedule = adding_the_schedule(backend_class.create_schedule)
+        backend_class.update_schedule = adding_the_schedule(backend_class.update_schedule)
 
 
 # -- the outbox ------------------------------------------------------------------------------------------
@@ -388,7 +378,9 @@ def write_to_outbox(outbox: Path) -> None:
     ses_backend = _moto("moto.ses.models", "SESBackend")
     outbox.mkdir(parents=True, exist_ok=True)
     send = ses_backend.send_raw_email
-    counter = {"n": 0}
+    # The outbox outlives a restart: its numbers go on from the mails already in it, so that they
+    # keep telling the order mails were sent in.
+    counter = {"n": sum(1 for _ in outbox.glob("*.eml"))}
     lock = threading.Lock()
 
     def send_raw_email(backend: Any, source: str, destinations: list[str], raw_data: str) -> Any:

@@ -207,6 +207,11 @@ def provision_events(region: str, prefix: str) -> dict[str, str]:
     }
 
 
+def _as_in_template(properties: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The named properties of a template resource, to pass to the API that makes it as they are."""
+    return {name: properties[name] for name in names}
+
+
 def provision_sign_in(region: str, prefix: str) -> dict[str, str]:
     """The template's user pool and its console client, as Cognito's API takes them (moto has no
     CloudFormation for them), and the tables of sessions and of the access audit (made with the
@@ -217,13 +222,16 @@ def provision_sign_in(region: str, prefix: str) -> dict[str, str]:
     cognito = client("cognito-idp", region)
     pool = cognito.create_user_pool(
         PoolName=f"{prefix}-agents",
-        UsernameAttributes=pool_properties["UsernameAttributes"],
-        AutoVerifiedAttributes=pool_properties["AutoVerifiedAttributes"],
-        UsernameConfiguration=pool_properties["UsernameConfiguration"],
-        Policies=pool_properties["Policies"],
-        AccountRecoverySetting=pool_properties["AccountRecoverySetting"],
-        AdminCreateUserConfig=pool_properties["AdminCreateUserConfig"],
-        Schema=pool_properties["Schema"],
+        **_as_in_template(
+            pool_properties,
+            "UsernameAttributes",
+            "AutoVerifiedAttributes",
+            "UsernameConfiguration",
+            "Policies",
+            "AccountRecoverySetting",
+            "AdminCreateUserConfig",
+            "Schema",
+        ),
     )["UserPool"]
     cognito.set_user_pool_mfa_config(
         UserPoolId=pool["Id"],
@@ -235,14 +243,17 @@ def provision_sign_in(region: str, prefix: str) -> dict[str, str]:
     console = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName=f"{prefix}-console",
-        GenerateSecret=client_properties["GenerateSecret"],
-        ExplicitAuthFlows=client_properties["ExplicitAuthFlows"],
-        PreventUserExistenceErrors=client_properties["PreventUserExistenceErrors"],
-        EnableTokenRevocation=client_properties["EnableTokenRevocation"],
-        AccessTokenValidity=client_properties["AccessTokenValidity"],
-        IdTokenValidity=client_properties["IdTokenValidity"],
         RefreshTokenValidity=session_days,
-        TokenValidityUnits=client_properties["TokenValidityUnits"],
+        **_as_in_template(
+            client_properties,
+            "GenerateSecret",
+            "ExplicitAuthFlows",
+            "PreventUserExistenceErrors",
+            "EnableTokenRevocation",
+            "AccessTokenValidity",
+            "IdTokenValidity",
+            "TokenValidityUnits",
+        ),
     )["UserPoolClient"]
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
     return {

@@ -149,6 +149,11 @@ def test_everything_survives_a_stop_and_a_start(tmp_path: Path) -> None:
         # And the desk goes on: the customer's answer joins the ticket
         send(again, mail(f"Re: {ack['Subject']}", "Any news?", In_Reply_To=str(ack["Message-ID"])))
         assert _wait(lambda: len(api(again, "GET", f"/tickets/{ref}")["thread"]) == 3)
+        # and the outbox's numbers go on from where they were, so that they still tell the order
+        api(again, "POST", f"/tickets/{ref}/replies", {"body": "It is on its way."})
+        assert len(outbox(again, "Re:", count=1)) == 1
+        numbers = sorted(path.name.split("-")[1] for path in Path(again["outbox_dir"]).glob("*.eml"))
+        assert numbers == ["0001", "0002", "0003"]
     finally:
         stop(process, state)
 

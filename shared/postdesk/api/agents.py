@@ -75,17 +75,9 @@ def invite_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
         admin.email,
         context.settings,
         context.ports,
-        source_ip=request.source_ip,
-        user_agent=request.header("user-agent") or "",
+        **_requester(request),
     )
-    return ApiResponse(
-        201,
-        {
-            "agent": agent_json(invitation.agent),
-            "mail": invitation.mail,
-            "message": _mail_words(invitation),
-        },
-    )
+    return _invitation_answer(201, invitation)
 
 
 def renew_agent_invitation(request: ApiRequest, context: ApiContext) -> ApiResponse:
@@ -99,16 +91,16 @@ def renew_agent_invitation(request: ApiRequest, context: ApiContext) -> ApiRespo
         admin.email,
         context.settings,
         context.ports,
-        source_ip=request.source_ip,
-        user_agent=request.header("user-agent") or "",
+        **_requester(request),
     )
+    return _invitation_answer(200, invitation)
+
+
+def _invitation_answer(status: int, invitation: Invitation) -> ApiResponse:
+    """The agent invited (or whose invitation was renewed) and what became of the mail."""
     return ApiResponse(
-        200,
-        {
-            "agent": agent_json(invitation.agent),
-            "mail": invitation.mail,
-            "message": _mail_words(invitation),
-        },
+        status,
+        {"agent": agent_json(invitation.agent), "mail": invitation.mail, "message": _mail_words(invitation)},
     )
 
 

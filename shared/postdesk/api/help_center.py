@@ -15,7 +15,6 @@ languages. An unknown language, topic or article is a 404 page in words, with th
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, quote
 
 from postdesk.api.context import ApiContext, require_own_origin
-from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse
+from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, page_security_policy
 from postdesk.effects import keys
 from postdesk.effects.guards import RateLimit
 from postdesk.errors import CrossSiteRefused
@@ -75,19 +74,9 @@ def _stylesheet() -> str:
 def content_security_policy() -> str:
     """The page's own style element (by its hash), the help center's own images, a search form and
     a vote form that stay on the desk; nothing else, from nowhere else."""
-    digest = base64.b64encode(hashlib.sha256(_stylesheet().encode()).digest()).decode()
-    return "; ".join(
-        (
-            "default-src 'none'",
-            f"style-src 'sha256-{digest}'",
-            # data: for the empty icon only (the browser would ask for /favicon.ico): an article's
-            # own images come from the desk (knowledge/render.py refuses data: addresses).
-            "img-src 'self' data:",
-            "form-action 'self'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        )
-    )
+    # data: for the empty icon only (the browser would ask for /favicon.ico): an article's own images
+    # come from the desk (knowledge/render.py refuses data: addresses).
+    return page_security_policy(_stylesheet(), "img-src 'self' data:")
 
 
 def _security_headers() -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -113,6 +115,22 @@ class ApiResponse:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+
+def page_security_policy(stylesheet: str, *allowed: str) -> str:
+    """The Content-Security-Policy of a public page (the help center's, the survey's): nothing but
+    the page's own style element, by its hash, what ``allowed`` adds, and forms posting back to us."""
+    digest = base64.b64encode(hashlib.sha256(stylesheet.encode()).digest()).decode()
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"style-src 'sha256-{digest}'",
+            *allowed,
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,31 +67,30 @@ def list_saved_replies(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 def create_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Store a new saved reply (admins only)."""
-    agent = authenticated(request, context, Role.ADMIN)
-    document = request.json_body(allowed=_FIELDS, required=_REQUIRED)
-    created = saved_reply_store(context).create(
-        text_field(document, "title") or "",
-        text_field(document, "body") or "",
-        text_field(document, "language") or "",
-        agent.email,
-        context.ports.clock(),
-    )
-    return ApiResponse(201, {"saved_reply": saved_reply_json(created, context.settings.survey.public_url)})
+    return _write_saved_reply(request, context, reply_id=None)
 
 
 def update_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Replace the title, body and language of a saved reply (admins only)."""
+    return _write_saved_reply(request, context, reply_id=_reply_id(request))
+
+
+def _write_saved_reply(request: ApiRequest, context: ApiContext, *, reply_id: str | None) -> ApiResponse:
+    """The body's title, body and language written by an admin: a new saved reply when ``reply_id``
+    is None (201), else over that one (200)."""
     agent = authenticated(request, context, Role.ADMIN)
     document = request.json_body(allowed=_FIELDS, required=_REQUIRED)
-    updated = saved_reply_store(context).update(
-        _reply_id(request),
+    fields = (
         text_field(document, "title") or "",
         text_field(document, "body") or "",
         text_field(document, "language") or "",
         agent.email,
         context.ports.clock(),
     )
-    return ApiResponse(200, {"saved_reply": saved_reply_json(updated, context.settings.survey.public_url)})
+    store = saved_reply_store(context)
+    written = store.create(*fields) if reply_id is None else store.update(reply_id, *fields)
+    status = 201 if reply_id is None else 200
+    return ApiResponse(status, {"saved_reply": saved_reply_json(written, context.settings.survey.public_url)})
 
 
 def delete_saved_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:

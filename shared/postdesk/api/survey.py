@@ -8,14 +8,12 @@ has left) a 410 page in the customer's language; every page comes under a strict
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import cache
 from typing import Final
 from urllib.parse import parse_qs
 
 from postdesk.api.context import ApiContext
-from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse
+from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, page_security_policy
 from postdesk.rendering import (
     available_languages,
     language_having,
@@ -39,16 +37,7 @@ def _stylesheet() -> str:
 @cache
 def content_security_policy() -> str:
     """Nothing but the page's own style element (by its hash) and a form posting back to us."""
-    digest = base64.b64encode(hashlib.sha256(_stylesheet().encode()).digest()).decode()
-    return "; ".join(
-        (
-            "default-src 'none'",
-            f"style-src 'sha256-{digest}'",
-            "form-action 'self'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        )
-    )
+    return page_security_policy(_stylesheet())
 
 
 def _page(status: int, name: str, language: str, **context: object) -> ApiResponse:

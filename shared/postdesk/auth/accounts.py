@@ -101,26 +101,22 @@ class CognitoAccounts:
         """Replace the password with a fresh temporary one (the next sign-in must set its own) and
         return it."""
         password = temporary_password()
-        self._call(
-            "admin_set_user_password",
-            email,
-            UserPoolId=self._pool,
-            Username=email,
-            Password=password,
-            Permanent=False,
-        )
+        self._set_password(email, password, permanent=False)
         return password
 
     def set_password(self, email: str, password: str) -> None:
         """Set a permanent password (a reset confirmed with the mailed code). InvalidPassword, in
         words, when it does not meet the pool's policy."""
+        self._set_password(email, password, permanent=True)
+
+    def _set_password(self, email: str, password: str, *, permanent: bool) -> None:
         self._call(
             "admin_set_user_password",
             email,
             UserPoolId=self._pool,
             Username=email,
             Password=password,
-            Permanent=True,
+            Permanent=permanent,
         )
 
     def disable(self, email: str) -> None:

@@ -109,23 +109,23 @@ class CognitoSignIn:
 
     def new_password(self, challenge: Challenge, email: str, new_password: str) -> SignInAnswer:
         """Answer NEW_PASSWORD_REQUIRED (a temporary password's first sign-in)."""
-        answer = self._call(
-            "respond_to_auth_challenge",
-            ClientId=self._client_id,
-            ChallengeName="NEW_PASSWORD_REQUIRED",
-            Session=challenge.session,
-            ChallengeResponses={"USERNAME": challenge.username, "NEW_PASSWORD": new_password},
-        )
-        return _answer(answer, email, None)
+        return self._respond("NEW_PASSWORD_REQUIRED", challenge, email, {"NEW_PASSWORD": new_password})
 
     def totp_code(self, challenge: Challenge, email: str, code: str) -> SignInAnswer:
         """Answer SOFTWARE_TOKEN_MFA with the authenticator's code. WrongCode for a wrong one."""
+        return self._respond("SOFTWARE_TOKEN_MFA", challenge, email, {"SOFTWARE_TOKEN_MFA_CODE": code})
+
+    def _respond(
+        self, challenge_name: str, challenge: Challenge, email: str, responses: dict[str, str]
+    ) -> SignInAnswer:
+        """Answer the step ``challenge_name`` with ``responses``. The name is given, not read from
+        ``challenge``: a challenge rebuilt from a stored step carries the step's kind instead."""
         answer = self._call(
             "respond_to_auth_challenge",
             ClientId=self._client_id,
-            ChallengeName="SOFTWARE_TOKEN_MFA",
+            ChallengeName=challenge_name,
             Session=challenge.session,
-            ChallengeResponses={"USERNAME": challenge.username, "SOFTWARE_TOKEN_MFA_CODE": code},
+            ChallengeResponses={"USERNAME": challenge.username, **responses},
         )
         return _answer(answer, email, None)
 

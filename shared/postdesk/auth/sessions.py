@@ -127,10 +127,11 @@ class ResetCode:
 
 def session_key(session_id: str) -> str:
     """``SESSION#<sha256 of the session id>``: the item of the session a cookie names."""
-    return SESSION_PREFIX + _digest(session_id)
+    return SESSION_PREFIX + digest(session_id)
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """Hex SHA-256 of ``text``: how a key of the sessions table holds a secret (or an address)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -140,6 +141,15 @@ def _epoch(moment: datetime) -> int:
 
 def _moment(epoch: float) -> datetime:
     return datetime.fromtimestamp(int(epoch), UTC)
+
+
+def _delete(item: DeskModel) -> None:
+    """Delete ``item``; nothing when DynamoDB says it is not there."""
+    try:
+        item.delete()
+    except DeleteError as error:
+        if error.cause_response_code != "ResourceNotFoundException":
+            raise
 
 
 class SessionStore:
@@ -215,11 +225,7 @@ class SessionStore:
 
     def end(self, key: str) -> None:
         """Delete the session item ``key`` (a session's ``key``); nothing if it is gone."""
-        try:
-            SessionItem(key).delete()
-        except DeleteError as error:
-            if error.cause_response_code != "ResourceNotFoundException":
-                raise
+        _delete(SessionItem(key))
 
     # -- steps of a sign-in -----------------------------------------------------------------------
 
@@ -227,7 +233,7 @@ class SessionStore:
         """Store a step (its key is made here) and return its challenge, the opaque id the caller
         sends back with the next step, and the step as stored."""
         challenge = secrets.token_urlsafe(_SECRET_BYTES)
-        stored = replace(step, key=STEP_PREFIX + _digest(challenge))
+        stored = replace(step, key=STEP_PREFIX + digest(challenge))
         StepItem(
             stored.key,
             email=stored.email,
@@ -244,7 +250,7 @@ class SessionStore:
     def step(self, challenge: str) -> Step | None:
         """The step ``challenge`` names, or None (unknown or finished; expiry is the caller's)."""
         try:
-            item = StepItem.get(STEP_PREFIX + _digest(challenge), consistent_read=True)
+            item = StepItem.get(STEP_PREFIX + digest(challenge), consistent_read=True)
         except DoesNotExist:
             return None
         return Step(
@@ -260,18 +266,14 @@ class SessionStore:
         )
 
     def finish_step(self, step: Step) -> None:
-        try:
-            StepItem(step.key).delete()
-        except DeleteError as error:
-            if error.cause_response_code != "ResourceNotFoundException":
-                raise
+        _delete(StepItem(step.key))
 
     # -- password reset codes ---------------------------------------------------------------------
 
     def save_reset(self, email: str, code_hash: str, now: datetime) -> None:
         """Keep the HMAC of a new reset code for ``email`` (replacing an earlier one)."""
         ResetItem(
-            RESET_PREFIX + _digest(email),
+            RESET_PREFIX + digest(email),
             code_hash=code_hash,
             tries_left=RESET_TRIES,
             created_at=to_iso(now),
@@ -280,7 +282,7 @@ class SessionStore:
 
     def reset(self, email: str) -> ResetCode | None:
         try:
-            item = ResetItem.get(RESET_PREFIX + _digest(email), consistent_read=True)
+            item = ResetItem.get(RESET_PREFIX + digest(email), consistent_read=True)
         except DoesNotExist:
             return None
         return ResetCode(
@@ -293,7 +295,7 @@ class SessionStore:
     def spend_reset_try(self, email: str) -> int:
         """Take one try off ``email``'s reset code and return the tries left (-1 when there was no
         code, or none left); a code with no try left is deleted."""
-        item = ResetItem(RESET_PREFIX + _digest(email))
+        item = ResetItem(RESET_PREFIX + digest(email))
         try:
             item.update(actions=[ResetItem.tries_left.add(-1)], condition=ResetItem.tries_left > 0)
         except UpdateError as error:
@@ -306,8 +308,4 @@ class SessionStore:
         return left
 
     def end_reset(self, email: str) -> None:
-        try:
-            ResetItem(RESET_PREFIX + _digest(email)).delete()
-        except DeleteError as error:
-            if error.cause_response_code != "ResourceNotFoundException":
-                raise
+        _delete(ResetItem(RESET_PREFIX + digest(email)))

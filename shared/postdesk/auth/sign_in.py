@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlencode
 
 from postdesk.agents.model import Agent, AgentNotFound, Role
@@ -193,20 +194,14 @@ def _continue(attempt: Attempt, email: str, caller: Caller, desk: SignInDesk) ->
     step = desk.sessions.step(attempt.challenge or "")
     if step is None or step.email != email or step.expires_at <= desk.now():
         raise StepExpired
-    if step.kind == NEW_PASSWORD:
-        if not attempt.new_password:
-            raise BadRequest("send your new password (new_password) with the email and the challenge")
-        answer = desk.cognito.new_password(_challenge(step), email, attempt.new_password)
+    asked = _ASKED_BY_KIND.get(step.kind)
+    if asked is not None:
+        given = asked.given(attempt)
+        if not given:
+            raise BadRequest(asked.missing)
+        answer = asked.send(desk.cognito, _challenge(step), email, given)
         desk.sessions.finish_step(step)
-        return _after(answer, attempt, email, caller, desk, two_step_used=False)
-    if step.kind == CODE:
-        if not attempt.code:
-            raise BadRequest(
-                "send the code of your authenticator app (code) with the email and the challenge"
-            )
-        answer = desk.cognito.totp_code(_challenge(step), email, _code(attempt.code))
-        desk.sessions.finish_step(step)
-        return _after(answer, attempt, email, caller, desk, two_step_used=True)
+        return _after(answer, attempt, email, caller, desk, two_step_used=asked.two_step)
     if step.kind == TOTP_SETUP:
         if not attempt.code:
             raise BadRequest(
@@ -237,58 +232,84 @@ def _after(
         if agent.role is Role.ADMIN and not two_step_used:
             return _enrol(answer, email, desk)
         return issue_session(answer, email, caller, desk, two_step=two_step_used)
-    if answer.name == "NEW_PASSWORD_REQUIRED":
-        if attempt.new_password and not attempt.challenge:
-            return _after(
-                desk.cognito.new_password(answer, email, attempt.new_password),
-                replace(attempt, new_password=None),
-                email,
-                caller,
-                desk,
-                two_step_used=False,
-            )
-        challenge = _save_step(desk, email, NEW_PASSWORD, answer)
-        return NextStep(
-            NEW_PASSWORD,
-            "Your password is temporary: choose your own. Send email, challenge and new_password "
-            "(at least 12 characters, with an upper-case letter, a lower-case letter and a digit).",
-            challenge,
+    asked = _ASKED.get(answer.name)
+    if asked is None:
+        raise ConfigurationError(
+            f"Cognito asked for a sign-in step the desk does not handle ({answer.name}): "
+            "check the user pool's MFA setting (OPTIONAL, software tokens)"
         )
-    if answer.name == "SOFTWARE_TOKEN_MFA":
-        if attempt.code and not attempt.challenge:
-            return _after(
-                desk.cognito.totp_code(answer, email, _code(attempt.code)),
-                replace(attempt, code=None),
-                email,
-                caller,
-                desk,
-                two_step_used=True,
-            )
-        challenge = _save_step(desk, email, CODE, answer)
-        return NextStep(
-            CODE,
-            "Send email, challenge and code: the 6 digits your authenticator app shows for this desk.",
-            challenge,
+    given = asked.given(attempt)
+    if given and not attempt.challenge:
+        return _after(
+            asked.send(desk.cognito, answer, email, given),
+            asked.spent(attempt),
+            email,
+            caller,
+            desk,
+            two_step_used=asked.two_step,
         )
-    raise ConfigurationError(
-        f"Cognito asked for a sign-in step the desk does not handle ({answer.name}): "
-        "check the user pool's MFA setting (OPTIONAL, software tokens)"
-    )
+    challenge = _save_step(desk, email, asked.kind, cognito_session=answer.session, username=answer.username)
+    return NextStep(asked.kind, asked.ask, challenge)
+
+
+@dataclass(frozen=True, slots=True)
+class _AskedStep:
+    """A step Cognito asks for that one field of an attempt answers: saved under ``kind`` and asked
+    for in the words ``ask``, or answered at once when the attempt already carries the field."""
+
+    kind: str
+    field: Literal["new_password", "code"]
+    # Whether answering it is the second step of a two-step sign-in.
+    two_step: bool
+    ask: str
+    # The words of the BadRequest when a continuing attempt lacks the field.
+    missing: str
+    send: Callable[[CognitoSignIn, Challenge, str, str], SignInAnswer]
+
+    def given(self, attempt: Attempt) -> str | None:
+        """What ``attempt`` answers this step with (None or "": nothing)."""
+        given: str | None = getattr(attempt, self.field)
+        return given
+
+    def spent(self, attempt: Attempt) -> Attempt:
+        """``attempt`` without the field once it answered the step, so it answers no later one."""
+        changes: dict[str, Any] = {self.field: None}
+        return replace(attempt, **changes)
+
+
+# The steps Cognito may ask for that the desk handles, by Cognito's name for them.
+_ASKED = {
+    "NEW_PASSWORD_REQUIRED": _AskedStep(
+        kind=NEW_PASSWORD,
+        field="new_password",
+        two_step=False,
+        ask="Your password is temporary: choose your own. Send email, challenge and new_password "
+        "(at least 12 characters, with an upper-case letter, a lower-case letter and a digit).",
+        missing="send your new password (new_password) with the email and the challenge",
+        send=lambda cognito, challenge, email, given: cognito.new_password(challenge, email, given),
+    ),
+    "SOFTWARE_TOKEN_MFA": _AskedStep(
+        kind=CODE,
+        field="code",
+        two_step=True,
+        ask="Send email, challenge and code: the 6 digits your authenticator app shows for this desk.",
+        missing="send the code of your authenticator app (code) with the email and the challenge",
+        send=lambda cognito, challenge, email, given: cognito.totp_code(challenge, email, _code(given)),
+    ),
+}
+_ASKED_BY_KIND = {asked.kind: asked for asked in _ASKED.values()}
 
 
 def _enrol(tokens: Tokens, email: str, desk: SignInDesk) -> NextStep:
     """An admin signed in without a second factor: no session until an authenticator is enrolled."""
     secret, _ = desk.cognito.start_totp(access_token=tokens.access_token)
-    challenge, _ = desk.sessions.save_step(
-        Step(
-            key="",
-            email=email,
-            kind=TOTP_SETUP,
-            expires_at=desk.now() + STEP_LIFETIME,
-            access_token=tokens.access_token,
-            id_token=tokens.id_token,
-            refresh_token=tokens.refresh_token,
-        )
+    challenge = _save_step(
+        desk,
+        email,
+        TOTP_SETUP,
+        access_token=tokens.access_token,
+        id_token=tokens.id_token,
+        refresh_token=tokens.refresh_token,
     )
     return NextStep(
         TOTP_SETUP,
@@ -349,18 +370,13 @@ def _active_agent(email: str, desk: SignInDesk) -> Agent:
     return agent
 
 
-def _save_step(desk: SignInDesk, email: str, kind: str, challenge: Challenge) -> str:
-    saved, _ = desk.sessions.save_step(
-        Step(
-            key="",
-            email=email,
-            kind=kind,
-            expires_at=desk.now() + STEP_LIFETIME,
-            cognito_session=challenge.session,
-            username=challenge.username,
-        )
+def _save_step(desk: SignInDesk, email: str, kind: str, **held: str) -> str:
+    """Keep the step ``kind`` of ``email``'s sign-in, with what answering it needs (Cognito's session
+    and user name, or the tokens), for STEP_LIFETIME; its challenge, for the caller to send back."""
+    challenge, _ = desk.sessions.save_step(
+        Step(key="", email=email, kind=kind, expires_at=desk.now() + STEP_LIFETIME, **held)
     )
-    return saved
+    return challenge
 
 
 def _challenge(step: Step) -> Challenge:

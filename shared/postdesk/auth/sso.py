@@ -25,8 +25,9 @@ from urllib.parse import urlencode, urlsplit
 
 from postdesk.agents.model import AgentNotFound
 from postdesk.auth.cognito_signin import Tokens
+from postdesk.auth.sessions import digest
 from postdesk.auth.sign_in import Caller, SignedIn, SignInDesk, issue_session, normalized
-from postdesk.auth.sso_starts import SsoStarts, digest
+from postdesk.auth.sso_starts import SsoStarts
 from postdesk.auth.token_check import TokenRejected
 from postdesk.errors import BadRequest, NotAllowed, NotFound, SignInRefused, Unavailable
 from postdesk.settings import Settings

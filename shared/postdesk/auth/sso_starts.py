@@ -5,20 +5,16 @@ nonce is stored: reading the table lets no one finish a sign-on."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
+from postdesk.auth.sessions import digest
 from postdesk.aws.dynamodb import DeskModel
 from postdesk.tickets.dynamo import bind_model
 
 SSO_PREFIX = "SSO#"
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class SsoItem(DeskModel):

@@ -42,6 +42,23 @@ class Flag:
         return f"{self.reason.value}:{self.language}" if self.language else self.reason.value
 
 
+# The flags a figure raises: (its name in the figures, the count that raises it, why, the message).
+_FIGURE_FLAGS: tuple[tuple[str, int, FlagReason, str], ...] = (
+    (
+        "reopened",
+        REOPENED_AT_LEAST,
+        FlagReason.REOPENED_AFTER_SUGGESTION,
+        "{count} tickets it was suggested on reopened in the last 30 days.",
+    ),
+    (
+        "low_rated",
+        RATED_LOW_AT_LEAST,
+        FlagReason.RATED_LOW_AFTER_SUGGESTION,
+        "{count} tickets it was suggested on were rated 1 or 2 in the last 30 days.",
+    ),
+)
+
+
 def flags(article: Article, figures_30d: Mapping[str, int], today: date) -> list[Flag]:
     """Why ``article`` needs a look today, given its figures of the last 30 days
     (``{what: count}``, knowledge/figures.py); an empty list when it does not."""
@@ -65,24 +82,10 @@ def flags(article: Article, figures_30d: Mapping[str, int], today: date) -> list
                     language=language,
                 )
             )
-    reopened = int(figures_30d.get("reopened", 0))
-    if reopened >= REOPENED_AT_LEAST:
-        found.append(
-            Flag(
-                FlagReason.REOPENED_AFTER_SUGGESTION,
-                f"{reopened} tickets it was suggested on reopened in the last 30 days.",
-                count=reopened,
-            )
-        )
-    low = int(figures_30d.get("low_rated", 0))
-    if low >= RATED_LOW_AT_LEAST:
-        found.append(
-            Flag(
-                FlagReason.RATED_LOW_AFTER_SUGGESTION,
-                f"{low} tickets it was suggested on were rated 1 or 2 in the last 30 days.",
-                count=low,
-            )
-        )
+    for figure, at_least, reason, message in _FIGURE_FLAGS:
+        count = int(figures_30d.get(figure, 0))
+        if count >= at_least:
+            found.append(Flag(reason, message.format(count=count), count=count))
     return found
 
 

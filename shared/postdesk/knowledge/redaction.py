@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from postdesk.replies.sign_off import BETWEEN_CLOSING_AND_NAME, END_PUNCTUATION, folded_line
 from postdesk.tickets.refs import ALPHABET, subject_of_matter
 from postdesk.triage.knowledge import fold
 
@@ -106,12 +107,13 @@ class RedactedDraft:
 
 # -- the patterns -------------------------------------------------------------------------------------
 
-_END_PUNCTUATION: Final = " ,.;:!-–—"
-_BETWEEN: Final = " ,;:-–—"
-
 
 def _folded_words(words: str) -> tuple[str, ...]:
     return tuple(fold(word) for word in words.split())
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _shadow(text: str) -> str:
@@ -119,7 +121,7 @@ def _shadow(text: str) -> str:
     in it is a position in ``text``): what greetings are matched on."""
     plain = []
     for character in text.lower():
-        base = "".join(c for c in unicodedata.normalize("NFKD", character) if not unicodedata.combining(c))
+        base = _without_accents(character)
         plain.append(base if len(base) == 1 else character)
     return "".join(plain)
 
@@ -199,11 +201,6 @@ _REFERENCE_CONTEXT_CHARS: Final = 30
 _AND: Final = frozenset({"and", "und", "et", "y", "e", "&"})
 
 
-def folded_line(line: str) -> str:
-    """A line as closings and names are compared: spaces collapsed, no case, no end punctuation."""
-    return " ".join(line.split()).casefold().strip(_END_PUNCTUATION)
-
-
 def _digits(text: str) -> int:
     return sum(character.isdigit() for character in text)
 
@@ -220,10 +217,6 @@ def _names_of_address(address: str) -> list[str]:
     """The names the part of an address before the @ spells ("ana.silva" → Ana, Silva)."""
     local = address.partition("@")[0]
     return [part.capitalize() for part in re.split(r"[._+-]+", local) if part.isalpha() and len(part) > 2]
-
-
-def _without_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _private_url(url: str) -> bool:
@@ -342,9 +335,9 @@ class Redactor:
         if folded_line(line) in self._words.closings:
             return True
         # "Best, Sam", "Cheers - Sam": a closing and a name on one line (words in capitals, a few).
-        words = " ".join(line.split()).strip(_END_PUNCTUATION).split()
+        words = " ".join(line.split()).strip(END_PUNCTUATION).split()
         for size in range(1, min(MAX_CLOSING_WORDS, len(words))):
-            name = [word for word in words[size:] if word.strip(_BETWEEN)]
+            name = [word for word in words[size:] if word.strip(BETWEEN_CLOSING_AND_NAME)]
             if (
                 folded_line(" ".join(words[:size])) in self._words.closings
                 and len(name) <= MAX_NAME_WORDS
@@ -495,7 +488,7 @@ def draft_from_replies(
     # The replies first: a greeting teaches the redactor a name the subject may hold too.
     bodies = [body for body in (redactor.reply(reply) for reply in replies) if body]
     title = redactor.text(subject_of_matter(subject))
-    title = " ".join(title.replace(PLACEHOLDER, " ").split()).strip(_END_PUNCTUATION)
+    title = " ".join(title.replace(PLACEHOLDER, " ").split()).strip(END_PUNCTUATION)
     return RedactedDraft(title=title, body="\n\n".join(bodies), removed=redactor.removed())
 
 

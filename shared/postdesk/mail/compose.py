@@ -33,6 +33,26 @@ def clean_header_text(value: str, limit: int = 998) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())[:limit]
 
 
+def quoted_lines(text: str, most: int) -> list[str]:
+    """The lines of ``text`` to quote back to the person who wrote it (an acknowledgement's "Your
+    message"): its first ``most`` lines that hold words, as written, and an empty line wherever
+    they left blank lines between paragraphs, so the quote reads like what they wrote."""
+    lines: list[str] = []
+    kept = 0
+    for line in text.splitlines():
+        if not line.strip():
+            if lines and lines[-1]:
+                lines.append("")
+            continue
+        if kept == most:
+            break
+        lines.append(line)
+        kept += 1
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 def is_header_safe(value: str) -> bool:
     """Whether ``value`` can go into a header as it is: no CR, LF or other control character (a
     value that has one is refused, not cleaned, when a person typed it: it is header injection)."""

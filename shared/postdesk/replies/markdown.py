@@ -151,8 +151,9 @@ class ReplyParts:
 
 def reply_parts(body: str, variables: ReplyVariables) -> ReplyParts:
     """The parts of a reply whose ``body`` (Markdown with variables) goes to the ticket of
-    ``variables``, made as workflows/reply.py makes them for the mail it sends (a test holds the two
-    together). Raises InvalidReplyTemplate for a body that cannot be rendered."""
+    ``variables``: the one rendering of an agent's words, for the replies and forwards the desk
+    sends and for the saved replies' preview. Raises InvalidReplyTemplate for a body that cannot be
+    rendered."""
     # The values are escaped for the HTML and plain parts, so that a customer's name or subject is
     # shown as written and never read as Markdown.
     escaped = render_reply(body.strip(), variables, escape=escape_markdown)

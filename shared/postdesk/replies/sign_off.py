@@ -48,9 +48,9 @@ _HTML_TAG: Final = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 # Control characters but the tab and the line feed, and the Unicode line and paragraph separators.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 # What may stand between a closing and a name on one line ("Best, Sam", "Cheers - Sam").
-_BETWEEN: Final = " ,;:-–—"
+BETWEEN_CLOSING_AND_NAME: Final = " ,;:-–—"
 # What may end a closing or a name line ("Best regards,", "Thanks!", "Sam.").
-_END_PUNCTUATION: Final = " ,.;:!-–—"
+END_PUNCTUATION: Final = " ,.;:!-–—"
 
 
 class SignOffError(ConfigurationError):
@@ -106,9 +106,9 @@ class SignOffPolicy:
     @property
     def closings(self) -> frozenset[str]:
         """Every closing recognised in any language (a German agent may close an English reply
-        with "Viele Grüße"), compared as :func:`_folded` leaves them."""
+        with "Viele Grüße"), compared as :func:`folded_line` leaves them."""
         lines = [*self.closing.values(), *(c for group in self.recognised.values() for c in group)]
-        return frozenset(_folded(line) for line in lines if _folded(line))
+        return frozenset(folded_line(line) for line in lines if folded_line(line))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +139,9 @@ class SignOff:
         return markdown_to_html(self.footer) if self.footer else ""
 
 
-def _folded(line: str) -> str:
+def folded_line(line: str) -> str:
     """A line as closings and names are compared: spaces collapsed, no case, no end punctuation."""
-    return " ".join(line.split()).casefold().strip(_END_PUNCTUATION)
+    return " ".join(line.split()).casefold().strip(END_PUNCTUATION)
 
 
 def _last_lines(text: str) -> list[str]:
@@ -158,15 +158,15 @@ def body_sign_off(
     lines = _last_lines(body_text)
     if not lines:
         return BodySignOff.NONE
-    last = _folded(lines[-1])
-    folded_names = {_folded(name) for name in names} - {""}
-    if last in folded_names or (support_name and last == _folded(support_name)):
+    last = folded_line(lines[-1])
+    folded_names = {folded_line(name) for name in names} - {""}
+    if last in folded_names or (support_name and last == folded_line(support_name)):
         return BodySignOff.SIGNED
     for name in folded_names:
-        if last.endswith(name) and last[: -len(name)].rstrip(_BETWEEN) in closings:
+        if last.endswith(name) and last[: -len(name)].rstrip(BETWEEN_CLOSING_AND_NAME) in closings:
             before = last[: -len(name)]
             # "Best, Sam" or "Best Sam", not "Bestsam".
-            if before and before[-1] in _BETWEEN:
+            if before and before[-1] in BETWEEN_CLOSING_AND_NAME:
                 return BodySignOff.SIGNED
     if last in closings:
         return BodySignOff.CLOSING
@@ -215,7 +215,7 @@ def compose_sign_off(
         lines.append(escape_markdown(" ".join(agent_name.split())))
     # The desk's name, unless the signature already ends with it.
     desk = " ".join(support_name.split())
-    if desk and not (signature_lines and _folded(signature_lines[-1]) == _folded(desk)):
+    if desk and not (signature_lines and folded_line(signature_lines[-1]) == folded_line(desk)):
         lines.append(escape_markdown(desk))
     return SignOff(language, "\n".join(lines), footer, found)
 

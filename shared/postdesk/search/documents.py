@@ -3,6 +3,8 @@ words of its messages and notes) and what the list's filters ask of it (status, 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +19,33 @@ MAX_TEXT = 200_000
 # The snippet's highlight marks: control characters no indexed text keeps.
 MARK_START = "\x02"
 MARK_END = "\x03"
-_MARKS = str.maketrans({MARK_START: " ", MARK_END: " "})
+# Between the words of the spellings column: no indexed text keeps it, so a snippet that holds it
+# came from that column (which no person should read as a passage).
+SPELLING_SEPARATOR = "\x01"
+_MARKS = str.maketrans({MARK_START: " ", MARK_END: " ", SPELLING_SEPARATOR: " "})
+# Letters people type another way when their keyboard lacks them: German "Müller" as "Mueller",
+# "Straße" as "Strasse", Danish "Søren" as "Soeren" or "Soren". The tokenizer folds accents
+# ("Müller" is found as "muller") but keeps ß, æ, œ, ø and ł as letters, and turns no letter into
+# two: so a word holding one is indexed a second time as typed without it (``typed_spellings``). The
+# reverse (reading "ue" as "ü" in every word) would make "queue" "quü" and "due" the French "du".
+_TYPED_AS: dict[str, tuple[str, ...]] = {
+    "ä": ("ae",),
+    "ö": ("oe",),
+    "ü": ("ue",),
+    "ß": ("ss",),
+    "æ": ("ae",),
+    "œ": ("oe",),
+    "ø": ("oe", "o"),
+    "ł": ("l",),
+}
+# A word as the tokenizer cuts it ("_" separates); one of the letters above.
+_WORD = re.compile(r"[^\W_]+")
+_RESPELLED_LETTER = re.compile(f"[{''.join(_TYPED_AS)}]")
+# Each way of typing them all: every letter's first spelling, then its second where it has one.
+_TYPINGS = tuple(
+    str.maketrans({letter: forms[min(choice, len(forms) - 1)] for letter, forms in _TYPED_AS.items()})
+    for choice in range(max(len(forms) for forms in _TYPED_AS.values()))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +70,44 @@ class SearchDocument:
     @property
     def reference_words(self) -> str:
         """The reference as typed either way: ``K7Q2-M9XD`` and ``K7Q2M9XD``."""
-        return f"{self.ref} {self.ref.replace('-', '')}"
+        return reference_words(self.ref)
+
+    @property
+    def spellings(self) -> str:
+        """The other spellings of the words the ticket is found by (``spellings_of``)."""
+        return spellings_of(self.subject, self.requester, self.tags, self.messages, self.notes)
+
+
+def reference_words(ref: str) -> str:
+    return f"{ref} {ref.replace('-', '')}"
+
+
+def typed_spellings(word: str) -> tuple[str, ...]:
+    """How ``word`` is typed without the keys for its letters: ``("mueller",)`` for "Müller",
+    ``("soeren", "soren")`` for "Søren", nothing for a word without such letters. Lower case."""
+    word = unicodedata.normalize("NFC", word).lower()
+    if not _RESPELLED_LETTER.search(word):
+        return ()
+    return tuple(dict.fromkeys(word.translate(typing) for typing in _TYPINGS))
+
+
+def spellings_of(*texts: str) -> str:
+    """The spellings column: each word of ``texts`` that has another spelling, in that spelling,
+    once (the first time it occurs, so neighbours often stay neighbours for a phrase), between
+    SPELLING_SEPARATORs. Empty for text that has none (most English)."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        if text.isascii():
+            continue
+        lowered = unicodedata.normalize("NFC", text).lower()
+        if not _RESPELLED_LETTER.search(lowered):
+            continue
+        # Each distinct piece once (a long German thread says "für" a thousand times), then its words.
+        for piece in dict.fromkeys(lowered.split()):
+            if not piece.isascii() and _RESPELLED_LETTER.search(piece):
+                for word in _WORD.findall(piece):
+                    seen.update(dict.fromkeys(typed_spellings(word)))
+    return SPELLING_SEPARATOR + SPELLING_SEPARATOR.join(seen) + SPELLING_SEPARATOR if seen else ""
 
 
 def _clean(text: str) -> str:

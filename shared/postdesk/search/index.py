@@ -136,7 +136,16 @@ class SearchIndex:
         newer: set[str] = set()
         for position, name in enumerate(manifest.segments):
             reader = self._reader(name)
-            hits.extend(reader.search(query.match if query else None, conditions, order, wanted, newer))
+            hits.extend(
+                reader.search(
+                    query.match if query else None,
+                    conditions,
+                    order,
+                    wanted,
+                    newer,
+                    query.shown if query else None,
+                )
+            )
             if position < len(manifest.segments) - 1:
                 newer |= self._names(name, reader)
         self._forget_all_but(manifest.segments)

@@ -4,6 +4,13 @@ Words are matched as words (every one must be found), accents and case folded by
 tokenizer; "quoted words" must stand together; the last word, while it is still being typed, is a
 prefix. Nothing a person types reaches FTS5's syntax: every token is quoted, and what is neither a
 letter nor a digit only separates words (an address or a reference becomes a phrase of its parts).
+
+Letters typed another way meet both ways (documents.typed_spellings): a document holds each word
+with ä, ö, ü, ß, æ, œ, ø or ł a second time as typed without it, so "mueller" finds "Müller" as a
+word; and a word typed with such a letter also looks for its other spellings, so "Müller" finds
+"Mueller". A quoted phrase typed with "ue", "oe", "ae" or "ss" also looks for the phrase with the
+letter ("herr mueller" finds "Herr Müller"): only in phrases, whose other words keep "queue" or
+"due" from finding "quu" or the French "du".
 """
 
 from __future__ import annotations
@@ -11,24 +18,59 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from postdesk.search.documents import typed_spellings
+
 # Longer input is cut: a search box is not a document.
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"?|(\S+)')
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# How "ue", "oe", "ae" and "ss" are written with their letter (the tokenizer folds ü to u).
+_LETTER_OF = {"ae": "ä", "oe": "ö", "ue": "ü", "ss": "ß"}
+_TYPED_FOR_LETTER = re.compile("|".join(_LETTER_OF), re.IGNORECASE)
+# The columns a person reads: a passage for the snippet is looked for only there.
+SHOWN_COLUMNS = ("subject", "requester", "tags", "messages", "notes")
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """``match`` is the FTS5 expression; ``terms`` the plain words, for what the agent is told."""
+    """``match`` is the FTS5 expression; ``terms`` the plain words, for what the agent is told;
+    ``shown`` an expression for the passage shown of a hit, over the columns a person reads, that
+    any one word in any of its spellings meets."""
 
     match: str
     terms: tuple[str, ...]
+    shown: str = ""
 
 
 def _tokens(text: str) -> list[str]:
     # "_" is a word character to the regex but a separator to the index's tokenizer.
     return [token for part in _TOKEN.findall(text) for token in part.split("_") if token]
+
+
+def _with_letters(token: str) -> str:
+    return _TYPED_FOR_LETTER.sub(lambda typed: _LETTER_OF[typed.group().lower()], token)
+
+
+def _spelled(tokens: list[str], with_letters: bool) -> list[list[str]]:
+    """``tokens`` in each of their spellings: as typed, then without the letters they hold (each
+    choice of typed_spellings), then, if ``with_letters``, with the letters "ue", "ss"… stand for."""
+    alternatives = [tokens]
+    spellings = [typed_spellings(token) for token in tokens]
+    for choice in range(max(len(forms) for forms in spellings)):
+        pairs = zip(tokens, spellings, strict=True)
+        alternatives.append([forms[min(choice, len(forms) - 1)] if forms else word for word, forms in pairs])
+    if with_letters:
+        alternatives.append([_with_letters(token) for token in tokens])
+    unique: list[list[str]] = []
+    for alternative in alternatives:
+        if alternative not in unique:
+            unique.append(alternative)
+    return unique
+
+
+def _either(expressions: list[str]) -> str:
+    return expressions[0] if len(expressions) == 1 else "(" + " OR ".join(expressions) + ")"
 
 
 def parse_query(text: str) -> ParsedQuery | None:
@@ -44,10 +86,18 @@ def parse_query(text: str) -> ParsedQuery | None:
     groups = groups[:MAX_TERMS]
     if not groups:
         return None
-    parts = []
+    parts: list[str] = []
+    shown: list[str] = []
     for position, (tokens, quoted) in enumerate(groups):
-        expression = '"' + " ".join(tokens) + '"'
-        if still_typing and not quoted and position == len(groups) - 1:
-            expression += "*"
-        parts.append(expression)
-    return ParsedQuery(" ".join(parts), tuple(" ".join(tokens) for tokens, _ in groups))
+        suffix = "*" if still_typing and not quoted and position == len(groups) - 1 else ""
+        phrases = ['"' + " ".join(spelling) + '"' + suffix for spelling in _spelled(tokens, len(tokens) > 1)]
+        parts.append(_either(phrases))
+        for spelling in _spelled(tokens, with_letters=True):
+            for token in spelling:
+                if (expression := '"' + token + '"' + suffix) not in shown:
+                    shown.append(expression)
+    return ParsedQuery(
+        " AND ".join(parts),
+        tuple(" ".join(tokens) for tokens, _ in groups),
+        "{" + " ".join(SHOWN_COLUMNS) + "} : (" + " OR ".join(shown) + ")",
+    )

@@ -8,6 +8,8 @@ the latest document of every ticket and no tombstones.
 
 Accents and case are folded by the tokenizer (``unicode61 remove_diacritics 2``: "muller" finds
 "Müller"), and prefixes of 2 to 4 characters are indexed, so a word being typed is found quickly.
+The ``spellings`` column holds the words typed another way ("mueller" for "Müller",
+documents.spellings_of); like the reference it is found by, never shown as, a passage.
 """
 
 from __future__ import annotations
@@ -19,12 +21,21 @@ from dataclasses import astuple, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 
-from postdesk.search.documents import MARK_END, MARK_START, SearchDocument
+from postdesk.search.documents import (
+    MARK_END,
+    MARK_START,
+    SPELLING_SEPARATOR,
+    SearchDocument,
+    reference_words,
+    spellings_of,
+)
+from postdesk.search.query import SHOWN_COLUMNS
 from postdesk.tickets.listing import QUARANTINE, TicketFilter
 
-SEARCHED_COLUMNS = ("reference", "subject", "requester", "tags", "messages", "notes")
-# bm25 weights, in the order above: a hit in the reference or subject says more than one in a thread.
-WEIGHTS = (10.0, 5.0, 3.0, 3.0, 1.0, 0.8)
+SEARCHED_COLUMNS = ("reference", *SHOWN_COLUMNS, "spellings")
+# bm25 weights, in the order above: a hit in the reference or subject says more than one in a thread;
+# a word typed another way is most often a name (each is held once, wherever it was).
+WEIGHTS = (10.0, 5.0, 3.0, 3.0, 1.0, 0.8, 3.0)
 FILTER_COLUMNS = (
     "ref",
     "status",
@@ -38,6 +49,7 @@ FILTER_COLUMNS = (
     "updated_at",
 )
 SNIPPET_WORDS = 14
+_SNIPPET = f"snippet(docs, -1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
 _SCHEMA = f"""
 CREATE VIRTUAL TABLE docs USING fts5(
     {", ".join(SEARCHED_COLUMNS)},
@@ -129,6 +141,7 @@ def _row(document: SearchDocument) -> tuple[str, ...]:
         document.tags,
         document.messages,
         document.notes,
+        document.spellings,
     )
     return (*searched, *(values[name] for name in FILTER_COLUMNS))
 
@@ -138,14 +151,21 @@ def merge_segments(newest_first: Sequence[Path], path: Path) -> int:
     tombstones; the number of documents in it."""
     path.unlink(missing_ok=True)
     columns = ", ".join((*SEARCHED_COLUMNS, *FILTER_COLUMNS))
+    # A segment written before the spellings column gets it here, from its own words.
+    derived = ", ".join(
+        ("reference", *SHOWN_COLUMNS, f"spellings_of({', '.join(SHOWN_COLUMNS)})", *FILTER_COLUMNS)
+    )
     with closing(sqlite3.connect(path)) as connection:
         connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        connection.create_function("spellings_of", len(SHOWN_COLUMNS), spellings_of, deterministic=True)
         connection.execute("CREATE TEMP TABLE seen (ref TEXT PRIMARY KEY) WITHOUT ROWID")
         for source in newest_first:
             connection.execute("ATTACH DATABASE ? AS source", (f"file:{source}?mode=ro",))
+            held = {name for (_, name, *_) in connection.execute("PRAGMA source.table_info(docs)")}
             with connection:
                 connection.execute(
-                    f"INSERT INTO main.docs ({columns}) SELECT {columns} FROM source.docs "  # noqa: S608
+                    f"INSERT INTO main.docs ({columns}) "  # noqa: S608
+                    f"SELECT {columns if 'spellings' in held else derived} FROM source.docs "
                     "WHERE ref NOT IN (SELECT ref FROM temp.seen)"
                 )
                 connection.execute("INSERT OR IGNORE INTO temp.seen SELECT ref FROM source.names")
@@ -177,11 +197,18 @@ class SegmentReader:
         return int(count)
 
     def search(
-        self, match: str | None, conditions: Conditions, order: Order, limit: int, newer: Iterable[str]
+        self,
+        match: str | None,
+        conditions: Conditions,
+        order: Order,
+        limit: int,
+        newer: Iterable[str],
+        shown: str | None = None,
     ) -> list[Hit]:
         """The best ``limit`` documents of this segment for ``match`` under ``conditions``, leaving
-        out the tickets a newer segment names (``newer``). Without ``match``: every document under
-        ``conditions``, newest first (a list by dates)."""
+        out the tickets a newer segment names (``newer``), each with a passage (one ``shown`` meets,
+        when the best one is in a column no person reads: ParsedQuery.shown). Without ``match``:
+        every document under ``conditions``, newest first (a list by dates)."""
         where, parameters = _where(conditions)
         connection = self._connection
         with connection:
@@ -189,25 +216,55 @@ class SegmentReader:
             connection.executemany("INSERT OR IGNORE INTO temp.newer VALUES (?)", ((ref,) for ref in newer))
         if match is None:
             sql = (
-                "SELECT ref, 0.0, updated_at, '' FROM docs WHERE ref NOT IN (SELECT ref FROM temp.newer)"  # noqa: S608
-                f"{where} ORDER BY updated_at DESC LIMIT ?"
+                "SELECT ref, 0.0, updated_at, '', NULL FROM docs "  # noqa: S608
+                f"WHERE ref NOT IN (SELECT ref FROM temp.newer){where} ORDER BY updated_at DESC LIMIT ?"
             )
             arguments: tuple[object, ...] = (*parameters, limit)
         else:
             order_by = "score" if order is Order.RELEVANCE else "updated_at DESC, score"
             sql = (
                 f"SELECT ref, bm25(docs, {', '.join(str(w) for w in WEIGHTS)}) AS score, updated_at, "  # noqa: S608
-                f"snippet(docs, -1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS}) "
+                f"{_SNIPPET}, rowid "
                 f"FROM docs WHERE docs MATCH ? AND ref NOT IN (SELECT ref FROM temp.newer){where} "
                 f"ORDER BY {order_by} LIMIT ?"
             )
             arguments = (match, *parameters, limit)
         try:
             rows = connection.execute(sql, arguments).fetchall()
+            return [
+                Hit(ref, float(score), updated_at, self._shown(snippet, ref, rowid, shown))
+                for ref, score, updated_at, snippet, rowid in rows
+            ]
         except sqlite3.OperationalError as error:
             # parse_query quotes every token, so this is a defect, never the agent's input.
             raise RuntimeError(f"search segment {self.path.name} refused {match!r}: {error}") from error
-        return [Hit(ref, float(score), updated_at, snippet) for ref, score, updated_at, snippet in rows]
+
+    def _shown(self, snippet: str, ref: str, rowid: int | None, shown: str | None) -> str:
+        """The passage shown of a hit. FTS5 takes it from the column with the most matched words,
+        which may be one no person reads (the reference's indexed forms, the words typed another
+        way): then the passage of a readable column where a word of the query (in any spelling)
+        is, else the first words of the thread (the list shows the subject beside it), else the
+        subject."""
+        if rowid is None or not _hidden(snippet, ref):
+            return snippet
+        if shown:
+            found = self._connection.execute(
+                f"SELECT {_SNIPPET} FROM docs WHERE docs MATCH ? AND rowid = ?",  # noqa: S608
+                (shown, rowid),
+            ).fetchone()
+            if found is not None and not _hidden(found[0], ref):
+                return str(found[0])
+        subject, messages = self._connection.execute(
+            "SELECT subject, substr(messages, 1, 2000) FROM docs WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        words = (str(messages).strip() or str(subject)).split()
+        return " ".join(words[:SNIPPET_WORDS]) + ("…" if len(words) > SNIPPET_WORDS else "")
+
+
+def _hidden(snippet: str, ref: str) -> bool:
+    """Whether ``snippet`` came from a column no person reads."""
+    unmarked = snippet.replace(MARK_START, "").replace(MARK_END, "")
+    return SPELLING_SEPARATOR in snippet or unmarked == reference_words(ref)
 
 
 def _where(conditions: Conditions) -> tuple[str, list[str]]:

@@ -9,14 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Final
 
 from postdesk.errors import ConfigurationError
 from postdesk.sla.calendar import BusinessCalendar, InvalidCalendar, calendar_from_config
 from postdesk.tickets.model import PRIORITIES, Status
-from postdesk.tomlfile import read_toml
+from postdesk.tomlfile import as_table, only_keys, read_toml
 
 DEFAULT_POLICY_PATH: Final = Path(__file__).resolve().parent / "policy.toml"
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
@@ -24,6 +24,11 @@ _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
 
 class PolicyError(ConfigurationError):
     """The SLA policy file is unreadable or invalid; the message names the file and the entry."""
+
+
+# The checks of the desk's TOML files, raising this file's error in its words ("unknown entries").
+_table = partial(as_table, error=PolicyError)
+_only_keys = partial(only_keys, error=PolicyError, keys_called="entries")
 
 
 class Target(StrEnum):
@@ -123,20 +128,6 @@ def parse_duration(text: object, business_day: timedelta, where: str) -> timedel
     if total <= timedelta():
         raise PolicyError(f"{where}: a target must be longer than zero")
     return total
-
-
-def _table(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise PolicyError(f"{where}: must be a table")
-    return value
-
-
-def _only_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise PolicyError(
-            f"{where}: unknown entries {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
 
 
 def _targets(

@@ -19,7 +19,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from postdesk.aws.dynamodb import NamedTransaction, shared_connection
+from postdesk.aws.dynamodb import DeskModel, NamedTransaction, shared_connection
 from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk.effects.guards import (
     Guard,
@@ -481,21 +481,11 @@ class TicketStore:
     # Thread and log ------------------------------------------------------------------------------
 
     def thread(self, ref: str) -> list[ThreadMessage]:
-        items = LogItem.query(
-            ref,
-            LogItem.sk.startswith("M#"),
-            filter_condition=_alive(LogItem.expires_at, self._now_epoch()),
-            consistent_read=True,
-        )
-        return [message_from_item(item) for item in items]
+        return [message_from_item(item) for item in self._live_log(ref, "M#")]
 
     def log(self, ref: str) -> tuple[list[ThreadMessage], list[TicketEvent]]:
         """The ticket's thread and its events, read in one query of its log."""
-        items = list(
-            LogItem.query(
-                ref, filter_condition=_alive(LogItem.expires_at, self._now_epoch()), consistent_read=True
-            )
-        )
+        items = list(self._live_log(ref))
         thread = [message_from_item(item) for item in items if str(item.sk).startswith("M#")]
         return thread, [event_from_item(item) for item in items if str(item.sk).startswith("E#")]
 
@@ -504,28 +494,24 @@ class TicketStore:
         (their times keep them in order among the target's own). An item already there is left as it
         is, so a copy cut short and made again writes each item once. The number of items copied."""
         copied = 0
-        items = LogItem.query(
-            source, filter_condition=_alive(LogItem.expires_at, self._now_epoch()), consistent_read=True
-        )
-        for item in items:
+        for item in self._live_log(source):
             item.ref = target
-            try:
-                item.save(condition=LogItem.sk.does_not_exist())
-            except PutError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                continue
-            copied += 1
+            if _save_if(item, LogItem.sk.does_not_exist()):
+                copied += 1
         return copied
 
     def events(self, ref: str) -> list[TicketEvent]:
-        items = LogItem.query(
+        return [event_from_item(item) for item in self._live_log(ref, "E#")]
+
+    def _live_log(self, ref: str, prefix: str = "") -> Iterator[LogItem]:
+        """The items of ``ref``'s log that have not expired (those whose key starts with ``prefix``:
+        "M#" messages, "E#" events), read consistently: a write just made is among them."""
+        return LogItem.query(
             ref,
-            LogItem.sk.startswith("E#"),
+            LogItem.sk.startswith(prefix) if prefix else None,
             filter_condition=_alive(LogItem.expires_at, self._now_epoch()),
             consistent_read=True,
         )
-        return [event_from_item(item) for item in items]
 
     def record_event(self, event: TicketEvent, *, expires_at: datetime | None = None) -> bool:
         """Append one event (with the ticket's expiry, while it is closed); False when that very event
@@ -535,13 +521,7 @@ class TicketStore:
             transaction = self._transaction()
             self._add_log(transaction, [], [event], expires_at)
             return transaction.commit()
-        try:
-            item.save(condition=LogItem.sk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _save_if(item, LogItem.sk.does_not_exist())
 
     # Figures --------------------------------------------------------------------------------------
 
@@ -596,16 +576,13 @@ class TicketStore:
         claim an id keeps it: a client that reuses a Message-ID must not move a thread to another
         ticket."""
         for message_id in dict.fromkeys(message_ids):
-            try:
-                MessageIndexItem(
-                    message_id=message_id,
-                    ref=ref,
-                    direction=direction.value,
-                    expires_at=epoch(expires_at) if expires_at else None,
-                ).save(condition=MessageIndexItem.message_id.does_not_exist())
-            except PutError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            item = MessageIndexItem(
+                message_id=message_id,
+                ref=ref,
+                direction=direction.value,
+                expires_at=epoch(expires_at) if expires_at else None,
+            )
+            _save_if(item, MessageIndexItem.message_id.does_not_exist())
 
     def lookup_message_ids(self, message_ids: Sequence[str]) -> dict[str, tuple[str, Direction]]:
         """Which of these Message-IDs we know: id to (ref, direction)."""
@@ -683,11 +660,7 @@ class TicketStore:
             if (int(item.expires_at) if item.expires_at is not None else None) == wanted:
                 continue
             item.expires_at = wanted
-            try:
-                item.save(condition=LogItem.sk.exists())
-            except PutError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            _save_if(item, LogItem.sk.exists())
         return thread
 
     def expire_message_ids(
@@ -704,16 +677,21 @@ class TicketStore:
                 direction=direction.value,
                 expires_at=epoch(expires_at) if expires_at else None,
             )
-            try:
-                item.save(
-                    condition=(MessageIndexItem.ref == ref) & (MessageIndexItem.direction == direction.value)
-                )
-            except PutError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                continue
-            written += 1
+            ours = (MessageIndexItem.ref == ref) & (MessageIndexItem.direction == direction.value)
+            if _save_if(item, ours):
+                written += 1
         return written
+
+
+def _save_if(item: DeskModel, condition: Condition) -> bool:
+    """Put ``item`` if ``condition`` holds; False when it did not (the item was left as it was)."""
+    try:
+        item.save(condition=condition)
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
 
 
 def _expired(expires_at: float | None, now: int) -> bool:

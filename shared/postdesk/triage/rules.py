@@ -10,13 +10,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from postdesk.errors import ConfigurationError
 from postdesk.tickets.model import PRIORITIES
-from postdesk.tomlfile import read_toml
+from postdesk.tomlfile import as_strings, as_table, only_keys, read_toml
 
 if TYPE_CHECKING:
     from postdesk.triage.time_rules import TimeRule
@@ -38,6 +38,12 @@ _QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
 
 class RulesError(ConfigurationError):
     """The rules file cannot be used; the message names the file, the entry and what is wrong."""
+
+
+# The checks of the desk's TOML files, raising this file's error.
+_table = partial(as_table, error=RulesError)
+_strings = partial(as_strings, error=RulesError)
+_only_keys = partial(only_keys, error=RulesError)
 
 
 def fold(text: str) -> str:
@@ -260,13 +266,20 @@ def parse_rules(document: Mapping[str, Any], *, source: str = "<rules>") -> Tria
     return replace(routed, time_rules=time_rules)
 
 
-def _rule(entry: object, where: str) -> Rule:
+def _named_entry(entry: object, allowed: Iterable[str], where: str) -> tuple[Mapping[str, Any], str, str]:
+    """An entry that names itself (a rule, an urgency cue): its table, its name, and ``where`` with
+    the name, as the messages about its keys say it. A key not in ``allowed`` is refused."""
     table = _table(entry, where)
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RulesError(f"{where}: needs a non-empty name")
     where = f'{where} "{name}"'
-    _only_keys(table, _RULE_KEYS, where)
+    _only_keys(table, allowed, where)
+    return table, name, where
+
+
+def _rule(entry: object, where: str) -> Rule:
+    table, name, where = _named_entry(entry, _RULE_KEYS, where)
     category = _category(table.get("category"), f"{where} category")
     priority = table.get("priority")
     if priority is not None and priority not in PRIORITIES:
@@ -305,12 +318,7 @@ def _rule(entry: object, where: str) -> Rule:
 
 
 def _urgency(entry: object, where: str) -> UrgencyCue:
-    table = _table(entry, where)
-    name = table.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise RulesError(f"{where}: needs a non-empty name")
-    where = f'{where} "{name}"'
-    _only_keys(table, _URGENCY_KEYS, where)
+    table, name, where = _named_entry(entry, _URGENCY_KEYS, where)
     level = table.get("level")
     if level not in PRIORITIES:
         raise RulesError(f"{where} level: {level!r} is not one of {', '.join(PRIORITIES)}")
@@ -356,29 +364,9 @@ def _terms_by_language(value: object, where: str) -> list[str]:
     return terms
 
 
-def _only_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise RulesError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
-
-
-def _table(value: object, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise RulesError(f"{where}: must be a table")
-    return value
-
-
 def _array(value: object, where: str) -> list[object]:
     if not isinstance(value, list):
         raise RulesError(f"{where}: must be an array of tables")
-    return value
-
-
-def _strings(value: object, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise RulesError(f"{where}: must be a list of non-empty strings")
     return value
 
 

@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from postdesk.clock import to_iso
 from postdesk.sla.calendar import BusinessCalendar
 from postdesk.tickets.model import OPEN_STATUSES, PRIORITIES, Status, Ticket
+from postdesk.tomlfile import as_strings, as_table, only_keys
 from postdesk.triage.rules import RulesError
 
 MAX_TIME_RULES = 50
@@ -45,6 +47,12 @@ _NAME_LIMIT = 80
 
 class TimeRuleError(RulesError):
     """A ``[[time_rule]]`` cannot be used; the message names the file, the rule and the field."""
+
+
+# The checks of the desk's TOML files, raising this module's error.
+_table = partial(as_table, error=TimeRuleError)
+_strings = partial(as_strings, error=TimeRuleError)
+_only_keys = partial(only_keys, error=TimeRuleError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,23 +290,3 @@ def _slugs(value: object, where: str) -> list[str]:
         if not _SLUG.fullmatch(tag):
             raise TimeRuleError(f"{where}: {tag!r} is not a tag (lower-case letters, digits, - or _)")
     return tags
-
-
-def _strings(value: object, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise TimeRuleError(f"{where}: must be a list of non-empty strings")
-    return value
-
-
-def _table(value: object, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise TimeRuleError(f"{where}: must be a table")
-    return value
-
-
-def _only_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise TimeRuleError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )

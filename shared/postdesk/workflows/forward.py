@@ -26,22 +26,20 @@ from email.utils import format_datetime, formataddr
 from postdesk.attachments.outgoing import MailFiles, attachment_id, files_for_mail
 from postdesk.aws.s3 import BlobNotFound
 from postdesk.effects import keys
-from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
-from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
-from postdesk.hygiene.suppressions import RecipientSuppressed
+from postdesk.effects.send_once import OnceMail, Recording, send_once
+from postdesk.errors import Invalid, TicketNotFound, TooLarge
 from postdesk.mail.addressing import ForwardAddressCheck, forward_address
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.recipients import check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
-from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
-from postdesk.replies.variables import render_reply
+from postdesk.replies.markdown import reply_parts
 from postdesk.settings import Settings
 from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.states import require_released, require_unmerged
 from postdesk.tickets.store import IndexEntry
 from postdesk.tickets.threading import MatchedBy, referenced_ids
-from postdesk.workflows.reply import AgentReply, reply_mail, reply_sign_off
+from postdesk.workflows.reply import AgentReply, reply_mail, reply_sign_off, requested_mail_sent
 from postdesk.workflows.thread_mail import agent_sender_name, thread_mail, ticket_variables
 
 MAX_NOTE_CHARS = 100_000
@@ -200,13 +198,14 @@ def _files(
 
 
 def _note(ticket: Ticket, request: ForwardRequest, settings: Settings) -> tuple[str, str, str]:
-    """(stored, text, html) of the note: Markdown with the reply variables, as a reply's body."""
-    variables = ticket_variables(ticket, request.agent_name, settings)
-    stored = render_reply(request.note.strip(), variables).strip() if request.note.strip() else ""
-    if len(stored) > MAX_NOTE_CHARS:
+    """(stored, text, html) of the note: Markdown with the reply variables, made as a reply's body is;
+    all empty when there is no note (or only variables with no value)."""
+    if not request.note.strip():
+        return "", "", ""
+    parts = reply_parts(request.note, ticket_variables(ticket, request.agent_name, settings))
+    if len(parts.text) > MAX_NOTE_CHARS:
         raise ForwardTooLarge(f"the note is over {MAX_NOTE_CHARS} characters")
-    escaped = render_reply(request.note.strip(), variables, escape=escape_markdown) if stored else ""
-    return stored, markdown_to_text(escaped) if escaped else "", markdown_to_html(escaped) if escaped else ""
+    return (parts.text, parts.plain, parts.html) if parts.text else ("", "", "")
 
 
 def send_forward(request: ForwardRequest, settings: Settings, ports: Ports) -> ThreadMessage:
@@ -320,12 +319,9 @@ def send_forward(request: ForwardRequest, settings: Settings, ports: Ports) -> T
         ports,
         record,
     )
-    if result.outcome is SendOutcome.SUPPRESSED and result.suppressed:
-        raise RecipientSuppressed(dict(result.suppressed))
-    if result.outcome is not SendOutcome.SENT or result.message is None:
-        raise DuplicateRequest(f"request {request.request_id} was already sent")
+    message = requested_mail_sent(result, request.request_id)
     logger.info("forward sent", extra={"ref": ticket.ref, "recipients": len(to) + len(cc)})
-    return result.message
+    return message
 
 
 @dataclass(frozen=True, slots=True)

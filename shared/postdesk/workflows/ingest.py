@@ -25,6 +25,7 @@ from postdesk.effects.retry import retry_on_conflict
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import ConfigurationError, RawMailMissing
 from postdesk.mail.addressing import ReplyAddressCheck
+from postdesk.mail.compose import quoted_lines
 from postdesk.mail.model import Address, ParsedMessage
 from postdesk.mail.parse import parse_message
 from postdesk.mail.quotes import visible_reply
@@ -963,9 +964,7 @@ def _acknowledge(
             "customer_name": ticket.requester_name,
             "ref": ticket.ref,
             "subject": ticket.subject,
-            "excerpt_lines": [line for line in understanding.request_text.splitlines() if line.strip()][
-                :ACK_EXCERPT_LINES
-            ],
+            "excerpt_lines": quoted_lines(understanding.request_text, ACK_EXCERPT_LINES),
             "support_name": desk_name(ticket, settings),
             "empathy": understanding.triage.sentiment.label in EMPATHY_SENTIMENTS,
             "articles": [{"title": article.title, "url": _from_mail(article.url)} for article in linked],

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from postdesk.attachments.outgoing import files_for_mail
 from postdesk.effects import keys
-from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
+from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, SendResult, send_once
 from postdesk.errors import DuplicateRequest, Invalid, TicketNotFound, TooLarge
 from postdesk.hygiene.suppressions import RecipientSuppressed
 from postdesk.knowledge.links import linked_slugs, links_in_language
@@ -28,9 +28,8 @@ from postdesk.mail.recipients import MAX_TICKET_CC, check_recipient_count
 from postdesk.observability import logger
 from postdesk.ports import Ports
 from postdesk.rendering import RenderedMail, available_languages, render_mail
-from postdesk.replies.markdown import escape_markdown, markdown_to_html, markdown_to_text
+from postdesk.replies.markdown import reply_parts
 from postdesk.replies.sign_off import SignOff, compose_sign_off, load_sign_off, sign_off_language
-from postdesk.replies.variables import render_reply
 from postdesk.settings import Settings
 from postdesk.sla.clocks import ClockEvent
 from postdesk.tickets.model import (
@@ -249,14 +248,13 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
     cc, bcc = _reply_copies(ticket, request, settings)
     variables = ticket_variables(ticket, request.agent_name, settings)
     written = article_links_in_language(request.body, ticket.language, settings, ports)
-    body = checked_body(render_reply(written, variables))
-    # The HTML comes from the same body with the values escaped, so a customer's name or subject is
-    # shown as it is written and never read as Markdown (a link, a heading).
-    escaped = render_reply(written.strip(), variables, escape=escape_markdown)
-    body_html = markdown_to_html(escaped)
-    # The text part says what the HTML part shows, as a plain mail would: no Markdown marks, a
-    # link's address after its words (the stored text keeps the Markdown the agent typed).
-    body_text = markdown_to_text(escaped)
+    # The HTML and text parts come from the same body with the values escaped, so a customer's name
+    # or subject is shown as it is written and never read as Markdown (a link, a heading). The text
+    # part says what the HTML part shows, as a plain mail would: no Markdown marks, a link's address
+    # after its words (the stored text keeps the Markdown the agent typed).
+    parts = reply_parts(written, variables)
+    body = checked_body(parts.text)
+    body_html, body_text = parts.html, parts.plain
     now = ports.clock()
     domain = settings.support_domain
     thread = ports.store.thread(ticket.ref)
@@ -348,11 +346,19 @@ def send_reply(request: AgentReply, settings: Settings, ports: Ports) -> ThreadM
         record,
         ticket=ticket,
     )
-    if result.outcome is SendOutcome.SUPPRESSED and result.suppressed:
-        raise RecipientSuppressed(dict(result.suppressed))
-    if result.outcome is not SendOutcome.SENT or result.message is None:
-        raise DuplicateRequest(f"request {request.request_id} was already sent")
+    message = requested_mail_sent(result, request.request_id)
     assert result.ticket is not None and result.recording.update is not None
     after_change(result.ticket, result.recording.update.after(), settings, ports, result.recording.events)
     logger.info("agent reply sent", extra={"ref": ticket.ref})
+    return message
+
+
+def requested_mail_sent(result: SendResult, request_id: str) -> ThreadMessage:
+    """The message a mail an agent asked for (a reply, a forward) was recorded as. A suppressed
+    recipient is refused in words the agent sees (RecipientSuppressed); a request an earlier attempt
+    sent, or left unconfirmed, is a DuplicateRequest: nothing goes out twice."""
+    if result.outcome is SendOutcome.SUPPRESSED and result.suppressed:
+        raise RecipientSuppressed(dict(result.suppressed))
+    if result.outcome is not SendOutcome.SENT or result.message is None:
+        raise DuplicateRequest(f"request {request_id} was already sent")
     return result.message
