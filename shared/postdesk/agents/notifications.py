@@ -207,23 +207,17 @@ class NotificationBox:
         seen_at = int(now.timestamp())
         expires_at = int((now + timedelta(days=_ITEM_DAYS)).timestamp())
         item = NotificationQueueItem(notification_queue_key(agent))
-        new = False
         for _ in range(_ATTEMPTS):
-            try:
-                item.update(
-                    [
-                        NotificationQueueItem.pending[digest].set(entry),
-                        NotificationQueueItem.seen[digest].set(seen_at),
-                        NotificationQueueItem.expires_at.set(expires_at),
-                    ],
-                    condition=NotificationQueueItem.pending.exists()
-                    & NotificationQueueItem.seen[digest].does_not_exist(),
-                )
-                new = True
+            if _update_if(
+                item,
+                [
+                    NotificationQueueItem.pending[digest].set(entry),
+                    NotificationQueueItem.seen[digest].set(seen_at),
+                    NotificationQueueItem.expires_at.set(expires_at),
+                ],
+                NotificationQueueItem.pending.exists() & NotificationQueueItem.seen[digest].does_not_exist(),
+            ):
                 break
-            except UpdateError as error:
-                if error.cause_response_code != _CONDITION_FAILED:
-                    raise
             # Either the cause was seen (nothing to do) or the item has no maps yet (make it).
             current = _read(agent)
             if current is not None and current.pending is not None:
@@ -231,22 +225,18 @@ class NotificationBox:
                 if digest in seen:
                     return Queued(new=False)
                 continue
-            try:
-                item.update(
-                    [
-                        NotificationQueueItem.agent.set(agent),
-                        NotificationQueueItem.pending.set({digest: entry}),
-                        NotificationQueueItem.seen.set({digest: seen_at}),
-                        NotificationQueueItem.expires_at.set(expires_at),
-                    ],
-                    condition=NotificationQueueItem.pending.does_not_exist(),
-                )
-                new = True
+            if _update_if(
+                item,
+                [
+                    NotificationQueueItem.agent.set(agent),
+                    NotificationQueueItem.pending.set({digest: entry}),
+                    NotificationQueueItem.seen.set({digest: seen_at}),
+                    NotificationQueueItem.expires_at.set(expires_at),
+                ],
+                NotificationQueueItem.pending.does_not_exist(),
+            ):
                 break
-            except UpdateError as error:
-                if error.cause_response_code != _CONDITION_FAILED:
-                    raise
-        if not new:
+        else:
             return Queued(new=False)
         # A window that should have closed long ago lost its schedule (a crash between opening it and
         # scheduling its mail): this notification opens a new one.
@@ -256,13 +246,11 @@ class NotificationBox:
     def close_window(self, agent: str, due: datetime) -> None:
         """Close the window ``due`` without a mail (its schedule could not be made): the next
         notification opens another."""
-        try:
-            NotificationQueueItem(notification_queue_key(agent)).update(
-                [NotificationQueueItem.due.remove()], condition=NotificationQueueItem.due == to_iso(due)
-            )
-        except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
-                raise
+        _update_if(
+            NotificationQueueItem(notification_queue_key(agent)),
+            [NotificationQueueItem.due.remove()],
+            NotificationQueueItem.due == to_iso(due),
+        )
 
     def open_window(self, agent: str, due: datetime, stuck_before: datetime | None = None) -> datetime | None:
         """Make ``due`` the end of ``agent``'s window unless one is open (or, with ``stuck_before``,
@@ -271,16 +259,12 @@ class NotificationBox:
         closed = NotificationQueueItem.due.does_not_exist()
         if stuck_before is not None:
             closed = closed | (NotificationQueueItem.due < to_iso(stuck_before))
-        try:
-            NotificationQueueItem(notification_queue_key(agent)).update(
-                [NotificationQueueItem.due.set(to_iso(due))],
-                condition=NotificationQueueItem.pending.exists() & closed,
-            )
-        except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
-                raise
-            return None
-        return due
+        opened = _update_if(
+            NotificationQueueItem(notification_queue_key(agent)),
+            [NotificationQueueItem.due.set(to_iso(due))],
+            NotificationQueueItem.pending.exists() & closed,
+        )
+        return due if opened else None
 
     def window(self, agent: str) -> Window:
         """``agent``'s pending notifications, oldest first, and the window they wait for."""
@@ -306,13 +290,20 @@ class NotificationBox:
         actions: list[Any] = [NotificationQueueItem.due.remove()]
         actions += [NotificationQueueItem.pending[digest].remove() for digest in set(digests)]
         actions += [NotificationQueueItem.seen[digest].remove() for digest in forgotten]
-        try:
-            item.update(actions, condition=NotificationQueueItem.due == to_iso(due))
-        except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
-                raise
+        if not _update_if(item, actions, NotificationQueueItem.due == to_iso(due)):
             return None
         return len(item.pending.as_dict()) if item.pending is not None else 0
+
+
+def _update_if(item: NotificationQueueItem, actions: list[Any], condition: Any) -> bool:
+    """``item.update(actions)`` when ``condition`` holds; False when it does not."""
+    try:
+        item.update(actions, condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
+        return False
+    return True
 
 
 def _read(agent: str) -> NotificationQueueItem | None:

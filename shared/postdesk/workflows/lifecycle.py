@@ -18,6 +18,7 @@ mechanism, the ticket change recorded with the mail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,7 +42,7 @@ from postdesk.tickets.model import DONE_STATUSES, MessageKind, Status, ThreadMes
 from postdesk.tickets.states import agent_transition, status_fields
 from postdesk.workflows.notify import notify_agent
 from postdesk.workflows.retention import closed_until
-from postdesk.workflows.sla import clocked_update, move_schedule, policy_of
+from postdesk.workflows.sla import TicketSchedules, clocked_update, policy_of
 from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
 
 # Who the automatic changes are by, in the ticket's log.
@@ -113,6 +114,16 @@ def timer_payload(ref: str, timer: LifecycleTimer) -> dict[str, Any]:
     return {"purpose": timer.purpose.value, "ref": ref, "due": to_iso(timer.at)}
 
 
+AUTOMATION_SCHEDULES = TicketSchedules(
+    next_of=next_lifecycle_timer,
+    name_of=schedule_name,
+    payload_of=timer_payload,
+    function_arn=lambda settings: settings.scheduling.automations_function_arn,
+    what="automation",
+    metric="AutomationsNotScheduled",
+)
+
+
 def sync_lifecycle_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
     """After a written change: make a schedule wait for the ticket's next automatic step and delete
     the one of the step before when it moved; count a reopen of a cycle the desk resolved by itself.
@@ -120,21 +131,7 @@ def sync_lifecycle_timer(before: Ticket | None, after: Ticket, settings: Setting
     timer puts the schedule right)."""
     if before is not None:
         _count_reopen_after_auto_resolve(before, after, ports)
-    policy = policy_of(settings)
-    wanted = next_lifecycle_timer(after, policy)
-    had = next_lifecycle_timer(before, policy) if before is not None else None
-    if before is not None and wanted == had:
-        return
-    move_schedule(
-        after.ref,
-        schedule_name(after.ref, had) if had is not None else None,
-        (schedule_name(after.ref, wanted), wanted.at, timer_payload(after.ref, wanted)) if wanted else None,
-        settings.scheduling.automations_function_arn,
-        "automation",
-        "AutomationsNotScheduled",
-        settings,
-        ports,
-    )
+    AUTOMATION_SCHEDULES.sync(before, after, settings, ports)
 
 
 def _count_reopen_after_auto_resolve(before: Ticket, after: Ticket, ports: Ports) -> None:
@@ -242,11 +239,18 @@ def _customer_mail(
     ticket: Ticket,
     template: str,
     context: dict[str, Any],
-    message_id: str,
     settings: Settings,
     ports: Ports,
-) -> tuple[Any, str]:
-    """The automatic mail ``template`` to the ticket's customer, threaded like a reply."""
+    *,
+    message_id: str,
+    guard: str,
+    thread_unique: str,
+    metric: str,
+    author: str,
+) -> tuple[OnceMail, str]:
+    """The automatic mail ``template`` to the ticket's customer, threaded like a reply, to be sent
+    once (send_once's ``guard``, ``thread_unique`` and ``metric``; ``author``: what the thread
+    calls it); and the language it is in."""
     rendered = render_mail(
         template,
         ticket.language,
@@ -276,7 +280,16 @@ def _customer_mail(
         # Mail the desk sends by itself (RFC 3834): out-of-office replies must not answer it.
         auto_submitted="auto-generated",
     )
-    return mail, rendered.language
+    once = OnceMail(
+        guard=guard,
+        ref=ticket.ref,
+        mail=mail,
+        kind=MessageKind.AGENT_REPLY,
+        thread_unique=thread_unique,
+        metric=metric,
+        author=(ACTOR, author),
+    )
+    return once, rendered.language
 
 
 def _remind(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:
@@ -284,13 +297,17 @@ def _remind(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:
     assert ticket.waiting_since is not None
     wait = ticket.waiting_since
     now = ports.clock()
-    mail, language = _customer_mail(
+    once, language = _customer_mail(
         ticket,
         "pending_reminder",
         {"resolve_days": business_days(due.automation.resolve_after, due.policy)},
-        keys.reminder_message_id(ticket.ref, wait, settings.support_domain),
         settings,
         ports,
+        message_id=keys.reminder_message_id(ticket.ref, wait, settings.support_domain),
+        guard=keys.reminder_guard(ticket.ref, wait),
+        thread_unique=f"reminder-{wait:%Y%m%dT%H%M%S}",
+        metric="RemindersSent",
+        author="Automatic reminder",
     )
     event_id = f"automation:reminder:{to_iso(wait)}"
     detail = {**_setting(due, "remind_after", due.automation.remind_after), "language": language}
@@ -301,50 +318,20 @@ def _remind(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:
         event = TicketEvent(ticket.ref, now, "reminder_sent", event_id, ACTOR, {**detail, **more})
         return update, [event]
 
-    def record(_: ThreadMessage | None, current: Ticket | None) -> Recording:
-        update, events = reminded(current or ticket)
-        return Recording(events, update)
+    def not_sent(outcome: SendOutcome) -> dict[str, str]:
+        reason = {
+            SendOutcome.SUPPRESSED: "the customer's address is on the suppression list",
+            SendOutcome.RATE_LIMITED: "rate limited",
+        }.get(outcome, "an earlier attempt sent it and did not record it")
+        return {"sent": "false" if outcome is SendOutcome.SUPPRESSED else "unconfirmed", "reason": reason}
 
-    once = OnceMail(
-        guard=keys.reminder_guard(ticket.ref, wait),
-        ref=ticket.ref,
-        mail=mail,
-        kind=MessageKind.AGENT_REPLY,
-        thread_unique=f"reminder-{wait:%Y%m%dT%H%M%S}",
-        metric="RemindersSent",
-        author=(ACTOR, "Automatic reminder"),
-    )
-    result = send_once(once, ports, record, ticket=ticket)
-    if result.outcome is SendOutcome.SENT:
-        assert result.recording.update is not None
-        after = result.recording.update.after()
-        written = result.ticket or ticket
-        _after(
-            written,
-            replace(after, version=written.version + 1),
-            settings,
-            ports,
-            list(result.recording.events),
-        )
-        logger.info("pending reminder sent", extra={"ref": ticket.ref})
-        return LifecycleOutcome.REMINDED
-    # Not sent now: suppressed (never to go), or an earlier attempt claimed it and never recorded it
-    # (it crashed after sending, or is at work). The wait moves on to its resolution all the same,
-    # once: a change over the version read, which a concurrent attempt finds stale.
-    reason = {
-        SendOutcome.SUPPRESSED: "the customer's address is on the suppression list",
-        SendOutcome.RATE_LIMITED: "rate limited",
-    }.get(result.outcome, "an earlier attempt sent it and did not record it")
-    kind_more = {
-        "sent": "false" if result.outcome is SendOutcome.SUPPRESSED else "unconfirmed",
-        "reason": reason,
-    }
-    return _write_over(
-        ticket.ref,
-        Purpose.PENDING_REMINDER,
-        due.timer.at,
-        lambda current: reminded(current, **kind_more),
+    return _mail_and_change(
+        due,
+        once,
+        reminded,
+        not_sent,
         LifecycleOutcome.REMINDED,
+        lambda: logger.info("pending reminder sent", extra={"ref": ticket.ref}),
         settings,
         ports,
     )
@@ -354,13 +341,17 @@ def _resolve(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:
     ticket = due.ticket
     now = ports.clock()
     cycle = ticket.cycle
-    mail, language = _customer_mail(
+    once, language = _customer_mail(
         ticket,
         "auto_resolved",
         {},
-        keys.closing_message_id(ticket.ref, cycle, settings.support_domain),
         settings,
         ports,
+        message_id=keys.closing_message_id(ticket.ref, cycle, settings.support_domain),
+        guard=keys.closing_guard(ticket.ref, cycle),
+        thread_unique=f"closing-{cycle}",
+        metric="AutoResolveMailsSent",
+        author="Automatic closing message",
     )
     detail = {**_setting(due, "resolve_after", due.automation.resolve_after), "language": language}
 
@@ -385,44 +376,66 @@ def _resolve(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:
         )
         return update, [event, *stopped]
 
-    def record(_: ThreadMessage | None, current: Ticket | None) -> Recording:
-        update, events = resolved(current or ticket)
-        return Recording(events, update if update.changes else None)
+    def not_sent(outcome: SendOutcome) -> dict[str, str]:
+        if outcome is SendOutcome.SUPPRESSED:
+            return {"mail": "not sent: the customer's address is on the suppression list"}
+        return {"mail": "unconfirmed: an earlier attempt sent it and did not record it"}
 
-    once = OnceMail(
-        guard=keys.closing_guard(ticket.ref, cycle),
-        ref=ticket.ref,
-        mail=mail,
-        kind=MessageKind.AGENT_REPLY,
-        thread_unique=f"closing-{cycle}",
-        metric="AutoResolveMailsSent",
-        author=(ACTOR, "Automatic closing message"),
-    )
-    result = send_once(once, ports, record, ticket=ticket)
-    if result.outcome is SendOutcome.SENT:
-        update = result.recording.update
-        if update is None:
-            return LifecycleOutcome.STALE
-        written = result.ticket or ticket
-        after = replace(update.after(), version=written.version + 1)
-        _after(written, after, settings, ports, list(result.recording.events))
+    def sent() -> None:
         ports.metrics.count("TicketsAutoResolved")
         logger.info("ticket resolved after its reminder", extra={"ref": ticket.ref, "cycle": cycle})
-        return LifecycleOutcome.RESOLVED
-    more = {
-        "mail": "not sent: the customer's address is on the suppression list"
-        if result.outcome is SendOutcome.SUPPRESSED
-        else "unconfirmed: an earlier attempt sent it and did not record it"
-    }
-    return _write_over(
-        ticket.ref,
-        Purpose.AUTO_RESOLVE,
-        due.timer.at,
-        lambda current: resolved(current, **more),
-        LifecycleOutcome.RESOLVED,
-        settings,
-        ports,
-    )
+
+    return _mail_and_change(due, once, resolved, not_sent, LifecycleOutcome.RESOLVED, sent, settings, ports)
+
+
+# What a step that mails the customer changes: the ticket as it is now (and more to say in the
+# event) -> the update and the events.
+_MailedChange = Callable[..., tuple[TicketUpdate, list[TicketEvent]]]
+
+
+def _mail_and_change(
+    due: Due,
+    once: OnceMail,
+    change: _MailedChange,
+    not_sent: Callable[[SendOutcome], dict[str, str]],
+    done: LifecycleOutcome,
+    sent: Callable[[], None],
+    settings: Settings,
+    ports: Ports,
+) -> LifecycleOutcome:
+    """Send ``once`` to the customer and record ``change`` with it (over the ticket as it is then:
+    the mail is out whatever changed meanwhile), then ``sent()``. A change that turns out empty
+    (the timer was overtaken) leaves the ticket as it is: STALE."""
+    ticket = due.ticket
+
+    def record(_: ThreadMessage | None, current: Ticket | None) -> Recording:
+        update, events = change(current or ticket)
+        return Recording(events, update if update.changes else None)
+
+    result = send_once(once, ports, record, ticket=ticket)
+    if result.outcome is not SendOutcome.SENT:
+        # Not sent now: suppressed (never to go), or an earlier attempt claimed it and never
+        # recorded it (it crashed after sending, or is at work). The step is taken all the same,
+        # once, the event saying so (``not_sent``): a change over the version read, which a
+        # concurrent attempt finds stale.
+        more = not_sent(result.outcome)
+        return _write_over(
+            ticket.ref,
+            due.timer.purpose,
+            due.timer.at,
+            lambda current: change(current, **more),
+            done,
+            settings,
+            ports,
+        )
+    update = result.recording.update
+    if update is None:
+        return LifecycleOutcome.STALE
+    written = result.ticket or ticket
+    after = replace(update.after(), version=written.version + 1)
+    _after(written, after, settings, ports, list(result.recording.events))
+    sent()
+    return done
 
 
 def _close(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:

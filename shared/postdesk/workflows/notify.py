@@ -32,7 +32,7 @@ notifications from them (tickets/stats.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -103,31 +103,7 @@ def notify_agent(
     belong to. True when it was queued now.
 
     Never raises: the change it is about is written already (a failure is logged and counted)."""
-    try:
-        return _notify(agent_email, kind, ticket, detail, settings, ports, cause_id, actor, actor_name)
-    except Exception:
-        logger.exception("agent notification not queued", extra={"ref": ticket.ref, "kind": kind.value})
-        ports.metrics.count("AgentNotificationsFailed", {"step": "queue"})
-        return False
-
-
-def _notify(
-    agent_email: str,
-    kind: NotificationKind,
-    ticket: Ticket,
-    detail: str,
-    settings: Settings,
-    ports: Ports,
-    cause_id: str,
-    actor: str,
-    actor_name: str,
-) -> bool:
-    address = normalize_email(agent_email)
-    if not address or address == normalize_email(actor) or ticket.quarantine is not None:
-        return False
-    agent = _active_agent(address, ports)
-    # A ticket of a queue they do not belong to is none of theirs to hear of (moved away since, say).
-    if agent is None or not agent.sees_queue(ticket.queue):
+    if ticket.quarantine is not None or normalize_email(agent_email) == normalize_email(actor):
         return False
     now = ports.clock()
     notification = PendingNotification(
@@ -140,7 +116,65 @@ def _notify(
         actor=actor_name or actor,
         detail=detail,
     )
-    return _queue(address, notification, settings, ports)
+    # A ticket of a queue they do not belong to is none of theirs to hear of (moved away since, say).
+    return _queue_for(
+        agent_email, notification, settings, ports, lambda agent: agent.sees_queue(ticket.queue)
+    )
+
+
+def notify_article_owner(
+    owner: str,
+    slug: str,
+    language: str,
+    title: str,
+    detail: str,
+    settings: Settings,
+    ports: Ports,
+    *,
+    cause_id: str,
+) -> bool:
+    """Queue an ``article_flagged`` notification for the owner of the article ``slug`` (``detail``:
+    why it needs a look; ``language``: the translation the console's editor opens), once per
+    ``cause_id``, batched with the owner's other notifications. Nothing for an address that is not an
+    active agent's or an owner who turned the kind off. True when it was queued now; never raises."""
+    now = ports.clock()
+    notification = PendingNotification(
+        cause=cause_id,
+        kind=NotificationKind.ARTICLE_FLAGGED,
+        ref="",
+        subject=title,
+        at=now,
+        queued_at=now,
+        detail=detail,
+        article=slug,
+        article_language=language,
+    )
+    return _queue_for(owner, notification, settings, ports)
+
+
+def _queue_for(
+    agent_email: str,
+    notification: PendingNotification,
+    settings: Settings,
+    ports: Ports,
+    concerns: Callable[[Agent], bool] = lambda agent: True,
+) -> bool:
+    """Queue ``notification`` for ``agent_email`` when it is an active agent's whom it ``concerns``
+    (see :func:`_queue`). True when it was queued now; never raises: what it is about is done
+    already (a failure is logged and counted)."""
+    try:
+        address = normalize_email(agent_email)
+        agent = _active_agent(address, ports) if address else None
+        if agent is None or not concerns(agent):
+            return False
+        return _queue(address, notification, settings, ports)
+    except Exception:
+        logger.exception(
+            "agent notification not queued",
+            extra={"ref": notification.ref, "article": notification.article, "kind": notification.kind.value},
+        )
+        ports.metrics.count("AgentNotificationsFailed", {"step": "queue"})
+        return False
 
 
 def _queue(address: str, notification: PendingNotification, settings: Settings, ports: Ports) -> bool:
@@ -166,44 +200,6 @@ def _queue(address: str, notification: PendingNotification, settings: Settings, 
     if queued.opened is not None:
         _schedule(address, queued.opened, box, settings, ports)
     return True
-
-
-def notify_article_owner(
-    owner: str,
-    slug: str,
-    language: str,
-    title: str,
-    detail: str,
-    settings: Settings,
-    ports: Ports,
-    *,
-    cause_id: str,
-) -> bool:
-    """Queue an ``article_flagged`` notification for the owner of the article ``slug`` (``detail``:
-    why it needs a look; ``language``: the translation the console's editor opens), once per
-    ``cause_id``, batched with the owner's other notifications. Nothing for an address that is not an
-    active agent's or an owner who turned the kind off. True when it was queued now; never raises."""
-    try:
-        address = normalize_email(owner)
-        if not address or _active_agent(address, ports) is None:
-            return False
-        now = ports.clock()
-        notification = PendingNotification(
-            cause=cause_id,
-            kind=NotificationKind.ARTICLE_FLAGGED,
-            ref="",
-            subject=title,
-            at=now,
-            queued_at=now,
-            detail=detail,
-            article=slug,
-            article_language=language,
-        )
-        return _queue(address, notification, settings, ports)
-    except Exception:
-        logger.exception("article notification not queued", extra={"article": slug})
-        ports.metrics.count("AgentNotificationsFailed", {"step": "queue"})
-        return False
 
 
 def _active_agent(address: str, ports: Ports) -> Agent | None:

@@ -10,11 +10,11 @@ breached run is kept on its clocks), an event, a metric, a notice, and the polic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import from_iso, to_iso
@@ -153,21 +153,48 @@ def sync_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: 
     """Make a schedule wait for the ticket's next timer, after a change was written; delete the one
     of the timer before the change when it moved. A failure is logged and counted, not raised (the
     change is written; the next change or a fired timer puts the schedule right)."""
-    policy = policy_of(settings)
-    wanted = next_timer(after, policy)
-    had = next_timer(before, policy) if before is not None else None
-    if before is not None and wanted == had:
-        return
-    move_schedule(
-        after.ref,
-        timer_name(after.ref, had) if had is not None else None,
-        (timer_name(after.ref, wanted), wanted.at, timer_payload(after.ref, wanted)) if wanted else None,
-        settings.scheduling.sla_function_arn,
-        "SLA timer",
-        "SlaTimersNotScheduled",
-        settings,
-        ports,
-    )
+    SLA_SCHEDULES.sync(before, after, settings, ports)
+
+
+class _Timed(Protocol):
+    @property
+    def at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSchedules[T: _Timed]:
+    """A kind of timer of which a ticket has at most one, and one schedule waiting for it (the SLA
+    timers, the automatic steps): the ticket's next one under the policy, the name of the schedule
+    that waits for it and what it hands the function it invokes, and how a schedule not made is
+    told (``what``, in the log, and ``metric``)."""
+
+    next_of: Callable[[Ticket, SlaPolicy], T | None]
+    name_of: Callable[[str, T], str]
+    payload_of: Callable[[str, T], dict[str, Any]]
+    function_arn: Callable[[Settings], str]
+    what: str
+    metric: str
+
+    def sync(self, before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
+        """After a written change (``before`` None: the ticket as read): make the schedule wait
+        for ``after``'s next timer, and delete the one of ``before``'s when it moved."""
+        policy = policy_of(settings)
+        wanted = self.next_of(after, policy)
+        had = self.next_of(before, policy) if before is not None else None
+        if before is not None and wanted == had:
+            return
+        move_schedule(
+            after.ref,
+            self.name_of(after.ref, had) if had is not None else None,
+            (self.name_of(after.ref, wanted), wanted.at, self.payload_of(after.ref, wanted))
+            if wanted is not None
+            else None,
+            self.function_arn(settings),
+            self.what,
+            self.metric,
+            settings,
+            ports,
+        )
 
 
 def move_schedule(
@@ -218,6 +245,16 @@ def timer_payload(ref: str, timer: Timer) -> dict[str, Any]:
         "run": timer.run,
         "at": to_iso(timer.at),
     }
+
+
+SLA_SCHEDULES = TicketSchedules(
+    next_of=next_timer,
+    name_of=timer_name,
+    payload_of=timer_payload,
+    function_arn=lambda settings: settings.scheduling.sla_function_arn,
+    what="SLA timer",
+    metric="SlaTimersNotScheduled",
+)
 
 
 @dataclass(frozen=True, slots=True)
