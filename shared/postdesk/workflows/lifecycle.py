@@ -33,7 +33,6 @@ from postdesk.errors import Invalid, TicketNotFound
 from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.ports import Ports
-from postdesk.rendering import render_mail
 from postdesk.settings import Settings
 from postdesk.sla.clocks import FIRING_TOLERANCE, ClockEvent
 from postdesk.sla.policy import Automation, SlaPolicy
@@ -43,7 +42,7 @@ from postdesk.tickets.states import agent_transition, status_fields
 from postdesk.workflows.notify import notify_agent
 from postdesk.workflows.retention import closed_until
 from postdesk.workflows.sla import TicketSchedules, clocked_update, policy_of
-from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
+from postdesk.workflows.thread_mail import automatic_mail
 
 # Who the automatic changes are by, in the ticket's log.
 ACTOR = "automation"
@@ -115,7 +114,8 @@ def timer_payload(ref: str, timer: LifecycleTimer) -> dict[str, Any]:
 
 
 AUTOMATION_SCHEDULES = TicketSchedules(
-    next_of=next_lifecycle_timer,
+    next_of=lambda ticket, settings: next_lifecycle_timer(ticket, policy_of(settings)),
+    due_of=lambda timer: timer.at,
     name_of=schedule_name,
     payload_of=timer_payload,
     function_arn=lambda settings: settings.scheduling.automations_function_arn,
@@ -251,34 +251,16 @@ def _customer_mail(
     """The automatic mail ``template`` to the ticket's customer, threaded like a reply, to be sent
     once (send_once's ``guard``, ``thread_unique`` and ``metric``; ``author``: what the thread
     calls it); and the language it is in."""
-    rendered = render_mail(
-        template,
-        ticket.language,
-        {
-            "ref": ticket.ref,
-            "subject": ticket.subject,
-            "customer_name": ticket.requester_name,
-            "support_name": desk_name(ticket, settings),
-            **context,
-        },
-        fallback=settings.default_language,
-    )
-    known_ids = [m.message_id for m in ports.store.thread(ticket.ref) if m.message_id]
-    mail = thread_mail(
+    mail, language = automatic_mail(
         ticket,
-        rendered,
+        template,
+        context,
+        ports.store.thread(ticket.ref),
         settings=settings,
         key=ports.signing_key(),
-        sender_name=desk_name(ticket, settings),
-        to=(Address(ticket.requester_name, ticket.requester_email),),
-        cc=tuple(Address("", address) for address in ticket.cc),
-        subject=reply_subject(ticket),
         message_id=message_id,
         now=ports.clock(),
-        answering=known_ids[-1] if known_ids else None,
-        earlier=known_ids,
-        # Mail the desk sends by itself (RFC 3834): out-of-office replies must not answer it.
-        auto_submitted="auto-generated",
+        cc=tuple(Address("", address) for address in ticket.cc),
     )
     once = OnceMail(
         guard=guard,
@@ -289,7 +271,7 @@ def _customer_mail(
         metric=metric,
         author=(ACTOR, author),
     )
-    return once, rendered.language
+    return once, language
 
 
 def _remind(due: Due, settings: Settings, ports: Ports) -> LifecycleOutcome:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from postdesk.aws.scheduler import OneTimeSchedule
 from postdesk.clock import from_iso, to_iso
@@ -156,19 +156,15 @@ def sync_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: 
     SLA_SCHEDULES.sync(before, after, settings, ports)
 
 
-class _Timed(Protocol):
-    @property
-    def at(self) -> datetime: ...
-
-
 @dataclass(frozen=True, slots=True)
-class TicketSchedules[T: _Timed]:
+class TicketSchedules[T]:
     """A kind of timer of which a ticket has at most one, and one schedule waiting for it (the SLA
-    timers, the automatic steps): the ticket's next one under the policy, the name of the schedule
-    that waits for it and what it hands the function it invokes, and how a schedule not made is
-    told (``what``, in the log, and ``metric``)."""
+    timers, the automatic steps, the time rules): the ticket's next one under the settings and when
+    it is due, the name of the schedule that waits for it and what it hands the function it
+    invokes, and how a schedule not made is told (``what``, in the log, and ``metric``)."""
 
-    next_of: Callable[[Ticket, SlaPolicy], T | None]
+    next_of: Callable[[Ticket, Settings], T | None]
+    due_of: Callable[[T], datetime]
     name_of: Callable[[str, T], str]
     payload_of: Callable[[str, T], dict[str, Any]]
     function_arn: Callable[[Settings], str]
@@ -177,64 +173,39 @@ class TicketSchedules[T: _Timed]:
 
     def sync(self, before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
         """After a written change (``before`` None: the ticket as read): make the schedule wait
-        for ``after``'s next timer, and delete the one of ``before``'s when it moved."""
-        policy = policy_of(settings)
-        wanted = self.next_of(after, policy)
-        had = self.next_of(before, policy) if before is not None else None
-        if before is not None and wanted == had:
-            return
-        move_schedule(
-            after.ref,
-            self.name_of(after.ref, had) if had is not None else None,
-            (self.name_of(after.ref, wanted), wanted.at, self.payload_of(after.ref, wanted))
-            if wanted is not None
-            else None,
-            self.function_arn(settings),
-            self.what,
-            self.metric,
-            settings,
-            ports,
-        )
-
-
-def move_schedule(
-    ref: str,
-    had: str | None,
-    wanted: tuple[str, datetime, dict[str, Any]] | None,
-    target_arn: str,
-    what: str,
-    metric: str,
-    settings: Settings,
-    ports: Ports,
-) -> None:
-    """The one schedule of a ticket's timer moved: the one named ``had`` deleted, ``wanted`` (name,
-    time, payload for ``target_arn``) made, at least MINIMUM_LEAD ahead. A failure is logged and
-    counted as ``metric``, not raised: the change is written, and the next change or the fired timer
-    puts the schedule right. Used by the SLA timers, the automatic steps and the time rules."""
-    scheduling = settings.scheduling
-    try:
-        if had is not None:
-            ports.scheduler.delete(had)
-        if wanted is None:
-            return
-        if not (target_arn and scheduling.role_arn):
-            logger.error(f"{what} not scheduled: its function or the scheduler role is not configured")
-            ports.metrics.count(metric, {"reason": "not_configured"})
-            return
-        name, at, payload = wanted
-        ports.scheduler.create_once(
-            OneTimeSchedule(
-                name=name,
-                at=max(at, ports.clock() + MINIMUM_LEAD),
-                target_arn=target_arn,
-                role_arn=scheduling.role_arn,
-                dead_letter_arn=scheduling.dead_letter_arn,
-                payload=payload,
+        for ``after``'s next timer, at least MINIMUM_LEAD ahead, and delete the one of ``before``'s
+        when it moved. A failure is logged and counted as ``metric``, not raised: the change is
+        written, and the next change or the fired timer puts the schedule right."""
+        scheduling = settings.scheduling
+        target_arn = self.function_arn(settings)
+        try:
+            wanted = self.next_of(after, settings)
+            had = self.next_of(before, settings) if before is not None else None
+            if before is not None and wanted == had:
+                return
+            if had is not None:
+                ports.scheduler.delete(self.name_of(after.ref, had))
+            if wanted is None:
+                return
+            if not (target_arn and scheduling.role_arn):
+                logger.error(
+                    f"{self.what} not scheduled: its function or the scheduler role is not configured"
+                )
+                ports.metrics.count(self.metric, {"reason": "not_configured"})
+                return
+            ports.scheduler.create_once(
+                OneTimeSchedule(
+                    name=self.name_of(after.ref, wanted),
+                    at=max(self.due_of(wanted), ports.clock() + MINIMUM_LEAD),
+                    target_arn=target_arn,
+                    role_arn=scheduling.role_arn,
+                    dead_letter_arn=scheduling.dead_letter_arn,
+                    payload=self.payload_of(after.ref, wanted),
+                )
             )
-        )
-    except Exception:
-        logger.exception(f"{what} not scheduled", extra={"ref": ref})
-        ports.metrics.count(metric, {"reason": "scheduler_error"})
+        except Exception:
+            logger.exception(f"{self.what} not scheduled", extra={"ref": after.ref})
+            ports.metrics.count(self.metric, {"reason": "scheduler_error"})
 
 
 def timer_payload(ref: str, timer: Timer) -> dict[str, Any]:
@@ -248,7 +219,8 @@ def timer_payload(ref: str, timer: Timer) -> dict[str, Any]:
 
 
 SLA_SCHEDULES = TicketSchedules(
-    next_of=next_timer,
+    next_of=lambda ticket, settings: next_timer(ticket, policy_of(settings)),
+    due_of=lambda timer: timer.at,
     name_of=timer_name,
     payload_of=timer_payload,
     function_arn=lambda settings: settings.scheduling.sla_function_arn,

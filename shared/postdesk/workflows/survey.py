@@ -19,10 +19,8 @@ from postdesk.effects import keys
 from postdesk.effects.guards import GuardState
 from postdesk.effects.send_once import OnceMail, Recording, SendOutcome, send_once
 from postdesk.errors import ConfigurationError
-from postdesk.mail.model import Address
 from postdesk.observability import logger
 from postdesk.ports import Ports
-from postdesk.rendering import render_mail
 from postdesk.settings import Settings
 from postdesk.survey.tokens import RATINGS, issue_token
 from postdesk.tickets.model import (
@@ -34,7 +32,7 @@ from postdesk.tickets.model import (
     TicketEvent,
 )
 from postdesk.tickets.refs import normalize_ref
-from postdesk.workflows.thread_mail import desk_name, reply_subject, thread_mail
+from postdesk.workflows.thread_mail import automatic_mail
 
 
 class SurveyOutcome(StrEnum):
@@ -155,34 +153,15 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
         {"rating": rating, "url": page + issue_token(key, ticket.ref, ticket.cycle, rating, expires_at)}
         for rating in reversed(RATINGS)
     ]
-    rendered = render_mail(
-        "survey",
-        ticket.language,
-        {
-            "ref": ticket.ref,
-            "subject": ticket.subject,
-            "customer_name": ticket.requester_name,
-            "links": links,
-            "support_name": desk_name(ticket, settings),
-            "expires_at": expires_at,
-        },
-        fallback=settings.default_language,
-    )
-    thread = ports.store.thread(ticket.ref)
-    known_ids = [m.message_id for m in thread if m.message_id]
-    outbound = thread_mail(
+    outbound, language = automatic_mail(
         ticket,
-        rendered,
+        "survey",
+        {"links": links, "expires_at": expires_at},
+        ports.store.thread(ticket.ref),
         settings=settings,
         key=key,
-        sender_name=desk_name(ticket, settings),
-        to=(Address(ticket.requester_name, ticket.requester_email),),
-        subject=reply_subject(ticket),
         message_id=keys.survey_message_id(ticket.ref, ticket.cycle, domain),
         now=now,
-        answering=known_ids[-1] if known_ids else None,
-        earlier=known_ids,
-        auto_submitted="auto-generated",
     )
     once = OnceMail(
         guard=keys.survey_guard(ticket.ref, ticket.cycle),
@@ -204,7 +183,7 @@ def send_survey(request: SurveyRequest, settings: Settings, ports: Ports) -> Sur
                     at=now,
                     kind="survey_sent",
                     event_id=f"survey:{ticket.cycle}:sent",
-                    detail={**detail, "language": rendered.language},
+                    detail={**detail, "language": language},
                 )
             ]
         )

@@ -5,17 +5,18 @@ Reply-To signed for the ticket (a plus-address of its mailbox) that brings an an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from postdesk.effects import keys
 from postdesk.mail.addressing import reply_address
 from postdesk.mail.compose import OutboundMail
 from postdesk.mail.model import Address
-from postdesk.rendering import RenderedMail
+from postdesk.rendering import RenderedMail, render_mail
 from postdesk.replies.variables import ReplyVariables
 from postdesk.settings import Settings
-from postdesk.tickets.model import Ticket
+from postdesk.tickets.model import ThreadMessage, Ticket
 
 
 def reply_subject(ticket: Ticket) -> str:
@@ -91,3 +92,51 @@ def thread_mail(
         references=(*earlier, keys.ticket_thread_id(ticket.ref, settings.support_domain)),
         auto_submitted=auto_submitted,
     )
+
+
+def automatic_mail(
+    ticket: Ticket,
+    template: str,
+    context: Mapping[str, Any],
+    thread: Sequence[ThreadMessage],
+    *,
+    settings: Settings,
+    key: bytes,
+    message_id: str,
+    now: datetime,
+    cc: tuple[Address, ...] = (),
+) -> tuple[OutboundMail, str]:
+    """A mail the desk sends ``ticket``'s customer by itself (the survey, the pending reminder, the
+    closing message): ``template`` in the ticket's language (its variables: the reference, the
+    subject, the customer's name, the brand, and ``context``), from the brand, with the subject of a
+    reply, answering the last mail of ``thread``. Also the language it is in."""
+    rendered = render_mail(
+        template,
+        ticket.language,
+        {
+            "ref": ticket.ref,
+            "subject": ticket.subject,
+            "customer_name": ticket.requester_name,
+            "support_name": desk_name(ticket, settings),
+            **context,
+        },
+        fallback=settings.default_language,
+    )
+    known_ids = [message.message_id for message in thread if message.message_id]
+    mail = thread_mail(
+        ticket,
+        rendered,
+        settings=settings,
+        key=key,
+        sender_name=desk_name(ticket, settings),
+        to=(Address(ticket.requester_name, ticket.requester_email),),
+        cc=cc,
+        subject=reply_subject(ticket),
+        message_id=message_id,
+        now=now,
+        answering=known_ids[-1] if known_ids else None,
+        earlier=known_ids,
+        # Mail the desk sends by itself (RFC 3834): out-of-office replies must not answer it.
+        auto_submitted="auto-generated",
+    )
+    return mail, rendered.language

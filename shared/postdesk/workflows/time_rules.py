@@ -53,7 +53,7 @@ from postdesk.triage.time_rules import (
     marks_after,
     next_due,
 )
-from postdesk.workflows.sla import is_person, move_schedule
+from postdesk.workflows.sla import TicketSchedules, is_person
 
 # The actor of every change a time rule makes (the rule's name is in its ``rule_applied`` event);
 # not a person (workflows/sla.py is_person), so none of it is activity.
@@ -81,35 +81,26 @@ def rules_due(ticket: Ticket, settings: Settings) -> datetime | None:
     return next_due(ticket, rules, calendar_of(settings))
 
 
+def time_rule_payload(ref: str, due: datetime) -> dict[str, Any]:
+    return {"purpose": PURPOSE, "ref": ref, "due": to_iso(due)}
+
+
+RULES_SCHEDULES = TicketSchedules(
+    next_of=rules_due,
+    due_of=lambda due: due,
+    name_of=keys.rules_schedule,
+    payload_of=time_rule_payload,
+    function_arn=lambda settings: settings.scheduling.automations_function_arn,
+    what="time rule timer",
+    metric="TimeRuleTimersNotScheduled",
+)
+
+
 def sync_rules_timer(before: Ticket | None, after: Ticket, settings: Settings, ports: Ports) -> None:
     """After a written change: make the ticket's schedule wait for its next time rule, and delete
     the one that waited for another moment. A failure is logged and counted, not raised (the change
     is written; the next change or the fired timer puts the schedule right)."""
-    try:
-        wanted = rules_due(after, settings)
-        had = rules_due(before, settings) if before is not None else None
-    except Exception:
-        logger.exception("time rule timer not scheduled", extra={"ref": after.ref})
-        ports.metrics.count("TimeRuleTimersNotScheduled", {"reason": "scheduler_error"})
-        return
-    if before is not None and wanted == had:
-        return
-    move_schedule(
-        after.ref,
-        keys.rules_schedule(after.ref, had) if had is not None else None,
-        (keys.rules_schedule(after.ref, wanted), wanted, time_rule_payload(after.ref, wanted))
-        if wanted
-        else None,
-        settings.scheduling.automations_function_arn,
-        "time rule timer",
-        "TimeRuleTimersNotScheduled",
-        settings,
-        ports,
-    )
-
-
-def time_rule_payload(ref: str, due: datetime) -> dict[str, Any]:
-    return {"purpose": PURPOSE, "ref": ref, "due": to_iso(due)}
+    RULES_SCHEDULES.sync(before, after, settings, ports)
 
 
 class TimeRulesOutcome(StrEnum):
