@@ -3,7 +3,7 @@
 // every address in it). The reply box's Cc and Bcc, the ticket's Cc and Bcc editor and the new
 // ticket's Bcc use it. What is not an address stays in the box, said next to it, and is never sent.
 
-import { el } from "./dom.js";
+import { el, removableTag, showMessage } from "./dom.js";
 
 // What the desk takes as an address (mail/recipients.py: something@somewhere, no spaces); the desk
 // checks again and says why it refuses one.
@@ -35,21 +35,13 @@ export function addressField({ id, label, onChange = () => {} }) {
   );
 
   function say(message) {
-    error.textContent = message || "";
-    error.hidden = !message;
+    showMessage(error, message);
     input.setAttribute("aria-invalid", message ? "true" : "false");
   }
 
   function draw() {
     list.replaceChildren(
-      ...addresses.map((address) =>
-        el(
-          "li",
-          { className: "tag" },
-          el("span", { className: "tag-name" }, address),
-          el("button", { type: "button", className: "tag-remove", "aria-label": `Remove ${label} ${address}`, dataset: { address } }, "×"),
-        ),
-      ),
+      ...addresses.map((address) => removableTag(address, `Remove ${label} ${address}`, { address })),
     );
     input.placeholder = addresses.length ? "" : `Add ${label}`;
   }

@@ -7,12 +7,12 @@
 // Agents see the page's refusal (the API refuses them too). Every value from the API reaches the
 // page as text.
 
+import { showAdminView, wireAdminForm } from "./admin.js";
 import { api } from "./api.js";
 import { forgetDirectory, queues as deskQueues } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { drawAdminList, byId, el, labelledCell, redrawKeepingFocus, showMessage, showStatus } from "./dom.js";
 import { when } from "./format.js";
-import { showView } from "./page.js";
-import { currentAgent, isAdmin, reportError } from "./session.js";
+import { currentAgent, reportError } from "./session.js";
 
 let agents = [];
 // The agent the form edits (null: the form invites one).
@@ -73,18 +73,10 @@ function queuesText(agent) {
 // ---- the status line ----
 
 function say(message, { problem = false } = {}) {
-  const line = byId("agents-status");
-  line.textContent = message || "";
-  line.hidden = !message;
-  line.className = problem ? "error" : "notice-ok";
-  line.setAttribute("role", problem ? "alert" : "status");
+  showStatus("agents-status", message, { problem });
 }
 
 // ---- the list ----
-
-function cell(label, ...content) {
-  return el("td", { dataset: { label } }, ...content);
-}
 
 function agentRow(agent) {
   const name = displayName(agent);
@@ -108,29 +100,23 @@ function agentRow(agent) {
     "tr",
     { className: active ? "" : "inactive", dataset: { email: agent.email } },
     el("th", { scope: "row", dataset: { label: "Name" } }, name, me ? el("span", { className: "hint" }, " (you)") : null),
-    cell("Email", agent.email),
-    cell("Role", ROLE_WORDS[agent.role] || agent.role),
-    cell("Queues", queuesText(agent)),
-    cell("Active", active ? "Yes" : "No: deactivated"),
-    cell("Two-step", twoStep === null ? "Not known" : twoStep ? "On" : "Off"),
-    cell("Signed in", signedInText(agent)),
-    cell("Actions", el("div", { className: "row-actions" }, ...actions)),
+    labelledCell("Email", agent.email),
+    labelledCell("Role", ROLE_WORDS[agent.role] || agent.role),
+    labelledCell("Queues", queuesText(agent)),
+    labelledCell("Active", active ? "Yes" : "No: deactivated"),
+    labelledCell("Two-step", twoStep === null ? "Not known" : twoStep ? "On" : "Off"),
+    labelledCell("Signed in", signedInText(agent)),
+    labelledCell("Actions", el("div", { className: "row-actions" }, ...actions)),
   );
 }
 
 function drawList() {
-  const list = byId("agents-list");
-  if (!agents.length) {
-    list.replaceChildren(el("p", { className: "report-empty card" }, "No agents yet."));
-    return;
-  }
-  const heads = ["Name", "Email", "Role", "Queues", "Active", "Two-step", "Signed in", "Actions"];
-  list.replaceChildren(el(
-    "table",
-    { className: "admin-table", "aria-labelledby": "agents-title" },
-    el("thead", {}, el("tr", {}, ...heads.map((head) => el("th", { scope: "col" }, head)))),
-    el("tbody", {}, ...agents.map(agentRow)),
-  ));
+  drawAdminList(byId("agents-list"), {
+    empty: "No agents yet.",
+    heads: ["Name", "Email", "Role", "Queues", "Active", "Two-step", "Signed in", "Actions"],
+    rows: agents.map(agentRow),
+    labelledBy: "agents-title",
+  });
 }
 
 async function loadList() {
@@ -138,13 +124,7 @@ async function loadList() {
   const answer = await api("agents?all=true");
   if (load !== loadNumber) return;
   agents = [...(answer.agents || [])].sort((a, b) => displayName(a).localeCompare(displayName(b)));
-  const focused = document.activeElement;
-  const keep = focused && byId("agents-list").contains(focused) && focused.dataset.action
-    ? `button[data-action="${CSS.escape(focused.dataset.action)}"][data-email="${CSS.escape(focused.dataset.email)}"]`
-    : null;
-  drawList();
-  const again = keep && byId("agents-list").querySelector(keep);
-  if (again) again.focus();
+  redrawKeepingFocus(byId("agents-list"), "email", drawList);
 }
 
 function findAgent(email) {
@@ -154,9 +134,7 @@ function findAgent(email) {
 // ---- the form: invite, or change one agent ----
 
 function formError(message) {
-  const line = byId("agent-form-error");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("agent-form-error", message);
 }
 
 async function drawQueueChoices(chosen) {
@@ -274,11 +252,7 @@ async function act(action, agent) {
 // ---- the page ----
 
 export async function showAgents() {
-  showView("agents-view");
-  document.title = "Agents · Postdesk";
-  const admin = isAdmin();
-  byId("agents-refused").hidden = admin;
-  byId("agents-body").hidden = !admin;
+  const admin = showAdminView("agents", "Agents · Postdesk");
   byId("agent-invite-open").hidden = !admin;
   if (!admin) return;
   say("");
@@ -288,26 +262,8 @@ export async function showAgents() {
 }
 
 export function setUpAgents() {
-  byId("agent-invite-open").addEventListener("click", () => openForm(null).catch(reportError));
-  byId("agent-form-cancel").addEventListener("click", closeForm);
-  byId("agent-form").addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closeForm();
-  });
+  wireAdminForm("agent-form", { opener: "agent-invite-open", open: () => openForm(null), close: closeForm, save: saveForm, error: formError });
   for (const id of ["agent-queues-all", "agent-queues-chosen"]) byId(id).addEventListener("change", showQueueList);
-  byId("agent-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = byId("agent-form-save");
-    button.disabled = true;
-    formError("");
-    try {
-      await saveForm();
-    } catch (failure) {
-      if (failure?.status === 401) reportError(failure);
-      else formError(failure.message);
-    } finally {
-      button.disabled = false;
-    }
-  });
   byId("agents-list").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;

@@ -6,11 +6,11 @@
 //
 // Agents see the page's refusal. Every value from the API reaches the page as text.
 
+import { showAdminView } from "./admin.js";
 import { api } from "./api.js";
-import { byId, el } from "./dom.js";
+import { drawAdminList, byId, el, labelledCell } from "./dom.js";
 import { when } from "./format.js";
-import { showView } from "./page.js";
-import { isAdmin, reportError } from "./session.js";
+import { reportError } from "./session.js";
 import { readAuditFilters, writeAuditFilters } from "./url-state.js";
 
 const PAGE_SIZE = 50;
@@ -53,37 +53,28 @@ function detailText(detail) {
     .join(", ");
 }
 
-function cell(label, ...content) {
-  return el("td", { dataset: { label } }, ...content);
-}
-
 function entryRow(entry) {
   const from = [entry.source_ip, entry.user_agent].filter(Boolean);
   return el(
     "tr",
     {},
-    cell("When", el("time", { datetime: entry.at }, when(entry.at))),
-    cell("Who", entry.actor || ""),
-    cell("What", actionText(entry.action), entry.subject ? el("span", { className: "audit-subject" }, ` · ${entry.subject}`) : null),
-    cell("Details", detailText(entry.detail)),
-    cell("From where", from.length ? el("span", {}, entry.source_ip || "", entry.user_agent ? el("span", { className: "hint audit-agent" }, ` ${entry.user_agent}`) : null) : "Not known"),
+    labelledCell("When", el("time", { datetime: entry.at }, when(entry.at))),
+    labelledCell("Who", entry.actor || ""),
+    labelledCell("What", actionText(entry.action), entry.subject ? el("span", { className: "audit-subject" }, ` · ${entry.subject}`) : null),
+    labelledCell("Details", detailText(entry.detail)),
+    labelledCell("From where", from.length ? el("span", {}, entry.source_ip || "", entry.user_agent ? el("span", { className: "hint audit-agent" }, ` ${entry.user_agent}`) : null) : "Not known"),
   );
 }
 
 function drawList() {
-  const list = byId("audit-list");
-  if (!shown.length) {
-    const between = range.from && range.to ? ` between ${day(range.from)} and ${day(range.to)}` : "";
-    list.replaceChildren(el("p", { className: "report-empty card" }, `Nothing was recorded${between} with these filters.`));
-  } else {
-    const heads = ["When", "Who", "What", "Details", "From where"];
-    list.replaceChildren(el(
-      "table",
-      { className: "admin-table audit-table", "aria-labelledby": "audit-title" },
-      el("thead", {}, el("tr", {}, ...heads.map((head) => el("th", { scope: "col" }, head)))),
-      el("tbody", {}, ...shown.map(entryRow)),
-    ));
-  }
+  const recorded = range.from && range.to ? ` between ${day(range.from)} and ${day(range.to)}` : "";
+  drawAdminList(byId("audit-list"), {
+    empty: `Nothing was recorded${recorded} with these filters.`,
+    heads: ["When", "Who", "What", "Details", "From where"],
+    rows: shown.map(entryRow),
+    labelledBy: "audit-title",
+    className: "admin-table audit-table",
+  });
   byId("audit-more").hidden = !cursor;
   const between = range.from && range.to ? ` from ${day(range.from)} to ${day(range.to)}` : "";
   byId("audit-summary").textContent = shown.length
@@ -134,11 +125,7 @@ function fillFilters() {
 }
 
 export async function showAudit() {
-  showView("audit-view");
-  document.title = "Access audit · Postdesk";
-  const admin = isAdmin();
-  byId("audit-refused").hidden = admin;
-  byId("audit-body").hidden = !admin;
+  const admin = showAdminView("audit", "Access audit · Postdesk");
   if (!admin) return;
   fillFilters();
   await load();

@@ -9,7 +9,7 @@
 
 import { ApiError, api } from "./api.js";
 import { categories, queues } from "./directory.js";
-import { byId, chooseOption, el } from "./dom.js";
+import { byId, chooseOption, el, showMessage } from "./dom.js";
 import { reportError } from "./session.js";
 import { readTags, refusedWords } from "./tags.js";
 
@@ -29,15 +29,11 @@ function selectedTickets() {
 }
 
 function showError(message) {
-  const box = byId("bulk-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("bulk-error", message);
 }
 
 export function showResult(message) {
-  const box = byId("bulk-result");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("bulk-result", message);
 }
 
 // The checkbox of a row, first in it.

@@ -6,7 +6,7 @@
 
 import { ApiError, api } from "./api.js";
 import { addressField } from "./address-field.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showMessage } from "./dom.js";
 import { shortWhen, when } from "./format.js";
 import { flash } from "./page.js";
 import { reportError } from "./session.js";
@@ -26,9 +26,7 @@ function addressLine(line, label, addresses) {
 }
 
 function editorError(message) {
-  const line = byId("copies-error");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("copies-error", message);
 }
 
 function closeEditor(focus) {

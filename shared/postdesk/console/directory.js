@@ -3,15 +3,12 @@
 
 import { ApiError, api } from "./api.js";
 
-let knownAgents = null;
-let knownSavedReplies = null;
-let knownQueues = null;
-let knownCategories = null;
-let knownMailboxes = null;
+// Each list read so far, by its path.
+const known = new Map();
 
 // Reference data that cannot be read leaves the lists empty (the page still works); only a sign-in
 // that expired stops it.
-async function readOnce(path, field) {
+async function readList(path, field) {
   try {
     return (await api(path))[field] || [];
   } catch (error) {
@@ -20,47 +17,43 @@ async function readOnce(path, field) {
   }
 }
 
+async function readOnce(path, field = path) {
+  if (!known.has(path)) known.set(path, await readList(path, field));
+  return known.get(path);
+}
+
 export async function agents() {
-  if (knownAgents === null) knownAgents = await readOnce("agents", "agents");
-  return knownAgents;
+  return readOnce("agents");
 }
 
 // The desk's queues (GET /queues: those its triage rules route to and its SLA policy times).
 export async function queues() {
-  if (knownQueues === null) knownQueues = await readOnce("queues", "queues");
-  return knownQueues;
+  return readOnce("queues");
 }
 
 // The categories a ticket can have (GET /categories: triage's taxonomy).
 export async function categories() {
-  if (knownCategories === null) knownCategories = await readOnce("categories", "categories");
-  return knownCategories;
+  return readOnce("categories");
 }
 
 // The desk's addresses, the main one first (GET /mailboxes: each with its brand name and queue).
 export async function mailboxes() {
-  if (knownMailboxes === null) knownMailboxes = await readOnce("mailboxes", "mailboxes");
-  return knownMailboxes;
+  return readOnce("mailboxes");
 }
 
 export async function savedReplies() {
-  if (knownSavedReplies === null) knownSavedReplies = await readOnce("saved-replies", "saved_replies");
-  return knownSavedReplies;
+  return readOnce("saved-replies", "saved_replies");
 }
 
 export function savedReply(id) {
-  return (knownSavedReplies || []).find((reply) => reply.id === id) || null;
+  return (known.get("saved-replies") || []).find((reply) => reply.id === id) || null;
 }
 
 // After a saved reply was written or deleted: the reply box reads them again.
 export function forgetSavedReplies() {
-  knownSavedReplies = null;
+  known.delete("saved-replies");
 }
 
 export function forgetDirectory() {
-  knownAgents = null;
-  knownSavedReplies = null;
-  knownQueues = null;
-  knownCategories = null;
-  knownMailboxes = null;
+  known.clear();
 }

@@ -48,3 +48,73 @@ export async function copyShownSecret(input, status, what) {
     status.textContent = `The browser did not allow copying: the ${what} is selected, press Ctrl+C (⌘C on a Mac).`;
   }
 }
+
+// A message line (a form's error, a page's status), by id or itself: its words, and hidden while
+// there are none.
+export function showMessage(line, message) {
+  if (typeof line === "string") line = byId(line);
+  line.textContent = message || "";
+  line.hidden = !message;
+}
+
+// A view's status line: what an action did, or (a problem) why it did not, then read out at once.
+export function showStatus(id, message, { problem = false } = {}) {
+  const line = byId(id);
+  showMessage(line, message);
+  line.className = problem ? "error" : "notice-ok";
+  line.setAttribute("role", problem ? "alert" : "status");
+}
+
+// A field's own error line (its id and "-error"), the field marked invalid while it shows one.
+export function showFieldError(fieldId, message) {
+  const line = byId(`${fieldId}-error`);
+  if (!line) return;
+  showMessage(line, message);
+  const field = byId(fieldId);
+  if (message) field.setAttribute("aria-invalid", "true");
+  else field.removeAttribute("aria-invalid");
+}
+
+// One of a list of tags or addresses being edited, with its × button (`dataset` tells the list's
+// click handler which one it removes).
+export function removableTag(text, removeLabel, dataset) {
+  return el(
+    "li",
+    { className: "tag" },
+    el("span", { className: "tag-name" }, text),
+    el("button", { type: "button", className: "tag-remove", "aria-label": removeLabel, dataset }, "×"),
+  );
+}
+
+// Draws a list again with the focus where it was: on the same action's button (data-action) of the
+// same item (the data attribute `key`, a one-word name), when one of the list's buttons had it.
+export function redrawKeepingFocus(list, key, draw) {
+  const focused = document.activeElement;
+  const keep = focused && list.contains(focused) && focused.dataset.action
+    ? `button[data-action="${CSS.escape(focused.dataset.action)}"][data-${key}="${CSS.escape(focused.dataset[key])}"]`
+    : null;
+  draw();
+  const again = keep && list.querySelector(keep);
+  if (again) again.focus();
+}
+
+// A table cell that names its column: on a narrow screen each row shows as a card of labelled lines
+// (the label is the cell's data-label, app.css).
+export function labelledCell(label, ...content) {
+  return el("td", { dataset: { label } }, ...content);
+}
+
+// An admin list (agents, API tokens, the audit) drawn in `list`: a table of its column heads and its
+// rows, or the words `empty` when it has none.
+export function drawAdminList(list, { empty, heads, rows, labelledBy, className = "admin-table" }) {
+  if (!rows.length) {
+    list.replaceChildren(el("p", { className: "report-empty card" }, empty));
+    return;
+  }
+  list.replaceChildren(el(
+    "table",
+    { className, "aria-labelledby": labelledBy },
+    el("thead", {}, el("tr", {}, ...heads.map((head) => el("th", { scope: "col" }, head)))),
+    el("tbody", {}, ...rows),
+  ));
+}

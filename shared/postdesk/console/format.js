@@ -41,6 +41,12 @@ export function quarantineReason(text) {
   return { headline: HELD_AS[verdict], reason: rest.join(": "), verdict };
 }
 
+// Text on one line, cut to `chars` with an ellipsis: a glimpse of a message where a line is all there is.
+export function oneLine(text, chars) {
+  const flat = (text || "").replace(/\s+/g, " ").trim();
+  return flat.length > chars ? `${flat.slice(0, chars - 1)}…` : flat;
+}
+
 export function person(who) {
   if (!who) return "";
   return who.name ? `${who.name} <${who.email}>` : who.email;

@@ -14,9 +14,9 @@
 import { ApiError, api } from "./api.js";
 import { addressField } from "./address-field.js";
 import { attachmentBox, formatBytes } from "./attachments-upload.js";
-import { byId, el } from "./dom.js";
-import { person, shortWhen, when } from "./format.js";
-import { reportError } from "./session.js";
+import { dialogButton, wireDialog } from "./dialogs.js";
+import { byId, el, showMessage } from "./dom.js";
+import { oneLine, person, shortWhen, when } from "./format.js";
 
 // What a third party may be sent (the API's FORWARDABLE): what people wrote, never notes or
 // automatic mail.
@@ -31,14 +31,11 @@ let fields = null;
 let uploads = null;
 
 function showError(message) {
-  const box = byId("forward-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("forward-error", message);
 }
 
 function excerpt(text) {
-  const flat = (text || "").replace(/\s+/g, " ").trim();
-  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS - 1)}…` : flat || "(no text)";
+  return oneLine(text, EXCERPT_CHARS) || "(no text)";
 }
 
 export function isForwardable(message) {
@@ -124,13 +121,7 @@ export function openForward(message, button) {
 }
 
 export function forwardButton(message) {
-  const button = el(
-    "button",
-    { type: "button", className: "quiet", "aria-haspopup": "dialog" },
-    "Forward this message",
-  );
-  button.addEventListener("click", () => openForward(message, button));
-  return button;
+  return dialogButton("Forward this message", (button) => openForward(message, button));
 }
 
 async function send() {
@@ -197,16 +188,13 @@ export function setUpForward(ticket) {
     cc: addressField({ id: "forward-cc", label: "Cc", onChange: () => showError("") }),
   };
   byId("forward-addresses").replaceChildren(fields.to.element, fields.cc.element);
-  const dialog = byId("forward-dialog");
   byId("forward-messages-list").addEventListener("change", () => drawFiles(true));
-  byId("forward-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    send().catch(reportError);
-  });
-  byId("forward-cancel").addEventListener("click", () => dialog.close());
   byId("forward-open").addEventListener("click", (event) => openForward(null, event.currentTarget));
-  dialog.addEventListener("close", () => {
-    if (opener && opener.isConnected) opener.focus();
-    opener = null;
+  wireDialog("forward", {
+    submit: send,
+    closed: () => {
+      if (opener && opener.isConnected) opener.focus();
+      opener = null;
+    },
   });
 }

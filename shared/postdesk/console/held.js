@@ -7,7 +7,8 @@
 // (setUpHeld), as it does for merge.js and split.js.
 
 import { ApiError, api } from "./api.js";
-import { byId, el } from "./dom.js";
+import { wireDialog } from "./dialogs.js";
+import { byId, el, showMessage } from "./dom.js";
 import { quarantineReason } from "./format.js";
 import { flashAfterMove } from "./page.js";
 import { reportError } from "./session.js";
@@ -15,9 +16,7 @@ import { reportError } from "./session.js";
 let shownTicket = null;
 
 function showDeleteError(message) {
-  const box = byId("delete-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("delete-error", message);
 }
 
 // The box above the thread; hidden unless the ticket is held.
@@ -123,17 +122,12 @@ export function setUpHeld(ticket) {
   shownTicket = ticket;
   byId("release-form").addEventListener("submit", (event) => release(event).catch(reportError));
   byId("delete-open").addEventListener("click", openDelete);
-  const dialog = byId("delete-dialog");
-  byId("delete-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    deleteHeld().catch(reportError);
-  });
-  byId("delete-cancel").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    const opener = byId("delete-open");
-    if (opener.isConnected && !byId("quarantine-box").hidden) opener.focus();
-  });
-  dialog.addEventListener("click", (event) => {
-    if (event.target === event.currentTarget) dialog.close();
+  wireDialog("delete", {
+    submit: deleteHeld,
+    closed: () => {
+      const opener = byId("delete-open");
+      if (opener.isConnected && !byId("quarantine-box").hidden) opener.focus();
+    },
+    backdropCloses: true,
   });
 }

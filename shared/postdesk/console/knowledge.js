@@ -15,8 +15,9 @@
 // (reply-preview.js).
 
 import { API_ROOT, ApiError, api, isAbandoned } from "./api.js";
+import { confirmDialog } from "./dialogs.js";
 import { agents } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showFieldError, showMessage } from "./dom.js";
 import { languageName, shortWhen, when } from "./format.js";
 import { flashAfterMove, showView } from "./page.js";
 import { articlePreviewFrame } from "./reply-preview.js";
@@ -303,20 +304,13 @@ function filtersChosen(event) {
 
 function editorStatus(message, { error = false } = {}) {
   const line = byId("knowledge-status-line");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage(line, message);
   line.classList.toggle("error", error);
   line.classList.toggle("notice-ok", !error);
 }
 
 function fieldError(name, message) {
-  const box = byId(`knowledge-${name}-error`);
-  if (!box) return;
-  box.textContent = message || "";
-  box.hidden = !message;
-  const input = byId(`knowledge-${name}`);
-  if (message) input.setAttribute("aria-invalid", "true");
-  else input.removeAttribute("aria-invalid");
+  showFieldError(`knowledge-${name}`, message);
 }
 
 function clearFieldErrors() {
@@ -1019,34 +1013,29 @@ async function saveSettings(event) {
 
 // ---- deleting (admins) ----
 
-function deleteError(message) {
-  const box = byId("knowledge-delete-error");
-  box.textContent = message || "";
-  box.hidden = !message;
-}
+// The dialog that asks (dialogs.js), built with the view.
+let confirmation = null;
 
 function askToDelete() {
   const title = byId("knowledge-title-field").value.trim() || editing.slug;
-  deleteError("");
-  byId("knowledge-delete-title").textContent = `Delete “${title}”?`;
-  byId("knowledge-delete-what").textContent =
-    `The article goes in every language, with all its versions, and the help center stops showing it. ` +
-    `Replies and saved replies that link it keep the link, which then finds nothing. This cannot be undone.`;
-  byId("knowledge-delete-dialog").showModal();
-  byId("knowledge-delete-cancel").focus();
+  confirmation.ask({
+    heading: `Delete “${title}”?`,
+    words:
+      `The article goes in every language, with all its versions, and the help center stops showing it. ` +
+      `Replies and saved replies that link it keep the link, which then finds nothing. This cannot be undone.`,
+  });
 }
 
-async function confirmDelete(event) {
-  event.preventDefault();
+async function confirmDelete() {
   const { slug } = editing;
   const title = byId("knowledge-title-field").value.trim() || slug;
-  const button = byId("knowledge-delete-confirm");
+  const button = confirmation.button;
   button.disabled = true;
   try {
     await api(`articles/${encodeURIComponent(slug)}`, { method: "DELETE" });
   } catch (error) {
     if (error instanceof ApiError && error.status !== 401 && error.status !== 404) {
-      deleteError(`It was not deleted: ${error.message}.`);
+      confirmation.error(`It was not deleted: ${error.message}.`);
       return;
     }
     if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -1057,7 +1046,7 @@ async function confirmDelete(event) {
   editing.dirty = false;
   // The article is gone: the focus goes to the list's heading, not back to the button.
   editing.deleted = true;
-  byId("knowledge-delete-dialog").close();
+  confirmation.close();
   summaries = [];
   flashAfterMove(`Deleted “${title}” in every language.`);
   location.hash = listHref;
@@ -1226,11 +1215,13 @@ function build() {
   byId("knowledge-tags").addEventListener("input", () => fieldError("tags", ""));
   byId("knowledge-image").addEventListener("change", () => addImage().catch(reportError));
   byId("knowledge-delete").addEventListener("click", askToDelete);
-  byId("knowledge-delete-form").addEventListener("submit", (event) => confirmDelete(event).catch(reportError));
-  byId("knowledge-delete-cancel").addEventListener("click", () => byId("knowledge-delete-dialog").close());
-  byId("knowledge-delete-dialog").addEventListener("close", () => {
-    if (editing && editing.deleted) byId("knowledge-title").focus();
-    else byId("knowledge-delete").focus();
+  confirmation = confirmDialog("knowledge-delete", {
+    parent: byId("knowledge-editor"),
+    confirm: confirmDelete,
+    closed: () => {
+      if (editing && editing.deleted) byId("knowledge-title").focus();
+      else byId("knowledge-delete").focus();
+    },
   });
   byId("knowledge-publish").addEventListener("click", () => publishClicked().catch(reportError));
   byId("knowledge-unpublish").addEventListener("click", () => unpublishClicked().catch(reportError));

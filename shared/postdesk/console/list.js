@@ -368,6 +368,20 @@ function passage(match) {
   return el("p", { className: "passage" }, highlighted(parts));
 }
 
+// The cells both lists start a row with: the ticket's reference as a link, then its subject with the
+// passage a search matched.
+function refAndSubject(ticket) {
+  return [
+    cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
+    cell(
+      "Subject",
+      { className: "subject" },
+      el("span", { className: "subject-text" }, ticket.subject || "(no subject)"),
+      passage(ticket.match),
+    ),
+  ];
+}
+
 // A search orders by (and so shows) the latest activity; a list by how long the customer waits.
 // Agents by their address, for the Assignee column: their names once the directory has answered.
 let agentNames = new Map();
@@ -389,13 +403,7 @@ function ticketRow(ticket, searched) {
     "tr",
     { dataset: { ref: ticket.ref } },
     selectCell(ticket),
-    cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
-    cell(
-      "Subject",
-      { className: "subject" },
-      el("span", { className: "subject-text" }, ticket.subject || "(no subject)"),
-      passage(ticket.match),
-    ),
+    ...refAndSubject(ticket),
     cell("Requester", {}, ticket.requester ? ticket.requester.name || ticket.requester.email : ""),
     cell(
       "Status",
@@ -419,13 +427,7 @@ function quarantineRow(ticket) {
   return el(
     "tr",
     { dataset: { ref: ticket.ref } },
-    cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
-    cell(
-      "Subject",
-      { className: "subject" },
-      el("span", { className: "subject-text" }, ticket.subject || "(no subject)"),
-      passage(ticket.match),
-    ),
+    ...refAndSubject(ticket),
     cell("Sender", { className: "sender" }, person(ticket.requester)),
     cell(
       "Held because",

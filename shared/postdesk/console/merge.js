@@ -8,7 +8,8 @@
 // as it does for reply.js.
 
 import { ApiError, api, isAbandoned } from "./api.js";
-import { byId, el } from "./dom.js";
+import { wireDialog } from "./dialogs.js";
+import { byId, el, showMessage } from "./dom.js";
 import { person, statusBadge } from "./format.js";
 import { reportError } from "./session.js";
 
@@ -30,9 +31,7 @@ export function typedRef(text) {
 }
 
 function showError(message) {
-  const box = byId("merge-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("merge-error", message);
 }
 
 function showTarget(...content) {
@@ -173,23 +172,20 @@ export function openMerge() {
 // `ticket`: { ticket() -> the shown ticket's summary, reload() -> Promise, merged(result) }.
 export function setUpMerge(ticket) {
   shownTicket = ticket;
-  const dialog = byId("merge-dialog");
   byId("merge-open").addEventListener("click", openMerge);
   byId("merge-into").addEventListener("input", () => {
     clearTimeout(typingTimer);
     setTarget(null);
     typingTimer = setTimeout(() => lookUp().catch(reportError), TYPING_PAUSE_MS);
   });
-  byId("merge-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    merge().catch(reportError);
-  });
-  byId("merge-cancel").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    clearTimeout(typingTimer);
-    if (lookup) lookup.abort();
-    lookup = null;
-    const opener = byId("merge-open");
-    if (!opener.hidden && opener.offsetParent !== null) opener.focus();
+  wireDialog("merge", {
+    submit: merge,
+    closed: () => {
+      clearTimeout(typingTimer);
+      if (lookup) lookup.abort();
+      lookup = null;
+      const opener = byId("merge-open");
+      if (!opener.hidden && opener.offsetParent !== null) opener.focus();
+    },
   });
 }

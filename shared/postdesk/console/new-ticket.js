@@ -10,7 +10,7 @@
 import { ApiError, api } from "./api.js";
 import { attachmentBox } from "./attachments-upload.js";
 import { categories, mailboxes, queues } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showMessage } from "./dom.js";
 import { languageName } from "./format.js";
 import { flashAfterMove, showView } from "./page.js";
 import { reportError } from "./session.js";
@@ -29,9 +29,7 @@ let fromChosen = false;
 let files = null;
 
 function showError(message) {
-  const box = byId("new-ticket-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("new-ticket-error", message);
 }
 
 function addressesIn(id) {

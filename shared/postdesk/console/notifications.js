@@ -4,7 +4,7 @@
 // many minutes) into one mail, and the mail links back here.
 
 import { ApiError, api } from "./api.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showMessage } from "./dom.js";
 import { showView } from "./page.js";
 import { currentAgent, reportError } from "./session.js";
 
@@ -92,9 +92,7 @@ function status(message) {
 }
 
 function errorLine(message) {
-  const line = byId("notifications-error");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("notifications-error", message);
 }
 
 // "Saved. You get mail for 5 kinds and hear of new tickets in billing and orders."

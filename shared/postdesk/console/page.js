@@ -1,6 +1,6 @@
 // The page's frame: which view shows, and the one message line above it.
 
-import { byId } from "./dom.js";
+import { byId, showMessage } from "./dom.js";
 
 const VIEWS = ["sign-in-view", "queue-view", "ticket-view", "outbox-view", "reports-view", "signature-view", "notifications-view", "saved-replies-view", "knowledge-view", "new-ticket-view", "webhooks-view", "agents-view", "tokens-view", "audit-view", "two-step-view"];
 
@@ -27,7 +27,5 @@ export function takeMessageForView() {
 }
 
 export function flash(message) {
-  const box = byId("flash");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("flash", message);
 }

@@ -11,7 +11,7 @@
 // it does for reply.js.
 
 import { ApiError, api } from "./api.js";
-import { byId, chooseOption, el } from "./dom.js";
+import { byId, chooseOption, el, removableTag, showMessage } from "./dom.js";
 import { eventSentence } from "./history.js";
 import { reportError } from "./session.js";
 import { MAX_TAGS, readTags, refusedWords } from "./tags.js";
@@ -76,9 +76,7 @@ function showUnsaved() {
 }
 
 function say(message) {
-  const line = byId("properties-message");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("properties-message", message);
 }
 
 // ---- the choices ----
@@ -115,23 +113,14 @@ function fillNames(select, names, current, label = (name) => name) {
 function showTags() {
   const list = byId("ticket-tags");
   list.replaceChildren(
-    ...editedTags.map((tag) =>
-      el(
-        "li",
-        { className: "tag" },
-        el("span", { className: "tag-name" }, tag),
-        el("button", { type: "button", className: "tag-remove", "aria-label": `Remove tag ${tag}`, dataset: { tag } }, "×"),
-      ),
-    ),
+    ...editedTags.map((tag) => removableTag(tag, `Remove tag ${tag}`, { tag })),
   );
   byId("ticket-tags-none").hidden = editedTags.length > 0;
   showUnsaved();
 }
 
 function tagError(message) {
-  const line = byId("ticket-tag-error");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("ticket-tag-error", message);
 }
 
 // Adds what is typed in the tag box; true when nothing in it was refused.
@@ -280,9 +269,7 @@ async function saveProperties(event) {
 // ---- the subject, edited in place ----
 
 function subjectError(message) {
-  const line = byId("subject-error");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("subject-error", message);
 }
 
 function subjectEditing() {

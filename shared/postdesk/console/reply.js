@@ -221,16 +221,35 @@ function sent(which, agent, ref, text) {
   }
 }
 
+// The reply or note box's text; null when it holds none (the agent is told, the box focused).
+function typedBody(which, missing) {
+  const box = byId(`${which}-body`);
+  if (box.value.trim()) return box.value;
+  flash(missing);
+  box.focus();
+  return null;
+}
+
+// Sends what the reply or note box holds, its button disabled meanwhile. Should the send fail, the
+// draft is kept to try again, even after a reload. The desk's answer, or none when someone wrote
+// since the ticket was shown: nothing went, the text waits (collision.js).
+async function sendTyped(which, ref, path, request) {
+  writeDraft(which);
+  const button = byId(which === "reply" ? "send-reply" : "add-note");
+  button.disabled = true;
+  try {
+    return await sendChecked(which, ref, path, request);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function sendReply(event) {
   event.preventDefault();
   const ref = composeRef;
   const agent = agentAddress();
-  const body = byId("reply-body").value;
-  if (!body.trim()) {
-    flash("Write a reply first.");
-    byId("reply-body").focus();
-    return;
-  }
+  const body = typedBody("reply", "Write a reply first.");
+  if (body === null) return;
   const waiting = replyFiles.problem();
   if (waiting) {
     flash(waiting);
@@ -243,21 +262,11 @@ async function sendReply(event) {
   if (insertedSavedReply) reply.saved_reply_id = insertedSavedReply;
   const attachments = replyFiles.ids();
   if (attachments.length) reply.attachments = attachments;
-  // Should the send fail, the draft is there to try again, even after a reload.
-  writeDraft("reply");
-  const button = byId("send-reply");
-  button.disabled = true;
-  let answer;
-  try {
+  const answer = await sendTyped("reply", ref, `tickets/${encodeURIComponent(ref)}/replies`, {
+    body: reply,
     // One key per click: a retry of this very request (a lost answer) is not sent twice.
-    answer = await sendChecked("reply", ref, `tickets/${encodeURIComponent(ref)}/replies`, {
-      body: reply,
-      headers: { "Idempotency-Key": crypto.randomUUID() },
-    });
-  } finally {
-    button.disabled = false;
-  }
-  // Someone wrote since the ticket was shown: nothing went, the text waits (collision.js).
+    headers: { "Idempotency-Key": crypto.randomUUID() },
+  });
   if (!answer) return;
   sent("reply", agent, ref, body);
   // The next reply starts from the ticket's Cc and Bcc as the desk has them after this one.
@@ -271,21 +280,9 @@ async function addNote(event) {
   event.preventDefault();
   const ref = composeRef;
   const agent = agentAddress();
-  const body = byId("note-body").value;
-  if (!body.trim()) {
-    flash("Write the note first.");
-    byId("note-body").focus();
-    return;
-  }
-  writeDraft("note");
-  const button = byId("add-note");
-  button.disabled = true;
-  let answer;
-  try {
-    answer = await sendChecked("note", ref, `tickets/${encodeURIComponent(ref)}/notes`, { body: { body } });
-  } finally {
-    button.disabled = false;
-  }
+  const body = typedBody("note", "Write the note first.");
+  if (body === null) return;
+  const answer = await sendTyped("note", ref, `tickets/${encodeURIComponent(ref)}/notes`, { body: { body } });
   if (!answer) return;
   sent("note", agent, ref, body);
   if (composeRef === ref) flash("");

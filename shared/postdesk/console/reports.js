@@ -10,11 +10,11 @@
 // screen reader announces as a collapsed button right after the chart's heading, and which a sighted
 // agent can open to read or copy the exact figures.
 
+import { showAdminView } from "./admin.js";
 import { ApiError, api } from "./api.js";
 import { agents } from "./directory.js";
-import { byId, el } from "./dom.js";
-import { showView } from "./page.js";
-import { currentAgent, reportError } from "./session.js";
+import { byId, el, showMessage } from "./dom.js";
+import { reportError } from "./session.js";
 import { readReportRange, writeReportRange } from "./url-state.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -695,17 +695,11 @@ function showRange({ from, to }) {
 }
 
 function rangeError(message) {
-  const box = byId("reports-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("reports-error", message);
 }
 
 export async function showReports() {
-  showView("reports-view");
-  document.title = "Reports · Postdesk";
-  const admin = currentAgent()?.role === "admin";
-  byId("reports-refused").hidden = admin;
-  byId("reports-body").hidden = !admin;
+  const admin = showAdminView("reports", "Reports · Postdesk");
   if (!admin) return;
   const range = readReportRange();
   const query = new URLSearchParams();

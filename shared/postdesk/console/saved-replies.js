@@ -15,12 +15,13 @@
 
 import { ApiError, api, isAbandoned } from "./api.js";
 import { articlePicker, insertAtCursor } from "./article-picker.js";
+import { confirmDialog } from "./dialogs.js";
 import { forgetSavedReplies } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showFieldError, showMessage } from "./dom.js";
 import { languageName, shortWhen } from "./format.js";
 import { flash, flashAfterMove, showView } from "./page.js";
 import { previewParts, previewReply } from "./reply-preview.js";
-import { currentAgent, reportError } from "./session.js";
+import { isAdmin, reportError } from "./session.js";
 import { KNOWLEDGE_HREF, SAVED_REPLIES_HREF, savedReplyHref } from "./url-state.js";
 
 const FIGURE_DAYS = 30;
@@ -34,18 +35,16 @@ const FIELDS = ["title", "language", "body"];
 // The saved reply being edited or read (null for a new one), as the API last gave it.
 let editing = null;
 let replies = [];
-// The one asked for to be deleted (from the list or the editor).
+// The one asked for to be deleted (from the list or the editor), and the dialog that asks
+// (dialogs.js), built when the view is set up.
 let deleting = null;
+let confirmation = null;
 let previewTimer = 0;
 let previewing = null;
 let loadNumber = 0;
 // The editor's help-article finder (article-picker.js).
 let picker = null;
 let pickerKey = "";
-
-function isAdmin() {
-  return currentAgent()?.role === "admin";
-}
 
 function percent(share) {
   return share === null || share === undefined ? "none yet" : `${Math.round(share * 100)} %`;
@@ -172,12 +171,7 @@ async function showList(load) {
 // ---- the editor ----
 
 function fieldError(name, message) {
-  const box = byId(`saved-reply-${name}-error`);
-  box.textContent = message || "";
-  box.hidden = !message;
-  const input = byId(`saved-reply-${name}`);
-  if (message) input.setAttribute("aria-invalid", "true");
-  else input.removeAttribute("aria-invalid");
+  showFieldError(`saved-reply-${name}`, message);
 }
 
 function clearErrors() {
@@ -186,9 +180,7 @@ function clearErrors() {
 }
 
 function formError(message) {
-  const box = byId("saved-reply-form-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("saved-reply-form-error", message);
 }
 
 // Which field the API's words are about: the title, the language, else the text (its variables,
@@ -276,9 +268,7 @@ function showEditorPreview(...content) {
 }
 
 function refError(message) {
-  const box = byId("saved-reply-preview-ref-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("saved-reply-preview-ref-error", message);
 }
 
 function schedulePreview(delay = PREVIEW_PAUSE_MS) {
@@ -394,35 +384,25 @@ async function save(event) {
   location.hash = SAVED_REPLIES_HREF;
 }
 
-function deleteError(message) {
-  const box = byId("saved-reply-delete-error");
-  box.textContent = message || "";
-  box.hidden = !message;
-}
-
 function askToDelete(reply, opener) {
   deleting = { reply, opener };
-  deleteError("");
-  byId("saved-reply-delete-title").textContent = `Delete “${reply.title}”?`;
-  byId("saved-reply-delete-what").textContent =
-    `“${reply.title}” goes for good: agents can no longer insert it. Replies already sent stay as they are, and its figures stay in the reports.`;
-  byId("saved-reply-delete-confirm").textContent = "Delete";
-  byId("saved-reply-delete-dialog").showModal();
-  byId("saved-reply-delete-cancel").focus();
+  confirmation.ask({
+    heading: `Delete “${reply.title}”?`,
+    words: `“${reply.title}” goes for good: agents can no longer insert it. Replies already sent stay as they are, and its figures stay in the reports.`,
+  });
 }
 
-async function confirmDelete(event) {
-  event.preventDefault();
+async function confirmDelete() {
   if (!deleting) return;
   const { reply } = deleting;
-  const button = byId("saved-reply-delete-confirm");
+  const button = confirmation.button;
   button.disabled = true;
   try {
     await api(`saved-replies/${encodeURIComponent(reply.id)}`, { method: "DELETE" });
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) {
       if (error instanceof ApiError && error.status !== 401) {
-        deleteError(`It was not deleted: ${error.message}.`);
+        confirmation.error(`It was not deleted: ${error.message}.`);
         return;
       }
       throw error;
@@ -431,7 +411,7 @@ async function confirmDelete(event) {
     button.disabled = false;
   }
   deleting = null;
-  byId("saved-reply-delete-dialog").close();
+  confirmation.close();
   forgetSavedReplies();
   const message = `Deleted “${reply.title}”.`;
   if (location.hash === SAVED_REPLIES_HREF) {
@@ -441,6 +421,19 @@ async function confirmDelete(event) {
     flashAfterMove(message);
     location.hash = SAVED_REPLIES_HREF;
   }
+}
+
+function deleteClosed() {
+  let opener = deleting && deleting.opener;
+  // The list may have been drawn again while the dialog was open: its row's button then.
+  if (opener && !opener.isConnected && deleting.reply) {
+    opener = [...byId("saved-replies-list").querySelectorAll("button[data-delete]")]
+      .find((button) => button.dataset.delete === deleting.reply.id) || null;
+  }
+  deleting = null;
+  // The focus goes back to what opened the dialog, or to the list's heading once that is gone.
+  if (opener && opener.isConnected && !opener.hidden) opener.focus();
+  else byId("saved-replies-title").focus();
 }
 
 // ---- the view ----
@@ -491,18 +484,5 @@ export function setUpSavedReplies() {
   byId("saved-reply-delete").addEventListener("click", () => {
     if (editing) askToDelete(editing, byId("saved-reply-delete"));
   });
-  byId("saved-reply-delete-form").addEventListener("submit", (event) => confirmDelete(event).catch(reportError));
-  byId("saved-reply-delete-cancel").addEventListener("click", () => byId("saved-reply-delete-dialog").close());
-  byId("saved-reply-delete-dialog").addEventListener("close", () => {
-    let opener = deleting && deleting.opener;
-    // The list may have been drawn again while the dialog was open: its row's button then.
-    if (opener && !opener.isConnected && deleting.reply) {
-      opener = [...byId("saved-replies-list").querySelectorAll("button[data-delete]")]
-        .find((button) => button.dataset.delete === deleting.reply.id) || null;
-    }
-    deleting = null;
-    // The focus goes back to what opened the dialog, or to the list's heading once that is gone.
-    if (opener && opener.isConnected && !opener.hidden) opener.focus();
-    else byId("saved-replies-title").focus();
-  });
+  confirmation = confirmDialog("saved-reply-delete", { confirm: confirmDelete, closed: deleteClosed });
 }

@@ -14,7 +14,7 @@
 import { ApiError, api, forgetCsrfToken, rememberCsrfToken } from "./api.js";
 import { showAvailability } from "./away.js";
 import { forgetDirectory } from "./directory.js";
-import { byId } from "./dom.js";
+import { byId, showMessage } from "./dom.js";
 import { flash, showView } from "./page.js";
 import { qrSvg } from "./qr-code.js";
 
@@ -75,15 +75,11 @@ async function becomeSignedIn() {
 // ---- the sign-in page ----
 
 function say(message) {
-  const error = byId("sign-in-error");
-  error.textContent = message || "";
-  error.hidden = !message;
+  showMessage("sign-in-error", message);
 }
 
 function notice(message) {
-  const line = byId("sign-in-notice");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("sign-in-notice", message);
 }
 
 function showStep(step, { error = "", note = "" } = {}) {

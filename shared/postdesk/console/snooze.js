@@ -11,7 +11,7 @@
 // The ticket view hands in the shown ticket and how to reload it (setUpSnooze).
 
 import { ApiError, api } from "./api.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showMessage } from "./dom.js";
 import { when } from "./format.js";
 
 const LATER_TODAY_HOURS = 3;
@@ -72,9 +72,7 @@ function zoneName() {
 // ---- what the box shows ----
 
 function say(message) {
-  const line = byId("snooze-message");
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage("snooze-message", message);
 }
 
 // "Snoozed until 7 Dec 2026, 09:00", or until the customer answers.

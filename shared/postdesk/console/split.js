@@ -7,9 +7,9 @@
 // as it does for merge.js and reply.js.
 
 import { ApiError, api } from "./api.js";
-import { byId, el } from "./dom.js";
-import { person, when } from "./format.js";
-import { reportError } from "./session.js";
+import { dialogButton, wireDialog } from "./dialogs.js";
+import { byId, el, showMessage } from "./dom.js";
+import { oneLine, person, when } from "./format.js";
 
 // How much of the message the dialog quotes, so that the agent sees which one it is.
 const QUOTE_CHARS = 280;
@@ -20,14 +20,11 @@ let chosen = null;
 let opener = null;
 
 function showError(message) {
-  const box = byId("split-error");
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage("split-error", message);
 }
 
 function quote(text) {
-  const flat = (text || "").replace(/\s+/g, " ").trim();
-  return flat.length > QUOTE_CHARS ? `${flat.slice(0, QUOTE_CHARS - 1)}…` : flat;
+  return oneLine(text, QUOTE_CHARS);
 }
 
 function openSplit(message, button) {
@@ -47,13 +44,7 @@ function openSplit(message, button) {
 
 // The button on a customer's message; ticket.js decides which messages may have one.
 export function splitButton(message) {
-  const button = el(
-    "button",
-    { type: "button", className: "quiet", "aria-haspopup": "dialog" },
-    "Split into a new ticket",
-  );
-  button.addEventListener("click", () => openSplit(message, button));
-  return button;
+  return dialogButton("Split into a new ticket", (button) => openSplit(message, button));
 }
 
 async function split() {
@@ -87,19 +78,13 @@ async function split() {
 // `ticket`: { ticket() -> the shown ticket's summary, reload() -> Promise, split(result) }.
 export function setUpSplit(ticket) {
   shownTicket = ticket;
-  const dialog = byId("split-dialog");
-  byId("split-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    split().catch(reportError);
-  });
-  byId("split-cancel").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    chosen = null;
-    if (opener && opener.isConnected) opener.focus();
-    opener = null;
-  });
-  // A click on the backdrop (outside the dialog's box) closes it, as Esc does.
-  dialog.addEventListener("click", (event) => {
-    if (event.target === event.currentTarget) dialog.close();
+  wireDialog("split", {
+    submit: split,
+    closed: () => {
+      chosen = null;
+      if (opener && opener.isConnected) opener.focus();
+      opener = null;
+    },
+    backdropCloses: true,
   });
 }

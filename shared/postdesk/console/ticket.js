@@ -6,7 +6,7 @@ import { ApiError, api, isAbandoned } from "./api.js";
 import { setUpCollision } from "./collision.js";
 import { hideCopies, setUpCopies, showCopies } from "./copies.js";
 import { agents, categories, queues, savedReplies } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showMessage } from "./dom.js";
 import { person, safeLink, shortWhen, statusBadge, when } from "./format.js";
 import { forwardButton, isForwardable, setUpForward } from "./forward.js";
 import { historyItem } from "./history.js";
@@ -281,9 +281,7 @@ function heldNotice(message) {
 }
 
 function showNotice(message) {
-  const notice = byId("ticket-notice");
-  notice.textContent = message || "";
-  notice.hidden = !message;
+  showMessage("ticket-notice", message);
 }
 
 // Which of the desk's addresses the customer wrote to: every mail of the ticket goes from it, under

@@ -4,14 +4,12 @@
 // on, and the page says so.
 
 import { api } from "./api.js";
-import { byId } from "./dom.js";
+import { byId, showMessage } from "./dom.js";
 import { showView } from "./page.js";
 import { isAdmin, reportError, showTotpKey } from "./session.js";
 
 function say(id, message) {
-  const line = byId(id);
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage(id, message);
 }
 
 // Whether the desk requires it of this agent (admins): then it cannot be turned off here.

@@ -8,11 +8,12 @@
 // Agents see the page's refusal (the API refuses them too). Every value from the API (the address,
 // the errors a receiver answered) reaches the page as text.
 
+import { hideSecret, showAdminView, showSecretOnce, wireSecretBox } from "./admin.js";
 import { ApiError, api } from "./api.js";
-import { byId, copyShownSecret, el } from "./dom.js";
+import { confirmDialog } from "./dialogs.js";
+import { byId, el, redrawKeepingFocus, showMessage } from "./dom.js";
 import { when } from "./format.js";
-import { showView } from "./page.js";
-import { currentAgent, reportError } from "./session.js";
+import { reportError } from "./session.js";
 
 const EVERY_EVENT = "*";
 // Deliveries shown per webhook (the API keeps 30 days, and gives at most 200).
@@ -28,11 +29,9 @@ let eventTypes = [];
 let editing = null;
 // What the dialog asks to confirm: { kind: "delete" | "roll", webhook, opener }.
 let confirming = null;
+// The dialog itself (dialogs.js), built when the view is set up.
+let confirmation = null;
 let loadNumber = 0;
-
-function isAdmin() {
-  return currentAgent()?.role === "admin";
-}
 
 function idPath(webhook) {
   return `webhooks/${encodeURIComponent(webhook.id)}`;
@@ -97,8 +96,7 @@ function urlProblem(message) {
 // What an action did, above the list or (`line`) on the webhook's card; a refusal (`problem`) in the
 // colours of an error.
 function say(message, { problem = false, line = byId("webhooks-status") } = {}) {
-  line.textContent = message || "";
-  line.hidden = !message;
+  showMessage(line, message);
   line.className = problem ? "error" : "notice-ok";
 }
 
@@ -181,13 +179,7 @@ async function loadList() {
   webhooks = answer.webhooks;
   lastDeliveries = last;
   for (const id of [...openDeliveries]) if (!webhooks.some((webhook) => webhook.id === id)) openDeliveries.delete(id);
-  const focused = document.activeElement;
-  const keep = focused && byId("webhooks-list").contains(focused) && focused.dataset.action
-    ? `button[data-action="${CSS.escape(focused.dataset.action)}"][data-id="${CSS.escape(focused.dataset.id)}"]`
-    : null;
-  drawList();
-  const again = keep && byId("webhooks-list").querySelector(keep);
-  if (again) again.focus();
+  redrawKeepingFocus(byId("webhooks-list"), "id", drawList);
 }
 
 function findWebhook(id) {
@@ -310,28 +302,20 @@ async function toggleEnabled(button) {
 // ---- the secret, shown once ----
 
 function showSecret(webhook, secret, rolled) {
-  const box = byId("webhook-secret");
   byId("webhook-secret-title").textContent = rolled ? `New secret of ${webhookName(webhook)}` : `Secret of ${webhookName(webhook)}`;
-  byId("webhook-secret-what").textContent = rolled
-    ? "Copy it now and give it to the receiver: it is shown this once, and deliveries are signed with it from now on (the old secret no longer checks)."
-    : "Copy it now and give it to the receiver: it is shown this once. The receiver checks with it that each delivery comes from the desk.";
-  byId("webhook-secret-value").value = secret;
-  byId("webhook-secret-copied").textContent = "";
-  box.hidden = false;
-  box.focus();
-}
-
-function hideSecret() {
-  byId("webhook-secret-value").value = "";
-  byId("webhook-secret").hidden = true;
+  showSecretOnce(
+    "webhook-secret",
+    secret,
+    rolled
+      ? "Copy it now and give it to the receiver: it is shown this once, and deliveries are signed with it from now on (the old secret no longer checks)."
+      : "Copy it now and give it to the receiver: it is shown this once. The receiver checks with it that each delivery comes from the desk.",
+  );
 }
 
 // ---- the form: add a webhook, or change one's events ----
 
 function fieldError(id, message) {
-  const box = byId(id);
-  box.textContent = message || "";
-  box.hidden = !message;
+  showMessage(id, message);
 }
 
 function clearFormErrors() {
@@ -486,39 +470,30 @@ async function saveForm(event) {
 
 // ---- the dialog: delete, or a new secret ----
 
-function dialogError(message) {
-  fieldError("webhook-dialog-error", message);
-}
-
 function askToConfirm(kind, button) {
   const webhook = findWebhook(button.dataset.id);
   if (!webhook) return;
   confirming = { kind, webhook, opener: button };
-  dialogError("");
   const name = webhookName(webhook);
-  const confirm = byId("webhook-dialog-confirm");
   if (kind === "delete") {
-    byId("webhook-dialog-title").textContent = `Delete the webhook ${name}?`;
-    byId("webhook-dialog-what").textContent =
-      `Nothing more is sent to ${webhook.url}, and its delivery log goes with it. Deliveries on their way may still arrive once.`;
-    confirm.textContent = "Delete";
-    confirm.className = "danger";
+    confirmation.ask({
+      heading: `Delete the webhook ${name}?`,
+      words: `Nothing more is sent to ${webhook.url}, and its delivery log goes with it. Deliveries on their way may still arrive once.`,
+    });
   } else {
-    byId("webhook-dialog-title").textContent = `A new secret for ${name}?`;
-    byId("webhook-dialog-what").textContent =
-      "The desk signs every delivery from now on with the new secret, shown once on the next screen; the receiver refuses them until it has it.";
-    confirm.textContent = "Make a new secret";
-    confirm.className = "primary";
+    confirmation.ask({
+      heading: `A new secret for ${name}?`,
+      words: "The desk signs every delivery from now on with the new secret, shown once on the next screen; the receiver refuses them until it has it.",
+      button: "Make a new secret",
+      className: "primary",
+    });
   }
-  byId("webhook-dialog").showModal();
-  byId("webhook-dialog-cancel").focus();
 }
 
-async function confirmDialog(event) {
-  event.preventDefault();
+async function confirmed() {
   if (!confirming) return;
   const { kind, webhook } = confirming;
-  const button = byId("webhook-dialog-confirm");
+  const button = confirmation.button;
   button.disabled = true;
   let answer = null;
   try {
@@ -529,7 +504,7 @@ async function confirmDialog(event) {
     const gone = error instanceof ApiError && error.status === 404;
     if (!(gone && kind === "delete")) {
       if (error instanceof ApiError && error.status !== 401) {
-        dialogError(gone ? "This webhook was deleted meanwhile." : `Nothing changed: ${error.message}.`);
+        confirmation.error(gone ? "This webhook was deleted meanwhile." : `Nothing changed: ${error.message}.`);
         return;
       }
       throw error;
@@ -538,7 +513,7 @@ async function confirmDialog(event) {
     button.disabled = false;
   }
   confirming = null;
-  byId("webhook-dialog").close();
+  confirmation.close();
   openDeliveries.delete(webhook.id);
   await loadList();
   if (kind === "delete") {
@@ -550,16 +525,22 @@ async function confirmDialog(event) {
   }
 }
 
+function dialogClosed() {
+  if (!confirming) return;
+  // Cancelled: the focus goes back to the button that opened it (the list may have been redrawn).
+  const { kind, webhook } = confirming;
+  confirming = null;
+  const opener = byId("webhooks-list").querySelector(`button[data-action="${kind}"][data-id="${CSS.escape(webhook.id)}"]`);
+  if (opener) opener.focus();
+  else byId("webhooks-title").focus();
+}
+
 // ---- the view ----
 
 export async function showWebhooks() {
-  showView("webhooks-view");
-  document.title = "Webhooks · Postdesk";
-  const admin = isAdmin();
-  byId("webhooks-refused").hidden = admin;
-  byId("webhooks-body").hidden = !admin;
+  const admin = showAdminView("webhooks", "Webhooks · Postdesk");
   byId("webhook-add").hidden = !admin;
-  hideSecret();
+  hideSecret("webhook-secret");
   say("");
   byId("webhook-form").hidden = true;
   editing = null;
@@ -583,7 +564,7 @@ export async function showWebhooks() {
 
 export function setUpWebhooks() {
   byId("webhook-add").addEventListener("click", () => {
-    hideSecret();
+    hideSecret("webhook-secret");
     openForm(null).catch(reportError);
   });
   byId("webhook-form").addEventListener("submit", (event) => saveForm(event).catch(reportError));
@@ -602,13 +583,7 @@ export function setUpWebhooks() {
     fieldError("webhook-url-error", "");
     byId("webhook-url").removeAttribute("aria-invalid");
   });
-  byId("webhook-secret-copy").addEventListener("click", () =>
-    copyShownSecret(byId("webhook-secret-value"), byId("webhook-secret-copied"), "secret").catch(reportError),
-  );
-  byId("webhook-secret-done").addEventListener("click", () => {
-    hideSecret();
-    byId("webhooks-title").focus();
-  });
+  wireSecretBox("webhook-secret", { what: "secret", back: "webhooks-title" });
   byId("webhooks-list").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
@@ -616,21 +591,11 @@ export function setUpWebhooks() {
     if (action === "deliveries") toggleDeliveries(button).catch(reportError);
     else if (action === "toggle") toggleEnabled(button).catch(reportError);
     else if (action === "events") {
-      hideSecret();
+      hideSecret("webhook-secret");
       openForm(findWebhook(button.dataset.id)).catch(reportError);
     } else if (action === "roll") askToConfirm("roll", button);
     else if (action === "delete") askToConfirm("delete", button);
     else if (action === "replay") replayDelivery(button).catch(reportError);
   });
-  byId("webhook-dialog-form").addEventListener("submit", (event) => confirmDialog(event).catch(reportError));
-  byId("webhook-dialog-cancel").addEventListener("click", () => byId("webhook-dialog").close());
-  byId("webhook-dialog").addEventListener("close", () => {
-    if (!confirming) return;
-    // Cancelled: the focus goes back to the button that opened it (the list may have been redrawn).
-    const { kind, webhook } = confirming;
-    confirming = null;
-    const opener = byId("webhooks-list").querySelector(`button[data-action="${kind}"][data-id="${CSS.escape(webhook.id)}"]`);
-    if (opener) opener.focus();
-    else byId("webhooks-title").focus();
-  });
+  confirmation = confirmDialog("webhook-dialog", { id: "webhook-dialog", confirm: confirmed, closed: dialogClosed });
 }
