@@ -29,16 +29,14 @@ from enum import StrEnum
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, read_item, update_if
 from postdesk.clock import from_iso, to_iso
 from postdesk.effects.keys import notification_queue_key
 from postdesk.errors import Invalid
 from postdesk.tickets.dynamo import bind_model
 
 _PREFERENCES_PREFIX = "NOTIFY#"
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 # A cause queued again within this time is recognised and queued once.
 SEEN_DAYS = 7
 # How long the item outlives its last write (TTL): longer than anything it remembers.
@@ -172,9 +170,8 @@ class NotificationBox:
 
     def preferences(self, email: str) -> NotificationPreferences:
         """``email``'s preferences; the defaults when they never set any."""
-        try:
-            item = PreferencesItem.get(_PREFERENCES_PREFIX + email, consistent_read=True)
-        except DoesNotExist:
+        item = read_item(PreferencesItem, _PREFERENCES_PREFIX + email)
+        if item is None:
             return NotificationPreferences()
         return _preferences_from(item)
 
@@ -208,7 +205,7 @@ class NotificationBox:
         expires_at = int((now + timedelta(days=_ITEM_DAYS)).timestamp())
         item = NotificationQueueItem(notification_queue_key(agent))
         for _ in range(_ATTEMPTS):
-            if _update_if(
+            if update_if(
                 item,
                 [
                     NotificationQueueItem.pending[digest].set(entry),
@@ -225,7 +222,7 @@ class NotificationBox:
                 if digest in seen:
                     return Queued(new=False)
                 continue
-            if _update_if(
+            if update_if(
                 item,
                 [
                     NotificationQueueItem.agent.set(agent),
@@ -246,7 +243,7 @@ class NotificationBox:
     def close_window(self, agent: str, due: datetime) -> None:
         """Close the window ``due`` without a mail (its schedule could not be made): the next
         notification opens another."""
-        _update_if(
+        update_if(
             NotificationQueueItem(notification_queue_key(agent)),
             [NotificationQueueItem.due.remove()],
             NotificationQueueItem.due == to_iso(due),
@@ -259,7 +256,7 @@ class NotificationBox:
         closed = NotificationQueueItem.due.does_not_exist()
         if stuck_before is not None:
             closed = closed | (NotificationQueueItem.due < to_iso(stuck_before))
-        opened = _update_if(
+        opened = update_if(
             NotificationQueueItem(notification_queue_key(agent)),
             [NotificationQueueItem.due.set(to_iso(due))],
             NotificationQueueItem.pending.exists() & closed,
@@ -290,27 +287,13 @@ class NotificationBox:
         actions: list[Any] = [NotificationQueueItem.due.remove()]
         actions += [NotificationQueueItem.pending[digest].remove() for digest in set(digests)]
         actions += [NotificationQueueItem.seen[digest].remove() for digest in forgotten]
-        if not _update_if(item, actions, NotificationQueueItem.due == to_iso(due)):
+        if not update_if(item, actions, NotificationQueueItem.due == to_iso(due)):
             return None
         return len(item.pending.as_dict()) if item.pending is not None else 0
 
 
-def _update_if(item: NotificationQueueItem, actions: list[Any], condition: Any) -> bool:
-    """``item.update(actions)`` when ``condition`` holds; False when it does not."""
-    try:
-        item.update(actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
-            raise
-        return False
-    return True
-
-
 def _read(agent: str) -> NotificationQueueItem | None:
-    try:
-        return NotificationQueueItem.get(notification_queue_key(agent), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return read_item(NotificationQueueItem, notification_queue_key(agent))
 
 
 def _entry(notification: PendingNotification) -> dict[str, str]:

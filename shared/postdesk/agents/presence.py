@@ -25,9 +25,9 @@ from enum import StrEnum
 from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, update_if
 from postdesk.clock import Clock, utc_now
 from postdesk.effects.keys import presence_key
 from postdesk.errors import Invalid
@@ -38,7 +38,6 @@ from postdesk.tickets.dynamo import bind_model
 PRESENCE_SECONDS = 60
 # How often the console says it again while the ticket stays open.
 REFRESH_SECONDS = 20
-_CONDITION_FAILED = "ConditionalCheckFailed"
 # A first heartbeat that meets another's creation of the item tries again this often.
 _ATTEMPTS = 3
 
@@ -100,26 +99,20 @@ class PresenceBoard:
         entry = {"name": name, "state": state.value, "until": until, **({"box": box.value} if box else {})}
         item = PresenceItem(presence_key(ref))
         for _ in range(_ATTEMPTS):
-            try:
-                item.update(
-                    [PresenceItem.agents[email].set(entry), PresenceItem.expires_at.set(until)],
-                    condition=PresenceItem.agents.exists(),
-                )
+            if update_if(
+                item,
+                [PresenceItem.agents[email].set(entry), PresenceItem.expires_at.set(until)],
+                PresenceItem.agents.exists(),
+            ):
                 break
-            except UpdateError as error:
-                if error.cause_response_code != f"{_CONDITION_FAILED}Exception":
-                    raise
             # The ticket's first heartbeat (or the first since TTL deleted the item): the map is made
             # with this entry, unless another agent's first heartbeat made it meanwhile.
-            try:
-                item.update(
-                    [PresenceItem.agents.set({email: entry}), PresenceItem.expires_at.set(until)],
-                    condition=PresenceItem.agents.does_not_exist(),
-                )
+            if update_if(
+                item,
+                [PresenceItem.agents.set({email: entry}), PresenceItem.expires_at.set(until)],
+                PresenceItem.agents.does_not_exist(),
+            ):
                 break
-            except UpdateError as error:
-                if error.cause_response_code != f"{_CONDITION_FAILED}Exception":
-                    raise
         return _present(item.agents, email, now)
 
     def others(self, ref: str, email: str) -> list[Presence]:
@@ -132,13 +125,11 @@ class PresenceBoard:
 
     def leave(self, ref: str, email: str) -> None:
         """``email`` closed ticket ``ref``: their entry goes (nothing happens when there is none)."""
-        try:
-            PresenceItem(presence_key(ref)).update(
-                [PresenceItem.agents[email].remove()], condition=PresenceItem.agents.exists()
-            )
-        except UpdateError as error:
-            if error.cause_response_code != f"{_CONDITION_FAILED}Exception":
-                raise
+        update_if(
+            PresenceItem(presence_key(ref)),
+            [PresenceItem.agents[email].remove()],
+            PresenceItem.agents.exists(),
+        )
 
 
 def _present(

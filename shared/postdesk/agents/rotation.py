@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, read_item, save_if
 from postdesk.tickets.dynamo import bind_model
 
 _ROTATION_ITEM_PREFIX = "ROTATION#"
@@ -47,9 +46,8 @@ class Rotation:
 
     def current(self, queue: str) -> Turn:
         """Where ``queue``'s rotation stands now (a consistent read)."""
-        try:
-            item = RotationItem.get(_ROTATION_ITEM_PREFIX + queue, consistent_read=True)
-        except DoesNotExist:
+        item = read_item(RotationItem, _ROTATION_ITEM_PREFIX + queue)
+        if item is None:
             return Turn()
         return Turn(item.last, int(item.turn))
 
@@ -60,10 +58,4 @@ class Rotation:
             pk=_ROTATION_ITEM_PREFIX + queue, queue=queue, last=agent, turn=seen.taken + 1, at=at
         )
         condition = RotationItem.pk.does_not_exist() if seen.taken == 0 else RotationItem.turn == seen.taken
-        try:
-            item.save(condition=condition)
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return save_if(item, condition)

@@ -25,10 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from postdesk.agents.model import (
     Agent,
@@ -54,7 +52,7 @@ from postdesk.agents.tokens import (
     role_scope,
     secret_matches,
 )
-from postdesk.aws.dynamodb import DeskModel, shared_connection
+from postdesk.aws.dynamodb import DeskModel, NamedTransaction, delete_if, read_item, save_if, update_if
 from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk.errors import Invalid, NotFound, PostdeskError, Unauthenticated
 from postdesk.mail.compose import clean_header_text, is_header_safe
@@ -63,7 +61,6 @@ from postdesk.tickets.dynamo import bind_model
 
 _AGENT_ITEM_PREFIX = "AGENT#"
 _KEY_ITEM_PREFIX = "TOKEN#"
-_CONDITION_FAILED = "ConditionalCheckFailed"
 # RFC 5321 caps a forward path at 256 octets, so an address is at most 254 characters.
 _EMAIL_LIMIT = 254
 _NAME_LIMIT = 200
@@ -132,7 +129,6 @@ class AgentStore:
         self._region = region
         # What "now" is when a token's expiry is checked and its use noted (the workflows' clock).
         self._clock = clock or utc_now
-        self._transaction_connection: Connection | None = None
         for model in (AgentItem, TokenItem):
             bind_model(model, table_name, region)
 
@@ -174,12 +170,8 @@ class AgentStore:
             queues=chosen,
             sessions_valid_after=to_iso(now),
         )
-        try:
-            item.save(condition=AgentItem.pk.does_not_exist() | (AgentItem.active == False))  # noqa: E712
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise AgentExists(f"{address} is already an active agent") from None
-            raise
+        if not save_if(item, AgentItem.pk.does_not_exist() | (AgentItem.active == False)):  # noqa: E712
+            raise AgentExists(f"{address} is already an active agent")
         logger.info("agent invited", extra={"agent": mask_address(address), "role": item.role})
         return _agent_from_item(item)
 
@@ -205,21 +197,18 @@ class AgentStore:
             created_by=agent.email,
             expires_at=to_iso(expires_at) if expires_at else None,
         )
-        try:
-            with self._transaction() as transaction:
-                transaction.save(
-                    agent_item,
-                    condition=AgentItem.pk.does_not_exist() | (AgentItem.active == False),  # noqa: E712
-                )
-                transaction.save(token_item, condition=TokenItem.pk.does_not_exist())
-        except TransactWriteError as error:
-            agent_reason, token_reason = error.cancellation_reasons
-            if agent_reason is not None and agent_reason.code == _CONDITION_FAILED:
-                raise AgentExists(f"{agent.email} is already an active agent") from None
-            if token_reason is not None and token_reason.code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        transaction = NamedTransaction(self._region)
+        transaction.put(
+            "agent",
+            agent_item,
+            condition=AgentItem.pk.does_not_exist() | (AgentItem.active == False),  # noqa: E712
+        )
+        transaction.put("token", token_item, condition=TokenItem.pk.does_not_exist())
+        if transaction.commit():
+            return True
+        if "agent" in transaction.failed:
+            raise AgentExists(f"{agent.email} is already an active agent")
+        return False  # the token's key id is taken
 
     def get(self, email: str) -> Agent:
         """The agent with that address, active or revoked; AgentNotFound when there is none."""
@@ -241,15 +230,9 @@ class AgentStore:
         address = normalize_email(email)
         item = AgentItem(pk=_AGENT_ITEM_PREFIX + address)
         change = AgentItem.signature.set(dict(signature)) if signature else AgentItem.signature.remove()
-        try:
-            # One write, only while the agent is active: a token revoked meanwhile changes nothing.
-            item.update(actions=[change], condition=AgentItem.active == True)  # noqa: E712
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise AgentNotFound(
-                    f"no active agent has the address {clean_header_text(address, limit=100)!r}"
-                ) from None
-            raise
+        # One write, only while the agent is active: a token revoked meanwhile changes nothing.
+        if not update_if(item, [change], AgentItem.active == True):  # noqa: E712
+            raise AgentNotFound(f"no active agent has the address {clean_header_text(address, limit=100)!r}")
         logger.info("agent signature changed", extra={"agent": mask_address(address)})
         return _agent_from_item(item)
 
@@ -282,37 +265,19 @@ class AgentStore:
         address = normalize_email(email)
         moment = to_iso(at)
         item = AgentItem(pk=_AGENT_ITEM_PREFIX + address)
-        try:
-            item.update(
-                actions=[AgentItem.sessions_valid_after.set(moment)],
-                condition=AgentItem.pk.exists()
-                & (
-                    AgentItem.sessions_valid_after.does_not_exist()
-                    | (AgentItem.sessions_valid_after < moment)
-                ),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        later = AgentItem.sessions_valid_after.does_not_exist() | (AgentItem.sessions_valid_after < moment)
+        if not update_if(item, [AgentItem.sessions_valid_after.set(moment)], AgentItem.pk.exists() & later):
             if self._agent_item(address) is None:
-                raise AgentNotFound(
-                    f"no agent has the address {clean_header_text(address, limit=100)!r}"
-                ) from None
+                raise AgentNotFound(f"no agent has the address {clean_header_text(address, limit=100)!r}")
             return
         logger.info("agent sessions ended", extra={"agent": mask_address(address)})
 
     def _update_active(self, email: str, actions: Sequence[Action]) -> Agent:
         address = normalize_email(email)
         item = AgentItem(pk=_AGENT_ITEM_PREFIX + address)
-        try:
-            # Only while the agent is active: an agent revoked meanwhile is not brought back half-way.
-            item.update(actions=[*actions], condition=AgentItem.active == True)  # noqa: E712
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise AgentNotFound(
-                    f"no active agent has the address {clean_header_text(address, limit=100)!r}"
-                ) from None
-            raise
+        # Only while the agent is active: an agent revoked meanwhile is not brought back half-way.
+        if not update_if(item, [*actions], AgentItem.active == True):  # noqa: E712
+            raise AgentNotFound(f"no active agent has the address {clean_header_text(address, limit=100)!r}")
         return _agent_from_item(item)
 
     def revoke(self, email: str) -> tuple[str, ...]:
@@ -334,14 +299,8 @@ class AgentStore:
         them new ones). An active agent stays as it is. AgentNotFound for an unknown address."""
         address = normalize_email(email)
         item = AgentItem(pk=_AGENT_ITEM_PREFIX + address)
-        try:
-            item.update(actions=[AgentItem.active.set(True)], condition=AgentItem.pk.exists())
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise AgentNotFound(
-                    f"no agent has the address {clean_header_text(address, limit=100)!r}"
-                ) from None
-            raise
+        if not update_if(item, [AgentItem.active.set(True)], AgentItem.pk.exists()):
+            raise AgentNotFound(f"no agent has the address {clean_header_text(address, limit=100)!r}")
         logger.info("agent reactivated", extra={"agent": mask_address(address)})
         return _agent_from_item(item)
 
@@ -397,22 +356,20 @@ class AgentStore:
                 created_by=normalize_email(created_by),
                 expires_at=to_iso(expires_at),
             )
-            try:
-                with self._transaction() as transaction:
-                    # The owner must still be active when the token is written.
-                    transaction.condition_check(
-                        AgentItem,
-                        _AGENT_ITEM_PREFIX + agent.email,
-                        condition=AgentItem.active == True,  # noqa: E712
-                    )
-                    transaction.save(item, condition=TokenItem.pk.does_not_exist())
-            except TransactWriteError as error:
-                owner_reason, token_reason = error.cancellation_reasons
-                if owner_reason is not None and owner_reason.code == _CONDITION_FAILED:
-                    raise AgentNotFound(f"{agent.email} is deactivated: reactivate them first") from None
-                if token_reason is not None and token_reason.code == _CONDITION_FAILED:
-                    continue
-                raise
+            transaction = NamedTransaction(self._region)
+            # The owner must still be active when the token is written.
+            transaction.check(
+                "owner",
+                AgentItem,
+                _AGENT_ITEM_PREFIX + agent.email,
+                None,
+                AgentItem.active == True,  # noqa: E712
+            )
+            transaction.put("token", item, condition=TokenItem.pk.does_not_exist())
+            if not transaction.commit():
+                if "owner" in transaction.failed:
+                    raise AgentNotFound(f"{agent.email} is deactivated: reactivate them first")
+                continue  # the key id is taken: draw another
             logger.info(
                 "api token created",
                 # Never the key id: it is part of the token (agents/tokens.py).
@@ -449,12 +406,8 @@ class AgentStore:
         """Delete the token: from the moment this returns, it fails. Returns it as it was listed;
         TokenNotFound when no token has that key id."""
         info = self.token(key_id)
-        try:
-            TokenItem(pk=_KEY_ITEM_PREFIX + info.key_id).delete(condition=TokenItem.pk.exists())
-        except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise TokenNotFound(f"no API token has the key id {info.key_id}") from None
-            raise
+        if not delete_if(TokenItem(pk=_KEY_ITEM_PREFIX + info.key_id), TokenItem.pk.exists()):
+            raise TokenNotFound(f"no API token has the key id {info.key_id}")
         logger.info("api token revoked", extra={"agent": mask_address(info.email), "scope": info.scope.value})
         return info
 
@@ -477,10 +430,9 @@ class AgentStore:
         parsed = parse_token(token)
         if parsed is None:
             raise Unauthenticated(_REJECTED)
-        try:
-            token_item = TokenItem.get(_KEY_ITEM_PREFIX + parsed.key_id, consistent_read=True)
-        except DoesNotExist:
-            raise Unauthenticated(_REJECTED) from None
+        token_item = read_item(TokenItem, _KEY_ITEM_PREFIX + parsed.key_id)
+        if token_item is None:
+            raise Unauthenticated(_REJECTED)
         if not secret_matches(parsed.secret, token_item.secret_hash):
             raise Unauthenticated(_REJECTED)
         agent_item = self._agent_item(token_item.email)
@@ -504,35 +456,27 @@ class AgentStore:
             return
         due = to_iso(now - _LAST_USE_EVERY)
         try:
-            TokenItem(pk=item.pk).update(
-                actions=[TokenItem.last_used_at.set(to_iso(now))],
-                condition=TokenItem.pk.exists()
+            # False (a concurrent request noted it, or the token is gone) is as good as written.
+            update_if(
+                TokenItem(pk=item.pk),
+                [TokenItem.last_used_at.set(to_iso(now))],
+                TokenItem.pk.exists()
                 & (TokenItem.last_used_at.does_not_exist() | (TokenItem.last_used_at <= due)),
             )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                logger.exception("api token use not noted", extra={"agent": mask_address(item.email)})
+        except UpdateError:
+            logger.exception("api token use not noted", extra={"agent": mask_address(item.email)})
 
     def _token_item(self, key_id: str) -> TokenItem:
         wanted = key_id.strip().upper()
         if not _KEY_ID.fullmatch(wanted):
             raise TokenNotFound(f"no API token has the key id {clean_header_text(key_id, limit=40)!r}")
-        try:
-            return TokenItem.get(_KEY_ITEM_PREFIX + wanted, consistent_read=True)
-        except DoesNotExist:
-            raise TokenNotFound(f"no API token has the key id {wanted}") from None
+        item = read_item(TokenItem, _KEY_ITEM_PREFIX + wanted)
+        if item is None:
+            raise TokenNotFound(f"no API token has the key id {wanted}")
+        return item
 
     def _agent_item(self, address: str) -> AgentItem | None:
-        try:
-            return AgentItem.get(_AGENT_ITEM_PREFIX + address, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-    def _transaction(self) -> TransactWrite:
-        # One connection (one botocore client) for the store's life: making one costs ~0.1 s.
-        if self._transaction_connection is None:
-            self._transaction_connection = shared_connection(self._region)
-        return TransactWrite(connection=self._transaction_connection)
+        return read_item(AgentItem, _AGENT_ITEM_PREFIX + address)
 
 
 def checked_identity(email: str, name: str) -> tuple[str, str]:

@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, read_item, update_if
 from postdesk.clock import from_iso, to_iso
 from postdesk.tickets.dynamo import bind_model
 
@@ -184,9 +184,8 @@ class SessionStore:
 
     def get(self, session_id: str) -> Session | None:
         """The session the cookie's id names, or None (unknown, ended)."""
-        try:
-            item = SessionItem.get(session_key(session_id), consistent_read=True)
-        except DoesNotExist:
+        item = read_item(SessionItem, session_key(session_id))
+        if item is None:
             return None
         return Session(
             key=item.key,
@@ -206,22 +205,19 @@ class SessionStore:
     def checked(self, session: Session) -> None:
         """Write what a check of ``session`` changed: its tokens after a refresh, checked_at,
         last_seen_at, two_step. Only while the session exists: one ended meanwhile stays ended."""
-        try:
-            SessionItem(session.key).update(
-                actions=[
-                    SessionItem.access_token.set(session.access_token),
-                    SessionItem.id_token.set(session.id_token)
-                    if session.id_token
-                    else SessionItem.id_token.remove(),
-                    SessionItem.checked_at.set(to_iso(session.checked_at)),
-                    SessionItem.last_seen_at.set(to_iso(session.last_seen_at)),
-                    SessionItem.two_step.set(session.two_step),
-                ],
-                condition=SessionItem.key.exists(),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        update_if(
+            SessionItem(session.key),
+            [
+                SessionItem.access_token.set(session.access_token),
+                SessionItem.id_token.set(session.id_token)
+                if session.id_token
+                else SessionItem.id_token.remove(),
+                SessionItem.checked_at.set(to_iso(session.checked_at)),
+                SessionItem.last_seen_at.set(to_iso(session.last_seen_at)),
+                SessionItem.two_step.set(session.two_step),
+            ],
+            SessionItem.key.exists(),
+        )
 
     def end(self, key: str) -> None:
         """Delete the session item ``key`` (a session's ``key``); nothing if it is gone."""
@@ -249,9 +245,8 @@ class SessionStore:
 
     def step(self, challenge: str) -> Step | None:
         """The step ``challenge`` names, or None (unknown or finished; expiry is the caller's)."""
-        try:
-            item = StepItem.get(STEP_PREFIX + digest(challenge), consistent_read=True)
-        except DoesNotExist:
+        item = read_item(StepItem, STEP_PREFIX + digest(challenge))
+        if item is None:
             return None
         return Step(
             key=item.key,
@@ -281,9 +276,8 @@ class SessionStore:
         ).save()
 
     def reset(self, email: str) -> ResetCode | None:
-        try:
-            item = ResetItem.get(RESET_PREFIX + digest(email), consistent_read=True)
-        except DoesNotExist:
+        item = read_item(ResetItem, RESET_PREFIX + digest(email))
+        if item is None:
             return None
         return ResetCode(
             code_hash=item.code_hash,
@@ -296,11 +290,7 @@ class SessionStore:
         """Take one try off ``email``'s reset code and return the tries left (-1 when there was no
         code, or none left); a code with no try left is deleted."""
         item = ResetItem(RESET_PREFIX + digest(email))
-        try:
-            item.update(actions=[ResetItem.tries_left.add(-1)], condition=ResetItem.tries_left > 0)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        if not update_if(item, [ResetItem.tries_left.add(-1)], ResetItem.tries_left > 0):
             return -1
         left = int(item.tries_left)
         if left <= 0:

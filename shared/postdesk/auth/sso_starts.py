@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from postdesk.auth.sessions import digest
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, delete_if, read_item
 from postdesk.tickets.dynamo import bind_model
 
 SSO_PREFIX = "SSO#"
@@ -47,14 +46,9 @@ class SsoStarts:
 
     def take(self, state: str) -> SsoItem | None:
         """The sign-on ``state`` names, removed so that it serves once (None: unknown or used)."""
-        try:
-            item = SsoItem.get(SSO_PREFIX + digest(state), consistent_read=True)
-        except DoesNotExist:
+        item = read_item(SsoItem, SSO_PREFIX + digest(state))
+        if item is None:
             return None
-        try:
-            item.delete(condition=SsoItem.key.exists())
-        except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return None  # another request took it first
-            raise
+        if not delete_if(item, SsoItem.key.exists()):
+            return None  # another request took it first
         return item

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, read_item
 from postdesk.errors import TooManyRequests
 from postdesk.tickets.dynamo import bind_model
 
@@ -60,10 +59,8 @@ class TableFailureCounts:
         bind_model(FailureItem, table_name, region)
 
     def read(self, key: str) -> int:
-        try:
-            return int(FailureItem.get(key, consistent_read=True).failures)
-        except DoesNotExist:
-            return 0
+        item = read_item(FailureItem, key)
+        return 0 if item is None else int(item.failures)
 
     def add_one(self, key: str, expires_at: int) -> None:
         FailureItem(key).update(actions=[FailureItem.failures.add(1), FailureItem.expires_at.set(expires_at)])

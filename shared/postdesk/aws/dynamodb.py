@@ -1,15 +1,27 @@
 """One DynamoDB connection per process, shared by every PynamoDB model of the desk and by its
 transactions. PynamoDB gives each model class a connection of its own, and each makes its own
-botocore client on first use (about 0.05 s apiece): a mail touches six tables."""
+botocore client on first use (about 0.05 s apiece): a mail touches six tables.
+
+Also the desk's reads of one item (``read_item``) and its conditional writes: of one item
+(``save_if``, ``update_if``, ``delete_if``) or several at once (``NamedTransaction``), each saying
+whether its condition held."""
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import TableError, TransactWriteError
+from pynamodb.exceptions import (
+    DeleteError,
+    DoesNotExist,
+    PutError,
+    TableError,
+    TransactWriteError,
+    UpdateError,
+)
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -39,6 +51,46 @@ def forget_connections() -> None:
         model = pending.pop()
         model._connection = None
         pending.extend(model.__subclasses__())
+
+
+def read_item[Item: Model](model: type[Item], hash_key: Any, range_key: Any = None) -> Item | None:
+    """The item as it stands now (a consistent read), or None when there is none."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+# What DynamoDB answers a single write whose condition does not hold.
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def save_if(item: Model, condition: Condition) -> bool:
+    """Put ``item`` if ``condition`` holds; False when it did not (the stored item was left as it
+    was). Any other error is raised."""
+    return _written_unless_condition_failed(lambda: item.save(condition=condition))
+
+
+def update_if(item: Model, actions: list[Action], condition: Condition) -> bool:
+    """Apply ``actions`` to ``item`` (which then holds the item as written) if ``condition``
+    holds; False when it did not (nothing was written). Any other error is raised."""
+    return _written_unless_condition_failed(lambda: item.update(actions, condition=condition))
+
+
+def delete_if(item: Model, condition: Condition) -> bool:
+    """Delete ``item`` if ``condition`` holds; False when it did not (nothing was deleted). Any
+    other error is raised."""
+    return _written_unless_condition_failed(lambda: item.delete(condition=condition))
+
+
+def _written_unless_condition_failed(write: Callable[[], object]) -> bool:
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
+        return False
+    return True
 
 
 class DeskModel(Model):

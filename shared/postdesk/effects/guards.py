@@ -14,9 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
-from postdesk.aws.dynamodb import NamedTransaction, shared_connection
+from postdesk.aws.dynamodb import NamedTransaction, delete_if, read_item, shared_connection, update_if
 from postdesk.clock import to_iso
 from postdesk.tickets.dynamo import CounterItem, GuardItem, bind_model
 
@@ -131,10 +130,8 @@ class Guards:
         self._region = region
 
     def get(self, key: str) -> Guard | None:
-        try:
-            return guard_from_item(GuardItem.get(key, consistent_read=True))
-        except DoesNotExist:
-            return None
+        item = read_item(GuardItem, key)
+        return None if item is None else guard_from_item(item)
 
     def claim(
         self,
@@ -229,28 +226,17 @@ class Guards:
     def release(self, key: str, state: GuardState) -> None:
         """Delete a guard still in ``state``: its side effect failed before happening, so a retry may
         try again."""
-        try:
-            GuardItem(key=key).delete(condition=GuardItem.state == state.value)
-        except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        delete_if(GuardItem(key=key), GuardItem.state == state.value)
 
     def count_within(self, limit: RateLimit) -> bool:
         """Count one hit in the window ``limit.window_key`` unless it has ``limit.limit`` already:
         True when it was counted (one conditional update, no guard)."""
-        try:
-            CounterItem(key=limit.window_key).update(
-                actions=[CounterItem.hits.add(1), CounterItem.expires_at.set(limit.expires_at)],
-                condition=CounterItem.hits.does_not_exist() | (CounterItem.hits < limit.limit),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return update_if(
+            CounterItem(key=limit.window_key),
+            [CounterItem.hits.add(1), CounterItem.expires_at.set(limit.expires_at)],
+            CounterItem.hits.does_not_exist() | (CounterItem.hits < limit.limit),
+        )
 
     def counter_value(self, key: str) -> int:
-        try:
-            return int(CounterItem.get(key, consistent_read=True).hits)
-        except DoesNotExist:
-            return 0
+        item = read_item(CounterItem, key)
+        return 0 if item is None else int(item.hits)

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, read_item
 from postdesk.effects.keys import address_hash
 from postdesk.errors import Unprocessable
 from postdesk.tickets.dynamo import bind_model
@@ -114,9 +113,8 @@ class SuppressionList:
 
     def entry(self, address: str) -> SuppressionEntry | None:
         """Everything the list holds about ``address`` (a suppression or a soft-bounce count), or None."""
-        try:
-            item = self._bound().get(address_hash(address), consistent_read=True)
-        except DoesNotExist:
+        item = read_item(self._bound(), address_hash(address))
+        if item is None:
             return None
         return SuppressionEntry(
             suppressed=bool(item.suppressed),
@@ -132,10 +130,7 @@ class SuppressionList:
     def suppress(self, address: str, reason: Reason, at: datetime, detail: str = "") -> bool:
         """Suppress ``address``; False when it already was (the first reason stays)."""
         model = self._bound()
-        try:
-            existing = model.get(address_hash(address), consistent_read=True)
-        except DoesNotExist:
-            existing = None
+        existing = read_item(model, address_hash(address))
         if existing is not None and existing.suppressed:
             return False
         model(
@@ -151,9 +146,8 @@ class SuppressionList:
     def soft_bounce(self, address: str, at: datetime, detail: str = "") -> bool:
         """Count a soft bounce; True when this one suppressed the address."""
         model = self._bound()
-        try:
-            item = model.get(address_hash(address), consistent_read=True)
-        except DoesNotExist:
+        item = read_item(model, address_hash(address))
+        if item is None:
             item = model(address_hash(address))
         if item.suppressed:
             return False
@@ -172,9 +166,8 @@ class SuppressionList:
 
     def remove(self, address: str) -> bool:
         """Forget ``address`` (an erasure, or an operator who knows the mailbox works again)."""
-        model = self._bound()
-        try:
-            model.get(address_hash(address), consistent_read=True).delete()
-        except DoesNotExist:
+        item = read_item(self._bound(), address_hash(address))
+        if item is None:
             return False
+        item.delete()
         return True

@@ -10,9 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, read_item
 from postdesk.clock import from_iso, to_iso
 from postdesk.tickets.dynamo import bind_model
 
@@ -90,9 +89,8 @@ class AuditLog:
         ).save(condition=model.pk.does_not_exist())
 
     def get(self, action: str, record_id: str) -> AuditRecord | None:
-        try:
-            item = self._bound().get(f"{action}#{record_id}", consistent_read=True)
-        except DoesNotExist:
+        item = read_item(self._bound(), f"{action}#{record_id}")
+        if item is None:
             return None
         return _record(item)
 

@@ -15,11 +15,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from postdesk.aws.dynamodb import DeskModel, NamedTransaction, shared_connection
+from postdesk.aws.dynamodb import NamedTransaction, read_item, save_if, shared_connection
 from postdesk.clock import Clock, from_iso, to_iso, utc_now
 from postdesk.effects.guards import (
     Guard,
@@ -244,9 +243,8 @@ class TicketStore:
         return epoch(self._clock())
 
     def get_ticket(self, ref: str) -> Ticket | None:
-        try:
-            item = TicketItem.get(ref, consistent_read=True)
-        except DoesNotExist:
+        item = read_item(TicketItem, ref)
+        if item is None:
             return None
         if _expired(item.expires_at, self._now_epoch()):
             return None
@@ -496,7 +494,7 @@ class TicketStore:
         copied = 0
         for item in self._live_log(source):
             item.ref = target
-            if _save_if(item, LogItem.sk.does_not_exist()):
+            if save_if(item, LogItem.sk.does_not_exist()):
                 copied += 1
         return copied
 
@@ -521,7 +519,7 @@ class TicketStore:
             transaction = self._transaction()
             self._add_log(transaction, [], [event], expires_at)
             return transaction.commit()
-        return _save_if(item, LogItem.sk.does_not_exist())
+        return save_if(item, LogItem.sk.does_not_exist())
 
     # Figures --------------------------------------------------------------------------------------
 
@@ -582,7 +580,7 @@ class TicketStore:
                 direction=direction.value,
                 expires_at=epoch(expires_at) if expires_at else None,
             )
-            _save_if(item, MessageIndexItem.message_id.does_not_exist())
+            save_if(item, MessageIndexItem.message_id.does_not_exist())
 
     def lookup_message_ids(self, message_ids: Sequence[str]) -> dict[str, tuple[str, Direction]]:
         """Which of these Message-IDs we know: id to (ref, direction)."""
@@ -660,7 +658,7 @@ class TicketStore:
             if (int(item.expires_at) if item.expires_at is not None else None) == wanted:
                 continue
             item.expires_at = wanted
-            _save_if(item, LogItem.sk.exists())
+            save_if(item, LogItem.sk.exists())
         return thread
 
     def expire_message_ids(
@@ -678,20 +676,9 @@ class TicketStore:
                 expires_at=epoch(expires_at) if expires_at else None,
             )
             ours = (MessageIndexItem.ref == ref) & (MessageIndexItem.direction == direction.value)
-            if _save_if(item, ours):
+            if save_if(item, ours):
                 written += 1
         return written
-
-
-def _save_if(item: DeskModel, condition: Condition) -> bool:
-    """Put ``item`` if ``condition`` holds; False when it did not (the item was left as it was)."""
-    try:
-        item.save(condition=condition)
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
 
 
 def _expired(expires_at: float | None, now: int) -> bool:
