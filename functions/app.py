@@ -3,11 +3,12 @@ nowhere else. Each loads its code on its first call, so a cold start imports Cha
 only (a function never imports another's code). Powertools' middleware runs around all of them: the
 log carries the Lambda context and the metrics of every invocation are flushed as it ends."""
 
+from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, ConvertToMiddleware, Response
+from chalice.app import Chalice, ConvertToMiddleware, Request, Response
 
-from postdesk.api.routing import Route, serve
+from postdesk.api.routing import Route, in_the_desks_shape, serve, without_body_for_head
 from postdesk.observability import logger, metrics
 
 # Chalice would take over the "postdesk" logger (its own handler, level ERROR); the desk logs through
@@ -21,6 +22,16 @@ app.api.binary_types.append("image/webp")
 
 JSON = ["application/json"]
 FORM = ["application/x-www-form-urlencoded"]
+# The console's files and the public pages also answer HEAD (link checkers, caches): as GET does,
+# without the body (api/routing.py).
+PAGE = ["GET", "HEAD"]
+
+
+@app.middleware("http")
+def errors_in_the_desks_shape(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """What Chalice answers itself (a 415 for a body type a route does not take, a 405, a 500 it
+    caught) in the desk's shape and words, as every other error; any answer to HEAD without a body."""
+    return without_body_for_head(request, in_the_desks_shape(request, get_response(request), app.routes))
 
 
 # -- Lambda functions (their triggers are wired in infra/template.json) ----------------------------
@@ -100,21 +111,21 @@ def _serve(route: Route) -> Response:
     return serve(app.current_request, route)
 
 
-@app.route("/", methods=["GET"])
+@app.route("/", methods=PAGE)
 def root() -> Response:
     from postdesk.api import console
 
     return _serve(console.root)
 
 
-@app.route("/console", methods=["GET"])
+@app.route("/console", methods=PAGE)
 def console_page() -> Response:
     from postdesk.api import console
 
     return _serve(console.index_page)
 
 
-@app.route("/console/{asset}", methods=["GET"])
+@app.route("/console/{asset}", methods=PAGE)
 def console_asset(asset: str) -> Response:
     from postdesk.api import console
 
@@ -695,14 +706,14 @@ def post_survey(token: str) -> Response:
 # -- The knowledge base: the public help center (no sign-in; docs/knowledge.md) -----------------------
 
 
-@app.route("/help", methods=["GET"])
+@app.route("/help", methods=PAGE)
 def help_root() -> Response:
     from postdesk.api import help_center
 
     return _serve(help_center.help_root)
 
 
-@app.route("/help/{lang}", methods=["GET"])
+@app.route("/help/{lang}", methods=PAGE)
 def help_home(lang: str) -> Response:
     """``/help/{lang}/`` too: API Gateway (and Chalice) take a trailing slash off."""
     from postdesk.api import help_center
@@ -710,14 +721,14 @@ def help_home(lang: str) -> Response:
     return _serve(help_center.help_home)
 
 
-@app.route("/help/{lang}/categories/{category}", methods=["GET"])
+@app.route("/help/{lang}/categories/{category}", methods=PAGE)
 def help_category(lang: str, category: str) -> Response:
     from postdesk.api import help_center
 
     return _serve(help_center.help_category)
 
 
-@app.route("/help/{lang}/articles/{slug}", methods=["GET"])
+@app.route("/help/{lang}/articles/{slug}", methods=PAGE)
 def help_article(lang: str, slug: str) -> Response:
     from postdesk.api import help_center
 
@@ -731,14 +742,14 @@ def help_vote(lang: str, slug: str) -> Response:
     return _serve(help_center.help_vote)
 
 
-@app.route("/help/{lang}/search", methods=["GET"])
+@app.route("/help/{lang}/search", methods=PAGE)
 def help_search(lang: str) -> Response:
     from postdesk.api import help_center
 
     return _serve(help_center.help_search)
 
 
-@app.route("/help/images/{name}", methods=["GET"])
+@app.route("/help/images/{name}", methods=PAGE)
 def help_image(name: str) -> Response:
     from postdesk.api import help_center
 

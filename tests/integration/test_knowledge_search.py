@@ -82,3 +82,12 @@ def test_a_search_the_desk_cannot_answer_is_refused_in_words(desk: Desk, client:
         status, body = _search(client, token, **query)
         assert status == 400, (query, body)
         assert words in str(body["message"])
+
+
+def test_every_wrong_parameter_of_a_search_is_named_at_once(desk: Desk, client: Client, token: str) -> None:
+    status, body = _search(client, token, mode="bogus")
+
+    assert status == 400
+    assert "q must hold the words" in body["message"]
+    assert "mode is find (every article holding a word of q) or suggest" in body["message"]
+    assert "not 'bogus'" in body["message"]

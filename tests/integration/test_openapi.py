@@ -17,7 +17,7 @@ from tests.integration.conftest import Desk, auth, body_of, chalice_app
 from tests.mails import build_mail
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
-METHODS = ("get", "put", "post", "delete", "patch")
+METHODS = ("get", "head", "put", "post", "delete", "patch")
 
 
 @cache

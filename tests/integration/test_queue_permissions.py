@@ -155,6 +155,10 @@ PUBLIC = {
     ("POST", "/help/{lang}/articles/{slug}/votes"),
     ("GET", "/help/{lang}/search"),
     ("GET", "/help/images/{name}"),
+    # The same pages' HEAD (link checkers, caches): their GET without the body.
+    *(("HEAD", path) for path in ("/", "/console", "/console/{asset}", "/help", "/help/{lang}")),
+    *(("HEAD", f"/help/{{lang}}/{tail}") for tail in ("categories/{category}", "articles/{slug}", "search")),
+    ("HEAD", "/help/images/{name}"),
 }
 CLASSES = {
     "ticket-scoped": TICKET_SCOPED,

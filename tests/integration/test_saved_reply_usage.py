@@ -291,8 +291,12 @@ def test_a_reply_naming_a_saved_reply_that_is_gone_is_sent_and_counts_for_none(
         body=json.dumps({"body": "Hi, it is on its way.", "saved_reply_id": parcel.id}),
     )
 
-    # Then it goes out, and neither the ticket nor the figures name the saved reply
+    # Then it goes out, its answer warns that the saved reply was not found, and neither the ticket
+    # nor the figures name the saved reply
     assert answer.status_code == 201
+    (warning,) = body_of(answer)["warnings"]
+    assert warning["warning"] == "SavedReplyNotFound"
+    assert parcel.id in warning["message"] and "counts for no saved reply" in warning["message"]
     ticket = desk.store.get_ticket(ref)
     assert ticket is not None and ticket.saved_replies == ()
     (replied,) = [event for event in desk.store.events(ref) if event.kind == "agent_replied"]
@@ -319,6 +323,7 @@ def test_the_metrics_route_lists_the_saved_replies_figures(
         body=json.dumps({"saved_reply_id": created["id"], "status": "resolved"}),
     )
     assert sent.status_code == 201
+    assert body_of(sent)["warnings"] == []
 
     # When an admin reads the report
     report = body_of(client.http.get("/metrics?since=7d", headers=auth(admin_token)))

@@ -212,6 +212,31 @@ def test_a_temporary_password_asks_for_a_new_one_then_signs_in(desk: Desk, clien
     _signed_in(client, "new@example.com", NEW_PASSWORD)
 
 
+def test_a_refused_new_password_is_named_by_what_it_lacks_in_the_desks_words(
+    desk: Desk, client: Client
+) -> None:
+    temporary = _person(desk, "weak@example.com", password=None)
+    step = body_of(_post_session(client, {"email": "weak@example.com", "password": temporary}))
+
+    messages = []
+    for weak in ("short", "alllowercase-no-digits"):
+        answer = _post_session(
+            client, {"email": "weak@example.com", "challenge": step["challenge"], "new_password": weak}
+        )
+        assert answer.status_code == 400
+        messages.append(body_of(answer)["message"])
+
+    assert "it has 5 characters, and needs 12 characters or more" in messages[0]
+    assert "it has no upper-case letter and no digit" in messages[1]
+    assert "characters or more" not in messages[1]
+    assert not any("(" in message or "confirm" in message or "provided" in message for message in messages)
+    # Still the same step: a good password ends it
+    done = _post_session(
+        client, {"email": "weak@example.com", "challenge": step["challenge"], "new_password": NEW_PASSWORD}
+    )
+    assert done.status_code == 200 and body_of(done)["signed_in"] is True
+
+
 def test_a_challenge_is_only_good_for_its_own_address(desk: Desk, client: Client) -> None:
     temporary = _person(desk, "new@example.com", password=None)
     step = body_of(_post_session(client, {"email": "new@example.com", "password": temporary}))

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Final
 
 from postdesk.api.context import ApiContext, authenticated
-from postdesk.api.http import ApiRequest, ApiResponse
+from postdesk.api.http import ApiRequest, ApiResponse, redirect
 from postdesk.api.tickets import message_key_from_api_id
 from postdesk.api.visibility import path_ref, visible_ticket
 from postdesk.aws.s3 import BlobNotFound
@@ -137,7 +137,7 @@ def console_location(request_path: str) -> str:
 
 def root(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """The desk's root sends a person to the console."""
-    return ApiResponse(302, "", {"Location": console_location(request.path or "/"), **SECURITY_HEADERS})
+    return redirect(302, console_location(request.path or "/"), SECURITY_HEADERS)
 
 
 def message_html(request: ApiRequest, context: ApiContext) -> ApiResponse:

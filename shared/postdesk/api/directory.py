@@ -130,25 +130,34 @@ def search_knowledge_base(request: ApiRequest, context: ApiContext) -> ApiRespon
         raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}; allowed: language, limit, mode, q")
     # Trailing spaces stay: "passw" is a word being typed, "passw " a finished one.
     query = request.query.get("q") or ""
-    if not query.strip():
-        raise BadRequest("q must hold the words to search for")
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadRequest(f"q has at most {MAX_QUERY_CHARS} characters")
     language = (request.query.get("language") or context.settings.default_language).strip().lower()
     limit_text = request.query.get("limit") or "5"
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_ARTICLES:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_ARTICLES}")
     mode = request.query.get("mode") or "find"
-    if mode not in SEARCH_MODES:
-        raise BadRequest(
-            "mode is find (every article holding a word of q) or suggest (only the articles an "
-            "acknowledgement would suggest)"
-        )
     languages = available_languages()
-    if language.split("-")[0] not in languages:
-        raise BadRequest(
-            f"language {language[:16]!r} is not one of the desk's: {', '.join(sorted(languages))}"
+    # Every parameter that is wrong is named at once, so that the caller does not fix one at a time.
+    problems = [
+        problem
+        for wrong, problem in (
+            (not query.strip(), "q must hold the words to search for"),
+            (len(query) > MAX_QUERY_CHARS, f"q has at most {MAX_QUERY_CHARS} characters"),
+            (
+                not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_ARTICLES,
+                f"limit must be a whole number from 1 to {MAX_ARTICLES}",
+            ),
+            (
+                mode not in SEARCH_MODES,
+                "mode is find (every article holding a word of q) or suggest (only the articles an "
+                f"acknowledgement would suggest), not {mode[:16]!r}",
+            ),
+            (
+                language.split("-")[0] not in languages,
+                f"language {language[:16]!r} is not one of the desk's: {', '.join(sorted(languages))}",
+            ),
         )
+        if wrong
+    ]
+    if problems:
+        raise BadRequest("; ".join(problems))
     # A desk language with nothing published yet finds nothing, rather than refusing the question.
     knowledge = context.ports.catalogue.engine()
     limit = int(limit_text)

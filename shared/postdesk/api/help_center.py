@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, quote
 
 from postdesk.api.context import ApiContext, require_own_origin
-from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, page_security_policy
+from postdesk.api.http import MAX_BODY_BYTES, ApiRequest, ApiResponse, page_security_policy, redirect
 from postdesk.effects import keys
 from postdesk.effects.guards import RateLimit
 from postdesk.errors import CrossSiteRefused
@@ -259,15 +259,10 @@ def _missing(
 def help_root(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """``/help``: to the home page in the language the browser prefers."""
     language = _reader_language(request, context)
-    return ApiResponse(
+    return redirect(
         302,
-        "",
-        {
-            "Location": f"{_base(request)}/help/{language}/",
-            "Cache-Control": PAGE_CACHE,
-            "Vary": "Accept-Language",
-            **_security_headers(),
-        },
+        f"{_base(request)}/help/{language}/",
+        {"Cache-Control": PAGE_CACHE, "Vary": "Accept-Language", **_security_headers()},
     )
 
 
@@ -393,8 +388,9 @@ def help_article(request: ApiRequest, context: ApiContext) -> ApiResponse:
         related=related[:5],
         mail_subject=quote(article.title, safe=""),
     )
-    if not voted:
+    if not voted and request.method != "HEAD":
         # The page after a vote is the same reader again: it counts once, as they first opened it.
+        # A HEAD (a link checker, a cache) reads no page.
         _count(context, slug, "opened")
         if request.query.get("from") == "mail":
             _count(context, slug, "opened_from_mail")
@@ -484,14 +480,10 @@ def help_vote(request: ApiRequest, context: ApiContext) -> ApiResponse:
     if _vote_counts(request, context, slug):
         _count(context, slug, VOTES[answer])
     where = _where(request, context, language)
-    return ApiResponse(
+    return redirect(
         303,
-        "",
-        {
-            "Location": where.path(f"/articles/{slug}?voted={answer}#vote-heading"),
-            "Cache-Control": "no-store",
-            **_security_headers(),
-        },
+        where.path(f"/articles/{slug}?voted={answer}#vote-heading"),
+        {"Cache-Control": "no-store", **_security_headers()},
     )
 
 

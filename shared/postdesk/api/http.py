@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,20 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
 
 
+def redirect(status: int, location: str, headers: Mapping[str, str]) -> ApiResponse:
+    """A redirect (302, 303) to ``location`` with ``headers``. Browsers follow the Location header;
+    the body is a short HTML page with the link, for a client that does not (a redirect is no JSON,
+    and an answer without a Content-Type would be called JSON by API Gateway and chalice local)."""
+    link = html.escape(location, quote=True)
+    page = (
+        '<!doctype html>\n<html lang="en"><meta charset="utf-8"><title>Moved</title>\n'
+        f'<p>This page is at <a href="{link}">{link}</a>.</p></html>\n'
+    )
+    return ApiResponse(
+        status, page, {**headers, "Location": location, "Content-Type": "text/html; charset=utf-8"}
+    )
+
+
 def page_security_policy(stylesheet: str, *allowed: str) -> str:
     """The Content-Security-Policy of a public page (the help center's, the survey's): nothing but
     the page's own style element, by its hash, what ``allowed`` adds, and forms posting back to us."""
@@ -161,6 +176,10 @@ _STATUS: dict[type[Exception], _Answer] = {
 }
 
 
+# What a 500 says, wherever it comes from (the desk's code, or Chalice's own catch).
+INTERNAL_ERROR = {"error": "InternalError", "message": "Something went wrong on our side."}
+
+
 def error_response(error: Exception) -> ApiResponse:
     for category, answer in _STATUS.items():
         if isinstance(error, category):
@@ -179,7 +198,7 @@ def error_response(error: Exception) -> ApiResponse:
         answer = _STATUS[Unavailable]
         return ApiResponse(answer.status, {"error": "Unavailable", "message": answer.message})
     logger.exception("unhandled error in the API")
-    return ApiResponse(500, {"error": "InternalError", "message": "Something went wrong on our side."})
+    return ApiResponse(500, INTERNAL_ERROR)
 
 
 # What AWS answers for a table, bucket or function that does not exist.

@@ -175,6 +175,23 @@ def used_saved_reply(saved_reply_id: str | None, store: SavedReplyStore) -> str 
         return None
 
 
+def reply_warnings(saved_reply_id: str | None, used: str | None) -> list[dict[str, str]]:
+    """What a sent reply's answer warns of: the saved reply it names when that one was not found
+    (``used`` is None), so a caller learns its reply counts for no saved reply. Not an error: the
+    saved reply may have been deleted while the agent wrote, and the customer's reply goes out."""
+    if saved_reply_id is None or used is not None:
+        return []
+    return [
+        {
+            "warning": "SavedReplyNotFound",
+            "message": (
+                f"There is no saved reply {saved_reply_id} (it may have been deleted while the reply was "
+                "written): the reply was sent, and counts for no saved reply."
+            ),
+        }
+    ]
+
+
 def reply_body(document_body: str | None, saved_reply_id: str | None, store: SavedReplyStore) -> str:
     """The body of a reply to send: ``body`` when the request has one (an agent may start from a
     saved reply and edit it), else the body of the saved reply ``saved_reply_id``. Raises BadRequest

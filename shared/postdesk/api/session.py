@@ -18,7 +18,7 @@ from postdesk.api.context import (
     require_own_origin,
     signed_in_session,
 )
-from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
+from postdesk.api.http import ApiRequest, ApiResponse, error_response, redirect, text_field
 from postdesk.auth.sign_in import (
     ActiveSession,
     Attempt,
@@ -295,11 +295,10 @@ def _single_sign_on(request: ApiRequest, context: ApiContext) -> ApiResponse:
     if not code and not state:
         started = sso.start(request.query.get("return_to"), sign_in_desk())
         headers = {
-            "Location": started.authorize_url,
             "Set-Cookie": _sso_cookie(started.browser_nonce, int(sso.SSO_LIFETIME.total_seconds())),
             "Cache-Control": "no-store",
         }
-        return ApiResponse(302, "", headers)
+        return redirect(302, started.authorize_url, headers)
     if not code or not state:
         raise BadRequest("the provider's answer carries both code and state: start again")
     finished = sso.finish(code, state, request.cookie(SSO_COOKIE) or "", _caller(request), sign_in_desk())
@@ -307,11 +306,10 @@ def _single_sign_on(request: ApiRequest, context: ApiContext) -> ApiResponse:
     # The sign-on's cookie is left to expire (ten minutes): the state it matched is used up. The
     # console, loaded next, asks GET /session (a same-site request) for the CSRF token.
     headers = {
-        "Location": context.settings.survey.public_url + finished.return_to,
         "Set-Cookie": _cookie(finished.signed_in.session_id, days * 86400),
         "Cache-Control": "no-store",
     }
-    return ApiResponse(302, "", headers)
+    return redirect(302, context.settings.survey.public_url + finished.return_to, headers)
 
 
 def _refusal_page(answer: ApiResponse, context: ApiContext) -> ApiResponse:

@@ -18,7 +18,7 @@ from postdesk.api.attachments import attachment_ids
 from postdesk.api.collision import COLLISION_FIELDS, answering_changes, seen_of
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, error_response, text_field
-from postdesk.api.saved_replies import reply_body, saved_reply_store, used_saved_reply
+from postdesk.api.saved_replies import reply_body, reply_warnings, saved_reply_store, used_saved_reply
 from postdesk.api.visibility import (
     hidden_refs,
     in_sight,
@@ -976,6 +976,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
     if status not in REPLY_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(sorted(s.value for s in REPLY_STATUSES))}")
     request_id = idempotency_id(request)
+    used = used_saved_reply(saved_reply_id, saved_reply_store(context))
     reply = AgentReply(
         ref=ref,
         agent_email=agent.email,
@@ -983,7 +984,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         body=body,
         request_id=request_id,
         status_after=status,
-        saved_reply_id=used_saved_reply(saved_reply_id, saved_reply_store(context)),
+        saved_reply_id=used,
         cc=_address_list(document, "cc"),
         bcc=_address_list(document, "bcc"),
         keep_bcc=_keep_bcc(document),
@@ -994,6 +995,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
     def send() -> ApiResponse:
         sent = send_reply(reply, context.settings, context.ports)
-        return ApiResponse(201, {"message": message_json(sent, True, context.blobs)})
+        message = message_json(sent, True, context.blobs)
+        return ApiResponse(201, {"message": message, "warnings": reply_warnings(saved_reply_id, used)})
 
     return answering_changes(send, message_api_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,17 +20,78 @@ from postdesk.aws.clients import client
 from postdesk.errors import ConfigurationError, Conflict, Invalid, NotFound, PostdeskError
 from postdesk.mail.compose import clean_header_text
 
-# The pool's password policy (infra/template.json, UserPool Policies): at least 12 characters, with
-# upper case, lower case and a digit. Temporary passwords are longer than the minimum, so that a
-# policy made a little stricter still accepts them, and carry no symbol, so that no mail client
-# or keyboard turns one into something else.
+# The characters Cognito counts as symbols in a password.
+_SYMBOLS = "^$*.[]{}()?-\"!@#%&/\\,><':;|_~`+="
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """The user pool's password policy, as infra/template.json gives the pool (UserPool, Policies
+    PasswordPolicy; a test holds the two together). The desk checks a new password against it
+    before Cognito does, so that a refusal names what the password lacks in the desk's words, and a
+    refused try does not use up a sign-in step."""
+
+    minimum_length: int
+    upper_case: bool
+    lower_case: bool
+    digit: bool
+    symbol: bool
+
+    def _classes(self) -> tuple[tuple[str, str], ...]:
+        """Each kind of character the policy asks for: its name, and the characters that are of it."""
+        kinds = (
+            (self.upper_case, "an upper-case letter", string.ascii_uppercase),
+            (self.lower_case, "a lower-case letter", string.ascii_lowercase),
+            (self.digit, "a digit", string.digits),
+            (self.symbol, "a symbol", _SYMBOLS),
+        )
+        return tuple((name, characters) for asked, name, characters in kinds if asked)
+
+    def rules(self) -> str:
+        """The policy in words: "at least 12 characters, with an upper-case letter, ... and a digit"."""
+        kinds = [name for name, _ in self._classes()]
+        with_kinds = f", with {_and(kinds)}" if kinds else ""
+        return f"at least {self.minimum_length} characters{with_kinds}"
+
+    def shortfalls(self, password: str) -> list[str]:
+        """What ``password`` lacks against the policy, in words (none when it meets it)."""
+        found: list[str] = []
+        if len(password) < self.minimum_length:
+            found.append(
+                f"it has {len(password)} character{'' if len(password) == 1 else 's'}, "
+                f"and needs {self.minimum_length} characters or more"
+            )
+        lacking = [name for name, characters in self._classes() if not any(c in characters for c in password)]
+        if lacking:
+            found.append("it has no " + _and([name.split(" ", 1)[1] for name in lacking], "no "))
+        return found
+
+    def refusal(self, password: str) -> str | None:
+        """Why the policy refuses ``password``, in words, or None when it meets the policy."""
+        found = self.shortfalls(password)
+        if not found:
+            return None
+        return f"The new password is not accepted: {'; '.join(found)}. A password needs {self.rules()}."
+
+
+def _and(items: list[str], each: str = "") -> str:
+    """``items`` as a list in words: "a, b and c" (``each`` before every item but the first)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join([items[0], *(each + item for item in items[1:-1])]) + f" and {each}{items[-1]}"
+
+
+PASSWORD_POLICY = PasswordPolicy(
+    minimum_length=12, upper_case=True, lower_case=True, digit=True, symbol=False
+)
+# Temporary passwords are longer than the minimum, so that a policy made a little stricter still
+# accepts them, and carry no symbol, so that no mail client or keyboard turns one into something else.
 TEMPORARY_PASSWORD_LENGTH = 20
 _PASSWORD_CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
 # Letters and digits that cannot be mistaken for one another when typed from a mail.
 _READABLE = "".join(
     character for character in string.ascii_letters + string.digits if character not in "Il1O0o"
 )
-_PASSWORD_RULES = "at least 12 characters, with an upper-case letter, a lower-case letter and a digit"  # noqa: S105
 
 
 class AccountNotFound(NotFound):
@@ -106,7 +168,10 @@ class CognitoAccounts:
 
     def set_password(self, email: str, password: str) -> None:
         """Set a permanent password (a reset confirmed with the mailed code). InvalidPassword, in
-        words, when it does not meet the pool's policy."""
+        words naming what it lacks, when it does not meet the pool's policy."""
+        refusal = PASSWORD_POLICY.refusal(password)
+        if refusal:
+            raise InvalidPassword(refusal)
         self._set_password(email, password, permanent=True)
 
     def _set_password(self, email: str, password: str, *, permanent: bool) -> None:
@@ -190,7 +255,7 @@ def _desk_error(error: ClientError, email: str) -> PostdeskError:
     if code in ("UsernameExistsException", "AliasExistsException"):
         return AccountExists(f"the user pool already has an account for {shown!r}")
     if code == "InvalidPasswordException":
-        return InvalidPassword(f"the password needs {_PASSWORD_RULES}")
+        return InvalidPassword(f"The new password is not accepted: it needs {PASSWORD_POLICY.rules()}.")
     if code == "InvalidParameterException":
         message = error.response.get("Error", {}).get("Message", "")
         return Invalid(f"Cognito refused the request for {shown!r}: {clean_header_text(message, limit=200)}")

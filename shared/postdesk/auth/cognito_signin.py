@@ -14,11 +14,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from postdesk.auth.accounts import PASSWORD_POLICY
 from postdesk.aws.clients import client
 from postdesk.errors import ConfigurationError, Invalid, SignInRefused, TooManyRequests
 
 WRONG_PASSWORD = "The email or password is not right."  # noqa: S105 - words, not a password
-PASSWORD_RULES = "at least 12 characters, with an upper-case letter, a lower-case letter and a digit"  # noqa: S105
+PASSWORD_RULES = PASSWORD_POLICY.rules()
+# Cognito's policy refused a password the desk's copy of it accepts (the pool was made stricter):
+# the desk says what it knows, never Cognito's own text.
+_POLICY_REFUSED = f"The new password is not accepted by the user pool's policy: it needs {PASSWORD_RULES}."
 
 
 class WrongPassword(SignInRefused):
@@ -108,7 +112,12 @@ class CognitoSignIn:
         return _answer(answer, email, None)
 
     def new_password(self, challenge: Challenge, email: str, new_password: str) -> SignInAnswer:
-        """Answer NEW_PASSWORD_REQUIRED (a temporary password's first sign-in)."""
+        """Answer NEW_PASSWORD_REQUIRED (a temporary password's first sign-in). PasswordRefused,
+        naming what the password lacks, when it does not meet the pool's policy: checked before
+        Cognito is asked, so that the refused try does not use up the step."""
+        refusal = PASSWORD_POLICY.refusal(new_password)
+        if refusal:
+            raise PasswordRefused(refusal)
         return self._respond("NEW_PASSWORD_REQUIRED", challenge, email, {"NEW_PASSWORD": new_password})
 
     def totp_code(self, challenge: Challenge, email: str, code: str) -> SignInAnswer:
@@ -222,9 +231,12 @@ def _in_words(error: ClientError, refused: type[SignInRefused]) -> Exception:
         return WrongCode()
     if code == "ExpiredCodeException":
         return StepExpired()
-    if code in {"InvalidPasswordException", "PasswordHistoryPolicyViolationException"}:
-        detail = f" ({message.rstrip('.')})" if message else ""
-        return PasswordRefused(f"The new password is not accepted{detail}: it needs {PASSWORD_RULES}.")
+    if code == "PasswordHistoryPolicyViolationException":
+        return PasswordRefused(
+            "The new password is not accepted: it was used before; choose one you have not used."
+        )
+    if code == "InvalidPasswordException":
+        return PasswordRefused(_POLICY_REFUSED)
     if code in {"TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException"}:
         return TooManyRequests("The sign-in service is busy: try again in a minute.", 60)
     if code == "PasswordResetRequiredException":
@@ -243,7 +255,7 @@ def _in_words(error: ClientError, refused: type[SignInRefused]) -> Exception:
         if "software token" in message.lower():
             return WrongCode()
         if "password" in message.lower():
-            return PasswordRefused(f"The new password is not accepted: it needs {PASSWORD_RULES}.")
+            return PasswordRefused(_POLICY_REFUSED)
         # An address Cognito cannot take as a user name is no account's address.
         if refused is WrongPassword:
             return WrongPassword()

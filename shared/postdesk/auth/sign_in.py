@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 from postdesk.agents.model import Agent, AgentNotFound, Role
 from postdesk.auth.audit import AccessAction, AccessAudit
 from postdesk.auth.cognito_signin import (
+    PASSWORD_RULES,
     Challenge,
     CognitoSignIn,
     SignedOut,
@@ -284,7 +285,7 @@ _ASKED = {
         field="new_password",
         two_step=False,
         ask="Your password is temporary: choose your own. Send email, challenge and new_password "
-        "(at least 12 characters, with an upper-case letter, a lower-case letter and a digit).",
+        f"({PASSWORD_RULES}).",
         missing="send your new password (new_password) with the email and the challenge",
         send=lambda cognito, challenge, email, given: cognito.new_password(challenge, email, given),
     ),
