@@ -95,8 +95,7 @@ class SuppressionList:
         self._region = region
 
     def _bound(self) -> type[SuppressionItem]:
-        bind_model(SuppressionItem, self._table, self._region)
-        return SuppressionItem
+        return bind_model(SuppressionItem, self._table, self._region)
 
     def check(self, addresses: Iterable[str]) -> dict[str, Suppression]:
         """The suppressed ones among ``addresses``, with why."""

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from postdesk.aws.dynamodb import DeskModel, NamedTransaction
+from postdesk.aws.dynamodb import DeskModel, NamedTransaction, read_item, update_if
 from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import ConfigurationError, Conflict, Invalid, NotFound, TooLarge
@@ -45,7 +44,6 @@ VERSION_PREFIX = "v#"
 BODIES_PREFIX = "knowledge/articles/"
 IMAGES_PREFIX = "knowledge/images/"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 # Images an article may show: their first bytes say what they are; the type a browser claims does
 # not. SVG is refused: it can carry script.
 _IMAGE_KINDS: tuple[tuple[bytes, int, str, str], ...] = (
@@ -188,12 +186,9 @@ class KnowledgeStore:
     def version(self, slug: str, language: str, number: int) -> ArticleVersion:
         """One version with its body; ArticleNotFound when there is no such version."""
         self._ready()
-        try:
-            item = KnowledgeItem.get(slug, version_sk(language, number), consistent_read=True)
-        except DoesNotExist:
-            raise ArticleNotFound(
-                f"The article {slug[:80]!r} has no version {number} in {language[:8]!r}."
-            ) from None
+        item = read_item(KnowledgeItem, slug, version_sk(language, number))
+        if item is None:
+            raise ArticleNotFound(f"The article {slug[:80]!r} has no version {number} in {language[:8]!r}.")
         try:
             body = self._blobs.get(item.body_key or "").decode("utf-8")
         except BlobNotFound:
@@ -431,12 +426,8 @@ class KnowledgeStore:
     def _change_translation(slug: str, language: str, actions: list[Action]) -> Translation:
         """Apply ``actions`` to the translation's item, which must exist (else ArticleNotFound)."""
         item = KnowledgeItem(slug=slug, sk=language_sk(language))
-        try:
-            item.update(actions=actions, condition=KnowledgeItem.slug.exists())
-        except UpdateError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                raise ArticleNotFound(f"The article {slug!r} has no {language} translation.") from None
-            raise
+        if not update_if(item, actions, KnowledgeItem.slug.exists()):
+            raise ArticleNotFound(f"The article {slug!r} has no {language} translation.")
         return _translation(item)
 
     def update_article(
@@ -464,19 +455,13 @@ class KnowledgeStore:
             actions.append(KnowledgeItem.owner.set(owner))
         if review_by is not None:
             actions.append(KnowledgeItem.review_by.set(review_by.isoformat()))
-        try:
-            KnowledgeItem(slug=slug, sk=ARTICLE_SK).update(
-                actions=actions,
-                condition=KnowledgeItem.slug.exists() & (KnowledgeItem.version == version),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
-                raise
+        item = KnowledgeItem(slug=slug, sk=ARTICLE_SK)
+        if not update_if(item, actions, KnowledgeItem.slug.exists() & (KnowledgeItem.version == version)):
             current = self.get(slug)  # ArticleNotFound when it is gone
             raise ArticleChanged(
                 f"The article {slug!r} was changed since you opened it (version {version}, now "
                 f"{current.version}): reload it and make your change again."
-            ) from None
+            )
         return self.get(slug)
 
     def delete(self, slug: str) -> None:

@@ -72,8 +72,7 @@ class AuditLog:
         self._region = region
 
     def _bound(self) -> type[AuditItem]:
-        bind_model(AuditItem, self._table, self._region)
-        return AuditItem
+        return bind_model(AuditItem, self._table, self._region)
 
     def write(self, record: AuditRecord) -> None:
         """Add the record; a record is never overwritten."""

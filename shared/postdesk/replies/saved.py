@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
-from postdesk.aws.dynamodb import DeskModel
+from postdesk.aws.dynamodb import DeskModel, delete_if, read_item, save_if, update_if
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import Invalid, NotFound, PostdeskError
 from postdesk.mail.compose import is_header_safe
@@ -21,7 +21,6 @@ from postdesk.tickets.dynamo import bind_model
 
 TITLE_LIMIT = 120
 BODY_LIMIT = 20_000
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 # 9 random bytes: 12 URL-safe characters, 72 bits; a clash is improbable, three in a row means a
 # broken generator.
 _ID_BYTES = 9
@@ -109,13 +108,8 @@ class SavedReplyStore:
                 updated_at=to_iso(now),
                 updated_by=actor,
             )
-            try:
-                item.save(condition=SavedReplyItem.reply_id.does_not_exist())
-            except PutError as error:
-                if error.cause_response_code == _CONDITION_FAILED:
-                    continue
-                raise
-            return _saved_reply(item)
+            if save_if(item, SavedReplyItem.reply_id.does_not_exist()):
+                return _saved_reply(item)
         raise PostdeskError("no unused saved-reply id after several draws; the random generator is broken")
 
     def list(self, language: str | None = None) -> list[SavedReply]:
@@ -134,10 +128,10 @@ class SavedReplyStore:
         """The saved reply with that id; raises SavedReplyNotFound."""
         if not _ID.fullmatch(reply_id):
             raise _not_found(reply_id)
-        try:
-            return _saved_reply(SavedReplyItem.get(reply_id, consistent_read=True))
-        except DoesNotExist:
-            raise _not_found(reply_id) from None
+        item = read_item(SavedReplyItem, reply_id)
+        if item is None:
+            raise _not_found(reply_id)
+        return _saved_reply(item)
 
     def update(
         self, reply_id: str, title: str, body: str, language: str, actor: str, now: datetime
@@ -148,33 +142,23 @@ class SavedReplyStore:
             raise _not_found(reply_id)
         clean_title, clean_body, code = _validated(title, body, language)
         item = SavedReplyItem(reply_id=reply_id)
-        try:
-            item.update(
-                actions=[
-                    SavedReplyItem.title.set(clean_title),
-                    SavedReplyItem.body.set(clean_body),
-                    SavedReplyItem.language.set(code),
-                    SavedReplyItem.updated_at.set(to_iso(now)),
-                    SavedReplyItem.updated_by.set(actor),
-                ],
-                condition=SavedReplyItem.reply_id.exists(),
-            )
-        except UpdateError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                raise _not_found(reply_id) from None
-            raise
+        actions: list[Action] = [
+            SavedReplyItem.title.set(clean_title),
+            SavedReplyItem.body.set(clean_body),
+            SavedReplyItem.language.set(code),
+            SavedReplyItem.updated_at.set(to_iso(now)),
+            SavedReplyItem.updated_by.set(actor),
+        ]
+        if not update_if(item, actions, SavedReplyItem.reply_id.exists()):
+            raise _not_found(reply_id)
         return _saved_reply(item)
 
     def delete(self, reply_id: str) -> None:
         """Delete a saved reply; raises SavedReplyNotFound when there is none with that id."""
         if not _ID.fullmatch(reply_id):
             raise _not_found(reply_id)
-        try:
-            SavedReplyItem(reply_id=reply_id).delete(condition=SavedReplyItem.reply_id.exists())
-        except DeleteError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                raise _not_found(reply_id) from None
-            raise
+        if not delete_if(SavedReplyItem(reply_id=reply_id), SavedReplyItem.reply_id.exists()):
+            raise _not_found(reply_id)
 
 
 def _saved_reply(item: SavedReplyItem) -> SavedReply:

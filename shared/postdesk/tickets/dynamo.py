@@ -246,13 +246,15 @@ _MODELS: tuple[tuple[type[DeskModel], str], ...] = (
 )
 
 
-def bind_model(model: type[DeskModel], table_name: str, region: str) -> None:
-    """Point a model at a deployment's table. PynamoDB caches a connection per model, so it is
-    dropped whenever the table or region changes (a new moto context in tests, another stage)."""
+def bind_model[Bound: DeskModel](model: type[Bound], table_name: str, region: str) -> type[Bound]:
+    """Point a model at a deployment's table and return it, to be used right away. PynamoDB caches a
+    connection per model, so it is dropped whenever the table or region changes (a new moto context
+    in tests, another stage)."""
     if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
         model.Meta.table_name = table_name
         model.Meta.region = region
         model._connection = None
+    return model
 
 
 def bind_tables(tables: TableNames, region: str) -> None:
