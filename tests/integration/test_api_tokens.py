@@ -14,7 +14,7 @@ from postdesk import runtime
 from postdesk.agents.model import Role
 from postdesk.agents.store import AgentStore, TokenItem
 from postdesk.agents.tokens import TokenScope, hash_secret, issue_token
-from postdesk.auth.audit import AccessAction, AccessAudit
+from postdesk.auth.audit import AccessAction, AccessAudit, Caller
 from postdesk.clock import to_iso
 from tests.integration.conftest import Desk, auth, body_of
 from tests.integration.test_openapi import _check
@@ -187,10 +187,13 @@ def test_the_audit_page_filters_and_pages_newest_first(
             AccessAction.SIGN_IN,
             "kim@example.com",
             start + timedelta(minutes=minutes),
-            source_ip="203.0.113.9",
+            caller=Caller(source_ip="203.0.113.9"),
         )
     audit.record(
-        AccessAction.SIGN_IN_FAILED, "lee@example.com", start + timedelta(days=1), user_agent="curl/8"
+        AccessAction.SIGN_IN_FAILED,
+        "lee@example.com",
+        start + timedelta(days=1),
+        caller=Caller(user_agent="curl/8"),
     )
 
     def page(query: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 
 from postdesk.agents.model import Agent, AgentNotFound, Role
+from postdesk.auth.audit import Caller
 from postdesk.auth.cognito_signin import (
     Challenge,
     CognitoUser,
@@ -25,7 +26,6 @@ from postdesk.auth.sessions import Session, Step
 from postdesk.auth.sign_in import (
     RECHECK,
     Attempt,
-    Caller,
     NextStep,
     SignedIn,
     SignInDesk,

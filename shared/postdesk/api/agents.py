@@ -75,7 +75,7 @@ def invite_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
         admin.email,
         context.settings,
         context.ports,
-        **_requester(request),
+        caller=request.caller(),
     )
     return _invitation_answer(201, invitation)
 
@@ -91,7 +91,7 @@ def renew_agent_invitation(request: ApiRequest, context: ApiContext) -> ApiRespo
         admin.email,
         context.settings,
         context.ports,
-        **_requester(request),
+        caller=request.caller(),
     )
     return _invitation_answer(200, invitation)
 
@@ -121,7 +121,7 @@ def reactivate_if_asked(
     """PUT /agents/{email} with ``"active": true``: first of all, so the other changes of the same
     request apply to an active agent."""
     if document.get("active") is True:
-        reactivate(email, admin.email, context.settings, context.ports, **_requester(request))
+        reactivate(email, admin.email, context.settings, context.ports, caller=request.caller())
 
 
 def apply_account_fields(
@@ -139,15 +139,11 @@ def apply_account_fields(
             admin.email,
             context.settings,
             context.ports,
-            **_requester(request),
+            caller=request.caller(),
         )
     if document.get("active") is False:
-        agent = deactivate(agent.email, admin.email, context.settings, context.ports, **_requester(request))
+        agent = deactivate(agent.email, admin.email, context.settings, context.ports, caller=request.caller())
     return agent
-
-
-def _requester(request: ApiRequest) -> dict[str, str]:
-    return {"source_ip": request.source_ip, "user_agent": request.header("user-agent") or ""}
 
 
 def every_agent(context: ApiContext) -> list[dict[str, Any]]:

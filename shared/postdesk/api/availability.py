@@ -139,7 +139,6 @@ def _record_queues_changed(
         actor,
         context.ports.clock(),
         subject=after.email,
-        source_ip=request.source_ip,
-        user_agent=request.header("user-agent") or "",
+        caller=request.caller(),
         detail={"before": _queue_words(before), "after": _queue_words(after)},
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from postdesk.auth.audit import Caller
 from postdesk.errors import (
     BadRequest,
     Conflict,
@@ -49,6 +50,11 @@ class ApiRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def caller(self) -> Caller:
+        """Where the request came from, for the sign-in throttle and the access audit (each clips
+        what it keeps)."""
+        return Caller(source_ip=self.source_ip, user_agent=self.header("user-agent") or "")
 
     def cookie(self, name: str) -> str | None:
         """The value of the cookie ``name`` the request carries, if any."""

@@ -22,7 +22,6 @@ from postdesk.api.http import ApiRequest, ApiResponse, error_response, redirect,
 from postdesk.auth.sign_in import (
     ActiveSession,
     Attempt,
-    Caller,
     NextStep,
     SignedIn,
     confirm_password_reset,
@@ -48,10 +47,6 @@ SSO_COOKIE = "__Host-postdesk_sso"
 def _cookie(value: str, max_age: int) -> str:
     # __Host-: Secure, Path=/ and no Domain, so no other host (a sibling subdomain) can set or read it.
     return f"{SESSION_COOKIE}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Strict"
-
-
-def _caller(request: ApiRequest) -> Caller:
-    return Caller(source_ip=request.source_ip, user_agent=(request.header("user-agent") or "")[:300])
 
 
 def _agent(agent: Agent) -> dict[str, Any]:
@@ -92,7 +87,7 @@ def create_session(request: ApiRequest, context: ApiContext) -> ApiResponse:
         code=_field(document, "code"),
         new_password=_field(document, "new_password"),
     )
-    outcome = sign_in(attempt, _caller(request), sign_in_desk())
+    outcome = sign_in(attempt, request.caller(), sign_in_desk())
     if isinstance(outcome, NextStep):
         return ApiResponse(200, {"signed_in": False, **_next_step(outcome)}, dict(_NO_STORE))
     return _signed_in(outcome, context)
@@ -145,7 +140,7 @@ def delete_session(request: ApiRequest, context: ApiContext) -> ApiResponse:
             "(API tokens are revoked with DELETE /tokens/{key_id})."
         )
     desk = sign_in_desk()
-    caller = _caller(request)
+    caller = request.caller()
     if everywhere:
         sign_out_everywhere(signed_in_session(request, context), caller, desk)
     else:
@@ -169,7 +164,7 @@ def start_password_reset(request: ApiRequest, context: ApiContext) -> ApiRespons
     request.only_query(frozenset())
     require_own_origin(request, context)
     document = request.json_body(frozenset({"email"}), frozenset({"email"}))
-    request_password_reset(_field(document, "email") or "", _caller(request), sign_in_desk())
+    request_password_reset(_field(document, "email") or "", request.caller(), sign_in_desk())
     message = (
         "If the address is an agent's, a code is on its way to it: send it with a new password to "
         "POST /session/password-reset/confirm within 15 minutes."
@@ -187,7 +182,7 @@ def finish_password_reset(request: ApiRequest, context: ApiContext) -> ApiRespon
         _field(document, "email") or "",
         _field(document, "code") or "",
         _field(document, "new_password") or "",
-        _caller(request),
+        request.caller(),
         sign_in_desk(),
     )
     return ApiResponse(204, None, {"Cache-Control": "no-store"})
@@ -233,7 +228,7 @@ def confirm_my_two_step(request: ApiRequest, context: ApiContext) -> ApiResponse
     request.only_query(frozenset())
     active = _session_only(request, context)
     document = request.json_body(frozenset({"code"}), frozenset({"code"}))
-    confirm_two_step(active, _field(document, "code") or "", _caller(request), sign_in_desk())
+    confirm_two_step(active, _field(document, "code") or "", request.caller(), sign_in_desk())
     return ApiResponse(200, {"enabled": True, "required": active.agent.role is Role.ADMIN}, dict(_NO_STORE))
 
 
@@ -241,7 +236,7 @@ def end_my_two_step(request: ApiRequest, context: ApiContext) -> ApiResponse:
     """Turn the second step off (agents only: admins keep theirs)."""
     request.only_query(frozenset())
     active = _session_only(request, context)
-    turn_off_two_step(active, _caller(request), sign_in_desk())
+    turn_off_two_step(active, request.caller(), sign_in_desk())
     return ApiResponse(204, None, {"Cache-Control": "no-store"})
 
 
@@ -301,7 +296,7 @@ def _single_sign_on(request: ApiRequest, context: ApiContext) -> ApiResponse:
         return redirect(302, started.authorize_url, headers)
     if not code or not state:
         raise BadRequest("the provider's answer carries both code and state: start again")
-    finished = sso.finish(code, state, request.cookie(SSO_COOKIE) or "", _caller(request), sign_in_desk())
+    finished = sso.finish(code, state, request.cookie(SSO_COOKIE) or "", request.caller(), sign_in_desk())
     days = context.settings.sign_in.session_days
     # The sign-on's cookie is left to expire (ten minutes): the state it matched is used up. The
     # console, loaded next, asks GET /session (a same-site request) for the CSRF token.

@@ -74,8 +74,7 @@ def create_token(request: ApiRequest, context: ApiContext) -> ApiResponse:
         agent.email,
         now,
         subject=info.key_id,
-        source_ip=request.source_ip,
-        user_agent=request.header("user-agent") or "",
+        caller=request.caller(),
         detail={
             "agent": info.email,
             "name": info.name,
@@ -106,8 +105,7 @@ def revoke_token(request: ApiRequest, context: ApiContext) -> ApiResponse:
         agent.email,
         context.ports.clock(),
         subject=revoked.key_id,
-        source_ip=request.source_ip,
-        user_agent=request.header("user-agent") or "",
+        caller=request.caller(),
         detail={"agent": revoked.email, "name": revoked.name, "scope": revoked.scope.value},
     )
     return ApiResponse(204, "", headers={})

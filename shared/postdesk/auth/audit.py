@@ -64,6 +64,19 @@ class AccessAction(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Caller:
+    """Where a request came from, for the throttle and the audit ("" when unknown, as from the
+    command line)."""
+
+    source_ip: str = ""
+    user_agent: str = ""
+
+
+# An action taken outside any request (the command line, the local stack): nothing to record.
+NO_CALLER = Caller()
+
+
+@dataclass(frozen=True, slots=True)
 class AccessEntry:
     """One recorded event. ``actor`` is who acted (an agent's address, or the address tried at a
     failed sign-in), ``subject`` whom or what it touched (an agent, a token's key id)."""
@@ -123,8 +136,7 @@ class AccessAudit:
         at: datetime,
         *,
         subject: str = "",
-        source_ip: str = "",
-        user_agent: str = "",
+        caller: Caller = NO_CALLER,
         detail: Mapping[str, str] | None = None,
     ) -> None:
         """Write one entry. ``detail`` must not hold a secret: a key that names one (password,
@@ -139,8 +151,8 @@ class AccessAudit:
             actor=_clip(actor).lower(),
             at=to_iso(moment),
             subject=_clip(subject) or None,
-            source_ip=_clip(source_ip) or None,
-            user_agent=_clip(user_agent) or None,
+            source_ip=_clip(caller.source_ip) or None,
+            user_agent=_clip(caller.user_agent) or None,
             detail=cleaned_detail or None,
             expires_at=int((moment + RETENTION).timestamp()),
         ).save()

@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlencode
 
 from postdesk.agents.model import Agent, AgentNotFound, Role
-from postdesk.auth.audit import AccessAction, AccessAudit
+from postdesk.auth.audit import AccessAction, AccessAudit, Caller
 from postdesk.auth.cognito_signin import (
     PASSWORD_RULES,
     Challenge,
@@ -95,14 +95,6 @@ class AccountsPort(Protocol):
     def sign_out_everywhere(self, email: str) -> None: ...
 
     def two_step_enabled(self, email: str) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Where a request came from, for the throttle and the audit."""
-
-    source_ip: str = ""
-    user_agent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,11 +591,4 @@ def turn_off_two_step(active: ActiveSession, caller: Caller, desk: SignInDesk) -
 
 
 def _record(desk: SignInDesk, action: AccessAction, actor: str, caller: Caller, **detail: str) -> None:
-    desk.audit.record(
-        action,
-        actor,
-        desk.now(),
-        source_ip=caller.source_ip,
-        user_agent=caller.user_agent,
-        detail=detail or None,
-    )
+    desk.audit.record(action, actor, desk.now(), caller=caller, detail=detail or None)

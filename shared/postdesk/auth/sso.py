@@ -24,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from postdesk.agents.model import AgentNotFound
+from postdesk.auth.audit import Caller
 from postdesk.auth.cognito_signin import Tokens
 from postdesk.auth.sessions import digest
-from postdesk.auth.sign_in import Caller, SignedIn, SignInDesk, issue_session, normalized
+from postdesk.auth.sign_in import SignedIn, SignInDesk, issue_session, normalized
 from postdesk.auth.sso_starts import SsoStarts
 from postdesk.auth.token_check import TokenRejected
 from postdesk.errors import BadRequest, NotAllowed, NotFound, SignInRefused, Unavailable

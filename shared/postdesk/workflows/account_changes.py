@@ -11,7 +11,7 @@ sessions stay ended. Each change is an entry of the access audit.
 from __future__ import annotations
 
 from postdesk.agents.model import Agent, Role
-from postdesk.auth.audit import AccessAction
+from postdesk.auth.audit import NO_CALLER, AccessAction, Caller
 from postdesk.errors import NotAllowed
 from postdesk.observability import logger, mask_address
 from postdesk.ports import Ports
@@ -26,8 +26,7 @@ def change_role(
     settings: Settings,
     ports: Ports,
     *,
-    source_ip: str = "",
-    user_agent: str = "",
+    caller: Caller = NO_CALLER,
 ) -> Agent:
     """Give the active agent ``email`` the role ``role``; an admin cannot take their own admin role
     (the desk would risk having no admin). Records ``role_changed`` when the role changed."""
@@ -43,8 +42,7 @@ def change_role(
         changed_by,
         ports.clock(),
         subject=after.email,
-        source_ip=source_ip,
-        user_agent=user_agent,
+        caller=caller,
         detail={"before": before.role.value, "after": after.role.value},
     )
     return after
@@ -56,8 +54,7 @@ def deactivate(
     settings: Settings,
     ports: Ports,
     *,
-    source_ip: str = "",
-    user_agent: str = "",
+    caller: Caller = NO_CALLER,
 ) -> Agent:
     """End the agent ``email``'s access (see the module): inactive, tokens deleted, sessions ended,
     the account disabled and signed out everywhere. Deactivating yourself is refused (someone must
@@ -80,8 +77,7 @@ def deactivate(
             deactivated_by,
             now,
             subject=agent.email,
-            source_ip=source_ip,
-            user_agent=user_agent,
+            caller=caller,
             detail={"tokens_revoked": str(len(revoked))},
         )
     return ports.agents.get(agent.email)
@@ -93,8 +89,7 @@ def reactivate(
     settings: Settings,
     ports: Ports,
     *,
-    source_ip: str = "",
-    user_agent: str = "",
+    caller: Caller = NO_CALLER,
 ) -> Agent:
     """Let the deactivated agent ``email`` use the desk again: active, their account enabled (the
     password they had works again; API tokens are made anew). Records ``reactivated``; an active
@@ -112,7 +107,6 @@ def reactivate(
         reactivated_by,
         ports.clock(),
         subject=agent.email,
-        source_ip=source_ip,
-        user_agent=user_agent,
+        caller=caller,
     )
     return agent

@@ -22,7 +22,7 @@ from typing import Final
 from postdesk.agents.model import Agent, AgentExists, AgentNotFound, Role
 from postdesk.agents.store import checked_identity
 from postdesk.auth.accounts import CognitoAccounts
-from postdesk.auth.audit import AccessAction, AccessAudit
+from postdesk.auth.audit import NO_CALLER, AccessAction, AccessAudit, Caller
 from postdesk.aws.ses import send_problem
 from postdesk.effects.send_once import SendOutcome
 from postdesk.errors import BadRequest, ConfigurationError, Conflict
@@ -106,8 +106,7 @@ def invite(
     settings: Settings,
     ports: Ports,
     *,
-    source_ip: str = "",
-    user_agent: str = "",
+    caller: Caller = NO_CALLER,
 ) -> Invitation:
     """Make ``email`` an agent of ``role`` belonging to ``queues`` (None: every queue), give them an
     account with a temporary password, mail it, and record who invited them. An agent deactivated
@@ -138,8 +137,7 @@ def invite(
         invited_by,
         now,
         subject=agent.email,
-        source_ip=source_ip,
-        user_agent=user_agent,
+        caller=caller,
         detail={
             "role": agent.role.value,
             "queues": "every queue" if chosen_queues is None else ", ".join(chosen_queues) or "no queue",
@@ -155,8 +153,7 @@ def renew_invitation(
     settings: Settings,
     ports: Ports,
     *,
-    source_ip: str = "",
-    user_agent: str = "",
+    caller: Caller = NO_CALLER,
 ) -> Invitation:
     """A new temporary password for the active agent ``email``, mailed, while they have not signed
     in yet (or have no account: an agent made with an API token only). Conflict, in words, once
@@ -182,8 +179,7 @@ def renew_invitation(
         renewed_by,
         ports.clock(),
         subject=agent.email,
-        source_ip=source_ip,
-        user_agent=user_agent,
+        caller=caller,
         detail=mail.audit_detail(),
     )
     return Invitation(agent, password, mail.outcome, mail.failure())
