@@ -376,8 +376,8 @@ def test_a_suppressed_customer_is_shown_and_a_reply_to_them_is_refused_with_why(
         f"{address} is on the suppression list since 2026-11-30"
     )
 
-    # And a reply is refused with the reason; nothing went out
+    # And a reply is refused with the reason, beside Send reply; nothing went out
     page.get_by_label("Message", exact=True).fill("Hello, your parcel is on its way.")
     page.get_by_role("button", name="Send reply").click()
-    expect(page.locator("#flash")).to_contain_text("bounced permanently")
+    expect(page.locator("#reply-message")).to_contain_text("bounced permanently")
     assert len(desk.sent_mail()) == sent_before

@@ -260,6 +260,15 @@ def unassign_two(page: Page, refs: Refs) -> None:
     expect(page.locator("#bulk-result")).to_be_visible()
 
 
+def open_account_menu(page: Page, refs: Refs) -> None:
+    """The account bar's menu: "Menu" (the whole bar) on a phone, "Your account" on a desktop."""
+    account = page.get_by_role("navigation", name="Account")
+    opener = account.locator("#account-menu-button:visible, #account-more-button:visible").first
+    opener.click()
+    expect(opener).to_have_attribute("aria-expanded", "true")
+    expect(account.get_by_role("link", name="Your signature")).to_be_visible()
+
+
 def press_question_mark(page: Page, refs: Refs) -> None:
     page.locator("body").press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
@@ -333,6 +342,22 @@ def send_over_an_older_thread(page: Page, refs: Refs) -> None:
 
 ATTACHED_PDF = {"name": "return-label.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%%EOF\n"}
 REFUSED_PROGRAM = {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ" + bytes(62)}
+DISGUISED_PROGRAM = {
+    "name": "fake-invoice.pdf",
+    "mimeType": "application/pdf",
+    "buffer": b"\x7fELF\x02\x01\x01" + bytes(120),
+}
+
+
+def send_a_refused_reply(page: Page, refs: Refs) -> None:
+    """A program named .pdf: uploaded by its name, refused by its content when the reply goes; the
+    refusal beside Send reply and the file marked."""
+    page.locator("#reply-files").set_input_files([DISGUISED_PROGRAM])
+    expect(page.locator("#reply-attachments .upload-state")).to_have_text("Attached")
+    page.get_by_label("Message", exact=True).fill("The invoice is attached.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#reply-message")).to_be_visible()
+    expect(page.locator("#reply-attachments .upload-refused")).to_be_visible()
 
 
 def attach_files(page: Page, refs: Refs) -> None:
@@ -513,6 +538,7 @@ STATES = [
     State("bulk refused", "#/", shown="#queue-rows tr", then=add_a_tag_that_cannot_be),
     State("bulk applied", "#/", shown="#queue-rows tr", then=unassign_two),
     State("keyboard shortcuts", "#/", shown="#queue-rows tr", then=press_question_mark),
+    State("account menu", "#/", shown="#queue-rows tr", then=open_account_menu),
     State("quarantine", "?view=quarantine#/", shown="#quarantine-rows tr"),
     State("mine", "?view=mine#/", shown=LIST_LOADED),
     State("unassigned", "?view=unassigned#/", shown=LIST_LOADED),
@@ -535,6 +561,7 @@ STATES = [
     State("ticket, subject edited", "#/tickets/{ticket}", shown="#thread li", then=edit_the_subject),
     State("ticket, reply crossed", "#/tickets/{ticket}", shown="#thread li", then=send_over_an_older_thread),
     State("ticket, files attached to the reply", "#/tickets/{ticket}", shown="#thread li", then=attach_files),
+    State("ticket, a reply refused", "#/tickets/{ticket}", shown="#thread li", then=send_a_refused_reply),
     State("ticket, needs follow-up", "#/tickets/{followup}", shown="#follow-up-box"),
     State("ticket, keyboard shortcuts", "#/tickets/{ticket}", shown="#thread li", then=press_question_mark),
     State("ticket, snooze choices", "#/tickets/{ticket}", shown="#thread li", then=open_snooze),

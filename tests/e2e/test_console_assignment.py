@@ -71,7 +71,9 @@ def test_round_robin_assigns_says_so_in_the_history_and_the_away_toggle_passes_a
         "Assigned automatically to Ana Ruiz by round robin in orders; 2 available"
     )
 
-    # When Sam presses "Away" in the header
+    # When Sam presses "Away" in the header (on a phone, under its Menu)
+    menu = page.get_by_role("navigation", name="Account").get_by_role("button", name="Menu")
+    menu.click()
     away = page.get_by_role("button", name="Away")
     expect(away).to_have_attribute("aria-pressed", "false")
     away.click()
@@ -90,6 +92,7 @@ def test_round_robin_assigns_says_so_in_the_history_and_the_away_toggle_passes_a
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # When Sam presses it again, they are back and take their turn
+    menu.click()
     away = page.get_by_role("button", name="Away")
     away.click()
     expect(away).to_have_attribute("aria-pressed", "false")

@@ -111,8 +111,8 @@ def test_the_reply_box_says_and_refuses_more_than_50_recipients(desk: RunningDes
     sent_before = len(desk.sent_mail())
     page.locator("#send-reply").click()
 
-    # Then nothing is sent and the page says why
-    expect(page.locator("#flash")).to_contain_text(
+    # Then nothing is sent and the reply box says why, beside Send reply
+    expect(page.locator("#reply-message")).to_contain_text(
         "Not sent: a mail goes to at most 50 recipients (the limit of Amazon SES); this one would go to 51."
     )
     assert len(desk.sent_mail()) == sent_before

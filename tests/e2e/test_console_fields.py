@@ -282,7 +282,9 @@ def test_drafts_are_kept_per_agent_and_ticket_and_dropped_once_sent(desk: Runnin
         ),
     )
     page.get_by_role("button", name="Send reply").click()
-    expect(page.locator("#flash")).to_have_text("The desk is busy, try again.")
+    expect(page.locator("#reply-message")).to_have_text(
+        "Reply not sent: The desk is busy, try again. Try again; your text is kept as a draft."
+    )
     page.unroute(re.compile(rf"/tickets/{ref}/replies$"))
     page.reload()
     expect(page.get_by_label("Message", exact=True)).to_have_value("Hello, we are looking into it.")

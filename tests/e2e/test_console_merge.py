@@ -79,13 +79,20 @@ def test_an_agent_merges_a_ticket_into_the_one_they_see_and_the_merged_one_is_re
     expect(banner).to_contain_text(f"Merged into {target} (Boots too small)")
     expect(page.locator("#events")).to_contain_text(f"Merged into {target} (Boots too small) by Sam Lee")
     expect(page.get_by_label("Message", exact=True)).to_be_disabled()
-    expect(page.get_by_role("button", name="Send reply")).to_be_disabled()
+    expect(page.locator("#send-reply")).to_be_disabled()
     expect(page.get_by_label("Note for the team (never mailed)")).to_be_disabled()
-    expect(page.get_by_role("button", name="Add note")).to_be_disabled()
+    expect(page.locator("#add-note")).to_be_disabled()
     properties = page.get_by_role("region", name="Properties")
     expect(properties.get_by_label("Status")).to_be_disabled()
     expect(properties.get_by_role("button", name="Save")).to_be_disabled()
     expect(page.get_by_role("button", name="Merge into…")).to_be_hidden()
+    # and the reply and note boxes give way to where to write; the subject has no edit button
+    expect(page.locator("#reply-card")).to_be_hidden()
+    expect(page.locator("#note-card")).to_be_hidden()
+    expect(page.locator("#merged-compose")).to_have_text(
+        f"Replies and notes go on {target}, the ticket this one was merged into."
+    )
+    expect(page.get_by_role("button", name="Edit subject")).to_be_hidden()
     # and the reply key finds no box to write in
     page.locator("#ticket-subject").click()
     page.keyboard.press("r")
@@ -96,6 +103,8 @@ def test_an_agent_merges_a_ticket_into_the_one_they_see_and_the_merged_one_is_re
     banner.get_by_role("link", name=target).click()
     expect(page.locator("#ticket-subject")).to_have_text("Boots too small")
     expect(page.get_by_label("Message", exact=True)).to_be_enabled()
+    expect(page.get_by_role("button", name="Edit subject")).to_be_visible()
+    expect(page.locator("#merged-compose")).to_be_hidden()
 
 
 def test_the_merge_dialog_says_in_words_what_cannot_be_merged_and_merges_after_a_conflict(

@@ -49,8 +49,9 @@ def test_an_agent_chooses_their_notifications_and_the_queues_they_watch(
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, desk, token)
 
-    # When they follow "Notifications" in the header, beside "Your signature"
+    # When they follow "Notifications" under "Your account" in the header, beside "Your signature"
     account = page.get_by_role("navigation", name="Account")
+    account.get_by_role("button", name="Your account").click()
     expect(account.get_by_role("link", name="Your signature")).to_be_visible()
     account.get_by_role("link", name="Notifications").click()
 

@@ -208,6 +208,7 @@ def test_sign_out_everywhere_ends_the_session_of_another_browser(desk: RunningDe
         expect(second.locator("#who")).to_have_text("Ren Ota (agent)")
 
         # When they sign out everywhere on the laptop
+        first.get_by_role("button", name="Your account").click()
         first.get_by_role("button", name="Sign out everywhere").click()
 
         # Then the laptop says so, and the phone's next request shows the form, in words
@@ -274,6 +275,7 @@ def test_an_agent_turns_two_step_sign_in_on_and_off(desk: RunningDesk, page: Pag
     page.set_viewport_size(DESKTOP)
     page.goto(f"{desk.api_url}/console")
     sign_in_by_form(page, desk, token)
+    page.get_by_role("button", name="Your account").click()
     page.get_by_role("link", name="Two-step sign-in").click()
     expect(page.get_by_role("heading", name="Two-step sign-in", level=1)).to_be_visible()
     expect(page.locator("#two-step-state")).to_have_text(

@@ -81,7 +81,9 @@ def test_an_agent_writes_a_signature_previews_it_and_a_reply_signs_off_once(
 
     # When they open "Your signature" from the account bar
     sign_in(page, desk, token)
-    page.get_by_role("navigation", name="Account").get_by_role("link", name="Your signature").click()
+    account = page.get_by_role("navigation", name="Account")
+    account.get_by_role("button", name="Your account").click()
+    account.get_by_role("link", name="Your signature").click()
     expect(page.get_by_role("heading", name="Your signature", level=1)).to_be_focused()
     assert page.url.endswith("#/signature")
     preview = page.locator("#signature-preview")

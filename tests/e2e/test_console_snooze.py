@@ -90,6 +90,10 @@ def test_an_agent_snoozes_a_ticket_until_tomorrow_morning_and_unsnoozes_it(
     expect(presets.nth(1)).to_have_text(f"Tomorrow, {_day(WEDNESDAY + timedelta(days=1))} 09:00")
     expect(presets.nth(2)).to_have_text(f"Next Monday, {_day(WEDNESDAY + timedelta(days=5))} 09:00")
     expect(box.locator("#snooze-zone")).to_have_text(f"In your time zone ({ZONE}).")
+    # The ticket has no assignee: the panel does not promise that one is told
+    assert not api_ok(desk, token, "GET", f"/tickets/{ref}")["ticket"].get("assignee")
+    expect(box.locator("#snooze-hint")).to_contain_text("Nobody is told, as it has no assignee")
+    expect(box).not_to_contain_text("its assignee is told")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     box.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "snooze-panel-1366.png"), full_page=True)

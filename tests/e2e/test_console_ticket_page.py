@@ -234,7 +234,8 @@ def test_single_key_shortcuts_can_be_turned_off(desk: RunningDesk, page: Page) -
     sign_in(page, desk, token)
     expect(page.locator("#queue-rows tr").first).to_be_visible()
 
-    # When they turn the shortcuts off in the list of keys (opened from the top bar)
+    # When they turn the shortcuts off in the list of keys (opened from the top bar's "Your account")
+    page.get_by_role("button", name="Your account").click()
     page.get_by_role("button", name="Keyboard shortcuts").click()
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     dialog.get_by_label("Use single-key shortcuts").uncheck()
@@ -247,6 +248,7 @@ def test_single_key_shortcuts_can_be_turned_off(desk: RunningDesk, page: Page) -
     expect(page.locator("#queue-rows tr").first).to_be_visible()
     page.keyboard.press("j")
     expect(page.locator("#queue-rows tr.selected")).to_have_count(0)
+    page.get_by_role("button", name="Your account").click()
     page.get_by_role("button", name="Keyboard shortcuts").click()
     dialog.get_by_label("Use single-key shortcuts").check()
     page.keyboard.press("Escape")

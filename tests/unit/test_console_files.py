@@ -149,13 +149,21 @@ def test_every_import_names_a_served_module_beside_it(module: str) -> None:
         )
 
 
+# The classic script that says when the modules could not load: it cannot be one of them.
+LOAD_CHECK = "load-check.js"
+
+
 def test_every_module_is_used_and_preloaded_by_the_page() -> None:
     needed = _needed_by("app.js")
-    assert needed | {"app.js"} == set(MODULES), "a module nothing imports, or an import of a missing one"
+    assert needed | {"app.js", LOAD_CHECK} == set(MODULES), (
+        "a module nothing imports, or an import of a missing one"
+    )
     page = (CONSOLE_DIR / "index.html").read_text(encoding="utf-8")
     preloaded = set(re.findall(r'<link rel="modulepreload" href="console/([^"]+)">', page))
     assert preloaded == needed
     assert '<script type="module" src="console/app.js"></script>' in page
+    assert f'<script src="console/{LOAD_CHECK}"></script>' in page
+    assert not _imports(LOAD_CHECK)
 
 
 @pytest.mark.parametrize("module", MODULES)

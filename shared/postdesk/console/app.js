@@ -11,6 +11,7 @@ import { setUpList } from "./list.js";
 import { setUpNewTicket } from "./new-ticket.js";
 import { setUpNotifications } from "./notifications.js";
 import { setUpReports } from "./reports.js";
+import { setUpAccountMenu } from "./page.js";
 import { showAddress, startRouting } from "./router.js";
 import { setUpSavedReplies } from "./saved-replies.js";
 import { setUpSession } from "./session.js";
@@ -22,6 +23,7 @@ import { setUpTwoStep } from "./two-step.js";
 import { setUpWebhooks } from "./webhooks.js";
 
 setUpSession(showAddress);
+setUpAccountMenu();
 setUpList();
 setUpTicket();
 setUpReports();
@@ -38,3 +40,6 @@ setUpTwoStep();
 // After the views: they register their keys first, so the list of shortcuts shows them in order.
 setUpShortcuts();
 startRouting();
+// Every module loaded and set up: load-check.js no longer says the console could not load.
+document.documentElement.dataset.console = "ready";
+document.getElementById("console-load-failure").hidden = true;

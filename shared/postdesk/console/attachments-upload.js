@@ -6,12 +6,15 @@
 // when the mail goes (the API's 400 names the file).
 //
 // attachmentBox(container, name) builds the control in `container` and answers
-//   { ids(), problem(), clear(), hasFiles() }
+//   { ids(), problem(), clear(), hasFiles(), markRefused(message) }
 // ids(): the uploaded files' ids, in the order they were added; problem(): words when the mail
-// cannot go yet (a file still uploading, one that failed), else null.
+// cannot go yet (a file still uploading, one that failed or that the desk refused), else null.
+// markRefused(message): the desk refused the mail for a file it names (the API's 400 starts with the
+// file's name): that file is marked in the list, to be removed before the mail can go.
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
+import { fileSize } from "./format.js";
 
 let limitsAsked = null;
 
@@ -26,16 +29,9 @@ function limits() {
   return limitsAsked;
 }
 
-export function formatBytes(bytes) {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1000 * 1000) return `${Math.max(1, Math.round(bytes / 1000))} KB`;
-  const megabytes = bytes / (1000 * 1000);
-  return `${megabytes >= 10 ? Math.round(megabytes) : megabytes.toFixed(1).replace(/\.0$/, "")} MB`;
-}
-
 // Two sizes side by side, in bytes when the short form would make them look alike ("10 MB" over "10 MB").
 function sizes(size, limit) {
-  const [said, most] = [formatBytes(size), formatBytes(limit)];
+  const [said, most] = [fileSize(size), fileSize(limit)];
   return said === most ? [`${size.toLocaleString("en")} bytes`, `${limit.toLocaleString("en")} bytes`] : [said, most];
 }
 
@@ -67,7 +63,7 @@ function postForm(form, file, onProgress) {
 }
 
 export function attachmentBox(container, name) {
-  // Each entry: { file, size, id, state: "uploading" | "done" | "failed", progress, reason, row, form }
+  // Each entry: { file, size, id, state: "uploading" | "done" | "failed" | "refused", progress, reason, row, form }
   const entries = [];
   let known = null;
 
@@ -88,8 +84,8 @@ export function attachmentBox(container, name) {
   function showLimits() {
     if (!known) return;
     hint.textContent =
-      `Up to ${known.max_files} files, ${formatBytes(known.max_file_bytes)} each, ` +
-      `${formatBytes(known.max_mail_bytes)} in all. Drop files here too. Programs and scripts are not sent.`;
+      `Up to ${known.max_files} files, ${fileSize(known.max_file_bytes)} each, ` +
+      `${fileSize(known.max_mail_bytes)} in all. Drop files here too. Programs and scripts are not sent.`;
   }
 
   // Read once the agent is signed in (the box is set up before): when it is first cleared for a
@@ -111,6 +107,7 @@ export function attachmentBox(container, name) {
   function stateWords(entry) {
     if (entry.state === "uploading") return `Uploading… ${Math.round(entry.progress * 100)}%`;
     if (entry.state === "done") return "Attached";
+    if (entry.state === "refused") return "Refused by the desk: remove it to send";
     return `Not uploaded: ${entry.reason}`;
   }
 
@@ -129,7 +126,7 @@ export function attachmentBox(container, name) {
       "li",
       { className: `upload upload-${entry.state}` },
       el("span", { className: "upload-name" }, entry.file.name),
-      el("span", { className: "upload-size" }, formatBytes(entry.size)),
+      el("span", { className: "upload-size" }, fileSize(entry.size)),
       el("span", { className: "upload-state" }, stateWords(entry)),
       progress,
       remove,
@@ -238,8 +235,21 @@ export function attachmentBox(container, name) {
   return {
     ids: () => entries.filter((entry) => entry.state === "done").map((entry) => entry.id),
     hasFiles: () => entries.length > 0,
+    markRefused(message) {
+      const named = entries.filter((entry) => entry.state === "done" && (message || "").includes(entry.file.name));
+      // The longest name that fits: "a.pdf" is not taken for the refused "data.pdf".
+      const longest = Math.max(0, ...named.map((entry) => entry.file.name.length));
+      for (const entry of named.filter((one) => one.file.name.length === longest)) {
+        entry.state = "refused";
+        entry.reason = message;
+        draw(entry);
+        say(`${entry.file.name} was refused by the desk.`);
+      }
+      return longest > 0;
+    },
     problem() {
       if (entries.some((entry) => entry.state === "uploading")) return "Wait until the files have uploaded.";
+      if (entries.some((entry) => entry.state === "refused")) return "Remove the file the desk refused (marked in the list) to send.";
       if (entries.some((entry) => entry.state === "failed")) return "Remove the files that did not upload, or attach them again.";
       return null;
     },

@@ -47,6 +47,20 @@ export function oneLine(text, chars) {
   return flat.length > chars ? `${flat.slice(0, chars - 1)}…` : flat;
 }
 
+// A file's size for people, in decimal units as the desk's limits are said: "125 B", "48 KB",
+// "2.5 MB". Never rounded up past a unit: 125 bytes is "125 B", not "1 KB".
+export function fileSize(bytes) {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1000 * 1000) return `${Math.max(1, Math.round(bytes / 1000))} KB`;
+  const megabytes = bytes / (1000 * 1000);
+  return `${megabytes >= 10 ? Math.round(megabytes) : megabytes.toFixed(1).replace(/\.0$/, "")} MB`;
+}
+
+// "1 resolution", "3 resolutions": a count with its noun, singular for exactly one.
+export function counted(n, one, many = `${one}s`) {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}
+
 export function person(who) {
   if (!who) return "";
   return who.name ? `${who.name} <${who.email}>` : who.email;

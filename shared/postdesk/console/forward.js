@@ -13,10 +13,10 @@
 
 import { ApiError, api } from "./api.js";
 import { addressField } from "./address-field.js";
-import { attachmentBox, formatBytes } from "./attachments-upload.js";
+import { attachmentBox } from "./attachments-upload.js";
 import { dialogButton, wireDialog } from "./dialogs.js";
 import { byId, el, showMessage } from "./dom.js";
-import { oneLine, person, shortWhen, when } from "./format.js";
+import { fileSize, oneLine, person, shortWhen, when } from "./format.js";
 
 // What a third party may be sent (the API's FORWARDABLE): what people wrote, never notes or
 // automatic mail.
@@ -68,7 +68,7 @@ function drawFiles(keepUnticked) {
         "li",
         { className: "field check" },
         el("input", { type: "checkbox", id, value: file.id, checked: !unticked.has(file.id) }),
-        el("label", { for: id }, `${file.filename || "attachment"} (${formatBytes(file.size || 0)})`),
+        el("label", { for: id }, `${file.filename || "attachment"} (${fileSize(file.size || 0)})`),
       );
     }),
   );
@@ -170,6 +170,7 @@ async function send() {
     }
     // The API says in words why not (the customer named, a file refused, a held ticket…).
     showError(error.message);
+    if (error.status === 400) uploads.markRefused(error.message);
     if (error.status === 404) await shownTicket.reload();
     return;
   }

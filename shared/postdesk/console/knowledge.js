@@ -18,7 +18,7 @@ import { API_ROOT, ApiError, api, isAbandoned } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
 import { agents } from "./directory.js";
 import { byId, el, showFieldError, showMessage } from "./dom.js";
-import { languageName, shortWhen, when } from "./format.js";
+import { counted, fileSize, languageName, shortWhen, when } from "./format.js";
 import { flashAfterMove, showView } from "./page.js";
 import { articlePreviewFrame } from "./reply-preview.js";
 import { currentAgent, isAdmin, reportError } from "./session.js";
@@ -87,10 +87,6 @@ function percent(share) {
   return share === null || share === undefined ? "none yet" : `${Math.round(share * 100)}\u00a0%`;
 }
 
-function plural(n, one, many = `${one}s`) {
-  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
-}
-
 // A flag of knowledge/freshness.py in words: why the article's owner was told to look at it.
 function flagWords(flag, summary) {
   const count = flag.count;
@@ -106,9 +102,9 @@ function flagWords(flag, summary) {
         : flag.message;
     }
     case "reopened_after_suggestion":
-      return count ? `${plural(count, "ticket")} reopened after it was suggested (${FIGURE_DAYS} days)` : "Tickets reopened after it was suggested";
+      return count ? `${counted(count, "ticket")} reopened after it was suggested (${FIGURE_DAYS} days)` : "Tickets reopened after it was suggested";
     case "rated_low_after_suggestion":
-      return count ? `${plural(count, "low rating")} after it was suggested (${FIGURE_DAYS} days)` : "Rated low after it was suggested";
+      return count ? `${counted(count, "low rating")} after it was suggested (${FIGURE_DAYS} days)` : "Rated low after it was suggested";
     default:
       return flag.message || String(flag.reason || "Flagged").replaceAll("_", " ");
   }
@@ -162,7 +158,7 @@ function figureWords(figures) {
   return [
     `Suggested ${(figures.suggested || 0).toLocaleString()}`,
     `Opened ${(figures.opened || 0).toLocaleString()}`,
-    votes ? `Helpful ${percent(share)} of ${plural(votes, "vote")}` : "No votes",
+    votes ? `Helpful ${percent(share)} of ${counted(votes, "vote")}` : "No votes",
     figures.suggested ? `Resolved without an answer: ${percent(deflection)} (${(figures.deflected || 0).toLocaleString()})` : "",
   ].filter(Boolean);
 }
@@ -215,8 +211,8 @@ function drawList(filters) {
   const shown = summaries.filter((summary) => matchesWords(summary, filters.q) && (filters.mine !== "yes" || summary.owner === me));
   const flagged = summaries.filter((summary) => (summary.flags || []).length).length;
   byId("knowledge-summary").textContent = summaries.length
-    ? `${plural(shown.length, "article")}${shown.length !== summaries.length ? ` of ${summaries.length}` : ""}` +
-      `${flagged ? `; ${plural(flagged, "article")} flagged for review` : ""}. Figures: the last ${FIGURE_DAYS} days.`
+    ? `${counted(shown.length, "article")}${shown.length !== summaries.length ? ` of ${summaries.length}` : ""}` +
+      `${flagged ? `; ${counted(flagged, "article")} flagged for review` : ""}. Figures: the last ${FIGURE_DAYS} days.`
     : "";
   const anyFilter = filters.category || filters.status || filters.flag || filters.q || filters.mine;
   byId("knowledge-list").replaceChildren(
@@ -715,7 +711,7 @@ function diffView(lines, what) {
   const removed = lines.filter((line) => line.kind === "removed").length;
   if (!added && !removed) return [el("p", { className: "hint" }, `${what}: no change.`)];
   return [
-    el("p", { className: "hint" }, `${what}: ${plural(added, "line")} added, ${plural(removed, "line")} removed.`),
+    el("p", { className: "hint" }, `${what}: ${counted(added, "line")} added, ${counted(removed, "line")} removed.`),
     el("div", { className: "diff", role: "group", "aria-label": what, tabindex: "0" }, lines.map((line) => {
       if (line.kind === "added") return el("ins", { className: "diff-line" }, el("span", { className: "visually-hidden" }, "Added: "), el("span", { "aria-hidden": "true" }, "+ "), line.text);
       if (line.kind === "removed") return el("del", { className: "diff-line" }, el("span", { className: "visually-hidden" }, "Removed: "), el("span", { "aria-hidden": "true" }, "− "), line.text);
@@ -1082,7 +1078,7 @@ async function addImage() {
   }
   if (file.size > MAX_IMAGE_BYTES) {
     status.classList.add("error");
-    status.textContent = `${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; an image is at most 2 MB.`;
+    status.textContent = `${file.name} is ${fileSize(file.size)}; an image is at most 2 MB.`;
     return;
   }
   status.textContent = `Uploading ${file.name}…`;

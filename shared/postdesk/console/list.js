@@ -18,7 +18,7 @@ import { ApiError, api, isAbandoned } from "./api.js";
 import { fillAgents, rowsShown, selectCell, setUpBulk, showResult, toggleSelected } from "./bulk.js";
 import { agents, queues } from "./directory.js";
 import { byId, chooseOption, el, highlighted } from "./dom.js";
-import { person, quarantineReason, statusBadge, when } from "./format.js";
+import { counted, person, quarantineReason, statusBadge, when } from "./format.js";
 import { flash, showView, shownView } from "./page.js";
 import { reportError } from "./session.js";
 import { isActionable, onKey } from "./shortcuts.js";
@@ -207,9 +207,10 @@ function fillQueues(known) {
 // it runs. One direction each: the API orders each column one way only.
 function columnOrders(state) {
   if (inSlaView(state)) return { due: { direction: "ascending", what: "soonest first", active: true } };
+  // Words ranked by best match (the "Sort results" menu's default) follow no column: no heading
+  // shows an arrow or aria-sort then. "Last activity" sorts the results by date instead.
   if (hasWords(state.q)) {
     return {
-      subject: { control: "filter-order", value: "relevance", direction: "other", what: "best match first", active: state.order !== "date" },
       waiting: { control: "filter-order", value: "date", direction: "descending", what: "latest first", active: state.order === "date" },
     };
   }
@@ -221,7 +222,7 @@ function columnOrders(state) {
   };
 }
 
-const SORT_ARROWS = { ascending: "▲", descending: "▼", other: "▼" };
+const SORT_ARROWS = { ascending: "▲", descending: "▼" };
 
 function columnLabel(column, state) {
   if (column === "waiting") return isSearch(state) ? "Last activity" : "Waiting since";
@@ -307,12 +308,12 @@ function showControls(state) {
   byId("field-follow-up").hidden = state.view === "follow_up";
   byId("field-created-from").hidden = sla;
   byId("field-created-to").hidden = sla;
-  const counted = [
+  const filtersOn = [
     ...filtersOf(state),
     ...(state.view === "follow_up" ? [] : ["follow_up"]),
     ...(sla ? [] : ["created_from", "created_to"]),
   ].filter((name) => state[name]);
-  byId("filter-count").textContent = counted.length ? `(${counted.length} on)` : "";
+  byId("filter-count").textContent = filtersOn.length ? `(${filtersOn.length} on)` : "";
   // The tabs: which list this is.
   for (const tab of document.querySelectorAll("#list-tabs a")) {
     if (tab.dataset.view === state.view) tab.setAttribute("aria-current", "page");
@@ -590,10 +591,6 @@ async function readRows(state, wanted, signal) {
   return { tickets, cursor };
 }
 
-function plural(count, one, many) {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
 // Read the rows shown (and, when all of the list is shown, what came after them) and the counts
 // again. Never while a list is being read, a click is on its way or the tab is out of sight.
 async function refresh() {
@@ -664,15 +661,15 @@ function bringUpToDate(state, fresh, complete) {
       nextCursor = fresh.cursor;
       markArrived(added);
       if (arrived.length) {
-        announce(`${plural(arrived.length, "new ticket", "new tickets")} at the end of the list: ${arrived.map((ticket) => ticket.ref).join(", ")}.`);
+        announce(`${counted(arrived.length, "new ticket", "new tickets")} at the end of the list: ${arrived.map((ticket) => ticket.ref).join(", ")}.`);
       }
     }
   } else {
     const arrived = freshRefs.filter((ref) => !shownSet.has(ref)).length;
     const left = shownRefs.filter((ref) => !freshSet.has(ref)).length;
     const parts = [];
-    if (arrived) parts.push(plural(arrived, "new ticket", "new tickets"));
-    if (left) parts.push(`${plural(left, "ticket", "tickets")} left this part of the list`);
+    if (arrived) parts.push(counted(arrived, "new ticket", "new tickets"));
+    if (left) parts.push(`${counted(left, "ticket", "tickets")} left this part of the list`);
     if (!parts.length) parts.push("the order changed");
     heldUpdate = fresh;
     showUpdates(`Updates to this list: ${parts.join(", ")}.`, { canShow: true });
@@ -699,7 +696,7 @@ function showHeldUpdate() {
   // The button is gone with the bar: the focus goes to the row it was on, else the first row.
   if (focused) giveFocusBack(rows, focused);
   else rows.querySelector("a")?.focus({ preventScroll: true });
-  announce(`The list is up to date: ${plural(shownTickets.length, "ticket", "tickets")} shown.`);
+  announce(`The list is up to date: ${counted(shownTickets.length, "ticket", "tickets")} shown.`);
 }
 
 function setUpRefresh() {

@@ -150,6 +150,7 @@ async function send(event) {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     // The desk's words; the form keeps what was typed, and the same key makes one ticket on a retry.
     showError(error.message);
+    if (error.status === 400) files.markRefused(error.message);
     byId("new-ticket-error").focus();
     return;
   }

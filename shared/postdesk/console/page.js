@@ -1,4 +1,4 @@
-// The page's frame: which view shows, and the one message line above it.
+// The page's frame: which view shows, the one message line above it, and the account bar's menus.
 
 import { byId, showMessage } from "./dom.js";
 
@@ -28,4 +28,44 @@ export function takeMessageForView() {
 
 export function flash(message) {
   showMessage("flash", message);
+}
+
+// The account bar's two disclosures: "Menu" holds the whole bar on a phone (app.css shows it there
+// only), "Your account" the agent's own pages, the list of keys and "Sign out everywhere" on a wide
+// screen. Each is a
+// button with aria-expanded; Esc closes it (the focus back on its button), and so do a click
+// elsewhere and a move to another page.
+export function setUpAccountMenu() {
+  const nav = byId("account");
+  const menus = [
+    { button: byId("account-menu-button"), openClass: "menu-open" },
+    { button: byId("account-more-button"), openClass: "more-open" },
+  ];
+  const setOpen = (menu, open) => {
+    nav.classList.toggle(menu.openClass, open);
+    menu.button.setAttribute("aria-expanded", String(open));
+  };
+  const closeAll = () => menus.forEach((menu) => setOpen(menu, false));
+  for (const menu of menus) {
+    menu.button.addEventListener("click", () => setOpen(menu, menu.button.getAttribute("aria-expanded") !== "true"));
+  }
+  nav.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const open = [...menus].reverse().find((menu) => menu.button.getAttribute("aria-expanded") === "true");
+    if (!open) return;
+    event.stopPropagation();
+    setOpen(open, false);
+    open.button.focus();
+  });
+  // A click in a dialog opened from a menu (the list of keys) leaves it open: the dialog gives the
+  // focus back to the menu's button.
+  document.addEventListener("click", (event) => {
+    if (!nav.contains(event.target) && !event.target.closest("dialog")) closeAll();
+  });
+  window.addEventListener("hashchange", closeAll);
+  // A page or a sign-out chosen closes the menus; the list of keys is a dialog that gives the focus
+  // back to its button, so that menu stays open under it.
+  nav.addEventListener("click", (event) => {
+    if (event.target.closest("#account-menu a, #sign-out, #sign-out-everywhere")) closeAll();
+  });
 }

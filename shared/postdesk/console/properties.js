@@ -300,6 +300,9 @@ function closeSubject(focus) {
 function showSubject(ticket, keepEdits) {
   byId("edit-subject").disabled = Boolean(ticket.merged_into || ticket.quarantine);
   if (!keepEdits && subjectEditing()) closeSubject(false);
+  // A merged ticket's subject stays as it is: no button at all (held mail's waits, greyed, for release).
+  if (ticket.merged_into) byId("edit-subject").hidden = true;
+  else if (!subjectEditing()) byId("edit-subject").hidden = false;
 }
 
 async function saveSubject(event) {

@@ -10,12 +10,12 @@
 import { setUpArticlePicker, showArticlePicker } from "./article-picker.js";
 import { attachmentBox } from "./attachments-upload.js";
 import { addressField } from "./address-field.js";
+import { ApiError } from "./api.js";
 import { sendChecked } from "./collision.js";
 import { savedReply } from "./directory.js";
-import { byId, el } from "./dom.js";
+import { byId, el, showMessage } from "./dom.js";
 import { dropDraft, dropStaleDrafts, keepDraft, readDraft } from "./drafts.js";
 import { person, shortWhen } from "./format.js";
-import { flash } from "./page.js";
 import { hidePreview, setUpSavedReplyPicker, showSavedReplies } from "./saved-reply-picker.js";
 import { currentAgent, reportError } from "./session.js";
 
@@ -99,6 +99,8 @@ export function openCompose(ref) {
   }
   if (ref !== composeRef) replyFiles.clear();
   composeRef = ref;
+  showMessage("reply-message", "");
+  showMessage("note-message", "");
   const reply = restoreDraft("reply", ref);
   insertedSavedReply = reply && reply.saved_reply_id ? reply.saved_reply_id : null;
   restoreDraft("note", ref);
@@ -159,13 +161,13 @@ function replyCopies() {
   const cc = copyFields.cc.read();
   const bcc = copyFields.bcc.read();
   if (cc === null || bcc === null) {
-    flash("An address in Cc or Bcc is not an email address: correct it or remove it.");
+    showMessage("reply-message", "Not sent: an address in Cc or Bcc is not an email address. Correct it or remove it.");
     (cc === null ? copyFields.cc : copyFields.bcc).focus();
     return null;
   }
   const count = countRecipients();
   if (count > MAX_RECIPIENTS) {
-    flash(`Not sent: a mail goes to at most ${MAX_RECIPIENTS} recipients (the limit of Amazon SES); this one would go to ${count}. Remove ${count - MAX_RECIPIENTS} from Cc or Bcc.`);
+    showMessage("reply-message", `Not sent: a mail goes to at most ${MAX_RECIPIENTS} recipients (the limit of Amazon SES); this one would go to ${count}. Remove ${count - MAX_RECIPIENTS} from Cc or Bcc.`);
     copyFields.bcc.focus();
     return null;
   }
@@ -225,7 +227,7 @@ function sent(which, agent, ref, text) {
 function typedBody(which, missing) {
   const box = byId(`${which}-body`);
   if (box.value.trim()) return box.value;
-  flash(missing);
+  showMessage(`${which}-message`, missing);
   box.focus();
   return null;
 }
@@ -239,6 +241,17 @@ async function sendTyped(which, ref, path, request) {
   button.disabled = true;
   try {
     return await sendChecked(which, ref, path, request);
+  } catch (error) {
+    // An ended session is for the sign-in form; any other refusal is said in the box's message
+    // line, beside its button, where the agent is looking (the page's flash may be far above).
+    if ((error instanceof ApiError && error.status === 401) || composeRef !== ref) throw error;
+    const refusedFile = which === "reply" && error instanceof ApiError && error.status === 400 && replyFiles.markRefused(error.message);
+    const nextStep = refusedFile ? "Remove the marked file and send again" : "Try again";
+    const what = which === "reply" ? "Reply not sent" : "Note not added";
+    showMessage(`${which}-message`, `${what}: ${error.message} ${nextStep}; your text is kept as a draft.`);
+    byId(`${which}-message`).scrollIntoView({ block: "nearest" });
+    showDraftState(which, "");
+    return null;
   } finally {
     button.disabled = false;
   }
@@ -252,12 +265,13 @@ async function sendReply(event) {
   if (body === null) return;
   const waiting = replyFiles.problem();
   if (waiting) {
-    flash(waiting);
+    showMessage("reply-message", `Not sent: ${waiting}`);
     byId("reply-files").focus();
     return;
   }
   const chosen = replyCopies();
   if (!chosen) return;
+  showMessage("reply-message", "");
   const reply = { body, status: byId("reply-status").value, ...chosen };
   if (insertedSavedReply) reply.saved_reply_id = insertedSavedReply;
   const attachments = replyFiles.ids();
@@ -272,7 +286,6 @@ async function sendReply(event) {
   // The next reply starts from the ticket's Cc and Bcc as the desk has them after this one.
   if (copies.ref === ref) copies.edited = false;
   if (composeRef === ref) replyFiles.clear();
-  if (composeRef === ref) flash("");
   await view.reload(ref);
 }
 
@@ -282,10 +295,10 @@ async function addNote(event) {
   const agent = agentAddress();
   const body = typedBody("note", "Write the note first.");
   if (body === null) return;
+  showMessage("note-message", "");
   const answer = await sendTyped("note", ref, `tickets/${encodeURIComponent(ref)}/notes`, { body: { body } });
   if (!answer) return;
   sent("note", agent, ref, body);
-  if (composeRef === ref) flash("");
   await view.reload(ref);
 }
 

@@ -14,6 +14,7 @@ import { showAdminView } from "./admin.js";
 import { ApiError, api } from "./api.js";
 import { agents } from "./directory.js";
 import { byId, el, showMessage } from "./dom.js";
+import { counted } from "./format.js";
 import { reportError } from "./session.js";
 import { readReportRange, writeReportRange } from "./url-state.js";
 
@@ -318,15 +319,15 @@ function tiles(report) {
     { className: "report-tiles", id: "report-tiles" },
     tile("New tickets", count(report.volume.total)),
     tile("First response, median", duration(first.median_seconds),
-      first.count ? `90th percentile ${duration(first.p90_seconds)} · ${count(first.count)} tickets` : "none answered"),
+      first.count ? `90th percentile ${duration(first.p90_seconds)} · ${counted(first.count, "ticket")}` : "none answered"),
     tile("Resolution, median", duration(resolution.median_seconds),
-      resolution.count ? `90th percentile ${duration(resolution.p90_seconds)} · ${count(resolution.count)} resolutions` : "none resolved"),
+      resolution.count ? `90th percentile ${duration(resolution.p90_seconds)} · ${counted(resolution.count, "resolution")}` : "none resolved"),
     tile("SLA met", percent(stopped.all ? stopped.met / stopped.all : null),
-      stopped.all ? `${count(stopped.met)} of ${count(stopped.all)} promises` : "no promise came due"),
+      stopped.all ? `${count(stopped.met)} of ${counted(stopped.all, "promise")}` : "no promise came due"),
     tile("Satisfied", percent(report.csat.satisfied_share),
-      report.csat.answers ? `of ${count(report.csat.answers)} answers` : "no answers"),
+      report.csat.answers ? `of ${counted(report.csat.answers, "answer")}` : "no answers"),
     tile("Reopened", percent(report.reopen.rate),
-      report.reopen.resolved ? `${count(report.reopen.reopened)} of ${count(report.reopen.resolved)} resolutions` : "none resolved"),
+      report.reopen.resolved ? `${count(report.reopen.reopened)} of ${counted(report.reopen.resolved, "resolution")}` : "none resolved"),
     report.time_rules ? tile("Time rules applied", count(report.time_rules.applied), timeRulesDetail(report.time_rules)) : null,
   );
 }
@@ -356,7 +357,7 @@ function volumeFigure(report) {
   return figure({
     id: "report-volume",
     title: "New tickets per day, by category",
-    note: `${count(report.volume.total)} new tickets ${rangeWords(report)}.`,
+    note: `${counted(report.volume.total, "new ticket")} ${rangeWords(report)}.`,
     wide: true,
     empty: report.volume.total ? null : `No tickets came in ${rangeWords(report)}.`,
     visual: [
@@ -381,6 +382,7 @@ function volumeFigure(report) {
   });
 }
 
+// `noun`: what is measured, { one, many } ("1 resolution", "3 resolutions").
 function durationFigure(report, name, title, noun) {
   const figures = report[name];
   const days = Object.keys(figures.by_day);
@@ -389,9 +391,9 @@ function durationFigure(report, name, title, noun) {
     id: `report-${name.replace("_", "-")}`,
     title,
     note: figures.count
-      ? `Median ${duration(figures.median_seconds)}, 90th percentile ${duration(figures.p90_seconds)}, over ${count(figures.count)} ${noun} ${rangeWords(report)}. Each day: its median as a column, its 90th percentile as a line.`
+      ? `Median ${duration(figures.median_seconds)}, 90th percentile ${duration(figures.p90_seconds)}, over ${counted(figures.count, noun.one, noun.many)} ${rangeWords(report)}. Each day: its median as a column, its 90th percentile as a line.`
       : null,
-    empty: figures.count ? null : `No ${noun} ${rangeWords(report)}.`,
+    empty: figures.count ? null : `No ${noun.many} ${rangeWords(report)}.`,
     visual: [
       legend([{ name: "Median", series: 0 }, { name: "90th percentile", kind: "marker" }]),
       columnBox({
@@ -404,7 +406,7 @@ function durationFigure(report, name, title, noun) {
     ],
     data: table(
       title,
-      ["Day", noun[0].toUpperCase() + noun.slice(1), "Median", "90th percentile"],
+      ["Day", noun.many[0].toUpperCase() + noun.many.slice(1), "Median", "90th percentile"],
       measured.map((day) => {
         const of = figures.by_day[day];
         return [dayLabel(day, "table"), count(of.count), duration(of.median_seconds), duration(of.p90_seconds)];
@@ -449,16 +451,16 @@ function satisfactionFigure(report) {
       "div",
       { className: "meters" },
       meterRow("Satisfied", csat.satisfied_share || 0, percent(csat.satisfied_share), 2,
-        `${count(csat.satisfied)} of ${count(csat.answers)} answers`),
+        `${count(csat.satisfied)} of ${counted(csat.answers, "answer")}`),
       meterRow("Response rate", csat.response_rate || 0, percent(csat.response_rate), 0,
-        `${count(csat.answers)} of ${count(csat.surveys_sent)} surveys`),
+        `${count(csat.answers)} of ${counted(csat.surveys_sent, "survey")}`),
     ),
     data: table(
       "Satisfaction and survey responses",
       ["Measure", "Count", "Of", "Share"],
       [
-        ["Satisfied answers", count(csat.satisfied), `${count(csat.answers)} answers`, percent(csat.satisfied_share)],
-        ["Survey answers", count(csat.answers), `${count(csat.surveys_sent)} surveys sent`, percent(csat.response_rate)],
+        ["Satisfied answers", count(csat.satisfied), `${counted(csat.answers, "answer")}`, percent(csat.satisfied_share)],
+        ["Survey answers", count(csat.answers), `${counted(csat.surveys_sent, "survey")} sent`, percent(csat.response_rate)],
       ],
     ),
   });
@@ -513,8 +515,8 @@ function savedRepliesFigure(report) {
   const used = rows.filter((row) => row.uses);
   const largest = Math.max(1, ...used.map((row) => row.uses));
   const name = (row) => (row.title === null ? `A deleted saved reply (${row.id})` : row.title);
-  const satisfied = (row) => (row.answers ? `${percent(row.satisfied_share)} satisfied (${count(row.satisfied)} of ${count(row.answers)} answers)` : "no survey answers");
-  const reopened = (row) => (row.resolved ? `${percent(row.reopen_rate)} reopened (${count(row.reopened)} of ${count(row.resolved)} resolutions)` : "none resolved");
+  const satisfied = (row) => (row.answers ? `${percent(row.satisfied_share)} satisfied (${count(row.satisfied)} of ${counted(row.answers, "answer")})` : "no survey answers");
+  const reopened = (row) => (row.resolved ? `${percent(row.reopen_rate)} reopened (${count(row.reopened)} of ${counted(row.resolved, "resolution")})` : "none resolved");
   // The help-center articles each links, by the titles the report's knowledge section gives them.
   const articleTitles = new Map(((report.knowledge || {}).articles || []).map((article) => [article.slug, article.title]));
   const linked = (row) => ((row.articles || []).length
@@ -554,7 +556,7 @@ function knowledgeFigure(report) {
   const largest = Math.max(1, ...active.map((row) => Math.max(row.suggested, row.opened)));
   const name = (row) => (row.title === null ? `A deleted article (${row.slug})` : row.title);
   const votes = (row) => row.helpful + row.not_helpful;
-  const helpful = (row) => (votes(row) ? `${percent(row.helpful_share)} helpful (${count(row.helpful)} of ${count(votes(row))} votes)` : "no votes");
+  const helpful = (row) => (votes(row) ? `${percent(row.helpful_share)} helpful (${count(row.helpful)} of ${counted(votes(row), "vote")})` : "no votes");
   const deflected = (row) => (row.suggested ? `${count(row.deflected)} (${percent(row.deflection_rate)} of suggestions)` : "–");
   // The table's columns name what the cells count: shorter words than the chart's, so that the
   // table fits a desktop's card without scrolling sideways.
@@ -636,7 +638,7 @@ function surgeNotice(report) {
     "p",
     { className: "banner", role: "note" },
     "Surging today: ",
-    report.surges.map((surge) => `${surge.category} (${count(surge.today)} tickets; ${surge.mean < 0.5 ? "almost none" : `about ${surge.mean.toLocaleString(undefined, { maximumFractionDigits: 1 })} a day`} over the last two weeks)`).join(", "),
+    report.surges.map((surge) => `${surge.category} (${counted(surge.today, "ticket")}; ${surge.mean < 0.5 ? "almost none" : `about ${surge.mean.toLocaleString(undefined, { maximumFractionDigits: 1 })} a day`} over the last two weeks)`).join(", "),
     ".",
   );
 }
@@ -666,8 +668,8 @@ function render(report, known) {
       "div",
       { className: "report-grid" },
       volumeFigure(report),
-      durationFigure(report, "first_response", "First response time", "first responses"),
-      durationFigure(report, "resolution", "Resolution time", "resolutions"),
+      durationFigure(report, "first_response", "First response time", { one: "first response", many: "first responses" }),
+      durationFigure(report, "resolution", "Resolution time", { one: "resolution", many: "resolutions" }),
       slaFigure(report),
       satisfactionFigure(report),
       backlogFigure(report),

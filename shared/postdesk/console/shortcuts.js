@@ -102,11 +102,12 @@ export function showShortcuts() {
 
 // The browser gives the focus back to what had it, unless that was replaced meanwhile (the list
 // re-rendered): then the focus would stay on a control of the closed dialog, where Enter and the
-// shortcuts do nothing. Back to the opener if it is still there, else to the page.
+// shortcuts do nothing. Back to the opener if it is still there and shown (a menu of the account
+// bar may have closed), else to the page.
 function focusAfterClose() {
   const dialog = byId("shortcuts-dialog");
   if (!dialog.contains(document.activeElement)) return;
-  if (openedFrom && openedFrom.isConnected && openedFrom !== document.body) openedFrom.focus();
+  if (openedFrom && openedFrom.isConnected && openedFrom !== document.body && openedFrom.checkVisibility()) openedFrom.focus();
   else document.activeElement.blur();
   openedFrom = null;
 }

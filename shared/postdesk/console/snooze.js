@@ -116,6 +116,10 @@ export function showSnooze(ticket, readOnly) {
   byId("unsnooze").hidden = readOnly;
   byId("snooze-open").hidden = !offered;
   byId("snooze-open").textContent = snoozed ? "Change the snooze…" : "Snooze…";
+  // Only an assignee is told when it ends (workflows/lifecycle.py): an unassigned ticket just opens.
+  byId("snooze-hint").textContent = ticket.assignee
+    ? "The ticket waits on hold; when the snooze ends it opens again and its assignee is told. An answer from the customer opens it sooner."
+    : "The ticket waits on hold; when the snooze ends it opens again in its queue. Nobody is told, as it has no assignee: assign it first if someone should hear. An answer from the customer opens it sooner.";
   openPanel(false);
 }
 

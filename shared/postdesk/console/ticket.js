@@ -7,7 +7,7 @@ import { setUpCollision } from "./collision.js";
 import { hideCopies, setUpCopies, showCopies } from "./copies.js";
 import { agents, categories, queues, savedReplies } from "./directory.js";
 import { byId, el, showMessage } from "./dom.js";
-import { person, safeLink, shortWhen, statusBadge, when } from "./format.js";
+import { fileSize, person, safeLink, shortWhen, statusBadge, when } from "./format.js";
 import { forwardButton, isForwardable, setUpForward } from "./forward.js";
 import { historyItem } from "./history.js";
 import { draftFromTicket } from "./knowledge.js";
@@ -97,7 +97,7 @@ function attachmentList(attachments) {
     { className: "attachments", "aria-label": "Attachments" },
     attachments.map((attachment) => {
       const href = safeLink(attachment.url);
-      const label = `${attachment.filename || "attachment"} (${attachment.content_type}, ${Math.ceil((attachment.size || 0) / 1024)} KB)`;
+      const label = `${attachment.filename || "attachment"} (${attachment.content_type}, ${fileSize(attachment.size || 0)})`;
       return el("li", {}, href ? el("a", { href, rel: "noopener noreferrer", target: "_blank", download: attachment.filename || true }, label) : label);
     }),
   );
@@ -262,7 +262,16 @@ function showMerged(data) {
 // A merged ticket takes no reply, note or change: its controls are off (the API would refuse).
 // A held ticket is neither answered nor changed until "Not spam" (the API refuses it too); a note
 // about it is fine.
-function setReadOnly(merged, held) {
+// A merged ticket shows no reply or note box at all, but where to write: the ticket it went to.
+function setReadOnly(mergedInto, held) {
+  const merged = Boolean(mergedInto);
+  byId("reply-card").hidden = merged;
+  byId("note-card").hidden = merged;
+  const pointer = byId("merged-compose");
+  pointer.hidden = !merged;
+  pointer.replaceChildren(...(merged
+    ? ["Replies and notes go on ", el("a", { href: ticketHref(mergedInto), className: "ref" }, mergedInto), ", the ticket this one was merged into."]
+    : []));
   for (const id of ["reply-fields", "properties-fields"]) byId(id).disabled = merged || held;
   byId("note-fields").disabled = merged;
   byId("follow-up-done").disabled = merged || held;
@@ -333,7 +342,7 @@ function renderTicket(data, keepEdits) {
   showRecipients(ticket);
   showMerged(data);
   showHeld(ticket);
-  setReadOnly(Boolean(ticket.merged_into), Boolean(ticket.quarantine));
+  setReadOnly(ticket.merged_into || null, Boolean(ticket.quarantine));
   const suppressed = data.requester_suppressed;
   byId("suppressed-box").hidden = !suppressed;
   byId("suppressed-box").textContent = suppressed ? `No mail can reach the customer: ${suppressed.message}.` : "";
