@@ -94,6 +94,16 @@ def test_an_agent_signs_in_opens_a_ticket_and_replies(desk: RunningDesk, page: P
     expect(page.locator("#thread .kind-customer .message-body")).to_contain_text(
         "my order 4711 has not arrived"
     )
+    # And reads triage in one plain line, its method and probability behind a disclosure, and no
+    # screening line for a mail the screening found nothing to say about
+    facts = page.locator("#ticket-facts")
+    expect(facts.locator(".triage-summary")).to_have_text(
+        "Orders — the mail speaks of “parcel”, “order”, “arrived” (sure)"
+    )
+    expect(facts.get_by_text("keywords (en)")).to_be_hidden()
+    facts.get_by_text("How triage decided").click()
+    expect(facts.get_by_text("keywords (en)")).to_be_visible()
+    expect(page.locator("#thread .kind-customer").get_by_text("Screening:")).to_have_count(0)
 
     # And answers it
     page.get_by_label("Message", exact=True).fill(

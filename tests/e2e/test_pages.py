@@ -88,15 +88,17 @@ def test_the_page_loads_only_its_own_files_and_has_no_inline_code(desk: RunningD
     markup = _Markup()
     markup.feed(_get(desk, "/console").body.decode())
     scripts = [attributes for tag, attributes in markup.elements if tag == "script"]
-    assert scripts == [{"type": "module", "src": "console/app.js"}]
+    # A plain script first, which says in words when the modules do not load, then the modules
+    assert scripts == [{"src": "console/load-check.js"}, {"type": "module", "src": "console/app.js"}]
     assert ("link", {"rel": "stylesheet", "href": "console/app.css"}) in markup.elements
     assert not [tag for tag, _ in markup.elements if tag == "style"]
     assert not [
         (tag, name) for tag, attributes in markup.elements for name in attributes if name.startswith("on")
     ]
     assert not [tag for tag, attributes in markup.elements if "style" in attributes]
-    script = _get(desk, "/console/app.js").body.decode()
-    assert "innerHTML" not in script and "eval(" not in script and "new Function" not in script
+    for name in ("app.js", "load-check.js"):
+        script = _get(desk, f"/console/{name}").body.decode()
+        assert "innerHTML" not in script and "eval(" not in script and "new Function" not in script
 
 
 @pytest.mark.parametrize("name", ["index.html", "nope.js", "..%2F..%2Fsettings.py", "app.js.map"])

@@ -14,6 +14,7 @@ import pytest
 from postdesk.api.console import ASSET_TYPES, CONSOLE_DIR, asset, console_files, index_page
 from postdesk.api.context import ApiContext
 from postdesk.api.http import ApiRequest
+from postdesk.triage.screening import NO_SIGNAL, Verdict
 
 MODULES = sorted(path.name for path in CONSOLE_DIR.glob("*.js"))
 # `import { a, b as c } from "./d.js";`, `import * as d from "./d.js";`, `import "./d.js";` and
@@ -173,3 +174,11 @@ def test_no_module_turns_data_into_markup(module: str) -> None:
     # The only documents made from a string are sandboxed frames: a customer's sanitized HTML
     # (ticket.js) and a reply's HTML as the API renders it for a preview (reply-preview.js).
     assert ("srcdoc" in text) == (module in ("ticket.js", "reply-preview.js"))
+
+
+def test_the_ticket_page_hides_the_screening_line_of_a_plain_accept_as_the_screening_writes_it() -> None:
+    # The page hides the one screening line that says nothing (a mail with no automatic, list,
+    # bounce or spam signal); it must match what ingest stores, "verdict: reason".
+    ticket_js = (CONSOLE_DIR / "ticket.js").read_text(encoding="utf-8")
+    (shown,) = re.findall(r'const PLAIN_ACCEPT = "([^"]*)";', ticket_js)
+    assert shown == f"{Verdict.ACCEPT.value}: {NO_SIGNAL}"

@@ -41,6 +41,7 @@ from postdesk.errors import (
 from postdesk.mail.compose import is_header_safe
 from postdesk.mail.filenames import neutral_filename
 from postdesk.mail.recipients import InvalidAddress, normalize_address
+from postdesk.replies.markdown import markdown_to_html
 from postdesk.search.documents import snippet_parts
 from postdesk.search.query import MAX_QUERY_LENGTH
 from postdesk.search.segments import Order, search_conditions
@@ -54,7 +55,7 @@ from postdesk.tickets.listing import (
     View,
     view_filter,
 )
-from postdesk.tickets.model import PRIORITIES, Status, ThreadMessage, Ticket, TicketEvent
+from postdesk.tickets.model import PRIORITIES, MessageKind, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
 from postdesk.tickets.views import ticket_summary
 from postdesk.triage.rules import load_rules
@@ -112,6 +113,25 @@ def message_key_from_api_id(api_id: str) -> str | None:
     return key if key.startswith("M#") else None
 
 
+# The thread messages an agent wrote in Markdown, by kind and by the start of their key's unique part
+# (effects/keys.py thread_message_key): a reply or a new ticket's first mail, a forward's note. The
+# desk's automatic mail of the same kind (a reminder, a closing notice) is plain text.
+_WRITTEN_IN_MARKDOWN = {MessageKind.AGENT_REPLY: "reply-", MessageKind.FORWARD: "forward-"}
+
+
+def written_html(message: ThreadMessage) -> str | None:
+    """The HTML of what an agent wrote, as its mail showed it; None for any other message or an empty
+    text. The text is stored as the agent typed it, variables replaced (workflows/reply.py), and is
+    rendered by the same Markdown path as the mail's HTML part (replies/markdown.py: raw HTML escaped,
+    links to http, https and mailto only), so messages sent before this field existed show too. The
+    mail escaped the variables' values (a customer named ``*Sam*``); the stored text holds them filled
+    in, so such a value shows here as Markdown would render it."""
+    unique = _WRITTEN_IN_MARKDOWN.get(message.kind)
+    if unique is None or not message.key.split("#", 2)[-1].startswith(unique) or not message.text:
+        return None
+    return markdown_to_html(message.text)
+
+
 def message_json(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict[str, Any]:
     """A thread message as the API shows it (``full``: with its whole text and download links)."""
     shown: dict[str, Any] = {
@@ -145,6 +165,7 @@ def message_json(message: ThreadMessage, full: bool, blobs: S3BlobStore) -> dict
         ),
         "screening": message.screening,
         "has_html": message.has_html,
+        "body_html": written_html(message),
         # Who the mail was addressed to; the Bcc of our mail is for agents' eyes (no header names it).
         "to": list(message.to),
         "cc": list(message.cc),

@@ -63,10 +63,16 @@ function originalFrame(html, withImages) {
     className: "original",
   });
   // The sanitized HTML goes into the frame's own document, never into the console's.
-  frame.srcdoc =
-    `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${policy}">` +
-    `<meta charset="utf-8"></head><body style="${FRAME_BODY_STYLE}">${html}</body></html>`;
+  frame.srcdoc = frameDocument(html, policy, FRAME_BODY_STYLE);
   return frame;
+}
+
+// A frame's document: its own policy, the body's style, the API's HTML.
+function frameDocument(html, policy, bodyStyle) {
+  return (
+    `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${policy}">` +
+    `<meta charset="utf-8"></head><body style="${bodyStyle}">${html}</body></html>`
+  );
 }
 
 async function showOriginal(message, container, withImages) {
@@ -86,6 +92,58 @@ async function showOriginal(message, container, withImages) {
     parts.unshift(el("p", { className: "hint" }, "Remote images are blocked: loading them tells the sender you read the mail. ", button));
   }
   container.replaceChildren(...parts);
+}
+
+// ---- what an agent wrote, as its mail showed it ----
+
+// The elements of the API's rendering of an agent's Markdown (`body_html`: replies/markdown.py,
+// raw HTML escaped) that the thread keeps; any other element gives only its text.
+const WRITTEN_ELEMENTS = new Set([
+  "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "hr", "a", "img",
+  "h1", "h2", "h3", "h4", "h5", "h6",
+]);
+
+// `node` of the parsed HTML built again with el(): text as text, the elements above with only the
+// attributes they need (a link to http, https or mailto, an image from http or https).
+function rebuilt(node) {
+  if (node.nodeType === Node.TEXT_NODE) return [node.data];
+  if (node.nodeType !== Node.ELEMENT_NODE) return [];
+  const children = [...node.childNodes].flatMap(rebuilt);
+  const tag = node.localName;
+  if (!WRITTEN_ELEMENTS.has(tag)) return children;
+  if (tag === "a") {
+    const address = node.getAttribute("href") || "";
+    const href = /^mailto:/i.test(address) ? address : safeLink(address);
+    return href ? [el("a", { href, title: node.getAttribute("title"), rel: "noopener noreferrer", target: "_blank" }, children)] : children;
+  }
+  if (tag === "img") {
+    const src = safeLink(node.getAttribute("src") || "");
+    const alt = node.getAttribute("alt") || "";
+    return src ? [el("img", { src, alt, referrerpolicy: "no-referrer" })] : [alt];
+  }
+  return [el(tag, { start: tag === "ol" ? node.getAttribute("start") : null }, children)];
+}
+
+// A reply, a new ticket's first mail or a forward's note as the customer (or third party) read it:
+// bold, lists and links. `body` shows the text as typed until the HTML is parsed, in a frame that
+// runs nothing and loads nothing (the console reads it: allow-same-origin, without allow-scripts);
+// the console then builds what it holds into `body` with el(), never as markup.
+function writtenParser(message, body) {
+  const parser = el("iframe", { sandbox: "allow-same-origin", hidden: true, title: "", className: "written-parser" });
+  parser.srcdoc = frameDocument(message.body_html, "default-src 'none'", "margin:0");
+  parser.addEventListener(
+    "load",
+    () => {
+      const parsed = parser.contentDocument && parser.contentDocument.body;
+      if (parsed) {
+        body.replaceChildren(...[...parsed.childNodes].flatMap(rebuilt));
+        body.classList.add("written");
+      }
+      parser.remove();
+    },
+    { once: true },
+  );
+  return parser;
 }
 
 // ---- the thread ----
@@ -167,11 +225,13 @@ function threadItem(message, splittable, forwardable) {
         message.raw_url ? el("a", { href: message.raw_url, rel: "noopener" }, "Download the raw mail") : null,
       )
     : null;
+  const body = el("div", { className: "message-body" }, message.visible_reply || "");
   const content = [
     ...internalLines(message),
     addressedTo(message),
-    message.screening ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
-    el("div", { className: "message-body" }, message.visible_reply || ""),
+    screeningSaidSomething(message.screening) ? el("p", { className: "hint" }, `Screening: ${message.screening}`) : null,
+    body,
+    message.body_html ? writtenParser(message, body) : null,
     notExtracted,
     attachmentList(message.attachments),
     actions.length ? el("div", { className: "message-actions" }, actions) : null,
@@ -369,7 +429,7 @@ function renderTicket(data, keepEdits) {
   const facts = [
     ["Language", ticket.language],
     ["Sentiment", ticket.sentiment],
-    ["Triage", ticket.triage ? `${ticket.triage.explanation} (${Math.round((ticket.triage.confidence || 0) * 100)} %)` : ""],
+    ["Triage", triageFact(ticket.triage)],
     ["Created", when(ticket.created_at)],
     ["First response", when(ticket.first_response_at)],
     ["First response due", when(ticket.sla && ticket.sla.first_response_due)],
@@ -380,6 +440,27 @@ function renderTicket(data, keepEdits) {
     ["Survey", surveyFact(ticket.survey)],
   ].filter(([, value]) => value);
   byId("ticket-facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
+}
+
+// Triage in one plain line for agents; how it was decided (method, probability, the model's
+// features) behind a disclosure for whoever wants it.
+function triageFact(triage) {
+  if (!triage || !triage.explanation) return "";
+  const detail = `${triage.explanation} (${Math.round((triage.confidence || 0) * 100)} %)`;
+  if (!triage.summary) return detail;
+  return el(
+    "span",
+    { className: "triage" },
+    el("span", { className: "triage-summary" }, triage.summary),
+    el("details", { className: "triage-detail" }, el("summary", {}, "How triage decided"), el("p", { className: "hint" }, detail)),
+  );
+}
+
+// A mail the screening found nothing to say about (triage/screening.py's plain accept) needs no line.
+const PLAIN_ACCEPT = "accept: no automatic, list, bounce or spam signal";
+
+function screeningSaidSomething(screening) {
+  return Boolean(screening) && screening !== PLAIN_ACCEPT;
 }
 
 // The ticket and what its page offers to choose from, read for `visit` (aborted when the agent

@@ -7,6 +7,7 @@ from typing import Any
 
 from postdesk.clock import to_iso
 from postdesk.tickets.model import Ticket
+from postdesk.triage.classify import plain_explanation
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
@@ -28,7 +29,16 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "category": ticket.category,
         "tags": list(ticket.tags),
         "sentiment": ticket.sentiment,
-        "triage": {"confidence": ticket.triage_confidence, "explanation": ticket.triage_explanation},
+        "triage": {
+            "confidence": ticket.triage_confidence,
+            "explanation": ticket.triage_explanation,
+            # The same in one plain line for agents ("" when nothing was triaged).
+            "summary": plain_explanation(
+                ticket.triage_explanation, ticket.category, ticket.triage_confidence, ticket.language
+            )
+            if ticket.triage_explanation
+            else "",
+        },
         "quarantine": ticket.quarantine,
         "cycle": ticket.cycle,
         "created_at": to_iso(ticket.created_at),

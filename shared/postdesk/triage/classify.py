@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from postdesk.tickets.model import PRIORITIES
+from postdesk.triage.knowledge import is_stop_word
 from postdesk.triage.rules import CATEGORIES, TriageRules, find_terms, fold, load_rules
 from postdesk.triage.sentiment import Sentiment, detect_sentiment
 
@@ -249,6 +250,48 @@ def decide_category(
     if decision is None:
         return CategoryDecision("general", 0.0, f"no rule, model or keyword matched ({language})", "none")
     return decision
+
+
+# How an explanation built above names its evidence; ``plain_explanation`` reads them back, so that
+# tickets stored before it existed get the plain line too.
+_QUOTED_LIST = r'"[^"]*"(?:, "[^"]*")*'
+_EVIDENCE = re.compile(
+    rf'(?P<rule>rule "(?P<name>[^"]*)")'
+    rf"|keywords \((?P<keywords_language>[a-z]+)\): (?P<keywords>{_QUOTED_LIST})"
+    rf"|model \((?P<model_language>[a-z]+), p=[0-9.]+\): "
+    rf"top features (?P<features>{_QUOTED_LIST}|no strong feature)"
+    rf"|(?P<nothing>no rule, model or keyword matched)"
+)
+_SENT_TO_TRIAGE = re.compile(r"below [0-9.]+, sent to (?P<queue>\S+) \(best guess")
+_SHOWN_WORDS = 3
+
+
+def plain_explanation(explanation: str, category: str, confidence: float, language: str) -> str:
+    """The triage explanation as one line for agents: the category, the words of the mail that
+    pointed to it and how sure it is, e.g. 'Billing — the mail speaks of “invoice” (sure)'.
+
+    The model may weigh function words ("but", "das"); a person is shown content words only.
+    """
+    label = (category or "general").capitalize()
+    certainty = "sure" if confidence >= 0.85 else "likely" if confidence >= _MODEL_DOUBT else "unsure"
+    evidence = _EVIDENCE.search(explanation)
+    if evidence is None or evidence["nothing"]:
+        reason = "nothing in the mail pointed to a category"
+    elif evidence["rule"]:
+        reason = f"the desk’s rule “{evidence['name']}”"
+        certainty = "by rule"
+    else:
+        words_language = evidence["keywords_language"] or evidence["model_language"] or language
+        found = re.findall(r'"([^"]*)"', evidence["keywords"] or evidence["features"])
+        words = [
+            word for word in found if not any(is_stop_word(part, words_language) for part in word.split())
+        ]
+        shown = ", ".join(f"“{word}”" for word in words[:_SHOWN_WORDS])
+        reason = f"the mail speaks of {shown}" if shown else "from the mail’s wording as a whole"
+    sent = _SENT_TO_TRIAGE.search(explanation)
+    if sent is not None:
+        return f"{label}? — {reason} ({certainty}: left in {sent['queue']} for a person to sort)"
+    return f"{label} — {reason} ({certainty})"
 
 
 def priority_of(

@@ -140,6 +140,12 @@ _STOP_WORDS = {
     ),
 }
 
+
+def is_stop_word(word: str, language: str) -> bool:
+    """Whether a word is a function word or greeting of ``language``: no reason to show a person."""
+    return fold(word) in _STOP_WORDS.get(language, frozenset())
+
+
 # Light suffix stripping, longest suffix first, one per pass: enough to meet "refunds", "refunded"
 # and "refund" in one stem without a dictionary.
 _SUFFIXES = {

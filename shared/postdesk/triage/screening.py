@@ -10,6 +10,10 @@ from enum import StrEnum
 
 from postdesk.mail.model import ParsedMessage
 
+# What the screening says of a mail it found nothing to say about: the console shows no line for it
+# (console/ticket.js PLAIN_ACCEPT; tests/unit/test_console_files.py holds the two together).
+NO_SIGNAL = "no automatic, list, bounce or spam signal"
+
 
 class Verdict(StrEnum):
     ACCEPT = "accept"
@@ -99,7 +103,7 @@ def screen(
     auto = _auto_reply_reason(message)
     if auto:
         return Screening(Verdict.AUTO_REPLY, auto)
-    return Screening(Verdict.ACCEPT, "no automatic, list, bounce or spam signal")
+    return Screening(Verdict.ACCEPT, NO_SIGNAL)
 
 
 def _local_part(address: str) -> str:
