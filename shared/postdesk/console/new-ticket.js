@@ -67,7 +67,8 @@ export async function showNewTicket() {
   if (!language.options.length) {
     options(language, [["", "From the message"], ...DESK_LANGUAGES.map((code) => [code, languageName(code)])], "");
   }
-  byId("new-ticket-email").focus();
+  // The lists above may arrive after the agent has begun to type: never take the focus from them.
+  if (!form.contains(document.activeElement)) byId("new-ticket-email").focus();
 }
 
 // "From": one of the desk's addresses, under its brand; shown only when the desk has several.
