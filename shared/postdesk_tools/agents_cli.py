@@ -1,5 +1,5 @@
 """`postdesk agents`: invite people (an account with a temporary password, mailed), add agents with an
-API token only (printed once; for integrations), list them, revoke them."""
+API token only (printed once; for integrations), list them, deactivate and reactivate them."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ COMMAND_LINE_ACTOR = "command line"
 
 
 def add_agents_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``agents`` command, with ``add``, ``list`` and ``revoke``, to a set of sub-commands."""
+    """Add the ``agents`` command, with ``invite``, ``add``, ``list``, ``deactivate`` (``revoke``) and
+    ``reactivate``, to a set of sub-commands."""
     agents = subparsers.add_parser("agents", help="manage the agents who may use the API, and their tokens")
     _add_actions(agents)
 
@@ -59,9 +60,19 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_TOKEN_DAYS,
         help=f"days until the token expires, 1 to {MAX_TOKEN_DAYS} (default: {DEFAULT_TOKEN_DAYS})",
     )
-    actions.add_parser("list", help="list every agent, active or revoked (tokens are never shown)")
-    revoke = actions.add_parser("revoke", help="deactivate an agent: their tokens stop working at once")
-    revoke.add_argument("email", help="the agent's email address")
+    actions.add_parser("list", help="list every agent, active or deactivated (tokens are never shown)")
+    deactivate = actions.add_parser(
+        "deactivate",
+        aliases=["revoke"],
+        help="end an agent's access at once: signed out everywhere, their account disabled, their tokens "
+        "deleted (as the console's Deactivate)",
+    )
+    deactivate.add_argument("email", help="the agent's email address")
+    reactivate = actions.add_parser(
+        "reactivate",
+        help="let a deactivated agent in again (their password works again; tokens are made anew)",
+    )
+    reactivate.add_argument("email", help="the agent's email address")
 
 
 def _add_agent_arguments(parser: argparse.ArgumentParser, *, email_help: str, name_help: str) -> None:
@@ -92,9 +103,7 @@ def run_agents(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
         if arguments.action == "list":
             _print_table(store.list(), out)
             return 0
-        store.revoke(arguments.email)
-        print(f"Revoked {arguments.email.strip().lower()}: its token no longer works.", file=out)
-        return 0
+        return _change_access(arguments.action, arguments.email, settings, now, out)
     except (AgentExists, AgentNotFound, InvalidAgent) as error:
         print(f"error: {error}", file=out)
         return 1
@@ -143,6 +152,31 @@ def _invite(
     return 0
 
 
+def _change_access(
+    action: str, email: str, settings: Settings, now: Callable[[], datetime], out: TextIO
+) -> int:
+    """``deactivate`` (or its old name ``revoke``) or ``reactivate`` the agent ``email``, as an admin
+    does in the console: the same workflow, so the same effects and the same audit entry."""
+    from postdesk import runtime
+    from postdesk.workflows.account_changes import deactivate, reactivate
+
+    ports = runtime.aws_ports(settings, _NoMetrics(), local_clock() or now)
+    before = ports.agents.get(email)
+    if action == "reactivate":
+        agent = reactivate(before.email, COMMAND_LINE_ACTOR, settings, ports)
+        said = "was active already" if before.active else "is active again: the password they had works again"
+        print(f"{agent.email} {said}.", file=out)
+        return 0
+    agent = deactivate(before.email, COMMAND_LINE_ACTOR, settings, ports)
+    print(
+        f"{agent.email} {'is deactivated' if before.active else 'was deactivated already; made sure'}: "
+        "signed out everywhere, their account disabled, their API tokens deleted. "
+        "`postdesk agents reactivate` lets them in again.",
+        file=out,
+    )
+    return 0
+
+
 def _add(
     store: AgentStore, email: str, name: str, role_name: str, token_days: int, now: datetime, out: TextIO
 ) -> int:
@@ -158,7 +192,8 @@ def _add(
     expires = (now + timedelta(days=token_days)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"It expires on {expires}.", file=out)
     print(
-        "This token will not be shown again: store it now. Revoke and add the agent to issue another.",
+        "This token will not be shown again: store it now. To issue another, deactivate the agent and add"
+        " them again.",
         file=out,
     )
     return 0

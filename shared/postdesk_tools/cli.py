@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     local.add_argument("arguments", nargs=argparse.REMAINDER)
+    deploy = commands.add_parser(
+        "deploy",
+        help="put the desk into an AWS account (`--dry-run`: build, check and print the plan without one)",
+        add_help=False,
+    )
+    deploy.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -58,6 +64,15 @@ def _run(argv: Sequence[str] | None) -> int:
         from postdesk_tools.local_stack import run_local
 
         return run_local(raw[1:], sys.stdout)
+    if raw[:1] == ["deploy"]:
+        # Its options (`--stage`, `--domain`, `--dry-run`, ...) are the deploy's own: `make deploy` runs it.
+        from postdesk_tools.deploy import main as deploy
+
+        return deploy(raw[1:], sys.stdout)
+    # The desk's own log (JSON lines of what it did) is for its functions; a command says what it did
+    # in words, and its output stays readable (and parseable: `report --json`). POWERTOOLS_LOG_LEVEL
+    # set by hand still wins.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     arguments = build_parser().parse_args(raw)
     if arguments.command in ("agents", "report", "privacy", "kb"):
         # From the checkout, these talk to the running local stack unless the environment names a desk.

@@ -55,7 +55,7 @@ def dns_records(domain: str, region: str, dkim: Sequence[tuple[str, str]] = ()) 
             "name": f"<dkim-token-{n}>._domainkey.{domain}",
             "type": "CNAME",
             "value": f"<dkim-token-{n}>.dkim.amazonses.com",
-            "why": "Easy DKIM (the three tokens SES shows for the domain identity)",
+            "why": "Easy DKIM: one of the three tokens SES shows for the domain identity",
         }
         for n in (1, 2, 3)
     ]
@@ -75,8 +75,11 @@ def dns_records(domain: str, region: str, dkim: Sequence[tuple[str, str]] = ()) 
         {
             "name": f"_dmarc.{domain}",
             "type": "TXT",
-            "value": f"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{domain}",
-            "why": "DMARC: receivers check SPF/DKIM alignment",
+            # No rua= on the desk's own domain: SES receives all of its mail, so the receivers'
+            # aggregate reports would arrive as tickets. Add one that points elsewhere if wanted.
+            "value": "v=DMARC1; p=quarantine",
+            "why": "DMARC: receivers check SPF/DKIM alignment; for their reports add "
+            "rua=mailto:<an address outside this domain>",
         },
         *dkim_records,
     ]
@@ -151,9 +154,10 @@ def _write_plan(described: dict[str, Any], out: TextIO) -> None:
     for kind, count in described["resources"].items():
         out.write(f"  {count:>2} {kind}\n")
     out.write("\nFunctions\n")
+    width = max((len(name) for name in described["functions"]), default=0)
     for name, settings in described["functions"].items():
         out.write(
-            f"  {name:<11} {settings['Runtime']}, {settings['MemorySize']} MB, {settings['Timeout']} s, "
+            f"  {name:<{width}} {settings['Runtime']}, {settings['MemorySize']} MB, {settings['Timeout']} s, "
             f"at most {settings['ReservedConcurrentExecutions']} at once\n"
         )
 
@@ -170,13 +174,24 @@ def _write_steps(steps: Sequence[str], out: TextIO) -> None:
         out.write(f"  {number}. {step}\n")
 
 
-def dry_run(stage: str, domain: str, region: str, out_dir: Path, out: TextIO) -> int:
-    """Build, validate and describe; 0 when the template passes cfn-lint."""
+def dry_run(
+    stage: str,
+    domain: str,
+    region: str,
+    out_dir: Path,
+    out: TextIO,
+    parameters: Sequence[tuple[str, str]] = (),
+) -> int:
+    """Build, validate and describe; 0 when the template passes cfn-lint and has every parameter
+    in ``parameters``."""
+    _warn_of_region(region, out)
     template_path = build(stage, region, out_dir)
     template = json.loads(template_path.read_text(encoding="utf-8"))
     if not CFN_LINT.exists():
         out.write(f"cfn-lint is missing at {CFN_LINT}: run make infra-tools\n")
         return 1
+    if not _has_parameters(template, parameters, out):
+        return 2
     linted = lint(template_path)
     described = plan(template, out_dir / "deployment.zip")
     out.write(f"Dry run of stage {stage} in {region} for {domain} (nothing was sent to AWS)\n\n")
@@ -187,7 +202,11 @@ def dry_run(stage: str, domain: str, region: str, out_dir: Path, out: TextIO) ->
         "cfn-lint " + ("passed\n" if linted.returncode == 0 else f"FAILED\n{linted.stdout}{linted.stderr}\n")
     )
     _write_plan(described, out)
-    out.write(f"\nParameters: {', '.join(described['parameters'])} (SupportAddress=support@{domain})\n")
+    given = ", ".join(f"{key}={value}" for key, value in parameters)
+    out.write(
+        f"\nParameters: {', '.join(described['parameters'])} (SupportAddress=support@{domain}"
+        + (f"; given: {given})\n" if given else ")\n")
+    )
     _write_records(dns_records(domain, region), out)
     _write_steps(DRY_RUN_STEPS, out)
     return 0 if linted.returncode == 0 else 1
@@ -387,22 +406,32 @@ def steps_left(cli: AwsCli, outputs: dict[str, str], out: TextIO) -> list[str]:
     return steps
 
 
+def _warn_of_region(region: str, out: TextIO) -> None:
+    if region not in SES_RECEIVING_REGIONS:
+        receiving = ", ".join(sorted(SES_RECEIVING_REGIONS))
+        out.write(
+            f"Warning: {region} may not offer SES mail receiving ({receiving} do); the MX record"
+            " below would have nowhere to point.\n"
+        )
+
+
+def _has_parameters(template: dict[str, Any], parameters: Sequence[tuple[str, str]], out: TextIO) -> bool:
+    """Whether the stack has every parameter of ``parameters``; says which it lacks when not."""
+    known = template.get("Parameters", {})
+    unknown = sorted(key for key, _ in parameters if key not in known)
+    if unknown:
+        out.write(f"The stack has no parameter {', '.join(unknown)}; it has {', '.join(sorted(known))}.\n")
+    return not unknown
+
+
 def deploy(target: Target, out_dir: Path, out: TextIO, cli: AwsCli | None = None) -> int:
     cli = cli or AwsCli(target.region)
     if not AWS_CLI.exists() or not CFN_LINT.exists():
         out.write(f"The deploy tools are missing in {INFRA_TOOLS}: run make infra-tools\n")
         return 1
-    if target.region not in SES_RECEIVING_REGIONS:
-        receiving = ", ".join(sorted(SES_RECEIVING_REGIONS))
-        out.write(
-            f"Warning: {target.region} may not offer SES mail receiving ({receiving} do); the MX record"
-            " below would have nowhere to point.\n"
-        )
+    _warn_of_region(target.region, out)
     template = build(target.stage, target.region, out_dir)
-    known = json.loads(template.read_text(encoding="utf-8")).get("Parameters", {})
-    unknown = sorted(key for key, _ in target.parameters if key not in known)
-    if unknown:
-        out.write(f"The stack has no parameter {', '.join(unknown)}; it has {', '.join(sorted(known))}.\n")
+    if not _has_parameters(json.loads(template.read_text(encoding="utf-8")), target.parameters, out):
         return 2
     linted = lint(template)
     if linted.returncode != 0:
@@ -441,12 +470,21 @@ def deploy(target: Target, out_dir: Path, out: TextIO, cli: AwsCli | None = None
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="postdesk deploy")
-    parser.add_argument("--stage", default="dev", choices=("dev", "prod"))
+    parser = argparse.ArgumentParser(
+        prog="postdesk deploy",
+        description="Put the desk into the AWS account of the environment's credentials (a stack "
+        "postdesk-<stage>), or with --dry-run build, check and print the plan without an account.",
+    )
+    parser.add_argument("--stage", default="dev", choices=("dev", "prod"), help="dev (default) or prod")
     parser.add_argument(
         "--domain", required=True, help="the desk's receiving domain, for example support.example.com"
     )
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or "eu-west-1")
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION") or "eu-west-1",
+        help="the AWS region (default: AWS_REGION, else eu-west-1); SES receives mail in "
+        + ", ".join(sorted(SES_RECEIVING_REGIONS)),
+    )
     parser.add_argument(
         "--support-address", default="", help="the address customers write to (support@DOMAIN)"
     )
@@ -472,12 +510,14 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         '("billing@example.com=billing:Example Billing,help@other.example=general:Other Brand"); '
         "sets the Mailboxes and MailboxDomains parameters",
     )
-    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="build the package and the template, check them and print the plan; no AWS credentials needed",
+    )
     parser.add_argument("--out", default=str(CHECKOUT / "build"), help="where the package and template go")
     arguments = parser.parse_args(argv)
     out_dir = Path(arguments.out) / f"deploy-{arguments.stage}"
-    if arguments.dry_run:
-        return dry_run(arguments.stage, arguments.domain, arguments.region, out_dir, out)
     extra = tuple(tuple(item.split("=", 1)) for item in arguments.parameter if "=" in item)
     if len(extra) != len(arguments.parameter) or not all(key.isalnum() for key, _ in extra):
         out.write("A --parameter is KEY=VALUE with the name of one of the stack's parameters.\n")
@@ -501,6 +541,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         if with_mailboxes is None:
             return 2
         target = with_mailboxes
+    if arguments.dry_run:
+        # The same checks as the deploy's, so that a dry run that passes is a deploy that can.
+        return dry_run(target.stage, target.domain, target.region, out_dir, out, target.parameters)
     try:
         return deploy(target, out_dir, out)
     except DeployError as error:

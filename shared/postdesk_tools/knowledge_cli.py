@@ -32,8 +32,9 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
         "articles already in the desk are kept as they are",
     )
     seed.add_argument(
-        "--from", dest="root", type=Path, default=None, help="the folder (default: the shipped templates/kb)"
+        "folder", nargs="?", type=Path, default=None, help="the folder (default: the shipped templates/kb)"
     )
+    seed.add_argument("--from", dest="root", type=Path, default=None, help="the folder, named so")
     seed.add_argument(
         "--owner", default=None, help="the agent who owns the imported articles (default: the first admin)"
     )
@@ -72,7 +73,10 @@ def run_knowledge(argv: Sequence[str], settings: Settings, out: TextIO, now: Cal
         except AgentNotFound:
             print(f"error: {owner!r} is not an agent of the desk (an article's owner must be one)", file=out)
             return 1
-        root = arguments.root
+        if arguments.folder is not None and arguments.root is not None and arguments.folder != arguments.root:
+            print("error: name the folder once (FOLDER or --from FOLDER)", file=out)
+            return 1
+        root = arguments.folder or arguments.root
         if root is not None and not root.is_dir():
             print(f"error: {root} is not a folder", file=out)
             return 1

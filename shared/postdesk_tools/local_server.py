@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,14 +137,36 @@ def _reset_desk_state() -> None:
     runtime.reset_runtime()
 
 
+# API Gateway's own limit on a request (REQUEST_TOO_LARGE above it); chalice local has none.
+GATEWAY_MAX_REQUEST_BYTES = 10 * 1024 * 1024
+# The default status of each gateway response type the stack answers with its own status.
+_GATEWAY_DEFAULT_STATUS = {"DEFAULT_4XX": 400, "DEFAULT_5XX": 500}
+
+
+# The words for what http.server refuses by itself, by status.
+_REFUSED = {
+    400: "The request is not well-formed HTTP: its request line or headers could not be read.",
+    414: "The request's URL is too long: send long values in the body.",
+    431: "The request's headers are too many or too long.",
+    505: "The request's HTTP version is not one the API speaks: use HTTP/1.1.",
+}
+
+
 @cache
-def unknown_route_body() -> str:
-    """The body the deployed API answers for a path no route serves (its gateway response)."""
+def _gateway_responses() -> dict[str, Any]:
     template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
-    body: str = template["Resources"]["UnknownRouteResponse"]["Properties"]["ResponseTemplates"][
-        "application/json"
-    ]
-    return body
+    responses: dict[str, Any] = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    return responses
+
+
+def gateway_response(response_type: str, request_id: str) -> tuple[int, dict[str, str], str]:
+    """What the deployed API answers itself for ``response_type`` (its gateway response in
+    infra/template.json): the status, the headers and the body, ``$context.requestId`` filled in."""
+    response = _gateway_responses()[response_type]
+    status = int(response.get("StatusCode", _GATEWAY_DEFAULT_STATUS.get(response_type, 400)))
+    headers = {name: value.strip("'") for name, value in response["ResponseParameters"]["Headers"].items()}
+    body: str = response["ResponseTemplates"]["application/json"].replace("$context.requestId", request_id)
+    return status, headers, body
 
 
 def local_api_server(port: int, host: str = HOST) -> Any:
@@ -177,13 +200,54 @@ def local_api_server(port: int, host: str = HOST) -> Any:
                 return self._generic_handle
             raise AttributeError(name)
 
+        def parse_request(self) -> bool:
+            # A request over API Gateway's limit gets its gateway response, its body unread, as on
+            # AWS (chalice local would read any size).
+            if not super().parse_request():
+                return False
+            length = (self.headers.get("Content-Length") or "0").strip()
+            if not length.isdigit():
+                self._refuse(400, "The request's Content-Length is not a number of bytes.")
+                return False
+            if int(length) > GATEWAY_MAX_REQUEST_BYTES:
+                self.close_connection = True
+                self._send_gateway_response("REQUEST_TOO_LARGE")
+                return False
+            return True
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            # What http.server refuses before the app sees the request (a request line or headers
+            # it cannot read, too long, too many): in the desk's shape, not an HTML page.
+            self.log_error("code %d, message %s", code, message or "")
+            self._refuse(code, _REFUSED.get(code, _REFUSED[400]))
+
+        def _refuse(self, code: int, words: str) -> None:
+            body = json.dumps({"error": "RequestRefused", "message": words}).encode()
+            self.send_response(code)
+            self.send_header("Connection", "close")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            self.close_connection = True
+
+        def do_OPTIONS(self) -> None:  # noqa: N802 - http.server's name for the method
+            # No route takes OPTIONS (the app sets up no CORS), so API Gateway answers it with the
+            # gateway response of a method no route serves; chalice local would answer a 200.
+            self.close_connection = True
+            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN")
+
+        def _send_gateway_response(self, response_type: str) -> None:
+            status, headers, body = gateway_response(response_type, str(uuid.uuid4()))
+            self._send_http_response(status, headers, body)
+
         def _send_error_response(self, error: Any) -> None:
             # A path no route serves: what the stack's gateway response answers on AWS
-            # (UnknownRouteResponse in infra/template.json), where chalice local would answer 403
-            # with the caller's whole Authorization header in the body.
+            # (MISSING_AUTHENTICATION_TOKEN of RestAPI in infra/template.json), where chalice local
+            # would answer 403 with the caller's whole Authorization header in the body.
             if error.headers.get("x-amzn-ErrorType") == "UnauthorizedException":
-                body = unknown_route_body()
-                self._send_http_response(404, {"Content-Type": "application/json"}, body)
+                self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN")
                 return
             super()._send_error_response(error)
 

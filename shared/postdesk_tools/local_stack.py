@@ -37,7 +37,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -579,12 +579,12 @@ def _start_process(
 
 
 def _wait_for_port(
-    port: int, process: subprocess.Popen[bytes], name: str, seconds: float = START_SECONDS
+    port: int, process: subprocess.Popen[bytes], name: str, logs: Path, seconds: float = START_SECONDS
 ) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode} (see .postdesk/logs/)")
+            raise RuntimeError(f"{name} exited with {process.returncode} (its log is in {logs})")
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
                 return
@@ -613,7 +613,10 @@ def _stop_leftovers(info_file: Path) -> None:
     except (OSError, ValueError):
         return
     if _alive(int(old.get("pid", 0))):
-        raise RuntimeError(f"a local stack is running already (pid {old['pid']}); stop it first")
+        raise RuntimeError(
+            f"a local stack is running already on {info_file.parent} (pid {old['pid']}): stop it first "
+            f"(Ctrl-C where it runs, or kill -TERM {old['pid']}), or start another one with --state-dir DIR"
+        )
     for key in ("moto_pid", "api_pid"):
         pid = int(old.get(key, 0))
         if pid and _alive(pid):
@@ -902,7 +905,7 @@ def local_stack(
 
         outdated = known is not None and is_outdated(known["environment"])
         api = start_api(known) if known is not None and not outdated else None
-        _wait_for_port(moto_port, moto, "moto")
+        _wait_for_port(moto_port, moto, "moto", logs)
         if known is not None and outdated:
             known = _up_to_date(state_dir, known, moto_url)
         desk = known or _desk(state_dir, support_address, moto_url, mailboxes or "")
@@ -940,7 +943,7 @@ def local_stack(
             fire()
             _sweep_expired(moto_url)
 
-        _wait_for_port(api_port, api, "the API")
+        _wait_for_port(api_port, api, "the API", logs)
         # Ready means ready for a first mail at full speed (it fails only into a log line).
         warming.result(timeout=60)
         control = _control_server(state, clock_file, control_port, after_advance)
@@ -1032,9 +1035,53 @@ def _summary(info: dict[str, Any]) -> str:
             "  postdesk local advance 24h   moves the clock (surveys, SLA timers, reminders, closes)",
             "  postdesk report --since 7d   the numbers     make demo   a story on this stack",
             "",
-            "The same is in .postdesk/local.json. Ctrl-C stops everything.",
+            "  It runs the code as it was at this start: after changing Python code, stop it and",
+            "  start it again (it says so here when the code changes).",
+            "",
+            f"The same is in {Path(info['state_dir']) / INFO_FILE}. Ctrl-C (or SIGTERM to pid {info['pid']})"
+            " stops everything.",
             "",
         ]
+    )
+
+
+# The code the stack's processes import at their start: the desk's, its tools' and the app's.
+CODE_ROOTS = (CHECKOUT / "shared", FUNCTIONS_DIR)
+CODE_CHECK_SECONDS = 2.0
+
+
+def code_versions(roots: Iterable[Path] = CODE_ROOTS) -> dict[Path, int]:
+    """Each Python file under ``roots`` with the time it last changed (caches left out)."""
+    versions: dict[Path, int] = {}
+    for root in roots:
+        for path in root.rglob("*.py"):
+            if "__pycache__" in path.parts or any(
+                part.startswith(".") for part in path.relative_to(root).parts
+            ):
+                continue
+            with suppress(OSError):
+                versions[path] = path.stat().st_mtime_ns
+    return versions
+
+
+def changed_since(start: dict[Path, int], now: dict[Path, int]) -> set[Path]:
+    """The files changed, added or removed between the ``start`` and the ``now`` of code_versions."""
+    return {path for path in start.keys() | now.keys() if start.get(path) != now.get(path)}
+
+
+def code_change_notice(files: Iterable[Path]) -> str | None:
+    """What to tell whoever runs the stack when ``files`` of its code changed since it started (None
+    when none did): the stack keeps running the code it started with."""
+    changed = sorted(files)
+    if not changed:
+        return None
+    named = [
+        str(path.relative_to(CHECKOUT)) if path.is_relative_to(CHECKOUT) else str(path) for path in changed
+    ]
+    shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+    return (
+        f"Code changed since this start ({shown}): the desk still runs the code it started with."
+        " Stop it (Ctrl-C) and start it again to use the change; its data is kept.\n"
     )
 
 
@@ -1073,13 +1120,33 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with local_stack(state_dir, smtp_port, api_port, moto_port=moto_port, mailboxes=mailboxes) as stack:
+    with ExitStack() as running:
+        try:
+            stack = running.enter_context(
+                local_stack(state_dir, smtp_port, api_port, moto_port=moto_port, mailboxes=mailboxes)
+            )
+        except RuntimeError as error:
+            # Said for a person (another stack on the folder, a part that would not start): no traceback.
+            sys.stderr.write(f"postdesk local: {error}\n")
+            return 1
         sys.stdout.write(_summary(stack.info))
         sys.stdout.flush()
+        started_with, told = code_versions(), set[Path]()
+        code_checked = time.monotonic()
         while not stop_requested[0]:
             time.sleep(STOP_POLL_SECONDS)
+            if time.monotonic() - code_checked >= CODE_CHECK_SECONDS:
+                # Each file once: a file saved again is no news.
+                changed = changed_since(started_with, code_versions())
+                notice = code_change_notice(changed - told)
+                if notice:
+                    sys.stdout.write(notice)
+                    sys.stdout.flush()
+                told |= changed
+                code_checked = time.monotonic()
         sys.stdout.write("Stopping…\n")
         sys.stdout.flush()
+    sys.stdout.write(f"Stopped. The desk's data is kept in {state_dir}; start it again the same way.\n")
     return 0
 
 
@@ -1109,10 +1176,32 @@ def reset(state_dir: Path, answer: Callable[[str], str] = input, out: Any = sys.
     return 0
 
 
+STATE_DIR_HELP = "the stack's folder (default: $POSTDESK_LOCAL_DIR, else the checkout's .postdesk)"
+LOCAL_ACTIONS = """while it runs, from another shell:
+  postdesk local advance 24h   move its clock (surveys, SLA timers, reminders, closes fire)
+  postdesk local status        what it is doing, as JSON
+and when it is stopped:
+  postdesk local reset         forget its data (asks first)
+each takes --state-dir DIR for a stack started with one."""
+
+
+def _state_dir(given: str | None) -> Path:
+    """The stack's folder: ``given``, else $POSTDESK_LOCAL_DIR, else the checkout's .postdesk."""
+    return Path(given or os.environ.get("POSTDESK_LOCAL_DIR") or STATE_DIR)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="postdesk local", description="the whole desk on this machine")
+    parser = argparse.ArgumentParser(
+        prog="postdesk local",
+        description="the whole desk on this machine, in the foreground until Ctrl-C or SIGTERM",
+        epilog=LOCAL_ACTIONS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
-        "--state-dir", default=str(STATE_DIR), help="where the desk's data and local.json live"
+        "--state-dir",
+        default=None,
+        help="where the desk's data and local.json live "
+        "(default: $POSTDESK_LOCAL_DIR, else the checkout's .postdesk)",
     )
     parser.add_argument("--smtp-port", type=int, default=DEFAULT_SMTP_PORT, help="0 for any free port")
     parser.add_argument("--api-port", type=int, default=DEFAULT_API_PORT, help="0 for any free port")
@@ -1126,7 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     return serve(
-        Path(arguments.state_dir),
+        _state_dir(arguments.state_dir),
         arguments.smtp_port,
         arguments.api_port,
         arguments.moto_port,
@@ -1214,24 +1303,37 @@ def run_local(argv: list[str], out: Any) -> int:
     """``postdesk local`` (start), ``postdesk local advance 24h``, ``postdesk local status``,
     ``postdesk local reset [--yes] [--state-dir DIR]``."""
     if argv[:1] == ["reset"]:
-        parser = argparse.ArgumentParser(prog="postdesk local reset")
-        parser.add_argument("--state-dir", default=str(STATE_DIR))
+        parser = argparse.ArgumentParser(
+            prog="postdesk local reset",
+            description="forget the local desk's data (asks first; not while it runs)",
+        )
+        parser.add_argument("--state-dir", default=None, help=STATE_DIR_HELP)
         parser.add_argument("--yes", action="store_true", help="do not ask")
         arguments = parser.parse_args(argv[1:])
-        return reset(Path(arguments.state_dir), (lambda _: "yes") if arguments.yes else input, out)
+        return reset(_state_dir(arguments.state_dir), (lambda _: "yes") if arguments.yes else input, out)
     if argv[:1] in (["advance"], ["status"]):
-        info = running_stack_info()
+        parser = argparse.ArgumentParser(
+            prog=f"postdesk local {argv[0]}",
+            description="move the running stack's clock ahead; what falls due fires"
+            if argv[0] == "advance"
+            else "what the running stack is doing (as JSON)",
+        )
+        if argv[0] == "advance":
+            parser.add_argument("duration", help="how far: 24h, 90m, 2d")
+        parser.add_argument("--state-dir", default=None, help=STATE_DIR_HELP)
+        arguments = parser.parse_args(argv[1:])
+        info = running_stack_info(Path(arguments.state_dir) if arguments.state_dir else None)
         if info is None:
-            out.write("postdesk local: no local stack is running here (start one with `make local`)\n")
+            out.write(
+                "postdesk local: no local stack is running here (start one with `make local`; for one "
+                "started with --state-dir DIR, add --state-dir DIR or set POSTDESK_LOCAL_DIR=DIR)\n"
+            )
             return 1
         if argv[0] == "status":
             out.write(json.dumps(status(info), indent=2) + "\n")
             return 0
-        if len(argv) != 2:
-            out.write("usage: postdesk local advance DURATION  (for example 24h, 90m, 2d)\n")
-            return 2
         try:
-            document = advance(argv[1], info)
+            document = advance(arguments.duration, info)
         except ValueError as error:
             out.write(f"postdesk local advance: {error}\n")
             return 1

@@ -99,6 +99,13 @@ def _export(address: str, desk: PrivacyDesk, out_path: str | None, operator: str
     except FileExistsError:
         print(f"error: {out_path} exists already; name another file with --out", file=out)
         return 1
+    except OSError as error:
+        # A folder that is not there, or not ours to write in: nothing was exported or recorded.
+        where = error.filename or out_path or "the working folder"
+        print(
+            f"error: cannot write {where}: {error.strerror or error}; name another file with --out", file=out
+        )
+        return 1
     if summary.tickets:
         print(
             f"Wrote {path}: {summary.tickets} ticket(s), {summary.messages} message(s), "

@@ -37,7 +37,6 @@ MOTO_SKIPS = {
     "AWS::SES::EmailIdentity",
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
-    "AWS::ApiGateway::GatewayResponse",
     "AWS::SQS::QueuePolicy",
 }
 # What the stack makes only with single sign-on (stack parameters SsoProviderType and the rest).

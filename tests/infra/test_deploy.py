@@ -192,6 +192,25 @@ def test_an_address_off_the_domain_is_refused_before_anything_is_built(tmp_path:
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--support-address", "help@elsewhere.example"], "is not on the domain support.example.com"),
+        (["--parameter", "RawMailRetentionDays"], "A --parameter is KEY=VALUE"),
+        (["--mailboxes", "billing@example.com"], "--mailboxes:"),
+    ],
+)
+def test_the_dry_run_refuses_what_the_deploy_would_before_anything_is_built(
+    tmp_path: Path, arguments: list[str], said: str
+) -> None:
+    out = io.StringIO()
+
+    code = deploy.main(["--dry-run", "--domain", DOMAIN, "--out", str(tmp_path), *arguments], out)
+
+    assert code == 2 and said in out.getvalue()
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_parameter_the_stack_does_not_have_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
     out = io.StringIO()
     target = deploy.Target(stage="dev", domain=DOMAIN, region=REGION, parameters=(("RetentionDays", "9"),))
@@ -217,3 +236,13 @@ def test_mailboxes_set_both_parameters_so_the_rule_and_the_roles_cover_their_dom
     # A mistake is said, naming the entry, and nothing is deployed
     assert deploy._with_mailboxes(target, "billing=billing:Billing", out) is None
     assert "--mailboxes: POSTDESK_MAILBOXES: 'billing=billing:Billing'" in out.getvalue()
+
+
+def test_no_record_asks_for_reports_to_the_desks_own_domain() -> None:
+    # SES receives every address of the domain: reports sent there would arrive as tickets.
+    records = deploy.dns_records(DOMAIN, REGION)
+
+    (dmarc,) = [r for r in records if r["name"] == f"_dmarc.{DOMAIN}"]
+    assert dmarc["value"].startswith("v=DMARC1; p=")
+    assert not [r for r in records if f"@{DOMAIN}" in r["value"]]
+    assert "outside this domain" in dmarc["why"]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from postdesk_tools.package import FUNCTIONS_DIR, package
+from postdesk_tools.provision import template
 from tests.infra.cloudformation import MOTO_SKIPS, SSO_ONLY, for_moto, infra_tool, translate
 
 # SES production accounts start at 14 mails a second: the mail-sending functions together stay at
@@ -276,6 +277,23 @@ def test_the_translated_template_has_no_sam_left(translated: dict[str, Any]) -> 
     assert {"AWS::Lambda::Function", "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket"} <= types
 
 
+def test_the_gateway_responses_are_in_the_apis_definition_so_in_its_deployment(
+    translated: dict[str, Any],
+) -> None:
+    resources = translated["Resources"].values()
+    (api,) = [r for r in resources if r["Type"] == "AWS::ApiGateway::RestApi"]
+    (deployment,) = [r for r in resources if r["Type"] == "AWS::ApiGateway::Deployment"]
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    declared = template()["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+
+    assert set(responses) == set(declared)
+    throttled = responses["THROTTLED"]
+    assert throttled["statusCode"] == "429"
+    assert throttled["responseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    assert json.loads(throttled["responseTemplates"]["application/json"])["error"] == "TooManyRequests"
+    assert deployment["Properties"]["RestApiId"] == {"Ref": "RestAPI"}
+
+
 def test_its_plain_resources_are_created_in_motos_cloudformation(
     packaged: Path, translated: dict[str, Any]
 ) -> None:
@@ -444,14 +462,22 @@ def test_the_dry_run_builds_validates_and_prints_the_plan_without_credentials(
         monkeypatch.delenv(name, raising=False)
     out = io.StringIO()
 
-    code = main(["--dry-run", "--domain", "support.example.com", "--out", str(tmp_path)], out)
+    code = main(
+        [
+            *("--dry-run", "--domain", "support.example.com", "--out", str(tmp_path)),
+            *("--parameter", "RawMailRetentionDays=90"),
+        ],
+        out,
+    )
 
     text = out.getvalue()
     assert code == 0, text
     assert "cfn-lint passed" in text and (tmp_path / "deploy-dev" / "deployment.zip").exists()
     assert "support.example.com  MX  10 inbound-smtp.eu-west-1.amazonaws.com" in text
     assert "v=spf1 include:amazonses.com ~all" in text and "_dmarc.support.example.com" in text
-    assert (
-        "AWS::SES::ReceiptRule" in text and "Ingest      python3.13, 512 MB, 60 s, at most 10 at once" in text
-    )
+    assert "AWS::SES::ReceiptRule" in text
+    # One column for the functions' settings, however long their names.
+    assert "  Ingest        python3.13, 512 MB, 60 s, at most 10 at once" in text
+    assert "  WebhookSender python3.13" in text
+    assert "given: RawMailRetentionDays=90" in text
     assert "set-active-receipt-rule-set" in text and "sandbox" in text

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import html
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,10 +94,7 @@ class ApiRequest:
         most ``max_bytes`` (a route that takes a file as base64 allows more)."""
         if self.body is not None and len(self.body) > max_bytes:
             raise PayloadTooLarge(f"the request body is over {max_bytes // 1024} KB")
-        try:
-            document = json.loads(self.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as error:
-            raise BadRequest("the request body is not valid JSON") from error
+        document = _json_document(self.body or b"{}")
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
         unknown = sorted(set(document) - allowed)
@@ -106,6 +104,28 @@ class ApiRequest:
         if missing:
             raise BadRequest(f"missing field(s): {', '.join(missing)}")
         return document
+
+
+def _json_document(body: bytes) -> Any:
+    """The JSON value ``body`` holds; BadRequest in words for what is not JSON or not plain JSON: a
+    name given twice in one object (which value was meant?), NaN or Infinity (not JSON), nesting
+    deeper than the parser goes."""
+
+    def one_value_per_name(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        twice = sorted(name for name, count in Counter(name for name, _ in pairs).items() if count > 1)
+        if twice:
+            raise BadRequest(f"the request body gives {', '.join(twice)} more than once: give each once")
+        return dict(pairs)
+
+    def no_constant(name: str) -> Any:
+        raise BadRequest(f"the request body is not valid JSON: {name} is not a JSON number")
+
+    try:
+        return json.loads(body, object_pairs_hook=one_value_per_name, parse_constant=no_constant)
+    except RecursionError as error:
+        raise BadRequest("the request body is nested too deeply to be read") from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest("the request body is not valid JSON") from error
 
 
 def text_field(document: Mapping[str, Any], name: str) -> str | None:
