@@ -34,7 +34,7 @@ def test_the_quote_keeps_the_blank_lines_between_paragraphs(desk: Desk) -> None:
     ("text", "most", "quoted"),
     [
         ("\n\n  \nHello,\n\n\nBye\n\n", 12, ["Hello,", "", "Bye"]),  # blank runs become one, none at the ends
-        ("a\n\nb\n\nc\n\nd", 2, ["a", "", "b"]),  # at most ``most`` lines of words
+        ("a\n\nb\n\nc\n\nd", 2, ["a", "", "b", "[…]"]),  # at most ``most`` lines of words, the cut shown
         ("a\r\n\r\nb", 12, ["a", "", "b"]),
         ("  indented\n", 12, ["  indented"]),
         ("", 12, []),

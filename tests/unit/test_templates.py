@@ -27,6 +27,8 @@ def _context(**overrides: Any) -> dict[str, Any]:
         "ref": REF,
         "subject": "Cannot sign in",
         "excerpt_lines": ["I cannot sign in since this morning.", "Thanks, Jane"],
+        "attachment_names": [],
+        "more_attachments": 0,
         "support_name": "Example Support",
         "empathy": False,
         "articles": [],

@@ -176,7 +176,6 @@ def _html(
             "support_address": context.settings.support_address,
             "canonical": where.absolute(tail),
             "alternates": _alternates(where, tail, help_languages() if languages is None else languages),
-            "categories": sorted(CATEGORIES),
             "query": "",
             **values,
         },
@@ -405,6 +404,8 @@ def help_search(request: ApiRequest, context: ApiContext) -> ApiResponse:
     where = _where(request, context, language)
     query = " ".join((request.query.get("q") or "").split())[:MAX_QUERY_CHARS]
     found = context.ports.catalogue.engine().find(query, language, limit=SEARCH_RESULTS) if query else []
+    # With nothing found, the topics to browse instead: those with an article in this language.
+    published = {article.category for article in context.ports.catalogue.articles(language)}
     results = [
         {
             "title": suggestion.article.title,
@@ -423,6 +424,7 @@ def help_search(request: ApiRequest, context: ApiContext) -> ApiResponse:
         tail="/search" + (f"?q={quote(query, safe='')}" if query else ""),
         query=query,
         results=results,
+        categories=[category for category in sorted(CATEGORIES) if category in published],
     )
 
 

@@ -33,23 +33,39 @@ def clean_header_text(value: str, limit: int = 998) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())[:limit]
 
 
-def quoted_lines(text: str, most: int) -> list[str]:
+# Where a quote back to its writer leaves out the rest of what they wrote: words in no language.
+QUOTE_CUT = "[…]"
+
+
+def quoted_lines(text: str, most: int, most_chars: int = 1200) -> list[str]:
     """The lines of ``text`` to quote back to the person who wrote it (an acknowledgement's "Your
     message"): its first ``most`` lines that hold words, as written, and an empty line wherever
-    they left blank lines between paragraphs, so the quote reads like what they wrote."""
+    they left blank lines between paragraphs, so the quote reads like what they wrote. At most
+    ``most_chars`` characters, a long line cut at a space; when anything is left out, the quote
+    ends with ``[…]``, so no one reads a cut quote as their whole mail."""
     lines: list[str] = []
     kept = 0
+    room = most_chars
+    cut = False
     for line in text.splitlines():
         if not line.strip():
             if lines and lines[-1]:
                 lines.append("")
             continue
-        if kept == most:
+        if kept == most or room <= 0:
+            cut = True
             break
+        if len(line) > room:
+            shortened = line[:room].rsplit(" ", 1)[0] if " " in line[:room].strip() else line[:room]
+            lines.append(f"{shortened.rstrip()} {QUOTE_CUT}")
+            return lines
         lines.append(line)
         kept += 1
+        room -= len(line)
     if lines and not lines[-1]:
         lines.pop()
+    if cut:
+        lines.append(QUOTE_CUT)
     return lines
 
 

@@ -142,7 +142,9 @@ def _inline_text(children: list[Token]) -> str:
 class ReplyParts:
     """A reply body made ready for one ticket."""
 
-    # The body with its variables replaced, Markdown as typed: what the thread shows.
+    # The body with its variables replaced, Markdown as typed: what the thread keeps and shows. A
+    # value keeps the backslashes that stop it from being read as Markdown (a customer named
+    # ``*Bob*`` is ``\*Bob*``), so the text renders to ``html`` exactly.
     text: str
     # The mail's HTML part and its plain-text part (without the template around them).
     html: str
@@ -154,11 +156,48 @@ def reply_parts(body: str, variables: ReplyVariables) -> ReplyParts:
     ``variables``: the one rendering of an agent's words, for the replies and forwards the desk
     sends and for the saved replies' preview. Raises InvalidReplyTemplate for a body that cannot be
     rendered."""
-    # The values are escaped for the HTML and plain parts, so that a customer's name or subject is
-    # shown as written and never read as Markdown.
+    # The values are escaped, so that a customer's name or subject is shown as written and never
+    # read as Markdown: in the mail's parts and in the thread, which renders the stored text again.
     escaped = render_reply(body.strip(), variables, escape=escape_markdown)
+    html = markdown_to_html(escaped)
+    marked = render_reply(body.strip(), variables, escape=_mark_escapes)
     return ReplyParts(
-        text=render_reply(body, variables).strip(),
-        html=markdown_to_html(escaped),
+        text=_fewest_escapes(marked, escaped, html).strip(),
+        html=html,
         plain=markdown_to_text(escaped),
     )
+
+
+# Put before each punctuation character of a value in place of a backslash, to find the escapes again
+# (a private-use character, which no one types; a body or value that holds it keeps every escape).
+_ESCAPE_MARK: Final = "\ue000"
+# How many of a body's escapes are tried without (each try renders the body once more).
+_MAX_ESCAPES_TRIED: Final = 32
+
+
+def _mark_escapes(text: str) -> str:
+    return _MARKDOWN_PUNCTUATION.sub(_ESCAPE_MARK + r"\1", text)
+
+
+def _fewest_escapes(marked: str, escaped: str, html: str) -> str:
+    """``escaped`` (a body whose values are escaped, rendering to ``html``) with only the escapes
+    ``html`` needs: ``marked`` is the same body with a mark in place of each of the values'
+    backslashes, and each is dropped when the body renders the same without it. So a name like
+    ``O'Brien`` stays as written, ``*Bob*`` keeps what stops it from being read as emphasis, and the
+    text renders to ``html`` exactly."""
+    if marked.replace(_ESCAPE_MARK, "\\") != escaped:
+        return escaped
+    pieces = marked.split(_ESCAPE_MARK)
+    kept = [True] * (len(pieces) - 1)
+
+    def joined() -> str:
+        return pieces[0] + "".join(
+            ("\\" if keep else "") + piece for keep, piece in zip(kept, pieces[1:], strict=True)
+        )
+
+    # From the last: what stays is the escape a person would type, before an opening mark (``\*Bob*``).
+    for index in reversed(range(max(0, len(kept) - _MAX_ESCAPES_TRIED), len(kept))):
+        kept[index] = False
+        if markdown_to_html(joined()) != html:
+            kept[index] = True
+    return joined()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from postdesk.triage.rules import compile_terms, find_terms, fold
 
-# Repetition, waiting and "this is not acceptable": the customer has been let down before.
+# Repetition, waiting and "this is not acceptable": the customer has been let down before. Not "not
+# yet" ("noch nicht", "todavía no", "ainda não", "ancora non"): that is how a calm question is asked.
 _FRUSTRATION = compile_terms(
     [
         # en
@@ -28,12 +29,12 @@ _FRUSTRATION = compile_terms(
         "toujours pas", "toujours rien", "encore une fois", "troisieme fois", "inacceptable",
         "pas acceptable", "aucune reponse", "decu", "decue", "depuis des semaines",
         # es
-        "todavia no", "sigue sin", "siguen sin", "otra vez", "tercera vez", "inaceptable",
+        "sigue sin", "siguen sin", "otra vez", "tercera vez", "inaceptable",
         "sin respuesta", "ninguna respuesta", "decepcion*",
         # pt
-        "ainda nao", "terceira vez", "inaceitavel", "sem resposta", "nenhuma resposta",
+        "continua sem", "terceira vez", "inaceitavel", "sem resposta", "nenhuma resposta",
         # it
-        "ancora non", "terza volta", "inaccettabile", "nessuna risposta", "deluso", "delusa",
+        "continua a non", "terza volta", "inaccettabile", "nessuna risposta", "deluso", "delusa",
         # nl
         "nog steeds niet", "nog steeds geen", "alweer", "derde keer", "onacceptabel", "geen antwoord",
         "teleurgesteld",

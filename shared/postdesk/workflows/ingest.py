@@ -75,6 +75,8 @@ from postdesk.workflows.timers import after_change
 REF_CANDIDATES = 8
 # Lines of the customer's own text quoted back in the acknowledgement.
 ACK_EXCERPT_LINES = 12
+# Names of the customer's attached files the acknowledgement lists (then how many more).
+ACK_ATTACHMENT_NAMES = 5
 PREVIEW_CHARS = 2000
 # Bounds on what one item stores from a mail's headers (a 200 KB Subject or a To of ten thousand
 # addresses exist in the wild, and an item stops at 400 KB). The raw mail in S3 keeps everything.
@@ -957,6 +959,7 @@ def _acknowledge(
     language = understanding.reply_language
     rules = load_rules(settings.triage_rules_path)
     linked = _linked_articles(understanding)
+    files = [attachment.filename for attachment in message.attachments if not attachment.inline]
     rendered = render_mail(
         "ack",
         language,
@@ -965,6 +968,9 @@ def _acknowledge(
             "ref": ticket.ref,
             "subject": ticket.subject,
             "excerpt_lines": quoted_lines(understanding.request_text, ACK_EXCERPT_LINES),
+            # The files the customer sent (not the images of their signature): they see they arrived.
+            "attachment_names": files[:ACK_ATTACHMENT_NAMES],
+            "more_attachments": max(0, len(files) - ACK_ATTACHMENT_NAMES),
             "support_name": desk_name(ticket, settings),
             "empathy": understanding.triage.sentiment.label in EMPATHY_SENTIMENTS,
             "articles": [{"title": article.title, "url": _from_mail(article.url)} for article in linked],

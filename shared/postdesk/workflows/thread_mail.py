@@ -11,12 +11,16 @@ from typing import Any
 
 from postdesk.effects import keys
 from postdesk.mail.addressing import reply_address
-from postdesk.mail.compose import OutboundMail
+from postdesk.mail.compose import OutboundMail, quoted_lines
 from postdesk.mail.model import Address
 from postdesk.rendering import RenderedMail, render_mail
+from postdesk.replies.markdown import markdown_to_text
 from postdesk.replies.variables import ReplyVariables
 from postdesk.settings import Settings
-from postdesk.tickets.model import ThreadMessage, Ticket
+from postdesk.tickets.model import Direction, MessageKind, ThreadMessage, Ticket
+
+# Lines of the agent's last reply an automatic mail quotes (the pending reminder: what we asked).
+LAST_REPLY_LINES = 8
 
 
 def reply_subject(ticket: Ticket) -> str:
@@ -109,7 +113,8 @@ def automatic_mail(
     """A mail the desk sends ``ticket``'s customer by itself (the survey, the pending reminder, the
     closing message): ``template`` in the ticket's language (its variables: the reference, the
     subject, the customer's name, the brand, and ``context``), from the brand, with the subject of a
-    reply, answering the last mail of ``thread``. Also the language it is in."""
+    reply, answering the last mail of ``thread``; ``last_reply_lines``, the start of what an agent
+    last wrote to the customer, as its mail's text part showed it. Also the language it is in."""
     rendered = render_mail(
         template,
         ticket.language,
@@ -118,6 +123,7 @@ def automatic_mail(
             "subject": ticket.subject,
             "customer_name": ticket.requester_name,
             "support_name": desk_name(ticket, settings),
+            "last_reply_lines": last_reply_lines(thread),
             **context,
         },
         fallback=settings.default_language,
@@ -140,3 +146,13 @@ def automatic_mail(
         auto_submitted="auto-generated",
     )
     return mail, rendered.language
+
+
+def last_reply_lines(thread: Sequence[ThreadMessage]) -> list[str]:
+    """The first lines of the last reply an agent wrote to the customer (not the desk's own automatic
+    mail, which shares its kind), as plain text; none when no agent has replied."""
+    for message in reversed(thread):
+        written = message.key.split("#", 2)[-1].startswith("reply-")
+        if message.direction is Direction.OUTBOUND and message.kind is MessageKind.AGENT_REPLY and written:
+            return quoted_lines(markdown_to_text(message.text or ""), LAST_REPLY_LINES)
+    return []
