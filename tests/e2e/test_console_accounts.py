@@ -103,7 +103,8 @@ def test_an_admin_invites_changes_and_deactivates_an_agent_makes_and_revokes_a_t
     expect(row.locator("[data-label=Role]")).to_have_text("Admin")
 
     # When she deactivates Oli, then reactivates them
-    row.get_by_role("button", name="Deactivate Oli Stone").click()
+    row.get_by_role("button", name="Deactivate Oli Stone…").click()
+    page.get_by_role("dialog", name="Deactivate Oli Stone?").get_by_role("button", name="Deactivate").click()
     expect(row.locator("[data-label=Active]")).to_have_text("No: deactivated")
     expect(page.locator("#agents-status")).to_contain_text("Oli Stone is deactivated")
     _shots(page, "agents")

@@ -311,7 +311,9 @@ def test_a_new_article_is_written_published_and_translated_from_its_original(
 
     # Then its editor opens on the English draft, made from the title
     expect(page).to_have_url(f"{desk.api_url}/console#/knowledge/gift-cards/en")
-    expect(page.locator("#flash")).to_contain_text("Created “Gift cards” as a draft")
+    expect(page.locator("#knowledge-status-line")).to_contain_text("Created “Gift cards” as a draft")
+    expect(page.locator("#knowledge-status-line")).to_have_class("notice-ok")
+    expect(page.locator("#flash")).to_be_hidden()
     expect(page.locator("#knowledge-publish-state")).to_contain_text("Not published")
     article = _article(desk, seeded["agent"], "gift-cards")
     assert article["category"] == "billing"
@@ -565,7 +567,8 @@ def test_only_an_admin_deletes_an_article_after_a_dialog(
     dialog.get_by_role("button", name="Delete", exact=True).click()
 
     # Then the list says so and the article is gone
-    expect(page.locator("#flash")).to_have_text("Deleted “Old promotion” in every language.")
+    expect(page.locator("#knowledge-status-line")).to_have_text("Deleted “Old promotion” in every language.")
+    expect(page.locator("#knowledge-status-line")).to_have_class("notice-ok")
     expect(page).to_have_url(f"{desk.api_url}/console#/knowledge")
     expect(_row(page, "old-promotion")).to_have_count(0)
     slugs = [article["slug"] for article in api_ok(desk, seeded["admin"], "GET", "/articles")["articles"]]

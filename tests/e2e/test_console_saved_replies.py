@@ -103,7 +103,9 @@ def test_an_admin_writes_changes_and_deletes_a_saved_reply_with_a_preview(
     editor.get_by_role("button", name="Save").click()
 
     # Then the list shows it, with its language and no use yet
-    expect(page.locator("#flash")).to_have_text("Saved “Parcel on its way”.")
+    expect(page.locator("#saved-replies-status")).to_have_text("Saved “Parcel on its way”.")
+    expect(page.locator("#saved-replies-status")).to_have_class("notice-ok")
+    expect(page.locator("#flash")).to_be_hidden()
     row = page.locator("#saved-replies-list tbody tr", has_text="Parcel on its way")
     expect(row).to_contain_text("English (en)")
     expect(row.locator("td").first.locator("xpath=following-sibling::td[1]")).to_have_text("0")
@@ -121,7 +123,7 @@ def test_an_admin_writes_changes_and_deletes_a_saved_reply_with_a_preview(
     expect(editor.get_by_label("Title")).to_have_value("Parcel on its way")
     editor.get_by_label("Title").fill("Parcel sent")
     editor.get_by_role("button", name="Save").click()
-    expect(page.locator("#flash")).to_have_text("Saved “Parcel sent”.")
+    expect(page.locator("#saved-replies-status")).to_have_text("Saved “Parcel sent”.")
     expect(page.locator("#saved-replies-list tbody tr", has_text="Parcel sent")).to_be_visible()
 
     # And on a phone the list and the editor fit the width
@@ -156,7 +158,7 @@ def test_an_admin_writes_changes_and_deletes_a_saved_reply_with_a_preview(
     dialog.get_by_role("button", name="Delete").click()
 
     # Then it is gone from the list and from the desk
-    expect(page.locator("#flash")).to_have_text("Deleted “Parcel sent”.")
+    expect(page.locator("#saved-replies-status")).to_have_text("Deleted “Parcel sent”.")
     expect(page.locator("#saved-replies-list")).not_to_contain_text("Parcel sent")
     assert all(r["id"] != stored["id"] for r in api_ok(desk, admin, "GET", "/saved-replies")["saved_replies"])
 

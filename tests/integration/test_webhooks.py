@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -350,3 +351,36 @@ def test_bad_changes_of_a_webhook_get_a_400_and_change_nothing(
     assert answer.status_code == 400 and body_of(answer)["message"], answer.body
     listed = body_of(client.http.get("/webhooks", headers=auth(admin_token)))["webhooks"]
     assert listed == [webhook]
+
+
+def test_a_failed_delivery_says_when_it_is_tried_again(
+    desk: Desk, client: Client, admin_token: str, events_feed: ChangeFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a webhook whose endpoint fails, and the back-off of a deployed desk (30 s first)
+    monkeypatch.setenv("POSTDESK_WEBHOOK_RETRY_SECONDS", "30")
+    runtime.reset_runtime()
+    with webhook_receiver(answers=[500]) as failing:
+        webhook = body_of(create(client, admin_token, url=failing.url, events=["ticket.created"]))["webhook"]
+        desk.deliver(build_mail())
+        publish(events_feed)
+
+        # When it is tried once (the message then waits out its back-off on the queue)
+        send(desk, rounds=3)
+
+        # Then the log says it is tried again 30 s after that try
+        (logged,) = deliveries(client, admin_token, webhook["id"])
+        assert logged["status"] == "retrying" and len(failing.received) == 1
+        last = datetime.fromisoformat(logged["last_attempt_at"])
+        assert datetime.fromisoformat(logged["next_attempt_at"]) == last + timedelta(seconds=30)
+
+
+def test_a_delivered_event_has_no_next_try(
+    desk: Desk, client: Client, admin_token: str, events_feed: ChangeFeed, receiver: Receiver
+) -> None:
+    webhook = body_of(create(client, admin_token, url=receiver.url, events=["ticket.created"]))["webhook"]
+    desk.deliver(build_mail())
+    publish(events_feed)
+    send(desk)
+
+    (logged,) = deliveries(client, admin_token, webhook["id"])
+    assert (logged["status"], logged["next_attempt_at"]) == ("delivered", None)

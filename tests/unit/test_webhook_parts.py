@@ -122,10 +122,10 @@ def test_the_slack_format_is_a_message_slack_shows_with_its_special_characters_e
 
     message = slack_message(detail)
 
-    assert message["text"] == "Ticket K7Q2-M9XD: tags changed (sam@example.com)"
+    assert message["text"] == "Ticket K7Q2-M9XD: Tags changed by sam@example.com"
     section = message["blocks"][0]["text"]["text"]
     assert "<https://desk.example.com/console#/tickets/K7Q2-M9XD|K7Q2-M9XD>" in section
-    assert "to: &lt;b&gt;&amp;vip" in section
+    assert section.endswith("Tags changed by sam@example.com, to &lt;b&gt;&amp;vip")
     assert {"type": "mrkdwn", "text": "*Priority*\nhigh"} in message["blocks"][1]["fields"]
     envelope = {"detail-type": "ticket.tags_changed", "detail": detail}
     assert json.loads(delivery_body(envelope, PayloadFormat.SLACK)) == message
@@ -133,6 +133,29 @@ def test_the_slack_format_is_a_message_slack_shows_with_its_special_characters_e
         "type": "ticket.tags_changed",
         **detail,
     }
+
+
+def test_a_slack_message_says_who_and_what_in_words_not_as_the_events_fields() -> None:
+    cases = [
+        (
+            TicketEvent(
+                TICKET.ref, AT, "priority_changed", "e2", "sam@example.com", {"from": "high", "to": "urgent"}
+            ),
+            "Priority changed by sam@example.com, from high to urgent",
+        ),
+        (
+            TicketEvent(TICKET.ref, AT, "ack_sent", "e3", "system", {"language": "en"}),
+            "Acknowledgement sent by the desk, language: en",
+        ),
+        (
+            TicketEvent(TICKET.ref, AT, "customer_replied", "e4", "customer", {}),
+            "Customer replied",
+        ),
+    ]
+    for event, words in cases:
+        message = slack_message(public_event(event, TICKET, "").detail)
+        assert message["blocks"][0]["text"]["text"] == f"Ticket K7Q2-M9XD: {words}"
+        assert "(system)" not in message["text"] and "_" not in message["text"]
 
 
 def test_the_back_off_doubles_from_the_first_wait_up_to_an_hour() -> None:

@@ -62,6 +62,7 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "status_code": delivery.status_code,
         "last_error": delivery.last_error,
         "last_attempt_at": to_iso(delivery.last_attempt_at),
+        "next_attempt_at": to_iso(delivery.next_attempt_at) if delivery.next_attempt_at else None,
     }
 
 

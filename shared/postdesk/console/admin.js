@@ -69,3 +69,25 @@ export function wireSecretBox(name, { what, back }) {
     byId(back).focus();
   });
 }
+
+// The action a confirmation dialog (dialogs.js) asked about, its button disabled while it runs:
+// done, the dialog closes and this says true; refused, the API's words stay in the dialog (false);
+// the session over, the dialog closes and the 401 goes on to the sign-in form.
+export async function runConfirmed(confirmation, action) {
+  const button = confirmation.button;
+  button.disabled = true;
+  try {
+    await action();
+  } catch (failure) {
+    if (failure?.status === 401) {
+      confirmation.close();
+      throw failure;
+    }
+    confirmation.error(failure.message);
+    return false;
+  } finally {
+    button.disabled = false;
+  }
+  confirmation.close();
+  return true;
+}

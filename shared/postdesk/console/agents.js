@@ -4,11 +4,15 @@
 // (PUT /agents/{email}), the account deactivated or reactivated, and an agent who never signed in
 // sent a new invitation (POST /agents/{email}/invitation).
 //
+// Deactivating asks first in a dialog: it ends the agent's sessions and deletes their API tokens,
+// which reactivating does not bring back.
+//
 // Agents see the page's refusal (the API refuses them too). Every value from the API reaches the
 // page as text.
 
-import { showAdminView, wireAdminForm } from "./admin.js";
+import { runConfirmed, showAdminView, wireAdminForm } from "./admin.js";
 import { api } from "./api.js";
+import { confirmDialog } from "./dialogs.js";
 import { forgetDirectory, queues as deskQueues } from "./directory.js";
 import { drawAdminList, byId, el, labelledCell, redrawKeepingFocus, showMessage, showStatus } from "./dom.js";
 import { when } from "./format.js";
@@ -18,6 +22,9 @@ let agents = [];
 // The agent the form edits (null: the form invites one).
 let editing = null;
 let loadNumber = 0;
+// The agent the dialog asks to deactivate, and the dialog (dialogs.js), built when the view is set up.
+let deactivating = null;
+let confirmation = null;
 
 const ROLE_WORDS = { agent: "Agent", admin: "Admin" };
 
@@ -90,7 +97,7 @@ function agentRow(agent) {
   // An admin does not lock themselves out: their own account is deactivated by another admin.
   if (!me) {
     actions.push(active
-      ? el("button", { type: "button", className: "danger", dataset: { action: "deactivate", email: agent.email }, "aria-label": `Deactivate ${name}` }, "Deactivate")
+      ? el("button", { type: "button", className: "danger", dataset: { action: "deactivate", email: agent.email }, "aria-haspopup": "dialog", "aria-label": `Deactivate ${name}…` }, "Deactivate…")
       : el("button", { type: "button", dataset: { action: "reactivate", email: agent.email }, "aria-label": `Reactivate ${name}` }, "Reactivate"));
   }
   if (active && !signedIn) {
@@ -123,7 +130,8 @@ async function loadList() {
   const load = ++loadNumber;
   const answer = await api("agents?all=true");
   if (load !== loadNumber) return;
-  agents = [...(answer.agents || [])].sort((a, b) => displayName(a).localeCompare(displayName(b)));
+  // The active ones first, by name; the deactivated after them, greyed.
+  agents = [...(answer.agents || [])].sort((a, b) => Number(!isActive(a)) - Number(!isActive(b)) || displayName(a).localeCompare(displayName(b)));
   redrawKeepingFocus(byId("agents-list"), "email", drawList);
 }
 
@@ -162,6 +170,10 @@ async function openForm(agent) {
   byId("agent-email-field").hidden = Boolean(agent);
   byId("agent-name").value = agent ? agent.name || "" : "";
   byId(agent?.role === "admin" ? "agent-role-admin" : "agent-role-agent").checked = true;
+  // An admin keeps their own admin role (the API refuses it too): another admin can take it.
+  const ownAdmin = Boolean(agent) && agent.role === "admin" && currentAgent()?.email === agent.email;
+  byId("agent-role-agent").disabled = ownAdmin;
+  byId("agent-role-own").hidden = !ownAdmin;
   const everyQueue = !agent || agent.queues === null || agent.queues === undefined || agent.every_queue;
   byId(everyQueue ? "agent-queues-all" : "agent-queues-chosen").checked = true;
   await drawQueueChoices(everyQueue ? [] : agent.queues);
@@ -188,6 +200,12 @@ async function saveForm() {
   const name = byId("agent-name").value.trim();
   const role = byId("agent-role-admin").checked ? "admin" : "agent";
   const queues = chosenQueues();
+  // An agent of no queue would see no ticket at all: say so before anything is sent.
+  if (queues && !queues.length && role === "agent") {
+    formError("Tick at least one queue, or choose Every queue: an agent of no queue sees no ticket.");
+    (byId("agent-queue-list").querySelector("input") || byId("agent-queues-chosen")).focus();
+    return;
+  }
   if (!editing) {
     const email = byId("agent-email").value.trim();
     if (!email || !email.includes("@")) {
@@ -200,7 +218,16 @@ async function saveForm() {
       byId("agent-name").focus();
       return;
     }
-    const answer = await api("agents", { method: "POST", body: { email, name, role, queues } });
+    let answer;
+    try {
+      answer = await api("agents", { method: "POST", body: { email, name, role, queues } });
+    } catch (failure) {
+      // Already an agent: the way to mail them a password again is on their row, not in this form.
+      if (failure?.status !== 409) throw failure;
+      formError(`${email} is already an agent. To mail them a new temporary password, use "Send a new invitation" on their row (until they first sign in); after that, they can reset their password from the sign-in page.`);
+      byId("agent-email").focus();
+      return;
+    }
     forgetDirectory();
     byId("agent-form").hidden = true;
     byId("agent-invite-open").setAttribute("aria-expanded", "false");
@@ -232,10 +259,7 @@ async function act(action, agent) {
   if (action === "edit") {
     await openForm(agent);
   } else if (action === "deactivate") {
-    await api(agentPath(agent), { method: "PUT", body: { active: false } });
-    forgetDirectory();
-    await loadList();
-    say(`${name} is deactivated: their sessions ended and their API tokens stopped. Reactivate brings the account back.`);
+    askToDeactivate(agent);
   } else if (action === "reactivate") {
     await api(agentPath(agent), { method: "PUT", body: { active: true } });
     forgetDirectory();
@@ -247,6 +271,42 @@ async function act(action, agent) {
     if (answer.mail === "sent") say(`The desk mailed ${agent.email} a new temporary password; the one before no longer works.`);
     else say(answer.message, { problem: answer.mail !== "already_sent" });
   }
+}
+
+// ---- deactivating, after the dialog ----
+
+function askToDeactivate(agent) {
+  deactivating = agent;
+  confirmation.ask({
+    heading: `Deactivate ${displayName(agent)}?`,
+    words: `${agent.email} is signed out of every browser at once and cannot sign in, and every API token acting as them is deleted. Reactivate brings the account back, not the tokens. The tickets assigned to them stay theirs until someone reassigns them.`,
+    button: "Deactivate",
+  });
+}
+
+async function deactivate() {
+  const agent = deactivating;
+  if (!agent) return;
+  // Once done (or the session over) the dialog closes without giving the focus back to the button.
+  deactivating = null;
+  if (!(await runConfirmed(confirmation, () => api(agentPath(agent), { method: "PUT", body: { active: false } })))) {
+    deactivating = agent;
+    return;
+  }
+  forgetDirectory();
+  await loadList();
+  say(`${displayName(agent)} is deactivated: their sessions ended and their API tokens are deleted. Reactivate brings the account back, not the tokens. `);
+  // Their tickets stay assigned to them: the list of those still open, to give them to others.
+  byId("agents-status").append(el("a", { href: `?assignee=${encodeURIComponent(agent.email)}#/` }, "Their open tickets"));
+  byId("agents-status").focus();
+}
+
+function deactivateClosed() {
+  if (!deactivating) return;
+  // Cancelled: the focus goes back to the agent's button.
+  const opener = byId("agents-list").querySelector(`button[data-action="deactivate"][data-email="${CSS.escape(deactivating.email)}"]`);
+  deactivating = null;
+  if (opener) opener.focus();
 }
 
 // ---- the page ----
@@ -264,6 +324,7 @@ export async function showAgents() {
 export function setUpAgents() {
   wireAdminForm("agent-form", { opener: "agent-invite-open", open: () => openForm(null), close: closeForm, save: saveForm, error: formError });
   for (const id of ["agent-queues-all", "agent-queues-chosen"]) byId(id).addEventListener("change", showQueueList);
+  confirmation = confirmDialog("agent-deactivate", { confirm: deactivate, closed: deactivateClosed });
   byId("agents-list").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;

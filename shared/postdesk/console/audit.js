@@ -46,11 +46,43 @@ function actionText(action) {
   return ACTION_WORDS[action] || action;
 }
 
-// What the entry's detail says ("role: admin", "name: Order system"), keys as words.
+// What the entry's detail says ("role: admin", "name: Order system"), keys as words and a moment
+// (a token's expiry) as the rest of the page writes one, not as the API's ISO text.
+const ISO_MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
 function detailText(detail) {
   return Object.entries(detail || {})
-    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${value}`)
+    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${ISO_MOMENT.test(String(value)) ? when(value) : value}`)
     .join(", ");
+}
+
+// A browser's User-Agent as people name it ("Chrome 150 on Linux", "curl 8.5"); the whole string
+// stays in the title, for whoever needs it. What is not recognised is shown as it came.
+const BROWSERS = [
+  ["Edge", /\bEdg(?:e|A|iOS)?\/(\d+)/],
+  ["Opera", /\bOPR\/(\d+)/],
+  ["Firefox", /\bFirefox\/(\d+)/],
+  ["Chrome", /\b(?:HeadlessChrome|Chrome|CriOS)\/(\d+)/],
+  ["Safari", /\bVersion\/(\d+)[.\d]* (?:Mobile\/\S+ )?Safari\//],
+];
+const SYSTEMS = [
+  ["Android", /\bAndroid\b/],
+  ["iOS", /\b(?:iPhone|iPad|iPod)\b/],
+  ["Windows", /\bWindows\b/],
+  ["macOS", /\bMac OS X\b/],
+  ["ChromeOS", /\bCrOS\b/],
+  ["Linux", /\bLinux\b/],
+];
+
+export function browserName(userAgent) {
+  const browser = BROWSERS.find(([, pattern]) => pattern.test(userAgent));
+  if (!browser) {
+    const program = /^([\w.-]+)\/(\d+(?:\.\d+)?)/.exec(userAgent);
+    return program && !program[1].startsWith("Mozilla") ? `${program[1]} ${program[2]}` : userAgent;
+  }
+  const version = browser[1].exec(userAgent)[1];
+  const system = SYSTEMS.find(([, pattern]) => pattern.test(userAgent));
+  return `${browser[0]} ${version}${system ? ` on ${system[0]}` : ""}`;
 }
 
 function entryRow(entry) {
@@ -62,7 +94,7 @@ function entryRow(entry) {
     labelledCell("Who", entry.actor || ""),
     labelledCell("What", actionText(entry.action), entry.subject ? el("span", { className: "audit-subject" }, ` · ${entry.subject}`) : null),
     labelledCell("Details", detailText(entry.detail)),
-    labelledCell("From where", from.length ? el("span", {}, entry.source_ip || "", entry.user_agent ? el("span", { className: "hint audit-agent" }, ` ${entry.user_agent}`) : null) : "Not known"),
+    labelledCell("From where", from.length ? el("span", {}, entry.source_ip || "", entry.user_agent ? el("span", { className: "hint audit-agent", title: entry.user_agent }, ` ${browserName(entry.user_agent)}`) : null) : "Not known"),
   );
 }
 

@@ -298,6 +298,14 @@ function filtersChosen(event) {
 
 // ---- the editor: showing a translation ----
 
+// What a move within the knowledge base did (an article created, one deleted), said on the status
+// line of the view it moves to, in the colours of what went well: the page's flash is for problems.
+let saidAfterMove = "";
+
+function sayAfterMove(message) {
+  saidAfterMove = message;
+}
+
 function editorStatus(message, { error = false } = {}) {
   const line = byId("knowledge-status-line");
   showMessage(line, message);
@@ -897,7 +905,7 @@ async function createArticle(values) {
   forgetUnsaved();
   editing.dirty = false;
   summaries = [];
-  flashAfterMove(`Created “${values.title}” as a draft: nobody sees it until it is published.`);
+  sayAfterMove(`Created “${values.title}” as a draft: nobody sees it until it is published.`);
   location.hash = knowledgeHref(created.slug, language);
   return 1;
 }
@@ -937,6 +945,8 @@ async function publishClicked() {
   }
   const button = byId("knowledge-publish");
   button.disabled = true;
+  // Publishing takes a moment (the help center and its search are updated): the button says so.
+  button.textContent = "Publishing…";
   try {
     await api(`articles/${encodeURIComponent(editing.slug)}/${encodeURIComponent(editing.language)}/publish`, { method: "POST", body: { version: number } });
   } catch (error) {
@@ -948,6 +958,7 @@ async function publishClicked() {
     throw error;
   } finally {
     button.disabled = false;
+    button.textContent = "Publish";
   }
   summaries = [];
   await reloadTranslation(`Published version ${number} in ${languageName(editing.language)}: the help center shows it within a few minutes.`);
@@ -981,6 +992,14 @@ async function saveSettings(event) {
     owner: byId("knowledge-owner").value,
   };
   const reviewBy = byId("knowledge-review-by").value;
+  // A new review date already past would flag the article at once: said before anything is sent
+  // (a date that passed while it was set stays savable with the other settings).
+  const today = new Date().toLocaleDateString("en-CA");
+  if (reviewBy && reviewBy < today && reviewBy !== (editing.article.review_by || "")) {
+    fieldError("review-by", "That day is past: choose today or a later day for the next review.");
+    byId("knowledge-review-by").focus();
+    return;
+  }
   if (reviewBy) document.review_by = reviewBy;
   const button = byId("knowledge-settings-save");
   button.disabled = true;
@@ -1044,7 +1063,7 @@ async function confirmDelete() {
   editing.deleted = true;
   confirmation.close();
   summaries = [];
-  flashAfterMove(`Deleted “${title}” in every language.`);
+  sayAfterMove(`Deleted “${title}” in every language.`);
   location.hash = listHref;
 }
 
@@ -1119,6 +1138,8 @@ export async function showKnowledge(slug, language) {
   clearTimeout(previewTimer);
   if (previewing) previewing.abort();
   editorStatus("");
+  const said = saidAfterMove;
+  saidAfterMove = "";
   hideConflict();
   byId("knowledge-settings-status").textContent = "";
   const view = byId("knowledge-view");
@@ -1152,7 +1173,10 @@ export async function showKnowledge(slug, language) {
     if (load !== loadNumber || isAbandoned(error)) return;
     throw error;
   } finally {
-    if (load === loadNumber) view.removeAttribute("aria-busy");
+    if (load === loadNumber) {
+      view.removeAttribute("aria-busy");
+      if (said) editorStatus(said);
+    }
   }
 }
 

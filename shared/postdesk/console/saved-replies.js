@@ -19,7 +19,7 @@ import { confirmDialog } from "./dialogs.js";
 import { forgetSavedReplies } from "./directory.js";
 import { byId, el, showFieldError, showMessage } from "./dom.js";
 import { languageName, shortWhen } from "./format.js";
-import { flash, flashAfterMove, showView } from "./page.js";
+import { flashAfterMove, showView } from "./page.js";
 import { previewParts, previewReply } from "./reply-preview.js";
 import { isAdmin, reportError } from "./session.js";
 import { KNOWLEDGE_HREF, SAVED_REPLIES_HREF, savedReplyHref } from "./url-state.js";
@@ -42,6 +42,9 @@ let confirmation = null;
 let previewTimer = 0;
 let previewing = null;
 let loadNumber = 0;
+// What a save or a deletion did, said on the list's status line once the list shows (the page's
+// flash is for problems).
+let saidAfterMove = "";
 // The editor's help-article finder (article-picker.js).
 let picker = null;
 let pickerKey = "";
@@ -380,7 +383,7 @@ async function save(event) {
     button.disabled = false;
   }
   forgetSavedReplies();
-  flashAfterMove(`Saved “${answer.saved_reply.title}”.`);
+  saidAfterMove = `Saved “${answer.saved_reply.title}”.`;
   location.hash = SAVED_REPLIES_HREF;
 }
 
@@ -413,14 +416,9 @@ async function confirmDelete() {
   deleting = null;
   confirmation.close();
   forgetSavedReplies();
-  const message = `Deleted “${reply.title}”.`;
-  if (location.hash === SAVED_REPLIES_HREF) {
-    await showSavedReplies(null);
-    flash(message);
-  } else {
-    flashAfterMove(message);
-    location.hash = SAVED_REPLIES_HREF;
-  }
+  saidAfterMove = `Deleted “${reply.title}”.`;
+  if (location.hash === SAVED_REPLIES_HREF) await showSavedReplies(null);
+  else location.hash = SAVED_REPLIES_HREF;
 }
 
 function deleteClosed() {
@@ -442,6 +440,9 @@ function deleteClosed() {
 export async function showSavedReplies(id) {
   showView("saved-replies-view");
   const load = ++loadNumber;
+  const said = saidAfterMove;
+  saidAfterMove = "";
+  showMessage("saved-replies-status", "");
   clearTimeout(previewTimer);
   if (previewing) previewing.abort();
   const view = byId("saved-replies-view");
@@ -450,7 +451,11 @@ export async function showSavedReplies(id) {
     if (id) await showEditor(id, load);
     else await showList(load);
   } finally {
-    if (load === loadNumber) view.removeAttribute("aria-busy");
+    if (load === loadNumber) {
+      view.removeAttribute("aria-busy");
+      // On the list only: the editor has its own lines.
+      if (said && !id) showMessage("saved-replies-status", said);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 //
 // Agents see the page's refusal. Every value from the API reaches the page as text.
 
-import { hideSecret, showAdminView, showSecretOnce, wireAdminForm, wireSecretBox } from "./admin.js";
+import { hideSecret, runConfirmed, showAdminView, showSecretOnce, wireAdminForm, wireSecretBox } from "./admin.js";
 import { api } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
 import { agents as deskAgents } from "./directory.js";
@@ -152,23 +152,12 @@ function askToRevoke(keyId) {
 async function revoke() {
   const token = revoking;
   if (!token) return;
-  const button = confirmation.button;
-  button.disabled = true;
-  try {
-    await api(`tokens/${encodeURIComponent(token.key_id)}`, { method: "DELETE" });
-  } catch (failure) {
-    if (failure?.status === 401) {
-      revoking = null;
-      confirmation.close();
-      throw failure;
-    }
-    confirmation.error(failure.message);
-    return;
-  } finally {
-    button.disabled = false;
-  }
+  // Once done (or the session over) the dialog closes without giving the focus back to the button.
   revoking = null;
-  confirmation.close();
+  if (!(await runConfirmed(confirmation, () => api(`tokens/${encodeURIComponent(token.key_id)}`, { method: "DELETE" })))) {
+    revoking = token;
+    return;
+  }
   await loadList();
   say(`The token "${tokenName(token)}" is revoked: a program using it is refused from now on.`);
   byId("tokens-status").focus();

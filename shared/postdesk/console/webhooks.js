@@ -12,7 +12,7 @@ import { hideSecret, showAdminView, showSecretOnce, wireSecretBox } from "./admi
 import { ApiError, api } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
 import { byId, el, redrawKeepingFocus, showMessage } from "./dom.js";
-import { when } from "./format.js";
+import { shortWhen, when } from "./format.js";
 import { reportError } from "./session.js";
 
 const EVERY_EVENT = "*";
@@ -73,7 +73,9 @@ const STATUS_WORDS = {
 function deliveryStatus(delivery) {
   const words = STATUS_WORDS[delivery.status] || delivery.status;
   const code = delivery.status_code ? ` (HTTP ${delivery.status_code})` : "";
-  return el("span", { className: `delivery-status delivery-${delivery.status}` }, `${words}${code}`);
+  // A delivery that failed says when it is tried again, so nobody replays what is about to go.
+  const next = delivery.status === "retrying" && delivery.next_attempt_at ? `; next try ${shortWhen(delivery.next_attempt_at)}` : "";
+  return el("span", { className: `delivery-status delivery-${delivery.status}` }, `${words}${code}${next}`);
 }
 
 // The API's refusal of an address, in the words an admin acts on; its own words otherwise.
@@ -109,8 +111,8 @@ function lastDeliveryText(webhook) {
   return el("span", {}, deliveryStatus(last), ` · ${eventLabel(last.event_type)}, ${when(last.last_attempt_at || last.event_at)}`);
 }
 
-function fact(label, ...value) {
-  return [el("dt", {}, label), el("dd", {}, ...value)];
+function fact(label, value, id = null) {
+  return [el("dt", {}, label), el("dd", { id }, value)];
 }
 
 function webhookCard(webhook) {
@@ -129,7 +131,7 @@ function webhookCard(webhook) {
       fact("Events", eventsText(webhook.events)),
       fact("Format", FORMATS[webhook.format] || webhook.format),
       fact("State", el("span", { className: webhook.enabled ? "webhook-on-word" : "webhook-off-word" }, webhook.enabled ? "On" : "Off: nothing is sent")),
-      fact("Last delivery", lastDeliveryText(webhook)),
+      fact("Last delivery", lastDeliveryText(webhook), `webhook-${webhook.id}-last`),
     ),
     el(
       "div",
@@ -223,6 +225,9 @@ async function loadDeliveries(id) {
     throw error;
   }
   box.removeAttribute("aria-busy");
+  // The log read again (after a replay, say) brings the card's "Last delivery" up to date too.
+  lastDeliveries.set(id, answer.deliveries[0] || null);
+  byId(`webhook-${id}-last`)?.replaceChildren(lastDeliveryText(webhook));
   const name = webhookName(webhook);
   if (!answer.deliveries.length) {
     box.replaceChildren(el("p", { className: "hint" }, "No deliveries in the last 30 days. Events the webhook asks for show here once they happen."));

@@ -196,6 +196,12 @@ _REFERENCE_WORDS: Final = _folded_words(
     encomenda fatura nota rastreio rastreamento pacote conta
     no nr n° nº núm número numero nummer"""
 )
+# Words the last digits of a payment card follow ("card ending 4242", "Karte mit Endung 4242",
+# "carte se terminant par 4242"), compared folded, as the beginnings of words.
+_CARD_WORDS: Final = _folded_words(
+    """card karte kreditkarte carte tarjeta cartao cartão visa mastercard amex
+    ending endet endung terminant terminada termina final"""
+)
 _REFERENCE_CONTEXT_CHARS: Final = 30
 # Between two names greeted at once ("Hi Ana and Tom,").
 _AND: Final = frozenset({"and", "und", "et", "y", "e", "&"})
@@ -470,6 +476,15 @@ class Redactor:
                     and any(word.startswith(_REFERENCE_WORDS) for word in words_before)
                 )
             )
+            # The last digits of a card the customer paid with are theirs too.
+            card_digits = (
+                token.isdigit()
+                and len(token) == 4
+                and any(word.startswith(_CARD_WORDS) for word in words_before)
+            )
+            if card_digits:
+                self._take(RemovedKind.CARD_NUMBER)
+                return PLACEHOLDER
             if not reference:
                 return token
             self._take(RemovedKind.REFERENCE_NUMBER)

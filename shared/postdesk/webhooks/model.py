@@ -62,5 +62,7 @@ class Delivery:
     last_attempt_at: datetime
     status_code: int | None = None
     last_error: str = ""
+    # When the queue hands a failed delivery on for its next try (retrying only).
+    next_attempt_at: datetime | None = None
     # EventBridge's envelope of the event, as JSON: what a replay sends again.
     event_json: str = ""

@@ -181,6 +181,8 @@ def _delivery_item(delivery: Delivery) -> dict[str, Any]:
     }
     if delivery.status_code is not None:
         item["status_code"] = {"N": str(delivery.status_code)}
+    if delivery.next_attempt_at is not None:
+        item["next_attempt_at"] = _s(to_iso(delivery.next_attempt_at))
     return item
 
 
@@ -197,4 +199,5 @@ def _delivery(item: dict[str, Any]) -> Delivery:
         status_code=int(item["status_code"]["N"]) if "status_code" in item else None,
         last_error=item.get("last_error", {}).get("S", ""),
         event_json=item.get("event_json", {}).get("S", ""),
+        next_attempt_at=from_iso(item["next_attempt_at"]["S"]) if "next_attempt_at" in item else None,
     )

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, Protocol
 
 from postdesk.clock import Clock, from_iso
@@ -269,6 +270,9 @@ def deliver_one(desk: WebhookDesk, queued: QueuedDelivery, poster: Poster) -> bo
         )
         return True
     last = queued.attempt >= desk.settings.delivery_attempts
+    # After the last try, at once: SQS moves the message to the dead-letter queue when it is
+    # received next, rather than after the queue's whole visibility timeout.
+    wait = 0 if last else backoff(queued.attempt, desk.settings.retry_seconds)
     desk.store.record(
         replace(
             entry,
@@ -276,6 +280,7 @@ def deliver_one(desk: WebhookDesk, queued: QueuedDelivery, poster: Poster) -> bo
             attempts=attempts,
             status_code=result.status_code,
             last_error=result.error,
+            next_attempt_at=None if last else now + timedelta(seconds=wait),
         )
     )
     logger.warning(
@@ -283,9 +288,6 @@ def deliver_one(desk: WebhookDesk, queued: QueuedDelivery, poster: Poster) -> bo
         extra={"webhook": webhook.id, "attempt": queued.attempt, "status": result.status_code, "last": last},
     )
     if queued.receipt_handle:
-        # After the last try, at once: SQS moves the message to the dead-letter queue when it is
-        # received next, rather than after the queue's whole visibility timeout.
-        wait = 0 if last else backoff(queued.attempt, desk.settings.retry_seconds)
         desk.queue.retry_in(queued.receipt_handle, wait)
     return False
 

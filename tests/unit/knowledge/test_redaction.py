@@ -271,3 +271,29 @@ def test_greetings_of_several_people_or_of_nobody_in_particular() -> None:
         "Our Customer portal shows every order."
     )
     assert _removed(draft.removed) == {"greeting": 2, "name": 2, "email": 1}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I refunded the charge to your card ending 4242 today.",
+        "Die Erstattung geht auf Ihre Karte mit Endung 4242.",
+        "Le remboursement va sur la carte se terminant par 4242.",
+        "The Visa 4242 was charged twice.",
+    ],
+)
+def test_the_last_digits_of_a_customers_card_are_taken_out(sentence: str) -> None:
+    people = TicketPeople(names=("Ana Silva",), addresses=(), customer_texts=(), refs=())
+
+    draft = draft_from_replies("Refund", [sentence], people, WORDS)
+
+    assert "4242" not in draft.body and PLACEHOLDER in draft.body
+    assert _removed(draft.removed) == {"card_number": 1}
+
+
+def test_a_short_number_after_other_words_stays() -> None:
+    people = TicketPeople(names=("Ana Silva",), addresses=(), customer_texts=(), refs=())
+
+    draft = draft_from_replies("Delivery", ["It takes 3 to 5 days, or 10 at most."], people, WORDS)
+
+    assert draft.body == "It takes 3 to 5 days, or 10 at most."
