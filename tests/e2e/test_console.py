@@ -353,11 +353,12 @@ def test_the_queue_and_the_ticket_show_when_the_promise_is_due(desk: RunningDesk
     row = page.locator(f'#queue-rows tr[data-ref="{ref}"]')
     expect(row).to_be_visible()
 
-    # Then the row shows the due time (the browser's rendering of it), and the ticket its clocks
+    # Then the row shows the due time (the browser's rendering of it, in full as the short one's
+    # tooltip), and the ticket its clocks
     shown = page.evaluate(
         "(iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })", due
     )
-    expect(row.locator("td").last).to_have_text(shown)
+    expect(row.locator("td").last.locator("time")).to_have_attribute("title", shown)
     row.get_by_role("link", name=ref).click()
     expect(page.locator("#ticket-facts")).to_contain_text("First response due" + shown)
     expect(page.locator("#ticket-facts")).to_contain_text("Resolution due")

@@ -30,7 +30,9 @@ export function showAvailability(agent) {
     try {
       const now = await api("me/away", { method: "PUT", body: { away } });
       show(now);
-      flash(away ? "You are away: no tickets are assigned to you automatically." : "Welcome back: tickets are assigned to you again.");
+      flash(away ? "You are away: no tickets are assigned to you automatically." : "Welcome back: tickets are assigned to you again.", {
+        done: true,
+      });
     } catch (error) {
       flash(error.message);
     } finally {

@@ -25,6 +25,22 @@ export function shortWhen(iso) {
   return date.toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 }
 
+// For a list's columns, as short as is still clear, so that a row stays one line: the time alone
+// today, the day and time this year, the date with its year before; the full time as its tooltip.
+export function listTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const now = new Date();
+  let text;
+  if (date.toDateString() === now.toDateString()) text = date.toLocaleTimeString(undefined, { timeStyle: "short" });
+  else if (date.getFullYear() === now.getFullYear()) {
+    text = date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+  }
+  else text = date.toLocaleDateString(undefined, { dateStyle: "medium" });
+  return el("time", { datetime: iso, title: when(iso) }, text);
+}
+
 // What kept a ticket out of the queues ("spam: SES spam verdict FAIL"): a headline and the reason.
 const HELD_AS = {
   spam: "Spam",

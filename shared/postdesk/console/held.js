@@ -103,7 +103,7 @@ async function deleteHeld() {
     if (error.status === 404) {
       // Deleted by someone else meanwhile: gone all the same.
       byId("delete-dialog").close();
-      flashAfterMove(`${ticket.ref} was already deleted.`);
+      flashAfterMove(`${ticket.ref} was already deleted.`, { done: true });
       location.hash = "#/";
       return;
     }
@@ -112,7 +112,7 @@ async function deleteHeld() {
     return;
   }
   byId("delete-dialog").close();
-  flashAfterMove(`Deleted ${ticket.ref}: the mail, its attachments and its history are gone.`);
+  flashAfterMove(`Deleted ${ticket.ref}: the mail, its attachments and its history are gone.`, { done: true });
   // Back to the list it was opened from (the quarantine, in the address's list state).
   location.hash = "#/";
 }

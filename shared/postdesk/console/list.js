@@ -12,19 +12,23 @@
 // changes rows in place or adds rows after the last one shows at once; anything that would move
 // rows under the agent waits in a bar above them until asked for ("Show the updated list").
 // The keyboard moves a selection over the rows: j and k, Enter opens (shortcuts.js), x ticks the
-// row for a bulk action (bulk.js: the checkboxes, "Select all on this page" and the bar).
+// row for a bulk action (bulk.js: the checkboxes, "Select all on this page" and the bar). On a
+// ticket, j and k (its Previous and Next) open the tickets before and after it in the list it was
+// opened from, and u goes back to that list, where it was scrolled to.
 
 import { ApiError, api, isAbandoned } from "./api.js";
 import { fillAgents, rowsShown, selectCell, setUpBulk, showResult, toggleSelected } from "./bulk.js";
 import { agents, queues } from "./directory.js";
 import { byId, chooseOption, el, highlighted } from "./dom.js";
-import { counted, person, quarantineReason, statusBadge, when } from "./format.js";
+import { counted, listTime, person, quarantineReason, statusBadge } from "./format.js";
 import { flash, showView, shownView } from "./page.js";
 import { reportError } from "./session.js";
 import { isActionable, onKey } from "./shortcuts.js";
+import { snoozeWords } from "./snooze.js";
 import {
   LIST_DEFAULTS,
   LIST_HREF,
+  currentPage,
   goToListView,
   readListState,
   ticketHref,
@@ -66,6 +70,7 @@ const VIEW_DESCRIPTIONS = {
   follow_up: "Tickets of any status flagged for a follow-up after a bad survey answer",
 };
 const EMPTY_VIEWS = {
+  "": "No open work: every ticket is answered, waiting on the customer or resolved. New mail shows here within seconds.",
   mine: "Nothing open is assigned to you.",
   unassigned: "Every open ticket has someone.",
   due_soon: "Nothing falls due soon.",
@@ -74,6 +79,11 @@ const EMPTY_VIEWS = {
 };
 
 let nextCursor = null;
+// The list the rows were read from (its query without a cursor): a ticket's next and previous are
+// only those of the list its address names.
+let rowsQuery = null;
+// Where the list was scrolled to, kept while it is in sight (a ticket's own scrolling is not the list's).
+let listScrollY = 0;
 // The tickets on the page, as the API gave them (bulk.js sends their versions).
 let shownTickets = [];
 // The list request under way: a newer one (the next letter typed) abandons it, so an older answer
@@ -354,8 +364,18 @@ function dueBadge(sla) {
     : null;
   if (!sla.next_due) return broken || "—";
   const overdue = new Date(sla.next_due).getTime() < Date.now();
-  const due = el("span", { className: overdue ? "badge warning" : "due" }, overdue ? `Overdue · ${when(sla.next_due)}` : when(sla.next_due));
+  const due = el("span", { className: overdue ? "badge warning" : "due" }, overdue ? ["Overdue · ", listTime(sla.next_due)] : listTime(sla.next_due));
   return broken ? [due, " ", broken] : due;
+}
+
+// A snoozed ticket says until when, so that on hold is told apart from snoozed at a glance.
+function snoozedBadge(snooze) {
+  return el(
+    "span",
+    { className: "badge snoozed", title: snoozeWords(snooze) },
+    "Snoozed until ",
+    snooze.until ? listTime(snooze.until) : "an answer",
+  );
 }
 
 // data-label names the column where a narrow screen shows each row as a card (app.css).
@@ -377,7 +397,7 @@ function refAndSubject(ticket) {
     cell(
       "Subject",
       { className: "subject" },
-      el("span", { className: "subject-text" }, ticket.subject || "(no subject)"),
+      el("span", { className: "subject-text", title: ticket.subject || null }, ticket.subject || "(no subject)"),
       passage(ticket.match),
     ),
   ];
@@ -405,20 +425,29 @@ function ticketRow(ticket, searched) {
     { dataset: { ref: ticket.ref } },
     selectCell(ticket),
     ...refAndSubject(ticket),
-    cell("Requester", {}, ticket.requester ? ticket.requester.name || ticket.requester.email : ""),
+    cell(
+      "Requester",
+      { className: "requester" },
+      el(
+        "span",
+        { className: "requester-text", title: ticket.requester ? person(ticket.requester) : null },
+        ticket.requester ? ticket.requester.name || ticket.requester.email : "",
+      ),
+    ),
     cell(
       "Status",
       {},
       statusBadge(ticket.status),
       ...(ticket.follow_up ? [" ", el("span", { className: "badge warning", title: ticket.follow_up }, "Follow up")] : []),
+      ...(ticket.snooze ? [" ", snoozedBadge(ticket.snooze)] : []),
     ),
     cell("Priority", {}, el("span", { className: `badge priority-${ticket.priority}` }, ticket.priority || "")),
-    cell("Queue", {}, ticket.queue || ""),
-    cell("Assignee", { dataset: { assignee: ticket.assignee || "" } }, assigneeName(ticket.assignee)),
+    cell("Queue", { className: "queue-name" }, ticket.queue || ""),
+    cell("Assignee", { className: "assignee", dataset: { assignee: ticket.assignee || "" } }, assigneeName(ticket.assignee)),
     searched
-      ? cell("Last activity", {}, when(ticket.updated_at))
-      : cell("Waiting since", {}, when(ticket.waiting_since || ticket.updated_at)),
-    cell("Due", {}, dueBadge(ticket.sla)),
+      ? cell("Last activity", { className: "time" }, listTime(ticket.updated_at))
+      : cell("Waiting since", { className: "time" }, listTime(ticket.waiting_since || ticket.updated_at)),
+    cell("Due", { className: "time" }, dueBadge(ticket.sla)),
   );
 }
 
@@ -437,7 +466,7 @@ function quarantineRow(ticket) {
       " ",
       reason,
     ),
-    cell("Received", {}, when(ticket.created_at)),
+    cell("Received", { className: "time" }, listTime(ticket.created_at)),
   );
 }
 
@@ -455,7 +484,8 @@ function showSummary(state, count, more) {
     return;
   }
   const filtered = filtersOf(state).some((name) => state[name]) || Boolean(state.follow_up);
-  setText(empty, EMPTY_VIEWS[state.view] && !filtered ? EMPTY_VIEWS[state.view] : "No tickets match.");
+  const view = state.view || "";
+  setText(empty, EMPTY_VIEWS[view] && !filtered ? EMPTY_VIEWS[view] : "No tickets match. Clear all shows every ticket of this list.");
   if (!isSearch(state)) {
     setText(summary, "");
     widen.hidden = true;
@@ -512,7 +542,8 @@ function markArrived(rowElements) {
   }, ARRIVED_MS);
 }
 
-async function loadList(append) {
+// `wanted`: how many rows to read at once (Back to a list that had More pages read shows as many).
+async function loadList(append, wanted = PAGE_SIZE) {
   const state = listState();
   if (listRequest) listRequest.abort();
   // What the agent asked for wins over bringing the old list up to date.
@@ -525,7 +556,12 @@ async function loadList(append) {
   table.setAttribute("aria-busy", "true");
   let page;
   try {
-    page = await api(`tickets?${apiQuery(state, append ? nextCursor : null)}`, { signal: request.signal });
+    if (!append && wanted > PAGE_SIZE) {
+      const read = await readRows(state, wanted, request.signal);
+      page = { tickets: read.tickets, next_cursor: read.cursor };
+    } else {
+      page = await api(`tickets?${apiQuery(state, append ? nextCursor : null)}`, { signal: request.signal });
+    }
   } catch (error) {
     if (isAbandoned(error)) return;
     throw error;
@@ -548,8 +584,10 @@ async function loadList(append) {
   nextCursor = page.next_cursor || null;
   rowsChanged(state, table, rows);
   giveFocusBack(rows, focused);
-  // A message left by a refused search (a bad date typed in the address) goes once one works.
-  flash("");
+  rowsQuery = apiQuery(state, null).toString();
+  // A message left by a refused search (a bad date typed in the address) goes once one works; not
+  // the message of a ticket whose neighbours were read behind it.
+  if (shownView() === "queue-view") flash("");
   refreshFailures = 0;
   scheduleRefresh();
 }
@@ -700,6 +738,13 @@ function showHeldUpdate() {
 }
 
 function setUpRefresh() {
+  window.addEventListener(
+    "scroll",
+    () => {
+      if (shownView() === "queue-view") listScrollY = window.scrollY;
+    },
+    { passive: true },
+  );
   // Out of sight, nothing is read; back in sight, the list is brought up to date at once.
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) clearTimeout(refreshTimer);
@@ -718,6 +763,10 @@ function setUpRefresh() {
 }
 
 export async function showList() {
+  // Back from a ticket to the list it was opened from: the list where it was scrolled to, the
+  // ticket seen last (j and k may have moved on) in sight.
+  const returning = shownView() === "ticket-view" && rowsQuery === apiQuery(listState(), null).toString();
+  const scrolledTo = listScrollY;
   showView("queue-view");
   // The form shows the address at once, before anything is awaited: what the agent types from
   // the moment the list shows is never overwritten.
@@ -730,7 +779,9 @@ export async function showList() {
     focusSearchWhenShown = false;
     byId("search-q").focus();
   }
-  const loading = loadList(false);
+  const loading = loadList(false, returning ? Math.max(shownTickets.length, PAGE_SIZE) : PAGE_SIZE).then(() => {
+    if (returning) showPlace(scrolledTo);
+  });
   const counting = loadCounts().catch((error) => {
     if (!isAbandoned(error)) throw error;
   });
@@ -740,6 +791,13 @@ export async function showList() {
   fillAgents(known);
   fillQueues(await queues());
   await Promise.all([loading, counting]);
+}
+
+function showPlace(scrollY) {
+  window.scrollTo(0, scrollY);
+  shownRows()
+    .find((row) => row.dataset.ref === selectedRef)
+    ?.scrollIntoView({ block: "nearest" });
 }
 
 // ---- the keyboard: a selection over the rows ----
@@ -780,6 +838,60 @@ function openSelected(event) {
   return true;
 }
 
+// ---- from a ticket: the next and previous ticket of the list it was opened from ----
+
+// The rows of the list the address names, read first when those shown are of another list (a
+// ticket opened from a link) or when the ticket is the last row read and the list goes on.
+async function rowsAround(ref) {
+  const state = listState();
+  if (rowsQuery !== apiQuery(state, null).toString()) await loadList(false);
+  let rows = shownRows();
+  if (nextCursor && rows.at(-1)?.dataset.ref === ref) {
+    await loadList(true);
+    rows = shownRows();
+  }
+  return rows;
+}
+
+function neighbourLink(id, row) {
+  const link = byId(id);
+  link.hidden = !row;
+  if (!row) return;
+  const ticket = shownTickets.find((each) => each.ref === row.dataset.ref);
+  link.href = ticketHref(row.dataset.ref);
+  link.title = ticket ? `${ticket.ref}: ${ticket.subject || "(no subject)"}` : row.dataset.ref;
+}
+
+// The ticket page's Previous and Next (j and k): the rows before and after ticket `ref` in its list,
+// which becomes the list's selected row, so Back to the queue shows where the agent is.
+export async function showNeighbours(ref) {
+  byId("ticket-neighbours").hidden = true;
+  let rows;
+  try {
+    rows = await rowsAround(ref);
+  } catch (error) {
+    // Without its list the ticket still shows; only Previous and Next do not.
+    if (isAbandoned(error) || error instanceof ApiError) return;
+    throw error;
+  }
+  if (currentPage().ref !== ref) return;
+  const at = rows.findIndex((row) => row.dataset.ref === ref);
+  if (at === -1) return;
+  selectedRef = ref;
+  markSelected(false);
+  neighbourLink("ticket-previous", rows[at - 1]);
+  neighbourLink("ticket-next", rows[at + 1]);
+  setText(byId("ticket-position"), `${at + 1} of ${rows.length}${nextCursor ? "+" : ""}`);
+  byId("ticket-neighbours").hidden = false;
+}
+
+function openNeighbour(id) {
+  const link = byId(id);
+  if (byId("ticket-neighbours").hidden || link.hidden) return false;
+  location.hash = link.getAttribute("href");
+  return true;
+}
+
 // "/" searches, as in most web apps an agent knows; from a ticket it goes back to the list first.
 function searchKey() {
   const view = shownView();
@@ -805,6 +917,13 @@ function setUpKeys() {
   onKey("x", { ...list, what: "Tick or untick the selected ticket for a bulk action" }, () =>
     selectedRef ? toggleSelected(selectedRef) : false,
   );
+  const onTicket = { view: "ticket-view", group: "A ticket" };
+  onKey("j", { ...onTicket, what: "Open the next ticket of the list" }, () => openNeighbour("ticket-next"));
+  onKey("k", { ...onTicket, what: "Open the previous ticket of the list" }, () => openNeighbour("ticket-previous"));
+  onKey("u", { ...onTicket, what: "Back to the list" }, () => {
+    location.hash = LIST_HREF;
+    return true;
+  });
   // The rows' links remember the selection when clicked or focused with Tab, so j goes on from there.
   for (const rows of [byId("queue-rows"), byId("quarantine-rows")]) {
     rows.addEventListener("focusin", (event) => {

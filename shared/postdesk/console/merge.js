@@ -1,5 +1,5 @@
-// "Merge into…": the dialog that joins the shown ticket to another one. The agent types the other
-// ticket's reference; once it is a reference, the ticket is looked up and shown (subject, requester,
+// "Merge into…": the dialog that joins the shown ticket to another one. The agent picks one of the
+// requester's other tickets or types the other ticket's reference; once it is a reference, the ticket is looked up and shown (subject, requester,
 // status) so that the agent sees which ticket keeps the conversation before confirming. The merge
 // is made over the version of the ticket on screen: had someone changed it since, the API refuses
 // in words and the ticket behind the dialog is reloaded.
@@ -158,9 +158,41 @@ async function merge() {
   shownTicket.merged(result);
 }
 
+// The requester's other tickets that could keep this one (not merged away, not held), newest
+// first as the API gives them: a click chooses one and looks it up, as typing its reference does.
+const MAX_SUGGESTIONS = 5;
+
+function showSuggestions(source) {
+  const fit = shownTicket.others().filter((other) => other.ref !== source.ref && !other.merged_into && !other.quarantine);
+  byId("merge-suggestions").hidden = fit.length === 0 || Boolean(source.quarantine);
+  byId("merge-suggestion-list").replaceChildren(
+    ...fit.slice(0, MAX_SUGGESTIONS).map((other) =>
+      el(
+        "li",
+        {},
+        el(
+          "button",
+          { type: "button", dataset: { ref: other.ref } },
+          el("span", { className: "ref" }, other.ref),
+          ` ${other.subject || "(no subject)"} `,
+          statusBadge(other.status),
+        ),
+      ),
+    ),
+  );
+}
+
+function chooseSuggestion(event) {
+  const button = event.target instanceof Element ? event.target.closest("button[data-ref]") : null;
+  if (!button) return;
+  byId("merge-into").value = button.dataset.ref;
+  lookUp().catch(reportError);
+}
+
 export function openMerge() {
   const source = shownTicket.ticket();
   byId("merge-source").textContent = source.ref;
+  showSuggestions(source);
   byId("merge-into").value = "";
   showTarget();
   showError("");
@@ -169,10 +201,12 @@ export function openMerge() {
   byId("merge-into").focus();
 }
 
-// `ticket`: { ticket() -> the shown ticket's summary, reload() -> Promise, merged(result) }.
+// `ticket`: { ticket() -> the shown ticket's summary, others() -> the requester's other tickets,
+// reload() -> Promise, merged(result) }.
 export function setUpMerge(ticket) {
   shownTicket = ticket;
   byId("merge-open").addEventListener("click", openMerge);
+  byId("merge-suggestion-list").addEventListener("click", chooseSuggestion);
   byId("merge-into").addEventListener("input", () => {
     clearTimeout(typingTimer);
     setTarget(null);

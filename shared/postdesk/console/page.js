@@ -14,19 +14,22 @@ export function shownView() {
 
 // A message for the view the next move of the address shows (the router shows it there, once): what
 // an action that leaves its view did ("Deleted …" after the ticket it was on is gone).
-let forNextView = "";
+// `done`: what went as asked ("Deleted …"), shown as done, not as a problem.
+let forNextView = { message: "", done: false };
 
-export function flashAfterMove(message) {
-  forNextView = message || "";
+export function flashAfterMove(message, { done = false } = {}) {
+  forNextView = { message: message || "", done };
 }
 
 export function takeMessageForView() {
-  const message = forNextView;
-  forNextView = "";
-  return message;
+  const taken = forNextView;
+  forNextView = { message: "", done: false };
+  return taken;
 }
 
-export function flash(message) {
+// The line above the view: a problem (red), or with `done` what an action did (green).
+export function flash(message, { done = false } = {}) {
+  byId("flash").classList.toggle("done", done);
   showMessage("flash", message);
 }
 

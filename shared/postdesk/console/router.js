@@ -38,7 +38,7 @@ async function route() {
   else if (page.name === "two-step") await showTwoStep();
   else await showList();
   // Once the view is shown (showing it clears the line).
-  if (message) flash(message);
+  if (message.message) flash(message.message, { done: message.done });
 }
 
 // Show what the address says now (at start, and after signing in).

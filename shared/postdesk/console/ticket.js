@@ -12,6 +12,7 @@ import { forwardButton, isForwardable, setUpForward } from "./forward.js";
 import { historyItem } from "./history.js";
 import { draftFromTicket } from "./knowledge.js";
 import { setUpHeld, showHeld } from "./held.js";
+import { showNeighbours } from "./list.js";
 import { setUpMerge } from "./merge.js";
 import { flash, showView } from "./page.js";
 import { setUpPresence, showPresence } from "./presence.js";
@@ -514,11 +515,17 @@ export async function showTicket(ref) {
   showView("ticket-view");
   // Back to the list it came from, named as that list.
   byId("ticket-back").textContent = readListState().view === "quarantine" ? "Back to the quarantine" : "Back to the queue";
+  showNeighbours(ref).catch(reportError);
   // A notice for this ticket shows with it, not over the ticket still shown while it loads.
   const notice = noticeForNext;
   noticeForNext = "";
   showNotice("");
-  if (!shown || shown.ticket.ref !== ref) showLoading(ref);
+  if (!shown || shown.ticket.ref !== ref) {
+    showLoading(ref);
+    // Another ticket opens at its top (its subject and first message), not where the list or the
+    // ticket before it was scrolled to.
+    window.scrollTo(0, 0);
+  }
   // The reply and note boxes are this ticket's from now on, with its drafts.
   openCompose(ref);
   showPresence(ref);
@@ -626,7 +633,12 @@ export function setUpTicket() {
     isShown,
     reportError,
   });
-  setUpMerge({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), merged });
+  setUpMerge({
+    ticket: () => shown.ticket,
+    others: () => shown.requester_tickets || [],
+    reload: () => loadTicket(shown.ticket.ref),
+    merged,
+  });
   setUpSplit({ ticket: () => shown.ticket, reload: () => loadTicket(shown.ticket.ref), split: splitOff });
   setUpForward({
     document: () => (shown && isShown(shown.ticket.ref) ? shown : null),
