@@ -79,7 +79,9 @@ def test_a_note_that_fails_is_said_beside_add_note(desk: RunningDesk, page: Page
     page.get_by_label("Note for the team (never mailed)").fill("Called the warehouse.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#note-message")).to_have_text(
-        "Note not added: The desk is busy. Try again; your text is kept as a draft."
+        "Not confirmed: the desk did not say whether your note was added (it answered 503). It is not in"
+        " the thread yet. Add it again as it is: that is safe, the desk will not do it twice. Your text"
+        " is kept as a draft."
     )
 
 

@@ -283,7 +283,9 @@ def test_drafts_are_kept_per_agent_and_ticket_and_dropped_once_sent(desk: Runnin
     )
     page.get_by_role("button", name="Send reply").click()
     expect(page.locator("#reply-message")).to_have_text(
-        "Reply not sent: The desk is busy, try again. Try again; your text is kept as a draft."
+        "Not confirmed: the desk did not say whether your reply was sent (it answered 503). It is not in"
+        " the thread yet. Send it again as it is: that is safe, the desk will not do it twice. Your"
+        " text is kept as a draft."
     )
     page.unroute(re.compile(rf"/tickets/{ref}/replies$"))
     page.reload()

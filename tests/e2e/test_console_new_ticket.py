@@ -4,6 +4,7 @@ and the form keeps what was typed; sending twice makes one ticket."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,8 @@ def test_an_agent_starts_a_ticket_and_the_answer_lands_on_it(desk: RunningDesk, 
     # the page moves: on a loaded machine that takes more than the usual five seconds)
     expect(page.locator("#ticket-subject")).to_have_text("Your new card", timeout=20_000)
     expect(page.locator("#flash")).to_contain_text("started: the mail went to ines.ramos@customer.example")
+    # Said as done (green), not as a problem
+    expect(page.locator("#flash")).to_have_class(re.compile(r"\bdone\b"))
     ref = page.url.rsplit("/", 1)[-1]
     mails = [m for m in desk.sent_mail()[sent_before:] if f"[#{ref}]" in str(m.message["Subject"])]
     assert len(mails) == 1

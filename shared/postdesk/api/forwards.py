@@ -9,8 +9,9 @@ from typing import Any
 from postdesk.api.attachments import attachment_ids
 from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
-from postdesk.api.tickets import idempotency_id, message_json, message_key_from_api_id
+from postdesk.api.tickets import answering_repeats, idempotency_id, message_json, message_key_from_api_id
 from postdesk.api.visibility import visible_ref
+from postdesk.effects.keys import forward_id
 from postdesk.errors import BadRequest
 from postdesk.mail.recipients import InvalidAddress, normalize_address
 from postdesk.workflows.forward import ForwardRequest, send_forward
@@ -66,21 +67,27 @@ def post_forward(request: ApiRequest, context: ApiContext) -> ApiResponse:
     include = document.get("include_attachments", True)
     if not isinstance(include, bool):
         raise BadRequest("include_attachments must be true or false")
-    forward = send_forward(
-        ForwardRequest(
-            ref=ref,
-            agent_email=agent.email,
-            agent_name=agent.name,
-            to=_addresses(document, "to"),
-            cc=_addresses(document, "cc"),
-            note=note or "",
-            request_id=idempotency_id(request),
-            messages=_message_keys(document),
-            attachments=attachment_ids(document),
-            include_attachments=include,
-            agent_signature=agent.signature,
-        ),
-        context.settings,
-        context.ports,
-    )
-    return ApiResponse(201, {"message": message_json(forward, True, context.blobs)})
+    request_id = idempotency_id(request)
+
+    def send() -> ApiResponse:
+        forward = send_forward(
+            ForwardRequest(
+                ref=ref,
+                agent_email=agent.email,
+                agent_name=agent.name,
+                to=_addresses(document, "to"),
+                cc=_addresses(document, "cc"),
+                note=note or "",
+                request_id=request_id,
+                messages=_message_keys(document),
+                attachments=attachment_ids(document),
+                include_attachments=include,
+                agent_signature=agent.signature,
+            ),
+            context.settings,
+            context.ports,
+        )
+        return ApiResponse(201, {"message": message_json(forward, True, context.blobs)})
+
+    unique = f"forward-{forward_id(ref, request_id)}"
+    return answering_repeats(send, ref, unique, ("forward", "sent"), context)

@@ -32,6 +32,7 @@ from postdesk.aws.s3 import BlobNotFound, S3BlobStore
 from postdesk.clock import to_iso
 from postdesk.errors import (
     BadRequest,
+    DuplicateRequest,
     MessageNotFound,
     OutsideQueues,
     PostdeskError,
@@ -124,8 +125,9 @@ def written_html(message: ThreadMessage) -> str | None:
     text. The text is stored as the agent typed it, variables replaced (workflows/reply.py), and is
     rendered by the same Markdown path as the mail's HTML part (replies/markdown.py: raw HTML escaped,
     links to http, https and mailto only), so messages sent before this field existed show too. The
-    mail escaped the variables' values (a customer named ``*Sam*``); the stored text holds them filled
-    in, so such a value shows here as Markdown would render it."""
+    stored text keeps the backslashes a variable's value needs (a customer named ``*Sam*`` is
+    ``\\*Sam*``: replies/markdown.py ``reply_parts``), so it renders here as the mail showed it; a
+    message sent before that shows such a value as Markdown would render it."""
     unique = _WRITTEN_IN_MARKDOWN.get(message.kind)
     if unique is None or not message.key.split("#", 2)[-1].startswith(unique) or not message.text:
         return None
@@ -243,6 +245,35 @@ def idempotency_id(request: ApiRequest) -> str:
     if given is not None and len(given) > MAX_IDEMPOTENCY_KEY:
         raise BadRequest(f"the Idempotency-Key is over {MAX_IDEMPOTENCY_KEY} characters")
     return given or secrets.token_hex(12)
+
+
+def answering_repeats(
+    action: Callable[[], ApiResponse], ref: str, unique: str, what: tuple[str, str], context: ApiContext
+) -> ApiResponse:
+    """``action``'s answer; when it was done before under the same Idempotency-Key, the 409
+    ``DuplicateRequest`` that says in words whether it is in the thread, with the message it
+    recorded (``recorded``) when it is. ``unique`` is the end of the thread key the request writes
+    (``reply-<request>``: effects/keys.py thread_message_key); ``what`` names it and what is done to
+    it (``("reply", "sent")``). A client whose first answer was lost learns from it what became of
+    the first attempt; nothing is done twice."""
+    try:
+        return action()
+    except DuplicateRequest:
+        thing, done = what
+        recorded = next((m for m in context.ports.store.thread(ref) if m.key.endswith(f"#{unique}")), None)
+        if recorded is None:
+            words = (
+                f"This {thing} was asked for before with the same Idempotency-Key, and the desk has not "
+                f"confirmed it was {done}: it is not in the ticket's thread yet. It is not {done} again; "
+                "look at the thread in a few minutes."
+            )
+            return ApiResponse(409, {"error": "DuplicateRequest", "message": words})
+        words = (
+            f"This {thing} was {done} already (the same Idempotency-Key): it is in the ticket's "
+            f"thread, and is not {done} again."
+        )
+        shown = message_json(recorded, True, context.blobs)
+        return ApiResponse(409, {"error": "DuplicateRequest", "message": words, "recorded": shown})
 
 
 def _requester_filter(given: str | None) -> str | None:
@@ -844,6 +875,7 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
     ref = visible_ref(request, context, agent)
     document = request.json_body(allowed=frozenset({"body"}) | COLLISION_FIELDS, required=frozenset({"body"}))
     seen = seen_of(document)
+    request_id = idempotency_id(request)
 
     def add() -> ApiResponse:
         note = add_note(
@@ -851,14 +883,16 @@ def post_note(request: ApiRequest, context: ApiContext) -> ApiResponse:
             agent.email,
             agent.name,
             text_field(document, "body") or "",
-            idempotency_id(request),
+            request_id,
             context.ports,
             seen,
             settings=context.settings,
         )
         return ApiResponse(201, {"message": message_json(note, True, context.blobs)})
 
-    return answering_changes(add, message_api_id)
+    return answering_changes(
+        lambda: answering_repeats(add, ref, f"note-{request_id}", ("note", "added"), context), message_api_id
+    )
 
 
 def _address_list(document: Mapping[str, Any], name: str) -> tuple[str, ...] | None:
@@ -1019,4 +1053,7 @@ def post_reply(request: ApiRequest, context: ApiContext) -> ApiResponse:
         message = message_json(sent, True, context.blobs)
         return ApiResponse(201, {"message": message, "warnings": reply_warnings(saved_reply_id, used)})
 
-    return answering_changes(send, message_api_id)
+    unique = f"reply-{request_id}"
+    return answering_changes(
+        lambda: answering_repeats(send, ref, unique, ("reply", "sent"), context), message_api_id
+    )

@@ -76,3 +76,35 @@ export async function api(path, { method = "GET", body, headers = {}, signal, ke
   }
   return data;
 }
+
+// A request whose answer never came (the connection dropped) or was the desk's 5xx: it may have been
+// done or not. The console says so in words, and the same content sent again carries the same
+// Idempotency-Key, so the desk does it once (requestKeys).
+export function outcomeUnknown(error) {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 500);
+}
+
+// The first words of an unknown outcome, `what` being "your reply was sent"…, with the desk's status
+// when it gave one.
+export function unconfirmedWords(error, what) {
+  const why = error.status === 0 ? "no answer came" : `it answered ${error.status}`;
+  return `Not confirmed: the desk did not say whether ${what} (${why}).`;
+}
+
+// The Idempotency-Key of a sending form (a reply, a note, a forward, a new ticket): one per content.
+// The same content sent again (any JSON value: the text, the copies, the files) keeps its key, so a
+// send whose answer was lost is done once however often it is clicked; another content, or `done()`
+// after the desk confirmed it, makes a new one.
+export function requestKeys() {
+  let last = null;
+  return {
+    for(content) {
+      const print = JSON.stringify(content);
+      if (!last || last.print !== print) last = { print, key: crypto.randomUUID() };
+      return last.key;
+    },
+    done() {
+      last = null;
+    },
+  };
+}

@@ -5,13 +5,15 @@
 // customer is never copied: the API refuses the requester and the ticket's Cc in words, said here.
 // The forward and the third party's answer show in the thread as internal (ticket.js).
 //
-// One opening of the dialog is one request: its Idempotency-Key is made when the dialog opens, so a
-// Send clicked again after a lost answer never sends a second mail.
+// One content is one request: the same forward sent again (to the same people, the same note,
+// messages and files) keeps its Idempotency-Key, so a Send clicked again after a lost answer never
+// sends a second mail; a change makes it another forward (api.js requestKeys). When the desk did not
+// say whether it went, the dialog says so and that sending again is safe.
 //
 // The ticket view hands in the shown ticket document and how to reload it (setUpForward), as it
 // does for split.js and merge.js.
 
-import { ApiError, api } from "./api.js";
+import { ApiError, api, outcomeUnknown, requestKeys, unconfirmedWords } from "./api.js";
 import { addressField } from "./address-field.js";
 import { attachmentBox } from "./attachments-upload.js";
 import { dialogButton, wireDialog } from "./dialogs.js";
@@ -26,7 +28,7 @@ const EXCERPT_CHARS = 120;
 
 let shownTicket = null;
 let opener = null;
-let requestKey = null;
+const requestKey = requestKeys();
 let fields = null;
 let uploads = null;
 
@@ -102,7 +104,6 @@ export function openForward(message, button) {
   const document = shownTicket.document();
   if (!document) return;
   opener = button;
-  requestKey = crypto.randomUUID();
   const customer = document.thread.filter((entry) => entry.kind === "customer");
   const chosen = message || customer[customer.length - 1];
   byId("forward-source").textContent = document.ticket.ref;
@@ -156,11 +157,12 @@ async function send() {
   const button = byId("forward-send");
   button.disabled = true;
   showError("");
+  let lost = false;
   try {
     await api(`tickets/${encodeURIComponent(ref)}/forwards`, {
       method: "POST",
       body,
-      headers: { "Idempotency-Key": requestKey },
+      headers: { "Idempotency-Key": requestKey.for({ ref, ...body }) },
     });
   } catch (error) {
     button.disabled = false;
@@ -168,15 +170,27 @@ async function send() {
       byId("forward-dialog").close();
       throw error;
     }
-    // The API says in words why not (the customer named, a file refused, a held ticket…).
-    showError(error.message);
-    if (error.status === 400) uploads.markRefused(error.message);
-    if (error.status === 404) await shownTicket.reload();
-    return;
+    // Sent again after an answer that was lost: the desk names the forward it sent the first time.
+    lost = error.kind === "DuplicateRequest" && Boolean(error.data && error.data.recorded);
+    if (!lost) {
+      showError(forwardFailure(error));
+      if (error.status === 400) uploads.markRefused(error.message);
+      if (error.status === 404) await shownTicket.reload();
+      return;
+    }
   }
+  requestKey.done();
   const names = [...to, ...cc].join(", ");
   byId("forward-dialog").close();
-  shownTicket.forwarded(`Forwarded to ${names}. Their answer comes back to this ticket as internal.`);
+  const first = lost ? " (the first answer was lost on the way; it went once)" : "";
+  shownTicket.forwarded(`Forwarded to ${names}${first}. Their answer comes back to this ticket as internal.`);
+}
+
+// The API's words for why not (the customer named, a file refused, a held ticket…), or, when the
+// desk did not say whether it went, that sending again is safe.
+function forwardFailure(error) {
+  if (!outcomeUnknown(error)) return error.message;
+  return `${unconfirmedWords(error, "the forward was sent")} Send it again as it is: that is safe, the desk will not send it twice.`;
 }
 
 // `ticket`: { document() -> the shown ticket document or null, reload() -> Promise,

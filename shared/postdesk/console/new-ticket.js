@@ -3,11 +3,13 @@
 // subject and the message (Markdown, with the reply's variables), the queue, category, priority,
 // language and the status once the mail is out; "Send" posts it (POST /tickets) and opens the new ticket.
 //
-// One form fill is one request: its Idempotency-Key is made when the form opens and kept until the
-// desk answers with the ticket, so a double click, or sending again after the network failed, makes
-// one ticket and one mail. A refusal is shown in the desk's words and the form keeps what was typed.
+// One content is one request: the form sent again as it is keeps its Idempotency-Key until the desk
+// answers with the ticket, so a double click, or sending again after the network failed, makes one
+// ticket and one mail; a change makes it another request (api.js requestKeys). When the desk did not
+// say whether it started the ticket, the form says so and that sending again is safe. A refusal is
+// shown in the desk's words and the form keeps what was typed.
 
-import { ApiError, api } from "./api.js";
+import { ApiError, api, outcomeUnknown, requestKeys, unconfirmedWords } from "./api.js";
 import { attachmentBox } from "./attachments-upload.js";
 import { categories, mailboxes, queues } from "./directory.js";
 import { byId, el, showMessage } from "./dom.js";
@@ -21,7 +23,9 @@ const MAX_CC = 49;
 // The languages the desk writes in (its mail templates); named in the agent's own language.
 const DESK_LANGUAGES = ["de", "en", "es", "fr", "pt"];
 
-let requestKey = null;
+const requestKey = requestKeys();
+// Whether a form is being filled (left for a look at the queue, it is found as it was).
+let filling = false;
 // The desk's addresses (GET /mailboxes), and whether the agent chose the From (else it follows the queue).
 let knownMailboxes = [];
 let fromChosen = false;
@@ -46,13 +50,14 @@ export async function showNewTicket() {
   document.title = "New ticket · Postdesk";
   const form = byId("new-ticket-form");
   // Back on a form being filled (after a look at the queue, say), what was typed stays.
-  const fresh = requestKey === null;
+  const fresh = !filling;
   if (fresh) {
     // A fresh form: a new request.
     form.reset();
     files.clear();
     showError("");
-    requestKey = crypto.randomUUID();
+    requestKey.done();
+    filling = true;
   }
   if (fresh) fromChosen = false;
   const [known, kinds, addresses] = await Promise.all([queues(), categories(), mailboxes()]);
@@ -145,19 +150,26 @@ async function send(event) {
   button.disabled = true;
   let result;
   try {
-    result = await api("tickets", { method: "POST", body, headers: { "Idempotency-Key": requestKey } });
+    result = await api("tickets", { method: "POST", body, headers: { "Idempotency-Key": requestKey.for(body) } });
   } catch (error) {
     button.disabled = false;
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     // The desk's words; the form keeps what was typed, and the same key makes one ticket on a retry.
-    showError(error.message);
+    showError(
+      outcomeUnknown(error)
+        ? `${unconfirmedWords(error, "the ticket was started and its mail sent")} Send it again as it is: that is safe, the desk will not make a second ticket or send twice.`
+        : error.message,
+    );
     if (error.status === 400) files.markRefused(error.message);
     byId("new-ticket-error").focus();
     return;
   }
   button.disabled = false;
-  requestKey = null;
-  flashAfterMove(`Ticket ${result.ticket.ref} started: the mail went to ${result.ticket.requester.email}.`);
+  filling = false;
+  requestKey.done();
+  flashAfterMove(`Ticket ${result.ticket.ref} started: the mail went to ${result.ticket.requester.email}.`, {
+    done: true,
+  });
   location.hash = ticketHref(result.ticket.ref);
 }
 
@@ -167,7 +179,7 @@ export function setUpNewTicket() {
   byId("new-ticket-queue").addEventListener("change", followQueue);
   byId("new-ticket-from").addEventListener("change", () => { fromChosen = true; });
   byId("new-ticket-cancel").addEventListener("click", () => {
-    requestKey = null;
+    filling = false;
     files.clear();
     location.hash = "#/";
   });
