@@ -24,6 +24,7 @@ from postdesk.rendering import (
 from postdesk.survey.tokens import RATINGS, ExpiredToken, SurveyToken, TamperedToken, read_token
 from postdesk.tickets.model import Ticket
 from postdesk.workflows.ratings import MAX_COMMENT_CHARS, AnswerSource, InvalidAnswer, record_rating
+from postdesk.workflows.thread_mail import desk_name
 
 WORDS: Final = "survey_words.j2"
 FORM_TYPE: Final = "application/x-www-form-urlencoded"
@@ -40,8 +41,10 @@ def content_security_policy() -> str:
     return page_security_policy(_stylesheet())
 
 
-def _page(status: int, name: str, language: str, **context: object) -> ApiResponse:
-    html = render_page(name, language, {"stylesheet": _stylesheet(), **context})
+def _page(status: int, name: str, language: str, brand: str = "", **context: object) -> ApiResponse:
+    """A survey page; ``brand`` (the name the desk wrote to the customer under) heads it, and a
+    link that is not ours names none."""
+    html = render_page(name, language, {"stylesheet": _stylesheet(), "brand": brand, **context})
     return ApiResponse(
         status,
         html,
@@ -70,7 +73,8 @@ def _invalid(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 
 def _expired(ticket: Ticket | None, ref: str, request: ApiRequest, context: ApiContext) -> ApiResponse:
-    return _page(410, "survey_problem", _language(ticket, request, context), expired=True, ref=ref)
+    brand = desk_name(ticket, context.settings) if ticket is not None else ""
+    return _page(410, "survey_problem", _language(ticket, request, context), brand, expired=True, ref=ref)
 
 
 def _open_survey(request: ApiRequest, context: ApiContext) -> tuple[SurveyToken, Ticket] | ApiResponse:
@@ -94,12 +98,19 @@ def _open_survey(request: ApiRequest, context: ApiContext) -> tuple[SurveyToken,
 
 
 def _form(
-    status: int, token: SurveyToken, ticket: Ticket, chosen: int, comment: str, problem: bool
+    context: ApiContext,
+    status: int,
+    token: SurveyToken,
+    ticket: Ticket,
+    chosen: int,
+    comment: str,
+    problem: bool,
 ) -> ApiResponse:
     return _page(
         status,
         "survey_form",
         language_having(WORDS, ticket.language),
+        desk_name(ticket, context.settings),
         ref=ticket.ref,
         subject=ticket.subject,
         chosen=chosen,
@@ -116,7 +127,7 @@ def show_survey(request: ApiRequest, context: ApiContext) -> ApiResponse:
         return opened
     token, ticket = opened
     earlier_comment = ticket.survey_comment if ticket.survey_cycle == token.cycle else ""
-    return _form(200, token, ticket, token.rating, earlier_comment, problem=False)
+    return _form(context, 200, token, ticket, token.rating, earlier_comment, problem=False)
 
 
 def _answer_fields(request: ApiRequest) -> tuple[int | None, str]:
@@ -138,7 +149,7 @@ def answer_survey(request: ApiRequest, context: ApiContext) -> ApiResponse:
     token, ticket = opened
     rating, comment = _answer_fields(request)
     if rating is None:
-        return _form(400, token, ticket, token.rating, comment[:MAX_COMMENT_CHARS], problem=True)
+        return _form(context, 400, token, ticket, token.rating, comment[:MAX_COMMENT_CHARS], problem=True)
     try:
         outcome = record_rating(
             ticket.ref,
@@ -150,11 +161,12 @@ def answer_survey(request: ApiRequest, context: ApiContext) -> ApiResponse:
             context.ports,
         )
     except InvalidAnswer:
-        return _form(400, token, ticket, rating, comment[:MAX_COMMENT_CHARS], problem=True)
+        return _form(context, 400, token, ticket, rating, comment[:MAX_COMMENT_CHARS], problem=True)
     return _page(
         200,
         "survey_thanks",
         language_having(WORDS, ticket.language),
+        desk_name(outcome.ticket, context.settings),
         rating=rating,
         changed=not outcome.first_answer,
         follow_up=outcome.ticket.follow_up is not None,

@@ -45,6 +45,10 @@ MIN_SCORE = 2.0
 MIN_HEADLINE_SCORE = 1.8
 SHORT_QUERY_TERMS = 3
 RELATIVE_TO_BEST = 0.6
+# A mail of more than this many content words names its topic with more than one word: an article
+# needs this many different words of its title or tags in it (one shared word is a coincidence there).
+LONG_QUERY_TERMS = 5
+LONG_QUERY_HEADLINE_TERMS = 2
 # The opening of a mail says what it is about; the rest (quotes, signatures, logs) only costs time.
 MAX_QUERY_CHARS = 4000
 # Multiplies the score of articles in the caller's category: it reorders, it never admits.
@@ -117,7 +121,7 @@ _STOP_WORDS = {
         den der des die dies diese dieser doch du ein eine einem einen einer eines er es etwas für geehrte
         geehrter grüße gruß guten habe haben hallo hat hatte herren hier ich ihnen ihr ihre im in ist ja
         jetzt kann kein keine können leider liebe lieber mein meine meinem meinen meiner mich mir mit nach
-        nicht noch nur ob oder schon sehr sein sich sie sind so tag über um und uns unser unsere vom von
+        nicht noch nur ob oder schon sehr sein seit sich sie sind so tag über um und uns unser unsere vom von
         vor war was wenn wer wie wieder wir wird wo zu zum zur freundlichen damen"""
     ),
     "fr": _stop_words(
@@ -137,6 +141,33 @@ _STOP_WORDS = {
         cadê em essa esse esta este eu favor isso já mas me meu minha muito na nas não no nos o obrigada
         obrigado olá onde os ou para pela pelo por que se sem seu sua também tarde te tem tenho um uma você
         vocês"""
+    ),
+}
+
+
+# The words every support mail uses whatever it is about (the trouble, the device, the app): they
+# count towards an article's score but are never evidence of what the mail is about. "A problem with
+# the app on my phone" is no sign-in question because a sign-in article's title says "problems".
+_GENERIC_WORDS = {
+    "en": _stop_words(
+        """problem problems issue issues trouble question questions app apps application phone phones
+        smartphone mobile device devices laptop computer tablet"""
+    ),
+    "de": _stop_words(
+        """problem probleme frage fragen app apps anwendung handy smartphone telefon gerät geräte laptop
+        computer tablet"""
+    ),
+    "fr": _stop_words(
+        """problème problèmes souci soucis question questions application applications appli téléphone
+        smartphone mobile portable appareil ordinateur tablette"""
+    ),
+    "es": _stop_words(
+        """problema problemas pregunta preguntas aplicación aplicaciones app móvil celular teléfono
+        dispositivo portátil ordenador computadora tableta"""
+    ),
+    "pt": _stop_words(
+        """problema problemas pergunta perguntas aplicativo aplicativos app aplicação celular telemóvel
+        telefone dispositivo aparelho notebook computador tablet"""
     ),
 }
 
@@ -293,6 +324,33 @@ class _Posting:
     article: int
     score: float
     in_title_or_tags: bool
+    # A word known only from tags of several words ("new phone"), and found in other articles too,
+    # is evidence only beside the rest of one of them: the stems each of those tags also needs.
+    with_rest_of: tuple[frozenset[str], ...] = ()
+
+    def is_headline(self, terms: set[str]) -> bool:
+        return self.in_title_or_tags and (
+            not self.with_rest_of or any(rest <= terms for rest in self.with_rest_of)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _TagPhrases:
+    single: frozenset[str]
+    multi: tuple[frozenset[str], ...]
+
+
+def _tag_phrases(tags: Iterable[str], language: str, known_stems: frozenset[str]) -> _TagPhrases:
+    """The terms of an article's one-word tags, and the stems of each tag of several words."""
+    single: set[str] = set()
+    multi: list[frozenset[str]] = []
+    for tag in tags:
+        words = _words(tag, language)
+        if len(words) == 1:
+            single.update(_word_terms(words[0], language, known_stems))
+        elif words:
+            multi.append(frozenset(stem(word, language) for word in words))
+    return _TagPhrases(frozenset(single), tuple(multi))
 
 
 class _LanguageIndex:
@@ -318,7 +376,8 @@ class _LanguageIndex:
         }
         document_frequency = Counter(term for doc in counts for term in set().union(*doc.values()))
         postings: dict[str, list[_Posting]] = {}
-        for position, (doc, length) in enumerate(zip(counts, lengths, strict=True)):
+        for position, (doc, length, article) in enumerate(zip(counts, lengths, articles, strict=True)):
+            phrases = _tag_phrases(article.tags, language, self.known_stems)
             # BM25F: each field's count, normalised by that field's length, weighted, then summed
             # before the one saturation; a long body cannot drown a short title.
             normaliser = {
@@ -335,8 +394,15 @@ class _LanguageIndex:
                 rarity = math.log(1 + (len(articles) - frequency + 0.5) / (frequency + 0.5))
                 score = rarity * weighted * (TERM_SATURATION + 1) / (weighted + TERM_SATURATION)
                 headline = bool(doc["title"][term] or doc["tags"][term])
-                postings.setdefault(term, []).append(_Posting(position, score, headline))
+                with_rest_of: tuple[frozenset[str], ...] = ()
+                # A word no other article holds is specific enough on its own.
+                if frequency > 1 and not doc["title"][term] and term not in phrases.single:
+                    with_rest_of = tuple(phrase - {term} for phrase in phrases.multi if term in phrase)
+                postings.setdefault(term, []).append(_Posting(position, score, headline, with_rest_of))
         self.postings = {term: tuple(entries) for term, entries in postings.items()}
+        self.generic_terms = frozenset(
+            stem(word, language) for word in _GENERIC_WORDS.get(language, frozenset())
+        )
         # Every folded word of the articles, sorted, with its terms: what a word being typed may become.
         self.vocabulary = {
             word: tuple(_word_terms(word, language, self.known_stems))
@@ -384,22 +450,26 @@ class _LanguageIndex:
         terms = set(analyse(query[:MAX_QUERY_CHARS], self.language, self.known_stems))
         scores: dict[int, float] = {}
         headline_scores: dict[int, float] = {}
+        headline_terms: Counter[int] = Counter()
         matched: Counter[int] = Counter()
         for term in terms:
             for posting in self.postings.get(term, ()):
                 scores[posting.article] = scores.get(posting.article, 0.0) + posting.score
                 matched[posting.article] += 1
-                if posting.in_title_or_tags:
+                if term not in self.generic_terms and posting.is_headline(terms):
                     headline_scores[posting.article] = (
                         headline_scores.get(posting.article, 0.0) + posting.score
                     )
+                    headline_terms[posting.article] += 1
         short_query = len(terms) <= SHORT_QUERY_TERMS
+        long_query = len(terms) > LONG_QUERY_TERMS
         accepted = [
             (self.articles[position], score)
             for position, score in scores.items()
             if score >= MIN_SCORE
             and headline_scores.get(position, 0.0) >= MIN_HEADLINE_SCORE
             and (matched[position] >= 2 or short_query)
+            and (headline_terms[position] >= LONG_QUERY_HEADLINE_TERMS or not long_query)
         ]
         if not accepted:
             return []
