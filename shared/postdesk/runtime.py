@@ -4,7 +4,7 @@ invocation, and the ports on the AWS services they name. Built once per containe
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from postdesk.clock import Clock, utc_now
@@ -138,7 +138,7 @@ def webhook_desk() -> WebhookDesk:
     from postdesk.aws.eventbridge import WebhookRules
     from postdesk.aws.sqs import DeliveryQueue
     from postdesk.webhooks.store import WebhookStore
-    from postdesk.workflows.webhooks import WebhookDesk, require_configured
+    from postdesk.workflows.webhooks import WebhookDesk, require_configured, tell_admins
 
     settings, ports = runtime()
     events = settings.events
@@ -150,6 +150,8 @@ def webhook_desk() -> WebhookDesk:
         queue=DeliveryQueue(events.delivery_queue_url, settings.region),
         signing_key=ports.signing_key,
         clock=ports.clock,
+        # A delivery that failed after every try is mailed to the admins (at most daily per webhook).
+        tell_admins=partial(tell_admins, settings=settings, ports=ports),
     )
 
 

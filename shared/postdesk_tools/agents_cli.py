@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from postdesk.agents.model import Agent, AgentExists, AgentNotFound, InvalidAgent, Role
 from postdesk.agents.store import AgentStore
@@ -14,6 +14,9 @@ from postdesk.agents.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 from postdesk.errors import PostdeskError
 from postdesk.settings import Settings
 from postdesk_tools.local_clock import local_clock
+
+if TYPE_CHECKING:
+    from postdesk.workflows.account_changes import Released
 
 _ROLES = ", ".join(role.value for role in Role)
 _LIST_COLUMNS = ("email", "name", "role", "active", "created")
@@ -68,6 +71,12 @@ def _add_actions(parser: argparse.ArgumentParser) -> None:
         "deleted (as the console's Deactivate)",
     )
     deactivate.add_argument("email", help="the agent's email address")
+    deactivate.add_argument(
+        "--release-tickets",
+        action="store_true",
+        help="also put their open tickets back: unassigned, and given by the queue's assignment rule "
+        "where one is set (each ticket's history says so)",
+    )
     reactivate = actions.add_parser(
         "reactivate",
         help="let a deactivated agent in again (their password works again; tokens are made anew)",
@@ -103,7 +112,8 @@ def run_agents(argv: Sequence[str], settings: Settings, out: TextIO, now: Callab
         if arguments.action == "list":
             _print_table(store.list(), out)
             return 0
-        return _change_access(arguments.action, arguments.email, settings, now, out)
+        release = bool(getattr(arguments, "release_tickets", False))
+        return _change_access(arguments.action, arguments.email, settings, now, out, release=release)
     except (AgentExists, AgentNotFound, InvalidAgent) as error:
         print(f"error: {error}", file=out)
         return 1
@@ -153,10 +163,17 @@ def _invite(
 
 
 def _change_access(
-    action: str, email: str, settings: Settings, now: Callable[[], datetime], out: TextIO
+    action: str,
+    email: str,
+    settings: Settings,
+    now: Callable[[], datetime],
+    out: TextIO,
+    *,
+    release: bool = False,
 ) -> int:
     """``deactivate`` (or its old name ``revoke``) or ``reactivate`` the agent ``email``, as an admin
-    does in the console: the same workflow, so the same effects and the same audit entry."""
+    does in the console: the same workflow, so the same effects and the same audit entry; with
+    ``release``, their open tickets put back as the console's option does."""
     from postdesk import runtime
     from postdesk.workflows.account_changes import deactivate, reactivate
 
@@ -167,14 +184,31 @@ def _change_access(
         said = "was active already" if before.active else "is active again: the password they had works again"
         print(f"{agent.email} {said}.", file=out)
         return 0
-    agent = deactivate(before.email, COMMAND_LINE_ACTOR, settings, ports)
+    released: list[Released] = []
+    agent = deactivate(
+        before.email, COMMAND_LINE_ACTOR, settings, ports, released=released if release else None
+    )
     print(
         f"{agent.email} {'is deactivated' if before.active else 'was deactivated already; made sure'}: "
         "signed out everywhere, their account disabled, their API tokens deleted. "
         "`postdesk agents reactivate` lets them in again.",
         file=out,
     )
+    if release:
+        print(_released_words(released), file=out)
     return 0
+
+
+def _released_words(released: Sequence[Released]) -> str:
+    """What became of a deactivated agent's open tickets, one line per ticket after the count."""
+    if not released:
+        return "They had no open tickets."
+    lines = [f"Open tickets put back: {len(released)}."]
+    lines += [
+        f"  {ticket.ref}: {ticket.assignee or 'nobody (no assignment rule, or nobody there)'}"
+        for ticket in released
+    ]
+    return "\n".join(lines)
 
 
 def _add(

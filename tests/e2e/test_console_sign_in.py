@@ -307,8 +307,19 @@ def test_an_agent_turns_two_step_sign_in_on_and_off(desk: RunningDesk, page: Pag
     page.locator("#code-form").get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Two-step sign-in", level=1)).to_be_visible()
 
-    # When they turn it off again
+    # When they turn it off again: it takes their password and a code, a wrong one refused in words
+    # on the same page (the session stands)
     page.get_by_role("button", name="Turn off two-step sign-in").click()
+    page.get_by_label("Your password").fill("Not-The-Password-1")
+    page.locator("#two-step-off-form").get_by_label("Code from the app").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn off", exact=True).click()
+    expect(page.locator("#two-step-error")).to_have_text(
+        "The password is not right: two-step sign-in stays on."
+    )
+    expect(page.get_by_label("Your password")).to_be_focused()
+    page.get_by_label("Your password").fill(ensure_account(access, "ole@example.com"))
+    page.locator("#two-step-off-form").get_by_label("Code from the app").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn off", exact=True).click()
     expect(page.locator("#two-step-state")).to_have_text(
         "Two-step sign-in is off: signing in takes your password only."
     )

@@ -13,7 +13,7 @@ from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.effects.send_once import SendOutcome
 from postdesk.errors import BadRequest
-from postdesk.workflows.account_changes import change_role, deactivate, reactivate
+from postdesk.workflows.account_changes import Released, change_role, deactivate, reactivate
 from postdesk.workflows.invitations import Invitation, accounts_of, invite, renew_invitation
 
 ACCOUNT_FIELDS = frozenset({"name", "role", "active"})
@@ -113,6 +113,11 @@ def check_account_fields(document: dict[str, Any]) -> None:
         _role(document["role"])
     if "active" in document and not isinstance(document["active"], bool):
         raise BadRequest("active must be true or false")
+    if "release_tickets" in document:
+        if not isinstance(document["release_tickets"], bool):
+            raise BadRequest("release_tickets must be true or false")
+        if document.get("active") is not False:
+            raise BadRequest("release_tickets goes with active: false (deactivating the agent)")
 
 
 def reactivate_if_asked(
@@ -125,10 +130,16 @@ def reactivate_if_asked(
 
 
 def apply_account_fields(
-    document: dict[str, Any], request: ApiRequest, context: ApiContext, admin: Agent, email: str
+    document: dict[str, Any],
+    request: ApiRequest,
+    context: ApiContext,
+    admin: Agent,
+    email: str,
+    released: list[Released] | None = None,
 ) -> Agent:
     """PUT /agents/{email}'s ``name`` and ``role``, then ``"active": false`` last of all (a
-    deactivated agent's item changes no more). Returns the agent as it now is."""
+    deactivated agent's item changes no more), with ``"release_tickets": true`` their open tickets
+    put back, each appended to ``released``. Returns the agent as it now is."""
     agent = context.agents.get(email)
     if "name" in document and document["name"].strip() != agent.name:
         agent = context.agents.set_profile(agent.email, name=document["name"])
@@ -142,8 +153,20 @@ def apply_account_fields(
             caller=request.caller(),
         )
     if document.get("active") is False:
-        agent = deactivate(agent.email, admin.email, context.settings, context.ports, caller=request.caller())
+        agent = deactivate(
+            agent.email,
+            admin.email,
+            context.settings,
+            context.ports,
+            caller=request.caller(),
+            released=released if document.get("release_tickets") is True else None,
+        )
     return agent
+
+
+def released_json(released: list[Released]) -> list[dict[str, str | None]]:
+    """The tickets put back, as PUT /agents/{email} answers them."""
+    return [{"ref": ticket.ref, "assignee": ticket.assignee} for ticket in released]
 
 
 def every_agent(context: ApiContext) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from postdesk.workflows.ticket_work import desk_queues
 MAX_AWAY = timedelta(days=366)
 _AWAY_FIELDS = frozenset({"away", "until"})
 # With the account's fields (api/agents.py): name, role, active.
-_AGENT_FIELDS = frozenset({"queues", "away", "away_until", "name", "role", "active"})
+_AGENT_FIELDS = frozenset({"queues", "away", "away_until", "name", "role", "active", "release_tickets"})
 
 
 def availability(agent: Agent) -> dict[str, Any]:
@@ -46,7 +46,13 @@ def update_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
     assignment gives them; ``null``: every queue, and no assignment) and mark them ``away`` (until
     ``away_until``) or back; and the ``name``, ``role`` and ``active`` of their account
     (api/agents.py). A change of queues, role or standing is recorded in the access audit."""
-    from postdesk.api.agents import apply_account_fields, check_account_fields, reactivate_if_asked
+    from postdesk.api.agents import (
+        apply_account_fields,
+        check_account_fields,
+        reactivate_if_asked,
+        released_json,
+    )
+    from postdesk.workflows.account_changes import Released
 
     admin = authenticated(request, context, Role.ADMIN)
     request.only_query(frozenset())
@@ -67,7 +73,9 @@ def update_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
         _record_queues_changed(request, context, admin.email, before, agent)
     if away is not None:
         agent = context.agents.set_away(agent.email, *away)
-    agent = apply_account_fields(document, request, context, admin, agent.email)
+    released: list[Released] = []
+    agent = apply_account_fields(document, request, context, admin, agent.email, released)
+    put_back = {"released_tickets": released_json(released)} if document.get("release_tickets") else {}
     return ApiResponse(
         200,
         {
@@ -76,6 +84,7 @@ def update_agent(request: ApiRequest, context: ApiContext) -> ApiResponse:
             "role": agent.role.value,
             "active": agent.active,
             **availability(agent),
+            **put_back,
         },
     )
 

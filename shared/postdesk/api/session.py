@@ -233,10 +233,19 @@ def confirm_my_two_step(request: ApiRequest, context: ApiContext) -> ApiResponse
 
 
 def end_my_two_step(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """Turn the second step off (agents only: admins keep theirs)."""
+    """Turn the second step off (agents only: admins keep theirs), with the current password and
+    the authenticator's code as proof."""
     request.only_query(frozenset())
     active = _session_only(request, context)
-    turn_off_two_step(active, request.caller(), sign_in_desk())
+    # No field is required here: an admin hears first that theirs stays on, whatever was sent.
+    document = request.json_body(frozenset({"password", "code"}))
+    turn_off_two_step(
+        active,
+        _field(document, "password") or "",
+        _field(document, "code") or "",
+        request.caller(),
+        sign_in_desk(),
+    )
     return ApiResponse(204, None, {"Cache-Control": "no-store"})
 
 

@@ -11,7 +11,7 @@ from postdesk.api.context import ApiContext, authenticated
 from postdesk.api.http import ApiRequest, ApiResponse, text_field
 from postdesk.clock import to_iso
 from postdesk.errors import BadRequest
-from postdesk.events.public import PUBLIC_TYPES, SCHEMA_VERSION
+from postdesk.events.public import EVENT_LABELS, PUBLIC_TYPES, SCHEMA_VERSION
 from postdesk.runtime import webhook_desk
 from postdesk.webhooks.model import MAX_DESCRIPTION, Delivery, Webhook
 from postdesk.webhooks.payloads import PayloadFormat
@@ -48,6 +48,8 @@ def webhook_json(webhook: Webhook) -> dict[str, Any]:
         "description": webhook.description,
         "created_at": to_iso(webhook.created_at),
         "created_by": webhook.created_by,
+        "failing_since": to_iso(webhook.failing_since) if webhook.failing_since else None,
+        "failing_error": webhook.failing_error,
     }
 
 
@@ -105,10 +107,14 @@ def list_webhooks(request: ApiRequest, context: ApiContext) -> ApiResponse:
 
 
 def list_event_types(request: ApiRequest, context: ApiContext) -> ApiResponse:
-    """The event types a webhook may name, and the version of their schema."""
+    """The event types a webhook may name, their words (``labels``: the console's and Slack's one
+    table), and the version of their schema."""
     authenticated(request, context, Role.ADMIN)
     request.only_query(frozenset())
-    return ApiResponse(200, {"schema_version": SCHEMA_VERSION, "event_types": list(PUBLIC_TYPES)})
+    return ApiResponse(
+        200,
+        {"schema_version": SCHEMA_VERSION, "event_types": list(PUBLIC_TYPES), "labels": dict(EVENT_LABELS)},
+    )
 
 
 def create_webhook(request: ApiRequest, context: ApiContext) -> ApiResponse:

@@ -575,19 +575,74 @@ def start_two_step(active: ActiveSession, desk: SignInDesk) -> NextStep:
 
 def confirm_two_step(active: ActiveSession, code: str, caller: Caller, desk: SignInDesk) -> None:
     """Check the authenticator's first code and turn the second step on."""
-    desk.cognito.verify_totp(_code(code), access_token=active.session.access_token)
+    try:
+        desk.cognito.verify_totp(_code(code), access_token=active.session.access_token)
+    except WrongCode:
+        # Forbidden, not a 401: the session stands, only this code is refused.
+        raise NotAllowed(
+            "The code is not right: type the 6 digits your authenticator app shows now for this desk."
+        ) from None
     desk.cognito.prefer_totp(active.session.access_token, enabled=True)
     desk.sessions.checked(replace(active.session, two_step=True))
     _record(desk, AccessAction.TWO_STEP_ENABLED, active.session.email, caller)
 
 
-def turn_off_two_step(active: ActiveSession, caller: Caller, desk: SignInDesk) -> None:
-    """Turn the second step off; admins keep theirs (Forbidden in words)."""
+def turn_off_two_step(
+    active: ActiveSession, password: str, code: str, caller: Caller, desk: SignInDesk
+) -> None:
+    """Turn the second step off, on proof that the person at the session is its owner: the current
+    password and the authenticator's code now, checked by signing in with them at Cognito (the
+    tokens of that sign-in revoked at once). Admins keep theirs (Forbidden in words). A wrong
+    password or code is refused in words and counts as a failed sign-in (throttled, audited)."""
     if active.agent.role is Role.ADMIN:
         raise NotAllowed("Admins sign in with a second step: it cannot be turned off.")
+    email = active.session.email
+    if not password:
+        raise BadRequest("send your current password (password) to turn two-step sign-in off")
+    now = desk.now()
+    try:
+        desk.failures.check(email, caller.source_ip, now)
+    except TooManyRequests:
+        _record(desk, AccessAction.SIGN_IN_THROTTLED, email, caller, reason="turning two-step sign-in off")
+        raise
+    try:
+        proof = _signed_in_again(email, password, code, desk)
+    except (WrongPassword, WrongCode) as refused:
+        desk.failures.record_failure(email, caller.source_ip, now)
+        what = "wrong code" if isinstance(refused, WrongCode) else "wrong password"
+        _record(
+            desk, AccessAction.SIGN_IN_FAILED, email, caller, reason=f"{what} turning two-step sign-in off"
+        )
+        # Forbidden, not a 401: the session stands, only this change is refused.
+        raise NotAllowed(
+            f"The {'code' if isinstance(refused, WrongCode) else 'password'} is not right: "
+            "two-step sign-in stays on."
+        ) from None
+    try:
+        desk.cognito.revoke(proof.refresh_token)
+    except Exception:  # the proof's tokens never left the server
+        logger.warning(
+            "the refresh token of a two-step proof was not revoked", extra={"agent": mask_address(email)}
+        )
     desk.cognito.prefer_totp(active.session.access_token, enabled=False)
     desk.sessions.checked(replace(active.session, two_step=False))
     _record(desk, AccessAction.TWO_STEP_DISABLED, active.session.email, caller)
+
+
+def _signed_in_again(email: str, password: str, code: str, desk: SignInDesk) -> Tokens:
+    """Sign ``email`` in with ``password`` and, when Cognito asks for it, the TOTP ``code``: the
+    proof a change of how they sign in asks for. WrongPassword or WrongCode when either is wrong."""
+    answer = desk.cognito.password(email, password)
+    if isinstance(answer, Tokens):
+        return answer
+    if answer.name != "SOFTWARE_TOKEN_MFA":
+        raise SignInRefused("Sign in again first: your account has a step to finish.")
+    if not code:
+        raise BadRequest("send the 6 digits your authenticator app shows now (code) with your password")
+    answered = desk.cognito.totp_code(answer, email, _code(code))
+    if not isinstance(answered, Tokens):
+        raise SignInRefused("Sign in again first: your account has a step to finish.")
+    return answered
 
 
 def _record(desk: SignInDesk, action: AccessAction, actor: str, caller: Caller, **detail: str) -> None:

@@ -5,7 +5,8 @@
 // sent a new invitation (POST /agents/{email}/invitation).
 //
 // Deactivating asks first in a dialog: it ends the agent's sessions and deletes their API tokens,
-// which reactivating does not bring back.
+// which reactivating does not bring back. The dialog offers to put their open tickets back
+// (release_tickets: unassigned, and given by the queue's assignment rule where one is set).
 //
 // Agents see the page's refusal (the API refuses them too). Every value from the API reaches the
 // page as text.
@@ -15,7 +16,7 @@ import { api } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
 import { forgetDirectory, queues as deskQueues } from "./directory.js";
 import { drawAdminList, byId, el, labelledCell, redrawKeepingFocus, showMessage, showStatus } from "./dom.js";
-import { when } from "./format.js";
+import { counted, when } from "./format.js";
 import { currentAgent, reportError } from "./session.js";
 
 let agents = [];
@@ -279,9 +280,23 @@ function askToDeactivate(agent) {
   deactivating = agent;
   confirmation.ask({
     heading: `Deactivate ${displayName(agent)}?`,
-    words: `${agent.email} is signed out of every browser at once and cannot sign in, and every API token acting as them is deleted. Reactivate brings the account back, not the tokens. The tickets assigned to them stay theirs until someone reassigns them.`,
+    words: `${agent.email} is signed out of every browser at once and cannot sign in, and every API token acting as them is deleted. Reactivate brings the account back, not the tokens. The tickets assigned to them stay theirs until someone reassigns them, unless you put them back here.`,
     button: "Deactivate",
   });
+  byId("agent-deactivate-release").checked = false;
+}
+
+// What became of the open tickets put back, in words: "3 open tickets put back: 2 given to others
+// by their queue's rule, 1 left unassigned." with a link to the unassigned ones.
+function releasedWords(released) {
+  if (!released.length) return ["They had no open tickets to put back."];
+  const given = released.filter((ticket) => ticket.assignee).length;
+  const left = released.length - given;
+  const parts = [];
+  if (given) parts.push(`${given} given to others by their queue’s assignment rule`);
+  if (left) parts.push(`${left} left unassigned`);
+  const words = `${counted(released.length, "open ticket")} put back: ${parts.join(", ")}. `;
+  return left ? [words, el("a", { href: "?view=unassigned#/" }, "The unassigned tickets")] : [words];
 }
 
 async function deactivate() {
@@ -289,15 +304,19 @@ async function deactivate() {
   if (!agent) return;
   // Once done (or the session over) the dialog closes without giving the focus back to the button.
   deactivating = null;
-  if (!(await runConfirmed(confirmation, () => api(agentPath(agent), { method: "PUT", body: { active: false } })))) {
+  const release = byId("agent-deactivate-release").checked;
+  const body = release ? { active: false, release_tickets: true } : { active: false };
+  let answer = null;
+  if (!(await runConfirmed(confirmation, async () => { answer = await api(agentPath(agent), { method: "PUT", body }); }))) {
     deactivating = agent;
     return;
   }
   forgetDirectory();
   await loadList();
   say(`${displayName(agent)} is deactivated: their sessions ended and their API tokens are deleted. Reactivate brings the account back, not the tokens. `);
+  if (release) byId("agents-status").append(...releasedWords(answer?.released_tickets || []));
   // Their tickets stay assigned to them: the list of those still open, to give them to others.
-  byId("agents-status").append(el("a", { href: `?assignee=${encodeURIComponent(agent.email)}#/` }, "Their open tickets"));
+  else byId("agents-status").append(el("a", { href: `?assignee=${encodeURIComponent(agent.email)}#/` }, "Their open tickets"));
   byId("agents-status").focus();
 }
 
@@ -325,6 +344,12 @@ export function setUpAgents() {
   wireAdminForm("agent-form", { opener: "agent-invite-open", open: () => openForm(null), close: closeForm, save: saveForm, error: formError });
   for (const id of ["agent-queues-all", "agent-queues-chosen"]) byId(id).addEventListener("change", showQueueList);
   confirmation = confirmDialog("agent-deactivate", { confirm: deactivate, closed: deactivateClosed });
+  byId("agent-deactivate-error").before(el(
+    "div",
+    { className: "field check" },
+    el("input", { id: "agent-deactivate-release", type: "checkbox" }),
+    el("label", { for: "agent-deactivate-release" }, "Put their open tickets back: unassign them, and give them to others by the queue’s assignment rule where one is set"),
+  ));
   byId("agents-list").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;

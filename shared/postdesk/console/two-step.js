@@ -1,7 +1,8 @@
 // "Two-step sign-in" (#/two-step, every agent): whether signing in asks for a code from an
 // authenticator app besides the password (GET /me/two-step). An agent may turn it on (POST gives a
-// key to add to the app, PUT with the app's code confirms it) or off (DELETE); admins must keep it
-// on, and the page says so.
+// key to add to the app, PUT with the app's code confirms it) or off (DELETE with the current
+// password and the app's code, so nobody at an unattended browser can remove it); admins must keep
+// it on, and the page says so.
 
 import { api } from "./api.js";
 import { byId, showMessage } from "./dom.js";
@@ -24,6 +25,7 @@ function drawState(enabled) {
   byId("two-step-start").hidden = enabled;
   byId("two-step-off").hidden = !enabled || required;
   byId("two-step-form").hidden = true;
+  byId("two-step-off-form").hidden = true;
 }
 
 async function load() {
@@ -82,15 +84,43 @@ export function setUpTwoStep() {
       byId("two-step-code").focus();
     }
   });
-  byId("two-step-off").addEventListener("click", async () => {
+  byId("two-step-off").addEventListener("click", () => {
     say("two-step-error", "");
+    say("two-step-status", "");
+    byId("two-step-off-form").reset();
+    byId("two-step-off-form").hidden = false;
+    byId("two-step-off").hidden = true;
+    byId("two-step-off-password").focus();
+  });
+  byId("two-step-off-cancel").addEventListener("click", () => {
+    say("two-step-error", "");
+    drawState(true);
+    byId("two-step-off").focus();
+  });
+  byId("two-step-off-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const password = byId("two-step-off-password").value;
+    const code = byId("two-step-off-code").value.replace(/\s+/g, "");
+    if (!password) {
+      say("two-step-error", "Enter your password.");
+      byId("two-step-off-password").focus();
+      return;
+    }
+    if (!/^\d{6}$/.test(code)) {
+      say("two-step-error", "Enter the 6 digits your authenticator app shows now.");
+      byId("two-step-off-code").focus();
+      return;
+    }
     try {
-      await api("me/two-step", { method: "DELETE" });
+      await api("me/two-step", { method: "DELETE", body: { password, code } });
+      say("two-step-error", "");
       drawState(false);
       say("two-step-status", "Two-step sign-in is off.");
       byId("two-step-start").focus();
     } catch (failure) {
+      byId("two-step-off-code").value = "";
       await failed(failure);
+      byId(/password/i.test(failure?.message ?? "") ? "two-step-off-password" : "two-step-off-code").focus();
     }
   });
 }

@@ -42,18 +42,21 @@ function webhookName(webhook) {
   return webhook.description || webhook.url;
 }
 
-// "ticket.status_changed" → "Status changed": the words of the event types' names, except where the
-// name is shorter than what people say.
-const EVENT_WORDS = {
-  "ticket.sla_warning": "SLA warning",
-  "ticket.sla_breached": "SLA breached",
-  "ticket.ack_sent": "Acknowledgement sent",
-};
+// "ticket.status_changed" → "Status changed": the words GET /webhooks/event-types gives for each type
+// (the desk's one table, which Slack messages use too); a type it does not list, by the same rule.
+let eventLabels = {};
 
 function eventLabel(type) {
-  if (EVENT_WORDS[type]) return EVENT_WORDS[type];
+  if (eventLabels[type]) return eventLabels[type];
   const words = type.replace(/^ticket\./, "").replaceAll("_", " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+async function loadEventTypes() {
+  if (eventTypes.length) return;
+  const answer = await api("webhooks/event-types");
+  eventTypes = answer.event_types;
+  eventLabels = answer.labels || {};
 }
 
 function eventsText(events) {
@@ -111,6 +114,18 @@ function lastDeliveryText(webhook) {
   return el("span", {}, deliveryStatus(last), ` · ${eventLabel(last.event_type)}, ${when(last.last_attempt_at || last.event_at)}`);
 }
 
+// A webhook whose delivery failed after every try (and none went through since) says so on its
+// card, with the endpoint's last answer; the admins were told by mail.
+function failingNotice(webhook) {
+  if (!webhook.failing_since) return null;
+  const answer = webhook.failing_error ? ` (last answer: ${webhook.failing_error})` : "";
+  return el(
+    "p",
+    { className: "error webhook-failing", id: `webhook-${webhook.id}-failing` },
+    `Failing since ${when(webhook.failing_since)}: a delivery failed after every try${answer}. Fix the endpoint, then replay the failed deliveries; the next one that goes through clears this.`,
+  );
+}
+
 function fact(label, value, id = null) {
   return [el("dt", {}, label), el("dd", { id }, value)];
 }
@@ -124,6 +139,7 @@ function webhookCard(webhook) {
     "article",
     { className: `card webhook${webhook.enabled ? "" : " webhook-off"}`, "aria-labelledby": headingId, dataset: { id: webhook.id } },
     el("h2", { id: headingId, className: "webhook-url" }, name),
+    failingNotice(webhook),
     el(
       "dl",
       { className: "facts webhook-facts" },
@@ -176,6 +192,7 @@ async function readLastDeliveries(shown) {
 async function loadList() {
   const load = ++loadNumber;
   const answer = await api("webhooks");
+  await loadEventTypes();
   const last = await readLastDeliveries(answer.webhooks);
   if (load !== loadNumber) return;
   webhooks = answer.webhooks;
@@ -347,7 +364,7 @@ function showEventScope() {
 }
 
 async function openForm(webhook) {
-  if (!eventTypes.length) eventTypes = (await api("webhooks/event-types")).event_types;
+  await loadEventTypes();
   editing = webhook;
   clearFormErrors();
   const every = !webhook || webhook.events.includes(EVERY_EVENT);

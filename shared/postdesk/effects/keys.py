@@ -114,6 +114,12 @@ def account_mail_guard(kind: str, digest: str) -> str:
     return f"account-mail#{kind}#{digest}"
 
 
+def webhook_failing_guard(webhook_id: str, day: date, admin: str) -> str:
+    """``webhook-failing#<webhook id>#<yyyy-mm-dd>#<sha256(admin)[:32]>``: the mail telling one admin
+    that a webhook's delivery failed after every try, at most once per webhook and day (UTC)."""
+    return f"webhook-failing#{webhook_id}#{day.isoformat()}#{address_hash(admin)[:32]}"
+
+
 def mail_feedback_guard(feedback_id: str, recipient: str) -> str:
     """``mail-feedback#<feedback id>#<sha256(address)[:16]>``: SES's word on one recipient of one mail
     (``none`` stands for a notification that names nobody)."""
@@ -274,6 +280,13 @@ def agent_notification_message_id(agent: str, due: datetime, domain: str) -> str
 def account_mail_message_id(kind: str, digest: str, domain: str) -> str:
     """``<account-mail.<hash>.postdesk@domain>``: a mail about a person's account."""
     return derived_message_id("account-mail", f"{kind}:{digest}", domain)
+
+
+def webhook_failing_message_id(webhook_id: str, day: date, admin: str, domain: str) -> str:
+    """``<webhook-failing.<hash>.postdesk@domain>``: the mail telling an admin a webhook is failing."""
+    return derived_message_id(
+        "webhook-failing", f"{webhook_id}:{day.isoformat()}:{address_hash(admin)}", domain
+    )
 
 
 # -- thread messages (TicketLogTable ``M#<time>#<unique>``) -------------------------------------------------

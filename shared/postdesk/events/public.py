@@ -76,7 +76,31 @@ PUBLIC_TYPES = (
     "ticket.mail_bounced",
     "ticket.mail_complained",
     "ticket.ack_sent",
+    "ticket.mail_screened",
 )
+
+# Event types whose words are not their names' (what people say is shorter, or an abbreviation).
+_LABELS_BY_HAND = {
+    "ticket.sla_warning": "SLA warning",
+    "ticket.sla_breached": "SLA breached",
+    "ticket.ack_sent": "Acknowledgement sent",
+    "ticket.cc_changed": "Cc changed",
+    "ticket.bcc_changed": "Bcc changed",
+    "ticket.mail_screened": "Mail screened",
+}
+
+
+def event_label(type_name: str) -> str:
+    """The words of an event type, as the console and Slack messages show it: "ticket.status_changed"
+    → "Status changed"; a type not listed (one added later) by the same rule."""
+    if type_name in _LABELS_BY_HAND:
+        return _LABELS_BY_HAND[type_name]
+    words = type_name.removeprefix(TYPE_PREFIX).replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+# Every public type's words (GET /webhooks/event-types serves them: the one table).
+EVENT_LABELS = {type_name: event_label(type_name) for type_name in PUBLIC_TYPES}
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,10 @@ class Webhook:
     # Random, per webhook: the secret is derived from it and the desk's signing key (never stored).
     salt: str
     description: str = ""
+    # Since when its deliveries fail after every try (a delivery dead-lettered, none delivered
+    # since), and the last one's error in words; None while it delivers.
+    failing_since: datetime | None = None
+    failing_error: str = ""
 
     @property
     def detail_types(self) -> tuple[str, ...]:

@@ -7,6 +7,8 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from postdesk.events.public import event_label
+
 
 class PayloadFormat(StrEnum):
     JSON = "json"
@@ -20,22 +22,6 @@ def delivery_body(event: dict[str, Any], payload_format: PayloadFormat) -> bytes
         return json.dumps(slack_message(detail), ensure_ascii=False, sort_keys=True).encode()
     document = {"type": event.get("detail-type") or detail.get("type"), **detail}
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
-
-
-# Event names shorter than what people say.
-_EVENT_WORDS = {
-    "ticket.sla_warning": "SLA warning",
-    "ticket.sla_breached": "SLA breached",
-    "ticket.ack_sent": "Acknowledgement sent",
-}
-
-
-def event_words(type_name: str) -> str:
-    """ "ticket.status_changed" → "Status changed"."""
-    if type_name in _EVENT_WORDS:
-        return _EVENT_WORDS[type_name]
-    words = type_name.removeprefix("ticket.").replace("_", " ")
-    return words[:1].upper() + words[1:]
 
 
 def _who(actor: dict[str, Any]) -> str:
@@ -59,7 +45,7 @@ def slack_message(detail: dict[str, Any]) -> dict[str, Any]:
     and what changed ("from high to urgent"), then the ticket's state in fields. Slack's mrkdwn treats
     <, > and & specially; they are escaped."""
     ref = _escape(str(detail.get("ref", "")))
-    what = _escape(event_words(str(detail.get("type", ""))))
+    what = _escape(event_label(str(detail.get("type", ""))))
     who = _escape(_who(detail.get("actor") or {}))
     # "Customer replied", not "Customer replied by the customer".
     by = "" if what.startswith("Customer") and who == "the customer" else f" by {who}"

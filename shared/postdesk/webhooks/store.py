@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from postdesk.aws.clients import client
 from postdesk.clock import from_iso, to_iso
 from postdesk.errors import NotFound
@@ -79,6 +81,31 @@ class WebhookStore:
             key=lambda webhook: (webhook.created_at, webhook.id),
         )
 
+    def mark_failing(self, webhook_id: str, at: datetime, error: str) -> None:
+        """A delivery of the webhook failed after every try: failing since ``at`` (an earlier time
+        stays), with ``error``. Nothing for a webhook deleted meanwhile."""
+        self._update_existing(
+            webhook_id,
+            UpdateExpression="SET failing_since = if_not_exists(failing_since, :at), failing_error = :error",
+            ExpressionAttributeValues={":at": _s(to_iso(at)), ":error": _s(error[:MAX_ERROR])},
+        )
+
+    def clear_failing(self, webhook_id: str) -> None:
+        """A delivery of the webhook went through: it is no longer failing."""
+        self._update_existing(webhook_id, UpdateExpression="REMOVE failing_since, failing_error")
+
+    def _update_existing(self, webhook_id: str, **update: Any) -> None:
+        try:
+            self._dynamodb().update_item(
+                TableName=self._table,
+                Key={"pk": _s(WEBHOOKS_PARTITION), "sk": _s(webhook_id)},
+                ConditionExpression="attribute_exists(sk)",
+                **update,
+            )
+        except ClientError as refused:
+            if refused.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
     def delete(self, webhook_id: str) -> None:
         """The webhook goes; its delivery log goes with TTL (a deleted webhook's log is not shown)."""
         self._dynamodb().delete_item(
@@ -138,7 +165,7 @@ def _log(webhook_id: str) -> str:
 
 
 def _webhook_item(webhook: Webhook) -> dict[str, Any]:
-    return {
+    item: dict[str, Any] = {
         "pk": _s(WEBHOOKS_PARTITION),
         "sk": _s(webhook.id),
         "url": _s(webhook.url),
@@ -150,6 +177,10 @@ def _webhook_item(webhook: Webhook) -> dict[str, Any]:
         "salt": _s(webhook.salt),
         "description": _s(webhook.description),
     }
+    if webhook.failing_since is not None:
+        item["failing_since"] = _s(to_iso(webhook.failing_since))
+        item["failing_error"] = _s(webhook.failing_error[:MAX_ERROR])
+    return item
 
 
 def _webhook(item: dict[str, Any]) -> Webhook:
@@ -163,6 +194,8 @@ def _webhook(item: dict[str, Any]) -> Webhook:
         created_by=item["created_by"]["S"],
         salt=item["salt"]["S"],
         description=item.get("description", {}).get("S", ""),
+        failing_since=from_iso(item["failing_since"]["S"]) if "failing_since" in item else None,
+        failing_error=item.get("failing_error", {}).get("S", ""),
     )
 
 

@@ -6,9 +6,17 @@ refused from that moment, and deleted), every session begun before now ends
 refresh tokens revoked), so a session checked with Cognito within the minute fails too.
 Reactivating enables the account again; the tokens stay gone (an admin makes new ones), the
 sessions stay ended. Each change is an entry of the access audit.
+
+Deactivating may also put the agent's open tickets back (``release_tickets``): each one unassigned
+and given by its queue's assignment rule, where the queue has one, to an active agent who is there
+(workflows/assignment.py), the ticket's history saying so in words. Without it they stay assigned
+to the deactivated agent, for an admin to reassign.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from postdesk.agents.model import Agent, Role
 from postdesk.auth.audit import NO_CALLER, AccessAction, Caller
@@ -16,7 +24,20 @@ from postdesk.errors import NotAllowed
 from postdesk.observability import logger, mask_address
 from postdesk.ports import Ports
 from postdesk.settings import Settings
+from postdesk.tickets.listing import TicketFilter
+from postdesk.workflows.assignment import release
 from postdesk.workflows.invitations import accounts_of, audit_of
+
+# Tickets read per page while putting a deactivated agent's tickets back.
+RELEASE_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """One open ticket put back: its ref and whom its queue's rule gave it to (None: nobody)."""
+
+    ref: str
+    assignee: str | None
 
 
 def change_role(
@@ -55,10 +76,13 @@ def deactivate(
     ports: Ports,
     *,
     caller: Caller = NO_CALLER,
+    released: list[Released] | None = None,
 ) -> Agent:
     """End the agent ``email``'s access (see the module): inactive, tokens deleted, sessions ended,
     the account disabled and signed out everywhere. Deactivating yourself is refused (someone must
-    be left to undo it); an agent already inactive is made sure of again, without a second entry."""
+    be left to undo it); an agent already inactive is made sure of again, without a second entry.
+    With a ``released`` list, their open tickets are put back afterwards (release_tickets), each
+    one appended to it."""
     agent = ports.agents.get(email)
     if agent.email == deactivated_by.strip().lower():
         raise NotAllowed("you cannot deactivate yourself: ask another admin")
@@ -80,7 +104,34 @@ def deactivate(
             caller=caller,
             detail={"tokens_revoked": str(len(revoked))},
         )
+    if released is not None:
+        released.extend(release_tickets(agent.email, deactivated_by, settings, ports))
     return ports.agents.get(agent.email)
+
+
+def release_tickets(email: str, released_by: str, settings: Settings, ports: Ports) -> list[Released]:
+    """Put the open tickets of the deactivated agent ``email`` back: each unassigned by
+    ``released_by`` and given by its queue's rule (workflows/assignment.py). Refused for an active
+    agent (they can hand their tickets on themselves). A ticket someone reassigned meanwhile is
+    left as they made it."""
+    agent = ports.agents.get(email)
+    if agent.active:
+        raise NotAllowed(f"{agent.name} is active: only a deactivated agent's tickets are put back")
+    why = f"{agent.name} ({agent.email}) was deactivated"
+    wanted = TicketFilter(assignee=agent.email)
+    released: list[Released] = []
+    cursor: dict[str, Any] | None = None
+    while True:
+        page = ports.store.list_tickets(wanted, RELEASE_PAGE, cursor)
+        for ticket in page.tickets:
+            after = release(ticket, released_by, why, settings, ports)
+            if after is not None:
+                released.append(Released(after.ref, after.assignee))
+        if not page.cursor or not page.tickets:
+            break
+        cursor = page.cursor
+    logger.info("tickets put back", extra={"agent": mask_address(agent.email), "tickets": len(released)})
+    return released
 
 
 def reactivate(

@@ -13,7 +13,9 @@ chose whom, or why nobody was chosen.
 
 Agents taking part are active, list the queue among theirs and are not away. A customer's answer that
 reopens a ticket keeps its assignee while they are there (they know the case); only an assignee who
-is away or gone is replaced. An agent who reopens a ticket keeps it as they left it.
+is away or gone is replaced. An agent who reopens a ticket keeps it as they left it. When an admin
+deactivates an agent and puts their open tickets back (``release``, workflows/account_changes.py),
+each is unassigned by the admin, in words, and given by the same rule (occasion ``released``).
 
 One decision per ticket cycle: the ``assigned`` (or ``not_assigned``) event has the id
 ``assignment:<cycle>``, written with the ticket change, so a retried delivery finds it and assigns
@@ -54,6 +56,8 @@ RULE_WORDS = {AssignmentRule.ROUND_ROBIN: "round robin", AssignmentRule.FEWEST_O
 class Occasion(StrEnum):
     NEW = "new"
     REOPENED = "reopened"
+    # The assignee was deactivated and an admin put their open tickets back (release below).
+    RELEASED = "released"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +155,40 @@ def _record(
         logger.info("ticket left unassigned", extra={"ref": ticket.ref, "why": detail["why"]})
         return ticket
     event = TicketEvent(ticket.ref, now, "assigned", event_id, AUTOMATION, {**detail, "to": choice.assignee})
+    after = _write_assignee(ticket, choice.assignee, [event], now, settings, ports)
+    if after is None:
+        logger.info("automatic assignment decided before or gave way", extra={"ref": ticket.ref})
+        return ports.store.get_ticket(ticket.ref) or ticket
+    _count_assigned(ticket, rule, choice.assignee, ports)
+    return after
+
+
+def _count_assigned(ticket: Ticket, rule: AssignmentRule, assignee: str, ports: Ports) -> None:
+    ports.metrics.count("TicketsAssignedAutomatically", {"rule": rule.value})
+    logger.info(
+        "ticket assigned automatically",
+        extra={"ref": ticket.ref, "rule": rule.value, "agent": mask_address(assignee)},
+    )
+
+
+def _write_assignee(
+    ticket: Ticket,
+    assignee: str | None,
+    events: Sequence[TicketEvent],
+    now: datetime,
+    settings: Settings,
+    ports: Ports,
+) -> Ticket | None:
+    """Give ``ticket`` the assignee ``assignee`` with ``events``, over the version read: the ticket
+    afterwards, or None when someone changed who has it (or its cycle or queue) meanwhile."""
 
     def write(current: Ticket) -> tuple[Ticket, Ticket] | None:
         # Another change (a timer, the acknowledgement) is no reason to give way; someone who
         # assigned the ticket meanwhile, or a change of its cycle or queue, is: theirs stands.
         if (current.assignee, current.cycle, current.queue) != (ticket.assignee, ticket.cycle, ticket.queue):
             return None
-        update = TicketUpdate(current, {"assignee": choice.assignee, "updated_at": now})
-        if not ports.store.update_ticket(update, [event]):
+        update = TicketUpdate(current, {"assignee": assignee, "updated_at": now})
+        if not ports.store.update_ticket(update, list(events)):
             return None
         return current, replace(update.after(), version=current.version + 1)
 
@@ -167,13 +197,36 @@ def _record(
     except ConcurrentUpdate:
         written = None
     if written is None:
-        logger.info("automatic assignment decided before or gave way", extra={"ref": ticket.ref})
-        return ports.store.get_ticket(ticket.ref) or ticket
+        return None
     before, after = written
-    ports.metrics.count("TicketsAssignedAutomatically", {"rule": rule.value})
-    logger.info(
-        "ticket assigned automatically",
-        extra={"ref": ticket.ref, "rule": rule.value, "agent": mask_address(choice.assignee)},
-    )
-    after_change(before, after, settings, ports, [event])
+    after_change(before, after, settings, ports, list(events))
+    return after
+
+
+def release(ticket: Ticket, released_by: str, why: str, settings: Settings, ports: Ports) -> Ticket | None:
+    """Take the open ``ticket`` from its assignee, who can no longer work on it (``why`` says so in
+    words, as "Sam Lee was deactivated"), and give it by its queue's rule to an active agent who is
+    there, or to nobody. The history says both: ``released_by`` unassigned it, and what the rule
+    decided. The ticket afterwards; None when someone else changed its assignee meanwhile."""
+    now = ports.clock()
+    step = f"release:{ticket.cycle}:{ticket.version}"
+    said = {"from": ticket.assignee or "", "to": "", "why": why}
+    events = [TicketEvent(ticket.ref, now, "unassigned", f"{step}:unassigned", released_by, said)]
+    rule = load_policy(settings.sla_policy_path).assignment_for(ticket.queue)
+    choice = None
+    if rule is not AssignmentRule.NONE and not ticket.quarantine and not ticket.merged_into:
+        agents = [agent for agent in ports.agents.list() if agent.active and agent.email != ticket.assignee]
+        choice = _choose(rule, ticket.queue, agents, now, ports)
+        detail = {**choice.detail, "occasion": Occasion.RELEASED.value, "from": ""}
+        if choice.assignee is None:
+            events.append(
+                TicketEvent(ticket.ref, now, "not_assigned", f"{step}:assignment", AUTOMATION, detail)
+            )
+        else:
+            to = {**detail, "to": choice.assignee}
+            events.append(TicketEvent(ticket.ref, now, "assigned", f"{step}:assignment", AUTOMATION, to))
+    assignee = choice.assignee if choice is not None else None
+    after = _write_assignee(ticket, assignee, events, now, settings, ports)
+    if after is not None and choice is not None and assignee is not None:
+        _count_assigned(ticket, rule, assignee, ports)
     return after

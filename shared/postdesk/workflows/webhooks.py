@@ -2,7 +2,11 @@
 an EventBridge rule on the stack's bus targeting the one delivery queue; the ``webhook_sender``
 function takes the queue's messages, signs each and POSTs it, records the try in the webhook's
 delivery log, and on a failure leaves the message to SQS, which hands it on after a back-off until
-the queue's last try, then to its dead-letter queue. A replay puts the logged event on the queue again."""
+the queue's last try, then to its dead-letter queue. A replay puts the logged event on the queue again.
+
+A delivery that fails its last try marks the webhook as failing (the Webhooks page says so, until a
+delivery goes through again) and tells the desk's admins by mail, through the send-once mechanism,
+at most once per webhook and day: the dead-letter queue's alarm alone reaches only the operators."""
 
 from __future__ import annotations
 
@@ -10,14 +14,20 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Any, Protocol
+from datetime import UTC, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
+from postdesk.agents.model import Role
 from postdesk.clock import Clock, from_iso
+from postdesk.effects import keys
+from postdesk.effects.send_once import OnceMail, SendOutcome, send_once
 from postdesk.errors import BadRequest, Conflict, Unavailable
 from postdesk.events.public import PUBLIC_TYPES
+from postdesk.mail.compose import OutboundMail
+from postdesk.mail.model import Address
 from postdesk.observability import logger
-from postdesk.settings import EventsSettings
+from postdesk.settings import EventsSettings, Settings
+from postdesk.tickets.model import MessageKind
 from postdesk.webhooks.endpoints import check_url
 from postdesk.webhooks.http import PostResult
 from postdesk.webhooks.model import (
@@ -31,6 +41,9 @@ from postdesk.webhooks.model import (
 from postdesk.webhooks.payloads import PayloadFormat, delivery_body
 from postdesk.webhooks.signature import HEADER, signature_header, webhook_secret
 from postdesk.webhooks.store import WebhookStore, delivery_id, new_salt, new_webhook_id
+
+if TYPE_CHECKING:
+    from postdesk.ports import Ports
 
 # The first retry waits EventsSettings.retry_seconds (30 s), each next one twice as long, up to
 # MAX_BACKOFF_SECONDS: with the queue's 8 tries, a failing endpoint is tried over about two hours
@@ -63,6 +76,9 @@ class WebhookDesk:
     queue: Queue
     signing_key: Callable[[], bytes]
     clock: Clock
+    # Tells the admins that a webhook's delivery failed after every try (tell_admins below, with
+    # the desk's settings and ports); None: nobody is told.
+    tell_admins: Callable[[Webhook, Delivery], object] | None = None
 
 
 def require_configured(settings: EventsSettings) -> None:
@@ -268,21 +284,31 @@ def deliver_one(desk: WebhookDesk, queued: QueuedDelivery, poster: Poster) -> bo
         desk.store.record(
             replace(entry, status=DeliveryStatus.DELIVERED, attempts=attempts, status_code=result.status_code)
         )
+        if webhook.failing_since is not None:
+            desk.store.clear_failing(webhook.id)
         return True
     last = queued.attempt >= desk.settings.delivery_attempts
     # After the last try, at once: SQS moves the message to the dead-letter queue when it is
     # received next, rather than after the queue's whole visibility timeout.
     wait = 0 if last else backoff(queued.attempt, desk.settings.retry_seconds)
-    desk.store.record(
-        replace(
-            entry,
-            status=DeliveryStatus.DEAD_LETTERED if last else DeliveryStatus.RETRYING,
-            attempts=attempts,
-            status_code=result.status_code,
-            last_error=result.error,
-            next_attempt_at=None if last else now + timedelta(seconds=wait),
-        )
+    failed = replace(
+        entry,
+        status=DeliveryStatus.DEAD_LETTERED if last else DeliveryStatus.RETRYING,
+        attempts=attempts,
+        status_code=result.status_code,
+        last_error=result.error,
+        next_attempt_at=None if last else now + timedelta(seconds=wait),
     )
+    desk.store.record(failed)
+    if last:
+        desk.store.mark_failing(webhook.id, now, failure_words(failed))
+        if desk.tell_admins is not None:
+            try:
+                desk.tell_admins(webhook, failed)
+            except Exception:  # the delivery's outcome stands; the page still says it is failing
+                logger.exception(
+                    "the admins were not told of a failing webhook", extra={"webhook": webhook.id}
+                )
     logger.warning(
         "webhook delivery failed",
         extra={"webhook": webhook.id, "attempt": queued.attempt, "status": result.status_code, "last": last},
@@ -296,3 +322,59 @@ def _signature(desk: WebhookDesk, webhook: Webhook, body: bytes) -> str:
     """Signed at the wall clock's time (never the desk's own, which the local stack moves): the
     receiver checks it against its clock."""
     return signature_header(secret_of(desk, webhook), int(time.time()), body)
+
+
+def failure_words(delivery: Delivery) -> str:
+    """How the endpoint answered the delivery's last try, in words."""
+    if delivery.status_code is not None:
+        return f"HTTP {delivery.status_code}" + (f": {delivery.last_error}" if delivery.last_error else "")
+    return delivery.last_error or "no answer"
+
+
+def tell_admins(webhook: Webhook, delivery: Delivery, settings: Settings, ports: Ports) -> int:
+    """Mail every active admin that ``webhook``'s ``delivery`` failed after every try, once per
+    webhook, admin and day (UTC) through the send-once mechanism; how many mails went out now."""
+    day = ports.clock().astimezone(UTC).date()
+    name = webhook.description or webhook.url
+    page = (
+        f"{settings.survey.public_url}/console#/webhooks"
+        if settings.survey.public_url
+        else "the Webhooks page"
+    )
+    text = (
+        f"The webhook {name} ({webhook.url}) could not be delivered an event after every try.\n\n"
+        f"Event: {delivery.event_type}, of {delivery.event_at:%Y-%m-%d %H:%M} UTC\n"
+        f"Tries: {delivery.attempts}\n"
+        f"Last answer: {failure_words(delivery)}\n\n"
+        "The desk goes on sending new events to it. The events that failed are in the webhook's delivery "
+        "log, where Replay sends each again once the endpoint works; until one goes through, the webhook "
+        f"shows as failing. See {page}.\n\n"
+        "You get this mail at most once a day for this webhook.\n"
+    )
+    sent = 0
+    for admin in ports.agents.list():
+        if not admin.active or admin.role is not Role.ADMIN:
+            continue
+        mail = OutboundMail(
+            sender=Address(settings.support_name, settings.support_address),
+            to=(Address(admin.name, admin.email),),
+            subject=f"Webhook failing: {name}",
+            text=text,
+            html=None,
+            message_id=keys.webhook_failing_message_id(webhook.id, day, admin.email, settings.support_domain),
+            date=ports.clock(),
+            auto_submitted="auto-generated",
+            extra_headers=(("X-Auto-Response-Suppress", "All"),),
+        )
+        once = OnceMail(
+            guard=keys.webhook_failing_guard(webhook.id, day, admin.email),
+            ref="-",
+            mail=mail,
+            kind=MessageKind.TEAM_NOTICE,
+            thread_unique=None,
+            metric="WebhookFailingMailsSent",
+        )
+        if send_once(once, ports).outcome is SendOutcome.SENT:
+            sent += 1
+    logger.info("admins told of a failing webhook", extra={"webhook": webhook.id, "mails": sent})
+    return sent
