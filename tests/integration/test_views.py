@@ -126,6 +126,7 @@ def test_each_view_counts_its_tickets_and_lists_them_as_they_move(
         "due_soon": 0,
         "breached": 0,
         "follow_up": 0,
+        "snoozed": 0,
         "quarantine": 1,
     }
     assert _listed(client, token, view="mine") == [sams]
@@ -153,6 +154,7 @@ def test_each_view_counts_its_tickets_and_lists_them_as_they_move(
         "due_soon": 2,
         "breached": 0,
         "follow_up": 0,
+        "snoozed": 0,
         "quarantine": 1,
     }
 
@@ -181,6 +183,7 @@ def test_each_view_counts_its_tickets_and_lists_them_as_they_move(
         "due_soon": 0,
         "breached": 1,
         "follow_up": 0,
+        "snoozed": 0,
         "quarantine": 1,
     }
     assert nobodys not in _listed(client, token, view="breached")
@@ -268,6 +271,7 @@ def test_the_description_of_due_soon_says_its_window(desk: Desk, client: Client,
         "Due soon",
         "Breached",
         "Needs follow-up",
+        "Snoozed",
         "Quarantine",
     ]
     due_soon = next(view for view in views if view["name"] == "due_soon")
@@ -308,7 +312,7 @@ def test_the_counts_are_queries_that_count_and_never_a_scan(client: Client, toke
     assert "Scan" not in operations
     queries = [call for call in dynamodb if call.operation == "Query"]
     # Mine and Unassigned: one partition per open status; the others one partition each.
-    assert len(queries) == 4 + 4 + 1 + 1 + 1 + 1
+    assert len(queries) == 4 + 4 + 1 + 1 + 1 + 1 + 1
     assert all(call.params.get("Select") == "COUNT" for call in queries)
 
 

@@ -55,6 +55,7 @@ from postdesk.tickets.listing import (
     TicketFilter,
     View,
     view_filter,
+    waiting_on,
 )
 from postdesk.tickets.model import PRIORITIES, MessageKind, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.refs import normalize_ref
@@ -301,10 +302,16 @@ def list_tickets(request: ApiRequest, context: ApiContext) -> ApiResponse:
     return ApiResponse(
         200,
         {
-            "tickets": [ticket_summary(ticket) for ticket in page.tickets],
+            "tickets": [_list_row(ticket) for ticket in page.tickets],
             "next_cursor": _encode_cursor(page.cursor, wanted, key()) if page.cursor else None,
         },
     )
+
+
+def _list_row(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as a list shows it: its summary and whose turn it is (the row's marker)."""
+    turn = waiting_on(ticket)
+    return {**ticket_summary(ticket), "waiting_on": turn.value if turn else None}
 
 
 def _ticket_filter(request: ApiRequest, agent: Agent, context: ApiContext) -> TicketFilter:
@@ -375,6 +382,7 @@ VIEW_LABELS = {
     View.DUE_SOON: "Due soon",
     View.BREACHED: "Breached",
     View.FOLLOW_UP: "Needs follow-up",
+    View.SNOOZED: "Snoozed",
     View.QUARANTINE: "Quarantine",
 }
 
@@ -406,6 +414,7 @@ def list_views(request: ApiRequest, context: ApiContext) -> ApiResponse:
         ),
         View.BREACHED: "Open tickets with an SLA target already past due, longest overdue first",
         View.FOLLOW_UP: "Tickets of any status flagged for a follow-up after a bad survey answer",
+        View.SNOOZED: "Tickets on hold until a time or until the customer answers, the soonest to wake first",
         View.QUARANTINE: "Mail held as spam, as carrying a virus or as coming from a forged sender",
     }
     views = []
@@ -446,6 +455,7 @@ def _in_view(wanted: TicketFilter, request: ApiRequest, agent: Agent, context: A
         View.UNASSIGNED: ("assignee", "quarantined"),
         View.FOLLOW_UP: ("follow_up", "quarantined"),
         View.QUARANTINE: ("status", "quarantined"),
+        View.SNOOZED: ("status", "quarantined", "sort", "q", "order", "created_from", "created_to"),
         View.DUE_SOON: ("quarantined", "q", "order", "created_from", "created_to"),
         View.BREACHED: ("quarantined", "q", "order", "created_from", "created_to"),
     }[view]
@@ -456,6 +466,8 @@ def _in_view(wanted: TicketFilter, request: ApiRequest, agent: Agent, context: A
             + (
                 ": the search index does not know due times; search open work without the view"
                 if view in SLA_VIEWS and not set(given) <= {"quarantined"}
+                else ": the view is on hold tickets in the order they wake"
+                if view is View.SNOOZED
                 else ": the view sets it"
             )
         )
@@ -468,9 +480,14 @@ def _in_view(wanted: TicketFilter, request: ApiRequest, agent: Agent, context: A
         view=view,
         assignee=shown.assignee or wanted.assignee,
         follow_up=shown.follow_up or wanted.follow_up,
+        snoozed=shown.snoozed,
         quarantined=shown.quarantined,
-        # Needs follow-up spans every status unless the agent picked some.
-        statuses=wanted.statuses if "status" in query or view is not View.FOLLOW_UP else shown.statuses,
+        # Needs follow-up spans every status unless the agent picked some; Snoozed is on hold only.
+        statuses=shown.statuses
+        if view is View.SNOOZED
+        else wanted.statuses
+        if "status" in query or view is not View.FOLLOW_UP
+        else shown.statuses,
         sort=shown.sort if view in SLA_VIEWS else wanted.sort,
         due_from=shown.due_from,
         due_before=shown.due_before,
@@ -531,7 +548,7 @@ def _search_tickets(
         if ticket is None or not conditions.admits(document_of(ticket, ())):
             continue
         shown.append(
-            {**ticket_summary(ticket), "match": {"snippet": snippet_parts(hit.snippet), "score": hit.score}}
+            {**_list_row(ticket), "match": {"snippet": snippet_parts(hit.snippet), "score": hit.score}}
         )
     next_cursor = _encode_cursor({"offset": offset + limit}, wanted, key()) if page.more else None
     return ApiResponse(200, {"tickets": shown, "next_cursor": next_cursor})

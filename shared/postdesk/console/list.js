@@ -52,6 +52,8 @@ const FILTERS = ["status", "assignee", "queue", "priority", "language"];
 const WIDE_SCREEN = "(min-width: 761px)";
 // The views ordered by due time: the search index knows no due times, so a search leaves them.
 const SLA_VIEWS = ["due_soon", "breached"];
+// The views in an order of their own (due time, wake time): no sort, no dates, and a search leaves them.
+const OWN_ORDER_VIEWS = [...SLA_VIEWS, "snoozed"];
 const LIST_TITLES = {
   "": "Tickets",
   mine: "Mine",
@@ -59,6 +61,7 @@ const LIST_TITLES = {
   due_soon: "Due soon",
   breached: "Breached",
   follow_up: "Needs follow-up",
+  snoozed: "Snoozed",
   quarantine: "Quarantine",
 };
 // What a view holds, until GET /tickets/views says it in its own words (with Due soon's window).
@@ -68,6 +71,7 @@ const VIEW_DESCRIPTIONS = {
   due_soon: "Open tickets whose next SLA target falls due soon, soonest first",
   breached: "Open tickets with an SLA target already past due, longest overdue first",
   follow_up: "Tickets of any status flagged for a follow-up after a bad survey answer",
+  snoozed: "Tickets on hold until a time or until the customer answers, the soonest to wake first",
 };
 const EMPTY_VIEWS = {
   "": "No open work: every ticket is answered, waiting on the customer or resolved. New mail shows here within seconds.",
@@ -76,6 +80,7 @@ const EMPTY_VIEWS = {
   due_soon: "Nothing falls due soon.",
   breached: "No open ticket is past its due time.",
   follow_up: "No ticket needs a follow-up.",
+  snoozed: "No ticket is snoozed.",
 };
 
 let nextCursor = null;
@@ -121,11 +126,15 @@ function inSlaView(state) {
   return SLA_VIEWS.includes(state.view);
 }
 
-// The address's state as the list shows it: words or dates in Due soon or Breached search all open
-// work instead (the search index cannot order by due time).
+function inOwnOrderView(state) {
+  return OWN_ORDER_VIEWS.includes(state.view);
+}
+
+// The address's state as the list shows it: words or dates in Due soon, Breached or Snoozed search
+// all open work instead (the search index cannot order by due or wake time).
 function listState() {
   const state = readListState();
-  if (inSlaView(state) && isSearch(state)) state.view = "";
+  if (inOwnOrderView(state) && isSearch(state)) state.view = "";
   return state;
 }
 
@@ -133,7 +142,7 @@ function listState() {
 function filtersOf(state) {
   return FILTERS.filter(
     (name) =>
-      !(name === "status" && inQuarantine(state)) &&
+      !(name === "status" && (inQuarantine(state) || state.view === "snoozed")) &&
       !(name === "assignee" && (state.view === "mine" || state.view === "unassigned")),
   );
 }
@@ -152,7 +161,7 @@ function apiQuery(state, cursor, limit = PAGE_SIZE) {
   if (state.created_from) query.set("created_from", state.created_from);
   if (state.created_to) query.set("created_to", state.created_to);
   // The index ranks a search itself; Due soon and Breached come by due time; sort orders the rest.
-  if (!isSearch(state) && !inSlaView(state)) query.set("sort", state.sort);
+  if (!isSearch(state) && !inOwnOrderView(state)) query.set("sort", state.sort);
   query.set("limit", String(limit));
   if (cursor) query.set("cursor", cursor);
   return query;
@@ -217,6 +226,8 @@ function fillQueues(known) {
 // it runs. One direction each: the API orders each column one way only.
 function columnOrders(state) {
   if (inSlaView(state)) return { due: { direction: "ascending", what: "soonest first", active: true } };
+  // Snoozed: by wake time, which no column shows.
+  if (state.view === "snoozed") return {};
   // Words ranked by best match (the "Sort results" menu's default) follow no column: no heading
   // shows an arrow or aria-sort then. "Last activity" sorts the results by date instead.
   if (hasWords(state.q)) {
@@ -276,7 +287,7 @@ function showSortHeadings(state) {
 function showViewHint(state) {
   const hint = byId("view-hint");
   const described = state.view && !inQuarantine(state) ? viewDescriptions[state.view] : "";
-  const searchable = inSlaView(state) ? " Words typed in the search box search all open work instead." : "";
+  const searchable = inOwnOrderView(state) ? " Words typed in the search box search all open work instead." : "";
   setText(hint, described ? `${described}.${searchable}` : "");
   hint.hidden = !described;
 }
@@ -310,10 +321,10 @@ async function loadCounts(signal) {
 // filters are on. A view leaves out the filters it sets itself.
 function showControls(state) {
   const quarantine = inQuarantine(state);
-  const sla = inSlaView(state);
+  const sla = inOwnOrderView(state);
   byId("field-sort").hidden = isSearch(state) || sla;
   byId("field-order").hidden = !hasWords(state.q);
-  byId("field-status").hidden = quarantine;
+  byId("field-status").hidden = quarantine || state.view === "snoozed";
   byId("field-assignee").hidden = state.view === "mine" || state.view === "unassigned";
   byId("field-follow-up").hidden = state.view === "follow_up";
   byId("field-created-from").hidden = sla;
@@ -346,7 +357,7 @@ function applyForm({ replace }) {
   clearTimeout(typingTimer);
   const state = formState();
   // A search in Due soon or Breached searches all open work (listState() reads it so too).
-  if (SLA_VIEWS.includes(state.view) && isSearch(state)) state.view = "";
+  if (inOwnOrderView(state) && isSearch(state)) state.view = "";
   writeListState(state, { replace });
   showControls(state);
   showTitle(state);
@@ -378,6 +389,19 @@ function snoozedBadge(snooze) {
   );
 }
 
+// Whose turn it is (the API's waiting_on): the customer's word is the last, or ours. New and
+// Pending say it by themselves; a done ticket is nobody's turn.
+function turnBadge(ticket) {
+  if (ticket.waiting_on === "us" && ticket.status !== "new") {
+    const words = ticket.first_response_at ? "Customer replied" : "Not answered yet";
+    return el("span", { className: "badge turn-us", title: "The customer's message is the last: your turn" }, words);
+  }
+  if (ticket.waiting_on === "customer" && ticket.status !== "pending") {
+    return el("span", { className: "badge turn-customer", title: "Our reply is the last: the customer's turn" }, "Waiting on customer");
+  }
+  return null;
+}
+
 // data-label names the column where a narrow screen shows each row as a card (app.css).
 function cell(label, attributes, ...content) {
   return el("td", { ...attributes, dataset: { ...attributes.dataset, label } }, ...content);
@@ -391,13 +415,20 @@ function passage(match) {
 
 // The cells both lists start a row with: the ticket's reference as a link, then its subject with the
 // passage a search matched.
+// The reference is the row's one link and stop for Tab, read with its subject (aria-describedby);
+// a click on the subject, or anywhere else on the row, opens the ticket too (setUpRowClicks).
 function refAndSubject(ticket) {
+  const subjectId = `subject-${ticket.ref}`;
   return [
-    cell("Ticket", { className: "ref-cell" }, el("a", { href: ticketHref(ticket.ref) }, ticket.ref)),
+    cell(
+      "Ticket",
+      { className: "ref-cell" },
+      el("a", { href: ticketHref(ticket.ref), "aria-describedby": subjectId }, ticket.ref),
+    ),
     cell(
       "Subject",
       { className: "subject" },
-      el("span", { className: "subject-text", title: ticket.subject || null }, ticket.subject || "(no subject)"),
+      el("span", { id: subjectId, className: "subject-text", title: ticket.subject || null }, ticket.subject || "(no subject)"),
       passage(ticket.match),
     ),
   ];
@@ -440,6 +471,7 @@ function ticketRow(ticket, searched) {
       statusBadge(ticket.status),
       ...(ticket.follow_up ? [" ", el("span", { className: "badge warning", title: ticket.follow_up }, "Follow up")] : []),
       ...(ticket.snooze ? [" ", snoozedBadge(ticket.snooze)] : []),
+      ...(turnBadge(ticket) ? [" ", turnBadge(ticket)] : []),
     ),
     cell("Priority", {}, el("span", { className: `badge priority-${ticket.priority}` }, ticket.priority || "")),
     cell("Queue", { className: "queue-name" }, ticket.queue || ""),
@@ -935,6 +967,31 @@ function setUpKeys() {
   }
 }
 
+// A click on a row (its subject, its name, its times), off its link, box and buttons, opens its
+// ticket, as in every helpdesk's list; Ctrl, Cmd or the middle button open it in a new tab, as a
+// link would. Not when text was selected (copying a name), nor with Shift or Alt.
+function rowClicked(event) {
+  const row = event.target instanceof Element ? event.target.closest("tr[data-ref]") : null;
+  if (!row || isActionable(event.target) || event.target.closest("label, .select-cell")) return;
+  if (event.shiftKey || event.altKey || event.button > 1) return;
+  if (String(window.getSelection() || "").trim()) return;
+  const href = ticketHref(row.dataset.ref);
+  if (event.ctrlKey || event.metaKey || event.button === 1) {
+    window.open(new URL(href, location.href).href, "_blank", "noopener");
+    return;
+  }
+  location.hash = href;
+}
+
+function setUpRowClicks() {
+  for (const rows of [byId("queue-rows"), byId("quarantine-rows")]) {
+    rows.addEventListener("click", rowClicked);
+    rows.addEventListener("auxclick", (event) => {
+      if (event.button === 1) rowClicked(event);
+    });
+  }
+}
+
 // ---- the column headings: a click orders the list as the API can ----
 
 function setUpSorting() {
@@ -1004,6 +1061,7 @@ export function setUpList() {
   });
   byId("queue-more").addEventListener("click", () => loadList(true).catch(reportError));
   setUpKeys();
+  setUpRowClicks();
   setUpTabs();
   setUpBulk({ tickets: () => shownTickets, reload: () => Promise.all([loadList(false), loadCounts()]) });
   setUpSorting();

@@ -5,8 +5,10 @@
 // a minute) and learns from the answer who else is there; typing in the reply or note box says
 // "writing" at once, then at most every 10 seconds; 30 seconds without a key it is "viewing" again.
 // Leaving the ticket, or closing the page, says so (a request that outlives the page; best effort:
-// the entry runs out by itself a minute later anyway). The line is a polite live region that
-// changes only when who is there, or what they do, changes.
+// the entry runs out by itself a minute later anyway). While someone else is on the ticket, the
+// console also looks every 4 seconds (GET, a read: no write) between its heartbeats, so that "is
+// writing a reply…" shows within seconds of their first key, not at the next heartbeat. The line is
+// a polite live region that changes only when who is there, or what they do, changes.
 
 import { api } from "./api.js";
 import { byId, el } from "./dom.js";
@@ -15,11 +17,14 @@ import { currentPage } from "./url-state.js";
 const REFRESH_MS = 20_000;
 const TYPING_EVERY_MS = 10_000;
 const WRITING_FOR_MS = 30_000;
+// With someone else on the ticket: how often to look whether they started (or stopped) writing.
+const LOOK_EVERY_MS = 4_000;
 const BOXES = { "reply-body": "reply", "note-body": "note" };
 
 // The ticket the console says it is on, and what it said last.
 let onTicket = null;
 let timer = null;
+let lookTimer = null;
 let lastSaid = { at: 0, what: "" };
 let lastTyped = { at: 0, box: null };
 
@@ -48,6 +53,28 @@ function draw(others) {
   );
 }
 
+// Someone else is there: look again soon (only while the page is in sight; a heartbeat restarts it).
+function lookSoon(others) {
+  clearTimeout(lookTimer);
+  if (others.length && document.visibilityState !== "hidden") lookTimer = setTimeout(look, LOOK_EVERY_MS);
+}
+
+async function look() {
+  const ref = onTicket;
+  if (!ref) return;
+  let answer = null;
+  try {
+    answer = await api(presenceOf(ref));
+  } catch {
+    // A courtesy: the next heartbeat says it again.
+    return;
+  }
+  if (onTicket !== ref || !answer) return;
+  const others = answer.others || [];
+  draw(others);
+  lookSoon(others);
+}
+
 function whatToSay() {
   const writing = lastTyped.box && Date.now() - lastTyped.at < WRITING_FOR_MS;
   return writing ? { state: "writing", box: lastTyped.box } : { state: "viewing" };
@@ -71,13 +98,17 @@ async function heartbeat() {
     }
   }
   if (onTicket !== ref) return;
-  if (answer) draw(answer.others || []);
+  if (answer) {
+    draw(answer.others || []);
+    lookSoon(answer.others || []);
+  }
   timer = setTimeout(heartbeat, REFRESH_MS);
 }
 
 function leave() {
   const ref = onTicket;
   clearTimeout(timer);
+  clearTimeout(lookTimer);
   onTicket = null;
   lastTyped = { at: 0, box: null };
   draw([]);

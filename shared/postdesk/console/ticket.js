@@ -68,11 +68,13 @@ function originalFrame(html, withImages) {
   return frame;
 }
 
-// A frame's document: its own policy, the body's style, the API's HTML.
-function frameDocument(html, policy, bodyStyle) {
+// A frame's document: its own policy, the body's style (only where the policy allows styles: an
+// inline style a policy forbids is refused, and the browser logs a CSP error), the API's HTML.
+function frameDocument(html, policy, bodyStyle = "") {
+  const body = bodyStyle ? `<body style="${bodyStyle}">` : "<body>";
   return (
     `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${policy}">` +
-    `<meta charset="utf-8"></head><body style="${bodyStyle}">${html}</body></html>`
+    `<meta charset="utf-8"></head>${body}${html}</body></html>`
   );
 }
 
@@ -131,7 +133,8 @@ function rebuilt(node) {
 // the console then builds what it holds into `body` with el(), never as markup.
 function writtenParser(message, body) {
   const parser = el("iframe", { sandbox: "allow-same-origin", hidden: true, title: "", className: "written-parser" });
-  parser.srcdoc = frameDocument(message.body_html, "default-src 'none'", "margin:0");
+  // Hidden and only read: no style (its policy allows none).
+  parser.srcdoc = frameDocument(message.body_html, "default-src 'none'");
   parser.addEventListener(
     "load",
     () => {

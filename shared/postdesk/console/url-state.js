@@ -8,7 +8,7 @@
 //                                #/audit (its filters in the hash's own query: #/audit?action=sign_in)
 //   the reports' range in the hash's own query: #/reports?from=2026-11-01&to=2026-11-30
 //   the list's state in the query: ?q=m%C3%BCller&status=all&order=date
-//   which list:                  ?view=mine, unassigned, due_soon, breached, follow_up, quarantine
+//   which list:                  ?view=mine, unassigned, due_soon, breached, follow_up, snoozed, quarantine
 //                                (the held mail); none for the tickets
 // A ticket opened from a search keeps the search in its address: "Back to the queue" returns to it.
 // Only values other than the defaults are written, so the plain list is just /console.
@@ -32,7 +32,7 @@ export const LIST_DEFAULTS = Object.freeze({
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 // The lists besides the tickets of the Status filter: the views of GET /tickets/views.
-export const LIST_VIEWS = Object.freeze(["mine", "unassigned", "due_soon", "breached", "follow_up", "quarantine"]);
+export const LIST_VIEWS = Object.freeze(["mine", "unassigned", "due_soon", "breached", "follow_up", "snoozed", "quarantine"]);
 
 // The list's state from the address; values the console could not have written are dropped.
 export function readListState() {

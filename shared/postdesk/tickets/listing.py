@@ -12,6 +12,9 @@ Two sparse indexes hold only the tickets that need something: ``follow-up`` (a b
 and ``sla-due`` (open work with an SLA clock running, sorted by the earliest due time). The views
 "Due soon" and "Breached" are ranges of ``sla-due`` relative to now, so a ticket moves from one to
 the other as time passes, without a write.
+
+"Snoozed" reads the on-hold partitions, keeps the snoozed tickets and orders them by when they wake
+(:func:`wake_order`): the whole list is read and sorted, bounded by :data:`SNOOZED_READ_CAP`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ FOLLOW_UP = "follow-up"
 # The one partition of the sparse ``sla-due`` index: open work whose SLA clock runs.
 SLA_RUNNING = "running"
 MAX_PAGE_SIZE = 100
+# The most snoozed tickets the Snoozed view reads and sorts by wake time (the rest are left out).
+SNOOZED_READ_CAP = 1000
 # Open work in the order agents read it (an order is needed so the partition plan is stable).
 DEFAULT_STATUSES = tuple(status for status in Status if status in OPEN_STATUSES)
 
@@ -49,6 +54,7 @@ class View(StrEnum):
     DUE_SOON = "due_soon"
     BREACHED = "breached"
     FOLLOW_UP = "follow_up"
+    SNOOZED = "snoozed"
     QUARANTINE = "quarantine"
 
 
@@ -60,6 +66,36 @@ def priority_rank(priority: str) -> int:
     """0 for the most urgent; an unknown priority ranks as normal."""
     level = PRIORITIES.index(priority) if priority in PRIORITIES else PRIORITIES.index("normal")
     return len(PRIORITIES) - 1 - level
+
+
+def wake_order(ticket: Ticket) -> tuple[int, str]:
+    """The order of the Snoozed view: the soonest to wake first, then those waiting for an answer
+    (oldest on hold first)."""
+    if ticket.snoozed_until is not None:
+        return (0, to_iso(ticket.snoozed_until))
+    return (1, to_iso(ticket.waiting_since or ticket.created_at))
+
+
+class WaitingOn(StrEnum):
+    """Who has the next word on open work: the row's "Customer replied" or "Waiting on customer"."""
+
+    US = "us"
+    CUSTOMER = "customer"
+
+
+def waiting_on(ticket: Ticket) -> WaitingOn | None:
+    """Whose turn it is on ``ticket``: ours while the customer's word is the last (never answered by
+    a person, or written again since our last reply: the SLA's first and next response clocks), the
+    customer's after our reply or while pending on them; None when done, merged or quarantined."""
+    if ticket.status not in OPEN_STATUSES or ticket.quarantine or ticket.merged_into:
+        return None
+    if ticket.status is Status.PENDING:
+        return WaitingOn.CUSTOMER
+    if ticket.first_response_at is None:
+        return WaitingOn.US
+    if ticket.sla is not None and ticket.sla.next_response_since is not None:
+        return WaitingOn.US
+    return WaitingOn.CUSTOMER
 
 
 def status_partition(ticket: Ticket) -> str:
@@ -112,6 +148,8 @@ class TicketFilter:
     requester: str | None = None
     # Only tickets flagged for a follow-up (of any status unless ``statuses`` says otherwise).
     follow_up: bool = False
+    # Only snoozed tickets (on hold until a time or until the customer answers).
+    snoozed: bool = False
     sort: Sort = Sort.WAITING
     # Search (docs/search.md): the words typed, relevance or date order, and creation bounds as
     # fixed-width ISO times (from inclusive, before exclusive).
@@ -153,6 +191,8 @@ def view_filter(view: View, agent: str, now: str, due_soon_before: str) -> Ticke
         return replace(plain, follow_up=True, statuses=())
     if view is View.QUARANTINE:
         return replace(plain, quarantined=True)
+    if view is View.SNOOZED:
+        return replace(plain, snoozed=True, statuses=(Status.ON_HOLD,))
     if view is View.DUE_SOON:
         return replace(plain, sort=Sort.DUE, due_from=now, due_before=due_soon_before)
     return replace(plain, sort=Sort.DUE, due_before=now)
@@ -178,7 +218,7 @@ class Partition:
 class ListPlan:
     partitions: tuple[Partition, ...]
     # Filters the chosen index does not answer: attribute name to the value it must equal.
-    residual: dict[str, str]
+    residual: dict[str, str | bool]
     # Statuses to keep when the index is not partitioned by status (the requester index).
     statuses: tuple[str, ...] = ()
     # The queues a ticket must be in when the partitions read hold other queues' too (an agent who
@@ -249,13 +289,15 @@ def plan(wanted: TicketFilter) -> ListPlan:
     return ListPlan(partitions, _residual(wanted, exclude=(*used, "priority")), queue_in=queue_in)
 
 
-def _residual(wanted: TicketFilter, exclude: tuple[str, ...]) -> dict[str, str]:
-    candidates = {
+def _residual(wanted: TicketFilter, exclude: tuple[str, ...]) -> dict[str, str | bool]:
+    candidates: dict[str, str | bool | None] = {
         "queue": wanted.queue,
         "assignee": wanted.assignee,
         "priority": wanted.priority,
         "language": wanted.language,
         # Only a list read from another index than follow-up's asks this of its partitions.
         "follow_up_key": FOLLOW_UP if wanted.follow_up and wanted.view in SLA_VIEWS else None,
+        # No index holds snoozes: the on-hold partitions are read and only the snoozed kept.
+        "snoozed": True if wanted.snoozed else None,
     }
     return {name: value for name, value in candidates.items() if value is not None and name not in exclude}

@@ -54,7 +54,15 @@ from postdesk.tickets.items import (
     update_actions,
     version_condition,
 )
-from postdesk.tickets.listing import UNASSIGNED, ListPlan, Partition, TicketFilter, plan
+from postdesk.tickets.listing import (
+    SNOOZED_READ_CAP,
+    UNASSIGNED,
+    ListPlan,
+    Partition,
+    TicketFilter,
+    plan,
+    wake_order,
+)
 from postdesk.tickets.model import Direction, Status, ThreadMessage, Ticket, TicketEvent
 from postdesk.tickets.stats import figures, stat_deltas
 
@@ -396,6 +404,8 @@ class TicketStore:
         residual = _residual_condition(listing)
         alive = _alive(TicketItem.expires_at, self._now_epoch())
         filter_condition = alive if residual is None else residual & alive
+        if wanted.snoozed:
+            return self._list_by_wake(listing, filter_condition, limit, cursor)
         state: dict[str, Any] = dict(cursor or {})
         fetched: list[list[TicketItem]] = []
         for partition in listing.partitions:
@@ -439,6 +449,28 @@ class TicketStore:
         )
         return TicketPage([ticket_from_item(item) for _, _, item in taken], next_state if more else None)
 
+    def _list_by_wake(
+        self, listing: ListPlan, condition: Condition, limit: int, cursor: Mapping[str, Any] | None
+    ) -> TicketPage:
+        """A page of the Snoozed view: no index is sorted by wake time, so its partitions are read
+        whole (at most SNOOZED_READ_CAP tickets), sorted, and paged by position."""
+        offset = (cursor or {}).get("offset", 0)
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError("a cursor of the Snoozed view holds its offset")
+        tickets: list[Ticket] = []
+        for partition in listing.partitions:
+            items = _INDEXES[partition.index_name].query(
+                partition.hash_value,
+                _range_condition(partition),
+                filter_condition=condition,
+                limit=SNOOZED_READ_CAP - len(tickets),
+            )
+            tickets.extend(ticket_from_item(item) for item in items)
+        tickets.sort(key=wake_order)
+        page = tickets[offset : offset + limit]
+        more = offset + limit < len(tickets)
+        return TicketPage(page, {"offset": offset + limit} if more else None)
+
     def count_tickets(self, wanted: TicketFilter, cap: int) -> int:
         """How many tickets ``wanted`` asks for, counting at most ``cap`` (a view's count), with
         ``Select=COUNT`` over its index partitions: no ticket is read, nothing is scanned. Only for
@@ -446,11 +478,14 @@ class TicketStore:
         the queues of an agent who sees some only (then the items of the partitions are evaluated,
         and only those of their queues counted)."""
         listing = plan(wanted)
-        if listing.residual or listing.statuses:
+        if set(listing.residual) - {"snoozed"} or listing.statuses:
             raise ValueError("a count is taken only of a list its index partitions hold exactly")
         alive = _alive(TicketItem.expires_at, self._now_epoch())
         if listing.queue_in is not None:
             alive &= TicketItem.queue.is_in(*listing.queue_in)
+        if listing.residual:
+            # The snoozed tickets of the on-hold partitions: their items are evaluated, not read.
+            alive &= TicketItem.snoozed == True  # noqa: E712
         total = 0
         for partition in listing.partitions:
             if total >= cap:
