@@ -247,6 +247,20 @@ def update_my_notifications() -> Response:
     return _serve(notifications.update_my_notifications)
 
 
+@app.route("/notifications", methods=["GET"])
+def list_notifications() -> Response:
+    from postdesk.api import notification_feed
+
+    return _serve(notification_feed.list_notifications)
+
+
+@app.route("/notifications/read", methods=["POST"], content_types=JSON)
+def mark_notifications_read() -> Response:
+    from postdesk.api import notification_feed
+
+    return _serve(notification_feed.mark_read)
+
+
 @app.route("/me/signature/preview", methods=["POST"], content_types=JSON)
 def preview_sign_off() -> Response:
     from postdesk.api import signature

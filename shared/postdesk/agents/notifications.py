@@ -12,7 +12,12 @@ holding
   so that a cause queued again (a retried delivery, a repeated edit request) is queued once, even
   after its mail went out;
 - ``due``: while notifications wait, when the agent's mail goes (the one-time schedule that sends it
-  is named after it); absent otherwise.
+  is named after it); absent otherwise;
+- ``feed``: what the console's bell lists, a map from the same digests to the notification and when
+  the agent read it (``read``, empty: unread). Written by the same UpdateItem that queues the mail, so
+  the mail and the bell are told the same things; mailing leaves it, and each mail's clearing drops
+  what is older than :data:`FEED_DAYS` days or beyond the newest :data:`FEED_MAX`. The item expires
+  (TTL) :data:`_ITEM_DAYS` days after its last notification, feed and all.
 
 Queueing is one conditional UpdateItem (the cause not seen yet); the first notification of a window
 sets ``due`` under ``attribute_not_exists(due)``, so of two queued at once exactly one opens the
@@ -47,6 +52,9 @@ _ATTEMPTS = 3
 # a few tens of KB, far from DynamoDB's 400 KB).
 MAX_PER_MAIL = 50
 MAX_WATCHED_QUEUES = 50
+# The bell keeps this many days of notifications, at most this many (a few hundred bytes each).
+FEED_DAYS = SEEN_DAYS
+FEED_MAX = 200
 # How late a window's mail may be before a new notification takes the window for lost.
 _STUCK_AFTER = timedelta(hours=1)
 
@@ -110,6 +118,15 @@ class PendingNotification:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One notification of the bell: its id (the digest of its cause), what it says, when it was read."""
+
+    id: str
+    notification: PendingNotification
+    read_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Queued:
     """What queueing did: whether the notification is new, and the window it opened (None: it
     joins a window already open, or it was queued before)."""
@@ -151,6 +168,7 @@ class NotificationQueueItem(DeskModel):
     pending = MapAttribute[str, Any](null=True)
     seen = MapAttribute[str, Any](null=True)
     due = UnicodeAttribute(null=True)
+    feed = MapAttribute[str, Any](null=True)
     expires_at = NumberAttribute(null=True)
 
 
@@ -204,23 +222,44 @@ class NotificationBox:
         seen_at = int(now.timestamp())
         expires_at = int((now + timedelta(days=_ITEM_DAYS)).timestamp())
         item = NotificationQueueItem(notification_queue_key(agent))
+        shown = _feed_entry(notification)
         for _ in range(_ATTEMPTS):
             if update_if(
                 item,
                 [
                     NotificationQueueItem.pending[digest].set(entry),
                     NotificationQueueItem.seen[digest].set(seen_at),
+                    NotificationQueueItem.feed[digest].set(shown),
                     NotificationQueueItem.expires_at.set(expires_at),
                 ],
-                NotificationQueueItem.pending.exists() & NotificationQueueItem.seen[digest].does_not_exist(),
+                NotificationQueueItem.pending.exists()
+                & NotificationQueueItem.feed.exists()
+                & NotificationQueueItem.seen[digest].does_not_exist(),
             ):
                 break
-            # Either the cause was seen (nothing to do) or the item has no maps yet (make it).
+            # Either the cause was seen (nothing to do) or the item has no maps yet (make them).
             current = _read(agent)
             if current is not None and current.pending is not None:
                 seen = current.seen.as_dict() if current.seen is not None else {}
                 if digest in seen:
                     return Queued(new=False)
+                # (Typed as always there; an item written before the bell has none.)
+                has_feed = current.feed is not None
+                if has_feed:
+                    continue
+                # An item written before the bell had a feed: its first entry makes it.
+                if update_if(
+                    item,
+                    [
+                        NotificationQueueItem.pending[digest].set(entry),
+                        NotificationQueueItem.seen[digest].set(seen_at),
+                        NotificationQueueItem.feed.set({digest: shown}),
+                        NotificationQueueItem.expires_at.set(expires_at),
+                    ],
+                    NotificationQueueItem.feed.does_not_exist()
+                    & NotificationQueueItem.seen[digest].does_not_exist(),
+                ):
+                    break
                 continue
             if update_if(
                 item,
@@ -228,6 +267,7 @@ class NotificationBox:
                     NotificationQueueItem.agent.set(agent),
                     NotificationQueueItem.pending.set({digest: entry}),
                     NotificationQueueItem.seen.set({digest: seen_at}),
+                    NotificationQueueItem.feed.set({digest: shown}),
                     NotificationQueueItem.expires_at.set(expires_at),
                 ],
                 NotificationQueueItem.pending.does_not_exist(),
@@ -287,9 +327,72 @@ class NotificationBox:
         actions: list[Any] = [NotificationQueueItem.due.remove()]
         actions += [NotificationQueueItem.pending[digest].remove() for digest in set(digests)]
         actions += [NotificationQueueItem.seen[digest].remove() for digest in forgotten]
+        actions += [NotificationQueueItem.feed[digest].remove() for digest in _stale_feed(item, now)]
         if not update_if(item, actions, NotificationQueueItem.due == to_iso(due)):
             return None
         return len(item.pending.as_dict()) if item.pending is not None else 0
+
+    # -- the bell ---------------------------------------------------------------------------------
+
+    def feed(self, agent: str, now: datetime) -> list[FeedEntry]:
+        """``agent``'s notifications of the last :data:`FEED_DAYS` days, newest first."""
+        item = _read(agent)
+        if item is None or item.feed is None:
+            return []
+        cutoff = now - timedelta(days=FEED_DAYS)
+        entries = [_feed_from(digest, value) for digest, value in item.feed.as_dict().items()]
+        kept = [entry for entry in entries if entry.notification.at >= cutoff]
+        return sorted(kept, key=lambda entry: (entry.notification.at, entry.id), reverse=True)
+
+    def mark_read(self, agent: str, ids: Iterable[str] | None, now: datetime) -> int:
+        """Mark ``agent``'s notifications ``ids`` (None: all) read; ids it does not have are passed
+        over. How many were unread and are read now."""
+        wanted = None if ids is None else set(ids)
+        for _ in range(_ATTEMPTS):
+            item = _read(agent)
+            if item is None or item.feed is None:
+                return 0
+            feed = item.feed.as_dict()
+            unread = [
+                digest
+                for digest, value in feed.items()
+                if not (value or {}).get("read") and (wanted is None or digest in wanted)
+            ]
+            if not unread:
+                return 0
+            condition = NotificationQueueItem.feed.exists()
+            for digest in unread:
+                # Trimmed meanwhile (a mail's clearing): read again and mark what is left.
+                condition = condition & NotificationQueueItem.feed[digest].exists()
+            read_at = to_iso(now)
+            if update_if(
+                item, [NotificationQueueItem.feed[d]["read"].set(read_at) for d in unread], condition
+            ):
+                return len(unread)
+        return 0
+
+
+def _stale_feed(item: NotificationQueueItem, now: datetime) -> list[str]:
+    """The bell's entries to drop: older than :data:`FEED_DAYS` days, or beyond the newest
+    :data:`FEED_MAX`."""
+    feed = item.feed.as_dict() if item.feed is not None else {}
+    cutoff = to_iso(now - timedelta(days=FEED_DAYS))
+    times = ((str((value or {}).get("at") or ""), digest) for digest, value in feed.items())
+    newest = sorted(times, reverse=True)
+    return [digest for index, (at, digest) in enumerate(newest) if index >= FEED_MAX or at < cutoff]
+
+
+def _feed_entry(notification: PendingNotification) -> dict[str, str]:
+    """What the bell keeps of a notification: what it says, without the cause (its key says it)."""
+    entry = _entry(notification)
+    del entry["cause"], entry["queued"]
+    entry["read"] = ""
+    return entry
+
+
+def _feed_from(digest: str, value: Mapping[str, Any]) -> FeedEntry:
+    read = str(value.get("read") or "")
+    return FeedEntry(digest, _notification(digest, value), from_iso(read) if read else None)
 
 
 def _read(agent: str) -> NotificationQueueItem | None:

@@ -6,6 +6,7 @@
 
 import { setUpAgents } from "./agents.js";
 import { setUpAudit } from "./audit.js";
+import { setUpBell } from "./bell.js";
 import { setUpKnowledge } from "./knowledge.js";
 import { setUpList } from "./list.js";
 import { setUpNewTicket } from "./new-ticket.js";
@@ -23,6 +24,7 @@ import { setUpTwoStep } from "./two-step.js";
 import { setUpWebhooks } from "./webhooks.js";
 
 setUpSession(showAddress);
+setUpBell();
 setUpAccountMenu();
 setUpList();
 setUpTicket();

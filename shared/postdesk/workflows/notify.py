@@ -397,7 +397,7 @@ def notification_mail(
         only = notifications[0]
         about = f"[#{only.ref}] " if only.ref else ""
         subject = f"{about}{_HEADLINES[only.kind]}: {only.subject}"
-        body = [_sentence(only), *_quoted(only), "", _link(only, settings)]
+        body = [sentence(only), *_quoted(only), "", _link(only, settings)]
     else:
         about = " and ".join(
             name
@@ -411,7 +411,7 @@ def notification_mail(
         where = f"on {about}"
         body = [f"{len(notifications)} things happened {where} since the last mail:", ""]
         for notification in notifications:
-            body += [f"- {_sentence(notification)}", *(f"  {line}" for line in _quoted(notification))]
+            body += [f"- {sentence(notification)}", *(f"  {line}" for line in _quoted(notification))]
             link = _link(notification, settings)
             body += [f"  {link}" if link else "", ""]
     settings_link = (
@@ -436,7 +436,7 @@ def notification_mail(
     )
 
 
-def _sentence(notification: PendingNotification) -> str:
+def sentence(notification: PendingNotification) -> str:
     """What happened, in words."""
     ref, subject, who = notification.ref, notification.subject, notification.actor or "The desk"
     ticket = f"ticket {ref} ({subject})"
