@@ -269,6 +269,42 @@ def open_account_menu(page: Page, refs: Refs) -> None:
     expect(account.get_by_role("link", name="Your signature")).to_be_visible()
 
 
+def open_the_bell(page: Page, refs: Refs) -> None:
+    """The bell's panel with an unread mention, a read assignment and an article to look at (the
+    list as the API gives it, so the panel is full whatever the desk told this agent)."""
+    ref = refs["ticket"]
+    items = [
+        ("mentioned", f"Ana Ruiz mentioned you in a note on ticket {ref} (Parcel 4711 missing):", ref, False),
+        ("assigned", f"Ana Ruiz assigned ticket {ref} (Parcel 4711 missing) to you.", ref, True),
+        ("article_flagged", "Your help-center article “Returns” (returns) needs a look.", None, False),
+    ]
+    body = {
+        "notifications": [
+            {
+                "id": f"{index:032x}",
+                "kind": kind,
+                "text": text,
+                "ref": about,
+                "subject": "Parcel 4711 missing",
+                "article": None if about else "returns",
+                "article_language": None if about else "en",
+                "actor": "Ana Ruiz",
+                "detail": "@sam can you call him?" if kind == "mentioned" else "",
+                "at": "2026-12-01T09:30:00.000Z",
+                "read": read,
+                "read_at": "2026-12-01T09:40:00.000Z" if read else None,
+            }
+            for index, (kind, text, about, read) in enumerate(items)
+        ],
+        "unread": 2,
+        "next_cursor": None,
+    }
+    page.route("**/notifications?*", lambda route: route.fulfill(json=body))
+    page.get_by_role("navigation", name="Account").locator("#bell-button").click()
+    expect(page.locator("#bell-list li")).to_have_count(3)
+    page.unroute("**/notifications?*")
+
+
 def press_question_mark(page: Page, refs: Refs) -> None:
     page.locator("body").press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
@@ -539,6 +575,7 @@ STATES = [
     State("bulk applied", "#/", shown="#queue-rows tr", then=unassign_two),
     State("keyboard shortcuts", "#/", shown="#queue-rows tr", then=press_question_mark),
     State("account menu", "#/", shown="#queue-rows tr", then=open_account_menu),
+    State("notifications panel", "#/", shown="#queue-rows tr", then=open_the_bell),
     State("quarantine", "?view=quarantine#/", shown="#quarantine-rows tr"),
     State("mine", "?view=mine#/", shown=LIST_LOADED),
     State("unassigned", "?view=unassigned#/", shown=LIST_LOADED),

@@ -18,9 +18,11 @@ from chalice.test import Client
 
 from postdesk import runtime
 from postdesk.agents.model import Role
+from postdesk.agents.notifications import NotificationKind
 from postdesk.agents.store import AgentStore
 from postdesk.auth.audit import AccessAction, AccessAudit
 from postdesk.tickets.items import TicketUpdate
+from postdesk.workflows.notify import notify_agent
 from tests.integration.conftest import Desk, auth, body_of, chalice_app
 from tests.mails import build_mail
 
@@ -71,6 +73,9 @@ LIST_SCOPED = {
     # The queues an agent may watch for new tickets are theirs; the mail is never of another queue.
     ("GET", "/me/notifications"),
     ("PUT", "/me/notifications"),
+    # The bell: the agent's own notifications only, and of them those about tickets they see now.
+    ("GET", "/notifications"),
+    ("POST", "/notifications/read"),
 }
 # Admins only (an agent is refused, 403): they see every queue anyway. /metrics is the desk's report
 # and the privacy routes are the requester's export and erasure: both over every queue, for admins.
@@ -528,13 +533,22 @@ def test_the_views_count_only_the_tickets_of_the_agents_queues(busy: Scene) -> N
     for view, count in anns.items():
         assert count == len(_refs(busy, busy.ann, {"view": view})), view
     # (the flagged ticket is new and unassigned: open work too)
-    assert anns == {"mine": 1, "unassigned": 2, "due_soon": 0, "breached": 3, "follow_up": 1, "quarantine": 1}
+    assert anns == {
+        "mine": 1,
+        "unassigned": 2,
+        "due_soon": 0,
+        "breached": 3,
+        "follow_up": 1,
+        "snoozed": 0,
+        "quarantine": 1,
+    }
     assert admins == {
         "mine": 0,
         "unassigned": 4,
         "due_soon": 0,
         "breached": 6,
         "follow_up": 2,
+        "snoozed": 0,
         "quarantine": 2,
     }
     assert _counts(busy, busy.eve)["breached"] == 6
@@ -603,6 +617,41 @@ def test_an_agent_watches_only_the_queues_they_belong_to(scene: Scene) -> None:
     assert refused.status_code == 400
     assert "you do not belong to the queue billing" in body_of(refused)["message"]
     assert scene.call(scene.ann, "PUT", "/me/notifications", {"queues": [ORDERS]}).status_code == 200
+
+
+def test_the_bell_shows_an_agent_only_their_own_notifications_of_their_queues(scene: Scene) -> None:
+    def tell(agent: str, ref: str, cause: str) -> None:
+        ticket = scene.desk.store.get_ticket(ref)
+        assert ticket is not None
+        notify_agent(
+            agent,
+            NotificationKind.ASSIGNED,
+            ticket,
+            "",
+            scene.desk.settings,
+            scene.desk.ports,
+            cause_id=cause,
+            actor=ADA,
+        )
+
+    tell(ANN, scene.own, "a")
+    tell(EVE, scene.other, "b")
+    mine = body_of(scene.call(scene.ann, "GET", "/notifications"))
+    assert [(n["ref"], n["kind"]) for n in mine["notifications"]] == [(scene.own, "assigned")]
+    assert mine["unread"] == 1
+    # Eve's notification is not Ann's to read, nor to mark read.
+    eves = body_of(scene.call(scene.eve, "GET", "/notifications"))["notifications"]
+    assert [n["ref"] for n in eves] == [scene.other]
+    marked = body_of(scene.call(scene.ann, "POST", "/notifications/read", {"ids": [eves[0]["id"]]}))
+    assert marked == {"marked": 0, "unread": 1}
+    assert body_of(scene.call(scene.eve, "GET", "/notifications"))["unread"] == 1
+    # Ann's ticket moved to billing, not her queue: it leaves her bell.
+    _place(scene.desk, scene.own, queue=BILLING)
+    assert body_of(scene.call(scene.ann, "GET", "/notifications")) == {
+        "notifications": [],
+        "unread": 0,
+        "next_cursor": None,
+    }
 
 
 # -- admins only -------------------------------------------------------------------------------------
