@@ -71,8 +71,18 @@ def _run(argv: Sequence[str] | None) -> int:
         return deploy(raw[1:], sys.stdout)
     # The desk's own log (JSON lines of what it did) is for its functions; a command says what it did
     # in words, and its output stays readable (and parseable: `report --json`). POWERTOOLS_LOG_LEVEL
-    # set by hand still wins.
+    # set by hand still wins. Only for the command's own run: a caller in the same process (a test)
+    # and the processes it starts afterwards keep their log.
+    set_by_hand = "POWERTOOLS_LOG_LEVEL" in os.environ
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    try:
+        return _command(raw)
+    finally:
+        if not set_by_hand:
+            os.environ.pop("POWERTOOLS_LOG_LEVEL", None)
+
+
+def _command(raw: list[str]) -> int:
     arguments = build_parser().parse_args(raw)
     if arguments.command in ("agents", "report", "privacy", "kb"):
         # From the checkout, these talk to the running local stack unless the environment names a desk.

@@ -26,6 +26,9 @@ from tests.e2e.desk_api import api_ok, sign_in
 from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
+# Publishing writes the article's records, its body and its search entries: a second or two here,
+# more on a machine running the whole suite.
+PUBLISHING_MS = 20_000
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -135,7 +138,9 @@ def test_an_agent_edits_publishes_and_brings_a_translation_up_to_date(
 
     # When it is published
     page.locator("#knowledge-publish").click()
-    expect(page.locator("#knowledge-status-line")).to_contain_text("Published version 2 in English")
+    expect(page.locator("#knowledge-status-line")).to_contain_text(
+        "Published version 2 in English", timeout=PUBLISHING_MS
+    )
     expect(page.locator("#knowledge-publish-state")).to_contain_text("Published: version 2")
     help_link = page.get_by_role("link", name="View on the help center (opens in a new tab)")
     expect(help_link).to_have_attribute("href", f"{desk.api_url}/help/en/articles/{slug}")
@@ -164,7 +169,9 @@ def test_an_agent_edits_publishes_and_brings_a_translation_up_to_date(
     german_body.type("\n\n## Wenn keine Mail kommt\n\nSehen Sie zuerst im **Spam-Ordner** nach.")
     page.get_by_label("This text follows the original's version 2").check()
     page.locator("#knowledge-publish").click()
-    expect(page.locator("#knowledge-status-line")).to_contain_text("Published version 2 in German")
+    expect(page.locator("#knowledge-status-line")).to_contain_text(
+        "Published version 2 in German", timeout=PUBLISHING_MS
+    )
     # Then it is up to date again
     translations = api_ok(desk, seeded["agent"], "GET", f"/articles/{slug}")["article"]["translations"]
     assert translations["de"]["state"] == "current"
@@ -321,7 +328,9 @@ def test_a_new_article_is_written_published_and_translated_from_its_original(
 
     # When it is published and Sam translates it into German from the panel
     page.locator("#knowledge-publish").click()
-    expect(page.locator("#knowledge-status-line")).to_contain_text("Published version 1 in English")
+    expect(page.locator("#knowledge-status-line")).to_contain_text(
+        "Published version 1 in English", timeout=PUBLISHING_MS
+    )
     page.get_by_role("link", name="Translate into German").click()
 
     # Then the German editor starts from the published original, marked as made from it

@@ -3,6 +3,7 @@ its usage in words (exit 2), never a traceback."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -64,3 +65,19 @@ def test_deploy_explains_its_options(capsys: pytest.CaptureFixture[str]) -> None
 
     said = capsys.readouterr().out
     assert "no AWS credentials needed" in said and "eu-west-1, us-east-1, us-west-2" in said
+
+
+@pytest.mark.parametrize("argv", [["report", "--help"], ["agents", "list", "--no-such-option"]])
+def test_a_command_quiets_the_desk_log_for_its_own_run_only(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A caller in the same process (these tests) and what it starts afterwards keep their log level
+    monkeypatch.delenv("POWERTOOLS_LOG_LEVEL", raising=False)
+    _exit_of(argv)
+    capsys.readouterr()
+    assert "POWERTOOLS_LOG_LEVEL" not in os.environ
+
+    # And a level set by hand is left as it was
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    _exit_of(argv)
+    assert os.environ["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
