@@ -57,3 +57,8 @@ def test_deactivating_with_the_box_ticked_puts_the_open_tickets_back(desk: Runni
     unassigned = [event for event in events if event["kind"] == "unassigned"]
     assert unassigned[-1]["actor"] == "rita@example.com"
     assert unassigned[-1]["detail"]["why"] == "Nina Holt (nina@example.com) was deactivated"
+    # And the ticket's page says why
+    page.goto(f"{desk.api_url}/console#/tickets/{ref}")
+    expect(page.locator("#events")).to_contain_text(
+        "unassigned the ticket (was nina@example.com): Nina Holt (nina@example.com) was deactivated"
+    )

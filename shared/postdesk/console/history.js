@@ -220,7 +220,8 @@ const SENTENCES = {
     return to === who ? done(who, `took the ticket${was}`) : done(who, `assigned the ticket to ${to}${was}`);
   },
   not_assigned: (d) => [`Not assigned automatically (${d.reason}${d.occasion === "reopened" ? ", on reopening" : ""}): ${d.why}${awayNote(d)}`],
-  unassigned: (d, who, { names }) => done(who, `unassigned the ticket${d.from ? ` (was ${personName(d.from, names)})` : ""}`),
+  unassigned: (d, who, { names }) =>
+    done(who, `unassigned the ticket${d.from ? ` (was ${personName(d.from, names)})` : ""}${d.why ? `: ${d.why}` : ""}`),
   follow_up_needed: (d) => [`Needs a follow-up: ${d.reason}`],
   follow_up_done: (d, who) => done(who, "marked the follow-up as done"),
   note_added: (d, who) => done(who, "added an internal note"),
