@@ -4,7 +4,6 @@ links the ones left unassigned, and each ticket's history says who unassigned it
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tests.mails import build_mail
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("POSTDESK_SHOTS", "/tmp/s29/r1/shots"))
+SHOTS = Path(__file__).resolve().parents[2] / ".postdesk" / "screenshots"
 
 
 def test_deactivating_with_the_box_ticked_puts_the_open_tickets_back(desk: RunningDesk, page: Page) -> None:

@@ -291,10 +291,27 @@ async function replayDelivery(button) {
     button.disabled = false;
   }
   say(`Sent again to ${webhookName(webhook)}: the log below shows how it went in a moment.`, { line });
-  // The replay is queued: the log has its outcome a moment later.
+  // The replay is queued: the log has its outcome a moment later, and a replay that went through
+  // ends the webhook's failing mark.
   setTimeout(() => {
-    if (openDeliveries.has(webhook.id) && !byId("webhooks-view").hidden) loadDeliveries(webhook.id).catch(reportError);
+    if (byId("webhooks-view").hidden) return;
+    if (openDeliveries.has(webhook.id)) loadDeliveries(webhook.id).catch(reportError);
+    refreshFailing(webhook.id).catch(reportError);
   }, 1500);
+}
+
+// The card's failing notice as the desk has it now (GET /webhooks), the rest of the card left as it is.
+async function refreshFailing(id) {
+  const answer = await api("webhooks");
+  const fresh = answer.webhooks.find((webhook) => webhook.id === id);
+  const webhook = findWebhook(id);
+  if (!fresh || !webhook) return;
+  webhook.failing_since = fresh.failing_since;
+  webhook.failing_error = fresh.failing_error;
+  const shown = byId(`webhook-${id}-failing`);
+  const notice = failingNotice(webhook);
+  if (shown && notice) shown.replaceWith(notice);
+  else if (shown) shown.remove();
 }
 
 // ---- turning on and off ----
