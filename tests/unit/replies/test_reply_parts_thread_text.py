@@ -55,3 +55,12 @@ def test_a_name_keeps_the_escapes_a_person_would_type() -> None:
     parts = reply_parts("Hi {{ customer.name }},", _variables("*Bob* _the_ [builder](http://x)"))
     assert parts.text == "Hi \\*Bob* \\_the_ \\[builder](http://x),"
     assert parts.html == "<p>Hi *Bob* _the_ [builder](http://x),</p>\n"
+
+
+def test_a_long_reply_keeps_every_escape_and_still_renders_as_the_mail() -> None:
+    # Past the tidying bound no escape is tried without (each try renders the whole text again)
+    long_body = BODY + "\n\n" + "A long answer, paragraph after paragraph.\n\n" * 600
+    parts = reply_parts(long_body, _variables("Anna O'Brien"))
+
+    assert "Anna O\\'Brien" in parts.text
+    assert markdown_to_html(parts.text) == parts.html
